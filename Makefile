@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Prefect: embedded server, state kept inside the project, no telemetry, patient start-up.
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: setup run test lint format eval bench clean
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --upgrade pip
+	.tools/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+## run: set up, then ingest seeds/ into data/corpus/ through the Prefect flow and print a summary
+run: setup
+	$(BIN)/python -m flows.ingest seeds --out data/corpus
+
+## lint: ruff (lint + format check) and mypy
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## test: set up, lint, then the whole test suite
+test: lint
+	$(BIN)/pytest
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## eval: score both input paths on the dev set (eval/)
+eval: setup
+	$(BIN)/python bench/eval_dev.py
+
+clean:
+	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,114 @@
+"""The one chain of steps every document goes through, whatever way it came in.
+
+    raw input -> extract (dump cleaner | HTML extractor) -> normalize -> quality gate -> Document
+
+Dedup and writing work on whole runs and live in `crawler.ingest`; they take the Documents this
+module makes. The CLI, the Prefect flows and the Scrapy item pipeline all call `process`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawler.boilerplate import LineStats, clean_text
+from crawler.config import Settings
+from crawler.errors import Drop
+from crawler.extract import extract_html
+from crawler.normalize import (
+    content_hash,
+    detect_language,
+    normalize_line,
+    normalize_text,
+    parse_date,
+    word_count,
+)
+from crawler.readers import RawInput
+from crawler.reasons import Rejected
+from crawler.record import AuditLine, Document
+
+
+@dataclass
+class Extraction:
+    """What the first stage found in one input, before normalization."""
+
+    paragraphs: list[str]
+    removed: list[AuditLine]
+    title: str | None = None
+    publisher: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    date_text: str | None = None
+    language: str | None = None
+    url: str | None = None
+    captions: list[str] = field(default_factory=list)
+
+
+def extract(raw: RawInput, stats: LineStats | None = None) -> Extraction:
+    """The only stage that differs by way in: page dumps are cleaned, HTML is extracted."""
+    if raw.kind == "text":
+        cleaned = clean_text(raw.text, stats, mode="dump")
+        return Extraction(
+            paragraphs=cleaned.paragraphs,
+            removed=[AuditLine(r.line_no, r.text, r.reason) for r in cleaned.removed],
+            title=cleaned.title,
+            publisher=cleaned.publisher,
+            authors=cleaned.authors,
+            date_text=cleaned.date_text,
+            captions=cleaned.captions,
+        )
+    base_url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
+    try:
+        found = extract_html(raw.text, base_url=base_url)
+    except Exception as exc:  # the extractor must not take the run down with it
+        raise Drop(Rejected.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}") from exc
+    return Extraction(
+        paragraphs=found.paragraphs,
+        removed=[AuditLine(r.line_no, r.text, r.reason) for r in found.removed],
+        title=found.title,
+        publisher=found.publisher,
+        authors=found.authors,
+        published_at=found.published_at,
+        date_text=found.date_text,
+        language=found.language,
+        url=found.url,
+        captions=found.captions,
+    )
+
+
+def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -> Document:
+    """One raw input -> one clean Document. Raises Drop (with a reason) when nothing usable is
+    left."""
+    found = extract(raw, stats)
+    text = normalize_text(found.paragraphs)
+    if not text:
+        raise Drop(Rejected.ONLY_BOILERPLATE, f"all {len(found.removed)} lines removed as chrome")
+    words = word_count(text)
+    if words < settings.min_words:
+        raise Drop(
+            Rejected.TOO_SHORT, f"{words} words left after cleaning (min {settings.min_words})"
+        )
+    kept_chars = len(text)
+    removed_chars = sum(len(r.line) for r in found.removed)
+    return Document(
+        source_uri=raw.source_uri,
+        source_kind=raw.source_kind,
+        text=text,
+        title=_clean_field(found.title),
+        publisher=_clean_field(found.publisher),
+        authors=[a for a in (_clean_field(a) for a in found.authors) if a],
+        published_at=found.published_at or parse_date(found.date_text),
+        date_text=_clean_field(found.date_text),
+        language=detect_language(text, found.language),
+        url=found.url,
+        captions=[c for c in (normalize_line(c) for c in found.captions) if c],
+        removed=found.removed,
+        removed_ratio=removed_chars / ((kept_chars + removed_chars) or 1),
+        content_hash=content_hash(text),
+        word_count=words,
+    )
+
+
+def _clean_field(value: str | None) -> str | None:
+    value = normalize_line(value) if value else None
+    return value or None

@@ -1,0 +1,42 @@
+"""One frozen settings object; CLI flags and flow parameters override its fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from crawler.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of an ingest run. Defaults suit news pages."""
+
+    batch_size: int = 200  # documents cleaned per batch (one Prefect task each)
+    max_input_bytes: int = 20 * 1024 * 1024  # larger files are rejected as too_large
+    min_words: int = 30  # fewer words left after cleaning -> rejected as too_short
+    shingle_size: int = 5  # words per shingle for near-duplicate detection
+    num_perm: int = 128  # MinHash permutations
+    lsh_bands: int = 32  # LSH bands (num_perm / lsh_bands rows each)
+    near_dup_threshold: float = 0.8  # containment of the smaller text in the larger to merge
+    use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced (None values are ignored)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        settings = replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.batch_size < 1:
+            raise ConfigError("batch_size must be >= 1")
+        if self.num_perm % self.lsh_bands:
+            raise ConfigError("num_perm must be a multiple of lsh_bands")
+        if not 0 < self.near_dup_threshold <= 1:
+            raise ConfigError("near_dup_threshold must be in (0, 1]")
+        if self.max_input_bytes < 1 or self.min_words < 0 or self.shingle_size < 1:
+            raise ConfigError("max_input_bytes, min_words and shingle_size must be positive")

@@ -1,0 +1,215 @@
+"""The dataset directory: Parquet tables, a manifest that says which files are committed, a lock,
+and crash recovery.
+
+Layout under the dataset root (everything a dataset needs lives there; two roots never interact):
+
+    records/part-<run>.parquet        one row per unique article (what consumers read)
+    audit/part-<run>.parquet          every removed line, with its reason
+    rejects/part-<run>.parquet        inputs that produced no record, with their reason
+    merges/part-<run>.parquet         inputs merged into a record as duplicates
+    _index/docs/part-<run>.parquet    dedup index: content hash + MinHash signature per record
+    _index/inputs/part-<run>.parquet  every input seen: its bytes' hash and what became of it
+    _manifest.json                    committed files and run history (the commit point)
+    .lock                             held by the run writing the dataset
+
+Commit protocol: new files are written as hidden `.part-<run>.parquet.tmp` (no reader or glob
+picks them up), then the manifest is replaced atomically (the commit point), then the files are
+renamed to their visible names. Recovery, at the start of every run, rolls a committed run forward
+(finishes its renames) and deletes everything an uncommitted run left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from crawler.errors import DatasetLockedError
+from crawler.record import SCHEMA_VERSION
+
+MANIFEST = "_manifest.json"
+TABLES = ("records", "audit", "rejects", "merges", "_index/docs", "_index/inputs")
+_TMP_SUFFIX = ".tmp"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _hidden(path: Path) -> Path:
+    return path.with_name(f".{path.name}{_TMP_SUFFIX}")
+
+
+class Dataset:
+    """A corpus dataset directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        """The committed state: {"schema_version", "files": {table: [relpath]}, "runs": [...]}."""
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {"schema_version": SCHEMA_VERSION, "files": {t: [] for t in TABLES}, "runs": []}
+        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        for table in TABLES:
+            data["files"].setdefault(table, [])
+        return data
+
+    def files(self, table: str) -> list[Path]:
+        """The committed files of a table."""
+        return [self.root / rel for rel in self.manifest()["files"][table]]
+
+    def read(self, table: str, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+        """A committed table (empty, with the given schema, when it has no files yet)."""
+        files = [str(f) for f in self.files(table)]
+        if not files:
+            empty = schema.empty_table()
+            return empty.select(columns) if columns else empty
+        return pads.dataset(files, schema=schema, format="parquet").to_table(columns=columns)
+
+    def staging_dir(self, run_id: str) -> Path:
+        """Where a run keeps its intermediate files (removed when it commits)."""
+        path = self.root / "_staging" / run_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # -- locking and recovery ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """Hold the dataset's write lock; DatasetLockedError if another run holds it past the wait.
+
+        The lock is an flock on `.lock`: the kernel releases it when the holder dies, so a
+        killed run never leaves the dataset locked.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as handle:
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        handle.seek(0)
+                        holder = handle.read().strip() or "another process"
+                        raise DatasetLockedError(
+                            f"dataset {self.root} is being written by {holder}; "
+                            "wait for that run to finish"
+                        ) from None
+                    time.sleep(0.2)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat()}\n")
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def recover(self) -> list[str]:
+        """Bring the directory in line with the manifest (call it holding the lock).
+
+        Finishes the renames of a committed run, deletes files of runs that never committed and
+        leftover staging. Returns what it did, one line per action.
+        """
+        actions: list[str] = []
+        committed = {self.root / rel for rels in self.manifest()["files"].values() for rel in rels}
+        for path in sorted(committed):
+            if not path.exists() and _hidden(path).exists():
+                _hidden(path).rename(path)
+                actions.append(f"finished commit of {path.relative_to(self.root)}")
+        for table in TABLES:
+            folder = self.root / table
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if (
+                    path.is_file()
+                    and path not in committed
+                    and path.name.endswith((".parquet", _TMP_SUFFIX))
+                ):
+                    path.unlink()
+                    actions.append(f"removed uncommitted {path.relative_to(self.root)}")
+        staging = self.root / "_staging"
+        if staging.exists():
+            shutil.rmtree(staging)
+            actions.append("removed leftover staging")
+        return actions
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        run_id: str,
+        tables: dict[str, pa.Table],
+        run_info: dict[str, Any],
+        superseded: list[Path] | None = None,
+    ) -> list[Path]:
+        """Add one run's tables (and drop superseded files) atomically. Returns the new files.
+
+        Committing a run that is already in the manifest (a retried task) only finishes it.
+        """
+        manifest = self.manifest()
+        if any(run["run_id"] == run_id for run in manifest["runs"]):
+            self.recover()
+            return []
+        written: list[Path] = []
+        for table, data in tables.items():
+            if table not in TABLES:
+                raise ValueError(f"unknown table {table!r}")
+            if data.num_rows == 0:
+                continue
+            final = self.root / table / f"part-{run_id}.parquet"
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._write_parquet(data, _hidden(final), run_id)
+            written.append(final)
+        gone = {str(p.relative_to(self.root)) for p in superseded or []}
+        for table in TABLES:
+            manifest["files"][table] = [f for f in manifest["files"][table] if f not in gone]
+        for path in written:
+            table = str(path.parent.relative_to(self.root))
+            manifest["files"][table].append(str(path.relative_to(self.root)))
+        manifest["schema_version"] = SCHEMA_VERSION
+        manifest["runs"].append({"run_id": run_id, **run_info})
+
+        tmp = self.root / f".{MANIFEST}{_TMP_SUFFIX}"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=1, sort_keys=True, default=str)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / MANIFEST)  # the commit point
+        _fsync_dir(self.root)
+        for path in written:
+            os.replace(_hidden(path), path)
+        for path in superseded or []:
+            path.unlink(missing_ok=True)
+        return written
+
+    @staticmethod
+    def _write_parquet(data: pa.Table, path: Path, run_id: str) -> None:
+        meta = dict(data.schema.metadata or {})
+        meta.update({b"corpus.run_id": run_id.encode()})
+        data = data.replace_schema_metadata(meta)
+        with open(path, "wb") as handle:
+            pq.write_table(data, handle, compression="zstd", row_group_size=50_000)
+            handle.flush()
+            os.fsync(handle.fileno())

@@ -1,0 +1,91 @@
+"""Decide, for the documents of one run, which are new records and which merge into an existing
+or a new record, as exact or near duplicates.
+
+Documents are visited most complete first (most words, then content hash), so the kept text of
+a group is its fullest version and the outcome does not depend on input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crawler.dedup import U64, containment, shingle_set
+from crawler.index import DedupIndex
+from crawler.record import make_doc_id
+
+
+@dataclass(frozen=True)
+class Merge:
+    source_uri: str
+    doc_id: str
+    kind: str  # "exact" | "near"
+    similarity: float
+
+
+@dataclass
+class Resolution:
+    new_records: dict[str, dict[str, Any]] = field(default_factory=dict)  # doc_id -> staged row
+    sources: dict[str, list[str]] = field(default_factory=dict)  # new doc_id -> merged sources
+    merges: list[Merge] = field(default_factory=list)
+    doc_of_source: dict[str, str] = field(default_factory=dict)  # every source -> its doc_id
+    kept_sources: set[str] = field(default_factory=set)  # sources whose text became a record
+
+
+def visit_order(row: dict[str, Any]) -> tuple[int, str, str]:
+    return (-int(row["word_count"]), str(row["content_hash"]), str(row["source_uri"]))
+
+
+def resolve(
+    rows: list[dict[str, Any]],
+    index: DedupIndex,
+    existing_texts: Callable[[list[str]], dict[str, str]],
+    shingle_size: int,
+    threshold: float,
+) -> Resolution:
+    """Group the staged rows (dicts with source_uri, text, content_hash, word_count, signature)
+    against each other and against the committed records in `index` (which it extends)."""
+    result = Resolution()
+    shingles: dict[str, U64] = {}
+
+    def shingles_of(doc_ids: list[str]) -> dict[str, U64]:
+        missing = [d for d in doc_ids if d not in shingles]
+        for doc_id, text in existing_texts(missing).items():
+            shingles[doc_id] = shingle_set(text, shingle_size)
+        return {d: shingles[d] for d in doc_ids if d in shingles}
+
+    for row in sorted(rows, key=visit_order):
+        uri = row["source_uri"]
+        target = index.doc_by_hash.get(row["content_hash"])
+        if target is not None:
+            _merge(result, Merge(uri, target, "exact", 1.0))
+            continue
+        own = shingle_set(row["text"], shingle_size)
+        signature = np.frombuffer(row["signature"], dtype="<u4")
+        best: tuple[float, str] | None = None
+        candidates = sorted(index.lsh.candidates(signature))
+        for doc_id, theirs in shingles_of(candidates).items():
+            score = containment(own, theirs)
+            if score >= threshold and (best is None or (score, doc_id) > best):
+                best = (score, doc_id)
+        if best is not None:
+            _merge(result, Merge(uri, best[1], "near", round(best[0], 4)))
+            continue
+        doc_id = make_doc_id(row["content_hash"])
+        index.add(doc_id, row["content_hash"], int(row["word_count"]), signature)
+        shingles[doc_id] = own
+        result.new_records[doc_id] = row
+        result.sources[doc_id] = [uri]
+        result.doc_of_source[uri] = doc_id
+        result.kept_sources.add(uri)
+    return result
+
+
+def _merge(result: Resolution, merge: Merge) -> None:
+    result.merges.append(merge)
+    result.doc_of_source[merge.source_uri] = merge.doc_id
+    if merge.doc_id in result.sources:
+        result.sources[merge.doc_id].append(merge.source_uri)

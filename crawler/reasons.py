@@ -1,0 +1,46 @@
+"""Reason codes: why a line was removed from a document, or why an input produced no record.
+
+They are plain strings in the dataset (audit `reason`, rejects `reason`), so consumers can
+group by them; this module is the one list of them. docs/audit.md explains each.
+"""
+
+from enum import StrEnum
+
+
+class Removed(StrEnum):
+    """Why a line of an input is not in the record's text (the `audit` table)."""
+
+    TITLE = "title"  # the headline (kept in the `title` column instead)
+    BYLINE = "byline"  # author / outlet / date line ("By Jane Doe", "The Diplomat a day ago")
+    DATELINE = "dateline"  # a line that is only a date or a relative time
+    ATTRIBUTION = "attribution"  # "This article was published by X" footers (-> publisher)
+    REPOST_NOTICE = "repost_notice"  # "originally published on ...", "Source: ..."
+    READ_TIME = "read_time"  # "4 minutes, 45 seconds Read", "5 min read"
+    CAPTION = "caption"  # image captions and credits (kept in `captions` when doubled)
+    DUPLICATE_LINE = "duplicate_line"  # a line repeated within the same document
+    RELATED_BLOCK = "related_block"  # related / more / trending stories and all they drag in
+    COMMENTS = "comments"  # comment widgets and reader comments
+    APP_PROMO = "app_promo"  # "Download the App", app-store badges
+    NEWSLETTER = "newsletter"  # sign-up / subscribe boxes
+    COOKIE_NOTICE = "cookie_notice"  # consent banners, privacy notices
+    SHARE = "share"  # share bars, social links
+    NAVIGATION = "navigation"  # menus, breadcrumbs, link lists, site index
+    UI_CHROME = "ui_chrome"  # other interface text: buttons, cart, log in, ads labels
+    LEGAL = "legal"  # copyright and terms footers
+    RECURRING = "recurring"  # recurs across many documents of one ingest (site chrome)
+    LOW_CONTENT = "low_content"  # short or non-prose line outside the article's main run
+    OUTSIDE_ARTICLE = "outside_article"  # prose, but outside the article's main run
+
+
+class Rejected(StrEnum):
+    """Why an input produced no record (the `rejects` table)."""
+
+    EMPTY = "empty"  # zero bytes or only white space
+    BINARY = "binary"  # not text (NUL bytes, undecodable, a known binary signature)
+    UNDECODABLE = "undecodable"  # text in no encoding we could decode
+    TOO_LARGE = "too_large"  # over the configured size limit
+    ONLY_BOILERPLATE = "only_boilerplate"  # nothing left after cleaning
+    TOO_SHORT = "too_short"  # less text left than the configured minimum
+    UNSUPPORTED = "unsupported"  # a file type no reader handles
+    READ_ERROR = "read_error"  # the file could not be read (permissions, vanished)
+    EXTRACT_ERROR = "extract_error"  # the extractor failed on this input

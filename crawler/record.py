@@ -1,0 +1,128 @@
+"""The record (one row of the corpus) and the explicit Parquet schemas of the dataset's tables."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+# Bump on any change to a schema below, and say what changed in docs/dataset.md.
+SCHEMA_VERSION = "1"
+
+RECORDS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("publisher", pa.string()),
+        pa.field("authors", pa.list_(pa.string()), nullable=False),
+        pa.field("published_at", pa.timestamp("us", tz="UTC")),
+        pa.field("date_text", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("sources", pa.list_(pa.string()), nullable=False),
+        pa.field("source_kind", pa.string(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+        # Additions to the starting contract (record-schema.md allows new columns):
+        pa.field("captions", pa.list_(pa.string()), nullable=False),
+        pa.field("removed_ratio", pa.float32(), nullable=False),  # share of input chars removed
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "records"},
+)
+
+# One row per removed line of every input that produced a record (or was merged into one).
+# No `text` column on purpose: tools that scan every Parquet file for text+source_uri
+# (eval/score.py) must not take removed lines for article text.
+AUDIT_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("line_no", pa.int32(), nullable=False),
+        pa.field("line", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "audit"},
+)
+
+# One row per input that produced no record.
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("rejected_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "rejects"},
+)
+
+# One row per input merged into a record as a duplicate (exact or near).
+MERGES_SCHEMA = pa.schema(
+    [
+        pa.field("source_uri", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),  # the record it merged into
+        pa.field("kind", pa.string(), nullable=False),  # "exact" | "near"
+        pa.field("similarity", pa.float32(), nullable=False),  # containment of the smaller text
+        pa.field("merged_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "merges"},
+)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One removed line of one input."""
+
+    line_no: int
+    line: str
+    reason: str
+
+
+@dataclass
+class Document:
+    """A cleaned input, before dedup: what the chain makes of one file or page."""
+
+    source_uri: str
+    source_kind: str
+    text: str
+    title: str | None = None
+    publisher: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    date_text: str | None = None
+    language: str | None = None
+    url: str | None = None
+    captions: list[str] = field(default_factory=list)
+    removed: list[AuditLine] = field(default_factory=list)
+    removed_ratio: float = 0.0
+    content_hash: str = ""
+    word_count: int = 0
+
+    def to_row(self) -> dict[str, Any]:
+        """The document as a plain dict (for staging between steps)."""
+        row = asdict(self)
+        row["removed"] = [asdict(a) for a in self.removed]
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Document:
+        data = dict(row)
+        data["removed"] = [AuditLine(**a) for a in data.get("removed") or []]
+        return cls(**data)
+
+
+def make_doc_id(content_hash: str) -> str:
+    """Stable id of a record: derived from the kept text only, so the same inputs give the same
+    id on every run and in any order."""
+    return hashlib.sha256(b"corpus-doc:" + content_hash.encode()).hexdigest()[:32]

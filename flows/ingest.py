@@ -1,0 +1,96 @@
+"""Prefect flow: ingest page dumps and HTML files into a dataset.
+
+    discover -> scan -> clean batches (one task each) -> dedup + commit
+
+Tasks pass paths and counters, never record lists; only the I/O tasks (discover, commit) retry.
+Run it: `python -m flows.ingest seeds --out data/corpus` (Prefect's embedded server by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from crawler.config import Settings
+from crawler.dataset import Dataset
+from crawler.ingest import (
+    BatchResult,
+    RunContext,
+    RunSummary,
+    ScanResult,
+    clean_batch,
+    cleanup,
+    discover_inputs,
+    finish_run,
+    plan_batches,
+    scan_inputs,
+    start_run,
+)
+from crawler.report import format_summary
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def discover_task(paths: list[str]) -> list[str]:
+    return discover_inputs(paths)
+
+
+@task(cache_policy=NO_CACHE)
+def scan_task(ctx: RunContext, files: list[str]) -> ScanResult:
+    return scan_inputs(ctx, files)
+
+
+@task(cache_policy=NO_CACHE)
+def clean_batch_task(
+    ctx: RunContext, batch_no: int, files: list[str], line_stats_path: str | None
+) -> BatchResult:
+    return clean_batch(ctx, batch_no, files, line_stats_path)
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def commit_task(
+    ctx: RunContext, batches: list[BatchResult], inputs: int, unchanged: int
+) -> RunSummary:
+    return finish_run(ctx, batches, inputs, unchanged)
+
+
+@flow(name="ingest", log_prints=True)
+def ingest_flow(
+    paths: list[str], out: str = "data/corpus", batch_size: int | None = None
+) -> dict[str, Any]:
+    """Ingest files and directories of page dumps / HTML into the dataset at `out`."""
+    settings = Settings().with_overrides(batch_size=batch_size)
+    files = discover_task(paths)
+    with Dataset(out).lock():
+        ctx = start_run(out, settings)
+        try:
+            scan = scan_task(ctx, files)
+            batches = plan_batches(scan.new_files, settings.batch_size)
+            futures = [
+                clean_batch_task.submit(ctx, n, batch, scan.line_stats_path)
+                for n, batch in enumerate(batches)
+            ]
+            results = [f.result() for f in futures]
+            summary = commit_task(ctx, results, len(files), scan.unchanged)
+        finally:
+            cleanup(ctx)
+    get_run_logger().info("ingest run %s committed", summary.run_id)
+    print(format_summary(summary))
+    return summary.to_dict()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the Prefect ingest flow once.")
+    parser.add_argument("paths", nargs="+", help="files or directories to ingest")
+    parser.add_argument("--out", default="data/corpus", help="dataset directory")
+    parser.add_argument("--batch-size", type=int, default=None)
+    args = parser.parse_args(argv)
+    ingest_flow(paths=args.paths, out=args.out, batch_size=args.batch_size)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+import json
+import multiprocessing
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pytest
+
+from crawler.dataset import Dataset
+from crawler.errors import DatasetLockedError
+from crawler.record import REJECTS_SCHEMA
+
+
+def rejects(n: int, run_id: str) -> pa.Table:
+    from datetime import UTC, datetime
+
+    rows = [
+        {
+            "source_uri": f"file:///x/{i}",
+            "reason": "empty",
+            "detail": "",
+            "size_bytes": 0,
+            "rejected_at": datetime.now(UTC),
+            "run_id": run_id,
+        }
+        for i in range(n)
+    ]
+    return pa.Table.from_pylist(rows, schema=REJECTS_SCHEMA)
+
+
+def visible_rows(root: Path) -> int:
+    folder = root / "rejects"
+    return pads.dataset(folder, format="parquet").count_rows() if folder.exists() else 0
+
+
+def test_commit_then_read_back(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", {"rejects": rejects(3, "r1")}, {"note": 1})
+    ds.commit("r2", {"rejects": rejects(2, "r2")}, {})
+    assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 5
+    assert [r["run_id"] for r in ds.manifest()["runs"]] == ["r1", "r2"]
+    assert visible_rows(tmp_path) == 5
+
+
+def test_recommitting_a_run_is_a_no_op(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", {"rejects": rejects(3, "r1")}, {})
+    assert ds.commit("r1", {"rejects": rejects(3, "r1")}, {}) == []
+    assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 3
+
+
+def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", {"rejects": rejects(1, "r1")}, {})
+    # a run that died before its manifest: only hidden temp files, which no reader sees
+    orphan = tmp_path / "rejects" / ".part-r2.parquet.tmp"
+    orphan.write_bytes(b"partial")
+    stray = tmp_path / "rejects" / "part-r3.parquet"
+    stray.write_bytes(b"junk")
+    assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 1
+    actions = ds.recover()
+    assert not orphan.exists() and not stray.exists()
+    assert len(actions) == 2
+    assert visible_rows(tmp_path) == 1
+
+
+def test_recover_finishes_a_committed_run(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", {"rejects": rejects(2, "r1")}, {})
+    final = tmp_path / "rejects" / "part-r1.parquet"
+    final.rename(tmp_path / "rejects" / ".part-r1.parquet.tmp")  # died after the commit point
+    ds.recover()
+    assert final.exists() and visible_rows(tmp_path) == 2
+
+
+def _hold_lock(
+    root: str, ready: "multiprocessing.synchronize.Event", done: "multiprocessing.synchronize.Event"
+) -> None:
+    with Dataset(root).lock():
+        ready.set()
+        done.wait(10)
+
+
+def test_lock_excludes_a_second_writer(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ready, done = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, done))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with (
+            pytest.raises(DatasetLockedError, match="being written by pid"),
+            Dataset(tmp_path).lock(),
+        ):
+            pass
+    finally:
+        done.set()
+        holder.join(10)
+    with Dataset(tmp_path).lock():  # released when the holder ended
+        pass
+
+
+def test_manifest_is_plain_json(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", {"rejects": rejects(1, "r1")}, {"inputs": 1})
+    data = json.loads((tmp_path / "_manifest.json").read_text())
+    assert data["files"]["rejects"] == ["rejects/part-r1.parquet"]
+    assert data["schema_version"] == "1"
