@@ -57,7 +57,7 @@ def commit_task(
     return finish_run(ctx, batches, inputs, unchanged)
 
 
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest")
 def ingest_flow(
     paths: list[str], out: str = "data/corpus", batch_size: int | None = None
 ) -> dict[str, Any]:
@@ -77,8 +77,14 @@ def ingest_flow(
             summary = commit_task(ctx, results, len(files), scan.unchanged)
         finally:
             cleanup(ctx)
-    get_run_logger().info("ingest run %s committed", summary.run_id)
-    print(format_summary(summary))
+    get_run_logger().info(
+        "run %s committed: %d added, %d merged, %d rejected",
+        summary.run_id,
+        summary.added,
+        summary.merged_exact + summary.merged_near,
+        summary.rejected,
+    )
+    print(format_summary(summary), flush=True)
     return summary.to_dict()
 
 
