@@ -22,7 +22,9 @@ def test_ingest_prints_a_summary_table(
     assert "The Defense News" in out and "000_048c629248b55fb2.txt, 001_072caf9a92d821cb.txt" in out
 
 
-def test_ingest_json_summary(seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_json_summary(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (seeds_copy / "empty.txt").write_bytes(b"")
     assert main(["ingest", str(seeds_copy), "--out", str(tmp_path / "c"), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -51,3 +53,22 @@ def test_console_script_exit_codes(tmp_path: Path) -> None:
     assert helped.returncode == 0 and "example: corpus ingest" in helped.stdout
     missing = run("ingest", str(tmp_path / "missing"))
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+
+
+def test_explain_marks_every_line(capsys: pytest.CaptureFixture[str]) -> None:
+    seed = ROOT / "seeds" / "003_36ddb65ec7cb6b45.txt"
+    assert main(["explain", str(seed)]) == 0
+    out = capsys.readouterr().out
+    assert "\033[" not in out  # plain when not on a terminal
+    rows = [line for line in out.splitlines() if not line.startswith("#")]
+    non_blank = [line for line in seed.read_text().splitlines() if line.strip()]
+    assert len(rows) == len(non_blank)
+    verdicts = {row.split()[1] for row in rows}
+    assert {"kept", "title", "read_time", "repost_notice", "caption"} <= verdicts
+    assert main(["explain", str(seed), "--colour", "always"]) == 0
+    assert "\033[32m" in capsys.readouterr().out
+
+
+def test_explain_of_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "no/such/file.txt"]) == 2
+    assert "no such file" in capsys.readouterr().err
