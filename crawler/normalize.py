@@ -70,6 +70,32 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     return str(lang) if prob >= 0.5 else None
 
 
+# Zone abbreviations common in news datelines (dateutil knows only UTC/GMT by itself).
+_TZ_HOURS = {
+    "ET": -5,
+    "EST": -5,
+    "EDT": -4,
+    "CT": -6,
+    "CST": -6,
+    "CDT": -5,
+    "MT": -7,
+    "MST": -7,
+    "MDT": -6,
+    "PT": -8,
+    "PST": -8,
+    "PDT": -7,
+    "BST": 1,
+    "CET": 1,
+    "CEST": 2,
+    "IST": 5.5,
+    "JST": 9,
+    "KST": 9,
+    "AEST": 10,
+    "AEDT": 11,
+    "MSK": 3,
+    "WIB": 7,
+}
+_TZINFOS = {name: int(hours * 3600) for name, hours in _TZ_HOURS.items()}
 _RELATIVE = re.compile(r"\b(ago|yesterday|today|just now|hours?|minutes?)\b", re.I)
 
 
@@ -81,8 +107,10 @@ def parse_date(text: str | None) -> datetime | None:
     if not text or _RELATIVE.search(text) or not re.search(r"\d", text):
         return None
     try:
-        value: datetime = date_parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1))
-    except (ValueError, OverflowError):
+        value: datetime = date_parser.parse(
+            text, fuzzy=True, default=datetime(1900, 1, 1), tzinfos=_TZINFOS
+        )
+    except (ValueError, OverflowError, TypeError):
         return None
     if value.year < 1990:
         return None

@@ -37,3 +37,7 @@ def test_parse_date_only_takes_absolute_dates() -> None:
     assert parse_date("a day ago") is None
     assert parse_date("time2 hours ago") is None
     assert parse_date(None) is None
+
+
+def test_parse_date_knows_news_zone_abbreviations() -> None:
+    assert parse_date("Nov. 20, 2019 6:00 PM ET") == datetime(2019, 11, 20, 23, tzinfo=UTC)
