@@ -55,19 +55,24 @@ def _langid() -> object:
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
-    """ISO 639-1 code: the declared one when given (html lang), else a guess from the text.
+    """ISO 639-1 code of the text.
 
-    Returns None when the text is too short or the guess too unsure to be useful.
+    A confident guess from enough text wins over the page's declaration (pages are often
+    mis-declared: an English article on a German site's template says `de`); otherwise the
+    declaration, otherwise a less sure guess. None when nothing is known well enough.
     """
+    code = None
     if declared:
         code = declared.strip().lower().replace("_", "-").split("-")[0]
-        if re.fullmatch(r"[a-z]{2}", code):
-            return code
+        code = code if re.fullmatch(r"[a-z]{2}", code) else None
     sample = text[:4000]
     if word_count(sample) < 5:
-        return None
+        return code
     lang, prob = _langid().classify(sample)  # type: ignore[attr-defined]
-    return str(lang) if prob >= 0.5 else None
+    if code is None:
+        return str(lang) if prob >= 0.5 else None
+    confident = prob >= 0.95 and word_count(sample) >= 50
+    return str(lang) if confident else code
 
 
 # Zone abbreviations common in news datelines (dateutil knows only UTC/GMT by itself).

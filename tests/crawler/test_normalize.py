@@ -27,6 +27,8 @@ def test_content_hash_ignores_case_punctuation_and_quotes() -> None:
 
 def test_language_from_declaration_or_text() -> None:
     assert detect_language("anything", "pt-BR") == "pt"
+    english = "The council approved the plan on Tuesday after a long debate about costs. " * 8
+    assert detect_language(english, "de") == "en"  # a confident guess beats a wrong declaration
     assert detect_language("Это длинное предложение на русском языке о новостях дня.") == "ru"
     assert detect_language("ok") is None
 
