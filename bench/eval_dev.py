@@ -68,10 +68,8 @@ def languages_of(out: Path) -> dict[str, str]:
     import pyarrow.dataset as pads
 
     rows = pads.dataset(out / "records", format="parquet").to_table(["source_uri", "language"])
-    return {
-        Path(u).name.split(".")[0]: lang or "?"
-        for u, lang in zip(rows["source_uri"].to_pylist(), rows["language"].to_pylist(), strict=True)
-    }
+    uris, langs = rows["source_uri"].to_pylist(), rows["language"].to_pylist()
+    return {Path(u).name.split(".")[0]: lang or "?" for u, lang in zip(uris, langs, strict=True)}
 
 
 def trafilatura_baseline() -> float:

@@ -17,7 +17,10 @@ def readme_blocks(section: str) -> list[str]:
 
 
 def test_reading_examples_run(
-    seeds_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    seeds_dataset: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     shutil.copytree(seeds_dataset, tmp_path / "data" / "corpus")
     monkeypatch.chdir(tmp_path)

@@ -1,0 +1,32 @@
+"""Result types of the cleaner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One input line that is not in the kept body, and why."""
+
+    line_no: int  # 0-based index into text.split("\n")
+    text: str  # the line as it was (stripped of surrounding white space)
+    reason: str  # a value of crawler.reasons.Removed
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """The article body of one page, its metadata, and an audit of removed lines."""
+
+    paragraphs: list[str]  # kept body, one paragraph per element, in order
+    removed: list[Removal]  # every non-blank input line not in paragraphs, with why
+    title: str | None = None  # headline without outlet suffix
+    publisher: str | None = None  # outlet name (title suffix, byline or attribution footer)
+    authors: list[str] = field(default_factory=list)
+    date_text: str | None = None  # raw date phrase from a byline / dateline
+    captions: list[str] = field(default_factory=list)  # image captions, one copy each
+
+    @property
+    def text(self) -> str:
+        """The body as one string, one paragraph per line."""
+        return "\n".join(self.paragraphs)

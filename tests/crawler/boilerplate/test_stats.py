@@ -1,0 +1,54 @@
+"""LineStats: per-ingest document frequencies of lines."""
+
+from __future__ import annotations
+
+from crawler.boilerplate.stats import MIN_DOCS, LineStats, line_hash
+
+
+def test_counts_documents_not_occurrences() -> None:
+    st = LineStats()
+    st.add("Subscribe\nHello world\nSubscribe\n\n")
+    st.add("subscribe  \nOther text")
+    assert st.n_docs == 2
+    assert st.doc_freq("Subscribe") == 2  # case / white space folded, once per document
+    assert st.doc_freq("Hello world") == 1
+    assert st.doc_freq("never seen") == 0
+
+
+def test_digits_are_folded() -> None:
+    st = LineStats()
+    st.add("604 COMMENTS")
+    st.add("12 comments")
+    assert st.doc_freq("3 Comments") == 2
+
+
+def test_merge_equals_counting_together() -> None:
+    docs = [f"Menu\nStory {i} is about something else entirely\nFooter" for i in range(5)]
+    together = LineStats()
+    for d in docs:
+        together.add(d)
+    a, b = LineStats(), LineStats()
+    for d in docs[:2]:
+        a.add(d)
+    for d in docs[2:]:
+        b.add(d)
+    a.merge(b)
+    assert a.n_docs == together.n_docs == 5
+    for line in ("Menu", "Footer", "Story 3 is about something else entirely"):
+        assert a.doc_freq(line) == together.doc_freq(line)
+
+
+def test_recurring_threshold() -> None:
+    st = LineStats()
+    for _ in range(MIN_DOCS - 1):
+        st.add("Site footer")
+    assert not st.is_recurring("Site footer")
+    st.add("Site footer")
+    assert st.is_recurring("Site footer")
+
+
+def test_hash_is_stable_int() -> None:
+    h = line_hash("Hello")
+    assert isinstance(h, int)
+    assert h == line_hash("  hello ")
+    assert 0 <= h < 2**64
