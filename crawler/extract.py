@@ -1,0 +1,294 @@
+"""HTML page -> article paragraphs and metadata.
+
+trafilatura finds the article body (reader comments excluded); `crawler.html_meta` reads the
+metadata the page declares, from the same parsed tree; the shared line cleaner
+(`crawler.boilerplate.clean_text`, mode "extracted") then drops the chrome trafilatura kept
+(share bars, "Read more" lines, newsletter boxes...). Never raises: junk input gives an
+`Extracted` with no paragraphs, which the caller turns into a reject.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from charset_normalizer import from_bytes
+from lxml.etree import XPath, _Element
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.metadata import extract_author
+from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+from crawler.boilerplate import Removal, clean_text
+from crawler.html_meta import PageMeta, page_meta, parse_date, split_authors
+from crawler.reasons import Removed
+
+LOGGER = logging.getLogger(__name__)
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE)
+# browsers read these labels as windows-1252 (WHATWG encoding standard)
+_AS_CP1252 = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"}
+_LIST_MARKER = re.compile(r"^(?:  )*- ")
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
+_CELL_SEP = re.compile(r"\s+(?<!\\)\|\s+")
+_SPACES = re.compile(r"\s+")
+_NO_TEXT_TAGS = ("code", "pre")
+_INLINE_CLUSTER = XPath(".//p//*[self::span or self::div][count(.//a) >= 3]")
+_CLUSTER_MIN_PROSE = 40  # characters of the paragraph's own text around a link cluster
+_EMBEDDED_POST = XPath(".//blockquote[contains(@class, 'twitter-tweet')]")
+_TITLE_ECHO_LINES = 3  # how far into the body a repeated headline is looked for
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """An article's body paragraphs and the metadata found for it."""
+
+    paragraphs: list[str]
+    title: str | None = None
+    publisher: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    date_text: str | None = None
+    language: str | None = None
+    url: str | None = None
+    removed: list[Removal] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The body as one string, one paragraph per line."""
+        return "\n".join(self.paragraphs)
+
+
+def _decode_html(data: bytes) -> str:
+    """Text of an HTML byte string: BOM, then declared charset, then UTF-8, then a guess."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    head = data[:4096]
+    declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    tried: list[str] = []
+    if declared:
+        label = declared.group(1).decode("ascii", "ignore").lower()
+        label = "cp1252" if label in _AS_CP1252 else label
+        with contextlib.suppress(LookupError):
+            tried.append(codecs.lookup(label).name)
+    tried.append("utf-8")
+    for codec in tried:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(data[:1_000_000]).best()
+    if best is not None and best.encoding:
+        return data.decode(best.encoding, errors="replace")
+    return data.decode(tried[0], errors="replace")
+
+
+def _parse(html: str | bytes) -> HtmlElement | None:
+    """The lxml tree of a page (None for input that is not HTML)."""
+    text = _decode_html(html) if isinstance(html, bytes) else html
+    text = text.replace("\x00", "")
+    if not text.strip():
+        return None
+    tree = load_html(text)
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def _link_text_share(elem: HtmlElement) -> float:
+    """Share of an element's text that is link text."""
+    total = len(_SPACES.sub("", elem.text_content()))
+    links = sum(len(_SPACES.sub("", a.text_content())) for a in elem.iter("a"))
+    return links / total if total else 1.0
+
+
+def _drop_inline_link_clusters(tree: HtmlElement) -> None:
+    """Remove hover cards and link boxes nested inside a paragraph's prose.
+
+    A `<span>`/`<div>` inside a `<p>` holding 3+ links and nearly no other text, in a
+    paragraph that has prose of its own, is a pop-up (author cards, "more from" boxes) that a
+    browser only shows on hover; trafilatura would splice its text into the sentence.
+    """
+    for cand in _INLINE_CLUSTER(tree):
+        if cand.getparent() is None or _link_text_share(cand) < 0.9:
+            continue
+        inner = [d for d in cand.iterdescendants("span", "div") if len(d.findall(".//a")) >= 3]
+        if any(_link_text_share(d) >= 0.9 for d in inner):
+            continue  # a smaller cluster inside: remove that one, keep the outer text
+        para = next(cand.iterancestors("p"))
+        rest = len(_SPACES.sub("", para.text_content())) - len(_SPACES.sub("", cand.text_content()))
+        if rest >= _CLUSTER_MIN_PROSE:
+            cand.drop_tree()
+
+
+def _unwrap_embedded_posts(tree: HtmlElement) -> None:
+    """Free quoted social-media posts (`<blockquote class="twitter-tweet">`) from their widget
+    wrappers, which trafilatura discards as chrome; the quote itself is article content."""
+    for quote in _EMBEDDED_POST(tree):
+        text = _SPACES.sub("", quote.text_content())
+        wrapper = None
+        for anc in quote.iterancestors():
+            if anc.tag in ("body", "article", "main", "p") or len(anc.findall(".//blockquote")) > 1:
+                break
+            if _SPACES.sub("", anc.text_content()) != text:
+                break
+            wrapper = anc
+        quote.attrib.pop("class", None)
+        parent = wrapper.getparent() if wrapper is not None else None
+        if wrapper is not None and parent is not None:
+            parent.replace(wrapper, quote)
+
+
+def _unwrap_whitespace(body: _Element) -> None:
+    """Collapse source line breaks inside text nodes, so one element gives one line."""
+    for elem in body.iter():
+        if elem.tag in _NO_TEXT_TAGS:
+            continue
+        if elem.text and "\n" in elem.text:
+            elem.text = _SPACES.sub(" ", elem.text)
+        parent = elem.getparent()
+        if elem.tail and "\n" in elem.tail and (parent is None or parent.tag not in _NO_TEXT_TAGS):
+            elem.tail = _SPACES.sub(" ", elem.tail)
+
+
+def _body_lines(body: _Element) -> list[str]:
+    """trafilatura's body as plain lines: no list markers, table rows as space-joined cells."""
+    _unwrap_whitespace(body)
+    has_lists = body.find(".//item") is not None
+    has_tables = body.find(".//row") is not None
+    lines: list[str] = []
+    for raw in xmltotxt(body, False).splitlines():
+        line = raw.strip()
+        if has_lists:
+            line = _LIST_MARKER.sub("", raw).strip()
+        if has_tables and line.startswith("|") and line.endswith("|"):
+            if _TABLE_RULE.match(line):
+                continue
+            cells = _CELL_SEP.split(line.strip("|").strip())
+            line = " ".join(c.replace("\\|", "|").strip() for c in cells if c.strip())
+            if lines and line == lines[-1]:  # a header row repeated as the footer
+                continue
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _title_key(text: str) -> str:
+    """Case/punctuation-insensitive form of a line, for headline comparison."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _drop_title_echo(
+    paragraphs: list[str], meta: PageMeta, lines: list[str]
+) -> tuple[list[str], list[Removal]]:
+    """Remove the headline when trafilatura kept it as the body's first line(s)."""
+    keys = {_title_key(t) for t in (meta.title, *meta.titles) if t}
+    keys.discard("")
+    kept, removed = [], []
+    for i, para in enumerate(paragraphs):
+        if i < _TITLE_ECHO_LINES and _title_key(para) in keys:
+            line_no = lines.index(para) if para in lines else -1
+            removed.append(Removal(line_no, para, str(Removed.TITLE)))
+            continue
+        kept.append(para)
+    return kept, removed
+
+
+def _fallback_authors(tree: HtmlElement) -> list[str]:
+    """trafilatura's byline search, for pages that declare no author."""
+    try:
+        return split_authors((extract_author(tree) or "").split(";"))
+    except Exception:
+        return []
+
+
+def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
+    """htmldate's date search (via trafilatura's settings), for pages declaring no date."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(tree, **{**set_date_params(True), "url": url})
+    except Exception:
+        return None
+    return parse_date(found) if isinstance(found, str) else None
+
+
+def _clean(lines: list[str]) -> tuple[list[str], list[Removal], list[str], str | None, str | None]:
+    """Run the shared line cleaner: (paragraphs, removed, captions, title, publisher)."""
+    result = clean_text("\n".join(lines), mode="extracted")
+    return (
+        list(result.paragraphs),
+        list(result.removed),
+        list(result.captions),
+        result.title,
+        result.publisher,
+    )
+
+
+def extract_html(
+    html: str | bytes, base_url: str | None = None, *, post_clean: bool = True
+) -> Extracted:
+    """Article paragraphs and metadata of one HTML page; empty paragraphs if none is found.
+
+    `post_clean=False` skips the shared line cleaner (for measuring what it adds).
+    """
+    try:
+        return _extract(html, base_url, post_clean)
+    except Exception as err:  # junk input must not stop the run: the caller rejects it
+        LOGGER.warning("extraction failed for %s: %s", base_url, err)
+        return Extracted(paragraphs=[])
+
+
+def _extract(html: str | bytes, base_url: str | None, post_clean: bool) -> Extracted:
+    """extract_html without the safety net."""
+    tree = _parse(html)
+    if tree is None:
+        return Extracted(paragraphs=[])
+    meta = page_meta(tree, base_url)
+    _drop_inline_link_clusters(tree)
+    _unwrap_embedded_posts(tree)
+    document = bare_extraction(
+        tree,
+        url=base_url or meta.url,
+        include_comments=False,
+        include_tables=True,
+        output_format="txt",
+    )
+    body = getattr(document, "body", None)
+    lines = _body_lines(body) if isinstance(body, _Element) else []
+
+    if post_clean and lines:
+        paragraphs, removed, captions, clean_title, clean_publisher = _clean(lines)
+    else:
+        paragraphs, removed, captions, clean_title, clean_publisher = lines, [], [], None, None
+    paragraphs, title_removed = _drop_title_echo(paragraphs, meta, lines)
+    authors = meta.authors or (_fallback_authors(tree) if paragraphs else [])
+    published_at = meta.published_at
+    if published_at is None and paragraphs:
+        published_at = _fallback_date(tree, meta.url or base_url)
+    return Extracted(
+        paragraphs=paragraphs,
+        title=meta.title or clean_title,
+        publisher=meta.publisher or clean_publisher,
+        authors=authors,
+        published_at=published_at,
+        date_text=meta.date_text if published_at is None else None,
+        language=meta.language,
+        url=meta.url,
+        removed=sorted([*title_removed, *removed], key=lambda r: r.line_no),
+        captions=captions,
+    )
