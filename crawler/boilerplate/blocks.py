@@ -11,7 +11,7 @@ continues after them; long menus and story lists cost a lot and are not.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from crawler.boilerplate.chrome import phrase_key
@@ -56,7 +56,7 @@ def section_header(lines: Sequence[Line], i: int) -> Removed | None:
     """
     ln = lines[i]
     f = ln.f
-    if f.units > 7 or (f.end_punct and not f.text.endswith("...")):
+    if f.units > 7 or f.chars > 200 or (f.end_punct and not f.text.endswith("...")):
         return None
     head, colon, rest = f.text.partition(":")
     if colon and rest.strip() and len(head.split()) <= 3:
@@ -206,3 +206,40 @@ def best_run(scores: Sequence[float]) -> tuple[int, int] | None:
         if cur > best:
             best, best_span = cur, (cur_start, k + 1)
     return best_span
+
+
+MAX_GAP = 4
+"""Lines of interface between two stretches of prose that `extend_run` bridges (an entry's
+share button, time stamp and heading in a live blog; an ad slot with its label)."""
+MIN_GAIN = 3.0
+"""Score the prose after such a gap must bring (about one full paragraph)."""
+_EXTEND_SCAN = 400  # lines one extension step looks ahead (keeps the step bounded)
+
+
+def extend_run(scores: Sequence[float], end: int, blocked: Container[int]) -> int:
+    """Extend a run ending at `end` over short interface gaps followed by more prose.
+
+    The maximum-sum run stops where a gap costs more than the next paragraph brings; an
+    article split into many short entries (live blogs, Q&As) loses all but one that way.
+    Positions in `blocked` (story lists, comments) are never crossed.
+    """
+    n = len(scores)
+    while end < n:
+        j = end
+        while j < n and j - end < MAX_GAP and scores[j] <= 0 and j not in blocked:
+            j += 1
+        if j >= n or j in blocked or scores[j] <= 0:
+            return end
+        cur, best, best_end = 0.0, 0.0, j
+        for k in range(j, min(n, j + _EXTEND_SCAN)):
+            if k in blocked:
+                break
+            cur += scores[k]
+            if cur > best:
+                best, best_end = cur, k + 1
+            elif cur < 0:
+                break
+        if best < MIN_GAIN:
+            return end
+        end = best_end
+    return end

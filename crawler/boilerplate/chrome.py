@@ -15,12 +15,11 @@ from crawler.boilerplate.phrases import PHRASES
 from crawler.reasons import Removed
 
 _KEY_DROP = re.compile(r"[\d_]+|[^\w\s]", re.UNICODE)
-_WS = re.compile(r"\s+")
 
 
 def phrase_key(text: str) -> str:
     """Lower case, digits and punctuation dropped, white space collapsed."""
-    return _WS.sub(" ", _KEY_DROP.sub(" ", normalize(text).lower())).strip()
+    return " ".join(_KEY_DROP.sub(" ", normalize(text).lower()).split())
 
 
 _EXACT: dict[str, Removed] = {}
@@ -28,6 +27,8 @@ for _reason, _phrases in PHRASES.items():
     for _p in _phrases:
         _EXACT.setdefault(phrase_key(_p), _reason)
 _PREFIX_MAX = max(len(k.split()) for k in _EXACT)
+_SINGLE: dict[str, Removed] = {k: r for k, r in _EXACT.items() if " " not in k}
+_RUN_MAX = 8  # "Facebook Twitter Email Print": a share bar copied as one line
 
 _READ_TIME = re.compile(
     r"^(?:\d+\s*(?:min(?:ute)?s?|mins?\.?)(?:,?\s*\d+\s*seconds?)?\s*(?:read|reading|de lecture|"
@@ -46,17 +47,17 @@ _REPOST = re.compile(
     re.IGNORECASE,
 )
 _ATTRIBUTION = re.compile(
-    r"^(?:[-–—•*✍️\s]|\W)*(?:this|the above) (?:article|post|story|piece|report) (?:was|is|has been)"
+    r"^\W*(?:this|the above) (?:article|post|story|piece|report) (?:was|is|has been)"
     r"\s+(?:originally\s+)?(?:published|written|produced|prepared|contributed|syndicated)"
     r"\s+(?:by|for)\s+(?:the\s+(?:team|staff|editors|editorial team)\s+(?:of|at)\s+)?"
     r"(?P<pub>[^.!?]{2,80}?)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
-_CREDIT = re.compile(
-    r"(?:^|[\s(\[|])(?:photo|image|picture|foto|fotografía|bild|credit|credits|source|фото|写真)"
-    r"(?:\s+(?:by|credit|courtesy|copyright))?\s*(?::|©|by\b)"
-    r"|\bimage (?:copyright|caption)\b|\bcredit\.\.\.|\((?:image|photo|picture)\s*:[^)]*\)\s*$"
-    r"|\b(?:getty images|shutterstock|afp/getty|istock(?:photo)?)\b\s*\)?\s*$|^getty$"
+_CREDIT = re.compile(  # "Photo: X", "Credit... X", "(Image: X)", "... Getty Images"
+    r"(?:^|[\s(\[|.!?])(?:photo|image|picture|foto|fotografía|bild|credit|credits|source|фото|写真)"
+    r"(?:\s+(?:by|credit|courtesy|copyright))?\s*(?::|©|by\b|\.{2,}|…)"
+    r"|\bimage (?:copyright|caption)\b|\((?:image|photo|picture)\s*:[^)]*\)\s*$"
+    r"|\b(?:getty(?: images)?|shutterstock|istock(?:photo)?|alamy)\b\s*\)?\s*$"
     r"|(?:photograph|photo) by\s+\S+",
     re.IGNORECASE,
 )
@@ -82,15 +83,82 @@ _NEWSLETTER = re.compile(
     r"|\bnewsletters?\b.{0,60}\b(?:subscribe|sign[- ]?up|inbox)\b",
     re.IGNORECASE,
 )
-_SUBSCRIBE = re.compile(r"\bsubscribe\b|\bsubscribed\b", re.IGNORECASE)
+_SUBSCRIBE = re.compile(  # a call to action: "Subscribe ...", "... ! Subscribe for free"
+    r"(?:^|[.!?:]\s+)(?:please\s+)?subscribe\b|\bsubscribed\b"
+    r"|\bsubscribe\s+(?:now|today|for free|here|to (?:our|my|this))\b",
+    re.IGNORECASE,
+)
 _GALLERY = re.compile(r"^\d{1,3}\s*(?:of|von|de|из|sur)\s*\d{1,3}(?!\d)", re.IGNORECASE)
 _APP = re.compile(r"\b(?:app[- ]?store|play[- ]?store|google play)", re.IGNORECASE)
+_TEMPLATE = re.compile(  # {{ x }}, {% x %}, {* x *} (Jinja/Django/Smarty), URL-encoded runs
+    r"\{\{.*?\}\}|\{%.*?%\}|\{\*.*?\*\}|(?:%[0-9A-F]{2}){2}.*?%[0-9A-F]{2}"
+)
 _RULE = re.compile(r"^[_\-=*~]{3,}$")  # a separator rule ("___" under AP stories): neutral
+
+
+_CREDIT_WORDS = (  # every _CREDIT alternative contains one of these (lower case)
+    "photo",
+    "image",
+    "picture",
+    "foto",
+    "bild",
+    "credit",
+    "source",
+    "фото",
+    "写真",
+    "getty",
+    "shutterstock",
+    "istock",
+    "alamy",
+)
+_REPOST_WORDS = (
+    "original",
+    "first",
+    "this",
+    "source",
+    "quelle",
+    "fonte",
+    "fuente",
+    "sumber",
+    "источник",
+)
+_COPYRIGHT_WORDS = ("©", "(c)", "copyright", "℗", "all rights reserved")
+_NEWSLETTER_WORDS = ("newsletter", "inbox", "mail updates", "subscribe")
+_FOLD_SPECIAL = frozenset("ſKİı")  # characters IGNORECASE matches to other ASCII letters
+
+
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """Cheap exact precondition of a case-insensitive regex built from `words`."""
+    if not _FOLD_SPECIAL.isdisjoint(text):
+        return True
+    low = text.lower()
+    return any(w in low for w in words)
+
+
+def _may_be_comment_meta(text: str) -> bool:
+    """Precondition of `_COMMENT_META`: "<name> says:" or a leading count."""
+    return ":" in text or "：" in text or text[:1].isdecimal()
+
+
+def _is_inline_link(text: str) -> bool:
+    """ "Read more: <headline>", "Lire aussi : <titre>": a related-story phrase, a colon,
+    then a headline (no sentence end): an inline link to another story."""
+    head, colon, rest = text.partition(":")
+    if not colon or not rest.strip() or len(head.split()) > 4:
+        return False
+    if _EXACT.get(phrase_key(head)) != Removed.RELATED_BLOCK:
+        return False
+    rest = rest.strip()
+    return not (rest.endswith(".") and rest.count(" ") >= 3 and not rest.endswith("..."))
 
 
 def attribution_publisher(text: str) -> str | None:
     """The outlet of a footer such as "This article was published by FPIF", else None."""
-    m = _ATTRIBUTION.match(normalize(text))
+    return _attribution(normalize(text))
+
+
+def _attribution(text: str) -> str | None:
+    m = _ATTRIBUTION.match(text)
     if not m:
         return None
     pub = m.group("pub").strip(" .:-–—\"'“”")
@@ -99,47 +167,61 @@ def attribution_publisher(text: str) -> str | None:
 
 def phrase_reason(text: str, words: int) -> Removed | None:
     """The reason code of a short line that is (or starts with) a known UI phrase."""
+    if words > 10:
+        return None
     key = phrase_key(text)
     if not key:
         return None
     if key in _EXACT and words <= 8:
         return _EXACT[key]
-    if words <= 10:
-        toks = key.split()
-        for n in range(min(len(toks) - 1, _PREFIX_MAX), 1, -1):  # longest multi-word prefix
-            reason = _EXACT.get(" ".join(toks[:n]))
-            if reason is not None:
-                return reason
+    toks = key.split()
+    for n in range(min(len(toks) - 1, _PREFIX_MAX), 1, -1):  # longest multi-word prefix
+        reason = _EXACT.get(" ".join(toks[:n]))
+        if reason is not None:
+            return reason
+    if 2 <= len(toks) <= _RUN_MAX and all(t in _SINGLE for t in toks):
+        return _SINGLE[toks[0]]  # only interface words: buttons / links glued into one line
     return None
 
 
 def chrome_reason(f: LineFeatures) -> Removed | None:
     """Reason code if the line is page chrome by itself (phrase or generic shape)."""
-    text = f.text
-    if _READ_TIME.search(text) and f.units <= 12:
+    text, units = f.text, f.units  # cheap length tests first: most lines are long prose
+    if units <= 12 and _READ_TIME.search(text):
         return Removed.READ_TIME
-    if attribution_publisher(text) is not None:
+    if _attribution(text) is not None:
         return Removed.ATTRIBUTION
-    if _REPOST.search(text) and f.units <= 30:
+    if units <= 30 and _may_contain(text, _REPOST_WORDS) and _REPOST.search(text):
         return Removed.REPOST_NOTICE
-    if _COPYRIGHT.search(text) and f.units <= 30:
+    if units <= 30 and _may_contain(text, _COPYRIGHT_WORDS) and _COPYRIGHT.search(text):
         return Removed.LEGAL
     if _TAGS.match(text):
         return Removed.NAVIGATION
-    if _SOCIAL_FOLLOW.match(text) and f.units <= 25:
+    if units <= 25 and _SOCIAL_FOLLOW.match(text):
         return Removed.SHARE
-    if _COMMENT_META.search(text) and f.units <= 20:
+    if units <= 20 and _may_be_comment_meta(text) and _COMMENT_META.search(text):
         return Removed.COMMENTS
-    if (_NEWSLETTER.search(text) and f.units <= 25) or (_SUBSCRIBE.search(text) and f.units <= 15):
+    if (
+        units <= 25
+        and _may_contain(text, _NEWSLETTER_WORDS)
+        and (_NEWSLETTER.search(text) or _SUBSCRIBE.search(text))
+    ):
         return Removed.NEWSLETTER
     if _GALLERY.match(text) and not f.date_like:
         return Removed.CAPTION
-    if _APP.search(text) and f.units <= 12:
+    if units <= 12 and _may_contain(text, ("app", "play")) and _APP.search(text):
         return Removed.APP_PROMO
     reason = phrase_reason(text, f.words)
     if reason is not None:
         return reason
-    if _CREDIT.search(text) and f.units <= 40 and not (f.inner_sentences > 1):
+    if units <= 30 and _is_inline_link(text):
+        return Removed.RELATED_BLOCK
+    if (
+        units <= 40
+        and f.inner_sentences <= 1
+        and _may_contain(text, _CREDIT_WORDS)
+        and _CREDIT.search(text)
+    ):
         return Removed.CAPTION
     if f.cjk == 0 and f.alpha_words == 0 and f.digit_ratio == 0 and f.chars <= 12:
         if _RULE.match(text):
@@ -150,4 +232,4 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
 
 def is_template_junk(text: str) -> bool:
     """Template placeholders a scraper caught ("{* loginWidget *}", "{{ title }}")."""
-    return bool(re.search(r"\{\*.*\*\}|\{\{.*\}\}|%[0-9A-F]{2}.*%[0-9A-F]{2}", text))
+    return ("{" in text or "%" in text) and _TEMPLATE.search(text) is not None

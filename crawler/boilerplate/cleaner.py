@@ -6,7 +6,10 @@ Steps (all pure, deterministic):
    recurrence (`stats`), repetition within the page;
 2. per page: sections of other stories / comments and navigation runs (`blocks`);
 3. `mode="dump"`: the article is the best-scoring contiguous run of lines
-   (`blocks.best_run`); `mode="extracted"`: the whole text is the article;
+   (`blocks.best_run`), extended over short interface gaps before more prose
+   (`blocks.extend_run`: live blogs) and cut before trailing "About <company>" / contact /
+   author boxes (`tail`); `mode="extracted"`: the whole text is the article, and short
+   credits and repeated list items in it are content;
 4. inside the article, drop interface lines, story lists, captions (exactly doubled
    lines), repeated lines and site chrome that recurs across the ingest;
 5. above the article, find the headline, bylines and datelines (`headline`); anywhere,
@@ -22,9 +25,15 @@ from typing import Literal
 from crawler.boilerplate import blocks, headline
 from crawler.boilerplate.blocks import Line
 from crawler.boilerplate.chrome import attribution_publisher, chrome_reason, is_template_junk
-from crawler.boilerplate.lines import LineFeatures, features, fold_key
+from crawler.boilerplate.lines import (
+    LineFeatures,
+    features_of_normalized,
+    fold_normalized,
+    normalize,
+)
 from crawler.boilerplate.result import CleanResult, Removal
 from crawler.boilerplate.stats import LineStats
+from crawler.boilerplate.tail import tail_start
 from crawler.reasons import Removed
 
 Mode = Literal["dump", "extracted"]
@@ -32,48 +41,95 @@ Mode = Literal["dump", "extracted"]
 _HEAD_WINDOW = 12  # non-blank lines above the body searched for headline / bylines
 _LEAD_WINDOW = 4  # first lines of the run searched for a dateline / byline ending the header
 _DUP_MIN_UNITS = 8  # shorter repeated lines (table headers, labels) are kept inside the body
+_DUP_MIN_UNITS_EXTRACTED = 25  # extracted text: repeated list items / quotes are content
+_LABEL_MAX_UNITS = {Removed.CAPTION: 8, Removed.LEGAL: 3}  # credits kept in extracted text
 _RECURRING_MAX_UNITS = 15  # longer lines are never flagged by corpus frequency alone
+_CHROME_MAX_CHARS = 5_000  # longer lines are never classified as chrome by themselves
 
 
-def _recurring(f: LineFeatures, stats: LineStats | None) -> bool:
+def _recurring(f: LineFeatures, key: str, stats: LineStats | None) -> bool:
     if stats is None or f.prose_like or f.units > _RECURRING_MAX_UNITS:
         return False
-    return stats.is_recurring(f.text)
+    return stats.freq_is_recurring(stats.key_freq(key))
+
+
+_Single = tuple[LineFeatures, str, Removed | None, bool]
+
+
+def _single(text: str, stats: LineStats | None) -> _Single:
+    """Everything known about one normalised line by itself: features, fold key, chrome
+    reason, corpus recurrence."""
+    f = features_of_normalized(text)
+    reason = None
+    if f.chars <= _CHROME_MAX_CHARS:  # interface text is short; skip its regexes on huge lines
+        reason = chrome_reason(f)
+        if reason is None and is_template_junk(text):
+            reason = Removed.UI_CHROME
+    key = fold_normalized(text)
+    return f, key, reason, _recurring(f, key, stats)
 
 
 def _analyse(raw: Sequence[str], stats: LineStats | None) -> list[Line]:
-    feats = [(no, f) for no, s in enumerate(raw) if s.strip() and (f := features(s)).text]
-    keys = [fold_key(f.text) for _, f in feats]
-    counts = Counter(keys)
-    out = []
-    for (no, f), key in zip(feats, keys, strict=True):
-        reason = chrome_reason(f)
-        if reason is None and is_template_junk(f.text):
-            reason = Removed.UI_CHROME
-        out.append(Line(no, f, reason, _recurring(f, stats), counts[key], key))
-    return out
+    """Per-line analysis; a line repeated on the page is analysed once."""
+    memo: dict[str, _Single] = {}
+    found: list[tuple[int, _Single]] = []
+    for no, s in enumerate(raw):
+        text = normalize(s)
+        if not text:
+            continue
+        got = memo.get(text)
+        if got is None:
+            got = memo[text] = _single(text, stats)
+        found.append((no, got))
+    counts = Counter(got[1] for _, got in found)
+    return [Line(no, f, why, rec, counts[key], key) for no, (f, key, why, rec) in found]
 
 
-def _protected(lines: Sequence[Line], k: int, lo: int, hi: int, stats: LineStats) -> bool:
+def _label_in_body(lines: Sequence[Line], k: int) -> bool:
+    """Extracted text: a short credit ("© Reuters", "Image: Getty") right after article
+    text is part of what the extractor found inside the article, so it is kept; long
+    chrome and footers are not."""
+    ln = lines[k]
+    limit = _LABEL_MAX_UNITS.get(ln.chrome) if ln.chrome is not None else None
+    if limit is None or ln.f.units > limit:
+        return False
+    return any(lines[j].chrome is None for j in range(max(0, k - 2), k))
+
+
+def _nearest_prose(lines: Sequence[Line], lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """For each position in [lo, hi): the nearest prose line before / after it inside the
+    range (-1 if none), in two linear passes."""
+    n = hi - lo
+    before, after = [-1] * n, [-1] * n
+    last = -1
+    for i in range(n):
+        before[i] = last
+        if lines[lo + i].f.prose_like:
+            last = lo + i
+    last = -1
+    for i in range(n - 1, -1, -1):
+        after[i] = last
+        if lines[lo + i].f.prose_like:
+            last = lo + i
+    return before, after
+
+
+def _protected(lines: Sequence[Line], neighbours: tuple[int, int], stats: LineStats) -> bool:
     """A recurring line inside the article is kept when the prose around it recurs too:
     the whole article is syndicated, and the line is its own subheading."""
-
-    def prose_freq(rng: range) -> int | None:
-        for j in rng:
-            if lines[j].f.prose_like:
-                return stats.doc_freq(lines[j].f.text)
-        return None
-
-    before = prose_freq(range(k - 1, lo - 1, -1))
-    after = prose_freq(range(k + 1, hi))
-    known = [x for x in (before, after) if x is not None]
+    known = [stats.key_freq(lines[j].key) for j in neighbours if j >= 0]
     return bool(known) and all(stats.freq_is_recurring(x) for x in known)
 
 
-def _best_span(lines: Sequence[Line], sect: dict[int, Removed], nav: set[int]) -> tuple[int, int]:
+def _best_span(
+    lines: Sequence[Line], sect: dict[int, Removed], nav: set[int], extend: bool = False
+) -> tuple[int, int]:
     scores = [blocks.line_score(ln, k in sect, k in nav) for k, ln in enumerate(lines)]
     span = blocks.best_run(scores)
-    return span if span is not None else (0, 0)
+    if span is None:
+        return 0, 0
+    start, end = span
+    return start, blocks.extend_run(scores, end, sect) if extend else end
 
 
 def _trim_head(lines: Sequence[Line], start: int, end: int) -> int:
@@ -100,7 +156,7 @@ def _body_span(
     if mode == "dump":
         first, _ = _best_span(lines, {}, nav)
         sect = blocks.sections(lines, first)
-        start, end = _best_span(lines, sect, nav)
+        start, end = _best_span(lines, sect, nav, extend=True)
         return _trim_head(lines, start, end), end, sect
     sect = blocks.sections(lines, conservative=True)
     start = 0
@@ -128,6 +184,12 @@ def _extracted_title(lines: Sequence[Line]) -> bool:
     return nxt is not None and (nxt.date_like or headline.parse_byline(nxt) is not None)
 
 
+def _between_chrome(lines: Sequence[Line], k: int) -> bool:
+    """A line with chrome right above and below is part of that bar (an unknown share
+    button, a menu entry), not a headline."""
+    return 0 < k < len(lines) - 1 and None not in (lines[k - 1].chrome, lines[k + 1].chrome)
+
+
 def _pick_title(
     lines: Sequence[Line], start: int, sect: dict[int, Removed], mode: Mode
 ) -> int | None:
@@ -143,6 +205,7 @@ def _pick_title(
             or k in sect
             or ln.f.date_like
             or headline.parse_byline(ln.f) is not None
+            or _between_chrome(lines, k)
         ):
             continue
         doubled = ln.repeats > 1 and any(
@@ -199,6 +262,10 @@ def clean_text(text: str, stats: LineStats | None = None, *, mode: Mode = "dump"
         if by.date_text and date_text is None:
             date_text = by.date_text
 
+    # -- trailing boxes that read like prose: "About <company>", contacts, author bio -----
+    if mode == "dump":
+        end = tail_start(lines, start, end, authors)
+
     # -- attribution footers give the publisher ------------------------------------------
     for ln in lines:
         if ln.chrome == Removed.ATTRIBUTION:
@@ -208,12 +275,13 @@ def clean_text(text: str, stats: LineStats | None = None, *, mode: Mode = "dump"
 
     # -- inside the body ------------------------------------------------------------------
     kept_keys: set[str] = set()
+    prose_before, prose_after = _nearest_prose(lines, start, end)
     k = start
     while k < end:
         ln = lines[k]
         f = ln.f
         nxt = lines[k + 1] if k + 1 < end else None
-        if ln.chrome is not None:
+        if ln.chrome is not None and not (mode == "extracted" and _label_in_body(lines, k)):
             reasons[k] = ln.chrome
         elif k in sect:
             reasons[k] = sect[k]
@@ -224,10 +292,15 @@ def clean_text(text: str, stats: LineStats | None = None, *, mode: Mode = "dump"
             captions.append(f.text)
             k += 2
             continue
-        elif ln.recurring and stats is not None and not _protected(lines, k, start, end, stats):
+        elif (
+            ln.recurring
+            and stats is not None
+            and not _protected(lines, (prose_before[k - start], prose_after[k - start]), stats)
+        ):
             reasons[k] = Removed.RECURRING
         else:
-            if ln.key in kept_keys and (f.prose_like or f.units >= _DUP_MIN_UNITS):
+            dup_min = _DUP_MIN_UNITS if mode == "dump" else _DUP_MIN_UNITS_EXTRACTED
+            if ln.key in kept_keys and (f.prose_like or f.units >= dup_min):
                 reasons[k] = Removed.DUPLICATE_LINE
             else:
                 kept_keys.add(ln.key)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from crawler.boilerplate.stopwords import STOP_WORDS
 
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
-_TOKEN = re.compile(r"\S+")
 # Han ideographs, hiragana, katakana (scripts written without spaces between words).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _HIRAGANA = re.compile(r"[\u3040-\u309f]")
@@ -56,6 +55,18 @@ _BULLET = re.compile(r"^(?:[-–—•·*▪►▶»›]|\d{1,2}[.)])\s+")
 _COUNT_SUFFIX = re.compile(r"^\D*[(\[]\d+[)\]]$")  # "Category (15)": a count, not data
 _FOLD_WORD = re.compile(r"[^\W\d_]{3}")
 _SEPARATORS = re.compile(r"\s[|•·»›/]\s|\s{2,}")
+_INNER_SENT = re.compile(r"[.!?。！？][\"'”’)]*\s+[\"'“‘(]*[A-ZА-Я]")
+_CJK_INNER_SENT = re.compile(r"[。！？](?=.)")
+_TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
+_CAP_STRIP = "\"'“‘«(¿¡["
+_DIGITS = re.compile(r"\d+")
+_DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
+_TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens
+# Characters that are upper / lower case but not letters (Roman numerals, circled letters).
+_CASED_NON_LETTER = re.compile(
+    "[\u0345\u2160-\u217f\u24b6-\u24e9\U0001f130-\U0001f149\U0001f150-\U0001f169"
+    "\U0001f170-\U0001f189]"
+)
 
 
 @dataclass(frozen=True)
@@ -76,17 +87,17 @@ class LineFeatures:
     digit_ratio: float  # share of characters that are digits
     hiragana_ratio: float  # share of CJK characters that are hiragana (Japanese prose marker)
     date_like: bool  # the line is (almost) only a date / time / relative time
-    has_date: bool  # the line contains a date or time expression
+    has_date: bool  # the line contains a date or time expression (lines <= 2,000 chars)
     bulleted: bool  # starts with a bullet or list number
     separators: int  # " | ", " • ", " / " style separators (menus, breadcrumbs)
     inner_sentences: int  # sentence ends inside the line (". X")
 
-    @property
+    @cached_property
     def is_cjk(self) -> bool:
         """Mostly written in a script without spaces (Japanese, Chinese)."""
         return self.cjk >= max(4, self.chars // 3)
 
-    @property
+    @cached_property
     def prose_like(self) -> bool:
         """Looks like running text: long enough and sentence-shaped."""
         if self.is_cjk:
@@ -95,16 +106,16 @@ class LineFeatures:
             return self.stop_ratio >= 0.08 or self.units >= 25
         return self.units >= 20 and self.stop_ratio >= 0.15
 
-    @property
+    @cached_property
     def data_like(self) -> bool:
         """A short content line of a list or table: figures with words ("1 tsp cinnamon",
-        "Palm Bay 18 22 13 17 — 70"), a bare figure ("85%"), or a bulleted item."""
+        "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
         if self.date_like or _COUNT_SUFFIX.search(self.text):
             return False
         has_digit = self.digit_ratio > 0
         return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
 
-    @property
+    @cached_property
     def headline_like(self) -> bool:
         """Short, no final full stop, several words: a title, teaser or menu entry."""
         if (self.end_punct and self.text[-1:] not in "?!？！") or self.end_colon:
@@ -117,41 +128,69 @@ class LineFeatures:
 def normalize(line: str) -> str:
     """Collapse white space (incl. NBSP and zero-width characters) and strip."""
     line = line.replace("\u200b", "").replace("\ufeff", "").replace("\u00ad", "")
-    return _WS.sub(" ", line).strip()
-
-
-def _ends_sentence(text: str) -> bool:
-    stripped = text.rstrip(_CLOSERS + " ")
-    return bool(stripped) and stripped[-1] in _SENT_END
+    return " ".join(line.split())  # str.split() splits on exactly the characters \s matches
 
 
 def features(line: str) -> LineFeatures:
     """Compute the shape features of one line (normalised first)."""
-    text = normalize(line)
+    return features_of_normalized(normalize(line))
+
+
+def _case_counts(text: str) -> tuple[int, int]:
+    """(upper-case letters, cased letters) of a line."""
+    if _CASED_NON_LETTER.search(text) is None:  # then cased characters are all letters
+        upper = sum(map(str.isupper, text))
+        return upper, upper + sum(map(str.islower, text))
+    cased = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
+    return sum(map(str.isupper, cased)), len(cased)
+
+
+def _may_have_date(text: str, digits: int) -> bool:
+    """Cheap precondition of `_DATE_CORE`: every date form needs a digit or a word below."""
+    if digits:
+        return True
+    folded = text.casefold()
+    return "ago" in folded or "yesterday" in folded or "just now" in folded
+
+
+def features_of_normalized(text: str) -> LineFeatures:
+    """The shape features of an already normalised line (`normalize`)."""
     chars = len(text)
     cjk = len(_CJK.findall(text))
-    tokens = _TOKEN.findall(_CJK.sub(" ", text)) if cjk else _TOKEN.findall(text)
+    tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
     words = len(tokens) + (1 if cjk else 0)
-    alpha = [t for t in tokens if _WORD.search(t)]
-    lowered = [t.strip("\"'“”‘’«»()[]{}.,;:!?¿¡").lower() for t in tokens]
-    stop = sum(1 for t in lowered if t in STOP_WORDS)
-    n_tok = max(1, len(tokens))
-    cap_tokens = [t.lstrip("\"'“‘«(¿¡[") for t in alpha]
-    caps = sum(1 for t in cap_tokens if t[:1].isupper())
-    cased = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
-    upper = sum(1 for c in cased if c.isupper())
-    digits = sum(1 for c in text if c.isdigit())
-    hira = len(_HIRAGANA.findall(text))
-    date_tokens = sum(1 for t in lowered if t in _DATE_WORDS or t.rstrip("s,") in _DATE_WORDS)
-    has_date = bool(_DATE_CORE.search(text))
-    numeric = sum(1 for t in lowered if t and not _WORD.search(t))
+    alpha: list[str] = []
+    stop = date_tokens = numeric = caps = 0
+    sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
+    for t in sample:
+        core = t.strip(_TOKEN_STRIP)
+        low = core.lower()
+        if core.isalpha() or _WORD.search(t) is not None:
+            alpha.append(t)
+            caps += t.lstrip(_CAP_STRIP)[:1].isupper()
+        elif low:
+            numeric += 1
+        if low in STOP_WORDS:
+            stop += 1
+        if low in _DATE_WORDS or low.rstrip("s,") in _DATE_WORDS:
+            date_tokens += 1
+    n_tok = max(1, len(sample))
+    upper, cased = _case_counts(text)
+    digits = sum(map(str.isdigit, text))
+    hira = len(_HIRAGANA.findall(text)) if cjk else 0
+    has_date = (
+        chars <= _DATE_MAX_CHARS
+        and _may_have_date(text, digits)
+        and _DATE_CORE.search(text) is not None
+    )
     content_left = len(tokens) - date_tokens - numeric
     date_like = (has_date or date_tokens >= 2) and content_left <= 1 and len(tokens) <= 12
     if cjk and has_date and chars <= 24:
         date_like = True
-    inner = len(re.findall(r"[.!?。！？][\"'”’)]*\s+[\"'“‘(]*[A-ZА-Я]", text))
+    inner = len(_INNER_SENT.findall(text))
     if cjk:
-        inner += len(re.findall(r"[。！？](?=.)", text))
+        inner += len(_CJK_INNER_SENT.findall(text))
+    stripped = text.rstrip(_CLOSERS + " ")
     return LineFeatures(
         text=text,
         chars=chars,
@@ -159,17 +198,17 @@ def features(line: str) -> LineFeatures:
         cjk=cjk,
         units=len(tokens) + cjk / 2.0,
         alpha_words=len(alpha),
-        end_punct=_ends_sentence(text),
-        end_colon=text.rstrip(_CLOSERS + " ").endswith((":", "：")),
+        end_punct=bool(stripped) and stripped[-1] in _SENT_END,
+        end_colon=stripped.endswith((":", "：")),
         stop_ratio=stop / n_tok,
         title_ratio=caps / max(1, len(alpha)),
-        upper_ratio=upper / max(1, len(cased)),
+        upper_ratio=upper / max(1, cased),
         digit_ratio=digits / max(1, chars),
         hiragana_ratio=hira / max(1, cjk),
         date_like=date_like,
         has_date=has_date,
-        bulleted=bool(_BULLET.match(text)),
-        separators=len(_SEPARATORS.findall(text)),
+        bulleted=_BULLET.match(text) is not None,
+        separators=len(_SEPARATORS.findall(text)) if " " in text else 0,
         inner_sentences=inner,
     )
 
@@ -178,7 +217,14 @@ def fold_key(text: str) -> str:
     """Comparison key for repetition and corpus counts: NFKC, lower case, digits -> 0,
     white space collapsed. "604 COMMENTS" and "226 comments" share a key. Digits are kept
     in lines without a word of three letters."""
-    text = unicodedata.normalize("NFKC", normalize(text)).lower()
+    return fold_normalized(normalize(text))
+
+
+def fold_normalized(text: str) -> str:
+    """`fold_key` of an already normalised line."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
     if not _FOLD_WORD.search(text):
         return text  # "02-751-1500" and "2019-11-20" must not share a key
-    return re.sub(r"\d+", "0", text)
+    return _DIGITS.sub("0", text)

@@ -14,16 +14,16 @@ from crawler.reasons import Removed
 
 
 def _split(text: str) -> tuple[str, ...]:
-    """Phrases separated by "|" (and line breaks) -> tuple of stripped phrases."""
-    return tuple(p.strip() for p in text.replace("\n", "|").split("|") if p.strip())
+    """Phrases separated by "|" -> tuple of phrases (a line break inside one is a space)."""
+    return tuple(" ".join(p.split()) for p in text.split("|") if p.strip())
 
 
 PHRASES: dict[Removed, tuple[str, ...]] = {
     Removed.SHARE: _split(
         """
         share | shares | share this | share on | share via | share this article | share this
-        story | share article | share permalink | sharing is caring | tweet | pin it | email |
-        e mail | print | copy link | copied | facebook | twitter | linkedin | whatsapp |
+        story | share article | tweet | pin it | email |
+        e mail | print | copy link | facebook | twitter | linkedin | whatsapp |
         reddit | pinterest | telegram | flipboard | pocket | instagram | youtube | rss | click
         to share | follow us | follow me | follow on | teilen | partager | compartir |
         compartilhar | condividi | delen | bagikan | поделиться | シェア | ツイート
@@ -57,8 +57,7 @@ PHRASES: dict[Removed, tuple[str, ...]] = {
         comments | comment | no comments yet | leave a comment | leave a reply | post comment
         | post a comment | add comment | view comments | show comments | join the conversation
         | reply | responses | discussion | kommentare | commentaires | comentarios |
-        comentários | comente | commenti | reacties | komentar | комментарии | отзывы |
-        добавить отзыв | コメント
+        comentários | comente | commenti | reacties | komentar | комментарии | コメント
         """
     ),
     Removed.RELATED_BLOCK: _split(
@@ -77,19 +76,18 @@ PHRASES: dict[Removed, tuple[str, ...]] = {
         noticias | artigos relacionados | leia também | veja também | mais lidas | notícias
         relacionadas | leggi anche | articoli correlati | lees ook | gerelateerde artikelen |
         baca juga | artikel terkait | berita terkait | pos terkait | читайте также | похожие
-        статьи | самые популярные | популярное | другие новости
+        статьи | самые популярные | популярное | другие новости |
         関連記事 | 人気記事 | おすすめ記事 | 相关文章 | 推荐阅读
         """
     ),
     Removed.UI_CHROME: _split(
         """
         advertisement | advertising | ad | ads | sponsored | sponsored content | log in |
-        login | sign in | sign out | log out | register | my account | account | your cart |
-        your cart is empty | return to shop | cart | menu | search | skip to content | skip to
-        main content | close | back to top | next | previous | previous next | load more |
-        show more | continue reading | loading | accept | ok | cancel | submit | save | read
-        later | view all | enlarge image | text size | watch live | live tv | report | tags |
-        tags: | anzeige | werbung | publicité | publicidad | publicidade | pubblicità |
+        login | sign in | sign out | log out | register | my account | account | cart | menu |
+        search | skip to content | skip to main content | close | back to top | next |
+        previous | load more | show more | continue reading | loading | accept | ok | cancel |
+        submit | save | view all | report | tags |
+        anzeige | werbung | publicité | publicidad | publicidade | pubblicità |
         advertentie | iklan | реклама | 広告 | スポンサードリンク | スポンサーリンク
         """
     ),

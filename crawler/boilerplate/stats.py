@@ -25,8 +25,12 @@ line needs more than a handful of coincidental repeats."""
 
 def line_hash(line: str) -> int:
     """Stable 64-bit hash of a folded line (stable across processes, unlike `hash`)."""
-    digest = hashlib.blake2b(fold_key(line).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    return key_hash(fold_key(line))
+
+
+def key_hash(key: str) -> int:
+    """`line_hash` of a line already folded with `lines.fold_key`."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 class LineStats:
@@ -39,11 +43,16 @@ class LineStats:
     def add(self, text: str) -> None:
         """Count one document's distinct non-blank lines."""
         self._docs += 1
-        self._counts.update({line_hash(line) for line in text.split("\n") if line.strip()})
+        keys = {fold_key(line) for line in text.split("\n") if line and not line.isspace()}
+        self._counts.update(key_hash(k) for k in keys)
 
     def doc_freq(self, line: str) -> int:
         """Number of added documents that contain this line (after folding)."""
         return self._counts.get(line_hash(line), 0)
+
+    def key_freq(self, key: str) -> int:
+        """`doc_freq` of a line given by its `lines.fold_key`."""
+        return self._counts.get(key_hash(key), 0)
 
     @property
     def n_docs(self) -> int:

@@ -38,7 +38,17 @@ def reason(line: str) -> Removed | None:
         ("Read more: Alibaba poised to launch listing", Removed.RELATED_BLOCK),
         ("Advertisement", Removed.UI_CHROME),
         ("Publicidade", Removed.UI_CHROME),
-        ("Your cart is emptyReturn to Shop", Removed.UI_CHROME),
+        ("Facebook Twitter Email Print", Removed.SHARE),  # a share bar on one line
+        ("Lire aussi : Le prix du lait atteint un niveau record", Removed.RELATED_BLOCK),
+        (
+            "Read more: How a disease changed an entire coastline of the Pacific Northwest",
+            Removed.RELATED_BLOCK,
+        ),
+        (
+            "Thanks for reading! Subscribe for free to receive new posts and support my work.",
+            Removed.NEWSLETTER,
+        ),
+        ("Protesters at the rally.Credit...Jane Doe/Agency", Removed.CAPTION),
         ("4 minutes, 45 seconds Read", Removed.READ_TIME),
         ("5 min read", Removed.READ_TIME),
         ("Tempo de leitura: 1 minuto", Removed.READ_TIME),
@@ -67,12 +77,23 @@ def test_chrome_lines(line: str, expected: Removed | None) -> None:
         "1/2 tsp ground cloves",
         "Photos which were released online show the actress at a party in Lagos last week.",
         "Search and rescue teams worked through the night to reach the village.",
+        "More than two million people subscribe to the service, the company said.",
+        "Read more: the report, published on Monday, runs to four hundred pages and is dense.",
+        "Share Price",
         "___",
         "85%",
     ],
 )
 def test_prose_and_content_are_not_chrome(line: str) -> None:
     assert reason(line) is None
+
+
+def test_phrase_lists_have_no_fragments() -> None:
+    """Phrases wrapped over two lines in phrases.py stay one phrase."""
+    from crawler.boilerplate.phrases import PHRASES
+
+    flat = {p for ps in PHRASES.values() for p in ps}
+    assert "share this story" in flat and "story" not in flat and "wir" not in flat
 
 
 def test_phrase_key_drops_digits_and_punctuation() -> None:
