@@ -8,13 +8,10 @@ module makes. The CLI, the Prefect flows and the Scrapy item pipeline all call `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from crawler.boilerplate import LineStats, clean_text
 from crawler.config import Settings
 from crawler.errors import Drop
-from crawler.extract import extract_html
+from crawler.extract import Extracted, extract_html
 from crawler.normalize import (
     content_hash,
     detect_language,
@@ -25,32 +22,16 @@ from crawler.normalize import (
 )
 from crawler.readers import RawInput
 from crawler.reasons import Rejected
-from crawler.record import AuditLine, Document
+from crawler.record import Document
 
 
-@dataclass
-class Extraction:
-    """What the first stage found in one input, before normalization."""
-
-    paragraphs: list[str]
-    removed: list[AuditLine]
-    title: str | None = None
-    publisher: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published_at: datetime | None = None
-    date_text: str | None = None
-    language: str | None = None
-    url: str | None = None
-    captions: list[str] = field(default_factory=list)
-
-
-def extract(raw: RawInput, stats: LineStats | None = None) -> Extraction:
+def extract(raw: RawInput, stats: LineStats | None = None) -> Extracted:
     """The only stage that differs by way in: page dumps are cleaned, HTML is extracted."""
     if raw.kind == "text":
         cleaned = clean_text(raw.text, stats, mode="dump")
-        return Extraction(
+        return Extracted(
             paragraphs=cleaned.paragraphs,
-            removed=[AuditLine(r.line_no, r.text, r.reason) for r in cleaned.removed],
+            removed=cleaned.removed,
             title=cleaned.title,
             publisher=cleaned.publisher,
             authors=cleaned.authors,
@@ -59,21 +40,9 @@ def extract(raw: RawInput, stats: LineStats | None = None) -> Extraction:
         )
     base_url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
     try:
-        found = extract_html(raw.text, base_url=base_url)
+        return extract_html(raw.text, base_url=base_url)
     except Exception as exc:  # the extractor must not take the run down with it
         raise Drop(Rejected.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}") from exc
-    return Extraction(
-        paragraphs=found.paragraphs,
-        removed=[AuditLine(r.line_no, r.text, r.reason) for r in found.removed],
-        title=found.title,
-        publisher=found.publisher,
-        authors=found.authors,
-        published_at=found.published_at,
-        date_text=found.date_text,
-        language=found.language,
-        url=found.url,
-        captions=found.captions,
-    )
 
 
 def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -> Document:
@@ -89,7 +58,7 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
             Rejected.TOO_SHORT, f"{words} words left after cleaning (min {settings.min_words})"
         )
     kept_chars = len(text)
-    removed_chars = sum(len(r.line) for r in found.removed)
+    removed_chars = sum(len(r.text) for r in found.removed)
     return Document(
         source_uri=raw.source_uri,
         source_kind=raw.source_kind,

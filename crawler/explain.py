@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.boilerplate import LineStats
-from crawler.chain import Extraction, extract
+from crawler.chain import extract
 from crawler.config import Settings
+from crawler.extract import Extracted
 from crawler.readers import read_input
 
 KEPT = "kept"
@@ -26,7 +27,7 @@ class Explanation:
     source_uri: str
     kind: str
     lines: list[ExplainedLine]
-    found: Extraction
+    found: Extracted
 
 
 def learn_stats(paths: Iterable[Path], settings: Settings) -> LineStats:
@@ -61,7 +62,7 @@ def explain(path: Path, settings: Settings, stats: LineStats | None = None) -> E
         kept = iter(found.paragraphs)
         for no in range(len(found.paragraphs) + len(found.removed)):
             if no in removed:
-                lines.append(ExplainedLine(no, removed[no].line, removed[no].reason))
+                lines.append(ExplainedLine(no, removed[no].text, removed[no].reason))
             else:
                 lines.append(ExplainedLine(no, next(kept, ""), KEPT))
     return Explanation(raw.source_uri, raw.kind, lines, found)

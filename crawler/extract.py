@@ -9,14 +9,11 @@ metadata the page declares, from the same parsed tree; the shared line cleaner
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from charset_normalizer import from_bytes
 from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -26,22 +23,13 @@ from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from crawler.boilerplate import Removal, clean_text
+from crawler.errors import Drop
 from crawler.html_meta import PageMeta, page_meta, parse_date, split_authors
+from crawler.readers import decode_bytes
 from crawler.reasons import Removed
 
 LOGGER = logging.getLogger(__name__)
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE)
-# browsers read these labels as windows-1252 (WHATWG encoding standard)
-_AS_CP1252 = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"}
 _LIST_MARKER = re.compile(r"^(?:  )*- ")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 _CELL_SEP = re.compile(r"\s+(?<!\\)\|\s+")
@@ -74,34 +62,14 @@ class Extracted:
         return "\n".join(self.paragraphs)
 
 
-def _decode_html(data: bytes) -> str:
-    """Text of an HTML byte string: BOM, then declared charset, then UTF-8, then a guess."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
-    head = data[:4096]
-    declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
-    tried: list[str] = []
-    if declared:
-        label = declared.group(1).decode("ascii", "ignore").lower()
-        label = "cp1252" if label in _AS_CP1252 else label
-        with contextlib.suppress(LookupError):
-            tried.append(codecs.lookup(label).name)
-    tried.append("utf-8")
-    for codec in tried:
-        try:
-            return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    best = from_bytes(data[:1_000_000]).best()
-    if best is not None and best.encoding:
-        return data.decode(best.encoding, errors="replace")
-    return data.decode(tried[0], errors="replace")
-
-
 def _parse(html: str | bytes) -> HtmlElement | None:
     """The lxml tree of a page (None for input that is not HTML)."""
-    text = _decode_html(html) if isinstance(html, bytes) else html
+    if isinstance(html, bytes):
+        try:
+            html = decode_bytes(html, html=True)
+        except Drop:
+            return None
+    text = html
     text = text.replace("\x00", "")
     if not text.strip():
         return None

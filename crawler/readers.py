@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +26,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE)
+# browsers read these labels as windows-1252 (WHATWG encoding standard)
+_AS_CP1252 = {"ascii", "us-ascii", "iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"}
 _BINARY_MAGIC = (
     b"\x89PNG",
     b"%PDF",
@@ -110,7 +116,8 @@ def read_input(path: Path, max_bytes: int) -> RawInput:
         raise Drop(Rejected.READ_ERROR, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if path.name.lower().endswith(".gz"):
         data = gunzip_limited(data, max_bytes)
-    return RawInput(source_uri=uri, kind=kind, text=decode_bytes(data), size_bytes=size)
+    text = decode_bytes(data, html=kind == "html")
+    return RawInput(source_uri=uri, kind=kind, text=text, size_bytes=size)
 
 
 def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
@@ -125,8 +132,23 @@ def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
     return out
 
 
-def decode_bytes(data: bytes) -> str:
-    """Bytes -> text: BOM first, then strict UTF-8, then the best charset guess.
+def declared_charset(data: bytes) -> str | None:
+    """The codec an HTML/XML document declares in its first 4 KB (`<meta charset>`,
+    `http-equiv` Content-Type, `<?xml encoding>`), if Python knows it."""
+    head = data[:4096]
+    declared = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if not declared:
+        return None
+    label = declared.group(1).decode("ascii", "ignore").lower()
+    label = "cp1252" if label in _AS_CP1252 else label
+    with contextlib.suppress(LookupError):
+        return codecs.lookup(label).name
+    return None
+
+
+def decode_bytes(data: bytes, *, html: bool = False) -> str:
+    """Bytes -> text: BOM first, then (HTML) the declared charset, then strict UTF-8, then the
+    best charset guess.
 
     Raises Drop for empty, binary or undecodable data.
     """
@@ -140,6 +162,10 @@ def decode_bytes(data: bytes) -> str:
                 raise Drop(Rejected.UNDECODABLE, f"invalid {encoding} after its BOM") from exc
     if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
         raise Drop(Rejected.BINARY, "binary data (file signature or NUL bytes)")
+    declared = declared_charset(data) if html else None
+    if declared and declared != "utf-8":
+        with contextlib.suppress(UnicodeDecodeError):
+            return _check_text(data.decode(declared))
     try:
         return _check_text(data.decode("utf-8"))
     except UnicodeDecodeError:

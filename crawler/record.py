@@ -81,12 +81,12 @@ MERGES_SCHEMA = pa.schema(
 
 
 @dataclass(frozen=True)
-class AuditLine:
-    """One removed line of one input."""
+class Removal:
+    """One input line that is not in the kept text, and why (a row of the `audit` table)."""
 
-    line_no: int
-    line: str
-    reason: str
+    line_no: int  # 0-based index into the input's lines
+    text: str  # the line as it was (stripped of surrounding white space)
+    reason: str  # a value of crawler.reasons.Removed
 
 
 @dataclass
@@ -104,7 +104,7 @@ class Document:
     language: str | None = None
     url: str | None = None
     captions: list[str] = field(default_factory=list)
-    removed: list[AuditLine] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
     removed_ratio: float = 0.0
     content_hash: str = ""
     word_count: int = 0
@@ -112,14 +112,10 @@ class Document:
     def to_row(self) -> dict[str, Any]:
         """The document as a plain dict (for staging between steps)."""
         row = asdict(self)
-        row["removed"] = [asdict(a) for a in self.removed]
+        row["removed"] = [
+            {"line_no": r.line_no, "line": r.text, "reason": r.reason} for r in self.removed
+        ]
         return row
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Document:
-        data = dict(row)
-        data["removed"] = [AuditLine(**a) for a in data.get("removed") or []]
-        return cls(**data)
 
 
 def make_doc_id(content_hash: str) -> str:

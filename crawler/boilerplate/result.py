@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.record import Removal
 
-@dataclass(frozen=True)
-class Removal:
-    """One input line that is not in the kept body, and why."""
-
-    line_no: int  # 0-based index into text.split("\n")
-    text: str  # the line as it was (stripped of surrounding white space)
-    reason: str  # a value of crawler.reasons.Removed
+__all__ = ["CleanResult", "Removal"]
 
 
 @dataclass(frozen=True)

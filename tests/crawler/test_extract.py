@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.extract import Extracted, _decode_html, extract_html
+from crawler.extract import Extracted, extract_html
 
 PROSE = [
     "The city council voted on Tuesday to approve a new pedestrian bridge across the river, "
@@ -145,27 +145,6 @@ def test_bytes_with_cp1252_meta_charset() -> None:
     )
     result = extract_html(page.encode("cp1252"))
     assert result.paragraphs[-1] == text
-
-
-def test_latin1_label_is_read_as_cp1252() -> None:
-    page = "<html><head><meta charset='iso-8859-1'></head><body><p>\u201cquoted\u201d</p></body></html>"
-    assert "\u201cquoted\u201d" in _decode_html(page.encode("cp1252"))
-
-
-def test_bytes_with_bom_and_undeclared_utf8() -> None:
-    assert _decode_html(b"\xef\xbb\xbf<p>caf\xc3\xa9</p>") == "<p>caf\u00e9</p>"
-    assert _decode_html("<p>caf\u00e9</p>".encode()) == "<p>caf\u00e9</p>"
-    assert _decode_html("<p>\u00fcber</p>".encode("utf-16")) == "<p>\u00fcber</p>"
-
-
-def test_bytes_with_wrong_declared_charset_fall_back() -> None:
-    text = (
-        "Le maire a d\u00e9clar\u00e9 mardi que le nouveau pont \u00e9tait une \u00e9tape "
-        "d\u00e9cisive pour la ville, apr\u00e8s des ann\u00e9es de d\u00e9bats tr\u00e8s "
-        "anim\u00e9s entre les habitants des deux quartiers. "
-    )
-    page = f"<html><head><meta charset='utf-8'></head><body><p>{text * 5}</p></body></html>"
-    assert text in _decode_html(page.encode("cp1252"))
 
 
 @pytest.mark.parametrize(

@@ -77,3 +77,28 @@ def test_read_input_kinds_and_limits(tmp_path: Path) -> None:
         read_input(big, max_bytes=100)
     assert caught.value.reason == Rejected.TOO_LARGE
     assert input_kind(Path("x.PDF")) is None
+
+
+def decode_html(data: bytes) -> str:
+    return decode_bytes(data, html=True)
+
+
+def test_latin1_label_is_read_as_cp1252() -> None:
+    page = "<html><head><meta charset='iso-8859-1'></head><body><p>\u201cquoted\u201d</p></body></html>"
+    assert "\u201cquoted\u201d" in decode_html(page.encode("cp1252"))
+
+
+def test_bytes_with_bom_and_undeclared_utf8() -> None:
+    assert decode_html(b"\xef\xbb\xbf<p>caf\xc3\xa9</p>") == "<p>caf\u00e9</p>"
+    assert decode_html("<p>caf\u00e9</p>".encode()) == "<p>caf\u00e9</p>"
+    assert decode_html("<p>\u00fcber</p>".encode("utf-16")) == "<p>\u00fcber</p>"
+
+
+def test_bytes_with_wrong_declared_charset_fall_back() -> None:
+    text = (
+        "Le maire a d\u00e9clar\u00e9 mardi que le nouveau pont \u00e9tait une \u00e9tape "
+        "d\u00e9cisive pour la ville, apr\u00e8s des ann\u00e9es de d\u00e9bats tr\u00e8s "
+        "anim\u00e9s entre les habitants des deux quartiers. "
+    )
+    page = f"<html><head><meta charset='utf-8'></head><body><p>{text * 5}</p></body></html>"
+    assert text in decode_html(page.encode("cp1252"))
