@@ -18,6 +18,7 @@ import pyarrow.dataset as pads
 from crawler.dataset import Dataset
 from crawler.dedup import LSHIndex
 from crawler.record import RECORDS_SCHEMA, SCHEMA_VERSION
+from crawler.urls import canonicalize_url
 
 INDEX_DOCS_SCHEMA = pa.schema(
     [
@@ -84,3 +85,13 @@ def read_record_texts(dataset: Dataset, doc_ids: list[str]) -> dict[str, str]:
         columns=["doc_id", "text"], filter=pc.field("doc_id").isin(doc_ids)
     )
     return dict(zip(data["doc_id"].to_pylist(), data["text"].to_pylist(), strict=True))
+
+
+def load_seen_urls(dataset: Dataset) -> set[str]:
+    """Canonical URLs already in the dataset: records' `url`, and the http(s) `source_uri` of
+    every input processed (records, merged duplicates, rejects). A re-crawl skips these."""
+    urls = dataset.read("records", RECORDS_SCHEMA, ["url"])["url"].to_pylist()
+    urls += dataset.read("_index/inputs", INDEX_INPUTS_SCHEMA, ["source_uri"])[
+        "source_uri"
+    ].to_pylist()
+    return {c for u in urls if u and (c := canonicalize_url(u))}

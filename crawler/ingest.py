@@ -223,31 +223,54 @@ def stage_batch(
     rejects: list[dict[str, Any]] = []
     counters: Counter[str] = Counter()
     for item in pending:
-        try:
-            doc = process(item.load(), ctx.settings, stats)
-        except Drop as drop:
-            reason, detail = drop.reason, drop.detail
-        except Exception as exc:  # a bug on one input must not end the run: report it
-            reason, detail = Rejected.EXTRACT_ERROR, f"unexpected {type(exc).__name__}: {exc}"
-        else:
+        row, reject = clean_input(item, ctx.settings, stats, hasher)
+        if row is not None:
             counters["cleaned"] += 1
-            docs.append(staged_row(doc, item.input_hash, hasher, ctx.settings.shingle_size))
-            continue
-        counters["rejected"] += 1
-        rejects.append(
-            {
-                "source_uri": item.source_uri,
-                "reason": str(reason),
-                "detail": detail[:500],
-                "size_bytes": item.size_bytes,
-                "input_hash": item.input_hash,
-            }
-        )
+            docs.append(row)
+        elif reject is not None:
+            counters["rejected"] += 1
+            rejects.append(reject)
+    return write_staged(ctx, batch_no, docs, rejects, counters, time.perf_counter() - started)
+
+
+def clean_input(
+    item: PendingInput, settings: Settings, stats: LineStats | None, hasher: MinHasher
+) -> tuple[dict[str, Any], None] | tuple[None, dict[str, Any]]:
+    """Run the chain on one input: (staged row, None), or (None, reject row) with the reason.
+
+    Every way in ends here: `stage_batch` for files, the crawler's item pipeline for pages.
+    """
+    try:
+        doc = process(item.load(), settings, stats)
+    except Drop as drop:
+        reason, detail = drop.reason, drop.detail
+    except Exception as exc:  # a bug on one input must not end the run: report it
+        reason, detail = Rejected.EXTRACT_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+    else:
+        return staged_row(doc, item.input_hash, hasher, settings.shingle_size), None
+    return None, {
+        "source_uri": item.source_uri,
+        "reason": str(reason),
+        "detail": detail[:500],
+        "size_bytes": item.size_bytes,
+        "input_hash": item.input_hash,
+    }
+
+
+def write_staged(
+    ctx: RunContext,
+    batch_no: int,
+    docs: list[dict[str, Any]],
+    rejects: list[dict[str, Any]],
+    counters: dict[str, int],
+    seconds: float,
+) -> BatchResult:
+    """Write one batch of staged rows and reject rows (from `clean_input`) as Parquet."""
     prefix = Path(ctx.staging) / f"batch-{batch_no:05d}"
     docs_path, rejects_path = f"{prefix}.docs.parquet", f"{prefix}.rejects.parquet"
     pq.write_table(pa.Table.from_pylist(docs, schema=STAGED_SCHEMA), docs_path)
     pq.write_table(pa.Table.from_pylist(rejects, schema=STAGED_REJECTS_SCHEMA), rejects_path)
-    return BatchResult(docs_path, rejects_path, dict(counters), time.perf_counter() - started)
+    return BatchResult(docs_path, rejects_path, dict(counters), seconds)
 
 
 def staged_row(

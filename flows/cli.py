@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from crawler.config import Settings
 from crawler.errors import ConfigError, DatasetLockedError
@@ -17,6 +18,9 @@ from crawler.errors import ConfigError, DatasetLockedError
 EXAMPLES = {
     "ingest": "example: corpus ingest seeds/ more/page.txt --out data/corpus",
     "explain": "example: corpus explain seeds/000_048c629248b55fb2.txt --stats-from seeds/",
+    "crawl": "examples: corpus crawl --sources seeds/sources.toml --source 'The Diplomat' "
+    "--contact you@example.org; corpus crawl https://example.org/news/ --feed "
+    "https://example.org/feed/ --max-pages 50 --out data/corpus",
 }
 
 
@@ -61,7 +65,115 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--colour", choices=("auto", "always", "never"), default="auto", help="default: auto"
     )
+    add_crawl_parser(commands)
     return parser
+
+
+def add_crawl_parser(commands: Any) -> None:
+    """The `crawl` subcommand's arguments."""
+    crawl = commands.add_parser(
+        "crawl",
+        help="crawl news sites (start pages, sitemaps, RSS/Atom feeds) into a dataset",
+        description="Crawl start pages, sitemaps and feeds (or the sources of a TOML file) "
+        "politely, run the article pages through the same chain as `ingest`, and append the "
+        "new ones to the dataset at --out. Listing pages are followed, not stored. A stopped "
+        "crawl resumes when the same command is run again.",
+        epilog=EXAMPLES["crawl"],
+    )
+    crawl.add_argument("urls", nargs="*", metavar="URL", help="start pages")
+    crawl.add_argument("--sitemap", action="append", default=[], metavar="URL")
+    crawl.add_argument("--feed", action="append", default=[], metavar="URL", help="RSS or Atom")
+    crawl.add_argument("--sources", metavar="FILE", help="sources file, e.g. seeds/sources.toml")
+    crawl.add_argument(
+        "--source", action="append", metavar="NAME", help="only this source of --sources"
+    )
+    crawl.add_argument(
+        "--allowed-domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="for URLs given here (default: their hosts)",
+    )
+    crawl.add_argument("--article-pattern", metavar="REGEX", help="article URLs (a hint)")
+    crawl.add_argument("--max-pages", type=int, help="pages per source (default: 500)")
+    crawl.add_argument("--max-depth", type=int, help="link hops from a seed (default: 3)")
+    crawl.add_argument(
+        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
+    )
+    crawl.add_argument("--contact", default="", help="URL or e-mail for the User-Agent")
+    crawl.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow private, loopback and link-local addresses (refused by default)",
+    )
+    crawl.add_argument(
+        "--allow-net",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="allow only this non-public network, e.g. 127.0.0.0/8",
+    )
+    crawl.add_argument("--job-dir", metavar="DIR", help="pause/resume state (default: in --out)")
+    crawl.add_argument("--http-cache", metavar="DIR", help="cache responses in DIR (a day)")
+    crawl.add_argument("--workers", type=int, help="processes running the chain")
+    crawl.add_argument("--batch-size", type=int, help="documents per staged batch")
+    crawl.add_argument("--min-words", type=int, help="reject documents with fewer words left")
+    crawl.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting (VALUE read as JSON when it parses)",
+    )
+    crawl.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _scrapy_overrides(pairs: list[str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--set wants NAME=VALUE, got {pair!r}")
+        try:
+            overrides[name.strip()] = json.loads(value)
+        except ValueError:
+            overrides[name.strip()] = value
+    return overrides
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.crawljob import job_from_options, run_crawl_job
+    from crawler.crawlreport import format_crawl_report
+
+    job = job_from_options(
+        urls=args.urls,
+        sitemaps=args.sitemap,
+        feeds=args.feed,
+        sources_file=args.sources,
+        source_names=args.source,
+        allowed_domains=args.allowed_domain,
+        article_pattern=args.article_pattern,
+        max_pages=args.max_pages,
+        max_depth=args.max_depth,
+        out=args.out,
+        job_dir=args.job_dir,
+        allow_private=args.allow_private,
+        allowed_networks=tuple(args.allow_net),
+        contact=args.contact,
+        http_cache=args.http_cache,
+        workers=args.workers,
+        corpus_settings={
+            k: v
+            for k, v in (("batch_size", args.batch_size), ("min_words", args.min_words))
+            if v is not None
+        },
+        scrapy_settings=_scrapy_overrides(args.set),
+    )
+    if not args.contact:
+        print("corpus: note: no --contact given; site owners cannot reach you", file=sys.stderr)
+    report = run_crawl_job(job)
+    print(json.dumps(report.to_dict(), indent=1) if args.json else format_crawl_report(report))
+    return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -102,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ingest(args)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "crawl":
+            return cmd_crawl(args)
     except ConfigError as exc:
         print(f"corpus: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,145 @@
+"""A crawl job (what to crawl, into which dataset, with which settings) and how to run one:
+in its own Python process (`python -m crawler.run_crawl`), because Scrapy's reactor cannot be
+started twice in one process. The CLI and the Prefect flow both call `run_crawl_job`."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.crawlreport import CrawlReport
+from crawler.errors import ConfigError, DatasetLockedError
+from crawler.sources import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, Source, load_sources
+
+EXIT_CONFIG = 2
+EXIT_LOCKED = 3
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    """Everything one crawl needs; plain values, so it travels as JSON."""
+
+    sources: tuple[Source, ...]
+    out: str = "data/corpus"
+    job_dir: str | None = None  # JOBDIR; default <out>/_crawl/<job key>
+    allow_private: bool = False  # allow every non-public address (tests, intranets)
+    allowed_networks: tuple[str, ...] = ()  # CIDRs allowed although not public
+    contact: str = ""  # URL or e-mail put in the User-Agent
+    http_cache: str | None = None  # HTTPCACHE_DIR, enables the cache
+    workers: int | None = None  # chain worker processes (None: CORPUS_WORKERS)
+    corpus_settings: dict[str, Any] = field(default_factory=dict)  # crawler.config overrides
+    scrapy_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy overrides
+
+    def __post_init__(self) -> None:
+        if not self.sources:
+            raise ConfigError("nothing to crawl: give URLs, --sitemap, --feed or --sources")
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            raise ConfigError("source names must be unique")
+
+    @property
+    def key(self) -> str:
+        """Stable id of what is crawled: the same command resumes the same job."""
+        data = json.dumps([s.to_dict() for s in self.sources], sort_keys=True, default=list)
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+    @property
+    def resolved_job_dir(self) -> str:
+        return self.job_dir or str(Path(self.out) / "_crawl" / self.key)
+
+    def to_json(self) -> str:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data["sources"] = [s.to_dict() for s in self.sources]
+        return json.dumps(data, default=list)
+
+    @classmethod
+    def from_json(cls, text: str) -> CrawlJob:
+        data = json.loads(text)
+        data["sources"] = tuple(Source.from_dict(s) for s in data["sources"])
+        data["allowed_networks"] = tuple(data.get("allowed_networks", ()))
+        return cls(**data)
+
+
+def run_crawl_job(
+    job: CrawlJob, *, capture_log: bool = False, timeout: float | None = None
+) -> CrawlReport:
+    """Run the crawl in a child process and return its report.
+
+    The child's Scrapy log goes to this process's stderr, or into `report.log` with
+    capture_log. Raises ConfigError / DatasetLockedError like `corpus ingest` does, and
+    RuntimeError when the child dies without a report.
+    """
+    with tempfile.TemporaryDirectory(prefix="corpus-crawl-") as tmp:
+        job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
+        job_file.write_text(job.to_json(), "utf-8")
+        command = [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        done = subprocess.run(
+            command,
+            stdout=subprocess.PIPE if capture_log else None,
+            stderr=subprocess.STDOUT if capture_log else None,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+        log = done.stdout or ""
+        if not report_file.exists():
+            tail = "\n".join(log.splitlines()[-20:])
+            raise RuntimeError(f"crawl process exited {done.returncode} without a report\n{tail}")
+        data = json.loads(report_file.read_text("utf-8"))
+    error = data.get("error")
+    if done.returncode == EXIT_LOCKED and error:
+        raise DatasetLockedError(error)
+    if done.returncode == EXIT_CONFIG and error:
+        raise ConfigError(error)
+    if error:
+        raise RuntimeError(f"crawl failed: {error}")
+    return CrawlReport.from_dict(data, log=log)
+
+
+def job_from_options(
+    *,
+    urls: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    feeds: list[str] | None = None,
+    sources_file: str | None = None,
+    source_names: list[str] | None = None,
+    allowed_domains: list[str] | None = None,
+    article_pattern: str | None = None,
+    max_pages: int | None = None,
+    max_depth: int | None = None,
+    **job: Any,
+) -> CrawlJob:
+    """A job from command-line style options: a sources file, and/or URLs given directly
+    (one ad-hoc source named "command-line"). Raises ConfigError for bad values."""
+    sources = list(load_sources(sources_file, source_names)) if sources_file else []
+    if source_names and not sources_file:
+        raise ConfigError("--source needs --sources FILE")
+    if urls or sitemaps or feeds:
+        sources.append(
+            Source(
+                name="command-line",
+                start_urls=tuple(urls or ()),
+                sitemaps=tuple(sitemaps or ()),
+                feeds=tuple(feeds or ()),
+                allowed_domains=tuple(allowed_domains or ()),
+                article_pattern=article_pattern,
+                max_pages=max_pages or DEFAULT_MAX_PAGES,
+                max_depth=DEFAULT_MAX_DEPTH if max_depth is None else max_depth,
+            )
+        )
+    for net in job.get("allowed_networks", ()):
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"not a network: {net!r}") from exc
+    return CrawlJob(sources=tuple(sources), **job)

@@ -1,0 +1,89 @@
+"""What a crawl did: Scrapy's stats boiled down, the events by URL, and the run summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from crawler.ingest import RunSummary
+from crawler.report import format_summary
+
+
+def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {
+        k[len(prefix) :]: int(v)
+        for k, v in sorted(stats.items())
+        if k.startswith(prefix) and isinstance(v, int | float)
+    }
+
+
+def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    """The figures a user asks about, from Scrapy's stats dict."""
+    skipped = _by_prefix(stats, "corpus/skipped/")
+    if stats.get("offsite/filtered"):  # Scrapy also drops redirects off the allowed domains
+        skipped["offsite"] = int(stats["offsite/filtered"])
+    return {
+        "pages_fetched": int(stats.get("response_received_count", 0)),
+        "articles": int(stats.get("corpus/pages/article", 0)),
+        "listings": int(stats.get("corpus/pages/listing", 0)),
+        "stored": int(stats.get("corpus/stored", 0)),
+        "dropped": _by_prefix(stats, "corpus/dropped/"),
+        "skipped": skipped,
+        "errors": _by_prefix(stats, "corpus/errors/"),
+        "retries": int(stats.get("retry/count", 0)),
+        "status": _by_prefix(stats, "downloader/response_status_count/"),
+        "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "seconds": round(float(stats.get("elapsed_time_seconds", 0.0)), 3),
+    }
+
+
+@dataclass
+class CrawlReport:
+    """Returned by `run_crawl_job`, printed by `corpus crawl`, returned by the crawl flow."""
+
+    finish_reason: str
+    job_dir: str
+    finished: bool  # the crawl ran to the end (its job dir is removed)
+    crawl: dict[str, Any]
+    summary: dict[str, Any]
+    events: list[dict[str, str]] = field(default_factory=list)
+    log: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], log: str = "") -> CrawlReport:
+        known = {k: data[k] for k in ("finish_reason", "job_dir", "finished", "crawl", "summary")}
+        return cls(**known, events=data.get("events", []), log=log)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("log")
+        return data
+
+    def reasons(self, outcome: str) -> dict[str, list[str]]:
+        """URLs by reason, for one outcome ("skipped", "dropped" or "error")."""
+        found: dict[str, list[str]] = {}
+        for event in self.events:
+            if event["outcome"] == outcome:
+                found.setdefault(event["reason"], []).append(event["url"])
+        return found
+
+
+def format_crawl_report(report: CrawlReport) -> str:
+    """The crawl in a few lines, then the ingest-style summary of what was committed."""
+    c = report.crawl
+    state = "finished" if report.finished else f"stopped ({report.finish_reason}); resumable"
+
+    def counts(values: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in values.items()) or "none"
+
+    lines = [
+        f"crawl {state}: {c['pages_fetched']} responses in {c['seconds']} s, "
+        f"{c['articles']} articles, {c['listings']} listing pages, {c['stored']} stored",
+        f"dropped: {counts(c['dropped'])}",
+        f"skipped: {counts(c['skipped'])}",
+        f"errors: {counts(c['errors'])}",
+    ]
+    if not report.finished:
+        lines.append(f"job dir {report.job_dir}: run the same command again to resume")
+    summary = RunSummary(**report.summary)
+    return "\n".join([*lines, "", format_summary(summary)])

@@ -1,0 +1,131 @@
+"""Downloader components of the crawl: robots.txt for every request, retries with backoff,
+skipping URLs the dataset already has, and reporting redirect loops caught by the duplicate
+filter."""
+
+from __future__ import annotations
+
+import asyncio
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.dupefilters import RFPDupeFilter
+from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.spiders import Spider
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+
+from crawler.crawllog import CrawlLog
+from crawler.dataset import Dataset
+from crawler.index import load_seen_urls
+from crawler.netguard import Refused
+from crawler.urls import canonicalize_url
+
+PAGE_META = "corpus_page"  # request meta flag: an HTML page (not a sitemap, feed or robots.txt)
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that wait on a robots.txt download.
+
+    In Scrapy 2.19 every request that arrives while a domain's robots.txt is being fetched
+    awaits the same Deferred through `maybe_deferred_to_future`, whose callback passes None down
+    the chain: all waiters but the first get no parser and are let through unchecked (seen here
+    on a resumed crawl fetching a disallowed page). Each waiter gets its own Deferred instead,
+    fed by a callback that hands the parser on unchanged (as before scrapy/scrapy#6802).
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        own: Deferred[RobotParser | None] = Deferred()
+
+        def hand_on(parser: RobotParser | None) -> RobotParser | None:
+            own.callback(parser)
+            return parser
+
+        pending.addCallback(hand_on)
+        return await maybe_deferred_to_future(own)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (5xx, 408, 429, timeouts, connection errors), each one after an
+    exponential backoff: CORPUS_RETRY_BACKOFF_BASE * 2 ** (attempt - 1) seconds, capped at
+    CORPUS_RETRY_BACKOFF_MAX, or the server's numeric Retry-After when it asks for longer."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        mw = super().from_crawler(crawler)
+        mw.base = crawler.settings.getfloat("CORPUS_RETRY_BACKOFF_BASE", 1.0)
+        mw.cap = crawler.settings.getfloat("CORPUS_RETRY_BACKOFF_MAX", 60.0)
+        return mw
+
+    base: float = 1.0
+    cap: float = 60.0
+
+    def backoff(self, retry: Request, response: Response | None = None) -> float:
+        attempt = int(retry.meta.get("retry_times", 1))
+        delay = float(self.base * 2 ** (attempt - 1))
+        if response is not None:
+            asked = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+            if asked.isdigit():
+                delay = max(delay, float(asked))
+        return min(delay, self.cap)
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await asyncio.sleep(self.backoff(result, response))
+        return result
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await asyncio.sleep(self.backoff(result))
+        return result
+
+
+class SeenUrlMiddleware:
+    """Refuse page requests whose canonical URL is already in the dataset, before fetching:
+    a scheduled re-crawl only downloads what is new (listing pages are never stored, so they
+    are always fetched again and lead to the new articles)."""
+
+    def __init__(self, seen: set[str]) -> None:
+        self.seen = seen
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SeenUrlMiddleware:
+        root = crawler.settings.get("CORPUS_DATASET")
+        return cls(load_seen_urls(Dataset(root)) if root else set())
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get(PAGE_META) and canonicalize_url(request.url) in self.seen:
+            raise Refused("already_in_dataset", request.url)
+
+
+class CorpusDupeFilter(RFPDupeFilter):
+    """Scrapy's duplicate filter (persisted in JOBDIR), reporting the redirect loops it breaks:
+    a redirect back to an URL already requested is filtered here."""
+
+    crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CorpusDupeFilter:
+        dupefilter = super().from_crawler(crawler)
+        dupefilter.crawler = crawler
+        return dupefilter
+
+    def log(self, request: Request, spider: Spider) -> None:
+        super().log(request, spider)
+        chain = request.meta.get("redirect_urls")
+        if chain and self.crawler is not None:
+            CrawlLog.of(self.crawler).note(
+                chain[0], "skipped", "redirect_loop", " -> ".join([*chain, request.url])
+            )

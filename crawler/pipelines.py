@@ -1,0 +1,171 @@
+"""The item pipeline: crawled articles through THE chain, staged for one dedup + commit.
+
+Each page goes through `crawler.ingest.clean_input` (extract -> normalize -> quality gate, the
+same function every ingested file goes through), in a pool of worker processes so extraction
+does not hold up the downloads. Documents and rejects are staged in batches with
+`crawler.ingest.write_staged`; `crawler.run_crawl` dedups and commits them with `finish_run`
+when the crawl ends. A page that gives no document is a DropItem with the chain's reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import re
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.config import Settings
+from crawler.crawllog import CrawlLog
+from crawler.dataset import Dataset
+from crawler.dedup import MinHasher
+from crawler.errors import Drop
+from crawler.index import load_seen_urls
+from crawler.ingest import BatchResult, PendingInput, RunContext, clean_input, write_staged
+from crawler.items import PageItem
+from crawler.readers import RawInput
+from crawler.reasons import Rejected
+
+_BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet$")
+
+
+@lru_cache(maxsize=2)
+def _hasher(num_perm: int) -> MinHasher:
+    return MinHasher(num_perm)
+
+
+def clean_page(
+    page: PageItem, settings: Settings
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """One crawled page through the chain (runs in a worker process): (staged row, None) or
+    (None, reject row). The row's `url` is the page's canonical URL."""
+    size = len(page.body)
+
+    def load() -> RawInput:
+        if size > settings.max_input_bytes:
+            raise Drop(Rejected.TOO_LARGE, f"{size} bytes > limit {settings.max_input_bytes}")
+        text = page.body.decode(page.encoding or "utf-8", errors="replace")
+        return RawInput(source_uri=page.url, kind="html", text=text, size_bytes=size, crawled=True)
+
+    digest = hashlib.sha256(page.body).hexdigest()
+    row, reject = clean_input(
+        PendingInput(page.url, size, digest, load), settings, None, _hasher(settings.num_perm)
+    )
+    if row is not None:
+        row["url"] = page.canonical_url
+    return row, reject
+
+
+def staged_batches(staging: str) -> list[BatchResult]:
+    """Batches already staged in a staging folder (a crawl resumed after being killed)."""
+    found = []
+    for path in sorted(Path(staging).glob("batch-*.docs.parquet")):
+        rejects = path.with_name(path.name.replace(".docs.", ".rejects."))
+        if _BATCH_FILE.match(path.name) and rejects.exists():
+            found.append(BatchResult(str(path), str(rejects), {}, 0.0))
+    return found
+
+
+def _staged_urls(batches: list[BatchResult]) -> set[str]:
+    urls: set[str] = set()
+    for batch in batches:
+        urls.update(
+            u for u in pq.read_table(batch.docs_path, columns=["url"])["url"].to_pylist() if u
+        )
+        urls.update(
+            pq.read_table(batch.rejects_path, columns=["source_uri"])["source_uri"].to_pylist()
+        )
+    return urls
+
+
+class CorpusPipeline:
+    """Cleans article items and stages them; `batches` lists what it staged."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        ctx = crawler.settings.get("CORPUS_RUN_CONTEXT")
+        if not isinstance(ctx, RunContext):
+            raise RuntimeError("CorpusPipeline runs under crawler.run_crawl (no run context)")
+        self.ctx: RunContext = ctx
+        self.batch_size = crawler.settings.getint("CORPUS_BATCH_SIZE", ctx.settings.batch_size)
+        self.workers = crawler.settings.getint("CORPUS_WORKERS")
+        self.batches: list[BatchResult] = []
+        self.seen: set[str] = set()
+        self.docs: list[dict[str, Any]] = []
+        self.rejects: list[dict[str, Any]] = []
+        self.pool: Executor | None = None
+        self._started = time.perf_counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.batches = staged_batches(self.ctx.staging)
+        self.seen = load_seen_urls(Dataset(self.ctx.dataset_root)) | _staged_urls(self.batches)
+        if self.workers > 0:
+            # forkserver: workers do not inherit the reactor's threads; the chain is imported once
+            mp = multiprocessing.get_context("forkserver")
+            mp.set_forkserver_preload(["crawler.pipelines"])
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=mp)
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        log = CrawlLog.of(self.crawler)
+        if item.canonical_url in self.seen:
+            log.note(item.url, "dropped", "duplicate_url", item.canonical_url)
+            raise DropItem(f"duplicate_url: {item.canonical_url} is already stored")
+        self.seen.add(item.canonical_url)
+        if self.pool is None:
+            row, reject = clean_page(item, self.ctx.settings)
+        else:
+            future = self.pool.submit(clean_page, item, self.ctx.settings)
+            row, reject = await asyncio.wrap_future(future)
+        if row is None:
+            assert reject is not None
+            self.rejects.append(reject)
+            self._flush_if_full()
+            log.note(item.url, "dropped", reject["reason"], reject["detail"])
+            raise DropItem(f"{reject['reason']}: {reject['detail']}")
+        self.docs.append(row)
+        self.crawler.stats.inc_value("corpus/stored")
+        self._flush_if_full()
+        return item
+
+    def _flush_if_full(self) -> None:
+        if len(self.docs) + len(self.rejects) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Stage what is pending as one batch."""
+        if not self.docs and not self.rejects:
+            return
+        numbers = [
+            int(m.group(1))
+            for b in self.batches
+            if (m := _BATCH_FILE.match(Path(b.docs_path).name))
+        ]
+        counters = {"cleaned": len(self.docs), "rejected": len(self.rejects)}
+        batch = write_staged(
+            self.ctx,
+            max(numbers, default=-1) + 1,
+            self.docs,
+            self.rejects,
+            counters,
+            time.perf_counter() - self._started,
+        )
+        self.batches.append(batch)
+        self.docs, self.rejects = [], []
+        self._started = time.perf_counter()
+
+    def close_spider(self) -> None:
+        self.flush()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,127 @@
+"""One crawl, in this process: `python -m crawler.run_crawl JOB.json REPORT.json`.
+
+Holds the dataset lock for the whole crawl, like `run_ingest`: start_run -> Scrapy crawl (the
+item pipeline stages cleaned pages) -> finish_run (dedup + commit) -> cleanup. Staged batches
+live in the job dir, so a crawl killed before its commit keeps them for the resumed job. The
+job dir is removed once a crawl has run to its end. Writes the report as JSON; exit status 0,
+2 (bad job), 3 (dataset locked) or 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from crawler import __version__
+from crawler.config import Settings
+from crawler.crawljob import EXIT_CONFIG, EXIT_LOCKED, CrawlJob
+from crawler.crawllog import CrawlLog
+from crawler.crawlreport import crawl_counts
+from crawler.dataset import Dataset
+from crawler.errors import ConfigError, DatasetLockedError
+from crawler.ingest import RunContext, cleanup, finish_run, start_run
+from crawler.pipelines import CorpusPipeline
+from crawler.spiders.news import NewsSpider
+
+
+def user_agent(contact: str) -> str:
+    """A descriptive User-Agent: who we are and how to reach whoever runs the crawl."""
+    reach = f"; +{contact}" if contact else ""
+    return f"corpus-crawler/{__version__} (news corpus research crawler{reach})"
+
+
+def scrapy_settings(job: CrawlJob, ctx: RunContext) -> ScrapySettings:
+    """crawler.settings, then the job's values, then the job's explicit overrides."""
+    settings = ScrapySettings()
+    settings.setmodule("crawler.settings", priority="project")
+    values: dict[str, Any] = {
+        "USER_AGENT": user_agent(job.contact),
+        "CORPUS_CONTACT": job.contact,
+        "JOBDIR": str(Path(job.resolved_job_dir) / "scrapy"),
+        "CORPUS_DATASET": ctx.dataset_root,
+        "CORPUS_RUN_CONTEXT": ctx,
+        "CORPUS_SOURCES": [s.to_dict() for s in job.sources],
+        "CORPUS_ALLOW_PRIVATE": job.allow_private,
+        "CORPUS_ALLOWED_NETWORKS": list(job.allowed_networks),
+        "DEPTH_LIMIT": max(s.max_depth for s in job.sources) + 1,
+    }
+    if job.workers is not None:
+        values["CORPUS_WORKERS"] = job.workers
+    if job.http_cache:
+        values.update(HTTPCACHE_ENABLED=True, HTTPCACHE_DIR=str(Path(job.http_cache).resolve()))
+    settings.setdict(values, priority="cmdline")
+    settings.setdict(job.scrapy_settings, priority="cmdline")
+    return settings
+
+
+def crawl(job: CrawlJob) -> dict[str, Any]:
+    """Run the job; the report as a dict."""
+    corpus_settings = Settings().with_overrides(**job.corpus_settings)
+    job_dir = Path(job.resolved_job_dir)
+    with Dataset(job.out).lock():
+        run = start_run(job.out, corpus_settings)
+        staging = job_dir / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        ctx = replace(run, staging=str(staging))
+        try:
+            process = CrawlerProcess(scrapy_settings(job, ctx))
+            crawler = process.create_crawler(NewsSpider)
+            process.crawl(crawler)
+            process.start()
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            pipeline = crawler.get_item_pipeline(CorpusPipeline)
+            batches = pipeline.batches if pipeline else []
+            counts = crawl_counts(stats)
+            unchanged = counts["skipped"].get("already_in_dataset", 0)
+            processed = sum(
+                pq.ParquetFile(path).metadata.num_rows
+                for b in batches
+                for path in (b.docs_path, b.rejects_path)
+            )
+            summary = finish_run(ctx, batches, processed + unchanged, unchanged)
+            for batch in batches:  # committed: a resumed job must not stage them again
+                Path(batch.docs_path).unlink(missing_ok=True)
+                Path(batch.rejects_path).unlink(missing_ok=True)
+            reason = str(stats.get("finish_reason", "unknown"))
+            finished = reason == "finished"
+            if finished:
+                shutil.rmtree(job_dir, ignore_errors=True)
+            return {
+                "finish_reason": reason,
+                "job_dir": str(job_dir),
+                "finished": finished,
+                "crawl": counts,
+                "summary": summary.to_dict(),
+                "events": CrawlLog.of(crawler).as_dicts(),
+            }
+        finally:
+            cleanup(run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m crawler.run_crawl JOB.json REPORT.json", file=sys.stderr)
+        return EXIT_CONFIG
+    job_file, report_file = Path(args[0]), Path(args[1])
+    status = 0
+    try:
+        report = crawl(CrawlJob.from_json(job_file.read_text("utf-8")))
+    except ConfigError as exc:
+        report, status = {"error": str(exc)}, EXIT_CONFIG
+    except DatasetLockedError as exc:
+        report, status = {"error": str(exc)}, EXIT_LOCKED
+    report_file.write_text(json.dumps(report, default=str), "utf-8")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

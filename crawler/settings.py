@@ -1,0 +1,70 @@
+"""Scrapy settings of the `corpus` crawl: polite and defensive by default.
+
+`crawler.run_crawl` adds the per-job values (USER_AGENT with the contact, JOBDIR, the dataset,
+the sources) on top; `corpus crawl --set NAME=VALUE` overrides any of them.
+"""
+
+import os
+
+BOT_NAME = "corpus"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness: robots.txt, adaptive delays, few parallel requests per site.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 0.25
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+COOKIES_ENABLED = False  # news pages need no session; cookies only track us
+
+# Robustness: bounded time, size and redirects; retries with backoff (crawler.middlewares).
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_TIMES = 3
+CORPUS_RETRY_BACKOFF_BASE = 1.0
+CORPUS_RETRY_BACKOFF_MAX = 60.0
+
+# Breadth-first: index pages (and the articles they list) before deep links.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Optional HTTP cache (corpus crawl --http-cache DIR): replays pages for a day.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_EXPIRATION_SECS = 24 * 3600
+HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 408, 429]
+
+# Security: no local consoles that can run code; no requests to non-public addresses.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+CORPUS_ALLOW_PRIVATE = False
+CORPUS_ALLOWED_NETWORKS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.netguard.AddressGuardMiddleware": 40,  # first: before any other component acts
+    "crawler.middlewares.SeenUrlMiddleware": 70,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,  # Scrapy's, fixed: see its docstring
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+DUPEFILTER_CLASS = "crawler.middlewares.CorpusDupeFilter"
+ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
+EXTENSIONS = {"crawler.crawllog.CrawlLog": 0}
+
+# The item pipeline: pages cleaned by this many worker processes (0: in the crawl process),
+# staged in batches of CORPUS_BATCH_SIZE. One core is left to the crawl process itself.
+CORPUS_WORKERS = max(1, min(8, (os.cpu_count() or 2) - 1))
+CORPUS_BATCH_SIZE = 200
+CORPUS_MAX_EVENTS = 5000
+CORPUS_CONTACT = ""
+
+LOG_LEVEL = "INFO"
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

@@ -1,0 +1,1 @@
+"""The crawl's spiders (Scrapy's SPIDER_MODULES)."""

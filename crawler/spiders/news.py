@@ -1,0 +1,231 @@
+"""The news spider: from start pages, sitemaps and feeds to article pages.
+
+Every HTML page is classified (`crawler.pagetype`): articles become items for the pipeline,
+listing pages are only followed. Links are canonicalized before they are requested, so one
+article under several tracking-decorated URLs is fetched once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.crawllog import CrawlLog
+from crawler.errors import Drop
+from crawler.feeds import parse_url_list
+from crawler.items import PageItem
+from crawler.middlewares import PAGE_META
+from crawler.netguard import Refused
+from crawler.pagetype import classify
+from crawler.sources import Source
+from crawler.urls import canonicalize_url, host_of, in_domains
+
+_IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"PK\x03\x04",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x7fELF",
+    b"\x1f\x8b",
+)
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
+_PRIORITY_ARTICLE = 10  # links matching the source's article pattern go first
+
+
+def sniff(body: bytes) -> str | None:
+    """Why a body served as HTML is not text ("empty", "binary"), or None. The file reader's
+    checks (`crawler.readers.decode_bytes`), on bytes and cheap enough for every page."""
+    head = body[:8192]
+    if not head.strip():
+        return "empty"
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if head.startswith(_BINARY_MAGIC) or b"\x00" in head or controls > max(8, len(head) // 20):
+        return "binary"
+    return None
+
+
+def _failure_reason(exc: BaseException) -> tuple[str, str]:
+    """(outcome, reason) for a failed request."""
+    if isinstance(exc, Refused):
+        return "skipped", exc.reason
+    if isinstance(exc, HttpError):
+        return "skipped", f"http_{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "robots.txt" in text:
+            return "skipped", "robots_disallowed"
+        if "max redirections" in text:
+            return "skipped", "too_many_redirects"
+        if "offsite" in text.lower():
+            return "skipped", "offsite"
+        return "skipped", "ignored"
+    name = type(exc).__name__
+    if name in ("CancelledError", "DownloadCancelledError"):
+        return "skipped", "too_large"  # DOWNLOAD_MAXSIZE cancels the download
+    if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"):
+        return "error", "timeout"
+    if name in ("DNSLookupError", "CannotResolveHostError"):
+        return "error", "dns"
+    return "error", name
+
+
+class NewsSpider(Spider):
+    """Crawls the configured sources (CORPUS_SOURCES: a list of `Source.to_dict()`)."""
+
+    name = "news"
+
+    def __init__(self, sources: list[Source], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sources = {s.name: s for s in sources}
+        self.patterns = {
+            s.name: re.compile(s.article_pattern) for s in sources if s.article_pattern
+        }
+        self.allowed_domains = sorted({d for s in sources for d in s.allowed_domains})
+        self._requested: set[str] = set()
+        self._max_bytes = 10 * 1024 * 1024
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        sources = [Source.from_dict(d) for d in crawler.settings.getlist("CORPUS_SOURCES")]
+        spider = super().from_crawler(crawler, *args, sources=sources, **kwargs)
+        spider._max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or spider._max_bytes
+        return spider
+
+    @property
+    def log_(self) -> CrawlLog:
+        return CrawlLog.of(self.crawler)
+
+    def _counts(self) -> dict[str, int]:
+        """Pages requested per source; in spider.state, so a resumed job keeps counting."""
+        state: dict[str, Any] = getattr(self, "state", None) or {}
+        if not hasattr(self, "state"):
+            self.state = state
+        counts: dict[str, int] = state.setdefault("requested", {})
+        return counts
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.sources.values():
+            for url in (*source.sitemaps, *source.feeds):
+                yield Request(
+                    url,
+                    callback=self.parse_url_list,
+                    errback=self.failed,
+                    meta={"source": source.name},
+                )
+            for url in source.start_urls:
+                request = self.page_request(source, url, hops=0)
+                if request is not None:
+                    yield request
+
+    def page_request(self, source: Source, url: str, hops: int) -> Request | None:
+        """A request for an HTML page of this source, or None (off-site, seen, over limits)."""
+        canonical = canonicalize_url(url)
+        if canonical is None or canonical in self._requested:
+            return None
+        if not in_domains(host_of(canonical), source.allowed_domains):
+            return None
+        if canonical.split("?", 1)[0].lower().endswith(_IGNORED_SUFFIXES):
+            return None
+        counts = self._counts()
+        if counts.get(source.name, 0) >= source.max_pages:
+            self.crawler.stats.inc_value("corpus/skipped/max_pages")
+            return None
+        counts[source.name] = counts.get(source.name, 0) + 1
+        self._requested.add(canonical)
+        pattern = self.patterns.get(source.name)
+        return Request(
+            canonical,
+            callback=self.parse_page,
+            errback=self.failed,
+            priority=_PRIORITY_ARTICLE if pattern and pattern.search(canonical) else 0,
+            meta={"source": source.name, "hops": hops, PAGE_META: True},
+        )
+
+    def parse_url_list(self, response: Response) -> Iterator[Request]:
+        """A sitemap (index) or an RSS/Atom feed: request what it lists."""
+        source = self.sources[response.meta["source"]]
+        try:
+            listed = parse_url_list(response.body, self._max_bytes)
+        except Drop as drop:
+            self.log_.note(response.url, "skipped", str(drop.reason), drop.detail)
+            return
+        if listed.kind == "unknown":
+            self.log_.note(response.url, "skipped", "not_a_sitemap_or_feed")
+            return
+        self.crawler.stats.inc_value(f"corpus/pages/{listed.kind}")
+        for url in listed.sitemaps:
+            canonical = canonicalize_url(url)
+            if canonical and in_domains(host_of(canonical), source.allowed_domains):
+                yield Request(
+                    canonical,
+                    callback=self.parse_url_list,
+                    errback=self.failed,
+                    meta={"source": source.name},
+                )
+        for url in listed.pages:
+            request = self.page_request(source, url, hops=0)
+            if request is not None:
+                yield request
+
+    def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
+        """An HTML page: an item when it is an article; its links followed either way."""
+        source = self.sources[response.meta["source"]]
+        if not isinstance(response, TextResponse):
+            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            self.log_.note(response.url, "skipped", "not_html", ctype)
+            return
+        junk = sniff(response.body)
+        if junk:
+            self.log_.note(response.url, "skipped", junk, response.body[:16].hex())
+            return
+        if not isinstance(response, HtmlResponse):
+            self.log_.note(response.url, "skipped", "not_html", type(response).__name__)
+            return
+        root = response.selector.root
+        kind = classify(root, response.url, self.patterns.get(source.name))
+        self.crawler.stats.inc_value(f"corpus/pages/{kind.kind}")
+        if kind.kind == "article":
+            yield PageItem(
+                url=response.url,
+                canonical_url=self._canonical(response),
+                body=response.body,
+                encoding=response.encoding,
+                source=source.name,
+            )
+        hops = int(response.meta.get("hops", 0))
+        if hops >= source.max_depth:
+            self.crawler.stats.inc_value("corpus/skipped/max_depth")
+            return
+        for href in root.xpath("//a/@href"):
+            request = self.page_request(source, response.urljoin(str(href)), hops + 1)
+            if request is not None:
+                yield request
+
+    @staticmethod
+    def _canonical(response: HtmlResponse) -> str:
+        """The page's rel=canonical (http/https only), else its canonicalized URL."""
+        for link in response.xpath("//link[@href]"):
+            rels = (link.attrib.get("rel") or "").lower().split()
+            if "canonical" in rels:
+                declared = canonicalize_url(link.attrib["href"], base=response.url)
+                if declared:
+                    return declared
+        return canonicalize_url(response.url) or response.url
+
+    def failed(self, failure: Failure) -> None:
+        """Errback: record why a request produced no page."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        outcome, reason = _failure_reason(failure.value or Exception("unknown failure"))
+        self.log_.note(url, outcome, reason, str(failure.value))

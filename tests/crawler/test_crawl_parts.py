@@ -1,0 +1,225 @@
+"""The crawler's parts without a crawl: URLs, page types, sitemaps and feeds, the address
+guard, sources files, retry backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+from lxml.html import fromstring
+from newssite import article_page, listing_page, make_articles
+from scrapy import Request
+from scrapy.http import Response
+
+from crawler.errors import ConfigError, Drop
+from crawler.feeds import parse_url_list
+from crawler.middlewares import BackoffRetryMiddleware
+from crawler.netguard import AddressGuardMiddleware, AddressPolicy, Refused
+from crawler.pagetype import classify
+from crawler.sources import Source, load_sources
+from crawler.urls import canonicalize_url
+
+# -- URLs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        (
+            "HTTPS://Example.COM:443/a/b?utm_source=x&id=3&fbclid=1#top",
+            "https://example.com/a/b?id=3",
+        ),
+        ("http://example.com", "http://example.com/"),
+        ("http://example.com:8080/x?gclid=1", "http://example.com:8080/x"),
+        ("http://example.com/x?b=2&a=1", "http://example.com/x?b=2&a=1"),  # order kept
+        ("http://[::1]:80/x", "http://[::1]/x"),
+        ("ftp://example.com/file", None),
+        ("javascript:alert(1)", None),
+        ("mailto:desk@example.com", None),
+        ("http://example.com:99999/", None),
+    ],
+)
+def test_canonicalize_url(url: str, canonical: str | None) -> None:
+    assert canonicalize_url(url) == canonical
+
+
+def test_canonicalize_relative_url() -> None:
+    assert canonicalize_url("../b.html#c", base="https://x.org/a/p.html") == "https://x.org/b.html"
+
+
+# -- page types ---------------------------------------------------------------------------------
+
+ARTICLES = make_articles(12)
+
+
+def kind(html: str) -> str:
+    return classify(fromstring(html), "http://x.test/articles/a.html").kind
+
+
+def test_article_pages_are_articles_with_or_without_metadata() -> None:
+    related = ARTICLES[1:5]
+    assert kind(article_page(ARTICLES[0], "http://x.test", related)) == "article"
+    assert kind(article_page(ARTICLES[0], "http://x.test", related, meta=False)) == "article"
+
+
+def test_listing_pages_are_listings_whatever_they_declare() -> None:
+    cards = [(f"/articles/{a.slug}.html", a) for a in ARTICLES]
+    assert kind(listing_page("Home", cards, [])) == "listing"
+    assert kind(listing_page("Tag", cards, [], og_type="article", ld_type=None)) == "listing"
+    assert kind(listing_page("Tag", cards[:3], [], og_type="article", ld_type=None)) == "listing"
+    assert (
+        kind(listing_page("Ld", cards, [], og_type="article", ld_type="NewsArticle")) == "listing"
+    )
+
+
+def test_page_without_prose_is_not_an_article() -> None:
+    assert (
+        kind(
+            "<html><head><meta property='og:type' content='article'></head><body><p>Short."
+            "</p></body></html>"
+        )
+        == "listing"
+    )
+
+
+# -- sitemaps and feeds -------------------------------------------------------------------------
+
+URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc> https://x.test/a.html </loc><lastmod>2026-01-01</lastmod></url>
+  <url><loc>https://x.test/b.html</loc></url>
+</urlset>"""
+
+
+def test_sitemaps_plain_gzipped_and_index() -> None:
+    assert parse_url_list(URLSET, 10_000).pages == [
+        "https://x.test/a.html",
+        "https://x.test/b.html",
+    ]
+    assert parse_url_list(gzip.compress(URLSET), 10_000).pages[1] == "https://x.test/b.html"
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>https://x.test/s1.xml</loc></sitemap></sitemapindex>"""
+    listed = parse_url_list(index, 10_000)
+    assert listed.kind == "sitemapindex" and listed.sitemaps == ["https://x.test/s1.xml"]
+
+
+def test_gzip_bomb_sitemap_is_refused() -> None:
+    with pytest.raises(Drop, match="too_large"):
+        parse_url_list(gzip.compress(b" " * 200_000), 10_000)
+
+
+def test_rss_and_atom_feeds() -> None:
+    rss = b"""<rss version="2.0"><channel><item><title>T</title><link>https://x.test/1</link>
+      </item><item><link>https://x.test/2</link></item></channel></rss>"""
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="self" href="https://x.test/self"/>
+      <link href="https://x.test/3"/></entry></feed>"""
+    assert parse_url_list(rss, 10_000).pages == ["https://x.test/1", "https://x.test/2"]
+    assert parse_url_list(atom, 10_000).pages == ["https://x.test/3"]
+    assert parse_url_list(b"<html><body>no feed</body></html>", 10_000).kind == "unknown"
+
+
+def test_xml_entities_are_not_expanded(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    xxe = f"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>
+      <rss><channel><item><link>https://x.test/&x;</link></item></channel></rss>""".encode()
+    laughs = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">
+      <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+      <urlset><url><loc>https://x.test/&c;</loc></url></urlset>"""
+    assert "TOPSECRET" not in str(parse_url_list(xxe, 10_000).pages)
+    assert all(len(u) < 100 for u in parse_url_list(laughs, 10_000).pages)
+
+
+# -- the address guard --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.251",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:10.0.0.1",
+        "::",
+    ],
+)
+def test_non_public_addresses_are_refused(address: str) -> None:
+    assert not AddressPolicy().allows(address)
+    assert AddressPolicy(allow_private=True).allows(address)
+
+
+def test_public_addresses_and_allowed_networks() -> None:
+    import ipaddress
+
+    assert AddressPolicy().allows("93.184.216.34") and AddressPolicy().allows("2606:4700::1")
+    loopback = AddressPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),))
+    assert loopback.allows("127.0.0.1") and not loopback.allows("10.0.0.1")
+    assert not AddressPolicy().allows("not-an-ip")
+
+
+def guard(policy: AddressPolicy, url: str) -> str | None:
+    try:
+        asyncio.run(AddressGuardMiddleware(policy).process_request(Request(url)))
+    except Refused as refused:
+        return refused.reason
+    return None
+
+
+def test_guard_checks_literals_names_and_schemes() -> None:
+    assert guard(AddressPolicy(), "http://169.254.169.254/latest/meta-data/") == "private_address"
+    assert guard(AddressPolicy(), "http://[::1]:8080/") == "private_address"
+    assert guard(AddressPolicy(), "http://localhost/") == "private_address"  # resolved first
+    assert guard(AddressPolicy(), "file:///etc/passwd") == "unsupported_scheme"
+    assert guard(AddressPolicy(), "ftp://example.com/x") == "unsupported_scheme"
+    assert guard(AddressPolicy(allow_private=True), "http://localhost/") is None
+
+
+# -- sources ------------------------------------------------------------------------------------
+
+
+def test_shipped_sources_file_has_the_seed_outlets() -> None:
+    sources = load_sources(ROOT / "seeds" / "sources.toml")
+    assert [s.name for s in sources] == ["The Diplomat", "FPIF", "RFE/RL", "The Defense News"]
+    for source in sources:
+        assert source.article_pattern and source.max_pages > 0 and source.allowed_domains
+        assert all(u.startswith("https://") for u in (*source.start_urls, *source.feeds))
+
+
+def test_bad_sources_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no start_urls"):
+        Source(name="empty")
+    with pytest.raises(ConfigError, match="not an http"):
+        Source(name="x", start_urls=("ftp://x.test/",))
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[source]]\nname = "x"\nstart_urls = ["https://x.test/"]\ncolour = "red"\n')
+    with pytest.raises(ConfigError, match="unknown source key"):
+        load_sources(bad)
+    with pytest.raises(ConfigError, match="no source named"):
+        load_sources(ROOT / "seeds" / "sources.toml", ["Nope"])
+    assert Source(name="x", start_urls=("https://News.X.test/a",)).allowed_domains == (
+        "news.x.test",
+    )
+
+
+# -- retries ------------------------------------------------------------------------------------
+
+
+def test_retry_backoff_doubles_and_honours_retry_after() -> None:
+    mw = BackoffRetryMiddleware.__new__(BackoffRetryMiddleware)
+    mw.base, mw.cap = 1.0, 10.0
+    retry = [Request("http://x.test/", meta={"retry_times": n}) for n in (1, 2, 3, 5)]
+    assert [mw.backoff(r) for r in retry] == [1.0, 2.0, 4.0, 10.0]
+    asked = Response("http://x.test/", status=503, headers={"Retry-After": "7"})
+    assert mw.backoff(retry[0], asked) == 7.0

@@ -1,0 +1,119 @@
+"""`corpus crawl` and the Prefect crawl flow, against the fixture news site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from newssite import FAST, NewsSite, serve
+from prefect.testing.utilities import prefect_test_harness
+
+from crawler.dataset import Dataset
+from flows.cli import main
+from flows.crawl import crawl_flow, crawl_task, plan_task
+
+SETS = [arg for name, value in FAST.items() for arg in ("--set", f"{name}={json.dumps(value)}")]
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[NewsSite]:
+    with serve(5, traps=False) as news:
+        yield news
+
+
+def crawl(site: NewsSite, out: Path, *flags: str) -> list[str]:
+    return [
+        "crawl",
+        site.url("/"),
+        "--sitemap",
+        site.url("/sitemap.xml"),
+        "--out",
+        str(out),
+        "--json",
+        *SETS,
+        *flags,
+    ]
+
+
+def test_cli_crawl_json_report(
+    site: NewsSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "c"
+    assert main(crawl(site, out, "--allow-net", "127.0.0.0/8", "--contact", "desk@x.test")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["finished"] and report["crawl"]["stored"] == 5
+    assert report["summary"]["added"] == 5 and report["summary"]["total_records"] == 5
+    assert report["crawl"]["skipped"] == {"http_404": 5}  # links in the chrome (log in, ...)
+
+
+def test_cli_refuses_loopback_unless_allowed(
+    site: NewsSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "c"
+    assert main(crawl(site, out)) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["crawl"]["pages_fetched"] == 0 and report["summary"]["added"] == 0
+    assert report["crawl"]["skipped"] == {"private_address": 2}  # the start page, the sitemap
+    assert "no --contact given" in captured.err
+    assert main(crawl(site, out, "--allow-private")) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["added"] == 5
+
+
+def test_cli_locked_dataset_exits_3(
+    site: NewsSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "c"
+    with Dataset(out).lock():
+        assert main(crawl(site, out, "--allow-private")) == 3
+    assert "is being written by" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crawl", "--out", "x"], "nothing to crawl"),
+        (["crawl", "ftp://x.test/"], "not an http(s) URL"),
+        (["crawl", "http://x.test/", "--allow-net", "nonsense"], "not a network"),
+        (["crawl", "http://x.test/", "--set", "NOEQUALS"], "--set wants NAME=VALUE"),
+        (["crawl", "--source", "FPIF"], "--source needs --sources"),
+        (["crawl", "--sources", "seeds/sources.toml", "--source", "Nope"], "no source named"),
+    ],
+)
+def test_cli_usage_errors_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def prefect_harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def test_flow_runs_twice_in_one_process(
+    prefect_harness: None, site: NewsSite, tmp_path: Path
+) -> None:
+    options: dict[str, Any] = {
+        "urls": [site.url("/")],
+        "feeds": [site.url("/feed.xml")],
+        "out": str(tmp_path / "c"),
+        "allowed_networks": ["127.0.0.0/8"],
+        "scrapy_settings": FAST,
+    }
+    first = crawl_flow(**options)
+    assert first["finished"] and first["summary"]["added"] == 5
+    assert first["crawl"]["pages_fetched"] >= 7 and first["crawl"]["stored"] == 5
+    assert first["crawl"]["dropped"] == {} and first["crawl"]["errors"] == {}
+    second = crawl_flow(**options)
+    assert second["summary"]["added"] == 0 and second["summary"]["total_records"] == 5
+    assert second["crawl"]["skipped"]["already_in_dataset"] == 5
+
+
+def test_only_the_crawl_task_retries() -> None:
+    assert crawl_task.retries == 1 and plan_task.retries == 0
