@@ -65,7 +65,7 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         text=text,
         title=_clean_field(found.title),
         publisher=_clean_field(found.publisher),
-        authors=[a for a in (_clean_field(a) for a in found.authors) if a],
+        authors=[a for a in (_clean_author(a) for a in found.authors) if a],
         published_at=found.published_at or parse_date(found.date_text),
         date_text=_clean_field(found.date_text),
         language=detect_language(text, found.language),
@@ -76,6 +76,11 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         content_hash=content_hash(text),
         word_count=words,
     )
+
+
+def _clean_author(value: str) -> str | None:
+    """An author name without the byline punctuation around it ("Li Wen ·" -> "Li Wen")."""
+    return _clean_field(value.strip(" \t·•|,;:-–—/"))
 
 
 def _clean_field(value: str | None) -> str | None:

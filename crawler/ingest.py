@@ -376,7 +376,7 @@ def finish_run(
                 "publisher": r["publisher"],
                 "language": r["language"],
                 "word_count": r["word_count"],
-                "sources": [Path(s).name for s in r["sources"]],
+                "sources": [_short_source(s) for s in r["sources"]],
             }
             for r in records
         ],
@@ -399,6 +399,11 @@ def finish_run(
     summary.total_records = dataset_record_count(dataset)
     summary.seconds["dedup_and_commit"] = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _short_source(uri: str) -> str:
+    """A file's name, or a crawled page's whole URL (for the summary table)."""
+    return Path(uri).name if uri.startswith("file:") else uri
 
 
 def dataset_record_count(dataset: Dataset) -> int:

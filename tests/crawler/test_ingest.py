@@ -192,3 +192,11 @@ def test_a_killed_run_leaves_a_readable_dataset_and_the_next_run_completes(
     assert pads.dataset(out / "records", format="parquet").count_rows() == 4
     assert summary.added in (0, 4)
     assert not (out / "_staging").exists()
+
+
+def test_author_names_lose_byline_punctuation() -> None:
+    from crawler.chain import _clean_author
+
+    assert _clean_author("Li Wen ·") == "Li Wen"
+    assert _clean_author(" — Maria Jensen, ") == "Maria Jensen"
+    assert _clean_author(" · ") is None
