@@ -2,7 +2,7 @@
 
     raw input -> extract (dump cleaner | HTML extractor) -> normalize -> quality gate -> Document
 
-Dedup and writing work on whole runs and live in `crawler.ingest`; they take the Documents this
+Dedup and writing work on whole runs and live in `crawler.finish`; they take the Documents this
 module makes. The CLI, the Prefect flows and the Scrapy item pipeline all call `process`.
 """
 

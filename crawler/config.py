@@ -13,6 +13,7 @@ class Settings:
     """Every knob of an ingest run. Defaults suit news pages."""
 
     batch_size: int = 200  # documents cleaned per batch (one Prefect task each)
+    workers: int = 0  # processes cleaning batches in `corpus ingest` (0: one per CPU)
     max_input_bytes: int = 20 * 1024 * 1024  # larger files are rejected as too_large
     min_words: int = 30  # fewer words left after cleaning -> rejected as too_short
     shingle_size: int = 5  # words per shingle for near-duplicate detection
@@ -34,6 +35,8 @@ class Settings:
     def validate(self) -> None:
         if self.batch_size < 1:
             raise ConfigError("batch_size must be >= 1")
+        if self.workers < 0:
+            raise ConfigError("workers must be >= 0 (0: one per CPU)")
         if self.num_perm % self.lsh_bands:
             raise ConfigError("num_perm must be a multiple of lsh_bands")
         if not 0 < self.near_dup_threshold <= 1:

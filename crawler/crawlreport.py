@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crawler.ingest import RunSummary
 from crawler.report import format_summary
+from crawler.run_types import RunSummary
 
 
 def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:

@@ -3,7 +3,7 @@ and crash recovery.
 
 Layout under the dataset root (everything a dataset needs lives there; two roots never interact):
 
-    records/part-<run>.parquet        one row per unique article (what consumers read)
+    records/ingest_date=<day>/part-<run>.parquet   one row per unique article (what consumers read)
     audit/part-<run>.parquet          every removed line, with its reason
     rejects/part-<run>.parquet        inputs that produced no record, with their reason
     merges/part-<run>.parquet         inputs merged into a record as duplicates
@@ -55,6 +55,48 @@ def _hidden(path: Path) -> Path:
     return path.with_name(f".{path.name}{_TMP_SUFFIX}")
 
 
+class TableWriter:
+    """Streams rows of one table of one run into a hidden Parquet file (no reader sees it until
+    the run commits). Rows are buffered into row groups of `rows_per_group`."""
+
+    def __init__(self, final: Path, schema: pa.Schema, run_id: str, rows_per_group: int) -> None:
+        self.final = final
+        meta = dict(schema.metadata or {})
+        meta[b"corpus.run_id"] = run_id.encode()
+        self.schema = schema.with_metadata(meta)
+        self.rows_per_group = rows_per_group
+        self._rows: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self.count = 0
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self._rows.extend(rows)
+        self.count += len(rows)
+        if len(self._rows) >= self.rows_per_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        if self._writer is None:
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(
+                _hidden(self.final), self.schema, compression="zstd", compression_level=3
+            )
+        self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
+        self._rows = []
+
+    def close(self) -> Path | None:
+        """Finish the file; its final path, or None when no row was written."""
+        self._flush()
+        if self._writer is None:
+            return None
+        self._writer.close()
+        with open(_hidden(self.final), "rb") as handle:
+            os.fsync(handle.fileno())
+        return self.final
+
+
 class Dataset:
     """A corpus dataset directory."""
 
@@ -84,6 +126,20 @@ class Dataset:
             empty = schema.empty_table()
             return empty.select(columns) if columns else empty
         return pads.dataset(files, schema=schema, format="parquet").to_table(columns=columns)
+
+    def writer(
+        self,
+        table: str,
+        schema: pa.Schema,
+        run_id: str,
+        partition: str | None = None,
+        rows_per_group: int = 20_000,
+    ) -> TableWriter:
+        """A streaming writer for one table of a run (`partition`: "ingest_date=2026-11-21")."""
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        folder = self.root / table / partition if partition else self.root / table
+        return TableWriter(folder / f"part-{run_id}.parquet", schema, run_id, rows_per_group)
 
     def staging_dir(self, run_id: str) -> Path:
         """Where a run keeps its intermediate files (removed when it commits)."""
@@ -157,14 +213,25 @@ class Dataset:
 
     # -- writing ---------------------------------------------------------------------------------
 
+    def write_tables(self, run_id: str, tables: dict[str, pa.Table]) -> list[Path]:
+        """Write whole tables of a run as hidden files (for small runs); their final paths."""
+        written = []
+        for table, data in tables.items():
+            writer = self.writer(table, data.schema, run_id)
+            writer.write(data.to_pylist())
+            if (path := writer.close()) is not None:
+                written.append(path)
+        return written
+
     def commit(
         self,
         run_id: str,
-        tables: dict[str, pa.Table],
+        written: list[Path],
         run_info: dict[str, Any],
         superseded: list[Path] | None = None,
     ) -> list[Path]:
-        """Add one run's tables (and drop superseded files) atomically. Returns the new files.
+        """Commit a run's files (written hidden by `writer`/`write_tables`) and drop superseded
+        ones, atomically. Returns the committed files.
 
         Committing a run that is already in the manifest (a retried task) only finishes it.
         """
@@ -172,21 +239,11 @@ class Dataset:
         if any(run["run_id"] == run_id for run in manifest["runs"]):
             self.recover()
             return []
-        written: list[Path] = []
-        for table, data in tables.items():
-            if table not in TABLES:
-                raise ValueError(f"unknown table {table!r}")
-            if data.num_rows == 0:
-                continue
-            final = self.root / table / f"part-{run_id}.parquet"
-            final.parent.mkdir(parents=True, exist_ok=True)
-            self._write_parquet(data, _hidden(final), run_id)
-            written.append(final)
         gone = {str(p.relative_to(self.root)) for p in superseded or []}
         for table in TABLES:
             manifest["files"][table] = [f for f in manifest["files"][table] if f not in gone]
         for path in written:
-            table = str(path.parent.relative_to(self.root))
+            table = next(t for t in TABLES if path.is_relative_to(self.root / t))
             manifest["files"][table].append(str(path.relative_to(self.root)))
         manifest["schema_version"] = SCHEMA_VERSION
         manifest["runs"].append({"run_id": run_id, **run_info})
@@ -203,13 +260,3 @@ class Dataset:
         for path in superseded or []:
             path.unlink(missing_ok=True)
         return written
-
-    @staticmethod
-    def _write_parquet(data: pa.Table, path: Path, run_id: str) -> None:
-        meta = dict(data.schema.metadata or {})
-        meta.update({b"corpus.run_id": run_id.encode()})
-        data = data.replace_schema_metadata(meta)
-        with open(path, "wb") as handle:
-            pq.write_table(data, handle, compression="zstd", row_group_size=50_000)
-            handle.flush()
-            os.fsync(handle.fileno())

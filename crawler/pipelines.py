@@ -1,9 +1,9 @@
 """The item pipeline: crawled articles through THE chain, staged for one dedup + commit.
 
-Each page goes through `crawler.ingest.clean_input` (extract -> normalize -> quality gate, the
+Each page goes through `crawler.staging.clean_input` (extract -> normalize -> quality gate, the
 same function every ingested file goes through), in a pool of worker processes so extraction
 does not hold up the downloads. Documents and rejects are staged in batches with
-`crawler.ingest.write_staged`; `crawler.run_crawl` dedups and commits them with `finish_run`
+`crawler.staging.write_staged`; `crawler.run_crawl` dedups and commits them with `finish_run`
 when the crawl ends. A page that gives no document is a DropItem with the chain's reason.
 """
 
@@ -29,10 +29,11 @@ from crawler.dataset import Dataset
 from crawler.dedup import MinHasher
 from crawler.errors import Drop
 from crawler.index import load_seen_urls
-from crawler.ingest import BatchResult, PendingInput, RunContext, clean_input, write_staged
 from crawler.items import PageItem
 from crawler.readers import RawInput
 from crawler.reasons import Rejected
+from crawler.run_types import BatchResult, RunContext
+from crawler.staging import PendingInput, clean_input, write_staged
 
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet$")
 

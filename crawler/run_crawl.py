@@ -27,8 +27,10 @@ from crawler.crawllog import CrawlLog
 from crawler.crawlreport import crawl_counts
 from crawler.dataset import Dataset
 from crawler.errors import ConfigError, DatasetLockedError
-from crawler.ingest import RunContext, cleanup, finish_run, start_run
+from crawler.finish import finish_run
+from crawler.ingest import cleanup, start_run
 from crawler.pipelines import CorpusPipeline
+from crawler.run_types import RunContext
 from crawler.spiders.news import NewsSpider
 
 

@@ -35,8 +35,8 @@ def visible_rows(root: Path) -> int:
 
 def test_commit_then_read_back(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
-    ds.commit("r1", {"rejects": rejects(3, "r1")}, {"note": 1})
-    ds.commit("r2", {"rejects": rejects(2, "r2")}, {})
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(3, "r1")}), {"note": 1})
+    ds.commit("r2", ds.write_tables("r2", {"rejects": rejects(2, "r2")}), {})
     assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 5
     assert [r["run_id"] for r in ds.manifest()["runs"]] == ["r1", "r2"]
     assert visible_rows(tmp_path) == 5
@@ -44,14 +44,14 @@ def test_commit_then_read_back(tmp_path: Path) -> None:
 
 def test_recommitting_a_run_is_a_no_op(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
-    ds.commit("r1", {"rejects": rejects(3, "r1")}, {})
-    assert ds.commit("r1", {"rejects": rejects(3, "r1")}, {}) == []
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(3, "r1")}), {})
+    assert ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(3, "r1")}), {}) == []
     assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 3
 
 
 def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
-    ds.commit("r1", {"rejects": rejects(1, "r1")}, {})
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {})
     # a run that died before its manifest: only hidden temp files, which no reader sees
     orphan = tmp_path / "rejects" / ".part-r2.parquet.tmp"
     orphan.write_bytes(b"partial")
@@ -66,7 +66,7 @@ def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
 
 def test_recover_finishes_a_committed_run(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
-    ds.commit("r1", {"rejects": rejects(2, "r1")}, {})
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(2, "r1")}), {})
     final = tmp_path / "rejects" / "part-r1.parquet"
     final.rename(tmp_path / "rejects" / ".part-r1.parquet.tmp")  # died after the commit point
     ds.recover()
@@ -102,7 +102,7 @@ def test_lock_excludes_a_second_writer(tmp_path: Path) -> None:
 
 def test_manifest_is_plain_json(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
-    ds.commit("r1", {"rejects": rejects(1, "r1")}, {"inputs": 1})
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {"inputs": 1})
     data = json.loads((tmp_path / "_manifest.json").read_text())
     assert data["files"]["rejects"] == ["rejects/part-r1.parquet"]
     assert data["schema_version"] == "1"

@@ -1,4 +1,5 @@
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from crawler.dedup import MinHasher, shingle_set
@@ -29,13 +30,17 @@ ROWS = [
 ]
 
 
+def text_of(rows: list[dict[str, Any]]) -> Callable[[int], str]:
+    return lambda i: str(rows[i]["text"])
+
+
 def no_texts(ids: list[str]) -> dict[str, str]:
     return {}
 
 
 def test_fullest_version_is_kept_and_the_others_merge() -> None:
-    result = resolve(ROWS, DedupIndex(32), no_texts, 5, 0.8)
-    kept = {r["source_uri"]: doc_id for doc_id, r in result.new_records.items()}
+    result = resolve(ROWS, text_of(ROWS), DedupIndex(32), no_texts, 5, 0.8)
+    kept = {ROWS[i]["source_uri"]: doc_id for doc_id, i in result.new_records.items()}
     # "copy" and "full" have the same words: the first source name wins the tie
     assert set(kept) == {"copy", "other"}
     assert sorted(result.sources[kept["copy"]]) == ["copy", "full", "missing-first"]
@@ -46,16 +51,18 @@ def test_fullest_version_is_kept_and_the_others_merge() -> None:
 def test_outcome_does_not_depend_on_input_order() -> None:
     outcomes = set()
     for perm in itertools.permutations(ROWS):
-        result = resolve(list(perm), DedupIndex(32), no_texts, 5, 0.8)
+        result = resolve(list(perm), text_of(list(perm)), DedupIndex(32), no_texts, 5, 0.8)
         outcomes.add(tuple(sorted((d, tuple(sorted(s))) for d, s in result.sources.items())))
     assert len(outcomes) == 1
 
 
 def test_merges_into_records_already_in_the_dataset() -> None:
     index = DedupIndex(32)
-    first = resolve([ROWS[0]], index, no_texts, 5, 0.8)
+    first = resolve([ROWS[0]], text_of([ROWS[0]]), index, no_texts, 5, 0.8)
     (doc_id,) = first.new_records
     texts = {doc_id: ROWS[0]["text"]}
-    second = resolve([ROWS[1]], index, lambda ids: {i: texts[i] for i in ids}, 5, 0.8)
+    second = resolve(
+        [ROWS[1]], text_of([ROWS[1]]), index, lambda ids: {i: texts[i] for i in ids}, 5, 0.8
+    )
     assert not second.new_records
     assert second.merges[0].doc_id == doc_id and second.merges[0].kind == "near"

@@ -145,7 +145,7 @@ def test_bad_inputs_are_reported_and_the_run_completes(tmp_path: Path) -> None:
 
 CRASH_SCRIPT = """
 import os, signal, sys
-import crawler.chain, crawler.dataset, crawler.ingest
+import crawler.chain, crawler.dataset, crawler.staging
 from crawler.ingest import run_ingest
 
 where, n = sys.argv[3], int(sys.argv[4])
@@ -161,7 +161,7 @@ def killer(real):
     return wrapped
 
 if where == "clean":
-    crawler.ingest.process = killer(crawler.ingest.process)
+    crawler.staging.process = killer(crawler.staging.process)
 else:  # "commit": the n-th rename of the commit (1 = the manifest, the commit point)
     crawler.dataset.os.replace = killer(crawler.dataset.os.replace)
 run_ingest([sys.argv[1]], sys.argv[2])

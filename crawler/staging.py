@@ -1,0 +1,165 @@
+"""The clean stage: inputs -> the chain -> staged documents (with MinHash signatures) and
+rejects, one Parquet pair per batch. Every way in ends here: files (`clean_batch`) and crawled
+pages (`clean_input` from the crawler's item pipeline)."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crawler.boilerplate import LineStats
+from crawler.chain import process
+from crawler.config import Settings
+from crawler.dedup import MinHasher, shingle_set
+from crawler.errors import Drop
+from crawler.readers import RawInput, file_uri, read_input
+from crawler.reasons import Rejected
+from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA, Document
+from crawler.run_types import BatchResult, RunContext
+
+_AUDIT_STRUCT = pa.struct([("line_no", pa.int32()), ("line", pa.string()), ("reason", pa.string())])
+STAGED_SCHEMA = pa.schema(
+    [
+        f
+        for f in RECORDS_SCHEMA
+        if f.name not in ("doc_id", "sources", "ingested_at", "pipeline_version", "run_id")
+    ]
+    + [
+        pa.field("removed", pa.list_(_AUDIT_STRUCT)),
+        pa.field("input_hash", pa.string()),
+        pa.field("signature", pa.binary()),
+    ]
+)
+STAGED_REJECTS_SCHEMA = pa.schema(
+    [f for f in REJECTS_SCHEMA if f.name not in ("rejected_at", "run_id")]
+    + [pa.field("input_hash", pa.string())]
+)
+
+
+def input_hash(path: Path) -> str | None:
+    """sha256 of a file's bytes (None if it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def load_line_stats(path: str | None) -> LineStats | None:
+    if path is None:
+        return None
+    stats = pickle.loads(Path(path).read_bytes())
+    assert isinstance(stats, LineStats)
+    return stats
+
+
+def clean_batch(
+    ctx: RunContext, batch_no: int, files: list[str], line_stats_path: str | None
+) -> BatchResult:
+    """Read and clean one batch of input files; stage the documents and the rejects."""
+    stats = load_line_stats(line_stats_path)
+    max_bytes = ctx.settings.max_input_bytes
+
+    def inputs() -> Iterator[PendingInput]:
+        for name in files:
+            path = Path(name)
+            size = path.stat().st_size if path.exists() else None
+            yield PendingInput(
+                file_uri(path), size, input_hash(path) or "", partial(read_input, path, max_bytes)
+            )
+
+    return stage_batch(ctx, batch_no, inputs(), stats)
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    """An input about to be cleaned: its identity, and how to read it (may raise Drop)."""
+
+    source_uri: str
+    size_bytes: int | None
+    input_hash: str
+    load: Callable[[], RawInput]
+
+
+def stage_batch(
+    ctx: RunContext, batch_no: int, pending: Iterable[PendingInput], stats: LineStats | None
+) -> BatchResult:
+    """Run the chain on each input; stage documents (with signatures) and rejects as Parquet.
+
+    Every way in ends here: files (`clean_batch`) and crawled pages alike.
+    """
+    started = time.perf_counter()
+    hasher = MinHasher(ctx.settings.num_perm)
+    docs: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    counters: Counter[str] = Counter()
+    for item in pending:
+        row, reject = clean_input(item, ctx.settings, stats, hasher)
+        if row is not None:
+            counters["cleaned"] += 1
+            docs.append(row)
+        elif reject is not None:
+            counters["rejected"] += 1
+            rejects.append(reject)
+    return write_staged(ctx, batch_no, docs, rejects, counters, time.perf_counter() - started)
+
+
+def clean_input(
+    item: PendingInput, settings: Settings, stats: LineStats | None, hasher: MinHasher
+) -> tuple[dict[str, Any], None] | tuple[None, dict[str, Any]]:
+    """Run the chain on one input: (staged row, None), or (None, reject row) with the reason.
+
+    Every way in ends here: `stage_batch` for files, the crawler's item pipeline for pages.
+    """
+    try:
+        doc = process(item.load(), settings, stats)
+    except Drop as drop:
+        reason, detail = drop.reason, drop.detail
+    except Exception as exc:  # a bug on one input must not end the run: report it
+        reason, detail = Rejected.EXTRACT_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+    else:
+        return staged_row(doc, item.input_hash, hasher, settings.shingle_size), None
+    return None, {
+        "source_uri": item.source_uri,
+        "reason": str(reason),
+        "detail": detail[:500],
+        "size_bytes": item.size_bytes,
+        "input_hash": item.input_hash,
+    }
+
+
+def write_staged(
+    ctx: RunContext,
+    batch_no: int,
+    docs: list[dict[str, Any]],
+    rejects: list[dict[str, Any]],
+    counters: dict[str, int],
+    seconds: float,
+) -> BatchResult:
+    """Write one batch of staged rows and reject rows (from `clean_input`) as Parquet."""
+    prefix = Path(ctx.staging) / f"batch-{batch_no:05d}"
+    docs_path, rejects_path = f"{prefix}.docs.parquet", f"{prefix}.rejects.parquet"
+    pq.write_table(pa.Table.from_pylist(docs, schema=STAGED_SCHEMA), docs_path)
+    pq.write_table(pa.Table.from_pylist(rejects, schema=STAGED_REJECTS_SCHEMA), rejects_path)
+    return BatchResult(docs_path, rejects_path, dict(counters), seconds)
+
+
+def staged_row(
+    doc: Document, input_hash: str, hasher: MinHasher, shingle_size: int
+) -> dict[str, Any]:
+    """A cleaned document as a staging row, with its MinHash signature."""
+    row = doc.to_row()
+    row["input_hash"] = input_hash
+    sig = hasher.signature(shingle_set(doc.text, shingle_size))
+    row["signature"] = sig.astype("<u4").tobytes()
+    return row
