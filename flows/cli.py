@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from crawler.config import Settings
+from crawler.dataset import Dataset
 from crawler.errors import ConfigError, DatasetLockedError
 
 EXAMPLES = {
     "ingest": "example: corpus ingest seeds/ more/page.txt --out data/corpus",
     "explain": "example: corpus explain seeds/000_048c629248b55fb2.txt --stats-from seeds/",
+    "stats": "example: corpus stats --out data/corpus --json",
+    "compact": "example: corpus compact --out data/corpus",
     "crawl": "examples: corpus crawl --sources seeds/sources.toml --source 'The Diplomat' "
     "--contact you@example.org; corpus crawl https://example.org/news/ --feed "
     "https://example.org/feed/ --max-pages 50 --out data/corpus",
@@ -66,6 +69,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--colour", choices=("auto", "always", "never"), default="auto", help="default: auto"
     )
     add_crawl_parser(commands)
+
+    stats = commands.add_parser(
+        "stats",
+        help="figures about a dataset: records, publishers, languages, duplicates, boilerplate",
+        description="Records, words, per publisher and language, duplicate rate, share of input "
+        "text removed as boilerplate, top removal reasons, rejects, files.",
+        epilog=EXAMPLES["stats"],
+    )
+    stats.add_argument(
+        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
+    )
+    stats.add_argument("--top", type=int, default=10, help="entries per list (default: 10)")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    compact = commands.add_parser(
+        "compact",
+        help="merge a dataset's small per-run files into few large ones",
+        description="Rewrite each table's (and partition's) files as one file, atomically; rows "
+        "are copied unchanged. Takes the dataset's lock like a run.",
+        epilog=EXAMPLES["compact"],
+    )
+    compact.add_argument(
+        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
+    )
     return parser
 
 
@@ -207,6 +234,34 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_dataset(out: str) -> Dataset:
+    dataset = Dataset(out)
+    if not (dataset.root / "_manifest.json").is_file():
+        raise ConfigError(f"no dataset at {out} (no _manifest.json)")
+    return dataset
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from crawler.corpus_stats import dataset_stats, format_stats
+
+    figures = dataset_stats(_existing_dataset(args.out), args.top)
+    print(json.dumps(figures, indent=1) if args.json else format_stats(figures))
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from crawler.compact import compact
+
+    dataset = _existing_dataset(args.out)
+    with dataset.lock():
+        done = compact(dataset)
+    for table, (before, after) in done.items():
+        print(f"{table}: {before} files -> {after}")
+    if not done:
+        print("nothing to compact")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -216,6 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_explain(args)
         if args.command == "crawl":
             return cmd_crawl(args)
+        if args.command == "stats":
+            return cmd_stats(args)
+        if args.command == "compact":
+            return cmd_compact(args)
     except ConfigError as exc:
         print(f"corpus: error: {exc}", file=sys.stderr)
         return 2

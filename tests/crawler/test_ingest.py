@@ -200,3 +200,39 @@ def test_author_names_lose_byline_punctuation() -> None:
     assert _clean_author("Li Wen ·") == "Li Wen"
     assert _clean_author(" — Maria Jensen, ") == "Maria Jensen"
     assert _clean_author(" · ") is None
+
+
+def test_same_inputs_in_any_order_give_the_same_records(seeds_copy: Path, tmp_path: Path) -> None:
+    from crawler.config import Settings
+
+    def outcome(
+        paths: list[str], batch_size: int, name: str
+    ) -> list[tuple[str, str, tuple[str, ...]]]:
+        out = tmp_path / name
+        run_ingest(paths, out, Settings(batch_size=batch_size, workers=2))
+        return sorted((r["doc_id"], r["text"], tuple(sorted(r["sources"]))) for r in records(out))
+
+    files = sorted(str(p) for p in seeds_copy.glob("*.txt"))
+    one = outcome(files, 100, "a")
+    assert outcome(files[::-1], 1, "b") == one  # other order, every file its own batch
+    assert outcome([files[1], str(seeds_copy)], 2, "c") == one
+
+
+def test_two_runs_at_once_one_waits_out_with_a_clear_error(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "corpus"
+    command = [sys.executable, "-m", "flows.cli", "ingest", str(seeds_copy), "--out", str(out)]
+    procs = [
+        subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 3]), results  # the second either found it done or was refused
+    for code, err in results:
+        if code == 3:
+            assert "is being written by pid" in err and err.count("\n") == 1
+    assert len(records(out)) == 4

@@ -72,3 +72,17 @@ def test_explain_marks_every_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_explain_of_a_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "no/such/file.txt"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_stats_and_compact_commands(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "c")
+    assert main(["stats", "--out", out]) == 2
+    assert "no dataset at" in capsys.readouterr().err
+    main(["ingest", str(seeds_copy), "--out", out])
+    capsys.readouterr()
+    assert main(["stats", "--out", out, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 4
+    assert main(["compact", "--out", out]) == 0
+    assert "nothing to compact" in capsys.readouterr().out  # one run: one file per table
