@@ -93,7 +93,7 @@ def scan_inputs(ctx: RunContext, files: list[str]) -> ScanResult:
     stats_path = None
     if ctx.settings.use_line_stats and stats.n_docs:
         stats_path = str(Path(ctx.staging) / "line_stats.pickle")
-        Path(stats_path).write_bytes(pickle.dumps(stats))
+        Path(stats_path).write_bytes(pickle.dumps(stats.pruned()))
     return ScanResult(new_files, len(files) - len(new_files), stats_path)
 
 

@@ -52,3 +52,14 @@ def test_hash_is_stable_int() -> None:
     assert isinstance(h, int)
     assert h == line_hash("  hello ")
     assert 0 <= h < 2**64
+
+
+def test_pruned_keeps_only_lines_that_can_recur() -> None:
+    stats = LineStats()
+    for i in range(10):
+        stats.add(f"Sign in\nShare\nunique line {i} of a story")
+    stats.add("Share\nonly here")
+    small = stats.pruned()
+    assert small.n_docs == 11 and small.doc_freq("Share") == 11 and small.doc_freq("sign in") == 10
+    assert small.doc_freq("only here") == 0 and stats.doc_freq("only here") == 1
+    assert small.is_recurring("Share") and not small.is_recurring("only here")
