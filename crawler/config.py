@@ -17,7 +17,9 @@ class Settings:
     max_input_bytes: int = 20 * 1024 * 1024  # larger files are rejected as too_large
     min_words: int = 30  # fewer words left after cleaning -> rejected as too_short
     shingle_size: int = 5  # words per shingle for near-duplicate detection
-    num_perm: int = 128  # MinHash permutations
+    # 64 permutations in 32 bands of 2 rows: catches reposts truncated to 40% (containment 1.0,
+    # Jaccard ~0.4) that 4-row bands miss; bench/dedup_bench.py has the figures.
+    num_perm: int = 64  # MinHash permutations
     lsh_bands: int = 32  # LSH bands (num_perm / lsh_bands rows each)
     near_dup_threshold: float = 0.8  # containment of the smaller text in the larger to merge
     use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
@@ -31,6 +33,14 @@ class Settings:
         settings = replace(self, **{k: v for k, v in overrides.items() if v is not None})
         settings.validate()
         return settings
+
+    def dedup_params(self) -> dict[str, int]:
+        """The settings a dataset's persisted dedup index depends on."""
+        return {
+            "num_perm": self.num_perm,
+            "lsh_bands": self.lsh_bands,
+            "shingle_size": self.shingle_size,
+        }
 
     def validate(self) -> None:
         if self.batch_size < 1:

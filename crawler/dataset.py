@@ -229,6 +229,7 @@ class Dataset:
         written: list[Path],
         run_info: dict[str, Any],
         superseded: list[Path] | None = None,
+        dedup: dict[str, int] | None = None,
     ) -> list[Path]:
         """Commit a run's files (written hidden by `writer`/`write_tables`) and drop superseded
         ones, atomically. Returns the committed files.
@@ -246,6 +247,8 @@ class Dataset:
             table = next(t for t in TABLES if path.is_relative_to(self.root / t))
             manifest["files"][table].append(str(path.relative_to(self.root)))
         manifest["schema_version"] = SCHEMA_VERSION
+        if dedup is not None:
+            manifest.setdefault("dedup", dedup)  # what the persisted signatures were made with
         manifest["runs"].append({"run_id": run_id, **run_info})
 
         tmp = self.root / f".{MANIFEST}{_TMP_SUFFIX}"

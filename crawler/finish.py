@@ -117,7 +117,7 @@ def finish_run(
         k: v for k, v in summary.to_dict().items() if k not in ("rejects", "records", "dataset")
     }
     run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
-    dataset.commit(ctx.run_id, writers.close(), run_info)
+    dataset.commit(ctx.run_id, writers.close(), run_info, dedup=ctx.settings.dedup_params())
     summary.total_records = dataset_record_count(dataset)
     summary.seconds["write_and_commit"] = round(time.perf_counter() - resolved, 3)
     return summary

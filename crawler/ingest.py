@@ -22,7 +22,7 @@ from pathlib import Path
 from crawler.boilerplate import LineStats
 from crawler.config import Settings
 from crawler.dataset import Dataset
-from crawler.errors import Drop
+from crawler.errors import ConfigError, Drop
 from crawler.finish import finish_run
 from crawler.index import load_seen_inputs
 from crawler.readers import discover, file_uri, read_input
@@ -60,6 +60,12 @@ def start_run(dataset_root: str | Path, settings: Settings) -> RunContext:
     """Recover the dataset from any interrupted run and open a staging area. Hold the lock."""
     dataset = Dataset(dataset_root)
     dataset.recover()
+    built_with = dataset.manifest().get("dedup")
+    if built_with and built_with != settings.dedup_params():
+        raise ConfigError(
+            f"dataset {dataset.root} was built with dedup settings {built_with}; this run has "
+            f"{settings.dedup_params()}: use the dataset's settings (signatures must match)"
+        )
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     return RunContext(

@@ -234,5 +234,16 @@ def test_two_runs_at_once_one_waits_out_with_a_clear_error(
     assert codes in ([0, 0], [0, 3]), results  # the second either found it done or was refused
     for code, err in results:
         if code == 3:
-            assert "is being written by pid" in err and err.count("\n") == 1
+            errors = [line for line in err.splitlines() if line.startswith("corpus: error:")]
+            assert len(errors) == 1 and "is being written by pid" in errors[0], err
     assert len(records(out)) == 4
+
+
+def test_a_dataset_refuses_other_dedup_settings(seeds_copy: Path, tmp_path: Path) -> None:
+    from crawler.config import Settings
+    from crawler.errors import ConfigError
+
+    out = tmp_path / "corpus"
+    run_ingest([str(seeds_copy)], out)
+    with pytest.raises(ConfigError, match="built with dedup settings"):
+        run_ingest([str(seeds_copy)], out, Settings(num_perm=128))
