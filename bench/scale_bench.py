@@ -143,7 +143,7 @@ def predicted_clusters(dataset: Path, uri_to_file: dict[str, str]) -> dict[str, 
         for doc_id, sources in frame.iter_rows():
             for uri in sources:
                 pred[uri_to_file.get(uri, uri)] = doc_id
-    merges = _parquet_files(dataset / "merges")
+    merges = _parquet_files(dataset / "_merges")
     if merges:
         for uri, doc_id in pl.read_parquet(merges, columns=["source_uri", "doc_id"]).iter_rows():
             pred[uri_to_file.get(uri, uri)] = doc_id

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from crawler.dataset import TABLES, Dataset, TableWriter
+from crawler.dataset import FOLDERS, TABLES, Dataset, TableWriter
 from crawler.index import INDEX_DOCS_SCHEMA, INDEX_INPUTS_SCHEMA
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run_types import new_run_id
@@ -46,8 +46,8 @@ def compact(dataset: Dataset, min_files: int = 2) -> dict[str, tuple[int, int]]:
                 after += len(files)
                 continue
             partition = (
-                str(folder.relative_to(dataset.root / table))
-                if folder != dataset.root / table
+                str(folder.relative_to(dataset.root / FOLDERS[table]))
+                if folder != dataset.root / FOLDERS[table]
                 else None
             )
             writer: TableWriter = dataset.writer(table, SCHEMAS[table], run_id, partition or None)

@@ -4,13 +4,16 @@ and crash recovery.
 Layout under the dataset root (everything a dataset needs lives there; two roots never interact):
 
     records/ingest_date=<day>/part-<run>.parquet   one row per unique article (what consumers read)
-    audit/part-<run>.parquet          every removed line, with its reason
-    rejects/part-<run>.parquet        inputs that produced no record, with their reason
-    merges/part-<run>.parquet         inputs merged into a record as duplicates
+    _audit/ingest_date=<day>/part-<run>.parquet    every removed line, with its reason
+    _rejects/part-<run>.parquet       inputs that produced no record, with their reason
+    _merges/part-<run>.parquet        inputs merged into a record as duplicates
     _index/docs/part-<run>.parquet    dedup index: content hash + MinHash signature per record
     _index/inputs/part-<run>.parquet  every input seen: its bytes' hash and what became of it
     _manifest.json                    committed files and run history (the commit point)
     .lock                             held by the run writing the dataset
+
+Side tables live in `_`-prefixed folders, which pyarrow, pandas, Spark and Hive skip when they
+discover a dataset, so reading the dataset folder itself yields the records and nothing else.
 
 Commit protocol: new files are written as hidden `.part-<run>.parquet.tmp` (no reader or glob
 picks them up), then the manifest is replaced atomically (the commit point), then the files are
@@ -40,6 +43,14 @@ from crawler.record import SCHEMA_VERSION
 
 MANIFEST = "_manifest.json"
 TABLES = ("records", "audit", "rejects", "merges", "_index/docs", "_index/inputs")
+FOLDERS = {  # table -> its folder under the dataset root
+    "records": "records",
+    "audit": "_audit",
+    "rejects": "_rejects",
+    "merges": "_merges",
+    "_index/docs": "_index/docs",
+    "_index/inputs": "_index/inputs",
+}
 _TMP_SUFFIX = ".tmp"
 
 
@@ -138,7 +149,8 @@ class Dataset:
         """A streaming writer for one table of a run (`partition`: "ingest_date=2026-11-21")."""
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r}")
-        folder = self.root / table / partition if partition else self.root / table
+        folder = self.root / FOLDERS[table]
+        folder = folder / partition if partition else folder
         return TableWriter(folder / f"part-{run_id}.parquet", schema, run_id, rows_per_group)
 
     def staging_dir(self, run_id: str) -> Path:
@@ -194,7 +206,7 @@ class Dataset:
                 _hidden(path).rename(path)
                 actions.append(f"finished commit of {path.relative_to(self.root)}")
         for table in TABLES:
-            folder = self.root / table
+            folder = self.root / FOLDERS[table]
             if not folder.is_dir():
                 continue
             for path in sorted(folder.iterdir()):
@@ -244,7 +256,7 @@ class Dataset:
         for table in TABLES:
             manifest["files"][table] = [f for f in manifest["files"][table] if f not in gone]
         for path in written:
-            table = next(t for t in TABLES if path.is_relative_to(self.root / t))
+            table = next(t for t in TABLES if path.is_relative_to(self.root / FOLDERS[t]))
             manifest["files"][table].append(str(path.relative_to(self.root)))
         manifest["schema_version"] = SCHEMA_VERSION
         if dedup is not None:

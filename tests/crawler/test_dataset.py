@@ -29,7 +29,7 @@ def rejects(n: int, run_id: str) -> pa.Table:
 
 
 def visible_rows(root: Path) -> int:
-    folder = root / "rejects"
+    folder = root / "_rejects"
     return pads.dataset(folder, format="parquet").count_rows() if folder.exists() else 0
 
 
@@ -53,9 +53,9 @@ def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
     ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {})
     # a run that died before its manifest: only hidden temp files, which no reader sees
-    orphan = tmp_path / "rejects" / ".part-r2.parquet.tmp"
+    orphan = tmp_path / "_rejects" / ".part-r2.parquet.tmp"
     orphan.write_bytes(b"partial")
-    stray = tmp_path / "rejects" / "part-r3.parquet"
+    stray = tmp_path / "_rejects" / "part-r3.parquet"
     stray.write_bytes(b"junk")
     assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 1
     actions = ds.recover()
@@ -67,8 +67,8 @@ def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
 def test_recover_finishes_a_committed_run(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
     ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(2, "r1")}), {})
-    final = tmp_path / "rejects" / "part-r1.parquet"
-    final.rename(tmp_path / "rejects" / ".part-r1.parquet.tmp")  # died after the commit point
+    final = tmp_path / "_rejects" / "part-r1.parquet"
+    final.rename(tmp_path / "_rejects" / ".part-r1.parquet.tmp")  # died after the commit point
     ds.recover()
     assert final.exists() and visible_rows(tmp_path) == 2
 
@@ -104,5 +104,5 @@ def test_manifest_is_plain_json(tmp_path: Path) -> None:
     ds = Dataset(tmp_path)
     ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {"inputs": 1})
     data = json.loads((tmp_path / "_manifest.json").read_text())
-    assert data["files"]["rejects"] == ["rejects/part-r1.parquet"]
+    assert data["files"]["rejects"] == ["_rejects/part-r1.parquet"]
     assert data["schema_version"] == "1"

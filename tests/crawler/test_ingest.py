@@ -89,7 +89,7 @@ def test_no_chrome_in_any_seed_text(seeds_dataset: Path) -> None:
 
 
 def test_audit_explains_every_removed_line(seeds_dataset: Path) -> None:
-    audit = pads.dataset(seeds_dataset / "audit", format="parquet").to_table().to_pylist()
+    audit = pads.dataset(seeds_dataset / "_audit", format="parquet").to_table().to_pylist()
     reasons = {a["reason"] for a in audit}
     assert {"related_block", "title", "attribution", "caption"} <= reasons
     total_lines = sum(
@@ -247,3 +247,11 @@ def test_a_dataset_refuses_other_dedup_settings(seeds_copy: Path, tmp_path: Path
     run_ingest([str(seeds_copy)], out)
     with pytest.raises(ConfigError, match="built with dedup settings"):
         run_ingest([str(seeds_copy)], out, Settings(num_perm=128))
+
+
+def test_reading_the_dataset_folder_yields_only_the_records(seeds_dataset: Path) -> None:
+    import pandas as pd
+
+    # side tables live in _-prefixed folders, which dataset discovery skips
+    assert pads.dataset(seeds_dataset, format="parquet").count_rows() == 4
+    assert len(pd.read_parquet(seeds_dataset)) == 4
