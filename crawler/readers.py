@@ -146,22 +146,41 @@ def declared_charset(data: bytes) -> str | None:
     return None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
+
+
+def sniff_bytes(data: bytes) -> str | None:
+    """Why raw bytes are not text, from their first 8 KB: "empty", "binary" (a file signature,
+    NUL bytes or many control bytes), or None. Cheap enough for every crawled page; text with a
+    UTF-16/32 byte-order mark (which contains NULs) passes."""
+    head = data[:8192]
+    if not head.strip():
+        return "empty"
+    if head.startswith(tuple(bom for bom, _ in _BOMS)):
+        return None
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if head.startswith(_BINARY_MAGIC) or b"\x00" in head or controls > max(8, len(head) // 20):
+        return "binary"
+    return None
+
+
 def decode_bytes(data: bytes, *, html: bool = False) -> str:
     """Bytes -> text: BOM first, then (HTML) the declared charset, then strict UTF-8, then the
     best charset guess.
 
     Raises Drop for empty, binary or undecodable data.
     """
-    if not data.strip():
+    junk = sniff_bytes(data)
+    if junk == "empty" and not data.strip():
         raise Drop(Rejected.EMPTY, "no text (0 bytes or only white space)")
+    if junk == "binary":
+        raise Drop(Rejected.BINARY, "binary data (file signature, NUL or control bytes)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return _check_text(data.decode(encoding))
             except UnicodeDecodeError as exc:
                 raise Drop(Rejected.UNDECODABLE, f"invalid {encoding} after its BOM") from exc
-    if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
-        raise Drop(Rejected.BINARY, "binary data (file signature or NUL bytes)")
     declared = declared_charset(data) if html else None
     if declared and declared != "utf-8":
         with contextlib.suppress(UnicodeDecodeError):

@@ -26,33 +26,12 @@ from crawler.items import PageItem
 from crawler.middlewares import PAGE_META
 from crawler.netguard import Refused
 from crawler.pagetype import classify
+from crawler.readers import sniff_bytes
 from crawler.sources import Source
 from crawler.urls import canonicalize_url, host_of, in_domains
 
 _IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
-_BINARY_MAGIC = (
-    b"%PDF",
-    b"\x89PNG",
-    b"PK\x03\x04",
-    b"\xff\xd8\xff",
-    b"GIF8",
-    b"\x7fELF",
-    b"\x1f\x8b",
-)
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
 _PRIORITY_ARTICLE = 10  # links matching the source's article pattern go first
-
-
-def sniff(body: bytes) -> str | None:
-    """Why a body served as HTML is not text ("empty", "binary"), or None. The file reader's
-    checks (`crawler.readers.decode_bytes`), on bytes and cheap enough for every page."""
-    head = body[:8192]
-    if not head.strip():
-        return "empty"
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if head.startswith(_BINARY_MAGIC) or b"\x00" in head or controls > max(8, len(head) // 20):
-        return "binary"
-    return None
 
 
 def _failure_reason(exc: BaseException) -> tuple[str, str]:
@@ -185,7 +164,7 @@ class NewsSpider(Spider):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             self.log_.note(response.url, "skipped", "not_html", ctype)
             return
-        junk = sniff(response.body)
+        junk = sniff_bytes(response.body)
         if junk:
             self.log_.note(response.url, "skipped", junk, response.body[:16].hex())
             return
