@@ -229,14 +229,15 @@ def test_two_runs_at_once_one_waits_out_with_a_clear_error(
         )
         for _ in range(2)
     ]
-    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    outputs = [p.communicate(timeout=300) for p in procs]  # communicate: no full-pipe stalls
+    results = [(p.returncode, err) for p, (_, err) in zip(procs, outputs, strict=True)]
     codes = sorted(code for code, _ in results)
     assert codes in ([0, 0], [0, 3]), results  # the second either found it done or was refused
     for code, err in results:
         if code == 3:
             errors = [line for line in err.splitlines() if line.startswith("corpus: error:")]
             assert len(errors) == 1 and "is being written by pid" in errors[0], err
-    assert len(records(out)) == 4
+    assert len(records(out)) == 4, outputs
 
 
 def test_a_dataset_refuses_other_dedup_settings(seeds_copy: Path, tmp_path: Path) -> None:
