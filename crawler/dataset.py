@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -162,25 +162,36 @@ class Dataset:
     # -- locking and recovery ---------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+    def lock(
+        self, wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
         """Hold the dataset's write lock; DatasetLockedError if another run holds it past the wait.
 
         The lock is an flock on `.lock`: the kernel releases it when the holder dies, so a
-        killed run never leaves the dataset locked.
+        killed run never leaves the dataset locked. `on_wait` is told once, with a line naming
+        the holder, when this run has to wait.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / ".lock", "a+") as handle:
             deadline = time.monotonic() + wait_seconds
+            told = False
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    if on_wait is not None and not told and wait_seconds > 0:
+                        on_wait(
+                            f"dataset {self.root} is being written by {holder}; waiting up to "
+                            f"{wait_seconds:g} s for it"
+                        )
+                        told = True
                     if time.monotonic() >= deadline:
-                        handle.seek(0)
-                        holder = handle.read().strip() or "another process"
+                        waited = f"; gave up after {wait_seconds:g} s" if wait_seconds else ""
                         raise DatasetLockedError(
-                            f"dataset {self.root} is being written by {holder}; "
+                            f"dataset {self.root} is being written by {holder}{waited}; "
                             "wait for that run to finish"
                         ) from None
                     time.sleep(0.2)

@@ -8,9 +8,10 @@ dropped before writing starts.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,11 @@ from crawler.index import (
     read_record_texts,
 )
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.review import ReviewQueue
 from crawler.run_types import BatchResult, RunContext, RunSummary
 from crawler.staging import STAGED_REJECTS_SCHEMA, STAGED_SCHEMA
 
+LOGGER = logging.getLogger(__name__)
 LIGHT_COLUMNS = ["source_uri", "content_hash", "word_count", "signature"]
 SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
 _RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
@@ -98,9 +101,9 @@ def finish_run(
     summary = RunSummary(run_id=ctx.run_id, dataset=ctx.dataset_root, inputs=inputs)
     summary.unchanged = unchanged
     writers = RunWriters(dataset, ctx.run_id, f"{now:%Y-%m-%d}")
-    reasons: Counter[str] = Counter()
+    tally = _Tally()
     for batch in batches:
-        _write_batch(batch, resolution, writers, now, ctx.run_id, reasons, summary)
+        _write_batch(batch, resolution, writers, now, ctx.run_id, tally, summary)
     writers.merges.write(
         [{**asdict(m), "merged_at": now, "run_id": ctx.run_id} for m in resolution.merges]
     )
@@ -109,18 +112,40 @@ def finish_run(
     summary.added = writers.records.count
     summary.rejected = writers.rejects.count
     summary.processed += summary.rejected
-    summary.removal_reasons = dict(reasons.most_common())
+    summary.removal_reasons = dict(tally.removed.most_common())
+    summary.rejects_by_reason = dict(tally.rejected.most_common())
+    summary.review = tally.review.rows()
     summary.seconds["batches"] = round(sum(b.seconds for b in batches), 3)
     summary.seconds["dedup"] = round(resolved - started, 3)
 
     run_info = {
-        k: v for k, v in summary.to_dict().items() if k not in ("rejects", "records", "dataset")
+        k: v
+        for k, v in summary.to_dict().items()
+        if k not in ("rejects", "records", "review", "dataset")
     }
     run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
     dataset.commit(ctx.run_id, writers.close(), run_info, dedup=ctx.settings.dedup_params())
     summary.total_records = dataset_record_count(dataset)
     summary.seconds["write_and_commit"] = round(time.perf_counter() - resolved, 3)
+    LOGGER.info(
+        "run %s committed: %d added, %d merged, %d rejected (dedup %.1f s, write %.1f s)",
+        ctx.run_id,
+        summary.added,
+        summary.merged_exact + summary.merged_near,
+        summary.rejected,
+        summary.seconds["dedup"],
+        summary.seconds["write_and_commit"],
+    )
     return summary
+
+
+@dataclass
+class _Tally:
+    """Run-wide counts and the review queue, filled while streaming the batches."""
+
+    removed: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    review: ReviewQueue = field(default_factory=ReviewQueue)
 
 
 def _write_batch(
@@ -129,7 +154,7 @@ def _write_batch(
     writers: RunWriters,
     now: datetime,
     run_id: str,
-    reasons: Counter[str],
+    tally: _Tally,
     summary: RunSummary,
 ) -> None:
     """Stream one staged batch into the run's tables."""
@@ -142,7 +167,7 @@ def _write_batch(
             {"doc_id": doc_id, "source_uri": uri, "run_id": run_id, **r} for r in row["removed"]
         ]
         writers.audit.write(audit)
-        reasons.update(r["reason"] for r in row["removed"])
+        tally.removed.update(r["reason"] for r in row["removed"])
         writers.index_inputs.write(
             [
                 {
@@ -165,6 +190,7 @@ def _write_batch(
             run_id=run_id,
         )
         writers.records.write([record])
+        tally.review.offer(record, _short_source(uri))
         writers.index_docs.write(
             [{k: row[k] for k in ("content_hash", "word_count", "signature")} | {"doc_id": doc_id}]
         )
@@ -172,6 +198,7 @@ def _write_batch(
             summary.records.append(_summary_row(record))
     for reject in pq.read_table(batch.rejects_path, schema=STAGED_REJECTS_SCHEMA).to_pylist():
         writers.rejects.write([{**reject, "rejected_at": now, "run_id": run_id}])
+        tally.rejected[reject["reason"]] += 1
         if reject["input_hash"]:
             writers.index_inputs.write(
                 [

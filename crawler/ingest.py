@@ -10,12 +10,14 @@ this module orders the run. The stages themselves: `crawler.staging` (clean) and
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from crawler.dataset import Dataset
 from crawler.errors import ConfigError, Drop
 from crawler.finish import finish_run
 from crawler.index import load_seen_inputs
+from crawler.progress import NoProgress, Progress
 from crawler.readers import discover, file_uri, read_input
 from crawler.run_types import BatchResult, RunContext, RunSummary, ScanResult, new_run_id
 from crawler.staging import (
@@ -35,6 +38,8 @@ from crawler.staging import (
     stage_batch,
     write_staged,
 )
+
+LOGGER = logging.getLogger(__name__)
 
 __all__ = [
     "BatchResult",
@@ -82,9 +87,11 @@ def discover_inputs(paths: list[str]) -> list[str]:
     return [str(p) for p in discover(paths)]
 
 
-def scan_inputs(ctx: RunContext, files: list[str]) -> ScanResult:
+def scan_inputs(ctx: RunContext, files: list[str], progress: Progress | None = None) -> ScanResult:
     """Skip inputs already processed with the same bytes, and learn which lines recur across
     the page dumps of this ingest (site chrome) for the cleaner."""
+    progress = progress or NoProgress()
+    progress.start("scan", len(files))
     seen = load_seen_inputs(Dataset(ctx.dataset_root))
     stats = LineStats()
     new_files: list[str] = []
@@ -96,6 +103,7 @@ def scan_inputs(ctx: RunContext, files: list[str]) -> ScanResult:
         if ctx.settings.use_line_stats and name.lower().endswith(".txt"):
             with contextlib.suppress(Drop):  # unreadable inputs are rejected by clean_batch
                 stats.add(read_input(path, ctx.settings.max_input_bytes).text)
+        progress.advance()
     stats_path = None
     if ctx.settings.use_line_stats and stats.n_docs:
         stats_path = str(Path(ctx.staging) / "line_stats.pickle")
@@ -115,12 +123,21 @@ def cleanup(ctx: RunContext) -> None:
 
 
 def clean_batches(
-    ctx: RunContext, batches: list[list[str]], line_stats_path: str | None
+    ctx: RunContext,
+    batches: list[list[str]],
+    line_stats_path: str | None,
+    progress: Progress | None = None,
 ) -> list[BatchResult]:
     """Clean every batch: in worker processes when there are several batches and workers."""
+    progress = progress or NoProgress()
+    progress.start("clean", sum(len(b) for b in batches))
     workers = min(ctx.settings.workers or os.cpu_count() or 1, len(batches))
     if workers <= 1:
-        return [clean_batch(ctx, n, batch, line_stats_path) for n, batch in enumerate(batches)]
+        results = []
+        for n, batch in enumerate(batches):
+            results.append(clean_batch(ctx, n, batch, line_stats_path))
+            progress.advance(len(batch))
+        return results
     # forkserver: workers start clean (no inherited threads or locks), the chain imported once
     mp = multiprocessing.get_context("forkserver")
     mp.set_forkserver_preload(["crawler.staging"])
@@ -129,23 +146,44 @@ def clean_batches(
             pool.submit(clean_batch, ctx, n, batch, line_stats_path)
             for n, batch in enumerate(batches)
         ]
+        sizes = {f: len(b) for f, b in zip(futures, batches, strict=True)}
+        for done in as_completed(futures):
+            progress.advance(sizes[done])
         return [f.result() for f in futures]
 
 
-def run_ingest(paths: list[str], out: str | Path, settings: Settings | None = None) -> RunSummary:
+def run_ingest(
+    paths: list[str],
+    out: str | Path,
+    settings: Settings | None = None,
+    *,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
     """A whole ingest run in this process (and its workers): what `corpus ingest` does. The
-    Prefect flow runs the same stages as tasks."""
+    Prefect flow runs the same stages as tasks. Waits up to `wait_seconds` for another run
+    writing the same dataset (DatasetLockedError after that)."""
     settings = settings or Settings()
     files = discover_inputs(paths)
-    with Dataset(out).lock():
+    with Dataset(out).lock(wait_seconds, on_wait):
         ctx = start_run(out, settings)
         try:
             t0 = time.perf_counter()
-            scan = scan_inputs(ctx, files)
+            scan = scan_inputs(ctx, files, progress)
             t1 = time.perf_counter()
+            LOGGER.info(
+                "run %s: %d inputs, %d new, %d unchanged (scan %.1f s)",
+                ctx.run_id,
+                len(files),
+                len(scan.new_files),
+                scan.unchanged,
+                t1 - t0,
+            )
             batches = plan_batches(scan.new_files, settings.batch_size)
-            results = clean_batches(ctx, batches, scan.line_stats_path)
+            results = clean_batches(ctx, batches, scan.line_stats_path, progress)
             t2 = time.perf_counter()
+            LOGGER.info("run %s: cleaned %d batches (%.1f s)", ctx.run_id, len(batches), t2 - t1)
             summary = finish_run(ctx, results, len(files), scan.unchanged)
             summary.seconds.update(scan=round(t1 - t0, 3), clean=round(t2 - t1, 3))
             return summary

@@ -52,10 +52,12 @@ class RunSummary:
     merged_near: int = 0
     rejected: int = 0
     total_records: int = 0
-    rejects: list[dict[str, str]] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    removal_reasons: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
+    rejects: list[dict[str, str]] = field(default_factory=list)  # the first SUMMARY_ROWS
+    records: list[dict[str, Any]] = field(default_factory=list)  # the first SUMMARY_ROWS
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    removal_reasons: dict[str, int] = field(default_factory=dict)  # removed lines by reason
+    review: list[dict[str, Any]] = field(default_factory=list)  # lowest confidence first
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,5 +1,10 @@
 """The `corpus` command: thin argument parsing over the library.
 
+Every subcommand takes `--config FILE` (crawler/config_file.py: defaults < file < CORPUS_*
+environment variables < flags), `-q/--quiet` (errors only), `-v/--verbose` (stage logs; twice:
+debug) and, where it reports, `--json` (one JSON document on stdout for scripts). Progress bars
+go to stderr on a terminal only.
+
 Exit status: 0 done (rejected inputs are reported, not errors), 2 bad usage or a missing path,
 3 the dataset is locked by another run, 1 anything unexpected.
 """
@@ -8,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from crawler.config import Settings
+from crawler.config_file import CorpusConfig, flat_items, load_config
 from crawler.dataset import Dataset
 from crawler.errors import ConfigError, DatasetLockedError
 
@@ -21,18 +27,45 @@ EXAMPLES = {
     "explain": "example: corpus explain seeds/000_048c629248b55fb2.txt --stats-from seeds/",
     "stats": "example: corpus stats --out data/corpus --json",
     "compact": "example: corpus compact --out data/corpus",
+    "config": "examples: corpus config; CORPUS_SETTINGS_MIN_WORDS=50 corpus config --json",
     "crawl": "examples: corpus crawl --sources seeds/sources.toml --source 'The Diplomat' "
     "--contact you@example.org; corpus crawl https://example.org/news/ --feed "
     "https://example.org/feed/ --max-pages 50 --out data/corpus",
 }
 
 
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand takes (a parent parser)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $CORPUS_CONFIG, else ./corpus.toml if present)",
+    )
+    loudness = common.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors (and --json)"
+    )
+    loudness.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log each stage (twice: debug)"
+    )
+    return common
+
+
+def out_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", help="dataset directory (default: `dataset` of the config, data/corpus)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus",
         description="Turn scraped news pages into a clean, deduplicated Parquet corpus.",
+        epilog="Run `corpus COMMAND --help` for a command's options and an example.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = common_options()
 
     ingest = commands.add_parser(
         "ingest",
@@ -41,13 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
         ".html.gz) to the Parquet dataset at --out. Directories are read recursively. "
         "Inputs already ingested with the same bytes are skipped.",
         epilog=EXAMPLES["ingest"],
+        parents=[common],
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
-    ingest.add_argument(
-        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
-    )
+    out_option(ingest)
     ingest.add_argument("--batch-size", type=int, help="documents per cleaning batch")
+    ingest.add_argument("--workers", type=int, help="cleaning processes (0: one per CPU)")
     ingest.add_argument("--min-words", type=int, help="reject documents with fewer words left")
+    ingest.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for another run writing the dataset (default: "
+        "runs.lock_wait_seconds of the config, 600)",
+    )
     ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
     explain = commands.add_parser(
@@ -57,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "kept or removed, with the reason code the audit table records. Colour on a terminal, "
         "plain when piped.",
         epilog=EXAMPLES["explain"],
+        parents=[common],
     )
     explain.add_argument("file", metavar="FILE", help="a .txt page dump or an HTML file")
     explain.add_argument(
@@ -68,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--colour", choices=("auto", "always", "never"), default="auto", help="default: auto"
     )
-    add_crawl_parser(commands)
+    explain.add_argument("--json", action="store_true", help="the lines and verdicts as JSON")
+    add_crawl_parser(commands, common)
 
     stats = commands.add_parser(
         "stats",
@@ -76,10 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Records, words, per publisher and language, duplicate rate, share of input "
         "text removed as boilerplate, top removal reasons, rejects, files.",
         epilog=EXAMPLES["stats"],
+        parents=[common],
     )
-    stats.add_argument(
-        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
-    )
+    out_option(stats)
     stats.add_argument("--top", type=int, default=10, help="entries per list (default: 10)")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -89,14 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rewrite each table's (and partition's) files as one file, atomically; rows "
         "are copied unchanged. Takes the dataset's lock like a run.",
         epilog=EXAMPLES["compact"],
+        parents=[common],
     )
-    compact.add_argument(
-        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
+    out_option(compact)
+    compact.add_argument("--json", action="store_true", help="print what was done as JSON")
+
+    config = commands.add_parser(
+        "config",
+        help="show every setting in effect and where it came from",
+        description="Every setting with its value and its origin: default, the config file, "
+        "or a CORPUS_* environment variable. corpus.toml documents each one.",
+        epilog=EXAMPLES["config"],
+        parents=[common],
     )
+    config.add_argument("--json", action="store_true", help="print the settings as JSON")
     return parser
 
 
-def add_crawl_parser(commands: Any) -> None:
+def add_crawl_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     """The `crawl` subcommand's arguments."""
     crawl = commands.add_parser(
         "crawl",
@@ -106,6 +157,7 @@ def add_crawl_parser(commands: Any) -> None:
         "new ones to the dataset at --out. Listing pages are followed, not stored. A stopped "
         "crawl resumes when the same command is run again.",
         epilog=EXAMPLES["crawl"],
+        parents=[common],
     )
     crawl.add_argument("urls", nargs="*", metavar="URL", help="start pages")
     crawl.add_argument("--sitemap", action="append", default=[], metavar="URL")
@@ -124,10 +176,10 @@ def add_crawl_parser(commands: Any) -> None:
     crawl.add_argument("--article-pattern", metavar="REGEX", help="article URLs (a hint)")
     crawl.add_argument("--max-pages", type=int, help="pages per source (default: 500)")
     crawl.add_argument("--max-depth", type=int, help="link hops from a seed (default: 3)")
+    out_option(crawl)
     crawl.add_argument(
-        "--out", default="data/corpus", help="dataset directory (default: %(default)s)"
+        "--contact", help="URL or e-mail for the User-Agent (default: crawl.contact of the config)"
     )
-    crawl.add_argument("--contact", default="", help="URL or e-mail for the User-Agent")
     crawl.add_argument(
         "--allow-private",
         action="store_true",
@@ -142,7 +194,7 @@ def add_crawl_parser(commands: Any) -> None:
     )
     crawl.add_argument("--job-dir", metavar="DIR", help="pause/resume state (default: in --out)")
     crawl.add_argument("--http-cache", metavar="DIR", help="cache responses in DIR (a day)")
-    crawl.add_argument("--workers", type=int, help="processes running the chain")
+    crawl.add_argument("--workers", type=int, help="processes running the chain (0: per CPU)")
     crawl.add_argument("--batch-size", type=int, help="documents per staged batch")
     crawl.add_argument("--min-words", type=int, help="reject documents with fewer words left")
     crawl.add_argument(
@@ -168,10 +220,13 @@ def _scrapy_overrides(pairs: list[str]) -> dict[str, Any]:
     return overrides
 
 
-def cmd_crawl(args: argparse.Namespace) -> int:
+def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.crawljob import job_from_options, run_crawl_job
     from crawler.crawlreport import format_crawl_report
 
+    defaults = config.crawl
+    contact = defaults.contact if args.contact is None else args.contact
+    scrapy_settings = {"LOG_LEVEL": _scrapy_log_level(args)} | _scrapy_overrides(args.set)
     job = job_from_options(
         urls=args.urls,
         sitemaps=args.sitemap,
@@ -180,46 +235,83 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         source_names=args.source,
         allowed_domains=args.allowed_domain,
         article_pattern=args.article_pattern,
-        max_pages=args.max_pages,
-        max_depth=args.max_depth,
-        out=args.out,
+        max_pages=args.max_pages or defaults.max_pages or None,
+        max_depth=_first_set(args.max_depth, defaults.max_depth),
+        out=args.out or config.dataset,
         job_dir=args.job_dir,
         allow_private=args.allow_private,
         allowed_networks=tuple(args.allow_net),
-        contact=args.contact,
+        contact=contact,
         http_cache=args.http_cache,
-        workers=args.workers,
-        corpus_settings={
-            k: v
-            for k, v in (("batch_size", args.batch_size), ("min_words", args.min_words))
-            if v is not None
-        },
-        scrapy_settings=_scrapy_overrides(args.set),
+        workers=args.workers or defaults.workers or None,
+        corpus_settings=_settings_overrides(config, args),
+        scrapy_settings=scrapy_settings,
     )
-    if not args.contact:
-        print("corpus: note: no --contact given; site owners cannot reach you", file=sys.stderr)
+    if not contact:
+        _note(
+            args,
+            "no --contact given (or crawl.contact in the config); site owners cannot reach you",
+        )
     report = run_crawl_job(job)
-    print(json.dumps(report.to_dict(), indent=1) if args.json else format_crawl_report(report))
+    _emit(args, report.to_dict(), lambda: format_crawl_report(report))
     return 0
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
+def _first_set(flag: int | None, configured: int) -> int | None:
+    """The flag if given, else the config's value unless it is the "not set" -1."""
+    if flag is not None:
+        return flag
+    return None if configured < 0 else configured
+
+
+def _scrapy_log_level(args: argparse.Namespace) -> str:
+    if args.quiet:
+        return "ERROR"
+    return {0: "WARNING", 1: "INFO"}.get(args.verbose, "DEBUG")
+
+
+def _settings_overrides(config: CorpusConfig, args: argparse.Namespace) -> dict[str, Any]:
+    """The config's run settings with this command's flags on top, as a plain dict."""
+    from dataclasses import asdict
+
+    flags = {
+        "batch_size": getattr(args, "batch_size", None),
+        "min_words": getattr(args, "min_words", None),
+        "workers": getattr(args, "workers", None),
+    }
+    return asdict(config.settings.with_overrides(**flags))
+
+
+def cmd_ingest(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.ingest import run_ingest
     from crawler.report import format_summary
+    from flows.progress import progress_for
 
-    settings = Settings().with_overrides(batch_size=args.batch_size, min_words=args.min_words)
-    summary = run_ingest(args.paths, args.out, settings)
-    print(json.dumps(summary.to_dict(), indent=1) if args.json else format_summary(summary))
+    settings = config.settings.with_overrides(
+        batch_size=args.batch_size, min_words=args.min_words, workers=args.workers
+    )
+    wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
+    with progress_for(enabled=not args.quiet) as progress:
+        summary = run_ingest(
+            args.paths,
+            args.out or config.dataset,
+            settings,
+            wait_seconds=wait,
+            on_wait=lambda line: _note(args, line),
+            progress=progress,
+        )
+    _emit(args, summary.to_dict(), lambda: format_summary(summary))
     return 0
 
 
-def cmd_explain(args: argparse.Namespace) -> int:
+def cmd_explain(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from dataclasses import asdict
     from pathlib import Path
 
     from crawler.errors import Drop
     from crawler.explain import explain, learn_stats, render
 
-    settings = Settings()
+    settings = config.settings
     path = Path(args.file)
     if not path.is_file():
         raise ConfigError(f"no such file: {args.file}")
@@ -227,10 +319,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
     try:
         explanation = explain(path, settings, stats)
     except Drop as drop:
-        print(f"{args.file}: rejected: {drop.reason}: {drop.detail}")
+        rejected = {"source_uri": args.file, "reason": str(drop.reason), "detail": drop.detail}
+        line = f"{args.file}: rejected: {drop.reason}: {drop.detail}"
+        _emit(args, {"rejected": rejected}, lambda: line)
         return 0
     colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
-    print(render(explanation, colour))
+    found = explanation.found
+    data = {
+        "source_uri": explanation.source_uri,
+        "kind": explanation.kind,
+        "title": found.title,
+        "publisher": found.publisher,
+        "lines": [asdict(line) for line in explanation.lines],
+    }
+    _emit(args, data, lambda: render(explanation, colour))
     return 0
 
 
@@ -241,47 +343,85 @@ def _existing_dataset(out: str) -> Dataset:
     return dataset
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def cmd_stats(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.corpus_stats import dataset_stats, format_stats
 
-    figures = dataset_stats(_existing_dataset(args.out), args.top)
-    print(json.dumps(figures, indent=1) if args.json else format_stats(figures))
+    figures = dataset_stats(_existing_dataset(args.out or config.dataset), args.top)
+    _emit(args, figures, lambda: format_stats(figures))
     return 0
 
 
-def cmd_compact(args: argparse.Namespace) -> int:
+def cmd_compact(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.compact import compact
 
-    dataset = _existing_dataset(args.out)
-    with dataset.lock():
+    dataset = _existing_dataset(args.out or config.dataset)
+    with dataset.lock(config.runs.lock_wait_seconds, lambda line: _note(args, line)):
         done = compact(dataset)
-    for table, (before, after) in done.items():
-        print(f"{table}: {before} files -> {after}")
-    if not done:
-        print("nothing to compact")
+    lines = [f"{table}: {before} files -> {after}" for table, (before, after) in done.items()]
+    data = {table: {"files_before": b, "files_after": a} for table, (b, a) in done.items()}
+    _emit(args, {"compacted": data}, lambda: "\n".join(lines) or "nothing to compact")
     return 0
+
+
+def cmd_config(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from crawler.report import table
+
+    items = flat_items(config)
+    data = {
+        "file": config.path,
+        "settings": {key: {"value": value, "from": origin} for key, value, origin in items},
+    }
+    rows = [(key, json.dumps(value), origin) for key, value, origin in items]
+    heading = f"config file: {config.path or 'none (defaults)'}"
+    _emit(args, data, lambda: heading + "\n" + table(("setting", "value", "from"), rows))
+    return 0
+
+
+def _emit(args: argparse.Namespace, data: Any, text: Any) -> None:
+    """--json: the data as JSON; --quiet: nothing; otherwise the text (built only if shown)."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=1, default=str))
+    elif not args.quiet:
+        print(text())
+
+
+def _note(args: argparse.Namespace, line: str) -> None:
+    """A one-line notice on stderr (suppressed by --quiet)."""
+    if not args.quiet:
+        print(f"corpus: note: {line}", file=sys.stderr, flush=True)
+
+
+def _configure_logging(verbose: int) -> None:
+    if verbose:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "explain": cmd_explain,
+    "crawl": cmd_crawl,
+    "stats": cmd_stats,
+    "compact": cmd_compact,
+    "config": cmd_config,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
     try:
-        if args.command == "ingest":
-            return cmd_ingest(args)
-        if args.command == "explain":
-            return cmd_explain(args)
-        if args.command == "crawl":
-            return cmd_crawl(args)
-        if args.command == "stats":
-            return cmd_stats(args)
-        if args.command == "compact":
-            return cmd_compact(args)
+        config = load_config(args.config)
+        return COMMANDS[args.command](args, config)
     except ConfigError as exc:
         print(f"corpus: error: {exc}", file=sys.stderr)
         return 2
     except DatasetLockedError as exc:
         print(f"corpus: error: {exc}", file=sys.stderr)
         return 3
-    raise AssertionError(f"unhandled command {args.command}")
 
 
 if __name__ == "__main__":

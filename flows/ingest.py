@@ -2,7 +2,9 @@
 
     discover -> scan -> clean batches (one task each) -> dedup + commit
 
-Tasks pass paths and counters, never record lists; only the I/O tasks (discover, commit) retry.
+Tasks pass paths and counters, never record lists; only the I/O tasks (discover, commit) retry,
+with exponential backoff, and only on OSError. The run waits for the dataset's lock when another
+run holds it (`runs.lock_wait_seconds`), so overlapping schedules take turns.
 Run it: `python -m flows.ingest seeds --out data/corpus` (Prefect's embedded server by default).
 With `--dask tcp://host:8786` (or `--dask local:2`) the cleaning batches run on a Dask cluster;
 everything else stays in this process (flows/dask.py, docs/distributed.md).
@@ -13,12 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
 
 from crawler.config import Settings
+from crawler.config_file import RunLimits, load_config
 from crawler.dataset import Dataset
 from crawler.errors import ConfigError
 from crawler.ingest import (
@@ -35,9 +40,16 @@ from crawler.ingest import (
     start_run,
 )
 from crawler.report import format_summary
+from flows.artifacts import publish_failure, publish_run_report
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def is_io_error(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry only I/O failures (a full disk, a flaky network share): not bad settings, not a
+    locked dataset, not bugs."""
+    return isinstance(state.data, OSError)
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
 def discover_task(paths: list[str]) -> list[str]:
     return discover_inputs(paths)
 
@@ -54,66 +66,103 @@ def clean_batch_task(
     return clean_batch(ctx, batch_no, files, line_stats_path)
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
 def commit_task(
     ctx: RunContext, batches: list[BatchResult], inputs: int, unchanged: int
 ) -> RunSummary:
     return finish_run(ctx, batches, inputs, unchanged)
 
 
+def io_retries(limits: RunLimits) -> dict[str, Any]:
+    """Task options for the I/O tasks: the config's retry count, exponential backoff."""
+    return {
+        "retries": limits.io_retries,
+        "retry_delay_seconds": exponential_backoff(limits.io_retry_base_seconds),
+        "retry_jitter_factor": 0.2,
+    }
+
+
 @flow(name="ingest")
 def ingest_flow(
-    paths: list[str], out: str = "data/corpus", batch_size: int | None = None
+    paths: list[str],
+    out: str | None = None,
+    batch_size: int | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
-    """Ingest files and directories of page dumps / HTML into the dataset at `out`."""
-    settings = Settings().with_overrides(batch_size=batch_size)
-    files = discover_task(paths)
-    with Dataset(out).lock():
-        ctx = start_run(out, settings)
-        try:
-            scan = scan_task(ctx, files)
-            batches = plan_batches(scan.new_files, settings.batch_size)
-            futures = [
-                clean_batch_task.submit(ctx, n, batch, scan.line_stats_path)
-                for n, batch in enumerate(batches)
-            ]
-            results = [f.result() for f in futures]
-            summary = commit_task(ctx, results, len(files), scan.unchanged)
-        finally:
-            cleanup(ctx)
-    get_run_logger().info(
+    """Ingest files and directories of page dumps / HTML into the dataset at `out` (default:
+    the config's `dataset`). `config`: a corpus.toml (default: $CORPUS_CONFIG, ./corpus.toml).
+    Publishes the run report and review table as artifacts; a failed run publishes why."""
+    cfg = load_config(config)
+    out = out or cfg.dataset
+    settings = cfg.settings.with_overrides(batch_size=batch_size)
+    logger = get_run_logger()
+    try:
+        summary = _ingest(paths, out, settings, cfg.runs, logger)
+    except Exception as exc:
+        publish_failure("ingest", out, exc)
+        raise
+    logger.info(
         "run %s committed: %d added, %d merged, %d rejected",
         summary.run_id,
         summary.added,
         summary.merged_exact + summary.merged_near,
         summary.rejected,
     )
+    publish_run_report("ingest", summary)
     print(format_summary(summary), flush=True)
     return summary.to_dict()
 
 
+def _ingest(
+    paths: list[str], out: str, settings: Settings, limits: RunLimits, logger: Any
+) -> RunSummary:
+    """The stages as tasks, under the dataset's lock (waiting for another run if needed)."""
+    io = io_retries(limits)
+    files = discover_task.with_options(**io)(paths)
+    with Dataset(out).lock(limits.lock_wait_seconds, logger.warning):
+        ctx = start_run(out, settings)
+        try:
+            t0 = time.perf_counter()
+            scan = scan_task(ctx, files)
+            t1 = time.perf_counter()
+            batches = plan_batches(scan.new_files, settings.batch_size)
+            futures = [
+                clean_batch_task.submit(ctx, n, batch, scan.line_stats_path)
+                for n, batch in enumerate(batches)
+            ]
+            results = [f.result() for f in futures]
+            t2 = time.perf_counter()
+            summary = commit_task.with_options(**io)(ctx, results, len(files), scan.unchanged)
+            summary.seconds.update(scan=round(t1 - t0, 3), clean=round(t2 - t1, 3))
+            return summary
+        finally:
+            cleanup(ctx)
+
+
 def run_ingest_flow(
     paths: list[str],
-    out: str = "data/corpus",
+    out: str | None = None,
     batch_size: int | None = None,
     dask: str | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
     """Run `ingest_flow` once; with `dask` (`tcp://host:8786` or `local:N`) the cleaning batches
     run on that Dask cluster, the rest in this process. Without it, Prefect's default runner."""
     if dask is None:
-        return ingest_flow(paths=paths, out=out, batch_size=batch_size)
+        return ingest_flow(paths=paths, out=out, batch_size=batch_size, config=config)
     from flows.dask import dask_task_runner, restored_api_url  # distributed: ~1 s to import
 
     on_dask = ingest_flow.with_options(task_runner=dask_task_runner(dask))
     with restored_api_url():
-        return on_dask(paths=paths, out=out, batch_size=batch_size)
+        return on_dask(paths=paths, out=out, batch_size=batch_size, config=config)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the Prefect ingest flow once.")
     parser.add_argument("paths", nargs="+", help="files or directories to ingest")
-    parser.add_argument("--out", default="data/corpus", help="dataset directory")
+    parser.add_argument("--out", help="dataset directory (default: the config's dataset)")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--config", metavar="FILE", help="config file (default: ./corpus.toml)")
     parser.add_argument(
         "--dask",
         metavar="ADDRESS",
@@ -134,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
                 "that the Dask workers cannot reach (docs/distributed.md)",
                 file=sys.stderr,
             )
-    run_ingest_flow(args.paths, out=args.out, batch_size=args.batch_size, dask=args.dask)
+    run_ingest_flow(
+        args.paths, out=args.out, batch_size=args.batch_size, dask=args.dask, config=args.config
+    )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from crawler.dataset import Dataset
+from crawler.errors import ConfigError
 from crawler.ingest import run_ingest
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA
 from flows.ingest import clean_batch_task, ingest_flow
@@ -51,3 +53,64 @@ def test_only_io_tasks_retry() -> None:
 
     assert discover_task.retries == 2 and commit_task.retries == 2
     assert scan_task.retries == 0 and clean_batch_task.retries == 0
+
+
+def test_a_flow_run_publishes_its_report_and_review_table(
+    prefect_harness: None, seeds_copy: Path, tmp_path: Path
+) -> None:
+    from prefect.artifacts import Artifact
+
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    summary = ingest_flow(paths=[str(seeds_copy)], out=str(tmp_path / "c"))
+    report = Artifact.get("ingest-run-report")
+    assert report is not None and report.type == "markdown"
+    markdown = str(report.data)
+    assert markdown.startswith(f"# corpus ingest run {summary['run_id']}")
+    assert "inputs 6  unchanged 0  processed 6  added 4  merged 0 exact + 1 near" in markdown
+    assert "## rejected inputs (1)" in markdown and "by reason: empty 1" in markdown
+    assert "## removed lines by reason" in markdown and "related_block" in markdown
+    assert "## time per stage (s)" in markdown and "scan " in markdown and "clean " in markdown
+    assert "| doc_id | title | publisher |" in markdown  # the records table
+    review = Artifact.get("ingest-review")
+    assert review is not None and review.type == "table"
+    rows = json.loads(str(review.data))
+    assert len(rows) == 4  # every record of a small run, lowest confidence first
+    scores = [row["confidence"] for row in rows]
+    assert scores == sorted(scores) and all(0 <= s <= 1 for s in scores)
+    assert {row["doc_id"] for row in rows} == {r["doc_id"] for r in summary["review"]}
+
+
+def test_a_failed_run_says_why_and_leaves_the_dataset_as_it_was(
+    prefect_harness: None, seeds_copy: Path, tmp_path: Path
+) -> None:
+    from prefect.artifacts import Artifact
+
+    out = tmp_path / "c"
+    ingest_flow(paths=[str(seeds_copy)], out=str(out))
+    before = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    config = tmp_path / "other.toml"
+    config.write_text("[settings]\nnum_perm = 128\n")  # a dataset refuses other dedup settings
+    with pytest.raises(ConfigError, match="built with dedup settings"):
+        ingest_flow(paths=[str(seeds_copy)], out=str(out), config=str(config))
+    after = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert after == before
+    report = Artifact.get("ingest-run-report")
+    assert report is not None
+    assert "# corpus ingest run failed" in str(report.data)
+    assert "ConfigError" in str(report.data) and "built with dedup settings" in str(report.data)
+
+
+def test_io_retries_come_from_the_config_and_only_for_io_errors(tmp_path: Path) -> None:
+    from prefect.client.schemas.objects import State as ClientState
+
+    from crawler.config_file import load_config
+    from flows.ingest import io_retries, is_io_error
+
+    config = tmp_path / "c.toml"
+    config.write_text("[runs]\nio_retries = 4\nio_retry_base_seconds = 0.5\n")
+    options = io_retries(load_config(str(config)).runs)
+    assert options["retries"] == 4
+    assert options["retry_delay_seconds"](4) == [0.5, 1.0, 2.0, 4.0]
+    failed = ClientState(type="FAILED", data=OSError("disk full"))
+    refused = ClientState(type="FAILED", data=ConfigError("bad setting"))
+    assert is_io_error(None, None, failed) and not is_io_error(None, None, refused)

@@ -1,0 +1,219 @@
+"""The config file (`corpus.toml`) and its environment overrides.
+
+Precedence, lowest first: built-in defaults < the config file < `CORPUS_*` environment
+variables < command-line flags. The file is `--config FILE`, else `$CORPUS_CONFIG`, else
+`./corpus.toml` when it exists, else none (defaults). Each key `k` of table `[t]` can be set
+from the environment as `CORPUS_T_K` (upper case, dots as underscores): `CORPUS_DATASET`,
+`CORPUS_SETTINGS_MIN_WORDS=50`, `CORPUS_SCHEDULE_INGEST_CRON="0 6 * * *"`. Lists from the
+environment are comma-separated. Unknown keys and badly typed values are a ConfigError naming
+the file (or variable) and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from crawler.config import Settings
+from crawler.errors import ConfigError
+
+DEFAULT_FILE = "corpus.toml"
+ENV_FILE = "CORPUS_CONFIG"
+ENV_PREFIX = "CORPUS_"
+
+
+@dataclass(frozen=True)
+class CrawlDefaults:
+    """Defaults for `corpus crawl` and the crawl flow (flags and sources override them)."""
+
+    contact: str = ""  # URL or e-mail put in the User-Agent so site owners can reach you
+    max_pages: int = 0  # HTML pages per source (0: the source's own or 500)
+    max_depth: int = -1  # link hops from a seed (-1: the source's own or 3)
+    workers: int = 0  # processes running the chain during a crawl (0: one per CPU)
+
+
+@dataclass(frozen=True)
+class IngestSchedule:
+    """The served ingest deployment: picks up what lands in a drop folder."""
+
+    enabled: bool = True
+    cron: str = "*/15 * * * *"
+    timezone: str = "UTC"
+    inbox: str = "data/inbox"  # drop folder of .txt dumps and HTML, read recursively
+
+
+@dataclass(frozen=True)
+class CrawlSchedule:
+    """The served crawl deployment: re-crawls the sources file (new URLs only)."""
+
+    enabled: bool = False  # off until the sources are checked and `crawl.contact` is set
+    cron: str = "0 3 * * *"
+    timezone: str = "UTC"
+    sources: str = "seeds/sources.toml"
+    source_names: list[str] = field(default_factory=list)  # empty: every source in the file
+
+
+@dataclass(frozen=True)
+class Schedules:
+    ingest: IngestSchedule = field(default_factory=IngestSchedule)
+    crawl: CrawlSchedule = field(default_factory=CrawlSchedule)
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """How runs behave when they meet each other or fail (scheduled runs above all)."""
+
+    lock_wait_seconds: float = 600.0  # a run waits this long for another run's dataset lock
+    io_retries: int = 3  # retries of I/O steps (discover, commit), exponential backoff
+    io_retry_base_seconds: float = 2.0  # first retry delay; doubles each time
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    """Everything configurable, with where it came from (`source` per dotted key)."""
+
+    dataset: str = "data/corpus"  # the dataset directory (--out overrides)
+    settings: Settings = field(default_factory=Settings)
+    crawl: CrawlDefaults = field(default_factory=CrawlDefaults)
+    schedule: Schedules = field(default_factory=Schedules)
+    runs: RunLimits = field(default_factory=RunLimits)
+    path: str | None = None  # the file read, if any
+    source: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def config_path(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The config file to read: `explicit`, else $CORPUS_CONFIG, else ./corpus.toml if any."""
+    env = os.environ if env is None else env
+    named = explicit or env.get(ENV_FILE)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"no such config file: {named}")
+        return path
+    default = Path(DEFAULT_FILE)
+    return default if default.is_file() else None
+
+
+def load_config(explicit: str | None = None, env: Mapping[str, str] | None = None) -> CorpusConfig:
+    """Defaults, then the config file, then `CORPUS_*` environment variables."""
+    env = os.environ if env is None else env
+    path = config_path(explicit, env)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    source: dict[str, str] = {}
+    config: CorpusConfig = _apply(CorpusConfig(), data, "", str(path), source, env)
+    config = replace(config, path=str(path) if path else None, source=source)
+    config.settings.validate()
+    return config
+
+
+_SKIP = {"path", "source"}
+
+
+def _apply(
+    obj: Any,
+    data: Mapping[str, Any],
+    prefix: str,
+    origin: str,
+    source: dict[str, str],
+    env: Mapping[str, str],
+) -> Any:
+    """A copy of dataclass `obj` with values from `data` (a TOML table), then the env."""
+    known = {f.name for f in fields(obj)} - _SKIP
+    unknown = set(data) - known
+    if unknown:
+        keys = ", ".join(prefix + k for k in sorted(unknown))
+        raise ConfigError(f"{origin}: unknown key(s): {keys}")
+    changes: dict[str, Any] = {}
+    for name in sorted(known):
+        current = getattr(obj, name)
+        key = prefix + name
+        if is_dataclass(current):
+            table = data.get(name, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"{origin}: {key} must be a table")
+            changes[name] = _apply(current, table, key + ".", origin, source, env)
+            continue
+        source.setdefault(key, "default")
+        if name in data:
+            changes[name] = _typed(data[name], current, f"{origin}: {key}")
+            source[key] = origin
+        var = env_var(key)
+        if var in env:
+            changes[name] = _typed(_from_env(env[var], current), current, var)
+            source[key] = f"${var}"
+    return replace(obj, **changes)
+
+
+def env_var(key: str) -> str:
+    """`settings.min_words` -> `CORPUS_SETTINGS_MIN_WORDS`."""
+    return ENV_PREFIX + key.replace(".", "_").upper()
+
+
+def _from_env(text: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        lowered = text.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        return text
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if isinstance(default, float):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if isinstance(default, list):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def _typed(value: Any, default: Any, where: str) -> Any:
+    """`value` if it has the default's type (ints are accepted for floats)."""
+    expected = type(default)
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    else:
+        ok = isinstance(value, expected)
+    if not ok:
+        raise ConfigError(f"{where}: expected {expected.__name__}, got {value!r}")
+    return value
+
+
+def flat_items(config: CorpusConfig) -> list[tuple[str, Any, str]]:
+    """Every setting as (dotted key, value, where it came from), in file order."""
+    rows: list[tuple[str, Any, str]] = []
+
+    def walk(obj: Any, prefix: str) -> None:
+        for f in fields(obj):
+            if f.name in _SKIP:
+                continue
+            value = getattr(obj, f.name)
+            key = prefix + f.name
+            if is_dataclass(value):
+                walk(value, key + ".")
+            else:
+                rows.append((key, value, config.source.get(key, "default")))
+
+    walk(config, "")
+    return rows
