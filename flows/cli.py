@@ -373,7 +373,8 @@ def cmd_config(args: argparse.Namespace, config: CorpusConfig) -> int:
     }
     rows = [(key, json.dumps(value), origin) for key, value, origin in items]
     heading = f"config file: {config.path or 'none (defaults)'}"
-    _emit(args, data, lambda: heading + "\n" + table(("setting", "value", "from"), rows))
+    listing = table(("setting", "value", "from"), rows, max_width=200)
+    _emit(args, data, lambda: heading + "\n" + listing)
     return 0
 
 
@@ -391,13 +392,23 @@ def _note(args: argparse.Namespace, line: str) -> None:
         print(f"corpus: note: {line}", file=sys.stderr, flush=True)
 
 
+class _CliLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler `-v` installs on the library's loggers (one at a time)."""
+
+
 def _configure_logging(verbose: int) -> None:
-    if verbose:
-        logging.basicConfig(
-            level=logging.DEBUG if verbose > 1 else logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+    """-v: the library's INFO lines on stderr; -vv: DEBUG."""
+    for name in ("crawler", "flows"):
+        logger = logging.getLogger(name)
+        for handler in [h for h in logger.handlers if isinstance(h, _CliLogHandler)]:
+            logger.removeHandler(handler)
+        if verbose:
+            handler = _CliLogHandler(sys.stderr)
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+            )
+            logger.addHandler(handler)
+            logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
 
 
 COMMANDS = {

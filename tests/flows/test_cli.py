@@ -86,3 +86,100 @@ def test_stats_and_compact_commands(
     assert json.loads(capsys.readouterr().out)["records"] == 4
     assert main(["compact", "--out", out]) == 0
     assert "nothing to compact" in capsys.readouterr().out  # one run: one file per table
+
+
+def test_quiet_prints_nothing_and_verbose_logs_each_stage(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "c")
+    assert main(["ingest", str(seeds_copy), "--out", out, "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    (seeds_copy / "more.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
+    try:
+        assert main(["ingest", str(seeds_copy), "--out", out, "-v"]) == 0
+    finally:
+        main(["config", "-q"])  # without -v: takes the handler off the library's loggers
+    captured = capsys.readouterr()
+    assert "6 inputs, 1 new, 5 unchanged" in captured.err
+    assert "committed: 0 added, 1 merged" in captured.err
+    assert "added 0  merged 1 exact + 0 near" in captured.out
+
+
+def test_every_command_has_json_output(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "c")
+    assert main(["ingest", str(seeds_copy), "--out", out, "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 4  # --json wins over --quiet
+    seed = str(seeds_copy / "003_36ddb65ec7cb6b45.txt")
+    assert main(["explain", seed, "--json"]) == 0
+    explained = json.loads(capsys.readouterr().out)
+    assert {"kept", "title"} <= {line["verdict"] for line in explained["lines"]}
+    assert main(["compact", "--out", out, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"compacted": {}}
+    assert main(["config", "--json"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert config["settings"]["settings.min_words"]["value"] == 30
+
+
+def test_config_command_shows_values_and_origins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[settings]\nmin_words = 12\n")
+    monkeypatch.setenv("CORPUS_SETTINGS_BATCH_SIZE", "9")
+    assert main(["config", "--config", str(path)]) == 0
+    rows = {line.split()[0]: line.split()[1:] for line in capsys.readouterr().out.splitlines()}
+    assert rows["settings.min_words"] == ["12", str(path)]
+    assert rows["settings.batch_size"] == ["9", "$CORPUS_SETTINGS_BATCH_SIZE"]
+    monkeypatch.setenv("CORPUS_SETTINGS_BATCH_SIZE", "nine")
+    assert main(["config"]) == 2
+    assert "CORPUS_SETTINGS_BATCH_SIZE: expected int" in capsys.readouterr().err
+
+
+def test_a_locked_dataset_is_waited_for_then_refused(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crawler.dataset import Dataset
+
+    out = tmp_path / "c"
+    with Dataset(out).lock():
+        assert main(["ingest", str(seeds_copy), "--out", str(out), "--wait", "0.5"]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("corpus: note: dataset") and "waiting up to 0.5 s" in err[0]
+    assert err[1].startswith("corpus: error: dataset") and "gave up after 0.5 s" in err[1]
+    assert len(err) == 2
+
+
+def test_progress_bars_only_on_a_terminal(seeds_copy: Path, tmp_path: Path) -> None:
+    import io
+
+    from crawler.ingest import run_ingest
+    from flows.progress import progress_for
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    piped, terminal = io.StringIO(), Terminal()
+    with progress_for(True, piped) as progress:
+        run_ingest([str(seeds_copy)], tmp_path / "a", progress=progress)
+    assert piped.getvalue() == ""
+    with progress_for(True, terminal) as progress:
+        run_ingest([str(seeds_copy)], tmp_path / "b", progress=progress)
+    shown = terminal.getvalue()
+    assert "scan" in shown and "clean" in shown and "5/5" in shown
+    with progress_for(False, terminal) as progress:  # --quiet
+        assert type(progress).__name__ == "NoProgress"
+
+
+def test_every_command_help_has_an_example() -> None:
+    from flows.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert commands is not None
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert "example" in text and f"corpus {name}" in text, name
+        assert "--quiet" in text and "--config" in text, name
