@@ -115,7 +115,7 @@ def finish_run(
     summary.removal_reasons = dict(tally.removed.most_common())
     summary.rejects_by_reason = dict(tally.rejected.most_common())
     summary.review = tally.review.rows()
-    summary.seconds["batches"] = round(sum(b.seconds for b in batches), 3)
+    summary.seconds["clean_work"] = round(sum(b.seconds for b in batches), 3)  # all workers
     summary.seconds["dedup"] = round(resolved - started, 3)
 
     run_info = {

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from crawler.run_types import RunSummary
 
 TOP_REASONS = 10  # removal reasons listed in a report
+STAGES = ("scan", "clean", "dedup", "write_and_commit", "clean_work")  # in the order they run
 
 
 @dataclass
@@ -123,7 +124,14 @@ def summary_sections(summary: RunSummary) -> list[Section]:
             )
         )
     if summary.seconds:
-        sections.append(Section("time per stage (s)", [_counts(summary.seconds)]))
+        order = {stage: n for n, stage in enumerate(STAGES)}
+        stages = dict(sorted(summary.seconds.items(), key=lambda kv: order.get(kv[0], len(order))))
+        sections.append(
+            Section(
+                "time per stage (s)",
+                [_counts(stages), "clean_work: cleaning time summed over worker processes"],
+            )
+        )
     return sections
 
 
