@@ -127,8 +127,11 @@ class Dataset:
         return data
 
     def files(self, table: str) -> list[Path]:
-        """The committed files of a table."""
-        return [self.root / rel for rel in self.manifest()["files"][table]]
+        """The committed files of a table. A run killed between its commit point and its renames
+        leaves committed files under their hidden names until the next run renames them: those
+        are given by their hidden name."""
+        paths = [self.root / rel for rel in self.manifest()["files"][table]]
+        return [_hidden(p) if not p.exists() and _hidden(p).exists() else p for p in paths]
 
     def read(self, table: str, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
         """A committed table (empty, with the given schema, when it has no files yet)."""
@@ -220,7 +223,7 @@ class Dataset:
             folder = self.root / FOLDERS[table]
             if not folder.is_dir():
                 continue
-            for path in sorted(folder.iterdir()):
+            for path in sorted(folder.rglob("*")):  # partition folders too
                 if (
                     path.is_file()
                     and path not in committed
@@ -228,6 +231,10 @@ class Dataset:
                 ):
                     path.unlink()
                     actions.append(f"removed uncommitted {path.relative_to(self.root)}")
+        unfinished_manifest = self.root / f".{MANIFEST}{_TMP_SUFFIX}"
+        if unfinished_manifest.exists():
+            unfinished_manifest.unlink()
+            actions.append(f"removed uncommitted {unfinished_manifest.name}")
         staging = self.root / "_staging"
         if staging.exists():
             shutil.rmtree(staging)

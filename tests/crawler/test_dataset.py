@@ -106,3 +106,27 @@ def test_manifest_is_plain_json(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "_manifest.json").read_text())
     assert data["files"]["rejects"] == ["_rejects/part-r1.parquet"]
     assert data["schema_version"] == "1"
+
+
+def test_recover_removes_uncommitted_files_in_partitions(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {})
+    partition = tmp_path / "records" / "ingest_date=2026-01-01"
+    partition.mkdir(parents=True)
+    orphan = partition / ".part-r2.parquet.tmp"  # a run killed while writing its records
+    orphan.write_bytes(b"partial")
+    manifest_tmp = tmp_path / "._manifest.json.tmp"  # killed while writing its manifest
+    manifest_tmp.write_text("{")
+    assert len(ds.recover()) == 2
+    assert not orphan.exists() and not manifest_tmp.exists()
+    assert visible_rows(tmp_path) == 1
+
+
+def test_a_committed_file_not_yet_renamed_is_read_by_its_hidden_name(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(2, "r1")}), {})
+    final = tmp_path / "_rejects" / "part-r1.parquet"
+    final.rename(tmp_path / "_rejects" / ".part-r1.parquet.tmp")  # died after the commit point
+    assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 2
+    ds.recover()
+    assert ds.files("rejects") == [final]
