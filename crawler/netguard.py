@@ -9,6 +9,9 @@ Two guards, so neither a redirect nor DNS can smuggle a request into the local n
   connects to, so a name that resolves differently the second time (DNS rebinding) is refused
   at connection time too.
 
+An address is judged in whatever spelling it comes: numeric host names ("2130706433",
+"0x7f.1"), and IPv6 forms of IPv4 addresses (mapped, NAT64, 6to4, Teredo) as that IPv4 address.
+
 Settings: CORPUS_ALLOW_PRIVATE (allow every address) and CORPUS_ALLOWED_NETWORKS (CIDRs allowed
 even though they are not public, e.g. ["127.0.0.0/8"] for a test server on loopback).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +51,32 @@ class Refused(IgnoreRequest):
         self.detail = detail
 
 
+# Not public although Python 3.11's is_global says so (fixed in later releases).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "192.0.0.0/24",  # IETF protocol assignments
+        "::/96",  # IPv4-compatible IPv6 (deprecated): ::127.0.0.1
+        "fec0::/10",  # site-local IPv6 (deprecated)
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): a translator inside some network
+    )
+)
+# The well-known NAT64 prefix: the IPv4 address in the last 32 bits, reached via a gateway.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for: IPv4-mapped (::ffff:10.0.0.1), NAT64
+    (64:ff9b::a00:1), 6to4 (2002:a00:1::) or the Teredo client; None for plain IPv6."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    return ip.teredo[1] if ip.teredo is not None else None
+
+
 @dataclass(frozen=True)
 class AddressPolicy:
     """Which IP addresses a crawl may connect to."""
@@ -63,27 +93,41 @@ class AddressPolicy:
         )
 
     def allows(self, address: str) -> bool:
-        """True when a connection to this address is allowed."""
+        """True when a connection to this address is allowed. An IPv6 address that stands for
+        an IPv4 address is judged as that IPv4 address."""
         try:
             ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
         except ValueError:
             return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+        if isinstance(ip, ipaddress.IPv6Address):
+            ip = embedded_ipv4(ip) or ip
         if self.allow_private or any(ip in net for net in self.allowed_networks):
             return True
-        return ip.is_global and not ip.is_multicast
+        public = ip.is_global and not ip.is_multicast
+        return public and not any(ip in net for net in _NOT_PUBLIC)
 
     def refused(self, addresses: Iterable[str]) -> list[str]:
         """The addresses among these that are not allowed."""
         return [a for a in addresses if not self.allows(a)]
 
 
-def _ip_literal(host: str) -> str | None:
+_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
+
+
+def ip_literal(host: str) -> str | None:
+    """The address a host name spells, in any notation the C resolver accepts ("[::1]",
+    "127.1", "2130706433", "0x7f.0.0.1", "0177.0.0.1"), or None for a name to resolve."""
+    host = host.strip("[]").split("%", 1)[0]
     try:
-        return str(ipaddress.ip_address(host.strip("[]").split("%", 1)[0]))
+        return str(ipaddress.ip_address(host))
     except ValueError:
-        return None
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 async def resolve_all(host: str, port: int) -> list[str]:
@@ -121,7 +165,7 @@ class AddressGuardMiddleware:
 
     async def _refused(self, host: str, port: int) -> list[str]:
         if host not in self._verdicts:
-            literal = _ip_literal(host)
+            literal = ip_literal(host)
             if literal is not None:
                 self._verdicts[host] = self.policy.refused([literal])
             else:
@@ -131,6 +175,10 @@ class AddressGuardMiddleware:
                     return []  # unresolvable: the download fails with a DNS error, reported
                 self._verdicts[host] = self.policy.refused(addresses)
         return self._verdicts[host]
+
+
+class RefusedAddressError(DNSLookupError):
+    """A host name that resolved to a non-public address when the downloader connected."""
 
 
 class GuardedResolver(CachingThreadedResolver):
@@ -151,5 +199,5 @@ class GuardedResolver(CachingThreadedResolver):
 
     def _check(self, address: Any, name: str) -> Any:
         if not self.policy.allows(str(address)):
-            raise DNSLookupError(f"{name} resolves to {address}, a non-public address (refused)")
+            raise RefusedAddressError(f"{name} resolves to {address}, a non-public address")
         return address
