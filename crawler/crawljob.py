@@ -11,12 +11,15 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from crawler.crawlreport import CrawlReport
 from crawler.errors import ConfigError, DatasetLockedError
+from crawler.redact import redact
 from crawler.sources import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, Source, load_sources
 
 EXIT_CONFIG = 2
@@ -68,42 +71,66 @@ class CrawlJob:
         return cls(**data)
 
 
+def _forward_log(stream: IO[str], keep: list[str] | None, tail: deque[str]) -> None:
+    """The child's output, redacted line by line, into `keep` or this process's stderr."""
+    for line in stream:
+        line = redact(line)
+        tail.append(line)
+        if keep is not None:
+            keep.append(line)
+        else:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+
 def run_crawl_job(
     job: CrawlJob, *, capture_log: bool = False, timeout: float | None = None
 ) -> CrawlReport:
     """Run the crawl in a child process and return its report.
 
-    The child's Scrapy log goes to this process's stderr, or into `report.log` with
-    capture_log. Raises ConfigError / DatasetLockedError like `corpus ingest` does, and
-    RuntimeError when the child dies without a report.
+    The child's Scrapy log, redacted (`crawler.redact`: credentials, tokens), goes to this
+    process's stderr, or into `report.log` with capture_log. Raises ConfigError /
+    DatasetLockedError like `corpus ingest` does, RuntimeError when the child dies without a
+    report, and subprocess.TimeoutExpired (the child killed) after `timeout` seconds.
     """
     with tempfile.TemporaryDirectory(prefix="corpus-crawl-") as tmp:
         job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
         job_file.write_text(job.to_json(), "utf-8")
         command = [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        done = subprocess.run(
+        kept: list[str] | None = [] if capture_log else None
+        tail: deque[str] = deque(maxlen=20)
+        with subprocess.Popen(
             command,
-            stdout=subprocess.PIPE if capture_log else None,
-            stderr=subprocess.STDOUT if capture_log else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
-            timeout=timeout,
+            errors="replace",
             env=env,
-            check=False,
-        )
-        log = done.stdout or ""
+        ) as child:
+            assert child.stdout is not None
+            forward = threading.Thread(target=_forward_log, args=(child.stdout, kept, tail))
+            forward.start()
+            try:
+                returncode = child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                raise
+            finally:
+                forward.join()
         if not report_file.exists():
-            tail = "\n".join(log.splitlines()[-20:])
-            raise RuntimeError(f"crawl process exited {done.returncode} without a report\n{tail}")
+            raise RuntimeError(
+                f"crawl process exited {returncode} without a report\n{''.join(tail)}"
+            )
         data = json.loads(report_file.read_text("utf-8"))
     error = data.get("error")
-    if done.returncode == EXIT_LOCKED and error:
+    if returncode == EXIT_LOCKED and error:
         raise DatasetLockedError(error)
-    if done.returncode == EXIT_CONFIG and error:
+    if returncode == EXIT_CONFIG and error:
         raise ConfigError(error)
     if error:
         raise RuntimeError(f"crawl failed: {error}")
-    return CrawlReport.from_dict(data, log=log)
+    return CrawlReport.from_dict(data, log="".join(kept or []))
 
 
 def job_from_options(

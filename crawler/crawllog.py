@@ -1,7 +1,8 @@
-"""What a crawl skipped, dropped or failed on, URL by URL and counted by reason.
+"""What a crawl skipped, dropped, failed on or recovered from, URL by URL and counted by reason.
 
 A Scrapy extension (so every component can reach it through the crawler); the counts also go to
-the crawl stats as `corpus/skipped/<reason>`, `corpus/dropped/<reason>`, `corpus/errors/<kind>`.
+the crawl stats as `corpus/<outcome>/<reason>`. URLs and details are redacted (`crawler.redact`)
+before they are kept: the events end in reports and logs.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from dataclasses import asdict, dataclass
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler.redact import redact
+
 
 @dataclass(frozen=True)
 class CrawlEvent:
     url: str
-    outcome: str  # "skipped" (not fetched or not used), "dropped" (item refused), "error"
+    # "skipped" (not fetched or not used), "dropped" (item refused), "error" (download failed),
+    # "recovered" (a fault worked around: the page was used)
+    outcome: str
     reason: str
     detail: str = ""
 
@@ -42,7 +47,7 @@ class CrawlLog:
     def note(self, url: str, outcome: str, reason: str, detail: str = "") -> None:
         self.stats.inc_value(f"corpus/{outcome}/{reason}")
         if len(self.events) < self.max_events:
-            self.events.append(CrawlEvent(url, outcome, reason, detail[:300]))
+            self.events.append(CrawlEvent(redact(url), outcome, reason, redact(detail)[:300]))
 
     def as_dicts(self) -> list[dict[str, str]]:
         return [asdict(e) for e in self.events]

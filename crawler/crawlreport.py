@@ -29,7 +29,8 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "stored": int(stats.get("corpus/stored", 0)),
         "dropped": _by_prefix(stats, "corpus/dropped/"),
         "skipped": skipped,
-        "errors": _by_prefix(stats, "corpus/errors/"),
+        "errors": _by_prefix(stats, "corpus/error/"),
+        "recovered": _by_prefix(stats, "corpus/recovered/"),
         "retries": int(stats.get("retry/count", 0)),
         "status": _by_prefix(stats, "downloader/response_status_count/"),
         "bytes": int(stats.get("downloader/response_bytes", 0)),
@@ -60,7 +61,7 @@ class CrawlReport:
         return data
 
     def reasons(self, outcome: str) -> dict[str, list[str]]:
-        """URLs by reason, for one outcome ("skipped", "dropped" or "error")."""
+        """URLs by reason, for one outcome ("skipped", "dropped", "error" or "recovered")."""
         found: dict[str, list[str]] = {}
         for event in self.events:
             if event["outcome"] == outcome:
@@ -82,6 +83,7 @@ def format_crawl_report(report: CrawlReport) -> str:
         f"dropped: {counts(c['dropped'])}",
         f"skipped: {counts(c['skipped'])}",
         f"errors: {counts(c['errors'])}",
+        f"recovered: {counts(c['recovered'])}",
     ]
     if not report.finished:
         lines.append(f"job dir {report.job_dir}: run the same command again to resume")
