@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class PageItem:
     url: str  # the URL fetched (after redirects): the record's `source_uri`
     canonical_url: str  # rel=canonical or the canonicalized fetched URL: the record's `url`
-    body: bytes
-    encoding: str  # as Scrapy decoded it (HTTP header, BOM, <meta charset>)
+    body: bytes = field(repr=False)  # Scrapy logs items: not megabytes of HTML
+    encoding: str  # the page's codec: crawler.pagecharset.page_encoding
     source: str  # the source's name

@@ -22,20 +22,38 @@ from crawler.crawllog import CrawlLog
 from crawler.dataset import Dataset
 from crawler.index import load_seen_urls
 from crawler.netguard import Refused
+from crawler.redact import redact
 from crawler.urls import canonicalize_url
 
 PAGE_META = "corpus_page"  # request meta flag: an HTML page (not a sitemap, feed or robots.txt)
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, fixed for requests that wait on a robots.txt download.
+    """Scrapy's robots.txt middleware, fixed for requests that wait on a robots.txt download,
+    and disallowing a site whose robots.txt cannot be fetched.
 
     In Scrapy 2.19 every request that arrives while a domain's robots.txt is being fetched
     awaits the same Deferred through `maybe_deferred_to_future`, whose callback passes None down
     the chain: all waiters but the first get no parser and are let through unchecked (seen here
     on a resumed crawl fetching a disallowed page). Each waiter gets its own Deferred instead,
     fed by a callback that hands the parser on unchanged (as before scrapy/scrapy#6802).
+
+    Scrapy reads a robots.txt that answers 5xx as an empty one and lets everything through when
+    it cannot be downloaded at all. RFC 9309 (2.3.1.4) asks for the opposite: an unreachable
+    robots.txt (server errors, 429, timeouts, resets) means complete disallow. Such a site's
+    requests are refused (`robots_unavailable`) for this crawl; the next crawl asks again. A 4xx
+    robots.txt still means no rules.
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._unavailable: dict[str, str] = {}  # netloc -> why its robots.txt is unavailable
+
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+        await super().process_request(request)
+        why = self._unavailable.get(urlparse_cached(request).netloc)
+        if why is not None and not request.meta.get("dont_obey_robotstxt"):
+            raise Refused("robots_unavailable", f"{why}: {request.url}")
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         pending = self._parsers.get(urlparse_cached(request).netloc)
@@ -49,6 +67,21 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addCallback(hand_on)
         return await maybe_deferred_to_future(own)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500 or response.status == 429:
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._unavailable[netloc] = f"robots.txt answered {response.status}"
+            waiting = self._parsers[netloc]
+            self._parsers[netloc] = None
+            if isinstance(waiting, Deferred):
+                waiting.callback(None)
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        self._unavailable[netloc] = f"robots.txt failed ({type(exc).__name__}: {exc})"
+        super()._robots_error(exc, netloc)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -106,7 +139,10 @@ class SeenUrlMiddleware:
         return cls(load_seen_urls(Dataset(root)) if root else set())
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get(PAGE_META) and canonicalize_url(request.url) in self.seen:
+        if not request.meta.get(PAGE_META):
+            return
+        canonical = canonicalize_url(request.url)
+        if canonical and redact(canonical) in self.seen:  # stored URLs are redacted
             raise Refused("already_in_dataset", request.url)
 
 

@@ -26,9 +26,14 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (`truncated`), never a page
 RETRY_TIMES = 3
 CORPUS_RETRY_BACKOFF_BASE = 1.0
 CORPUS_RETRY_BACKOFF_MAX = 60.0
+
+# Link traps (endless calendars, parameter variants): followed links of one URL shape that has
+# given no article stop after this many pages per source (crawler.spiders.news).
+CORPUS_MAX_PAGES_PER_SHAPE = 50
 
 # Breadth-first: index pages (and the articles they list) before deep links.
 DEPTH_PRIORITY = 1

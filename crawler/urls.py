@@ -66,3 +66,16 @@ def host_of(url: str) -> str:
 def in_domains(host: str, domains: tuple[str, ...]) -> bool:
     """True when host is one of the domains or a subdomain of one."""
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def url_shape(url: str) -> str:
+    """The URL with its numbers blanked and its query values dropped: the pages of a calendar,
+    or one page under endless parameter variants, share a shape ("host/calendar/0/0/?view")."""
+    parts = urlsplit(url)
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    host = parts.netloc.rsplit("@", 1)[-1].lower()
+    shape = f"{host}{_NUMBERS.sub('0', parts.path)}"
+    return f"{shape}?{'&'.join(keys)}" if keys else shape

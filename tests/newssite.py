@@ -6,6 +6,17 @@ URL and an AMP copy, a page that answers 500 then 200, a redirect loop, redirect
 addresses, a 20 MB response, a binary file named .html, a robots.txt-disallowed article, a
 paywalled stub. `NewsSite` serves them from a ThreadingHTTPServer in a thread (port 0) and
 counts the requests it gets.
+
+With `faults=True` the site also misbehaves the way real servers do (linked from the home page):
+answers slower than any test's download timeout (`/faults/slow.html`: nothing for
+FAULT_SECONDS; `/faults/drip.html`: a byte at a time), a connection reset in the middle of a
+body (RST), a body shorter than its Content-Length, HTML served as application/octet-stream and
+as text/plain, two articles whose header charset contradicts the page (UTF-8 under an
+iso-8859-1 header, windows-1252 under a UTF-8 header), an endless calendar
+(`/calendar/2024/01/` and `/calendar/?month=2024-01&view=grid`, each linking to the months
+around it forever), links that try path traversal, and URLs carrying SECRET (a feed item link
+with an access token, a link with user:password@, a slow page with an api_key). `robots="error"`
+makes robots.txt answer 500, `robots="slow"` never answer in time.
 """
 
 from __future__ import annotations
@@ -13,6 +24,10 @@ from __future__ import annotations
 import html
 import json
 import random
+import re
+import socket
+import struct
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -20,8 +35,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 BIG_BYTES = 20 * 1024 * 1024
+FAULT_SECONDS = 30.0  # slow pages and robots.txt: far beyond the tests' DOWNLOAD_TIMEOUT
+SECRET = "s3cr3t-fixture-credential"  # in fault-site URLs: must never be logged or stored
+ACCENTED = " Officials in Zürich and São Paulo called the café talks “naïve” — but useful."
+# served by the handler, not from build_site's pages
+FAULTS = {
+    "/faults/slow.html": "slow",
+    "/faults/drip.html": "drip",
+    "/faults/reset.html": "reset",
+    "/faults/truncated.html": "truncated",
+}
+_CALENDAR_PATH = re.compile(r"^/calendar/(\d{4})/(\d{2})/$")
 
 _SUBJECTS = [
     "The foreign ministry",
@@ -248,8 +275,78 @@ def listing_page(
     )
 
 
+def calendar_page(year: int, month: int, view: str | None) -> str:
+    """One month of an endless calendar: links to the months around it, and to the same month
+    under query-parameter variants. No articles, ever."""
+
+    def month_href(delta: int, as_view: str | None) -> str:
+        y, m = divmod(year * 12 + month - 1 + delta, 12)
+        if as_view is None:
+            return f"/calendar/{y:04d}/{m + 1:02d}/"
+        return f"/calendar/?month={y:04d}-{m + 1:02d}&view={as_view}"
+
+    links = [month_href(-1, view), month_href(1, view)]
+    links += [month_href(0, v) for v in ("grid", "list") if v != view]
+    title = f"Events calendar {year:04d}-{month:02d}"
+    return listing_page(title, [], links).replace("</h1>", "</h1><p>No events.</p>")
+
+
+def fault_pages(base: str, n_articles: int) -> tuple[dict[str, Page], list[str]]:
+    """The static pages of a faulty site, and the links to every fault (see the module doc)."""
+    extra = make_articles(n_articles + 8)[n_articles + 4 :]
+    octet, plain, latin1, cp1252 = extra[0], extra[1], extra[2], extra[3]
+
+    def accented(a: Article) -> Article:
+        return Article(
+            a.slug, a.title, a.section, [p + ACCENTED for p in a.paragraphs], a.author, a.date
+        )
+
+    def html_page(a: Article, ctype: str, encoding: str = "utf-8") -> Page:
+        text = article_page(a, base, [])
+        if encoding != "utf-8":
+            text = text.replace("<meta charset='utf-8'>", f"<meta charset='{encoding}'>")
+        return Page(body=text.encode(encoding), headers={"Content-Type": ctype})
+
+    pages = {
+        "/faults/octet-stream": html_page(octet, "application/octet-stream"),
+        "/faults/plain.html": html_page(plain, "text/plain; charset=utf-8"),
+        "/faults/utf8-under-latin1.html": html_page(
+            accented(latin1), "text/html; charset=iso-8859-1"
+        ),
+        "/faults/cp1252-under-utf8.html": html_page(
+            accented(cp1252), "text/html; charset=utf-8", "windows-1252"
+        ),
+        "/feed.xml": Page(
+            body=(
+                "<?xml version='1.0'?><rss version='2.0'><channel><title>Fixture Post</title>"
+                f"<item><link>{base}/articles/a-0000.html?access_token={SECRET}</link></item>"
+                "</channel></rss>"
+            ).encode(),
+            headers={"Content-Type": "application/rss+xml"},
+        ),
+    }
+    host = base.split("://", 1)[1]
+    links = [
+        *FAULTS,
+        f"/faults/slow.html?api_key={SECRET}",
+        *(p for p in pages if p != "/feed.xml"),
+        "/calendar/2024/01/",
+        "/calendar/?month=2024-01&view=grid",
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/files/..%2f..%2f..%2fescape.html",
+        f"http://reader:{SECRET}@{host}/articles/a-0001.html",
+    ]
+    return pages, links
+
+
 def build_site(
-    base: str, n_articles: int = 32, *, traps: bool = True, per_page: int = 12
+    base: str,
+    n_articles: int = 32,
+    *,
+    traps: bool = True,
+    faults: bool = False,
+    per_page: int = 12,
 ) -> dict[str, Page]:
     """Every static page of the site by path (dynamic ones are served by the handler)."""
     arts = make_articles(n_articles)
@@ -317,6 +414,10 @@ def build_site(
             "/articles/paywall.html",
         ]
 
+    if faults:
+        broken, fault_links = fault_pages(base, n_articles)
+        trap_links += fault_links
+
     n_pages = max(1, -(-len(arts) // per_page))
     for p in range(n_pages):
         chunk = arts[p * per_page : (p + 1) * per_page]
@@ -367,6 +468,8 @@ def build_site(
         "application/rss+xml",
     )
     put("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    if faults:
+        pages.update(broken)  # its feed replaces the regular one
     return pages
 
 
@@ -374,14 +477,31 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 512  # http.server's default backlog of 5 drops connections under load
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the crawler hung up (a timeout, a reset page): expected, not news
+        super().handle_error(request, client_address)
+
 
 class NewsSite:
     """The site on http://127.0.0.1:<port>, with a count of requests per path."""
 
-    def __init__(self, n_articles: int = 32, *, traps: bool = True, per_page: int = 12) -> None:
+    def __init__(
+        self,
+        n_articles: int = 32,
+        *,
+        traps: bool = True,
+        faults: bool = False,
+        robots: str | None = None,  # None, "error" (500) or "slow" (never in time)
+        per_page: int = 12,
+    ) -> None:
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._flaky_seen = False
+        self._stopping = threading.Event()
+        self.faults = dict(FAULTS) if faults else {}
+        if robots is not None:
+            self.faults["/robots.txt"] = robots
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -395,7 +515,9 @@ class NewsSite:
 
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.pages = build_site(self.base, n_articles, traps=traps, per_page=per_page)
+        self.pages = build_site(
+            self.base, n_articles, traps=traps, faults=faults, per_page=per_page
+        )
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
@@ -409,7 +531,10 @@ class NewsSite:
         if plain == "/big.html":
             self._send_big(h)
             return
-        page = self.pages.get(plain)
+        if plain in self.faults:
+            self._send_fault(h, self.faults[plain])
+            return
+        page = self.pages.get(plain) or (self._calendar(path) if self.faults else None)
         if plain == "/articles/flaky.html":
             with self._lock:
                 first, self._flaky_seen = not self._flaky_seen, True
@@ -423,6 +548,49 @@ class NewsSite:
         h.send_header("Content-Length", str(len(page.body)))
         h.end_headers()
         h.wfile.write(page.body)
+
+    @staticmethod
+    def _calendar(path: str) -> Page | None:
+        parts = urlsplit(path)
+        month = _CALENDAR_PATH.match(parts.path)
+        view = None
+        if month is None and parts.path == "/calendar/":
+            query = parse_qs(parts.query)
+            month = re.match(r"^(\d{4})-(\d{2})$", query.get("month", [""])[0])
+            view = query.get("view", ["grid"])[0]
+        if month is None:
+            return None
+        text = calendar_page(int(month.group(1)), int(month.group(2)), view)
+        return Page(body=text.encode())
+
+    def _send_fault(self, h: BaseHTTPRequestHandler, fault: str) -> None:
+        """slow: nothing for FAULT_SECONDS; drip: a byte every 0.2 s; reset: half the body, then
+        RST; truncated: a body shorter than its Content-Length; error: a 500."""
+        h.close_connection = True
+        body = article_page(make_articles(1, seed=99)[0], self.base, []).encode()
+        try:
+            if fault == "slow" and self._stopping.wait(FAULT_SECONDS):
+                return
+            h.send_response(500 if fault == "error" else 200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            missing = 10_000 if fault == "truncated" else 0
+            h.send_header("Content-Length", str(len(body) + missing))
+            h.end_headers()
+            if fault == "drip":
+                for byte in body:
+                    h.wfile.write(bytes([byte]))
+                    if self._stopping.wait(0.2):
+                        return
+            elif fault == "reset":
+                h.wfile.write(body[: len(body) // 2])
+                h.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                h.connection.close()  # linger 0: the kernel sends RST, not FIN
+            else:
+                h.wfile.write(body)  # truncated: then the connection closes, short of its length
+        except OSError:  # the crawler gave up on us, as it should
+            return
 
     @staticmethod
     def _send_big(h: BaseHTTPRequestHandler) -> None:
@@ -447,6 +615,7 @@ class NewsSite:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -483,7 +652,7 @@ def site_job(site: NewsSite, out: Any, **job: Any) -> Any:
         allowed_domains=("127.0.0.1", "10.0.0.1", "169.254.169.254"),
         article_pattern=r"/articles/",
         max_pages=job.pop("max_pages", 500),
-        max_depth=3,
+        max_depth=job.pop("max_depth", 3),
     )
     settings = {**FAST, **job.pop("scrapy_settings", {})}
     job.setdefault("allowed_networks", ("127.0.0.0/8",))

@@ -7,56 +7,33 @@ article under several tracking-decorated URLs is fetched once.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.crawllog import CrawlLog
 from crawler.errors import Drop
+from crawler.failures import failure_reason
 from crawler.feeds import parse_url_list
 from crawler.items import PageItem
 from crawler.middlewares import PAGE_META
-from crawler.netguard import Refused
+from crawler.pagecharset import page_encoding
 from crawler.pagetype import classify
 from crawler.readers import sniff_bytes
+from crawler.redact import redact
 from crawler.sources import Source
-from crawler.urls import canonicalize_url, host_of, in_domains
+from crawler.urls import canonicalize_url, host_of, in_domains, url_shape
 
 _IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
 _PRIORITY_ARTICLE = 10  # links matching the source's article pattern go first
-
-
-def _failure_reason(exc: BaseException) -> tuple[str, str]:
-    """(outcome, reason) for a failed request."""
-    if isinstance(exc, Refused):
-        return "skipped", exc.reason
-    if isinstance(exc, HttpError):
-        return "skipped", f"http_{exc.response.status}"
-    if isinstance(exc, IgnoreRequest):
-        text = str(exc)
-        if "robots.txt" in text:
-            return "skipped", "robots_disallowed"
-        if "max redirections" in text:
-            return "skipped", "too_many_redirects"
-        if "offsite" in text.lower():
-            return "skipped", "offsite"
-        return "skipped", "ignored"
-    name = type(exc).__name__
-    if name in ("CancelledError", "DownloadCancelledError"):
-        return "skipped", "too_large"  # DOWNLOAD_MAXSIZE cancels the download
-    if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"):
-        return "error", "timeout"
-    if name in ("DNSLookupError", "CannotResolveHostError"):
-        return "error", "dns"
-    return "error", name
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/vnd.wap.xhtml+xml")
 
 
 class NewsSpider(Spider):
@@ -73,25 +50,27 @@ class NewsSpider(Spider):
         self.allowed_domains = sorted({d for s in sources for d in s.allowed_domains})
         self._requested: set[str] = set()
         self._max_bytes = 10 * 1024 * 1024
+        self._max_per_shape = 50
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         sources = [Source.from_dict(d) for d in crawler.settings.getlist("CORPUS_SOURCES")]
         spider = super().from_crawler(crawler, *args, sources=sources, **kwargs)
         spider._max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or spider._max_bytes
+        spider._max_per_shape = crawler.settings.getint("CORPUS_MAX_PAGES_PER_SHAPE", 50)
         return spider
 
     @property
     def log_(self) -> CrawlLog:
         return CrawlLog.of(self.crawler)
 
-    def _counts(self) -> dict[str, int]:
-        """Pages requested per source; in spider.state, so a resumed job keeps counting."""
-        state: dict[str, Any] = getattr(self, "state", None) or {}
-        if not hasattr(self, "state"):
-            self.state = state
-        counts: dict[str, int] = state.setdefault("requested", {})
-        return counts
+    def _state(self, key: str) -> dict[str, Any]:
+        """One of the counters kept in spider.state (saved in JOBDIR by Scrapy), so a resumed
+        job goes on counting."""
+        if getattr(self, "state", None) is None:
+            self.state: dict[str, Any] = {}
+        counters: dict[str, Any] = self.state.setdefault(key, {})
+        return counters
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources.values():
@@ -116,7 +95,9 @@ class NewsSpider(Spider):
             return None
         if canonical.split("?", 1)[0].lower().endswith(_IGNORED_SUFFIXES):
             return None
-        counts = self._counts()
+        if hops > 0 and self._in_link_trap(source, canonical):
+            return None
+        counts: dict[str, int] = self._state("requested")
         if counts.get(source.name, 0) >= source.max_pages:
             self.crawler.stats.inc_value("corpus/skipped/max_pages")
             return None
@@ -130,6 +111,27 @@ class NewsSpider(Spider):
             priority=_PRIORITY_ARTICLE if pattern and pattern.search(canonical) else 0,
             meta={"source": source.name, "hops": hops, PAGE_META: True},
         )
+
+    def _in_link_trap(self, source: Source, url: str) -> bool:
+        """True for a followed link past CORPUS_MAX_PAGES_PER_SHAPE pages of one URL shape
+        (`crawler.urls.url_shape`) that has given no article: an endless calendar, or a page
+        under endless parameter variants. Shapes of article pages, and links matching the
+        source's article pattern, are never limited; sitemap and feed entries are not links."""
+        pattern = self.patterns.get(source.name)
+        shape = url_shape(url)
+        if (pattern and pattern.search(url)) or shape in self._state("article_shapes"):
+            return False
+        counts: dict[str, int] = self._state("shapes").setdefault(source.name, {})
+        seen = counts.get(shape, 0)
+        counts[shape] = seen + 1
+        if seen < self._max_per_shape:
+            return False
+        if seen == self._max_per_shape:  # one event per shape; the others are counted
+            limit = f"more than {self._max_per_shape} pages shaped {shape}"
+            self.log_.note(url, "skipped", "link_trap", limit)
+        else:
+            self.crawler.stats.inc_value("corpus/skipped/link_trap")
+        return True
 
     def parse_url_list(self, response: Response) -> Iterator[Request]:
         """A sitemap (index) or an RSS/Atom feed: request what it lists."""
@@ -160,26 +162,31 @@ class NewsSpider(Spider):
     def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
         """An HTML page: an item when it is an article; its links followed either way."""
         source = self.sources[response.meta["source"]]
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if not isinstance(response, TextResponse):
-            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
             self.log_.note(response.url, "skipped", "not_html", ctype)
             return
         junk = sniff_bytes(response.body)
         if junk:
             self.log_.note(response.url, "skipped", junk, response.body[:16].hex())
             return
-        if not isinstance(response, HtmlResponse):
-            self.log_.note(response.url, "skipped", "not_html", type(response).__name__)
+        if not isinstance(response, HtmlResponse):  # an explicit non-HTML type: text/plain...
+            self.log_.note(response.url, "skipped", "not_html", ctype)
             return
+        if ctype.split(";", 1)[0].strip().lower() not in _HTML_TYPES:
+            # a generic type (application/octet-stream, none): Scrapy saw HTML in the URL or body
+            sniffed = ctype or "no Content-Type"
+            self.log_.note(response.url, "recovered", "content_type_sniffed", sniffed)
         root = response.selector.root
         kind = classify(root, response.url, self.patterns.get(source.name))
         self.crawler.stats.inc_value(f"corpus/pages/{kind.kind}")
         if kind.kind == "article":
+            self._state("article_shapes")[url_shape(response.url)] = True
             yield PageItem(
-                url=response.url,
-                canonical_url=self._canonical(response),
+                url=redact(response.url),
+                canonical_url=redact(self._canonical(response)),
                 body=response.body,
-                encoding=response.encoding,
+                encoding=self._encoding(response, ctype),
                 source=source.name,
             )
         hops = int(response.meta.get("hops", 0))
@@ -190,6 +197,15 @@ class NewsSpider(Spider):
             request = self.page_request(source, response.urljoin(str(href)), hops + 1)
             if request is not None:
                 yield request
+
+    def _encoding(self, response: HtmlResponse, ctype: str) -> str:
+        """The page's codec (`crawler.pagecharset`); a charset the page contradicts is
+        reported as recovered."""
+        encoding = page_encoding(response.body, response.encoding)
+        if encoding != codecs.lookup(response.encoding).name:
+            detail = f"{ctype or 'no Content-Type'}; decoded as {encoding}"
+            self.log_.note(response.url, "recovered", "charset_mismatch", detail)
+        return encoding
 
     @staticmethod
     def _canonical(response: HtmlResponse) -> str:
@@ -206,5 +222,6 @@ class NewsSpider(Spider):
         """Errback: record why a request produced no page."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        outcome, reason = _failure_reason(failure.value or Exception("unknown failure"))
-        self.log_.note(url, outcome, reason, str(failure.value))
+        exc = failure.value or Exception("unknown failure")
+        outcome, reason = failure_reason(exc)
+        self.log_.note(url, outcome, reason, str(exc) or type(exc).__name__)
