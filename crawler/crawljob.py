@@ -12,13 +12,16 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from crawler.crawlprogress import read_progress
 from crawler.crawlreport import CrawlReport
 from crawler.errors import ConfigError, DatasetLockedError
+from crawler.progress import Progress
 from crawler.redact import redact
 from crawler.sources import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, Source, load_sources
 
@@ -39,6 +42,7 @@ class CrawlJob:
     http_cache: str | None = None  # HTTPCACHE_DIR, enables the cache
     workers: int | None = None  # chain worker processes (None: CORPUS_WORKERS)
     corpus_settings: dict[str, Any] = field(default_factory=dict)  # crawler.config overrides
+    lock_wait_seconds: float = 0.0  # wait this long for another run writing the dataset
     scrapy_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy overrides
 
     def __post_init__(self) -> None:
@@ -84,7 +88,11 @@ def _forward_log(stream: IO[str], keep: list[str] | None, tail: deque[str]) -> N
 
 
 def run_crawl_job(
-    job: CrawlJob, *, capture_log: bool = False, timeout: float | None = None
+    job: CrawlJob,
+    *,
+    capture_log: bool = False,
+    timeout: float | None = None,
+    progress: Progress | None = None,
 ) -> CrawlReport:
     """Run the crawl in a child process and return its report.
 
@@ -92,11 +100,15 @@ def run_crawl_job(
     process's stderr, or into `report.log` with capture_log. Raises ConfigError /
     DatasetLockedError like `corpus ingest` does, RuntimeError when the child dies without a
     report, and subprocess.TimeoutExpired (the child killed) after `timeout` seconds.
+    `progress` is told the pages fetched (of at most the sources' page limits) as they come.
     """
     with tempfile.TemporaryDirectory(prefix="corpus-crawl-") as tmp:
         job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
         job_file.write_text(job.to_json(), "utf-8")
+        progress_file = Path(tmp) / "progress.json"
         command = [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)]
+        if progress is not None:
+            command.append(str(progress_file))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         kept: list[str] | None = [] if capture_log else None
         tail: deque[str] = deque(maxlen=20)
@@ -112,7 +124,7 @@ def run_crawl_job(
             forward = threading.Thread(target=_forward_log, args=(child.stdout, kept, tail))
             forward.start()
             try:
-                returncode = child.wait(timeout=timeout)
+                returncode = _wait(child, timeout, progress, progress_file, job)
             except subprocess.TimeoutExpired:
                 child.kill()
                 raise
@@ -131,6 +143,33 @@ def run_crawl_job(
     if error:
         raise RuntimeError(f"crawl failed: {error}")
     return CrawlReport.from_dict(data, log="".join(kept or []))
+
+
+def _wait(
+    child: subprocess.Popen[str],
+    timeout: float | None,
+    progress: Progress | None,
+    progress_file: Path,
+    job: CrawlJob,
+) -> int:
+    """Wait for the child; meanwhile pass the pages it has fetched to `progress`."""
+    if progress is None:
+        return child.wait(timeout=timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    progress.start("pages", sum(s.max_pages for s in job.sources))
+    shown = 0
+    while True:
+        try:
+            returncode = child.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        pages = int(read_progress(progress_file).get("pages", shown))
+        progress.advance(pages - shown)
+        shown = pages
+        if returncode is not None:
+            return returncode
+        if deadline is not None and time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(child.args, timeout or 0.0)
 
 
 def job_from_options(

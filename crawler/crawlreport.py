@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crawler.report import format_summary
+from crawler.report import Section, render_text, summary_sections
 from crawler.run_types import RunSummary
 
 
@@ -69,23 +69,28 @@ class CrawlReport:
         return found
 
 
-def format_crawl_report(report: CrawlReport) -> str:
-    """The crawl in a few lines, then the ingest-style summary of what was committed."""
+def crawl_sections(report: CrawlReport) -> list[Section]:
+    """The crawl's own figures: pages, outcomes by reason, and how to resume a stopped crawl."""
     c = report.crawl
     state = "finished" if report.finished else f"stopped ({report.finish_reason}); resumable"
-
-    def counts(values: dict[str, int]) -> str:
-        return ", ".join(f"{k} {v}" for k, v in values.items()) or "none"
-
     lines = [
-        f"crawl {state}: {c['pages_fetched']} responses in {c['seconds']} s, "
-        f"{c['articles']} articles, {c['listings']} listing pages, {c['stored']} stored",
-        f"dropped: {counts(c['dropped'])}",
-        f"skipped: {counts(c['skipped'])}",
-        f"errors: {counts(c['errors'])}",
-        f"recovered: {counts(c['recovered'])}",
+        f"{c['pages_fetched']} responses in {c['seconds']} s, {c['articles']} articles, "
+        f"{c['listings']} listing pages, {c['stored']} stored",
+        *(
+            f"{outcome}: {', '.join(f'{k} {v}' for k, v in c[outcome].items()) or 'none'}"
+            for outcome in ("dropped", "skipped", "errors", "recovered")
+        ),
     ]
     if not report.finished:
         lines.append(f"job dir {report.job_dir}: run the same command again to resume")
-    summary = RunSummary(**report.summary)
-    return "\n".join([*lines, "", format_summary(summary)])
+    return [Section(f"crawl {state}", lines)]
+
+
+def report_sections(report: CrawlReport) -> list[Section]:
+    """The crawl's figures, then the ingest-style summary of what was committed."""
+    return crawl_sections(report) + summary_sections(RunSummary(**report.summary))
+
+
+def format_crawl_report(report: CrawlReport) -> str:
+    """The crawl report as `corpus crawl` prints it."""
+    return render_text(report_sections(report))

@@ -117,6 +117,9 @@ class CorpusPipeline:
             mp = multiprocessing.get_context("forkserver")
             mp.set_forkserver_preload(["crawler.pipelines"])
             self.pool = ProcessPoolExecutor(self.workers, mp_context=mp)
+            # start the forkserver (it imports the chain: seconds) before downloads begin, so
+            # the first article does not stall the reactor into false download timeouts
+            self.pool.submit(int).result()
 
     async def process_item(self, item: PageItem) -> PageItem:
         log = CrawlLog.of(self.crawler)

@@ -1,6 +1,7 @@
 """One crawl, in this process: `python -m crawler.run_crawl JOB.json REPORT.json`.
 
-Holds the dataset lock for the whole crawl, like `run_ingest`: start_run -> Scrapy crawl (the
+Holds the dataset lock for the whole crawl (waiting for another run up to the job's
+`lock_wait_seconds`), like `run_ingest`: start_run -> Scrapy crawl (the
 item pipeline stages cleaned pages) -> finish_run (dedup + commit) -> cleanup. Staged batches
 live in the job dir, so a crawl killed before its commit keeps them for the resumed job. The
 job dir is removed once a crawl has run to its end. Writes the report as JSON; exit status 0,
@@ -40,7 +41,9 @@ def user_agent(contact: str) -> str:
     return f"corpus-crawler/{__version__} (news corpus research crawler{reach})"
 
 
-def scrapy_settings(job: CrawlJob, ctx: RunContext) -> ScrapySettings:
+def scrapy_settings(
+    job: CrawlJob, ctx: RunContext, progress_file: str | None = None
+) -> ScrapySettings:
     """crawler.settings, then the job's values, then the job's explicit overrides."""
     settings = ScrapySettings()
     settings.setmodule("crawler.settings", priority="project")
@@ -57,6 +60,8 @@ def scrapy_settings(job: CrawlJob, ctx: RunContext) -> ScrapySettings:
     }
     if job.workers is not None:
         values["CORPUS_WORKERS"] = job.workers
+    if progress_file:
+        values["CORPUS_PROGRESS_FILE"] = progress_file
     if job.http_cache:
         values.update(HTTPCACHE_ENABLED=True, HTTPCACHE_DIR=str(Path(job.http_cache).resolve()))
     settings.setdict(values, priority="cmdline")
@@ -64,17 +69,18 @@ def scrapy_settings(job: CrawlJob, ctx: RunContext) -> ScrapySettings:
     return settings
 
 
-def crawl(job: CrawlJob) -> dict[str, Any]:
-    """Run the job; the report as a dict."""
+def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
+    """Run the job; the report as a dict. Waits up to `job.lock_wait_seconds` for another run
+    writing the dataset, saying so on stderr."""
     corpus_settings = Settings().with_overrides(**job.corpus_settings)
     job_dir = Path(job.resolved_job_dir)
-    with Dataset(job.out).lock():
+    with Dataset(job.out).lock(job.lock_wait_seconds, _note):
         run = start_run(job.out, corpus_settings)
         staging = job_dir / "staging"
         staging.mkdir(parents=True, exist_ok=True)
         ctx = replace(run, staging=str(staging))
         try:
-            process = CrawlerProcess(scrapy_settings(job, ctx))
+            process = CrawlerProcess(scrapy_settings(job, ctx, progress_file))
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler)
             process.start()
@@ -108,15 +114,23 @@ def crawl(job: CrawlJob) -> dict[str, Any]:
             cleanup(run)
 
 
+def _note(line: str) -> None:
+    print(f"corpus: note: {line}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m crawler.run_crawl JOB.json REPORT.json", file=sys.stderr)
+    if len(args) not in (2, 3):
+        print(
+            "usage: python -m crawler.run_crawl JOB.json REPORT.json [PROGRESS.json]",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     job_file, report_file = Path(args[0]), Path(args[1])
+    progress_file = args[2] if len(args) == 3 else None
     status = 0
     try:
-        report = crawl(CrawlJob.from_json(job_file.read_text("utf-8")))
+        report = crawl(CrawlJob.from_json(job_file.read_text("utf-8")), progress_file)
     except ConfigError as exc:
         report, status = {"error": str(exc)}, EXIT_CONFIG
     except DatasetLockedError as exc:

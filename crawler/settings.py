@@ -62,7 +62,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 DUPEFILTER_CLASS = "crawler.middlewares.CorpusDupeFilter"
 ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
-EXTENSIONS = {"crawler.crawllog.CrawlLog": 0}
+EXTENSIONS = {"crawler.crawllog.CrawlLog": 0, "crawler.crawlprogress.ProgressFile": 0}
 
 # The item pipeline: pages cleaned by this many worker processes (0: in the crawl process),
 # staged in batches of CORPUS_BATCH_SIZE. One core is left to the crawl process itself.

@@ -58,6 +58,16 @@ def out_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for another run writing the dataset, then exit 3 (default: "
+        "runs.lock_wait_seconds of the config, 600)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus",
@@ -81,13 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--batch-size", type=int, help="documents per cleaning batch")
     ingest.add_argument("--workers", type=int, help="cleaning processes (0: one per CPU)")
     ingest.add_argument("--min-words", type=int, help="reject documents with fewer words left")
-    ingest.add_argument(
-        "--wait",
-        type=float,
-        metavar="SECONDS",
-        help="wait this long for another run writing the dataset (default: "
-        "runs.lock_wait_seconds of the config, 600)",
-    )
+    wait_option(ingest)
     ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
     explain = commands.add_parser(
@@ -204,6 +208,7 @@ def add_crawl_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="override a Scrapy setting (VALUE read as JSON when it parses)",
     )
+    wait_option(crawl)
     crawl.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -223,6 +228,7 @@ def _scrapy_overrides(pairs: list[str]) -> dict[str, Any]:
 def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.crawljob import job_from_options, run_crawl_job
     from crawler.crawlreport import format_crawl_report
+    from flows.progress import progress_for
 
     defaults = config.crawl
     contact = defaults.contact if args.contact is None else args.contact
@@ -245,6 +251,7 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
         http_cache=args.http_cache,
         workers=args.workers or defaults.workers or None,
         corpus_settings=_settings_overrides(config, args),
+        lock_wait_seconds=config.runs.lock_wait_seconds if args.wait is None else args.wait,
         scrapy_settings=scrapy_settings,
     )
     if not contact:
@@ -252,7 +259,8 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
             args,
             "no --contact given (or crawl.contact in the config); site owners cannot reach you",
         )
-    report = run_crawl_job(job)
+    with progress_for(enabled=not args.quiet) as progress:
+        report = run_crawl_job(job, progress=progress)
     _emit(args, report.to_dict(), lambda: format_crawl_report(report))
     return 0
 

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from crawler.config_file import load_config
 from crawler.crawljob import CrawlJob, job_from_options, run_crawl_job
-from crawler.crawlreport import CrawlReport, format_crawl_report
+from crawler.crawlreport import CrawlReport, crawl_sections, format_crawl_report
+from crawler.run_types import RunSummary
+from flows.artifacts import publish_failure, publish_run_report
+from flows.ingest import io_retries
 
 
 @task(cache_policy=NO_CACHE)
@@ -28,7 +33,18 @@ def plan_task(options: dict[str, Any]) -> CrawlJob:
     return job_from_options(**options)
 
 
-@task(retries=1, retry_delay_seconds=[10], cache_policy=NO_CACHE)
+def crawl_failed_on_the_way(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry (resuming the same job) when the crawl broke on I/O or its process died, not for
+    bad settings or a dataset another run holds."""
+    return isinstance(state.data, OSError | RuntimeError)
+
+
+@task(
+    retries=1,
+    retry_delay_seconds=[10],
+    retry_condition_fn=crawl_failed_on_the_way,
+    cache_policy=NO_CACHE,
+)
 def crawl_task(job: CrawlJob) -> dict[str, Any]:
     """Run the crawl in a child process; its report as a dict (the Scrapy log is logged)."""
     report = run_crawl_job(job, capture_log=True)
@@ -53,37 +69,55 @@ def crawl_flow(
     feeds: list[str] | None = None,
     sources_file: str | None = None,
     source_names: list[str] | None = None,
-    out: str = "data/corpus",
+    out: str | None = None,
     max_pages: int | None = None,
     max_depth: int | None = None,
-    contact: str = "",
+    contact: str | None = None,
     allow_private: bool = False,
     allowed_networks: list[str] | None = None,
     workers: int | None = None,
     scrapy_settings: dict[str, Any] | None = None,
+    config: str | None = None,
 ) -> dict[str, Any]:
-    """Crawl into the dataset at `out`; returns the report: `crawl` (pages fetched, stored,
-    dropped / skipped by reason, errors), `summary` (what was committed), `events`."""
-    job = plan_task(
-        {
-            "urls": urls,
-            "sitemaps": sitemaps,
-            "feeds": feeds,
-            "sources_file": sources_file,
-            "source_names": source_names,
-            "max_pages": max_pages,
-            "max_depth": max_depth,
-            "out": out,
-            "contact": contact,
-            "allow_private": allow_private,
-            "allowed_networks": tuple(allowed_networks or ()),
-            "workers": workers,
-            "scrapy_settings": scrapy_settings or {},
-        }
-    )
-    report = crawl_task(job)
-    print(format_crawl_report(CrawlReport.from_dict(report)), flush=True)
+    """Crawl into the dataset at `out` (default: the config's `dataset`); returns the report:
+    `crawl` (pages fetched, stored, dropped / skipped by reason, errors), `summary` (what was
+    committed), `events`. `config`: a corpus.toml (default: $CORPUS_CONFIG, ./corpus.toml),
+    whose [crawl] values fill what is not given. Publishes the report as artifacts."""
+    cfg = load_config(config)
+    out = out or cfg.dataset
+    defaults = cfg.crawl
+    options = {
+        "urls": urls,
+        "sitemaps": sitemaps,
+        "feeds": feeds,
+        "sources_file": sources_file,
+        "source_names": source_names,
+        "max_pages": max_pages or defaults.max_pages or None,
+        "max_depth": max_depth if max_depth is not None else _unset(defaults.max_depth),
+        "out": out,
+        "contact": defaults.contact if contact is None else contact,
+        "allow_private": allow_private,
+        "allowed_networks": tuple(allowed_networks or ()),
+        "workers": workers or defaults.workers or None,
+        "corpus_settings": asdict(cfg.settings),
+        "lock_wait_seconds": cfg.runs.lock_wait_seconds,
+        "scrapy_settings": scrapy_settings or {},
+    }
+    try:
+        job = plan_task(options)
+        report = crawl_task.with_options(**io_retries(cfg.runs))(job)
+    except Exception as exc:
+        publish_failure("crawl", out, exc)
+        raise
+    parsed = CrawlReport.from_dict(report)
+    publish_run_report("crawl", RunSummary(**parsed.summary), before=crawl_sections(parsed))
+    print(format_crawl_report(parsed), flush=True)
     return report
+
+
+def _unset(value: int) -> int | None:
+    """The config's -1 means "not set"."""
+    return None if value < 0 else value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feed", action="append", default=[])
     parser.add_argument("--sources", help="sources file (TOML)")
     parser.add_argument("--source", action="append", help="only this source of --sources")
-    parser.add_argument("--out", default="data/corpus", help="dataset directory")
+    parser.add_argument("--out", help="dataset directory (default: the config's dataset)")
     parser.add_argument("--max-pages", type=int)
-    parser.add_argument("--contact", default="")
+    parser.add_argument("--contact", help="URL or e-mail for the User-Agent")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: ./corpus.toml)")
     args = parser.parse_args(argv)
     crawl_flow(
         urls=args.urls,
@@ -106,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         out=args.out,
         max_pages=args.max_pages,
         contact=args.contact,
+        config=args.config,
     )
     return 0
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from newssite import FAST, NewsSite, serve
+from prefect.artifacts import Artifact
 from prefect.testing.utilities import prefect_test_harness
 
 from crawler.dataset import Dataset
@@ -68,8 +69,9 @@ def test_cli_locked_dataset_exits_3(
 ) -> None:
     out = tmp_path / "c"
     with Dataset(out).lock():
-        assert main(crawl(site, out, "--allow-private")) == 3
-    assert "is being written by" in capsys.readouterr().err
+        assert main(crawl(site, out, "--allow-private", "--wait", "0.5")) == 3
+    err = capsys.readouterr().err
+    assert "waiting up to 0.5 s" in err and "gave up after 0.5 s" in err
 
 
 @pytest.mark.parametrize(
@@ -110,9 +112,43 @@ def test_flow_runs_twice_in_one_process(
     assert first["finished"] and first["summary"]["added"] == 5
     assert first["crawl"]["pages_fetched"] >= 7 and first["crawl"]["stored"] == 5
     assert first["crawl"]["dropped"] == {} and first["crawl"]["errors"] == {}
+    report = Artifact.get("crawl-run-report")
+    assert report is not None
+    markdown = str(report.data)
+    assert markdown.startswith("# corpus crawl run") and "## crawl finished" in markdown
+    assert "5 stored" in markdown and "added 5" in markdown
+    review = Artifact.get("crawl-review")
+    assert review is not None and len(json.loads(str(review.data))) == 5
     second = crawl_flow(**options)
     assert second["summary"]["added"] == 0 and second["summary"]["total_records"] == 5
     assert second["crawl"]["skipped"]["already_in_dataset"] == 5
+
+
+def test_crawl_progress_counts_the_pages(site: NewsSite, tmp_path: Path) -> None:
+    from crawler.crawljob import job_from_options, run_crawl_job
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.total, self.done = 0, 0
+
+        def start(self, stage: str, total: int) -> None:
+            assert stage == "pages"
+            self.total = total
+
+        def advance(self, n: int = 1) -> None:
+            self.done += n
+
+    job = job_from_options(
+        urls=[site.url("/")],
+        out=str(tmp_path / "c"),
+        max_pages=40,
+        allowed_networks=("127.0.0.0/8",),
+        scrapy_settings=FAST,
+    )
+    recorder = Recorder()
+    report = run_crawl_job(job, progress=recorder, capture_log=True)
+    assert recorder.total == 40
+    assert recorder.done == report.crawl["pages_fetched"] > 0
 
 
 def test_only_the_crawl_task_retries() -> None:
