@@ -99,14 +99,12 @@ def build_deployments(config: CorpusConfig, work_pool: str | None = None) -> lis
 
 
 def ingest_parameters(config: CorpusConfig) -> dict[str, Any]:
-    """`ingest_flow`'s arguments: the inbox into the dataset, settings from the same file."""
-    parameters: dict[str, Any] = {
+    """`ingest_flow`'s arguments: the inbox into the dataset."""
+    return {
         "paths": [_absolute(config.schedule.ingest.inbox)],
         "out": _absolute(config.dataset),
+        **_config_file(config),
     }
-    if config.path:
-        parameters["config"] = _absolute(config.path)
-    return parameters
 
 
 def crawl_parameters(config: CorpusConfig) -> dict[str, Any]:
@@ -125,7 +123,13 @@ def crawl_parameters(config: CorpusConfig) -> dict[str, Any]:
         "max_pages": crawl.max_pages or None,
         "max_depth": None if crawl.max_depth < 0 else crawl.max_depth,
         "workers": crawl.workers or None,
+        **_config_file(config),
     }
+
+
+def _config_file(config: CorpusConfig) -> dict[str, Any]:
+    """The flows' `config` argument: they read settings and run limits from the same file."""
+    return {"config": _absolute(config.path)} if config.path else {}
 
 
 def _absolute(path: str) -> str:

@@ -78,6 +78,7 @@ def test_deployments_follow_the_config(tmp_path: Path, monkeypatch: pytest.Monke
         "max_pages": 50,
         "max_depth": None,
         "workers": None,
+        "config": str(tmp_path / "corpus.toml"),
     }
     schedules = [(d.schedules or [])[0].schedule for d in (ingest, crawl)]
     assert [(s.cron, s.timezone) for s in schedules] == [  # type: ignore[union-attr]
