@@ -137,7 +137,7 @@ def _absolute(path: str) -> str:
 
 
 def _cron(cron: str, timezone: str, key: str) -> Schedule:
-    """A cron schedule, checked now (Prefect would only refuse it when the server gets it)."""
+    """A cron schedule; a bad cron string or time zone is a ConfigError naming `key`."""
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.schedules import Cron
     from pydantic import ValidationError
@@ -206,21 +206,20 @@ def _enabled(config: CorpusConfig, work_pool: str | None = None) -> list[RunnerD
     return deployments
 
 
-def add_serve_parser(commands: Any) -> None:
-    """The `serve` subcommand (`commands`: the `corpus` parser's subparsers)."""
+def add_serve_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The `serve` subcommand of `corpus` (`commands`: its subparsers; `common`: the parent
+    parser of the options every subcommand takes, --config among them)."""
     serve = commands.add_parser(
         "serve",
         help="serve the scheduled ingest and crawl deployments (corpus.toml [schedule])",
         description=DESCRIPTION,
         epilog=EPILOG,
+        parents=[common],
     )
-    _add_options(serve)
+    _serve_options(serve)
 
 
-def _add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", metavar="FILE", help="config file (default: $CORPUS_CONFIG, ./corpus.toml)"
-    )
+def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list",
         action="store_true",
@@ -234,8 +233,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+def cmd_serve(args: argparse.Namespace, config: CorpusConfig) -> int:
     if args.list:
         print(describe(_enabled(config)))
     elif args.work_pool:
@@ -261,10 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m flows.deploy", description=DESCRIPTION, epilog=EPILOG
     )
-    _add_options(parser)
+    parser.add_argument(
+        "--config", metavar="FILE", help="config file (default: $CORPUS_CONFIG, ./corpus.toml)"
+    )
+    _serve_options(parser)
     args = parser.parse_args(argv)
     try:
-        return cmd_serve(args)
+        return cmd_serve(args, load_config(args.config))
     except ConfigError as exc:
         print(f"corpus: error: {exc}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -26,7 +27,8 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from crawler.config_file import load_config
 from crawler.dataset import Dataset
 from crawler.record import RECORDS_SCHEMA
-from flows.deploy import build_deployments, describe, main
+from flows.cli import common_options
+from flows.deploy import add_serve_parser, build_deployments, cmd_serve, describe, main
 
 FIXTURES = ROOT / "tests" / "fixtures" / "dumps"
 RUN_TIMEOUT = 240.0  # per flow run, generous: two cores shared with other work
@@ -109,6 +111,14 @@ def test_list_shows_next_runs_in_the_schedule_time_zone(
     assert "next run 2026-01-11T06:30:00+01:00" in text  # the 10th was a Saturday
     assert "next run 2026-01-12T03:00:00+00:00" in text  # Monday
     assert f"  paths = ['{tmp_path / 'drop'}']" in text
+
+
+def test_serve_is_a_corpus_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="corpus")
+    add_serve_parser(parser.add_subparsers(dest="command"), common_options())
+    args = parser.parse_args(["serve", "--config", str(write_config(tmp_path, "")), "--list"])
+    assert cmd_serve(args, load_config(args.config, env={})) == 0
+    assert capsys.readouterr().out.startswith("ingest/ingest-inbox\n  schedule: '*/15 * * * *' UTC")
 
 
 @pytest.mark.parametrize(
