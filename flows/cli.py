@@ -21,6 +21,7 @@ from typing import Any
 from crawler.config_file import CorpusConfig, flat_items, load_config
 from crawler.dataset import Dataset
 from crawler.errors import ConfigError, DatasetLockedError
+from flows.deploy import add_serve_parser, cmd_serve
 
 EXAMPLES = {
     "ingest": "example: corpus ingest seeds/ more/page.txt --out data/corpus",
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--json", action="store_true", help="the lines and verdicts as JSON")
     add_crawl_parser(commands, common)
+    add_serve_parser(commands, common)
 
     stats = commands.add_parser(
         "stats",
@@ -426,6 +428,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "compact": cmd_compact,
     "config": cmd_config,
+    "serve": cmd_serve,
 }
 
 
