@@ -89,26 +89,55 @@ def discover_inputs(paths: list[str]) -> list[str]:
 
 def scan_inputs(ctx: RunContext, files: list[str], progress: Progress | None = None) -> ScanResult:
     """Skip inputs already processed with the same bytes, and learn which lines recur across
-    the page dumps of this ingest (site chrome) for the cleaner."""
+    the page dumps of this ingest (site chrome) for the cleaner: from every new dump and the
+    most recently changed KNOWN_DUMPS_FOR_STATS of the known ones (a drop folder that keeps
+    its old dumps must not make every run read them all)."""
     progress = progress or NoProgress()
     progress.start("scan", len(files))
     seen = load_seen_inputs(Dataset(ctx.dataset_root))
-    stats = LineStats()
     new_files: list[str] = []
+    known_dumps: list[str] = []
     for name in files:
         path = Path(name)
         digest = input_hash(path)
         if digest is None or (file_uri(path), digest) not in seen:
             new_files.append(name)
-        if ctx.settings.use_line_stats and name.lower().endswith(".txt"):
-            with contextlib.suppress(Drop):  # unreadable inputs are rejected by clean_batch
-                stats.add(read_input(path, ctx.settings.max_input_bytes).text)
+        elif name.lower().endswith(".txt"):
+            known_dumps.append(name)
         progress.advance()
     stats_path = None
-    if ctx.settings.use_line_stats and stats.n_docs:
-        stats_path = str(Path(ctx.staging) / "line_stats.pickle")
-        Path(stats_path).write_bytes(pickle.dumps(stats.pruned()))
+    if ctx.settings.use_line_stats and new_files:
+        new_dumps = [n for n in new_files if n.lower().endswith(".txt")]
+        stats = _learn_line_stats([*new_dumps, *_most_recent(known_dumps)], ctx)
+        if stats.n_docs:
+            stats_path = str(Path(ctx.staging) / "line_stats.pickle")
+            Path(stats_path).write_bytes(pickle.dumps(stats.pruned()))
     return ScanResult(new_files, len(files) - len(new_files), stats_path)
+
+
+KNOWN_DUMPS_FOR_STATS = 2000
+
+
+def _most_recent(names: list[str]) -> list[str]:
+    """Up to KNOWN_DUMPS_FOR_STATS of `names`, latest modified first (ties by name)."""
+    if len(names) <= KNOWN_DUMPS_FOR_STATS:
+        return names
+
+    def modified(name: str) -> float:
+        try:
+            return Path(name).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return sorted(names, key=lambda n: (-modified(n), n))[:KNOWN_DUMPS_FOR_STATS]
+
+
+def _learn_line_stats(names: list[str], ctx: RunContext) -> LineStats:
+    stats = LineStats()
+    for name in names:
+        with contextlib.suppress(Drop):  # unreadable inputs are rejected by clean_batch
+            stats.add(read_input(Path(name), ctx.settings.max_input_bytes).text)
+    return stats
 
 
 def plan_batches(files: list[str], batch_size: int) -> list[list[str]]:

@@ -256,3 +256,26 @@ def test_reading_the_dataset_folder_yields_only_the_records(seeds_dataset: Path)
     # side tables live in _-prefixed folders, which dataset discovery skips
     assert pads.dataset(seeds_dataset, format="parquet").count_rows() == 4
     assert len(pd.read_parquet(seeds_dataset)) == 4
+
+
+def test_a_run_reads_old_dumps_for_line_stats_only_when_there_is_something_new(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crawler.ingest as ingest
+
+    out = tmp_path / "corpus"
+    run_ingest([str(seeds_copy)], out)
+    reads: list[str] = []
+    real_read = ingest.read_input
+
+    def counting_read(path: Path, max_bytes: int) -> Any:
+        reads.append(path.name)
+        return real_read(path, max_bytes)
+
+    monkeypatch.setattr(ingest, "read_input", counting_read)
+    monkeypatch.setattr(ingest, "KNOWN_DUMPS_FOR_STATS", 2)
+    assert run_ingest([str(seeds_copy)], out).unchanged == 5
+    assert reads == []  # nothing new: no line statistics to learn
+    (seeds_copy / "new.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
+    run_ingest([str(seeds_copy)], out)
+    assert reads[0] == "new.txt" and len(reads) == 3  # the new dump + the 2 latest known ones
