@@ -1,19 +1,54 @@
-"""The README's reading examples run as written against a freshly ingested dataset."""
+"""The README's commands and reading examples run as written (in a copy of the project's seeds
+and config, as on a fresh clone)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import ROOT
 
 
-def readme_blocks(section: str) -> list[str]:
+def section(title: str) -> str:
     text = (ROOT / "README.md").read_text()
-    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_blocks(title: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", section(title), flags=re.S)
+
+
+def corpus_commands(title: str) -> list[list[str]]:
+    """The `.venv/bin/corpus ...` lines of a section's indented blocks, comments cut."""
+    found = []
+    for line in section(title).splitlines():
+        if line.startswith("    .venv/bin/corpus "):
+            found.append(shlex.split(line.strip(), comments=True))
+    return found
+
+
+def test_cli_and_scheduling_commands_work_as_written(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    shutil.copy(ROOT / "corpus.toml", tmp_path)
+    bin_dir = Path(sys.executable).parent
+    commands = corpus_commands("One-shot CLI") + corpus_commands("Scheduled runs")
+    assert len(commands) >= 8
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORPUS_")}
+    for command in commands:
+        if command[1] == "serve" and "--list" not in command:
+            continue  # serves until stopped: tests/flows/test_deploy.py runs it
+        command[0] = str(bin_dir / "corpus")
+        done = subprocess.run(
+            command, cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env
+        )
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+    assert (tmp_path / "data" / "corpus" / "_manifest.json").is_file()
 
 
 def test_reading_examples_run(
@@ -24,7 +59,7 @@ def test_reading_examples_run(
 ) -> None:
     shutil.copytree(seeds_dataset, tmp_path / "data" / "corpus")
     monkeypatch.chdir(tmp_path)
-    blocks = readme_blocks("Reading the corpus")
+    blocks = readme_blocks("Reading the corpus (consumers)")
     assert len(blocks) == 2
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
