@@ -18,6 +18,7 @@ from crawler.normalize import (
     normalize_line,
     normalize_text,
     parse_date,
+    replace_surrogates,
     word_count,
 )
 from crawler.readers import RawInput
@@ -27,8 +28,9 @@ from crawler.record import Document
 
 def extract(raw: RawInput, stats: LineStats | None = None) -> Extracted:
     """The only stage that differs by way in: page dumps are cleaned, HTML is extracted."""
+    text = replace_surrogates(raw.text)
     if raw.kind == "text":
-        cleaned = clean_text(raw.text, stats, mode="dump")
+        cleaned = clean_text(text, stats, mode="dump")
         return Extracted(
             paragraphs=cleaned.paragraphs,
             removed=cleaned.removed,
@@ -40,7 +42,7 @@ def extract(raw: RawInput, stats: LineStats | None = None) -> Extracted:
         )
     base_url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
     try:
-        return extract_html(raw.text, base_url=base_url)
+        return extract_html(text, base_url=base_url)
     except Exception as exc:  # the extractor must not take the run down with it
         raise Drop(Rejected.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}") from exc
 

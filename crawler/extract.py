@@ -35,10 +35,11 @@ _TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
 _CELL_SEP = re.compile(r"\s+(?<!\\)\|\s+")
 _SPACES = re.compile(r"\s+")
 _NO_TEXT_TAGS = ("code", "pre")
-_INLINE_CLUSTER = XPath(".//p//*[self::span or self::div][count(.//a) >= 3]")
+_INLINE_CLUSTER = XPath(".//p/descendant::*[self::span or self::div][count(.//a) >= 3]")
 _CLUSTER_MIN_PROSE = 40  # characters of the paragraph's own text around a link cluster
 _EMBEDDED_POST = XPath(".//blockquote[contains(@class, 'twitter-tweet')]")
 _TITLE_ECHO_LINES = 3  # how far into the body a repeated headline is looked for
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,34 @@ def _parse(html: str | bytes) -> HtmlElement | None:
             html = decode_bytes(html, html=True)
         except Drop:
             return None
-    text = html
-    text = text.replace("\x00", "")
+    text = html.replace("\x00", "")
+    if "&#" in text:
+        text = _CHAR_REF.sub(_drop_non_xml_ref, text)
     if not text.strip():
         return None
     tree = load_html(text)
     return tree if isinstance(tree, HtmlElement) else None
 
 
+def _drop_non_xml_ref(ref: re.Match[str]) -> str:
+    """A character reference, or "" if it stands for a character XML does not allow (C0
+    controls but tab, newline and CR; U+FFFE, U+FFFF). The HTML parser would put it in the
+    tree, where lxml refuses any later change to that text (trafilatura then drops the page).
+    """
+    code = int(ref[1], 16) if ref[1] else int(ref[2])
+    refused = (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF)
+    return "" if refused else ref[0]
+
+
+def _text_chars(elem: HtmlElement) -> int:
+    """Characters of an element's text, white space excluded."""
+    return len(_SPACES.sub("", elem.text_content()))
+
+
 def _link_text_share(elem: HtmlElement) -> float:
     """Share of an element's text that is link text."""
-    total = len(_SPACES.sub("", elem.text_content()))
-    links = sum(len(_SPACES.sub("", a.text_content())) for a in elem.iter("a"))
+    total = _text_chars(elem)
+    links = sum(_text_chars(a) for a in elem.iter("a"))
     return links / total if total else 1.0
 
 
@@ -91,6 +108,7 @@ def _drop_inline_link_clusters(tree: HtmlElement) -> None:
     paragraph that has prose of its own, is a pop-up (author cards, "more from" boxes) that a
     browser only shows on hover; trafilatura would splice its text into the sentence.
     """
+    para_chars: dict[HtmlElement, int] = {}  # kept up to date as clusters are dropped
     for cand in _INLINE_CLUSTER(tree):
         if cand.getparent() is None or _link_text_share(cand) < 0.9:
             continue
@@ -98,9 +116,12 @@ def _drop_inline_link_clusters(tree: HtmlElement) -> None:
         if any(_link_text_share(d) >= 0.9 for d in inner):
             continue  # a smaller cluster inside: remove that one, keep the outer text
         para = next(cand.iterancestors("p"))
-        rest = len(_SPACES.sub("", para.text_content())) - len(_SPACES.sub("", cand.text_content()))
-        if rest >= _CLUSTER_MIN_PROSE:
+        if para not in para_chars:  # measured once: a paragraph can hold thousands of clusters
+            para_chars[para] = _text_chars(para)
+        cand_chars = _text_chars(cand)
+        if para_chars[para] - cand_chars >= _CLUSTER_MIN_PROSE:
             cand.drop_tree()
+            para_chars[para] -= cand_chars
 
 
 def _unwrap_embedded_posts(tree: HtmlElement) -> None:

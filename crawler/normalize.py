@@ -17,6 +17,13 @@ _INVISIBLE = dict.fromkeys(
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates (text that did not come from decoding bytes) -> U+FFFD: they cannot be
+    encoded as UTF-8, so no Parquet file could store them."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def normalize_line(line: str) -> str:

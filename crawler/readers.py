@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -108,7 +109,10 @@ def read_input(path: Path, max_bytes: int) -> RawInput:
     if kind is None:
         raise Drop(Rejected.UNSUPPORTED, f"not a .txt/.html/.htm/.html.gz file: {path.name}")
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device could block or never end
+            raise Drop(Rejected.UNSUPPORTED, f"not a regular file: {path.name}")
+        size = status.st_size
         if size > max_bytes:
             raise Drop(Rejected.TOO_LARGE, f"{size} bytes > limit {max_bytes}")
         data = path.read_bytes()
@@ -117,6 +121,8 @@ def read_input(path: Path, max_bytes: int) -> RawInput:
     if path.name.lower().endswith(".gz"):
         data = gunzip_limited(data, max_bytes)
     text = decode_bytes(data, html=kind == "html")
+    if kind == "text" and "\r" in text:  # the cleaner reads lines; old Mac files end them in CR
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return RawInput(source_uri=uri, kind=kind, text=text, size_bytes=size)
 
 

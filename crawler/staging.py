@@ -22,6 +22,7 @@ from crawler.chain import process
 from crawler.config import Settings
 from crawler.dedup import MinHasher, shingle_set
 from crawler.errors import Drop
+from crawler.normalize import replace_surrogates
 from crawler.readers import RawInput, file_uri, read_input
 from crawler.reasons import Rejected
 from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA, Document
@@ -47,8 +48,11 @@ STAGED_REJECTS_SCHEMA = pa.schema(
 
 
 def input_hash(path: Path) -> str | None:
-    """sha256 of a file's bytes (None if it cannot be read)."""
+    """sha256 of a file's bytes (None if it cannot be read, or is not a regular file: reading
+    a FIFO or a device could block forever or never end)."""
     try:
+        if not path.is_file():
+            return None
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -73,12 +77,21 @@ def clean_batch(
     def inputs() -> Iterator[PendingInput]:
         for name in files:
             path = Path(name)
-            size = path.stat().st_size if path.exists() else None
             yield PendingInput(
-                file_uri(path), size, input_hash(path) or "", partial(read_input, path, max_bytes)
+                file_uri(path),
+                _file_size(path),
+                input_hash(path) or "",
+                partial(read_input, path, max_bytes),
             )
 
     return stage_batch(ctx, batch_no, inputs(), stats)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since discovery: read_input rejects it
+        return None
 
 
 @dataclass(frozen=True)
@@ -132,10 +145,16 @@ def clean_input(
     return None, {
         "source_uri": item.source_uri,
         "reason": str(reason),
-        "detail": detail[:500],
+        "detail": _one_line(detail),
         "size_bytes": item.size_bytes,
         "input_hash": item.input_hash,
     }
+
+
+def _one_line(detail: str) -> str:
+    """A reject's detail as one storable line of at most 500 characters (details can quote
+    file names and exception messages)."""
+    return replace_surrogates(" ".join(detail.split()))[:500]
 
 
 def write_staged(

@@ -35,8 +35,9 @@ def line_hash(line: str) -> int:
 
 
 def key_hash(key: str) -> int:
-    """`line_hash` of a line already folded with `lines.fold_key`."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+    """`line_hash` of a line already folded with `lines.fold_key` (lone surrogates included)."""
+    data = key.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
 def _count_unique(

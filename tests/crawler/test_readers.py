@@ -102,3 +102,9 @@ def test_bytes_with_wrong_declared_charset_fall_back() -> None:
     )
     page = f"<html><head><meta charset='utf-8'></head><body><p>{text * 5}</p></body></html>"
     assert text in decode_html(page.encode("cp1252"))
+
+
+def test_page_dump_lines_may_end_in_cr(tmp_path: Path) -> None:
+    for name, newline in (("unix.txt", "\n"), ("windows.txt", "\r\n"), ("mac.txt", "\r")):
+        (tmp_path / name).write_bytes(newline.join(["Headline", "By Jo", "Text."]).encode())
+        assert read_input(tmp_path / name, 1000).text == "Headline\nBy Jo\nText."
