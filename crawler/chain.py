@@ -11,7 +11,8 @@ from __future__ import annotations
 from crawler.boilerplate import LineStats, clean_text
 from crawler.config import Settings
 from crawler.errors import Drop
-from crawler.extract import Extracted, extract_html
+from crawler.extract import Extracted, extract_limited
+from crawler.limits import check_lines, check_time
 from crawler.normalize import (
     content_hash,
     detect_language,
@@ -26,10 +27,15 @@ from crawler.reasons import Rejected
 from crawler.record import Document
 
 
-def extract(raw: RawInput, stats: LineStats | None = None) -> Extracted:
-    """The only stage that differs by way in: page dumps are cleaned, HTML is extracted."""
+def extract(raw: RawInput, settings: Settings, stats: LineStats | None = None) -> Extracted:
+    """The only stage that differs by way in: page dumps are cleaned, HTML is extracted.
+
+    Raises Drop for an input over the settings' per-document limits or that the extractor
+    fails on.
+    """
     text = replace_surrogates(raw.text)
     if raw.kind == "text":
+        check_lines(text.split("\n"), settings)
         cleaned = clean_text(text, stats, mode="dump")
         return Extracted(
             paragraphs=cleaned.paragraphs,
@@ -42,7 +48,9 @@ def extract(raw: RawInput, stats: LineStats | None = None) -> Extracted:
         )
     base_url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
     try:
-        return extract_html(text, base_url=base_url)
+        return extract_limited(text, base_url, settings)
+    except Drop:
+        raise
     except Exception as exc:  # the extractor must not take the run down with it
         raise Drop(Rejected.EXTRACT_ERROR, f"{type(exc).__name__}: {exc}") from exc
 
@@ -50,7 +58,8 @@ def extract(raw: RawInput, stats: LineStats | None = None) -> Extracted:
 def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -> Document:
     """One raw input -> one clean Document. Raises Drop (with a reason) when nothing usable is
     left."""
-    found = extract(raw, stats)
+    found = extract(raw, settings, stats)
+    check_time()
     text = normalize_text(found.paragraphs)
     if not text:
         raise Drop(Rejected.ONLY_BOILERPLATE, f"all {len(found.removed)} lines removed as chrome")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -23,6 +24,15 @@ class Settings:
     lsh_bands: int = 32  # LSH bands (num_perm / lsh_bands rows each)
     near_dup_threshold: float = 0.8  # containment of the smaller text in the larger to merge
     use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
+    # Per-document limits (crawler/limits.py): an input over one is rejected with its reason,
+    # so no single document can exhaust a worker. Real news pages stay far below them.
+    max_lines: int = 50_000  # more lines (page dump or extracted text) -> too_many_lines
+    max_line_chars: int = 100_000  # a longer line -> line_too_long (~15,000 words on one line)
+    max_html_elements: int = 50_000  # more HTML elements -> too_many_elements
+    max_html_attributes: int = 1_000  # more attributes in one HTML tag -> too_many_attributes
+    # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
+    max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
+    max_doc_seconds: float = 60.0  # cleaning one document longer -> timeout
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -53,3 +63,10 @@ class Settings:
             raise ConfigError("near_dup_threshold must be in (0, 1]")
         if self.max_input_bytes < 1 or self.min_words < 0 or self.shingle_size < 1:
             raise ConfigError("max_input_bytes, min_words and shingle_size must be positive")
+        counts = ("max_lines", "max_line_chars", "max_html_elements", "max_html_attributes")
+        if any(getattr(self, name) < 1 for name in counts):
+            raise ConfigError(f"{', '.join(counts)} must be >= 1")
+        if not 1 <= self.max_html_depth <= 255:
+            raise ConfigError("max_html_depth must be in 1..255 (lxml keeps 256 levels)")
+        if not 0 < self.max_doc_seconds < math.inf:
+            raise ConfigError("max_doc_seconds must be a positive number of seconds")

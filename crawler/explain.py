@@ -48,9 +48,9 @@ def learn_stats(paths: Iterable[Path], settings: Settings) -> LineStats:
 def explain(path: Path, settings: Settings, stats: LineStats | None = None) -> Explanation:
     """Every non-blank line the cleaner looked at, with its verdict. For a page dump these are the
     dump's lines; for HTML, the lines of the extractor's output (the rest of the page was never
-    article candidate text). Raises Drop if the file cannot be read."""
+    article candidate text). Raises Drop if the file cannot be read or is over a limit."""
     raw = read_input(path, settings.max_input_bytes)
-    found = extract(raw, stats)
+    found = extract(raw, settings, stats)
     removed = {r.line_no: r for r in found.removed}
     lines: list[ExplainedLine] = []
     if raw.kind == "text":

@@ -3,8 +3,9 @@
 trafilatura finds the article body (reader comments excluded); `crawler.html_meta` reads the
 metadata the page declares, from the same parsed tree; the shared line cleaner
 (`crawler.boilerplate.clean_text`, mode "extracted") then drops the chrome trafilatura kept
-(share bars, "Read more" lines, newsletter boxes...). Never raises: junk input gives an
-`Extracted` with no paragraphs, which the caller turns into a reject.
+(share bars, "Read more" lines, newsletter boxes...). `extract_html` never raises: junk input
+gives an `Extracted` with no paragraphs, which the caller turns into a reject. The chain calls
+`extract_limited`, which also enforces the per-document limits (`crawler.limits`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from crawler.boilerplate import Removal, clean_text
+from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.html_meta import PageMeta, page_meta, parse_date, split_authors
+from crawler.limits import check_html_source, check_html_tree, check_lines
 from crawler.readers import decode_bytes
 from crawler.reasons import Removed
 
@@ -236,17 +239,30 @@ def extract_html(
     `post_clean=False` skips the shared line cleaner (for measuring what it adds).
     """
     try:
-        return _extract(html, base_url, post_clean)
+        return _extract(html, base_url, post_clean, None)
     except Exception as err:  # junk input must not stop the run: the caller rejects it
         LOGGER.warning("extraction failed for %s: %s", base_url, err)
         return Extracted(paragraphs=[])
 
 
-def _extract(html: str | bytes, base_url: str | None, post_clean: bool) -> Extracted:
-    """extract_html without the safety net."""
+def extract_limited(html: str, base_url: str | None, settings: Settings) -> Extracted:
+    """`extract_html` for the chain: a page over the settings' per-document limits (attributes
+    of a tag, HTML elements and depth, extracted lines and line length) raises Drop with the
+    reason, and a failure of the extractor propagates, for the caller to report."""
+    return _extract(html, base_url, True, settings)
+
+
+def _extract(
+    html: str | bytes, base_url: str | None, post_clean: bool, limits: Settings | None
+) -> Extracted:
+    """extract_html without the safety net; with `limits`, checked against them."""
+    if limits is not None and isinstance(html, str):
+        check_html_source(html, limits)
     tree = _parse(html)
     if tree is None:
         return Extracted(paragraphs=[])
+    if limits is not None:
+        check_html_tree(tree, limits)
     meta = page_meta(tree, base_url)
     _drop_inline_link_clusters(tree)
     _unwrap_embedded_posts(tree)
@@ -259,6 +275,8 @@ def _extract(html: str | bytes, base_url: str | None, post_clean: bool) -> Extra
     )
     body = getattr(document, "body", None)
     lines = _body_lines(body) if isinstance(body, _Element) else []
+    if limits is not None:
+        check_lines(lines, limits)
 
     if post_clean and lines:
         paragraphs, removed, captions, clean_title, clean_publisher = _clean(lines)

@@ -38,7 +38,13 @@ class Rejected(StrEnum):
     EMPTY = "empty"  # zero bytes or only white space
     BINARY = "binary"  # not text (NUL bytes, undecodable, a known binary signature)
     UNDECODABLE = "undecodable"  # text in no encoding we could decode
-    TOO_LARGE = "too_large"  # over the configured size limit
+    TOO_LARGE = "too_large"  # over the size limit in bytes (on disk, or once decompressed)
+    TOO_MANY_LINES = "too_many_lines"  # more lines than the per-document limit
+    LINE_TOO_LONG = "line_too_long"  # a line longer than the per-document limit
+    TOO_MANY_ELEMENTS = "too_many_elements"  # HTML with more elements than the limit
+    TOO_DEEP = "too_deep"  # HTML nested deeper than the limit
+    TOO_MANY_ATTRIBUTES = "too_many_attributes"  # an HTML tag with more attributes than the limit
+    TIMEOUT = "timeout"  # cleaning took longer than the per-document time limit
     ONLY_BOILERPLATE = "only_boilerplate"  # nothing left after cleaning
     TOO_SHORT = "too_short"  # less text left than the configured minimum
     UNSUPPORTED = "unsupported"  # a file type no reader handles

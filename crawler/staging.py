@@ -22,6 +22,7 @@ from crawler.chain import process
 from crawler.config import Settings
 from crawler.dedup import MinHasher, shingle_set
 from crawler.errors import Drop
+from crawler.limits import DocumentTimeout, time_limit
 from crawler.normalize import replace_surrogates
 from crawler.readers import RawInput, file_uri, read_input
 from crawler.reasons import Rejected
@@ -133,11 +134,15 @@ def clean_input(
     """Run the chain on one input: (staged row, None), or (None, reject row) with the reason.
 
     Every way in ends here: `stage_batch` for files, the crawler's item pipeline for pages.
+    Reading and cleaning one input get at most `settings.max_doc_seconds` (`limits.time_limit`).
     """
     try:
-        doc = process(item.load(), settings, stats)
+        with time_limit(settings.max_doc_seconds):
+            doc = process(item.load(), settings, stats)
     except Drop as drop:
         reason, detail = drop.reason, drop.detail
+    except DocumentTimeout:
+        reason, detail = Rejected.TIMEOUT, f"not done after {settings.max_doc_seconds:g} s"
     except Exception as exc:  # a bug on one input must not end the run: report it
         reason, detail = Rejected.EXTRACT_ERROR, f"unexpected {type(exc).__name__}: {exc}"
     else:

@@ -1,0 +1,94 @@
+"""The most attributes any one tag of an HTML page has, found before the page is parsed.
+
+libxml2's HTML parser checks each new attribute of an element against all earlier ones, so its
+time grows with the square of one element's attribute count: 32,000 attributes take seconds, a
+20 MB tag with millions takes hours, inside one C call that no time limit can interrupt. This
+scan is linear. It splits the source as libxml2's HTML5 tokenizer does (comments, bogus
+comments, raw-text elements, script escapes, quotes only after `=`), and where the two could
+still disagree it counts more, never less: a quoted value that holds a `<` has its words
+counted too, since it might hide a tag the parser sees.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_MARKUP = re.compile(
+    r"""
+    <!--(?:-?>|.*?--!?>|.*)                           # comment, HTML5 endings included
+    | <[!?][^>]*>? | </(?![A-Za-z])[^>]*>?            # bogus comment: doctype, <?...>, </ x>
+    | (?P<tag><                                       # start or end tag:
+        (?:(?=(?P<raw>(?i:script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext))
+          [\t\n\f\r />]))?                           # (a raw-text element's start tag)
+        /?[A-Za-z][^\t\n\f\r />]*                      # its name, then
+        (?:(?:[\t\n\f\r ]|/(?!>))+                     # white space and stray slashes
+          | [^\t\n\f\r />][^\t\n\f\r />=]*             # or an attribute name and value
+            (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >]*))?
+        )*+(?P<end>/?>)?)                             # "/>": self-closing
+    """,
+    re.DOTALL | re.VERBOSE,
+)  # `*+` (possessive): no backtracking state kept per attribute, a 20 MB tag takes no memory
+# what changes the state of a script's text: <!-- (<!--> and <!---> change nothing), -->,
+# and <script / </script followed by a delimiter
+_SCRIPT_MARK = re.compile(r"<!--(?:-*>)?|-->|<(/?)script(?=[\t\n\f\r />])", re.IGNORECASE)
+_QUOTED = re.compile(r"""=[\t\n\f\r ]*("[^"]*"|'[^']*')""")
+_WORD = re.compile(r"[^\t\n\f\r /=>]+")
+_SHORT_TAG = 64  # a tag this short cannot have many attributes: not counted
+
+
+def max_attributes(html: str) -> int:
+    """The largest number of attributes of any tag in `html`, counted generously: every
+    attribute name and unquoted value counts."""
+    most, pos = 0, 0
+    while True:
+        for match in _MARKUP.finditer(html, pos):
+            if match.end() - match.start() > _SHORT_TAG and match["tag"]:
+                most = max(most, _count_attributes(match[0]))
+            # the text of a raw-text element is not markup (unless its tag closes itself)
+            if match["raw"] and match["end"] != "/>":
+                pos = _raw_text_end(html, match.end(), match["raw"].lower())
+                break
+        else:
+            return most
+
+
+def _count_attributes(tag: str) -> int:
+    """Words of a tag outside its quoted values, and inside those holding a `<`."""
+    kept = _QUOTED.sub(lambda value: value[1] if "<" in value[1] else "=", tag)
+    return sum(1 for _ in _WORD.finditer(kept)) - 1  # the tag name is not an attribute
+
+
+def _raw_text_end(html: str, pos: int, name: str) -> int:
+    """Where the text of a raw-text element starting at `pos` ends (at its end tag)."""
+    if name == "plaintext":
+        return len(html)
+    if name == "script":
+        return _script_end(html, pos)
+    end = _end_tag(name).search(html, pos)
+    return end.start() if end else len(html)
+
+
+@lru_cache(maxsize=16)
+def _end_tag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"</{name}(?=[\t\n\f\r />])", re.IGNORECASE)
+
+
+def _script_end(html: str, pos: int) -> int:
+    """The end of a script's text, with HTML5's escapes: after `<!--` a `<script>` does not
+    end at the next `</script>` ("double escaped") until `-->` or that end tag."""
+    state = "data"  # "data", "escaped" or "double" (escaped)
+    for mark in _SCRIPT_MARK.finditer(html, pos):
+        text = mark[0]
+        if text.startswith("<!--"):
+            if state == "data" and not text.endswith(">"):
+                state = "escaped"
+        elif text == "-->":
+            state = "data"
+        elif mark[1]:  # </script
+            if state != "double":
+                return mark.start()
+            state = "escaped"
+        elif state == "escaped":  # <script
+            state = "double"
+    return len(html)
