@@ -169,8 +169,8 @@ POINTS: dict[str, tuple[KillPoint, frozenset[str]]] = {
 @dataclass(frozen=True)
 class Kill:
     killed: bool  # False: the run ended on its own before the point came
-    progress: Progress  # on disk, once every process of the run was gone
-    seconds: float
+    progress: Progress  # on disk, once no process of the run was running any more
+    seconds: float  # from the start of the run to the kill
     output: str  # the tail of the run's stdout and stderr
 
 
@@ -192,8 +192,8 @@ def kill_run(corpus: Path, out: Path, point: KillPoint, poll: float = 0.005) -> 
             while proc.poll() is None and not _due(point, out, before, marker, started):
                 time.sleep(poll)
         finally:
+            seconds = time.monotonic() - started
             kill_group(proc)
-        seconds = time.monotonic() - started
         log.seek(0)
         output = log.read()[-3000:].decode(errors="replace")
     if proc.returncode not in (0, -signal.SIGKILL):
@@ -214,18 +214,28 @@ def _due(point: KillPoint, out: Path, before: frozenset[str], marker: Path, star
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL every process of the run's session and wait until none is left."""
+    """SIGKILL every process of the run's session; return once none of them runs any more."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
+    while _running_in_group(proc.pid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"processes of group {proc.pid} outlived SIGKILL")
         time.sleep(0.01)
-    raise RuntimeError(f"processes of group {proc.pid} outlived SIGKILL")
+
+
+def _running_in_group(pgid: int) -> bool:
+    """Whether a process of the group still runs. Killed workers stay zombies until init reaps
+    them, which can take a second here; a zombie writes nothing."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except OSError:
+            continue
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
 
 
 # -- what consumers see --------------------------------------------------------------------------
