@@ -29,7 +29,7 @@ class Settings:
     max_lines: int = 50_000  # more lines (page dump or extracted text) -> too_many_lines
     max_line_chars: int = 100_000  # a longer line -> line_too_long (~15,000 words on one line)
     max_html_elements: int = 50_000  # more HTML elements -> too_many_elements
-    max_html_attributes: int = 1_000  # more attributes in one HTML tag -> too_many_attributes
+    max_html_attributes: int = 10_000  # more attributes in one HTML tag -> too_many_attributes
     # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
     max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
     max_doc_seconds: float = 60.0  # cleaning one document longer -> timeout

@@ -27,11 +27,13 @@ _MARKUP = re.compile(
             (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >]*))?
         )*+(?P<end>/?>)?)                             # "/>": self-closing
     """,
-    re.DOTALL | re.VERBOSE,
+    re.ASCII | re.DOTALL | re.VERBOSE,  # ASCII: "ſcript" is not "script" to the parser
 )  # `*+` (possessive): no backtracking state kept per attribute, a 20 MB tag takes no memory
 # what changes the state of a script's text: <!-- (<!--> and <!---> change nothing), -->,
 # and <script / </script followed by a delimiter
-_SCRIPT_MARK = re.compile(r"<!--(?:-*>)?|-->|<(/?)script(?=[\t\n\f\r />])", re.IGNORECASE)
+_SCRIPT_MARK = re.compile(
+    r"<!--(?:-*>)?|-->|<(/?)script(?=[\t\n\f\r />])", re.ASCII | re.IGNORECASE
+)
 _QUOTED = re.compile(r"""=[\t\n\f\r ]*("[^"]*"|'[^']*')""")
 _WORD = re.compile(r"[^\t\n\f\r /=>]+")
 _SHORT_TAG = 64  # a tag this short cannot have many attributes: not counted
@@ -71,7 +73,7 @@ def _raw_text_end(html: str, pos: int, name: str) -> int:
 
 @lru_cache(maxsize=16)
 def _end_tag(name: str) -> re.Pattern[str]:
-    return re.compile(rf"</{name}(?=[\t\n\f\r />])", re.IGNORECASE)
+    return re.compile(rf"</{name}(?=[\t\n\f\r />])", re.ASCII | re.IGNORECASE)
 
 
 def _script_end(html: str, pos: int) -> int:
