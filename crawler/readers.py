@@ -119,15 +119,16 @@ def read_input(path: Path, max_bytes: int) -> RawInput:
     except OSError as exc:
         raise Drop(Rejected.READ_ERROR, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if path.name.lower().endswith(".gz"):
-        data = gunzip_limited(data, max_bytes)
+        data = gunzip_limited(data, max_bytes, whole=True)
     text = decode_bytes(data, html=kind == "html")
     if kind == "text" and "\r" in text:  # the cleaner reads lines; old Mac files end them in CR
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return RawInput(source_uri=uri, kind=kind, text=text, size_bytes=size)
 
 
-def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
-    """Decompress gzip data, refusing to inflate past max_bytes (gzip bombs)."""
+def gunzip_limited(data: bytes, max_bytes: int, *, whole: bool = False) -> bytes:
+    """Decompress gzip data, refusing to inflate past max_bytes (gzip bombs). With `whole`, a
+    stream cut short (a truncated file) is refused too, rather than read as far as it goes."""
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(data, max_bytes + 1)
@@ -135,6 +136,8 @@ def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
         raise Drop(Rejected.BINARY, f"corrupt gzip data: {exc}") from exc
     if len(out) > max_bytes or inflater.unconsumed_tail:
         raise Drop(Rejected.TOO_LARGE, f"gzip inflates past limit {max_bytes} bytes")
+    if whole and not inflater.eof:
+        raise Drop(Rejected.BINARY, "truncated gzip data: the file ends inside the stream")
     return out
 
 

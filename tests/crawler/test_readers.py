@@ -51,6 +51,14 @@ def test_gzip_bomb_is_refused() -> None:
     assert gunzip_limited(gzip.compress(b"<p>ok</p>"), 1000) == b"<p>ok</p>"
 
 
+def test_truncated_gzip_file_is_refused_not_read_in_part(tmp_path: Path) -> None:
+    page = gzip.compress(("<p>" + "words " * 5000 + "</p>").encode())
+    (tmp_path / "cut.html.gz").write_bytes(page[: len(page) // 2])
+    with pytest.raises(Drop) as caught:
+        read_input(tmp_path / "cut.html.gz", 100_000)
+    assert caught.value.reason == Rejected.BINARY and "truncated" in caught.value.detail
+
+
 def test_discover_walks_directories_and_skips_hidden(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / ".hidden").mkdir()
