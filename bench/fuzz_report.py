@@ -101,7 +101,8 @@ def long_line(rng: random.Random, w: Writer) -> Input:
     """One line of 1 to 10 MB."""
     sentence = w.sentence() + " "
     line = (sentence * (rng.randint(1, 10) * MB // len(sentence))).encode()
-    return (".txt", line) if rng.random() < 0.5 else (".html", b"<p>" + line + b"</p>")
+    page = b"<html><body><p>" + line + b"</p></body></html>"
+    return (".txt", line) if rng.random() < 0.5 else (".html", page)
 
 
 def many_lines(rng: random.Random, w: Writer) -> Input:
