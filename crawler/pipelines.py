@@ -35,7 +35,7 @@ from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
 from crawler.staging import PendingInput, clean_input, write_staged
 
-_BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet$")
+_BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
 
 
 @lru_cache(maxsize=2)
@@ -68,7 +68,7 @@ def clean_page(
 def staged_batches(staging: str) -> list[BatchResult]:
     """Batches already staged in a staging folder (a crawl resumed after being killed)."""
     found = []
-    for path in sorted(Path(staging).glob("batch-*.docs.parquet")):
+    for path in sorted(Path(staging).glob("batch-*.docs.parquet.staged")):
         rejects = path.with_name(path.name.replace(".docs.", ".rejects."))
         if _BATCH_FILE.match(path.name) and rejects.exists():
             found.append(BatchResult(str(path), str(rejects), {}, 0.0))

@@ -170,9 +170,10 @@ def write_staged(
     counters: dict[str, int],
     seconds: float,
 ) -> BatchResult:
-    """Write one batch of staged rows and reject rows (from `clean_input`) as Parquet."""
+    """Write one batch of staged rows and reject rows (from `clean_input`) as Parquet. The
+    names do not end in .parquet, so no reader's glob over the dataset folder picks them up."""
     prefix = Path(ctx.staging) / f"batch-{batch_no:05d}"
-    docs_path, rejects_path = f"{prefix}.docs.parquet", f"{prefix}.rejects.parquet"
+    docs_path, rejects_path = f"{prefix}.docs.parquet.staged", f"{prefix}.rejects.parquet.staged"
     pq.write_table(pa.Table.from_pylist(docs, schema=STAGED_SCHEMA), docs_path)
     pq.write_table(pa.Table.from_pylist(rejects, schema=STAGED_REJECTS_SCHEMA), rejects_path)
     return BatchResult(docs_path, rejects_path, dict(counters), seconds)

@@ -126,7 +126,7 @@ def observe(out: Path, before: frozenset[str]) -> Progress:
         run_id=run_id,
         staging=staging.is_dir(),
         scanned=(staging / "line_stats.pickle").exists(),
-        batches=len(list(staging.glob("batch-*.rejects.parquet"))),  # written after the docs
+        batches=len(list(staging.glob("batch-*.rejects.parquet.staged"))),  # written after the docs
         hidden=hidden,
         committed=run_id in committed,
     )
@@ -244,7 +244,8 @@ def _running_in_group(pgid: int) -> bool:
 @dataclass(frozen=True)
 class ConsumerView:
     """What readers see in a dataset: the Parquet files that pyarrow's discovery or a DuckDB
-    `<table>/**/*.parquet` glob pick up in any table, and the record rows each reader reads."""
+    `<table>/**/*.parquet` or `<dataset>/**/*.parquet` glob pick up, and the record rows each
+    reader reads."""
 
     files: int
     uncommitted: tuple[str, ...]  # files readers pick up that the manifest does not list
@@ -269,7 +270,8 @@ def consumer_view(out: Path) -> ConsumerView:
     committed = {
         str(dataset.root / rel) for rels in dataset.manifest()["files"].values() for rel in rels
     }
-    picked: set[str] = set()
+    # a glob over the whole dataset folder too: staging and crawl job files must not match it
+    picked = {file for (file,) in _duckdb(f"SELECT file FROM glob('{dataset.root}/**/*.parquet')")}
     for table in TABLES:
         folder = dataset.root / FOLDERS[table]
         if folder.is_dir():
