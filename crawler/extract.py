@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml.etree import XPath, _Element
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, HTMLParser, fromstring
 from trafilatura import bare_extraction
 from trafilatura.metadata import extract_author
 from trafilatura.settings import set_date_params
@@ -43,6 +43,17 @@ _CLUSTER_MIN_PROSE = 40  # characters of the paragraph's own text around a link 
 _EMBEDDED_POST = XPath(".//blockquote[contains(@class, 'twitter-tweet')]")
 _TITLE_ECHO_LINES = 3  # how far into the body a repeated headline is looked for
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+# libxml2 gives up on a page once 10 MB of it are buffered (a long text, script or comment
+# without enough markup between) and drops the rest, unless told the tree may be huge
+_PARSER_BUFFER = 10_000_000
+_HUGE_PARSER = HTMLParser(  # trafilatura's parser options, and huge_tree
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=True,
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,8 @@ def _parse(html: str | bytes) -> HtmlElement | None:
         text = _CHAR_REF.sub(_drop_non_xml_ref, text)
     if not text.strip():
         return None
-    tree = load_html(text)
+    data = text.encode("utf-8", "surrogatepass")
+    tree = fromstring(data, parser=_HUGE_PARSER) if len(data) > _PARSER_BUFFER else load_html(text)
     return tree if isinstance(tree, HtmlElement) else None
 
 

@@ -194,3 +194,11 @@ def test_embedded_tweet_kept_as_quote() -> None:
     text = extract_html(_page(body=body)).text
     assert "The bridge vote passed tonight" in text
     assert text.index(PROSE[1]) < text.index("The bridge vote") < text.index(PROSE[2])
+
+
+def test_a_page_over_the_parsers_10_mb_buffer_is_parsed_whole() -> None:
+    """libxml2 drops everything after 10 MB of text without enough markup between, unless
+    the tree may be huge: two 6 MB scripts, then the article."""
+    script = "<script>" + "var a = 1;" * 600_000 + "</script>"
+    page = _page(head=script * 2)
+    assert extract_html(page).paragraphs[-len(PROSE) :] == PROSE
