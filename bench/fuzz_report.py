@@ -67,12 +67,15 @@ Make = Callable[[random.Random, Writer], Input]
 def article(rng: random.Random, w: Writer) -> Input:
     """A seed-like page dump or its HTML version: the control group, records expected."""
     paragraphs = [w.paragraph() for _ in range(rng.randint(4, 10))]
-    title = w.headline()
     if rng.random() < 0.5:
-        return ".txt", dump(w, title, rng.choice(OUTLETS), paragraphs, 2).encode()
+        return ".txt", dump(w, w.headline(), rng.choice(OUTLETS), paragraphs, 2).encode()
+    return ".html", html_page(w.headline(), paragraphs)
+
+
+def html_page(title: str, paragraphs: list[str]) -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     page = f"<html><head><title>{title}</title></head><body><article>{body}</article></body></html>"
-    return ".html", page.encode()
+    return page.encode()
 
 
 def encoded(rng: random.Random, w: Writer) -> Input:
@@ -124,7 +127,8 @@ def gzip_bomb(rng: random.Random, w: Writer) -> Input:
     """A .html.gz inflating to 21 to 256 MB of one byte, or corrupt, or a fine small page."""
     kind = rng.choice(["bomb", "bomb", "corrupt", "fine"])
     if kind == "fine":
-        return ".html.gz", zlib.compress(article(rng, w)[1], wbits=16 + zlib.MAX_WBITS)
+        page = html_page(w.headline(), [w.paragraph() for _ in range(6)])
+        return ".html.gz", zlib.compress(page, wbits=16 + zlib.MAX_WBITS)
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     chunk = bytes([rng.choice(b" <a")]) * MB
     data = b"".join(packer.compress(chunk) for _ in range(rng.randint(21, 256))) + packer.flush()
