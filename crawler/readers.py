@@ -174,8 +174,8 @@ def sniff_bytes(data: bytes) -> str | None:
 
 
 def decode_bytes(data: bytes, *, html: bool = False) -> str:
-    """Bytes -> text: BOM first, then (HTML) the declared charset, then strict UTF-8, then the
-    best charset guess.
+    """Bytes -> text: BOM first, then (HTML) the declared charset, then strict UTF-8, then
+    UTF-8 with a few broken bytes replaced, then the best charset guess.
 
     Raises Drop for empty, binary or undecodable data.
     """
@@ -186,10 +186,10 @@ def decode_bytes(data: bytes, *, html: bool = False) -> str:
         raise Drop(Rejected.BINARY, "binary data (file signature, NUL or control bytes)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            try:
-                return _check_text(data.decode(encoding))
-            except UnicodeDecodeError as exc:
-                raise Drop(Rejected.UNDECODABLE, f"invalid {encoding} after its BOM") from exc
+            text = data.decode(encoding, errors="replace")
+            if _replaced(text, data) > _tolerated(data):
+                raise Drop(Rejected.UNDECODABLE, f"invalid {encoding} after its BOM")
+            return _check_text(text)
     declared = declared_charset(data) if html else None
     if declared and declared != "utf-8":
         with contextlib.suppress(UnicodeDecodeError):
@@ -198,6 +198,8 @@ def decode_bytes(data: bytes, *, html: bool = False) -> str:
         return _check_text(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    if (repaired := _mostly_utf8(data)) is not None:
+        return _check_text(repaired)
     guess = from_bytes(data[:262144]).best()
     if guess is None or guess.encoding is None:
         raise Drop(Rejected.UNDECODABLE, "not UTF-8 and no other encoding fits")
@@ -207,6 +209,28 @@ def decode_bytes(data: bytes, *, html: bool = False) -> str:
         raise Drop(
             Rejected.UNDECODABLE, f"guessed {guess.encoding} but it does not decode"
         ) from exc
+
+
+def _tolerated(data: bytes) -> int:
+    """Invalid sequences a text may hold and still be read (with U+FFFD in their place): a
+    stray byte from a bad copy-paste should not cost the whole article."""
+    return max(1, len(data) // 1000)
+
+
+def _replaced(text: str, data: bytes) -> int:
+    """U+FFFD that decoding with errors="replace" put in (not the ones the data spelled out)."""
+    spelled = data.count("\ufffd".encode()) + data.count("\ufffd".encode("utf-16-le"))
+    return text.count("\ufffd") - spelled
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes: valid multi-byte characters outnumber the broken
+    sequences two to one, and those are few. Text in a legacy 8-bit encoding rarely forms
+    valid UTF-8 sequences, so it is left to the charset guess."""
+    text = data.decode("utf-8", errors="replace")
+    bad = _replaced(text, data)
+    multibyte = sum(1 for ch in text if ord(ch) > 127) - text.count("\ufffd")
+    return text if bad <= _tolerated(data) and multibyte >= 2 * bad else None
 
 
 def _check_text(text: str) -> str:

@@ -116,3 +116,30 @@ def test_page_dump_lines_may_end_in_cr(tmp_path: Path) -> None:
     for name, newline in (("unix.txt", "\n"), ("windows.txt", "\r\n"), ("mac.txt", "\r")):
         (tmp_path / name).write_bytes(newline.join(["Headline", "By Jo", "Text."]).encode())
         assert read_input(tmp_path / name, 1000).text == "Headline\nBy Jo\nText."
+
+
+def test_a_few_broken_bytes_do_not_cost_the_article() -> None:
+    article = "Le café était fermé; über die Straße, naïve façade. " * 40
+    data = article.encode()
+    damaged = data[:500] + b"\xe9" + data[500:]  # one stray latin-1 byte in UTF-8
+    text = decode_bytes(damaged)
+    assert text.count("\ufffd") == 1 and text.replace("\ufffd", "") == article
+    utf16 = ("Текст по-русски. " * 50).encode("utf-16")
+    lone_surrogate = utf16[:300] + b"\x00\xd8" + utf16[302:]
+    assert decode_bytes(lone_surrogate).count("\ufffd") == 1
+
+
+def test_legacy_text_is_not_taken_for_broken_utf8() -> None:
+    english = ("A plain English story about a café and a résumé, nothing more. " * 30).encode(
+        "cp1252"
+    )
+    assert "café" in decode_bytes(english) and "\ufffd" not in decode_bytes(english)
+
+
+def test_text_that_is_mostly_broken_is_still_refused() -> None:
+    noise = bytes(range(0x80, 0x100)) * 40  # no valid UTF-8 sequence, and no encoding fits well
+    with pytest.raises(Drop):
+        decode_bytes(b"Title\n" + noise)
+    broken_utf16 = b"\xff\xfe" + b"\x00\xd8" * 2000
+    with pytest.raises(Drop, match="undecodable|invalid"):
+        decode_bytes(broken_utf16)
