@@ -50,3 +50,4 @@ class Rejected(StrEnum):
     UNSUPPORTED = "unsupported"  # a file type no reader handles
     READ_ERROR = "read_error"  # the file could not be read (permissions, vanished)
     EXTRACT_ERROR = "extract_error"  # the extractor failed on this input
+    CRASHED = "crashed"  # the cleaning process died on this input (out of memory, a C crash)
