@@ -14,7 +14,9 @@ import hashlib
 import multiprocessing
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.misc import load_object
 
 from crawler.config import Settings
 from crawler.crawllog import CrawlLog
@@ -65,6 +68,16 @@ def clean_page(
     return row, reject
 
 
+CleanPage = Callable[[PageItem, Settings], tuple[dict[str, Any] | None, dict[str, Any] | None]]
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: workers do not inherit the reactor's threads; the chain is imported once
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload(["crawler.pipelines"])
+    return ProcessPoolExecutor(workers, mp_context=mp)
+
+
 def staged_batches(staging: str) -> list[BatchResult]:
     """Batches already staged in a staging folder (a crawl resumed after being killed)."""
     found = []
@@ -103,6 +116,7 @@ class CorpusPipeline:
         self.docs: list[dict[str, Any]] = []
         self.rejects: list[dict[str, Any]] = []
         self.pool: Executor | None = None
+        self.clean: CleanPage = load_object(crawler.settings["CORPUS_CLEAN_PAGE"])
         self._started = time.perf_counter()
 
     @classmethod
@@ -113,10 +127,7 @@ class CorpusPipeline:
         self.batches = staged_batches(self.ctx.staging)
         self.seen = load_seen_urls(Dataset(self.ctx.dataset_root)) | _staged_urls(self.batches)
         if self.workers > 0:
-            # forkserver: workers do not inherit the reactor's threads; the chain is imported once
-            mp = multiprocessing.get_context("forkserver")
-            mp.set_forkserver_preload(["crawler.pipelines"])
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=mp)
+            self.pool = _worker_pool(self.workers)
             # start the forkserver (it imports the chain: seconds) before downloads begin, so
             # the first article does not stall the reactor into false download timeouts
             self.pool.submit(int).result()
@@ -127,11 +138,7 @@ class CorpusPipeline:
             log.note(item.url, "dropped", "duplicate_url", item.canonical_url)
             raise DropItem(f"duplicate_url: {item.canonical_url} is already stored")
         self.seen.add(item.canonical_url)
-        if self.pool is None:
-            row, reject = clean_page(item, self.ctx.settings)
-        else:
-            future = self.pool.submit(clean_page, item, self.ctx.settings)
-            row, reject = await asyncio.wrap_future(future)
+        row, reject = await self._clean(item)
         if row is None:
             assert reject is not None
             self.rejects.append(reject)
@@ -142,6 +149,38 @@ class CorpusPipeline:
         self.crawler.stats.inc_value("corpus/stored")
         self._flush_if_full()
         return item
+
+    async def _clean(self, item: PageItem) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The page through the chain, in a worker process when there are workers.
+
+        A worker that dies (out of memory, a crash in a C library) breaks the pool and every
+        page in flight with it: the pool is replaced and each of those pages is cleaned again
+        in a process of its own, so only the page that kills that one too is lost, as a
+        `crashed` reject."""
+        if self.pool is None:
+            return self.clean(item, self.ctx.settings)
+        pool = self.pool
+        try:
+            return await asyncio.wrap_future(pool.submit(self.clean, item, self.ctx.settings))
+        except BrokenProcessPool:
+            if self.pool is pool:  # the first page to see the break replaces the pool
+                pool.shutdown(wait=False)
+                self.pool = _worker_pool(self.workers)
+        alone = _worker_pool(1)
+        try:
+            return await asyncio.wrap_future(alone.submit(self.clean, item, self.ctx.settings))
+        except BrokenProcessPool:
+            detail = "the cleaning process died on it (out of memory or a crash in a C library)"
+            reject = {
+                "source_uri": item.url,
+                "reason": str(Rejected.CRASHED),
+                "detail": detail,
+                "size_bytes": len(item.body),
+                "input_hash": hashlib.sha256(item.body).hexdigest(),
+            }
+            return None, reject
+        finally:
+            alone.shutdown(wait=False)
 
     def _flush_if_full(self) -> None:
         if len(self.docs) + len(self.rejects) >= self.batch_size:

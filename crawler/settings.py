@@ -68,6 +68,8 @@ EXTENSIONS = {"crawler.crawllog.CrawlLog": 0, "crawler.crawlprogress.ProgressFil
 # staged in batches of CORPUS_BATCH_SIZE. One core is left to the crawl process itself.
 CORPUS_WORKERS = max(1, min(8, (os.cpu_count() or 2) - 1))
 CORPUS_BATCH_SIZE = 200
+# the function that runs a page through the chain in a worker (a dotted path; tests swap it)
+CORPUS_CLEAN_PAGE = "crawler.pipelines.clean_page"
 CORPUS_MAX_EVENTS = 5000
 CORPUS_CONTACT = ""
 

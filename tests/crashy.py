@@ -1,15 +1,21 @@
-"""A batch cleaner whose process dies on files named `die*`, as one would on a page that runs
-it out of memory: for tests of how a run survives a dead worker (it must be importable by the
-worker processes, hence a module of its own)."""
+"""Cleaners whose process dies on some inputs, as one would on a page that runs it out of
+memory: for tests of how a run or a crawl survives a dead worker (importable by the worker
+processes, hence a module of its own)."""
 
 from __future__ import annotations
 
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
+from crawler.config import Settings
+from crawler.items import PageItem
+from crawler.pipelines import clean_page
 from crawler.run_types import BatchResult, RunContext
 from crawler.staging import clean_batch
+
+CleanedPage = tuple[dict[str, Any] | None, dict[str, Any] | None]
 
 
 def clean_or_die(
@@ -18,3 +24,11 @@ def clean_or_die(
     if any(Path(name).name.startswith("die") for name in files):
         os.kill(os.getpid(), signal.SIGKILL)
     return clean_batch(ctx, batch_no, files, line_stats_path)
+
+
+def clean_page_or_die(page: PageItem, settings: Settings) -> CleanedPage:
+    """`crawler.pipelines.clean_page`, except that its process dies on a URL holding
+    $CRASHY_URL_PART (set it before the crawl process starts: workers inherit it)."""
+    if os.environ.get("CRASHY_URL_PART", "\0") in page.url:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return clean_page(page, settings)

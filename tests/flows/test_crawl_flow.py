@@ -153,3 +153,25 @@ def test_crawl_progress_counts_the_pages(site: NewsSite, tmp_path: Path) -> None
 
 def test_only_the_crawl_task_retries() -> None:
     assert crawl_task.retries == 1 and plan_task.retries == 0
+
+
+def test_a_page_that_kills_its_worker_costs_only_itself(
+    site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.crawljob import job_from_options, run_crawl_job
+
+    killer = sorted(p for p in site.pages if p.startswith("/articles/"))[0]
+    monkeypatch.setenv("CRASHY_URL_PART", killer)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[1]))  # the crawl process: crashy
+    job = job_from_options(
+        urls=[site.url("/")],
+        out=str(tmp_path / "c"),
+        allowed_networks=("127.0.0.0/8",),
+        workers=2,
+        scrapy_settings={**FAST, "CORPUS_CLEAN_PAGE": "crashy.clean_page_or_die"},
+    )
+    report = run_crawl_job(job, capture_log=True)
+    assert report.finished, report.log[-3000:]
+    assert report.summary["added"] == 4  # the other four articles, though in flight with it
+    assert report.crawl["dropped"] == {"crashed": 1}
+    assert report.reasons("dropped") == {"crashed": [site.url(killer)]}
