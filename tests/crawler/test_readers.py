@@ -141,5 +141,5 @@ def test_text_that_is_mostly_broken_is_still_refused() -> None:
     with pytest.raises(Drop):
         decode_bytes(b"Title\n" + noise)
     broken_utf16 = b"\xff\xfe" + b"\x00\xd8" * 2000
-    with pytest.raises(Drop, match="undecodable|invalid"):
+    with pytest.raises(Drop, match=r"invalid utf-16"):
         decode_bytes(broken_utf16)
