@@ -6,10 +6,16 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import warnings
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from dateutil import parser as date_parser
+from dateutil.parser import UnknownTimezoneWarning
+
+# A zone name dateutil does not know leaves the date naive, which parse_date reads as UTC (its
+# documented rule); the warning it would print for each such page in a run is only noise.
+warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
 
 _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD] + [c for c in range(32) if c not in (9, 10)]
