@@ -89,6 +89,8 @@ def _parse(html: str | bytes) -> HtmlElement | None:
         text = _CHAR_REF.sub(_drop_non_xml_ref, text)
     if not text.strip():
         return None
+    if _is_fragment(text):  # trafilatura's loader refuses HTML without a document around it
+        text = f"<html><body>{text}</body></html>"
     data = text.encode("utf-8", "surrogatepass")
     tree = fromstring(data, parser=_HUGE_PARSER) if len(data) > _PARSER_BUFFER else load_html(text)
     return tree if isinstance(tree, HtmlElement) else None
@@ -264,6 +266,28 @@ def extract_limited(html: str, base_url: str | None, settings: Settings) -> Extr
     return _extract(html, base_url, True, settings)
 
 
+_DOCUMENT_TAG = re.compile(rb"<(html|body|head)[\s>]", re.I)
+_BLOCKS = "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td"
+
+
+def _is_fragment(html: str | bytes) -> bool:
+    """A piece of HTML (a saved article body, a `<p>` or two), not a whole page: trafilatura
+    judges such input too small to hold an article and returns nothing."""
+    source = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    return _DOCUMENT_TAG.search(source[:65536]) is None
+
+
+def _fragment_lines(tree: HtmlElement) -> list[str]:
+    """A fragment's text, one line per block element (or all of it as one line)."""
+    blocks = [
+        e for e in tree.iter(*_BLOCKS) if not any(a.tag in _BLOCKS for a in e.iterancestors())
+    ]
+    texts = [" ".join(e.text_content().split()) for e in blocks] or [
+        " ".join(tree.text_content().split())
+    ]
+    return [t for t in texts if t]
+
+
 def _extract(
     html: str | bytes, base_url: str | None, post_clean: bool, limits: Settings | None
 ) -> Extracted:
@@ -287,6 +311,8 @@ def _extract(
     )
     body = getattr(document, "body", None)
     lines = _body_lines(body) if isinstance(body, _Element) else []
+    if not lines and _is_fragment(html):
+        lines = _fragment_lines(tree)
     if limits is not None:
         check_lines(lines, limits)
 

@@ -202,3 +202,24 @@ def test_a_page_over_the_parsers_10_mb_buffer_is_parsed_whole() -> None:
     script = "<script>" + "var a = 1;" * 600_000 + "</script>"
     page = _page(head=script * 2)
     assert extract_html(page).paragraphs[-len(PROSE) :] == PROSE
+
+
+SENTENCE = "The council voted on Tuesday to expand the bus network across the northern districts."
+
+
+def test_an_html_fragment_gives_its_text() -> None:
+    one_paragraph = f"<p>{' '.join([SENTENCE] * 6)}</p>"  # trafilatura alone returns nothing
+    assert extract_html(one_paragraph).paragraphs == [" ".join([SENTENCE] * 6)]
+    several = f"<h2>Bus plan</h2><p>{SENTENCE}</p><ul><li>Route 4 <b>extended</b></li></ul>"
+    text = " ".join(extract_html(several).paragraphs)
+    assert SENTENCE in text and "Route 4 extended" in text
+
+
+def test_only_fragments_fall_back_to_their_whole_text() -> None:
+    from crawler.extract import _is_fragment
+
+    assert _is_fragment(f"<p>{SENTENCE}</p>") and _is_fragment(b"<div>x</div>")
+    assert not _is_fragment("<!doctype html><HTML lang=en><p>x</p>")
+    assert not _is_fragment("<head><title>t</title></head><p>x</p>")
+    empty_page = "<html><body><div class='ad'></div><script>var a = 1;</script></body></html>"
+    assert extract_html(empty_page).paragraphs == []
