@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -49,6 +50,7 @@ __all__ = [
     "RunContext",
     "RunSummary",
     "ScanResult",
+    "WorkerPool",
     "clean_batch",
     "clean_input",
     "cleanup",
@@ -222,6 +224,42 @@ def _clean_alone(
             LOGGER.warning("run %s: the cleaning process died on %s", ctx.run_id, name)
             results.append(_crashed(ctx, sub_batch, Path(name)))
     return results
+
+
+class WorkerPool:
+    """Worker processes that callers in several threads share (the Prefect flow's batch
+    tasks): cleaning runs on every core, not under one interpreter lock, and a worker that
+    dies costs only its input, as in `clean_batches`."""
+
+    def __init__(self, workers: int, clean: CleanBatch = clean_batch) -> None:
+        self.workers = workers
+        self.clean_batch = clean  # the batch function (tests swap it)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def clean(
+        self, ctx: RunContext, n: int, batch: list[str], line_stats_path: str | None
+    ) -> list[BatchResult]:
+        """Batch `n` cleaned in a worker; more than one result if a dead worker split it."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = _worker_pool(self.workers)
+            pool = self._pool
+        try:
+            return [pool.submit(self.clean_batch, ctx, n, batch, line_stats_path).result()]
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:  # the first caller to see the break replaces it
+                    self._pool = None
+            pool.shutdown(wait=False)
+        LOGGER.warning("run %s: a worker died; cleaning batch %d again alone", ctx.run_id, n)
+        return _clean_alone(ctx, n, batch, line_stats_path, self.clean_batch)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
 
 
 SPLIT_BATCH_BASE = 1_000_000  # batch numbers of single files split out of a batch

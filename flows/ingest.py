@@ -4,7 +4,8 @@
 
 Tasks pass paths and counters, never record lists; only the I/O tasks (discover, commit) retry,
 with exponential backoff, and only on OSError. The run waits for the dataset's lock when another
-run holds it (`runs.lock_wait_seconds`), so overlapping schedules take turns.
+run holds it (`runs.lock_wait_seconds`), so overlapping schedules take turns. The batch tasks
+run on Prefect's threads but clean in worker processes (`crawler.ingest.WorkerPool`).
 Run it: `python -m flows.ingest seeds --out data/corpus` (Prefect's embedded server by default).
 With `--dask tcp://host:8786` (or `--dask local:2`) the cleaning batches run on a Dask cluster;
 everything else stays in this process (flows/dask.py, docs/distributed.md).
@@ -31,6 +32,7 @@ from crawler.ingest import (
     RunContext,
     RunSummary,
     ScanResult,
+    WorkerPool,
     clean_batch,
     cleanup,
     discover_inputs,
@@ -59,11 +61,20 @@ def scan_task(ctx: RunContext, files: list[str]) -> ScanResult:
     return scan_inputs(ctx, files)
 
 
+# The worker processes of the runs in this process, by run id. A batch task that runs here
+# (Prefect's default thread runner) cleans in them; one that runs on a Dask worker, elsewhere,
+# finds none and cleans in its own process.
+_WORKER_POOLS: dict[str, WorkerPool] = {}
+
+
 @task(cache_policy=NO_CACHE)
 def clean_batch_task(
     ctx: RunContext, batch_no: int, files: list[str], line_stats_path: str | None
-) -> BatchResult:
-    return clean_batch(ctx, batch_no, files, line_stats_path)
+) -> list[BatchResult]:
+    pool = _WORKER_POOLS.get(ctx.run_id)
+    if pool is None:
+        return [clean_batch(ctx, batch_no, files, line_stats_path)]
+    return pool.clean(ctx, batch_no, files, line_stats_path)
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
@@ -88,16 +99,19 @@ def ingest_flow(
     out: str | None = None,
     batch_size: int | None = None,
     config: str | None = None,
+    worker_processes: bool = True,
 ) -> dict[str, Any]:
     """Ingest files and directories of page dumps / HTML into the dataset at `out` (default:
     the config's `dataset`). `config`: a corpus.toml (default: $CORPUS_CONFIG, ./corpus.toml).
+    With `worker_processes` the batch tasks clean in worker processes of the flow's process
+    (every core; a dying worker costs only its input), else where the task runner runs them.
     Publishes the run report and review table as artifacts; a failed run publishes why."""
     cfg = load_config(config)
     out = out or cfg.dataset
     settings = cfg.settings.with_overrides(batch_size=batch_size)
     logger = get_run_logger()
     try:
-        summary = _ingest(paths, out, settings, cfg.runs, logger)
+        summary = _ingest(paths, out, settings, cfg.runs, logger, worker_processes)
     except Exception as exc:
         publish_failure("ingest", out, exc)
         raise
@@ -114,7 +128,12 @@ def ingest_flow(
 
 
 def _ingest(
-    paths: list[str], out: str, settings: Settings, limits: RunLimits, logger: Any
+    paths: list[str],
+    out: str,
+    settings: Settings,
+    limits: RunLimits,
+    logger: Any,
+    worker_processes: bool,
 ) -> RunSummary:
     """The stages as tasks, under the dataset's lock (waiting for another run if needed)."""
     io = io_retries(limits)
@@ -126,11 +145,17 @@ def _ingest(
             scan = scan_task(ctx, files)
             t1 = time.perf_counter()
             batches = plan_batches(scan.new_files, settings.batch_size)
-            futures = [
-                clean_batch_task.submit(ctx, n, batch, scan.line_stats_path)
-                for n, batch in enumerate(batches)
-            ]
-            results = [f.result() for f in futures]
+            if worker_processes and len(batches) > 1:
+                _WORKER_POOLS[ctx.run_id] = WorkerPool(settings.workers or os.cpu_count() or 1)
+            try:
+                futures = [
+                    clean_batch_task.submit(ctx, n, batch, scan.line_stats_path)
+                    for n, batch in enumerate(batches)
+                ]
+                results = [r for f in futures for r in f.result()]
+            finally:
+                if (pool := _WORKER_POOLS.pop(ctx.run_id, None)) is not None:
+                    pool.close()
             t2 = time.perf_counter()
             summary = commit_task.with_options(**io)(ctx, results, len(files), scan.unchanged)
             summary.seconds.update(scan=round(t1 - t0, 3), clean=round(t2 - t1, 3))
@@ -154,7 +179,9 @@ def run_ingest_flow(
 
     on_dask = ingest_flow.with_options(task_runner=dask_task_runner(dask))
     with restored_api_url():
-        return on_dask(paths=paths, out=out, batch_size=batch_size, config=config)
+        return on_dask(
+            paths=paths, out=out, batch_size=batch_size, config=config, worker_processes=False
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

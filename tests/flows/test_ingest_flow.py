@@ -114,3 +114,21 @@ def test_io_retries_come_from_the_config_and_only_for_io_errors(tmp_path: Path) 
     failed = ClientState(type="FAILED", data=OSError("disk full"))
     refused = ClientState(type="FAILED", data=ConfigError("bad setting"))
     assert is_io_error(None, None, failed) and not is_io_error(None, None, refused)
+
+
+def test_batch_tasks_clean_in_worker_processes_and_survive_one_dying(
+    prefect_harness: None, seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functools import partial
+
+    from crashy import clean_or_die
+
+    import flows.ingest
+    from crawler.ingest import WorkerPool
+
+    # the flow's worker processes run a batch function that dies on die*.txt
+    monkeypatch.setattr(flows.ingest, "WorkerPool", partial(WorkerPool, clean=clean_or_die))
+    (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
+    summary = ingest_flow(paths=[str(seeds_copy)], out=str(tmp_path / "c"), batch_size=2)
+    assert summary["added"] == 4 and summary["merged_near"] == 1
+    assert summary["rejects_by_reason"] == {"crashed": 1}
