@@ -124,7 +124,7 @@ def test_batch_tasks_clean_in_worker_processes_and_survive_one_dying(
     from crashy import clean_or_die
 
     import flows.ingest
-    from crawler.ingest import WorkerPool
+    from crawler.workers import WorkerPool
 
     # the flow's worker processes run a batch function that dies on die*.txt
     monkeypatch.setattr(flows.ingest, "WorkerPool", partial(WorkerPool, clean=clean_or_die))
