@@ -35,6 +35,26 @@ class CrawlDefaults:
     max_depth: int = -1  # link hops from a seed (-1: the source's own or 3)
     workers: int = 0  # processes running the chain during a crawl (0: one per CPU)
 
+    def job_options(
+        self,
+        *,
+        max_pages: int | None = None,
+        max_depth: int | None = None,
+        workers: int | None = None,
+        contact: str | None = None,
+    ) -> dict[str, Any]:
+        """Crawl job options: the given values, else this table's (None where it is "not set":
+        0 pages or workers, depth -1)."""
+        return {
+            "max_pages": max_pages or self.max_pages or None,
+            "max_depth": max_depth if max_depth is not None else self._depth(),
+            "workers": workers or self.workers or None,
+            "contact": self.contact if contact is None else contact,
+        }
+
+    def _depth(self) -> int | None:
+        return None if self.max_depth < 0 else self.max_depth
+
 
 @dataclass(frozen=True)
 class IngestSchedule:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import multiprocessing
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +35,8 @@ from crawler.items import PageItem
 from crawler.readers import RawInput
 from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
-from crawler.staging import PendingInput, clean_input, write_staged
+from crawler.staging import CRASHED_DETAIL, PendingInput, clean_input, reject_row, write_staged
+from crawler.workers import worker_pool
 
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
 
@@ -71,11 +71,7 @@ def clean_page(
 CleanPage = Callable[[PageItem, Settings], tuple[dict[str, Any] | None, dict[str, Any] | None]]
 
 
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: workers do not inherit the reactor's threads; the chain is imported once
-    mp = multiprocessing.get_context("forkserver")
-    mp.set_forkserver_preload(["crawler.pipelines"])
-    return ProcessPoolExecutor(workers, mp_context=mp)
+PRELOAD = "crawler.pipelines"  # what the forkserver imports once for the page workers
 
 
 def staged_batches(staging: str) -> list[BatchResult]:
@@ -127,7 +123,7 @@ class CorpusPipeline:
         self.batches = staged_batches(self.ctx.staging)
         self.seen = load_seen_urls(Dataset(self.ctx.dataset_root)) | _staged_urls(self.batches)
         if self.workers > 0:
-            self.pool = _worker_pool(self.workers)
+            self.pool = worker_pool(self.workers, PRELOAD)
             # start the forkserver (it imports the chain: seconds) before downloads begin, so
             # the first article does not stall the reactor into false download timeouts
             self.pool.submit(int).result()
@@ -165,20 +161,15 @@ class CorpusPipeline:
         except BrokenProcessPool:
             if self.pool is pool:  # the first page to see the break replaces the pool
                 pool.shutdown(wait=False)
-                self.pool = _worker_pool(self.workers)
-        alone = _worker_pool(1)
+                self.pool = worker_pool(self.workers, PRELOAD)
+        alone = worker_pool(1, PRELOAD)
         try:
             return await asyncio.wrap_future(alone.submit(self.clean, item, self.ctx.settings))
         except BrokenProcessPool:
-            detail = "the cleaning process died on it (out of memory or a crash in a C library)"
-            reject = {
-                "source_uri": item.url,
-                "reason": str(Rejected.CRASHED),
-                "detail": detail,
-                "size_bytes": len(item.body),
-                "input_hash": hashlib.sha256(item.body).hexdigest(),
-            }
-            return None, reject
+            digest = hashlib.sha256(item.body).hexdigest()
+            return None, reject_row(
+                item.url, Rejected.CRASHED, CRASHED_DETAIL, len(item.body), digest
+            )
         finally:
             alone.shutdown(wait=False)
 

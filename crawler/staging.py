@@ -147,12 +147,22 @@ def clean_input(
         reason, detail = Rejected.EXTRACT_ERROR, f"unexpected {type(exc).__name__}: {exc}"
     else:
         return staged_row(doc, item.input_hash, hasher, settings.shingle_size), None
-    return None, {
-        "source_uri": item.source_uri,
+    return None, reject_row(item.source_uri, reason, detail, item.size_bytes, item.input_hash)
+
+
+CRASHED_DETAIL = "the cleaning process died on it (out of memory or a crash in a C library)"
+
+
+def reject_row(
+    source_uri: str, reason: str, detail: str, size_bytes: int | None, input_hash: str | None
+) -> dict[str, Any]:
+    """A staged reject (STAGED_REJECTS_SCHEMA) for an input that gave no document."""
+    return {
+        "source_uri": source_uri,
         "reason": str(reason),
         "detail": _one_line(detail),
-        "size_bytes": item.size_bytes,
-        "input_hash": item.input_hash,
+        "size_bytes": size_bytes,
+        "input_hash": input_hash,
     }
 
 

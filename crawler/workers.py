@@ -23,7 +23,7 @@ from crawler.progress import NoProgress, Progress
 from crawler.readers import file_uri
 from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
-from crawler.staging import clean_batch, input_hash, write_staged
+from crawler.staging import CRASHED_DETAIL, clean_batch, input_hash, reject_row, write_staged
 
 LOGGER = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def clean_batches(
             progress.advance(len(batch))
         return results
     done: dict[int, list[BatchResult]] = {}
-    with _worker_pool(workers) as pool:
+    with worker_pool(workers) as pool:
         futures = {
             pool.submit(clean, ctx, n, batch, line_stats_path): n for n, batch in enumerate(batches)
         }
@@ -71,10 +71,11 @@ def clean_batches(
     return [result for n in sorted(done) for result in done[n]]
 
 
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: workers start clean (no inherited threads or locks), the chain imported once
+def worker_pool(workers: int, preload: str = "crawler.staging") -> ProcessPoolExecutor:
+    """Worker processes forked from a forkserver: they start clean (no inherited threads,
+    locks or reactor), and the forkserver imports `preload` (the chain) once for all."""
     mp = multiprocessing.get_context("forkserver")
-    mp.set_forkserver_preload(["crawler.staging"])
+    mp.set_forkserver_preload([preload])
     return ProcessPoolExecutor(workers, mp_context=mp)
 
 
@@ -83,7 +84,7 @@ def _clean_alone(
 ) -> list[BatchResult]:
     """Batch `n` in a process of its own; if that dies too, each file in its own process."""
     try:
-        with _worker_pool(1) as pool:
+        with worker_pool(1) as pool:
             return [pool.submit(clean, ctx, n, batch, line_stats_path).result()]
     except BrokenProcessPool:
         pass
@@ -91,7 +92,7 @@ def _clean_alone(
     for i, name in enumerate(batch):
         sub_batch = (n + 1) * SPLIT_BATCH_BASE + i  # its own staging file names
         try:
-            with _worker_pool(1) as pool:
+            with worker_pool(1) as pool:
                 results.append(pool.submit(clean, ctx, sub_batch, [name], line_stats_path).result())
         except BrokenProcessPool:
             LOGGER.warning("run %s: the cleaning process died on %s", ctx.run_id, name)
@@ -116,7 +117,7 @@ class WorkerPool:
         """Batch `n` cleaned in a worker; more than one result if a dead worker split it."""
         with self._lock:
             if self._pool is None:
-                self._pool = _worker_pool(self.workers)
+                self._pool = worker_pool(self.workers)
             pool = self._pool
         try:
             return [pool.submit(self.clean_batch, ctx, n, batch, line_stats_path).result()]
@@ -143,11 +144,5 @@ def _crashed(ctx: RunContext, batch_no: int, path: Path) -> BatchResult:
     size = None
     with contextlib.suppress(OSError):
         size = path.stat().st_size
-    reject = {
-        "source_uri": file_uri(path),
-        "reason": str(Rejected.CRASHED),
-        "detail": "the cleaning process died on it (out of memory or a crash in a C library)",
-        "size_bytes": size,
-        "input_hash": input_hash(path),
-    }
+    reject = reject_row(file_uri(path), Rejected.CRASHED, CRASHED_DETAIL, size, input_hash(path))
     return write_staged(ctx, batch_no, [], [reject], {"rejected": 1}, 0.0)

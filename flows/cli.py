@@ -232,8 +232,12 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.crawlreport import format_crawl_report
     from flows.progress import progress_for
 
-    defaults = config.crawl
-    contact = defaults.contact if args.contact is None else args.contact
+    crawl_options = config.crawl.job_options(
+        max_pages=args.max_pages,
+        max_depth=args.max_depth,
+        workers=args.workers,
+        contact=args.contact,
+    )
     scrapy_settings = {"LOG_LEVEL": _scrapy_log_level(args)} | _scrapy_overrides(args.set)
     job = job_from_options(
         urls=args.urls,
@@ -243,20 +247,17 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
         source_names=args.source,
         allowed_domains=args.allowed_domain,
         article_pattern=args.article_pattern,
-        max_pages=args.max_pages or defaults.max_pages or None,
-        max_depth=_first_set(args.max_depth, defaults.max_depth),
         out=args.out or config.dataset,
         job_dir=args.job_dir,
         allow_private=args.allow_private,
         allowed_networks=tuple(args.allow_net),
-        contact=contact,
         http_cache=args.http_cache,
-        workers=args.workers or defaults.workers or None,
         corpus_settings=_settings_overrides(config, args),
         lock_wait_seconds=config.runs.lock_wait_seconds if args.wait is None else args.wait,
         scrapy_settings=scrapy_settings,
+        **crawl_options,
     )
-    if not contact:
+    if not job.contact:
         _note(
             args,
             "no --contact given (or crawl.contact in the config); site owners cannot reach you",
@@ -265,13 +266,6 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
         report = run_crawl_job(job, progress=progress)
     _emit(args, report.to_dict(), lambda: format_crawl_report(report))
     return 0
-
-
-def _first_set(flag: int | None, configured: int) -> int | None:
-    """The flag if given, else the config's value unless it is the "not set" -1."""
-    if flag is not None:
-        return flag
-    return None if configured < 0 else configured
 
 
 def _scrapy_log_level(args: argparse.Namespace) -> str:

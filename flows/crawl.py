@@ -85,23 +85,21 @@ def crawl_flow(
     whose [crawl] values fill what is not given. Publishes the report as artifacts."""
     cfg = load_config(config)
     out = out or cfg.dataset
-    defaults = cfg.crawl
     options = {
         "urls": urls,
         "sitemaps": sitemaps,
         "feeds": feeds,
         "sources_file": sources_file,
         "source_names": source_names,
-        "max_pages": max_pages or defaults.max_pages or None,
-        "max_depth": max_depth if max_depth is not None else _unset(defaults.max_depth),
         "out": out,
-        "contact": defaults.contact if contact is None else contact,
         "allow_private": allow_private,
         "allowed_networks": tuple(allowed_networks or ()),
-        "workers": workers or defaults.workers or None,
         "corpus_settings": asdict(cfg.settings),
         "lock_wait_seconds": cfg.runs.lock_wait_seconds,
         "scrapy_settings": scrapy_settings or {},
+        **cfg.crawl.job_options(
+            max_pages=max_pages, max_depth=max_depth, workers=workers, contact=contact
+        ),
     }
     try:
         job = plan_task(options)
@@ -113,11 +111,6 @@ def crawl_flow(
     publish_run_report("crawl", RunSummary(**parsed.summary), before=crawl_sections(parsed))
     print(format_crawl_report(parsed), flush=True)
     return report
-
-
-def _unset(value: int) -> int | None:
-    """The config's -1 means "not set"."""
-    return None if value < 0 else value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,10 +119,7 @@ def crawl_parameters(config: CorpusConfig) -> dict[str, Any]:
         "sources_file": _absolute(config.schedule.crawl.sources),
         "source_names": config.schedule.crawl.source_names or None,
         "out": _absolute(config.dataset),
-        "contact": crawl.contact,
-        "max_pages": crawl.max_pages or None,
-        "max_depth": None if crawl.max_depth < 0 else crawl.max_depth,
-        "workers": crawl.workers or None,
+        **crawl.job_options(),
         **_config_file(config),
     }
 

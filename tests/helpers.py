@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -14,6 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 GOLDEN = ROOT / "tests" / "golden"
 EVAL = ROOT / "eval"
+
+
+def markdown_section(path: Path, title: str) -> str:
+    """The body of a document's `## title` section."""
+    return path.read_text().split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The ```python code blocks of some Markdown."""
+    return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
 
 
 def load_scorer() -> ModuleType:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, markdown_section, python_blocks
 
 
 def test_dataset_doc_examples_run(
@@ -18,9 +17,7 @@ def test_dataset_doc_examples_run(
 ) -> None:
     shutil.copytree(seeds_dataset, tmp_path / "data" / "corpus")
     monkeypatch.chdir(tmp_path)
-    text = (ROOT / "docs" / "dataset.md").read_text()
-    section = text.split("## Reading it\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    blocks = python_blocks(markdown_section(ROOT / "docs" / "dataset.md", "Reading it"))
     assert len(blocks) == 3
     for block in blocks:
         exec(compile(block, "docs/dataset.md", "exec"), {})

@@ -4,7 +4,6 @@ and config, as on a fresh clone)."""
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -12,16 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, markdown_section, python_blocks
 
 
 def section(title: str) -> str:
-    text = (ROOT / "README.md").read_text()
-    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-
-
-def readme_blocks(title: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", section(title), flags=re.S)
+    return markdown_section(ROOT / "README.md", title)
 
 
 def corpus_commands(title: str) -> list[list[str]]:
@@ -59,7 +53,7 @@ def test_reading_examples_run(
 ) -> None:
     shutil.copytree(seeds_dataset, tmp_path / "data" / "corpus")
     monkeypatch.chdir(tmp_path)
-    blocks = readme_blocks("Reading the corpus (consumers)")
+    blocks = python_blocks(section("Reading the corpus (consumers)"))
     assert len(blocks) == 2
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
