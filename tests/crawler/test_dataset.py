@@ -7,7 +7,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from crawler.dataset import Dataset
-from crawler.errors import DatasetLockedError
+from crawler.errors import DatasetDamagedError, DatasetLockedError
 from crawler.record import REJECTS_SCHEMA
 
 
@@ -55,13 +55,20 @@ def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
     # a run that died before its manifest: only hidden temp files, which no reader sees
     orphan = tmp_path / "_rejects" / ".part-r2.parquet.tmp"
     orphan.write_bytes(b"partial")
-    stray = tmp_path / "_rejects" / "part-r3.parquet"
-    stray.write_bytes(b"junk")
     assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 1
     actions = ds.recover()
-    assert not orphan.exists() and not stray.exists()
-    assert len(actions) == 2
+    assert not orphan.exists() and len(actions) == 1
     assert visible_rows(tmp_path) == 1
+
+
+def test_a_visible_file_the_manifest_does_not_list_is_damage_not_deleted(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {})
+    stray = tmp_path / "_rejects" / "part-r3.parquet"  # not proven uncommitted: keep it
+    stray.write_bytes(b"junk")
+    with pytest.raises(DatasetDamagedError, match="part-r3.parquet.*corpus repair"):
+        ds.recover()
+    assert stray.read_bytes() == b"junk"
 
 
 def test_recover_finishes_a_committed_run(tmp_path: Path) -> None:
