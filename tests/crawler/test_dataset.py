@@ -66,7 +66,7 @@ def test_a_visible_file_the_manifest_does_not_list_is_damage_not_deleted(tmp_pat
     ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {})
     stray = tmp_path / "_rejects" / "part-r3.parquet"  # not proven uncommitted: keep it
     stray.write_bytes(b"junk")
-    with pytest.raises(DatasetDamagedError, match="part-r3.parquet.*corpus repair"):
+    with pytest.raises(DatasetDamagedError, match=r"part-r3.parquet.*corpus repair"):
         ds.recover()
     assert stray.read_bytes() == b"junk"
 
