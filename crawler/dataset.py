@@ -423,15 +423,9 @@ class Dataset:
             )
         manifest = self.manifest()
         has_manifest = (self.root / MANIFEST).exists()
-        actions: list[str] = []
+        actions = self.roll_forward(manifest)
         committed_runs = {run["run_id"] for run in manifest["runs"]}
-        for run in manifest["runs"]:
-            actions += self._finish_swaps(run)
         committed = {self.root / rel for rels in manifest["files"].values() for rel in rels}
-        for path in sorted(committed):
-            if not path.exists() and _hidden(path).exists():
-                _hidden(path).rename(path)
-                actions.append(f"finished commit of {path.relative_to(self.root)}")
         staging = self.root / STAGING
         started = {p.name for p in staging.iterdir()} if staging.is_dir() else set()
         for path in self.table_files(hidden=True):
@@ -450,18 +444,33 @@ class Dataset:
         if staging.exists():
             shutil.rmtree(staging)
             actions.append("removed leftover staging")
-        if has_manifest and any(rel not in manifest["file_info"] for rel in self._all(manifest)):
+        if has_manifest and any(
+            rel not in manifest["file_info"] for rel in self.committed_rels(manifest)
+        ):
             self._record_file_info(manifest)
             actions.append("recorded sizes and checksums of the committed files")
         return actions
 
+    def roll_forward(self, manifest: dict[str, Any]) -> list[str]:
+        """Finish what committed runs left undone: a compaction's swaps, renames of files still
+        under their hidden names. Returns what it did."""
+        actions: list[str] = []
+        for run in manifest["runs"]:
+            actions += self._finish_swaps(run)
+        for rel in self.committed_rels(manifest):
+            path = self.root / rel
+            if not path.exists() and _hidden(path).exists():
+                _hidden(path).rename(path)
+                actions.append(f"finished commit of {rel}")
+        return actions
+
     @staticmethod
-    def _all(manifest: dict[str, Any]) -> list[str]:
+    def committed_rels(manifest: dict[str, Any]) -> list[str]:
         return [rel for table in TABLES for rel in manifest["files"][table]]
 
     def _record_file_info(self, manifest: dict[str, Any]) -> None:
         """Add size, checksum and rows of committed files that have none (older manifests)."""
-        for rel in self._all(manifest):
+        for rel in self.committed_rels(manifest):
             if rel not in manifest["file_info"]:
                 try:
                     manifest["file_info"][rel] = file_info(self.locate(rel, manifest))
