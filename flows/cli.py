@@ -220,6 +220,10 @@ def cmd_repair(args: argparse.Namespace, config: CorpusConfig) -> int:
     if not dataset.root.is_dir():
         raise ConfigError(f"no dataset at {dataset.root}")
     wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
+    lock = dataset.root / ".lock"
+    if lock.is_dir() and not any(lock.iterdir()):  # a folder where the lock file goes
+        lock.rmdir()
+        _note(args, f"removed the empty folder {lock} (a run creates the lock file there)")
     with dataset.lock(wait, lambda line: _note(args, line)):
         report = repair(dataset, config.settings.dedup_params())
     _emit(args, report.to_dict(), lambda: _format_repair(report))
