@@ -75,7 +75,7 @@ def main() -> None:
         measure_dataset(Dataset(args.measure))
         return
     mounts = can_mount()
-    rows = []
+    rows: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
         built = build_dataset(Path(tmp) / "built" / "corpus")
         for name in args.case or list(CASES):

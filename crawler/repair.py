@@ -172,7 +172,7 @@ def _table_of(dataset: Dataset, path: Path) -> str:
 
 def _run_of(path: Path) -> str:
     meta = pq.read_metadata(path).metadata or {}
-    return meta.get(b"corpus.run_id", b"").decode()
+    return str(meta.get(b"corpus.run_id", b"").decode())
 
 
 def _read(files: list[Path], table: str, columns: list[str] | None = None) -> pa.Table:

@@ -206,8 +206,11 @@ def cmd_verify(args: argparse.Namespace, config: CorpusConfig) -> int:
     summary = f"{verdict.files_checked} files checked ({depth}): " + (
         "no damage" if verdict.clean else f"{len(verdict.problems)} problems"
     )
-    data = {"clean": verdict.clean, "files_checked": verdict.files_checked}
-    data["problems"] = verdict.problems
+    data = {
+        "clean": verdict.clean,
+        "files_checked": verdict.files_checked,
+        "problems": verdict.problems,
+    }
     hint = [] if verdict.clean else [f"fix: corpus repair --out {args.out or config.dataset}"]
     _emit(args, data, lambda: "\n".join([*verdict.problems, summary, *hint]))
     return 0 if verdict.clean else 1
