@@ -61,7 +61,8 @@ def pausing(real):
 
 os.replace = pausing(os.replace)
 if os.environ.get("PAUSE_ALL"):
-    crawler.dataset.exchange_dirs = pausing(crawler.dataset.exchange_dirs)
+    if hasattr(crawler.dataset, "exchange_dirs"):
+        crawler.dataset.exchange_dirs = pausing(crawler.dataset.exchange_dirs)
     shutil.rmtree = pausing(shutil.rmtree)
 sys.exit(main(argv))
 """
