@@ -231,19 +231,22 @@ class Dataset:
         """Where a committed file is now: its own path; its hidden name (a run killed between
         its commit point and its renames); or a compaction's swap folder (killed before its
         folder swap). Its own path when it is nowhere."""
+        return self._located(rel, _swaps(manifest or self.manifest()))
+
+    def _located(self, rel: str, swaps: list[tuple[str, str]]) -> Path:
         path = self.root / rel
         candidates = [path, _hidden(path)]
-        for run in (manifest or self.manifest())["runs"]:
-            for live, shadow in run.get("swaps", []):
-                if Path(rel).is_relative_to(live):
-                    moved = self.root / shadow / Path(rel).relative_to(live)
-                    candidates += [moved, _hidden(moved)]
+        for live, shadow in swaps:
+            if Path(rel).is_relative_to(live):
+                moved = self.root / shadow / Path(rel).relative_to(live)
+                candidates += [moved, _hidden(moved)]
         return next((c for c in candidates if c.exists()), path)
 
     def files(self, table: str) -> list[Path]:
         """The committed files of a table, where they are now (see `locate`)."""
         manifest = self.manifest()
-        return [self.locate(rel, manifest) for rel in manifest["files"][table]]
+        swaps = _swaps(manifest)
+        return [self._located(rel, swaps) for rel in manifest["files"][table]]
 
     def read(self, table: str, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
         """A committed table (empty, with the given schema, when it has no files yet).
@@ -619,6 +622,11 @@ class Dataset:
             if not any(path.is_relative_to(live) for live, _ in swaps):
                 path.unlink(missing_ok=True)
         return written
+
+
+def _swaps(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (live, swap) folder pairs of the committed compactions in a manifest."""
+    return [(live, shadow) for run in manifest["runs"] for live, shadow in run.get("swaps", [])]
 
 
 def _reads_whole(path: Path) -> bool:
