@@ -42,3 +42,18 @@ def test_damage(name: str, built: Path, tmp_path: Path) -> None:
     assert outcome.verify_after == 0, outcome
     if case.check is not None:
         case.check(outcome)
+
+
+def test_a_crawl_refuses_a_damaged_dataset_in_one_line(built: Path, tmp_path: Path) -> None:
+    from damage import cli
+
+    dataset = tmp_path / "corpus"
+    shutil.copytree(built, dataset)
+    (dataset / "_manifest.json").write_text("{")  # cut short
+    files = sorted(p.name for p in dataset.rglob("*"))
+    # refused under the lock, before anything is fetched
+    result = cli("crawl", "http://127.0.0.1:9/", "--out", dataset, "--allow-private", "-q")
+    assert result.code == 4, result
+    assert result.message.startswith("corpus: error:") and "corpus repair" in result.message
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in dataset.rglob("*")) == files
