@@ -58,7 +58,7 @@ class RepairReport:
     forgotten_inputs: list[str] = field(default_factory=list)  # to ingest again
     rebuilt: list[str] = field(default_factory=list)
     not_rebuilt: list[str] = field(default_factory=list)
-    records_before: int = 0
+    records_before: int | None = None  # None: unknown (no readable manifest)
     records_after: int = 0
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config_file import CorpusConfig, flat_items, load_config
-from crawler.dataset import Dataset, access_error, is_write_error
+from crawler.dataset import Dataset, access_error, is_write_error, repair_hint
 from crawler.errors import (
     ConfigError,
     DatasetAccessError,
@@ -247,7 +247,8 @@ def _format_repair(report: Any) -> str:
         )
     if not lines:
         return "nothing to repair"
-    lines.append(f"records: {report.records_before} -> {report.records_after}")
+    before = "?" if report.records_before is None else report.records_before
+    lines.append(f"records: {before} -> {report.records_after}")
     return "\n".join(lines)
 
 
@@ -441,6 +442,10 @@ def cmd_explain(args: argparse.Namespace, config: CorpusConfig) -> int:
 def _existing_dataset(out: str) -> Dataset:
     dataset = Dataset(out)
     if not (dataset.root / "_manifest.json").is_file():
+        if found := dataset.problems():  # data files without their manifest
+            raise DatasetDamagedError(
+                f"dataset {dataset.root}: {found[0]}; {repair_hint(dataset.root)}"
+            )
         raise ConfigError(f"no dataset at {out} (no _manifest.json)")
     return dataset
 
