@@ -256,13 +256,13 @@ class Dataset:
             empty = schema.empty_table()
             return empty.select(columns) if columns else empty
         if table.startswith("_index/"):
-            self._check_sums(table)
+            self.check_sums(table)
         try:
             return pads.dataset(files, schema=schema, format="parquet").to_table(columns=columns)
         except (OSError, pa.ArrowException) as exc:
             raise self.damaged_file_error(files, exc) from None
 
-    def _check_sums(self, table: str) -> None:
+    def check_sums(self, table: str) -> None:
         """Checksums of a table's files against the manifest's. The indexes are read whole by
         every run, and a flipped bit in them can decode silently into wrong hashes; hashing
         costs a fraction of reading them (bench/damage_report.py --measure)."""

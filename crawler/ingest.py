@@ -65,6 +65,8 @@ def start_run(dataset_root: str | Path, settings: Settings) -> RunContext:
     """Recover the dataset from any interrupted run and open a staging area. Hold the lock."""
     dataset = Dataset(dataset_root)
     dataset.recover()
+    for index in ("_index/docs", "_index/inputs"):  # every run reads them whole: cheap
+        dataset.check_sums(index)
     built_with = dataset.manifest().get("dedup")
     if built_with and built_with != settings.dedup_params():
         raise ConfigError(

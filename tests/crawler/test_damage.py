@@ -44,12 +44,18 @@ def test_damage(name: str, built: Path, tmp_path: Path) -> None:
         case.check(outcome)
 
 
-def test_a_crawl_refuses_a_damaged_dataset_in_one_line(built: Path, tmp_path: Path) -> None:
-    from damage import cli
+@pytest.mark.parametrize("damage", ["manifest cut short", "index rot"])
+def test_a_crawl_refuses_a_damaged_dataset_in_one_line(
+    built: Path, tmp_path: Path, damage: str
+) -> None:
+    from damage import cli, committed, flip_bytes
 
     dataset = tmp_path / "corpus"
     shutil.copytree(built, dataset)
-    (dataset / "_manifest.json").write_text("{")  # cut short
+    if damage == "index rot":
+        flip_bytes(committed(dataset, "_index/inputs"))
+    else:
+        (dataset / "_manifest.json").write_text("{")
     files = sorted(p.name for p in dataset.rglob("*"))
     # refused under the lock, before anything is fetched
     result = cli("crawl", "http://127.0.0.1:9/", "--out", dataset, "--allow-private", "-q")
