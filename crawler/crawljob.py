@@ -20,13 +20,20 @@ from typing import IO, Any
 
 from crawler.crawlprogress import read_progress
 from crawler.crawlreport import CrawlReport
-from crawler.errors import ConfigError, DatasetLockedError
+from crawler.errors import (
+    ConfigError,
+    DatasetAccessError,
+    DatasetDamagedError,
+    DatasetLockedError,
+)
 from crawler.progress import Progress
 from crawler.redact import redact
 from crawler.sources import DEFAULT_MAX_DEPTH, DEFAULT_MAX_PAGES, Source, load_sources
 
 EXIT_CONFIG = 2
 EXIT_LOCKED = 3
+EXIT_DAMAGED = 4
+EXIT_ACCESS = 5
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,10 @@ def run_crawl_job(
         raise DatasetLockedError(error)
     if returncode == EXIT_CONFIG and error:
         raise ConfigError(error)
+    if returncode == EXIT_DAMAGED and error:
+        raise DatasetDamagedError(error)
+    if returncode == EXIT_ACCESS and error:
+        raise DatasetAccessError(error)
     if error:
         raise RuntimeError(f"crawl failed: {error}")
     return CrawlReport.from_dict(data, log="".join(kept or []))

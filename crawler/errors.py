@@ -22,3 +22,13 @@ class ConfigError(Exception):
 
 class DatasetLockedError(Exception):
     """Another run is writing the same dataset right now."""
+
+
+class DatasetDamagedError(Exception):
+    """The dataset's files disagree with its manifest (or the manifest is unreadable): no run
+    touches it until `corpus repair` has fixed it. The CLI exits with status 4."""
+
+
+class DatasetAccessError(Exception):
+    """The dataset folder cannot be written (read-only, no space left, its lock is not a file).
+    The CLI exits with status 5."""

@@ -74,15 +74,18 @@ class RunWriters:
         self.index_docs = dataset.writer("_index/docs", INDEX_DOCS_SCHEMA, run_id)
         self.index_inputs = dataset.writer("_index/inputs", INDEX_INPUTS_SCHEMA, run_id)
 
+    def by_table(self) -> dict[str, TableWriter]:
+        return {
+            "records": self.records,
+            "audit": self.audit,
+            "merges": self.merges,
+            "rejects": self.rejects,
+            "_index/docs": self.index_docs,
+            "_index/inputs": self.index_inputs,
+        }
+
     def all(self) -> list[TableWriter]:
-        return [
-            self.records,
-            self.audit,
-            self.merges,
-            self.rejects,
-            self.index_docs,
-            self.index_inputs,
-        ]
+        return list(self.by_table().values())
 
     def close(self) -> list[Path]:
         return [p for w in self.all() if (p := w.close()) is not None]
@@ -101,6 +104,56 @@ def finish_run(
     summary = RunSummary(run_id=ctx.run_id, dataset=ctx.dataset_root, inputs=inputs)
     summary.unchanged = unchanged
     writers = RunWriters(dataset, ctx.run_id, f"{now:%Y-%m-%d}")
+    try:
+        _write_run(ctx, batches, resolution, writers, now, summary)
+        summary.seconds["dedup"] = round(resolved - started, 3)
+        summary.total_records = dataset.total_records() + summary.added
+        changed = any(w.count for w in writers.all())
+        files = dataset.manifest()["files"]
+        # a commit creates every table that has no file yet (possibly empty): readers' globs
+        # over a side table must find one
+        written = [
+            p
+            for table, w in writers.by_table().items()
+            if (p := w.close(write_empty=changed and not files[table])) is not None
+        ]
+    except BaseException:
+        for writer in writers.all():  # nothing of a run that failed stays on disk
+            writer.abort()
+        raise
+    if changed:
+        run_info = {
+            k: v
+            for k, v in summary.to_dict().items()
+            if k not in ("rejects", "records", "review", "dataset")
+        }
+        run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
+        dataset.commit(ctx.run_id, written, run_info, dedup=ctx.settings.dedup_params())
+    else:  # a run that changed nothing leaves no trace in the manifest
+        for writer in writers.all():
+            writer.abort()
+    summary.seconds["write_and_commit"] = round(time.perf_counter() - resolved, 3)
+    LOGGER.info(
+        "run %s committed: %d added, %d merged, %d rejected (dedup %.1f s, write %.1f s)",
+        ctx.run_id,
+        summary.added,
+        summary.merged_exact + summary.merged_near,
+        summary.rejected,
+        summary.seconds["dedup"],
+        summary.seconds["write_and_commit"],
+    )
+    return summary
+
+
+def _write_run(
+    ctx: RunContext,
+    batches: list[BatchResult],
+    resolution: Resolution,
+    writers: RunWriters,
+    now: datetime,
+    summary: RunSummary,
+) -> None:
+    """Stream every staged batch and the merges into the run's writers; fill the summary."""
     tally = _Tally()
     for batch in batches:
         _write_batch(batch, resolution, writers, now, ctx.run_id, tally, summary)
@@ -116,27 +169,6 @@ def finish_run(
     summary.rejects_by_reason = dict(tally.rejected.most_common())
     summary.review = tally.review.rows()
     summary.seconds["clean_work"] = round(sum(b.seconds for b in batches), 3)  # all workers
-    summary.seconds["dedup"] = round(resolved - started, 3)
-
-    run_info = {
-        k: v
-        for k, v in summary.to_dict().items()
-        if k not in ("rejects", "records", "review", "dataset")
-    }
-    run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
-    dataset.commit(ctx.run_id, writers.close(), run_info, dedup=ctx.settings.dedup_params())
-    summary.total_records = dataset_record_count(dataset)
-    summary.seconds["write_and_commit"] = round(time.perf_counter() - resolved, 3)
-    LOGGER.info(
-        "run %s committed: %d added, %d merged, %d rejected (dedup %.1f s, write %.1f s)",
-        ctx.run_id,
-        summary.added,
-        summary.merged_exact + summary.merged_near,
-        summary.rejected,
-        summary.seconds["dedup"],
-        summary.seconds["write_and_commit"],
-    )
-    return summary
 
 
 @dataclass
@@ -229,7 +261,3 @@ def _summary_row(record: dict[str, Any]) -> dict[str, Any]:
 def _short_source(uri: str) -> str:
     """A file's name, or a crawled page's whole URL (for the summary table)."""
     return Path(uri).name if uri.startswith("file:") else uri
-
-
-def dataset_record_count(dataset: Dataset) -> int:
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in dataset.files("records"))

@@ -81,9 +81,12 @@ def read_record_texts(dataset: Dataset, doc_ids: list[str]) -> dict[str, str]:
     files = [str(f) for f in dataset.files("records")]
     if not doc_ids or not files:
         return {}
-    data = pads.dataset(files, schema=RECORDS_SCHEMA, format="parquet").to_table(
-        columns=["doc_id", "text"], filter=pc.field("doc_id").isin(doc_ids)
-    )
+    try:
+        data = pads.dataset(files, schema=RECORDS_SCHEMA, format="parquet").to_table(
+            columns=["doc_id", "text"], filter=pc.field("doc_id").isin(doc_ids)
+        )
+    except (OSError, pa.ArrowException) as exc:
+        raise dataset.damaged_file_error(files, exc) from None
     return dict(zip(data["doc_id"].to_pylist(), data["text"].to_pylist(), strict=True))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from crawler.boilerplate import LineStats
 from crawler.config import Settings
-from crawler.dataset import Dataset
+from crawler.dataset import Dataset, access_error, is_write_error
 from crawler.errors import ConfigError, Drop
 from crawler.finish import finish_run
 from crawler.index import load_seen_inputs
@@ -65,6 +65,8 @@ def start_run(dataset_root: str | Path, settings: Settings) -> RunContext:
     """Recover the dataset from any interrupted run and open a staging area. Hold the lock."""
     dataset = Dataset(dataset_root)
     dataset.recover()
+    for index in ("_index/docs", "_index/inputs"):  # every run reads them whole: cheap
+        dataset.check_sums(index)
     built_with = dataset.manifest().get("dedup")
     if built_with and built_with != settings.dedup_params():
         raise ConfigError(
@@ -167,9 +169,11 @@ def run_ingest(
     files = discover_inputs(paths)
     with Dataset(out).lock(wait_seconds, on_wait):
         ctx = start_run(out, settings)
+        new_files: list[str] = []
         try:
             t0 = time.perf_counter()
             scan = scan_inputs(ctx, files, progress)
+            new_files = scan.new_files
             t1 = time.perf_counter()
             LOGGER.info(
                 "run %s: %d inputs, %d new, %d unchanged (scan %.1f s)",
@@ -186,5 +190,17 @@ def run_ingest(
             summary = finish_run(ctx, results, len(files), scan.unchanged)
             summary.seconds.update(scan=round(t1 - t0, 3), clean=round(t2 - t1, 3))
             return summary
+        except OSError as exc:
+            if not is_write_error(exc):
+                raise
+            needed = sum(_size(name) for name in new_files)
+            raise access_error(exc, Path(ctx.dataset_root), needed) from None
         finally:
             cleanup(ctx)
+
+
+def _size(name: str) -> int:
+    try:
+        return Path(name).stat().st_size
+    except OSError:
+        return 0

@@ -5,7 +5,7 @@ Holds the dataset lock for the whole crawl (waiting for another run up to the jo
 item pipeline stages cleaned pages) -> finish_run (dedup + commit) -> cleanup. Staged batches
 live in the job dir, so a crawl killed before its commit keeps them for the resumed job. The
 job dir is removed once a crawl has run to its end. Writes the report as JSON; exit status 0,
-2 (bad job), 3 (dataset locked) or 1.
+2 (bad job), 3 (dataset locked), 4 (dataset damaged), 5 (dataset not writable) or 1.
 """
 
 from __future__ import annotations
@@ -23,11 +23,16 @@ from scrapy.settings import Settings as ScrapySettings
 
 from crawler import __version__
 from crawler.config import Settings
-from crawler.crawljob import EXIT_CONFIG, EXIT_LOCKED, CrawlJob
+from crawler.crawljob import EXIT_ACCESS, EXIT_CONFIG, EXIT_DAMAGED, EXIT_LOCKED, CrawlJob
 from crawler.crawllog import CrawlLog
 from crawler.crawlreport import crawl_counts
-from crawler.dataset import Dataset
-from crawler.errors import ConfigError, DatasetLockedError
+from crawler.dataset import Dataset, access_error, is_write_error
+from crawler.errors import (
+    ConfigError,
+    DatasetAccessError,
+    DatasetDamagedError,
+    DatasetLockedError,
+)
 from crawler.finish import finish_run
 from crawler.ingest import cleanup, start_run
 from crawler.pipelines import CorpusPipeline
@@ -135,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         report, status = {"error": str(exc)}, EXIT_CONFIG
     except DatasetLockedError as exc:
         report, status = {"error": str(exc)}, EXIT_LOCKED
+    except DatasetDamagedError as exc:
+        report, status = {"error": str(exc)}, EXIT_DAMAGED
+    except DatasetAccessError as exc:
+        report, status = {"error": str(exc)}, EXIT_ACCESS
+    except OSError as exc:
+        if not is_write_error(exc):
+            raise
+        report, status = {"error": str(access_error(exc, Path(exc.filename or ".")))}, EXIT_ACCESS
     report_file.write_text(json.dumps(report, default=str), "utf-8")
     return status
 

@@ -6,7 +6,9 @@ debug) and, where it reports, `--json` (one JSON document on stdout for scripts)
 go to stderr on a terminal only.
 
 Exit status: 0 done (rejected inputs are reported, not errors), 2 bad usage or a missing path,
-3 the dataset is locked by another run, 1 anything unexpected.
+3 the dataset is locked by another run, 4 the dataset is damaged (`corpus verify` lists it,
+`corpus repair` fixes it; `verify` itself exits 1 when it finds damage), 5 the dataset folder
+cannot be written (read-only, no space left, `.lock` not a file), 1 anything unexpected.
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from crawler.config_file import CorpusConfig, flat_items, load_config
-from crawler.dataset import Dataset
-from crawler.errors import ConfigError, DatasetLockedError
+from crawler.dataset import Dataset, access_error, is_write_error, repair_hint
+from crawler.errors import (
+    ConfigError,
+    DatasetAccessError,
+    DatasetDamagedError,
+    DatasetLockedError,
+)
 from flows.deploy import add_serve_parser, cmd_serve
 
 EXAMPLES = {
@@ -28,6 +36,8 @@ EXAMPLES = {
     "explain": "example: corpus explain seeds/000_048c629248b55fb2.txt --stats-from seeds/",
     "stats": "example: corpus stats --out data/corpus --json",
     "compact": "example: corpus compact --out data/corpus",
+    "verify": "example: corpus verify --out data/corpus --deep",
+    "repair": "example: corpus repair --out data/corpus",
     "config": "examples: corpus config; CORPUS_SETTINGS_MIN_WORDS=50 corpus config --json",
     "crawl": "examples: corpus crawl --sources seeds/sources.toml --source 'The Diplomat' "
     "--contact you@example.org; corpus crawl https://example.org/news/ --feed "
@@ -141,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     out_option(compact)
     compact.add_argument("--json", action="store_true", help="print what was done as JSON")
 
+    add_verify_parsers(commands, common)
+
     config = commands.add_parser(
         "config",
         help="show every setting in effect and where it came from",
@@ -151,6 +163,93 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--json", action="store_true", help="print the settings as JSON")
     return parser
+
+
+def add_verify_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The `verify` and `repair` subcommands."""
+    verify = commands.add_parser(
+        "verify",
+        help="check a dataset's files against its manifest, and its tables against each other",
+        description="Check every committed file's size and sha256 against the manifest (--deep: "
+        "also decompress every page), files the manifest does not list, and that the dedup "
+        "index and side tables agree with the records. Prints each problem, file by file. "
+        "Exit 0: clean; 1: damage found (fix it with `corpus repair`). Changes nothing.",
+        epilog=EXAMPLES["verify"],
+        parents=[common],
+    )
+    out_option(verify)
+    verify.add_argument("--deep", action="store_true", help="read every page of every file")
+    verify.add_argument("--json", action="store_true", help="print the findings as JSON")
+    repair = commands.add_parser(
+        "repair",
+        help="quarantine damaged files, rebuild the manifest and indexes, list lost records",
+        description="Move damaged files (and files no manifest lists) to _quarantine/<time>/ "
+        "inside the dataset (kept, never deleted), rebuild _manifest.json and _index/ from what "
+        "remains, and list the records lost with the inputs they came from: ingest those again "
+        "to restore them. Takes the dataset's lock like a run.",
+        epilog=EXAMPLES["repair"],
+        parents=[common],
+    )
+    out_option(repair)
+    wait_option(repair)
+    repair.add_argument("--json", action="store_true", help="print what was done as JSON")
+
+
+def cmd_verify(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from crawler.integrity import verify
+
+    dataset = Dataset(args.out or config.dataset)
+    if not dataset.root.is_dir():
+        raise ConfigError(f"no dataset at {dataset.root}")
+    verdict = verify(dataset, deep=args.deep)
+    depth = "sizes, checksums, every page" if args.deep else "sizes, checksums"
+    summary = f"{verdict.files_checked} files checked ({depth}): " + (
+        "no damage" if verdict.clean else f"{len(verdict.problems)} problems"
+    )
+    data = {
+        "clean": verdict.clean,
+        "files_checked": verdict.files_checked,
+        "problems": verdict.problems,
+    }
+    hint = [] if verdict.clean else [f"fix: corpus repair --out {args.out or config.dataset}"]
+    _emit(args, data, lambda: "\n".join([*verdict.problems, summary, *hint]))
+    return 0 if verdict.clean else 1
+
+
+def cmd_repair(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from crawler.repair import repair
+
+    dataset = Dataset(args.out or config.dataset)
+    if not dataset.root.is_dir():
+        raise ConfigError(f"no dataset at {dataset.root}")
+    wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
+    lock = dataset.root / ".lock"
+    if lock.is_dir() and not any(lock.iterdir()):  # a folder where the lock file goes
+        lock.rmdir()
+        _note(args, f"removed the empty folder {lock} (a run creates the lock file there)")
+    with dataset.lock(wait, lambda line: _note(args, line)):
+        report = repair(dataset, config.settings.dedup_params())
+    _emit(args, report.to_dict(), lambda: _format_repair(report))
+    return 0
+
+
+def _format_repair(report: Any) -> str:
+    lines = [f"quarantined {q['path']}: {q['reason']}" for q in report.quarantined]
+    lines += [f"rebuilt {line}" for line in report.rebuilt]
+    lines += [f"not rebuilt: {line}" for line in report.not_rebuilt]
+    for lost in report.lost_records:
+        lines.append(f"lost record {lost['doc_id']}, from: {', '.join(lost['inputs'])}")
+    if report.forgotten_inputs:
+        lines.append(
+            f"{len(report.forgotten_inputs)} inputs to ingest again (listed in "
+            f"{report.quarantine}/lost_inputs.txt): corpus ingest $(cat "
+            f"{report.quarantine}/lost_inputs.txt) --out <dataset>"
+        )
+    if not lines:
+        return "nothing to repair"
+    before = "?" if report.records_before is None else report.records_before
+    lines.append(f"records: {before} -> {report.records_after}")
+    return "\n".join(lines)
 
 
 def add_crawl_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -343,6 +442,10 @@ def cmd_explain(args: argparse.Namespace, config: CorpusConfig) -> int:
 def _existing_dataset(out: str) -> Dataset:
     dataset = Dataset(out)
     if not (dataset.root / "_manifest.json").is_file():
+        if found := dataset.problems():  # data files without their manifest
+            raise DatasetDamagedError(
+                f"dataset {dataset.root}: {found[0]}; {repair_hint(dataset.root)}"
+            )
         raise ConfigError(f"no dataset at {out} (no _manifest.json)")
     return dataset
 
@@ -421,6 +524,8 @@ COMMANDS = {
     "crawl": cmd_crawl,
     "stats": cmd_stats,
     "compact": cmd_compact,
+    "verify": cmd_verify,
+    "repair": cmd_repair,
     "config": cmd_config,
     "serve": cmd_serve,
 }
@@ -438,6 +543,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatasetLockedError as exc:
         print(f"corpus: error: {exc}", file=sys.stderr)
         return 3
+    except DatasetDamagedError as exc:
+        print(f"corpus: error: {exc}", file=sys.stderr)
+        return 4
+    except DatasetAccessError as exc:
+        print(f"corpus: error: {exc}", file=sys.stderr)
+        return 5
+    except OSError as exc:
+        if not is_write_error(exc):
+            raise
+        print(
+            f"corpus: error: {access_error(exc, Path(getattr(args, 'out', None) or '.'))}",
+            file=sys.stderr,
+        )
+        return 5
 
 
 if __name__ == "__main__":

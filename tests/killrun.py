@@ -36,24 +36,34 @@ from crawler.ingest import run_ingest
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 
 # The child for pause points: the CLI, with os.replace stopping before the n-th rename into the
-# dataset (1: the manifest, the commit point; 2: the first table file) until it is killed.
+# dataset (1: the manifest, the commit point; 2: the first table file) until it is killed. With
+# PAUSE_ALL set, a compaction's folder swaps and the removal of its staging area count too.
 PAUSED_CLI = """
-import os, sys, time
+import os, shutil, sys, time
+import crawler.dataset
 from flows.cli import main
 
 n, marker, root, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
-real_replace, calls = os.replace, 0
+calls = 0
 
-def replace(src, dst, **kwargs):
-    global calls
-    if os.path.realpath(dst).startswith(root + os.sep):
-        calls += 1
-        if calls == n:
-            open(marker, "w").close()
-            time.sleep(600)
-    return real_replace(src, dst, **kwargs)
+def pausing(real):
+    def step(*args, **kwargs):
+        global calls
+        if os.path.realpath(args[-1] if real is not shutil.rmtree else args[0]).startswith(
+            root + os.sep
+        ):
+            calls += 1
+            if calls == n:
+                open(marker, "w").close()
+                time.sleep(600)
+        return real(*args, **kwargs)
+    return step
 
-os.replace = replace
+os.replace = pausing(os.replace)
+if os.environ.get("PAUSE_ALL"):
+    if hasattr(crawler.dataset, "exchange_dirs"):
+        crawler.dataset.exchange_dirs = pausing(crawler.dataset.exchange_dirs)
+    shutil.rmtree = pausing(shutil.rmtree)
 sys.exit(main(argv))
 """
 
@@ -69,6 +79,10 @@ def generate_corpus(out: Path, n: int, seed: int = 7) -> None:
 
 def ingest_command(corpus: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "flows.cli", "ingest", str(corpus), "--out", str(out)]
+
+
+def compact_command(out: Path) -> list[str]:
+    return [sys.executable, "-m", "flows.cli", "compact", "--out", str(out)]
 
 
 def ingest(corpus: Path, out: Path) -> dict[str, Any]:
@@ -174,19 +188,33 @@ class Kill:
     output: str  # the tail of the run's stdout and stderr
 
 
-def kill_run(corpus: Path, out: Path, point: KillPoint, poll: float = 0.005) -> Kill:
-    """Start `corpus ingest` and SIGKILL its whole process group at `point`."""
+def kill_run(
+    corpus: Path,
+    out: Path,
+    point: KillPoint,
+    poll: float = 0.005,
+    command: list[str] | None = None,
+) -> Kill:
+    """Start `corpus ingest` (or `command`, a `python -m flows.cli ...` line) and SIGKILL its
+    whole process group at `point`. A `command` pauses at swaps and staging removal too."""
     before = known_runs(out)
+    env = dict(os.environ, PAUSE_ALL="1") if command else None
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "log", "w+b") as log:
         marker = Path(tmp) / "paused"
-        command = ingest_command(corpus, out)
+        cli = command or ingest_command(corpus, out)
+        command = cli
         if point.pause_at_replace is not None:
             root = str(out.resolve())
             command = [sys.executable, "-c", PAUSED_CLI, str(point.pause_at_replace), str(marker)]
-            command += [root, *ingest_command(corpus, out)[3:]]
+            command += [root, *cli[3:]]
         started = time.monotonic()
         proc = subprocess.Popen(
-            command, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         try:
             while proc.poll() is None and not _due(point, out, before, marker, started):

@@ -7,7 +7,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from crawler.dataset import Dataset
-from crawler.errors import DatasetLockedError
+from crawler.errors import DatasetDamagedError, DatasetLockedError
 from crawler.record import REJECTS_SCHEMA
 
 
@@ -55,13 +55,20 @@ def test_uncommitted_files_are_invisible_and_removed(tmp_path: Path) -> None:
     # a run that died before its manifest: only hidden temp files, which no reader sees
     orphan = tmp_path / "_rejects" / ".part-r2.parquet.tmp"
     orphan.write_bytes(b"partial")
-    stray = tmp_path / "_rejects" / "part-r3.parquet"
-    stray.write_bytes(b"junk")
     assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 1
     actions = ds.recover()
-    assert not orphan.exists() and not stray.exists()
-    assert len(actions) == 2
+    assert not orphan.exists() and len(actions) == 1
     assert visible_rows(tmp_path) == 1
+
+
+def test_a_visible_file_the_manifest_does_not_list_is_damage_not_deleted(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {})
+    stray = tmp_path / "_rejects" / "part-r3.parquet"  # not proven uncommitted: keep it
+    stray.write_bytes(b"junk")
+    with pytest.raises(DatasetDamagedError, match=r"part-r3.parquet.*corpus repair"):
+        ds.recover()
+    assert stray.read_bytes() == b"junk"
 
 
 def test_recover_finishes_a_committed_run(tmp_path: Path) -> None:
@@ -130,3 +137,46 @@ def test_a_committed_file_not_yet_renamed_is_read_by_its_hidden_name(tmp_path: P
     assert ds.read("rejects", REJECTS_SCHEMA).num_rows == 2
     ds.recover()
     assert ds.files("rejects") == [final]
+
+
+def test_a_first_run_killed_before_its_commit_is_cleaned_up(tmp_path: Path) -> None:
+    # no manifest yet: hidden files of a run that left its staging area are its own leftovers
+    (tmp_path / "_staging" / "r1").mkdir(parents=True)
+    orphan = tmp_path / "_rejects" / ".part-r1.parquet.tmp"
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"partial")
+    unknown = tmp_path / "_rejects" / ".part-r0.parquet.tmp"  # no staging: not proven
+    unknown.write_bytes(b"whose?")
+    Dataset(tmp_path).recover()
+    assert not orphan.exists() and unknown.exists()
+
+
+def test_older_manifests_get_sizes_and_checksums(tmp_path: Path) -> None:
+    ds = Dataset(tmp_path)
+    ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(2, "r1")}), {})
+    manifest = json.loads((tmp_path / "_manifest.json").read_text())
+    del manifest["file_info"]
+    (tmp_path / "_manifest.json").write_text(json.dumps(manifest))
+    assert "recorded sizes and checksums of the committed files" in ds.recover()
+    info = ds.manifest()["file_info"]["_rejects/part-r1.parquet"]
+    assert info["rows"] == 2 and info["run_id"] == "r1" and len(info["sha256"]) == 64
+
+
+def test_manifest_figures_and_tables_from_the_first_run(seeds_copy: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    from crawler.ingest import run_ingest
+
+    out = tmp_path / "corpus"
+    first = run_ingest([str(seeds_copy)], out)
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert first.total_records == manifest["total_records"] == 4
+    assert manifest["runs"][-1]["total_records"] == 4
+    # every table has a file from the first commit (the seeds have no rejects): globs work
+    for folder in ("records", "_audit", "_rejects", "_merges", "_index/docs", "_index/inputs"):
+        duckdb.sql(f"SELECT count(*) FROM '{out}/{folder}/**/*.parquet'").fetchall()
+    (rejected,) = duckdb.sql(f"SELECT count(*) FROM '{out}/_rejects/*.parquet'").fetchall()[0]
+    assert rejected == 0
+    again = run_ingest([str(seeds_copy)], out)  # changes nothing
+    assert again.total_records == 4 and again.added == 0
+    assert json.loads((out / "_manifest.json").read_text()) == manifest  # no run entry added
