@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.config_file import CorpusConfig, load_config
 from crawler.errors import ConfigError
-from flows.prefect_env import startup_timeout
+from flows.prefect_env import server_startup_timeout
 from flows.prefect_server import local_server
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ def prefect_api() -> Iterator[str]:
         file=sys.stderr,
         flush=True,
     )
-    with local_server(home, startup_timeout()) as server:
+    with local_server(home, server_startup_timeout()) as server:
         print(
             f"corpus: Prefect UI at {server.url} (API {server.api_url}, pid {server.pid}, log "
             f"{server.log}); it stops with `corpus serve`",

@@ -47,6 +47,8 @@ def free_port(preferred: int | None = None) -> int:
         if port is None:
             continue
         with socket.socket() as sock:
+            # as the server binds: a port whose last connections are closing is free
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((HOST, port))
             except OSError:

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from crawler.errors import ConfigError
+from flows.prefect_env import server_startup_timeout
 from flows.prefect_server import local_server
-
-STARTUP_TIMEOUT = 120.0
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +21,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The API URL (`http://127.0.0.1:PORT/api`) of a Prefect server running for this session."""
     home = tmp_path_factory.mktemp("prefect-server")
     try:
-        with local_server(home, STARTUP_TIMEOUT, ui=False, port=None) as server:
+        with local_server(home, server_startup_timeout(), ui=False, port=None) as server:
             yield server.api_url
     except ConfigError as exc:
         pytest.fail(str(exc))

@@ -274,7 +274,7 @@ def without_prefect_settings() -> dict[str, str]:
 def wait_for_line(
     proc: subprocess.Popen[bytes], log: Path, pattern: re.Pattern[str]
 ) -> re.Match[str]:
-    deadline = time.monotonic() + 180  # corpus serve bounds the server's start-up at 120 s
+    deadline = time.monotonic() + 360  # corpus serve bounds the server's start-up at 300 s
     while (found := pattern.search(log.read_text("utf-8", errors="replace"))) is None:
         if proc.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"no {pattern.pattern!r} from corpus serve:\n{log.read_text()[-3000:]}")
@@ -310,20 +310,16 @@ def gone(pid: int) -> bool:
     return False
 
 
-@pytest.mark.slow
-def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(tmp_path: Path) -> None:
-    config = write_config(tmp_path, EVERY_MINUTE)
-    (tmp_path / "drop").mkdir()
-    for seed in SEEDS.glob("*.txt"):
-        shutil.copy(seed, tmp_path / "drop")
-    log = tmp_path / "serve.log"
+@contextmanager
+def corpus_serve(tmp_path: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`.venv/bin/corpus serve` in tmp_path, as in a shell outside `make`, in a session of its
+    own (its process group is what a terminal's Ctrl-C reaches); the group is stopped at exit."""
     env = {**without_prefect_settings(), "PREFECT_HOME": str(tmp_path / "prefect")}
     corpus = Path(sys.executable).with_name("corpus")
-    started, started_at = time.monotonic(), datetime.now(UTC)
-    with open(log, "wb") as out:  # `.venv/bin/corpus serve`, in a session of its own
+    with open(log, "wb") as out:
         proc = subprocess.Popen(
             [str(corpus), "serve"],
-            cwd=config.parent,
+            cwd=tmp_path,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -331,26 +327,56 @@ def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(tmp_path: P
             start_new_session=True,
         )
     try:
+        yield proc
+    finally:
+        stop_process_group(proc)
+
+
+def assert_gone(pid: int, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert gone(pid), f"the Prefect server outlived corpus serve:\n{log.read_text()[-2000:]}"
+
+
+@pytest.mark.slow
+def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(tmp_path: Path) -> None:
+    write_config(tmp_path, EVERY_MINUTE)
+    (tmp_path / "drop").mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copy(seed, tmp_path / "drop")
+    log = tmp_path / "serve.log"
+    started, started_at = time.monotonic(), datetime.now(UTC)
+    with corpus_serve(tmp_path, log) as proc:
         found = wait_for_line(proc, log, UI_LINE)
         url, server_pid = found.group(1), int(found.group(2))
         up = time.monotonic() - started
         with temporary_settings(updates={PREFECT_API_URL: f"{url}/api"}):
             run, artifact = scheduled_run_with_report(log)
         seen = time.monotonic() - started
-        proc.send_signal(signal.SIGTERM)  # to corpus serve alone: it stops its server itself
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in its terminal (the server has its own)
         assert proc.wait(timeout=90) == 0, log.read_text()[-3000:]
-        deadline = time.monotonic() + 30
-        while not gone(server_pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert gone(server_pid), "the Prefect server outlived corpus serve"
-    finally:
-        stop_process_group(proc)
+        assert_gone(server_pid, log)
     assert run.expected_start_time and run.start_time and run.end_time
     assert run.parameters["paths"] == [str(tmp_path / "drop")]
     assert "records added (4)" in str(artifact.data)
     assert Dataset(tmp_path / "corpus").read("records", RECORDS_SCHEMA).num_rows == 4
     print(  # the timeline, for the record (never asserted: the machine may be busy)
-        f"serve started {started_at}; server up +{up:.0f} s; run {run.name} scheduled for {run.expected_start_time}, "
-        f"started {run.start_time}, completed {run.end_time}; artifact "
-        f"{artifact.created} (seen +{seen:.0f} s)"
+        f"serve started {started_at}; server up +{up:.0f} s; run {run.name} scheduled for "
+        f"{run.expected_start_time}, started {run.start_time}, completed {run.end_time}; "
+        f"artifact {artifact.created} (seen +{seen:.0f} s)"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_corpus_serve_takes_its_server_down_with_it(sig: int, tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    log = tmp_path / "serve.log"
+    with corpus_serve(tmp_path, log) as proc:
+        server_pid = int(wait_for_line(proc, log, UI_LINE).group(2))
+        wait_for_line(proc, log, re.compile("Your deployments are being served"))
+        proc.send_signal(sig)  # to corpus serve alone
+        code = proc.wait(timeout=90)
+        assert_gone(server_pid, log)  # SIGKILL: Linux's parent-death signal stops it
+    assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL), log.read_text()[-3000:]
