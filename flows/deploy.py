@@ -11,7 +11,7 @@ waits, ENQUEUE), a `corpus serve` process runs one flow run at a time across bot
 and the flows wait for the dataset's lock. See docs/scheduling.md.
 
 Without PREFECT_API_URL, `corpus serve` starts a Prefect server of its own on 127.0.0.1 (state
-in PREFECT_HOME, UI address printed) and stops it when it stops: Prefect's temporary in-process
+in PREFECT_HOME, UI address printed) and stops it when it stops: Prefect's temporary
 server would never fire the cron schedules (flows/prefect_server.py).
 
 `corpus --help` builds this module's parser, so Prefect is only imported when it is used.
