@@ -5,7 +5,8 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Prefect: embedded server, state kept inside the project, no telemetry, patient start-up.
+# Prefect: state kept inside the project, no telemetry, patient start-up. The programs set the
+# same defaults themselves (flows/prefect_env.py), so the README commands work outside make too.
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120

@@ -12,11 +12,13 @@ the file (or variable) and the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from crawler.config import Settings
 from crawler.errors import ConfigError
@@ -104,6 +106,31 @@ class CorpusConfig:
     path: str | None = None  # the file read, if any
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
+    def dataset_for(self, out: str | None) -> str:
+        """The dataset directory of a run: `out` (a --out flag) if given, else `dataset`."""
+        return self.dataset if not out else dataset_dir(out, "--out")
+
+
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def dataset_dir(location: str, where: str) -> str:
+    """A dataset location as a local directory: a path, or a `file://` URL's path.
+
+    Any other URL (s3://, gs://, hdfs://, http://) is a ConfigError naming `where`: datasets are
+    local (or mounted) directories, and a URL must not become a folder named `s3:`.
+    """
+    scheme = _URL_SCHEME.match(location)
+    if scheme is None:
+        return location
+    url = urlsplit(location)
+    if scheme.group(1).lower() == "file" and url.netloc in ("", "localhost") and url.path:
+        return unquote(url.path)
+    raise ConfigError(
+        f"{where}: {location!r} is a URL; the dataset must be a local or mounted directory "
+        "(a path or file:///path)"
+    )
+
 
 def config_path(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Path | None:
     """The config file to read: `explicit`, else $CORPUS_CONFIG, else ./corpus.toml if any."""
@@ -130,7 +157,9 @@ def load_config(explicit: str | None = None, env: Mapping[str, str] | None = Non
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     source: dict[str, str] = {}
     config: CorpusConfig = _apply(CorpusConfig(), data, "", str(path), source, env)
-    config = replace(config, path=str(path) if path else None, source=source)
+    where = f"{source['dataset']}: dataset" if source["dataset"] != "default" else "dataset"
+    dataset = dataset_dir(config.dataset, where)
+    config = replace(config, dataset=dataset, path=str(path) if path else None, source=source)
     config.settings.validate()
     return config
 

@@ -346,7 +346,7 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
         source_names=args.source,
         allowed_domains=args.allowed_domain,
         article_pattern=args.article_pattern,
-        out=args.out or config.dataset,
+        out=config.dataset_for(args.out),
         job_dir=args.job_dir,
         allow_private=args.allow_private,
         allowed_networks=tuple(args.allow_net),
@@ -397,7 +397,7 @@ def cmd_ingest(args: argparse.Namespace, config: CorpusConfig) -> int:
     with progress_for(enabled=not args.quiet) as progress:
         summary = run_ingest(
             args.paths,
-            args.out or config.dataset,
+            config.dataset_for(args.out),
             settings,
             wait_seconds=wait,
             on_wait=lambda line: _note(args, line),
@@ -453,7 +453,7 @@ def _existing_dataset(out: str) -> Dataset:
 def cmd_stats(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.corpus_stats import dataset_stats, format_stats
 
-    figures = dataset_stats(_existing_dataset(args.out or config.dataset), args.top)
+    figures = dataset_stats(_existing_dataset(config.dataset_for(args.out)), args.top)
     _emit(args, figures, lambda: format_stats(figures))
     return 0
 
@@ -461,7 +461,7 @@ def cmd_stats(args: argparse.Namespace, config: CorpusConfig) -> int:
 def cmd_compact(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.compact import compact
 
-    dataset = _existing_dataset(args.out or config.dataset)
+    dataset = _existing_dataset(config.dataset_for(args.out))
     with dataset.lock(config.runs.lock_wait_seconds, lambda line: _note(args, line)):
         done = compact(dataset)
     lines = [f"{table}: {before} files -> {after}" for table, (before, after) in done.items()]

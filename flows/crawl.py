@@ -24,7 +24,7 @@ from crawler.crawljob import CrawlJob, job_from_options, run_crawl_job
 from crawler.crawlreport import CrawlReport, crawl_sections, format_crawl_report
 from crawler.run_types import RunSummary
 from flows.artifacts import publish_failure, publish_run_report
-from flows.ingest import io_retries
+from flows.ingest import check_dataset, io_retries
 
 
 @task(cache_policy=NO_CACHE)
@@ -84,7 +84,7 @@ def crawl_flow(
     committed), `events`. `config`: a corpus.toml (default: $CORPUS_CONFIG, ./corpus.toml),
     whose [crawl] values fill what is not given. Publishes the report as artifacts."""
     cfg = load_config(config)
-    out = out or cfg.dataset
+    out = cfg.dataset_for(out)
     options = {
         "urls": urls,
         "sitemaps": sitemaps,
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contact", help="URL or e-mail for the User-Agent")
     parser.add_argument("--config", metavar="FILE", help="config file (default: ./corpus.toml)")
     args = parser.parse_args(argv)
+    check_dataset(parser, args.config, args.out)
     crawl_flow(
         urls=args.urls,
         sitemaps=args.sitemap,

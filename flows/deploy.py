@@ -10,19 +10,31 @@ of one dataset do not overlap: each deployment has a concurrency limit of 1 (a c
 waits, ENQUEUE), a `corpus serve` process runs one flow run at a time across both deployments,
 and the flows wait for the dataset's lock. See docs/scheduling.md.
 
+Without PREFECT_API_URL, `corpus serve` starts a Prefect server of its own on 127.0.0.1 (state
+in PREFECT_HOME, UI address printed) and stops it when it stops: Prefect's temporary
+server would never fire the cron schedules (flows/prefect_server.py).
+
 `corpus --help` builds this module's parser, so Prefect is only imported when it is used.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from crawler.config_file import CorpusConfig, load_config
 from crawler.errors import ConfigError
+from flows.prefect_env import server_startup_timeout
+from flows.prefect_server import local_server
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -37,8 +49,9 @@ DESCRIPTION = (
     "(schedule.ingest) and `crawl-sources` re-crawls the sources file (schedule.crawl), each on "
     "its cron schedule, into the config's dataset, one run at a time. Runs until stopped "
     "(Ctrl-C, SIGTERM), which pauses the schedules. With PREFECT_API_URL set the runs, logs "
-    "and artifacts are on that Prefect server; without it, on a temporary one that lives as "
-    "long as this process. With --work-pool, register the deployments on a Prefect server's "
+    "and artifacts are on that Prefect server; without it, `serve` starts a local Prefect "
+    "server (127.0.0.1, state in PREFECT_HOME, its UI address printed) and stops it on the way "
+    "out. With --work-pool, register the deployments on a Prefect server's "
     "work pool instead, for `prefect worker start` to run (docs/scheduling.md)."
 )
 EPILOG = (
@@ -176,12 +189,71 @@ def prepare_inbox(config: CorpusConfig) -> None:
 
 
 def serve_deployments(config: CorpusConfig) -> None:
-    """Serve the deployments until stopped; one flow run at a time across all of them."""
+    """Serve the deployments until stopped; one flow run at a time across all of them. Without
+    PREFECT_API_URL, on a local Prefect server started here (stopped after the serve loop)."""
     from prefect import serve
 
     deployments = _enabled(config)
     prepare_inbox(config)
-    serve(*deployments, limit=1)
+    try:
+        with _stopped_by_signals(), prefect_api():
+            serve(*deployments, limit=1)
+    except KeyboardInterrupt:  # Ctrl-C before serving began (the serve loop handles its own)
+        print("corpus: stopped", file=sys.stderr)
+
+
+@contextmanager
+def prefect_api() -> Iterator[str]:
+    """The Prefect API URL to serve on: PREFECT_API_URL's, else a local server's, started here
+    and stopped (with everything it started) when the block ends."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    settings = get_current_settings()
+    if settings.api.url:
+        yield settings.api.url
+        return
+    home = Path(settings.home)
+    print(
+        f"corpus: PREFECT_API_URL is not set: starting a local Prefect server (state in {home})",
+        file=sys.stderr,
+        flush=True,
+    )
+    with local_server(home, server_startup_timeout()) as server:
+        print(
+            f"corpus: Prefect UI at {server.url} (API {server.api_url}, pid {server.pid}, log "
+            f"{server.log}); it stops with `corpus serve`",
+            file=sys.stderr,
+            flush=True,
+        )
+        before = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = server.api_url  # for the flow-run processes
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+                yield server.api_url
+        finally:
+            if before is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = before
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end this process through SystemExit (as Prefect's runner does for
+    SIGTERM once it runs), so a server started here is stopped on the way out."""
+    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        sys.exit(0)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def register_deployments(config: CorpusConfig, work_pool: str) -> None:
@@ -236,20 +308,8 @@ def cmd_serve(args: argparse.Namespace, config: CorpusConfig) -> int:
     elif args.work_pool:
         register_deployments(config, args.work_pool)
     else:
-        _note_temporary_server()
         serve_deployments(config)
     return 0
-
-
-def _note_temporary_server() -> None:
-    from prefect.settings import get_current_settings
-
-    if get_current_settings().api.url is None:
-        print(
-            "corpus: note: PREFECT_API_URL is not set: serving on a temporary Prefect server "
-            "that stops with this process (docs/scheduling.md)",
-            file=sys.stderr,
-        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,7 +107,7 @@ def ingest_flow(
     (every core; a dying worker costs only its input), else where the task runner runs them.
     Publishes the run report and review table as artifacts; a failed run publishes why."""
     cfg = load_config(config)
-    out = out or cfg.dataset
+    out = cfg.dataset_for(out)
     settings = cfg.settings.with_overrides(batch_size=batch_size)
     logger = get_run_logger()
     try:
@@ -184,6 +184,15 @@ def run_ingest_flow(
         )
 
 
+def check_dataset(parser: argparse.ArgumentParser, config: str | None, out: str | None) -> None:
+    """Exit 2 with one line before any flow run when the config or the dataset is unusable
+    (a dataset URL such as s3://...: `CorpusConfig.dataset_for`)."""
+    try:
+        load_config(config).dataset_for(out)
+    except ConfigError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the Prefect ingest flow once.")
     parser.add_argument("paths", nargs="+", help="files or directories to ingest")
@@ -197,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "on a local cluster of N worker processes (local:N); see docs/distributed.md",
     )
     args = parser.parse_args(argv)
+    check_dataset(parser, args.config, args.out)
     if args.dask is not None:
         from flows.dask import API_URL, dask_task_runner, is_local
 

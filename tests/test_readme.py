@@ -45,6 +45,47 @@ def test_cli_and_scheduling_commands_work_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "corpus" / "_manifest.json").is_file()
 
 
+def readme_commands(title: str, program: str) -> list[list[str]]:
+    """The lines of a section's indented blocks that start with `program`, split as a shell."""
+    return [
+        shlex.split(line.strip(), comments=True)
+        for line in section(title).splitlines()
+        if line.startswith(f"    {program} ")
+    ]
+
+
+@pytest.mark.slow
+def test_local_dask_command_works_as_written_outside_make(tmp_path: Path) -> None:
+    """The README's `--dask local:2` line, in a shell without the Makefile's PREFECT_* exports:
+    the program sets what Prefect needs itself, and leaves the user's home alone."""
+    (command,) = [
+        c for c in readme_commands("Distributed runs", ".venv/bin/python") if "local:2" in c
+    ]
+    assert command[1:] == [
+        "-m",
+        "flows.ingest",
+        "seeds",
+        "--out",
+        "data/corpus",
+        "--dask",
+        "local:2",
+    ]
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    shutil.copy(ROOT / "corpus.toml", tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CORPUS_"))}
+    env["HOME"] = str(home)
+    command[0] = sys.executable
+    done = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env
+    )
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+    assert "added 4" in done.stdout
+    assert (tmp_path / "data" / "corpus" / "_manifest.json").is_file()
+    assert list(home.iterdir()) == []  # no ~/.prefect: Prefect's state is the project's
+
+
 def test_reading_examples_run(
     seeds_dataset: Path,
     tmp_path: Path,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -241,9 +240,9 @@ def test_hostile_sitemaps_expand_nothing_and_fetch_nothing(
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET")
     for name, document in hostile_documents(base, secret).items():
-        started = time.monotonic()
         listed = parse_url_list(document, 10 * 1024 * 1024)
-        assert time.monotonic() - started < 5, name  # generous: expansion would never end
+        # nothing expanded: the URLs found are no longer than the document itself
+        assert sum(map(len, listed.pages + listed.sitemaps)) <= len(document), name
         found = " ".join(listed.pages)
         assert "TOPSECRET" not in found and "FETCHED" not in found, name
         assert all(len(u) < 100 for u in listed.pages), name

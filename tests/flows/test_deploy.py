@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -250,3 +252,131 @@ def run_served(site: NewsSite, api_url: str, tmp_path: Path) -> None:
     assert failed.state_name == "Failed" and failed.state is not None
     assert "is being written by pid" in str(failed.state.message)  # says why
     assert Dataset(out).read("records", RECORDS_SCHEMA).equals(records)  # left as it was
+
+
+# --- `corpus serve` as the README prints it: its own server, a cron that really fires ---------
+
+EVERY_MINUTE = """
+dataset = "corpus"
+[schedule.ingest]
+cron = "* * * * *"
+inbox = "drop"
+"""
+SCHEDULE_TIMEOUT = 240.0  # from the server being up: the next minute, plus the run itself
+UI_LINE = re.compile(r"Prefect UI at (http://127\.0\.0\.1:\d+) \(API \S+, pid (\d+)")
+
+
+def without_prefect_settings() -> dict[str, str]:
+    """This environment without PREFECT_* and CORPUS_* (a shell outside `make`)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CORPUS_"))}
+
+
+def wait_for_line(
+    proc: subprocess.Popen[bytes], log: Path, pattern: re.Pattern[str]
+) -> re.Match[str]:
+    deadline = time.monotonic() + 360  # corpus serve bounds the server's start-up at 300 s
+    while (found := pattern.search(log.read_text("utf-8", errors="replace"))) is None:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no {pattern.pattern!r} from corpus serve:\n{log.read_text()[-3000:]}")
+        time.sleep(0.5)
+    return found
+
+
+def scheduled_run_with_report(log: Path) -> tuple[FlowRun, Any]:
+    """The first run the scheduler made that completed, and its `ingest-run-report` artifact."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    reports = ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-run-report"]))
+    with get_client(sync_client=True) as client:
+        deadline = time.monotonic() + SCHEDULE_TIMEOUT
+        while True:
+            runs = [r for r in client.read_flow_runs() if r.auto_scheduled]
+            for run in (r for r in runs if r.state_name == "Completed"):
+                artifacts = client.read_artifacts(artifact_filter=reports)
+                mine = [a for a in artifacts if a.flow_run_id == run.id]
+                if mine:
+                    return run, mine[0]
+            if time.monotonic() > deadline:
+                states = [(r.name, r.state_name) for r in runs]
+                pytest.fail(f"no scheduled run completed: {states}\n{log.read_text()[-3000:]}")
+            time.sleep(2)
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@contextmanager
+def corpus_serve(tmp_path: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`.venv/bin/corpus serve` in tmp_path, as in a shell outside `make`, in a session of its
+    own (its process group is what a terminal's Ctrl-C reaches); the group is stopped at exit."""
+    env = {**without_prefect_settings(), "PREFECT_HOME": str(tmp_path / "prefect")}
+    corpus = Path(sys.executable).with_name("corpus")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(corpus), "serve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        stop_process_group(proc)
+
+
+def assert_gone(pid: int, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert gone(pid), f"the Prefect server outlived corpus serve:\n{log.read_text()[-2000:]}"
+
+
+@pytest.mark.slow
+def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(tmp_path: Path) -> None:
+    write_config(tmp_path, EVERY_MINUTE)
+    (tmp_path / "drop").mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copy(seed, tmp_path / "drop")
+    log = tmp_path / "serve.log"
+    started, started_at = time.monotonic(), datetime.now(UTC)
+    with corpus_serve(tmp_path, log) as proc:
+        found = wait_for_line(proc, log, UI_LINE)
+        url, server_pid = found.group(1), int(found.group(2))
+        up = time.monotonic() - started
+        with temporary_settings(updates={PREFECT_API_URL: f"{url}/api"}):
+            run, artifact = scheduled_run_with_report(log)
+        seen = time.monotonic() - started
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in its terminal (the server has its own)
+        assert proc.wait(timeout=90) == 0, log.read_text()[-3000:]
+        assert_gone(server_pid, log)
+    assert run.expected_start_time and run.start_time and run.end_time
+    assert run.parameters["paths"] == [str(tmp_path / "drop")]
+    assert "records added (4)" in str(artifact.data)
+    assert Dataset(tmp_path / "corpus").read("records", RECORDS_SCHEMA).num_rows == 4
+    print(  # the timeline, for the record (never asserted: the machine may be busy)
+        f"serve started {started_at}; server up +{up:.0f} s; run {run.name} scheduled for "
+        f"{run.expected_start_time}, started {run.start_time}, completed {run.end_time}; "
+        f"artifact {artifact.created} (seen +{seen:.0f} s)"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_corpus_serve_takes_its_server_down_with_it(sig: int, tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    log = tmp_path / "serve.log"
+    with corpus_serve(tmp_path, log) as proc:
+        server_pid = int(wait_for_line(proc, log, UI_LINE).group(2))
+        wait_for_line(proc, log, re.compile("Your deployments are being served"))
+        proc.send_signal(sig)  # to corpus serve alone
+        code = proc.wait(timeout=90)
+        assert_gone(server_pid, log)  # SIGKILL: Linux's parent-death signal stops it
+    assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL), log.read_text()[-3000:]

@@ -1,0 +1,145 @@
+"""A Prefect server on 127.0.0.1 as a child process: started, waited for, stopped.
+
+`corpus serve` needs one when no `PREFECT_API_URL` is set: Prefect's temporary
+server does not run the scheduler, so cron deployments never fire on it. The child runs
+`python -m prefect server start` in a session of its own (a Ctrl-C in the terminal reaches
+`corpus serve`, which stops the serve loop first and the server after it), with its state in
+`PREFECT_HOME`, and on Linux it is told to stop when its parent dies, even by SIGKILL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import ConfigError
+
+HOST = "127.0.0.1"
+PREFERRED_PORT = 4200  # Prefect's own default: the UI address users know
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    pid: int
+    url: str  # the UI: http://127.0.0.1:PORT
+    log: Path
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api"
+
+
+def free_port(preferred: int | None = None) -> int:
+    """`preferred` if nothing listens on it on 127.0.0.1, else a port the system picks."""
+    for port in (preferred, 0):
+        if port is None:
+            continue
+        with socket.socket() as sock:
+            # as the server binds: a port whose last connections are closing is free
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            found: int = sock.getsockname()[1]
+            return found
+    raise OSError("no free port on 127.0.0.1")
+
+
+def healthy(api_url: str) -> bool:
+    """Whether the Prefect API at `api_url` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def local_server(
+    home: Path,
+    startup_timeout: float,
+    *,
+    ui: bool = True,
+    port: int | None = PREFERRED_PORT,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[LocalServer]:
+    """A `prefect server start` with its state (and `server.log`) in `home`, healthy on entry,
+    stopped with everything it started on exit. Raises ConfigError when it is not healthy
+    within `startup_timeout` seconds (the log's tail says why)."""
+    home.mkdir(parents=True, exist_ok=True)
+    chosen = free_port(port)
+    child_env = {k: v for k, v in (os.environ if env is None else env).items()}
+    child_env.pop("PREFECT_API_URL", None)
+    child_env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED=str(ui).lower(),
+    )
+    command = [sys.executable, "-m", "prefect", "server", "start"]
+    log_path = home / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*command, "--host", HOST, "--port", str(chosen)],
+            env=child_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+    server = LocalServer(proc.pid, f"http://{HOST}:{chosen}", log_path)
+    try:
+        _wait_until_healthy(proc, server, startup_timeout)
+        yield server
+    finally:
+        stop_process_group(proc)
+
+
+def _wait_until_healthy(proc: subprocess.Popen[bytes], server: LocalServer, bound: float) -> None:
+    deadline = time.monotonic() + bound
+    while not healthy(server.api_url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = server.log.read_text("utf-8", errors="replace").strip().splitlines()[-3:]
+            why = "exited" if proc.returncode is not None else f"not healthy after {bound:g} s"
+            raise ConfigError(
+                f"the local Prefect server at {server.url} {why} (log {server.log}: "
+                f"{' | '.join(tail) or 'empty'})"
+            )
+        time.sleep(0.5)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux's PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process_group(proc: subprocess.Popen[Any], term_wait: float = 20.0) -> None:
+    """SIGTERM the process group of `proc` (started with `start_new_session`), then SIGKILL;
+    each wait bounded. Nothing of the group survives it."""
+    for sig, wait in ((signal.SIGTERM, term_wait), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        # the leader is gone; make sure nothing it started survives it
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        return
