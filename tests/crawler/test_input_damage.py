@@ -6,7 +6,6 @@ cases through `corpus ingest` and prints one row per case."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -82,4 +81,3 @@ def test_a_busy_machine_does_not_turn_a_valid_input_into_a_timeout() -> None:
     settings = Settings(max_doc_seconds=0.2)
     row, reject = staging.clean_input(item, settings, None, MinHasher(settings.num_perm))
     assert reject is None and row is not None
-
