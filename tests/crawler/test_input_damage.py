@@ -6,15 +6,180 @@ cases through `corpus ingest` and prints one row per case."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crawler import staging
 from crawler.config import Settings
+from crawler.dataset import Dataset
 from crawler.dedup import MinHasher
+from crawler.ingest import run_ingest
 from crawler.normalize import detect_language
 from crawler.readers import RawInput
+from crawler.record import AUDIT_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.redact import redact
+from flows.cli import main
+
+ARTICLE = (
+    "The harbour authority approved the repair of the north pier on Monday, after divers "
+    "found cracks in three of its pillars during the spring inspection.\n"
+    "Work starts in June and should take four months; the ferry will use the south pier "
+    "until then, and the timetable stays the same for passengers.\n"
+    "The repairs cost 2.4 million euros, paid from the port's maintenance fund and a grant "
+    "from the regional government, which had set money aside for such work last year.\n"
+)
+OUTSIDE = "".join(
+    f"This private note {n} lives outside the input folder and must never reach the dataset: "
+    f"the accounts of the club for {year}, its members and their addresses are listed here.\n"
+    for n, year in ((1, 2021), (2, 2022), (3, 2023))
+)
+
+
+def tables(out: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every committed row of records, audit and rejects (read with pyarrow)."""
+    dataset = Dataset(out)
+    return {
+        name: dataset.read(name, schema).to_pylist()
+        for name, schema in (
+            ("records", RECORDS_SCHEMA),
+            ("audit", AUDIT_SCHEMA),
+            ("rejects", REJECTS_SCHEMA),
+        )
+    }
+
+
+def stored_text(found: dict[str, list[dict[str, Any]]]) -> str:
+    """All text the dataset holds about its inputs: records, audit lines, reject details."""
+    return " ".join(
+        [r["text"] for r in found["records"]]
+        + [a["line"] for a in found["audit"]]
+        + [r["detail"] for r in found["rejects"]]
+    )
+
+
+# -- symbolic links -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def linked_folder(tmp_path: Path) -> Path:
+    """An input folder with an article, a link to it, and links to a file and a folder outside."""
+    outside = tmp_path / "outside"
+    (outside / "more").mkdir(parents=True)
+    (outside / "private.txt").write_text(OUTSIDE)
+    (outside / "more" / "private2.txt").write_text(
+        "".join(
+            f"On night {n} the weather station on the hill recorded {n * 3} millimetres of rain "
+            f"and gusts of {n * 7} km/h, the strongest since the records began in {1950 + n}.\n"
+            for n in range(1, 5)
+        )
+    )
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / "article.txt").write_text(ARTICLE)
+    (inbox / "same_article.txt").symlink_to("article.txt")  # inside: read once, as the file
+    (inbox / "private.txt").symlink_to(outside / "private.txt")
+    (inbox / "more").symlink_to(outside / "more")
+    (inbox / "sub" / "loop").symlink_to(inbox)
+    return inbox
+
+
+def test_links_out_of_the_input_folder_are_rejected_not_followed(
+    linked_folder: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "corpus"
+    summary = run_ingest([str(linked_folder)], out, Settings(workers=1))
+    found = tables(out)
+    assert "private note" not in stored_text(found) and "accounts" not in stored_text(found)
+    assert [Path(r["source_uri"]).name for r in found["records"]] == ["article.txt"]
+    rejects = {r["source_uri"].rsplit("/", 1)[-1]: r for r in found["rejects"]}
+    assert {name: r["reason"] for name, r in rejects.items()} == {
+        "private.txt": "symlink",
+        "more": "symlink",
+    }
+    assert all("--follow-symlinks" in r["detail"] for r in rejects.values())
+    assert summary.added == 1
+
+
+def test_follow_symlinks_flag_reads_them(linked_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    assert main(["ingest", str(linked_folder), "--out", str(out), "--follow-symlinks", "-q"]) == 0
+    found = tables(out)
+    read = sorted(Path(r["source_uri"]).name for r in found["records"] + found["rejects"])
+    assert read == ["article.txt", "private.txt", "private2.txt"]  # the loop walked once
+    assert "symlink" not in {r["reason"] for r in found["rejects"]}
+    assert "private note" in stored_text(found)
+
+
+# -- the kind of input from its content ----------------------------------------------------------
+
+PAGE = (
+    "<!DOCTYPE html><html><head><title>North pier to be repaired</title></head><body>"
+    "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+    "<article><h1>North pier to be repaired</h1>"
+    + "".join(f"<p>{line}</p>" for line in ARTICLE.splitlines())
+    + "</article><footer>Copyright 2024 Harbour News</footer></body></html>"
+)
+
+
+def test_html_saved_as_txt_is_read_as_html(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "page.txt").write_text(PAGE)
+    (inbox / "page.html").write_text(PAGE)
+    out = tmp_path / "corpus"
+    run_ingest([str(inbox)], out, Settings(workers=1))
+    records = tables(out)["records"]
+    assert len(records) == 1  # the two copies are one article
+    assert "<" not in records[0]["text"] and "harbour authority" in records[0]["text"]
+
+
+def test_a_page_dump_named_html_is_cleaned_as_a_dump(tmp_path: Path) -> None:
+    dump = (
+        "Home\nNews\nSport\nWeather\nSubscribe to our newsletter\n"
+        + ARTICLE
+        + "Share on Facebook\nShare on X\nCopyright 2024 Harbour News. All rights reserved.\n"
+    )
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "dump.html").write_text(dump)
+    out = tmp_path / "corpus"
+    run_ingest([str(inbox)], out, Settings(workers=1))
+    (record,) = tables(out)["records"]
+    assert record["source_kind"] == "text"
+    assert "Subscribe" not in record["text"] and "Share on" not in record["text"]
+    assert "harbour authority" in record["text"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_a_bom_are_read(tmp_path: Path, codec: str) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "wide.txt").write_bytes(("Hafen — Überblick\n" + ARTICLE).encode(codec))
+    out = tmp_path / "corpus"
+    run_ingest([str(inbox)], out, Settings(workers=1))
+    found = tables(out)
+    assert not found["rejects"]
+    assert "harbour authority approved" in found["records"][0]["text"]
+
+
+def test_stray_control_bytes_are_removed_and_audited(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    damaged = ARTICLE.replace("north pier", "north\x00 pier", 1).replace("June", "Ju\x1b[0mne")
+    (inbox / "nul.txt").write_text(damaged)
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 40)  # still binary
+    out = tmp_path / "corpus"
+    run_ingest([str(inbox)], out, Settings(workers=1))
+    found = tables(out)
+    (record,) = found["records"]
+    assert "north pier" in record["text"] and "\x00" not in record["text"]
+    assert "Ju[0mne" in record["text"]  # the escape's control byte only
+    controls = [a for a in found["audit"] if a["reason"] == "control_chars"]
+    assert [a["line_no"] for a in controls] == [0, 1]
+    assert [r["reason"] for r in found["rejects"]] == ["binary"]
+
 
 # -- redaction ----------------------------------------------------------------------------------
 
