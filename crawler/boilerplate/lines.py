@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
+from operator import itemgetter, methodcaller, not_, or_
 
 from crawler.boilerplate.stopwords import STOP_WORDS
 
@@ -173,28 +174,38 @@ def _may_have_date(text: str, digits: int) -> bool:
     return "ago" in folded or "yesterday" in folded or "just now" in folded
 
 
+_FIRST = itemgetter(slice(0, 1))  # a string's first character ("" for "")
+
+
+def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
+    words) of a line's tokens. Written as maps over the whole list, so the per-token work runs
+    in C: this is the cleaner's costliest step on long lines."""
+    cores = list(map(methodcaller("strip", _TOKEN_STRIP), sample))
+    lows = list(map(str.lower, cores))
+    is_alpha = list(map(str.isalpha, cores))
+    # a token is a word if its core is all letters, or it holds a word ("don't", "e-mail")
+    others = [t for t in compress(sample, map(not_, is_alpha)) if _WORD.search(t) is not None]
+    words = [*compress(sample, is_alpha), *others]
+    alpha = len(words)
+    caps = sum(map(str.isupper, map(_FIRST, map(methodcaller("lstrip", _CAP_STRIP), words))))
+    numeric = len(sample) - alpha - lows.count("")  # an empty core is never a word
+    stop = sum(map(STOP_WORDS.__contains__, lows))
+    rstripped = map(methodcaller("rstrip", "s,"), lows)
+    dates = sum(
+        map(or_, map(_DATE_WORDS.__contains__, lows), map(_DATE_WORDS.__contains__, rstripped))
+    )
+    return alpha, caps, numeric, stop, dates
+
+
 def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
     chars = len(text)
     cjk = len(_CJK.findall(text))
     tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
     words = len(tokens) + (1 if cjk else 0)
-    alpha = stop = date_tokens = numeric = caps = 0
     sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
-    # each distinct token once: prose repeats its words, and this loop is the cleaner's
-    # costliest per-character step
-    for t, n in Counter(sample).items() if len(sample) > 32 else ((t, 1) for t in sample):
-        core = t.strip(_TOKEN_STRIP)
-        low = core.lower()
-        if core.isalpha() or _WORD.search(t) is not None:
-            alpha += n
-            caps += n * t.lstrip(_CAP_STRIP)[:1].isupper()
-        elif low:
-            numeric += n
-        if low in STOP_WORDS:
-            stop += n
-        if low in _DATE_WORDS or low.rstrip("s,") in _DATE_WORDS:
-            date_tokens += n
+    alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
     n_tok = max(1, len(sample))
     upper, cased, digits = _char_counts(text)
     hira = len(_HIRAGANA.findall(text)) if cjk else 0
