@@ -1,4 +1,5 @@
-"""Files and directories -> raw inputs: discovery, size limits, decompression, decoding."""
+"""Files and directories -> raw inputs: discovery (symbolic links kept inside the folder), size
+limits, decompression, decoding, the kind of input (from its content), control characters."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ class RawInput:
 
 
 def input_kind(path: Path) -> str | None:
-    """'text', 'html' or None (not an input we read), from the file name."""
+    """'text', 'html' or None (not an input we read), from the file name: which files are
+    inputs, and a hint only for what they are (`read_input` sniffs the content)."""
     name = path.name.lower()
     if name.endswith(TEXT_SUFFIXES):
         return "text"
