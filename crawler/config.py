@@ -34,7 +34,7 @@ class Settings:
     max_html_attributes: int = 10_000  # more attributes in one HTML tag -> too_many_attributes
     # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
     max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
-    max_doc_seconds: float = 60.0  # cleaning one document longer -> timeout
+    max_doc_seconds: float = 60.0  # more CPU seconds reading and cleaning one -> timeout
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
