@@ -24,6 +24,8 @@ class Settings:
     lsh_bands: int = 32  # LSH bands (num_perm / lsh_bands rows each)
     near_dup_threshold: float = 0.8  # containment of the smaller text in the larger to merge
     use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
+    # follow symbolic links out of the given input folders (else: rejected as `symlink`)
+    follow_symlinks: bool = False
     # Per-document limits (crawler/limits.py): an input over one is rejected with its reason,
     # so no single document can exhaust a worker. Real news pages stay far below them.
     max_lines: int = 50_000  # more lines (page dump or extracted text) -> too_many_lines
@@ -32,7 +34,7 @@ class Settings:
     max_html_attributes: int = 10_000  # more attributes in one HTML tag -> too_many_attributes
     # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
     max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
-    max_doc_seconds: float = 60.0  # cleaning one document longer -> timeout
+    max_doc_seconds: float = 60.0  # more CPU seconds reading and cleaning one -> timeout
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""

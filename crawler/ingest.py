@@ -84,9 +84,9 @@ def start_run(dataset_root: str | Path, settings: Settings) -> RunContext:
     )
 
 
-def discover_inputs(paths: list[str]) -> list[str]:
+def discover_inputs(paths: list[str], follow_symlinks: bool = False) -> list[str]:
     """Input files under the given paths (ConfigError if one does not exist)."""
-    return [str(p) for p in discover(paths)]
+    return [str(p) for p in discover(paths, follow_symlinks=follow_symlinks)]
 
 
 def scan_inputs(ctx: RunContext, files: list[str], progress: Progress | None = None) -> ScanResult:
@@ -166,7 +166,7 @@ def run_ingest(
     Prefect flow runs the same stages as tasks. Waits up to `wait_seconds` for another run
     writing the same dataset (DatasetLockedError after that)."""
     settings = settings or Settings()
-    files = discover_inputs(paths)
+    files = discover_inputs(paths, settings.follow_symlinks)
     with Dataset(out).lock(wait_seconds, on_wait):
         ctx = start_run(out, settings)
         new_files: list[str] = []

@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
 _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD] + [c for c in range(32) if c not in (9, 10)]
 )
+_HAS_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
 _SPACES = re.compile(r"[^\S\n]+")
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -34,7 +35,9 @@ def replace_surrogates(text: str) -> str:
 
 def normalize_line(line: str) -> str:
     """NFC, invisible and control characters removed, white space runs -> one space, stripped."""
-    line = unicodedata.normalize("NFC", line).translate(_INVISIBLE)
+    line = unicodedata.normalize("NFC", line)
+    if _HAS_INVISIBLE.search(line):  # translate() is slow; most lines have nothing to remove
+        line = line.translate(_INVISIBLE)
     return _SPACES.sub(" ", line).strip()
 
 

@@ -32,7 +32,7 @@ from crawler.dedup import MinHasher
 from crawler.errors import Drop
 from crawler.index import load_seen_urls
 from crawler.items import PageItem
-from crawler.readers import RawInput
+from crawler.readers import RawInput, strip_controls
 from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
 from crawler.staging import CRASHED_DETAIL, PendingInput, clean_input, reject_row, write_staged
@@ -57,7 +57,8 @@ def clean_page(
         if size > settings.max_input_bytes:
             raise Drop(Rejected.TOO_LARGE, f"{size} bytes > limit {settings.max_input_bytes}")
         text = page.body.decode(page.encoding or "utf-8", errors="replace")
-        return RawInput(source_uri=page.url, kind="html", text=text, size_bytes=size, crawled=True)
+        text, removed = strip_controls(text)  # as for files: removed, audited
+        return RawInput(page.url, "html", text, size, crawled=True, removed=tuple(removed))
 
     digest = hashlib.sha256(page.body).hexdigest()
     row, reject = clean_input(

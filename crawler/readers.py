@@ -1,13 +1,16 @@
-"""Files and directories -> raw inputs: discovery, size limits, decompression, decoding."""
+"""Files and directories -> raw inputs: discovery (symbolic links kept inside the folder), size
+limits, decompression, decoding, the kind of input (from its content), control characters."""
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import os
 import re
 import stat
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +18,9 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from crawler.errors import ConfigError, Drop
-from crawler.reasons import Rejected
+from crawler.htmlscan import looks_like_html
+from crawler.reasons import Rejected, Removed
+from crawler.record import Removal
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -56,6 +61,7 @@ class RawInput:
     text: str
     size_bytes: int
     crawled: bool = False  # fetched by the crawler rather than read from a file
+    removed: tuple[Removal, ...] = ()  # taken out while reading (control characters)
 
     @property
     def source_kind(self) -> str:
@@ -64,7 +70,8 @@ class RawInput:
 
 
 def input_kind(path: Path) -> str | None:
-    """'text', 'html' or None (not an input we read), from the file name."""
+    """'text', 'html' or None (not an input we read), from the file name: which files are
+    inputs, and a hint only for what they are (`read_input` sniffs the content)."""
     name = path.name.lower()
     if name.endswith(TEXT_SUFFIXES):
         return "text"
@@ -73,12 +80,19 @@ def input_kind(path: Path) -> str | None:
     return None
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
+def discover(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> list[Path]:
     """Every readable input under the given files and directories (recursive), sorted, unique.
 
     A path that does not exist is a ConfigError: the caller asked for something that is not there.
     Files given explicitly are taken whatever their suffix (they are rejected later if unreadable);
     inside directories only known suffixes are taken, and hidden files and folders are skipped.
+
+    Symbolic links inside a given directory are followed only while they stay inside it (a
+    link to another file of the folder is read once, as that file). A link leading out of it
+    (to a file or a folder) is returned as the link itself, which `read_input` rejects with
+    the reason `symlink`, unless `follow_symlinks` allows every link (a folder reached twice,
+    by a loop or two links, is walked once). Paths given explicitly are always followed: they
+    are the operator's choice.
     """
     found: set[Path] = set()
     for given in paths:
@@ -88,42 +102,92 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
         if path.is_file():
             found.add(path.resolve())
             continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        root = path.resolve()
+        walked = {root}
+        for current, dirs, files in os.walk(root, followlinks=follow_symlinks):
+            folder = Path(current)
+            kept = []
+            for name in dirs:
+                child = folder / name
+                if name.startswith("."):
+                    continue
+                if not child.is_symlink():
+                    kept.append(name)
+                    continue
+                real = child.resolve()
+                if follow_symlinks and real not in walked and real.is_dir():
+                    walked.add(real)
+                    kept.append(name)
+                elif not follow_symlinks and not real.is_relative_to(root):
+                    found.add(child)  # rejected as `symlink` (inside: its files are walked)
+            dirs[:] = kept
             for name in files:
-                child = Path(root) / name
-                if not name.startswith(".") and input_kind(child):
-                    found.add(child.resolve())
+                child = folder / name
+                if name.startswith(".") or not input_kind(child):
+                    continue
+                real = child.resolve()
+                inside = follow_symlinks or not child.is_symlink() or real.is_relative_to(root)
+                found.add(real if inside else child)
     return sorted(found)
 
 
 def file_uri(path: Path) -> str:
-    """The `source_uri` of a file: its absolute file:// URI."""
+    """The `source_uri` of a file: its absolute file:// URI (a symbolic link's own, not its
+    target's: a link that is not followed is reported under its own name)."""
+    path = Path(os.path.abspath(path))
+    if path.is_symlink():
+        return (path.parent.resolve() / path.name).as_uri()
     return path.resolve().as_uri()
 
 
 def read_input(path: Path, max_bytes: int) -> RawInput:
     """Read and decode one file. Raises Drop with a reason for anything that is not usable text."""
     uri = file_uri(path)
+    if path.is_symlink():  # `discover` resolves the links it may follow: this one it may not
+        raise Drop(Rejected.SYMLINK, f"symbolic link to {os.readlink(path)}: {_NOT_FOLLOWED}")
     kind = input_kind(path)
     if kind is None:
         raise Drop(Rejected.UNSUPPORTED, f"not a .txt/.html/.htm/.html.gz file: {path.name}")
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):  # a FIFO or device could block or never end
-            raise Drop(Rejected.UNSUPPORTED, f"not a regular file: {path.name}")
-        size = status.st_size
-        if size > max_bytes:
-            raise Drop(Rejected.TOO_LARGE, f"{size} bytes > limit {max_bytes}")
-        data = path.read_bytes()
+        data, size = _read_regular(path, max_bytes)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:  # swapped for a link since discovery (O_NOFOLLOW)
+            raise Drop(Rejected.SYMLINK, f"a symbolic link: {_NOT_FOLLOWED}") from exc
         raise Drop(Rejected.READ_ERROR, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if path.name.lower().endswith(".gz"):
         data = gunzip_limited(data, max_bytes, whole=True)
     text = decode_bytes(data, html=kind == "html")
+    # the content decides, the name is a hint: HTML saved as .txt, a page dump saved as .html
+    sniffed = "html" if looks_like_html(text, hint_html=kind == "html") else "text"
+    if sniffed == "html" and kind == "text" and declared_charset(data):
+        text = decode_bytes(data, html=True)  # its <meta charset> counts now
+    kind = sniffed
     if kind == "text" and "\r" in text:  # the cleaner reads lines; old Mac files end them in CR
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return RawInput(source_uri=uri, kind=kind, text=text, size_bytes=size)
+    text, removed = strip_controls(text)
+    return RawInput(uri, kind, text, size, removed=tuple(removed))
+
+
+_NOT_FOLLOWED = (
+    "links out of the input folder are not followed (`corpus ingest --follow-symlinks`, or "
+    "follow_symlinks = true in [settings], allows them)"
+)
+
+
+def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, int]:
+    """The bytes and size of a regular file, opened without following a link (O_NOFOLLOW) and
+    without blocking on a FIFO (O_NONBLOCK); Drop for anything else or anything too large."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device could block or never end
+            raise Drop(Rejected.UNSUPPORTED, f"not a regular file: {path.name}")
+        if status.st_size > max_bytes:
+            raise Drop(Rejected.TOO_LARGE, f"{status.st_size} bytes > limit {max_bytes}")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # grew since it was measured
+        raise Drop(Rejected.TOO_LARGE, f"more than {max_bytes} bytes > limit {max_bytes}")
+    return data, status.st_size
 
 
 def gunzip_limited(data: bytes, max_bytes: int, *, whole: bool = False) -> bytes:
@@ -156,26 +220,73 @@ def declared_charset(data: bytes) -> str | None:
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
+# C0 controls but tab, line and page ends, and DEL: never text, often debris (a NUL from a
+# bad copy, terminal escapes); removed from decoded text (`strip_controls`)
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def sniff_bytes(data: bytes) -> str | None:
     """Why raw bytes are not text, from their first 8 KB: "empty", "binary" (a file signature,
-    NUL bytes or many control bytes), or None. Cheap enough for every crawled page; text with a
-    UTF-16/32 byte-order mark (which contains NULs) passes."""
+    or many control bytes), or None. Cheap enough for every crawled page. Text with a
+    UTF-16/32 byte-order mark, or in UTF-16/32 without one (`bomless_unicode`), passes; a few
+    NUL or other control bytes in text are not binary (they are removed after decoding)."""
     head = data[:8192]
     if not head.strip():
         return "empty"
     if head.startswith(tuple(bom for bom, _ in _BOMS)):
         return None
+    if head.startswith(_BINARY_MAGIC):
+        return "binary"
+    if bomless_unicode(head) is not None:
+        return None
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if head.startswith(_BINARY_MAGIC) or b"\x00" in head or controls > max(8, len(head) // 20):
+    if controls > max(8, len(head) // 20):
         return "binary"
     return None
 
 
+def bomless_unicode(data: bytes) -> str | None:
+    """ "utf-32-le", "utf-32-be", "utf-16-le" or "utf-16-be" for text in one of them without a
+    byte-order mark, from the NUL bytes of its first 8 KB: the high bytes of Latin text (and
+    its spaces, digits and punctuation in any script) are zero, at one position of each unit.
+    None otherwise (UTF-16 text with no such character is not recognised)."""
+    head = data[: 8192 - 8192 % 4]
+    head = head[: len(head) - len(head) % 4]
+    units = len(head) // 4
+    if units < 4 or b"\x00" not in head:
+        return None
+    for codec, high in (("utf-32-le", (2, 3)), ("utf-32-be", (0, 1))):
+        # the two high bytes of every unit are zero but for characters beyond U+FFFF
+        zero = min(head[high[0] :: 4].count(0), head[high[1] :: 4].count(0))
+        if zero * 20 >= units * 19 and _decodes_as_text(data, codec):
+            return codec
+    pairs = units * 2
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    # high bytes are zero for ASCII characters; low bytes only for the rare U+xx00
+    if odd * 5 >= pairs and even * 4 <= odd and _decodes_as_text(data, "utf-16-le"):
+        return "utf-16-le"
+    if even * 5 >= pairs and odd * 4 <= even and _decodes_as_text(data, "utf-16-be"):
+        return "utf-16-be"
+    return None
+
+
+def _decodes_as_text(data: bytes, codec: str) -> bool:
+    """Whether the first 8 KB decode in `codec` to text with few control characters (a unit
+    cut at the end is allowed)."""
+    unit = 4 if "32" in codec else 2
+    head = data[: 8192 - 8192 % unit]
+    head = head[: len(head) - len(head) % unit]
+    try:
+        text = head.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return len(_CONTROL_CHARS.findall(text)) <= max(8, len(text) // 20)
+
+
 def decode_bytes(data: bytes, *, html: bool = False) -> str:
-    """Bytes -> text: BOM first, then (HTML) the declared charset, then strict UTF-8, then
-    UTF-8 with a few broken bytes replaced, then the best charset guess.
+    """Bytes -> text: BOM first, then UTF-16/32 recognised without a BOM, then (HTML) the
+    declared charset, then strict UTF-8, then UTF-8 with a few broken bytes replaced, then the
+    best charset guess. Control characters are left in (`strip_controls` removes them).
 
     Raises Drop for empty, binary or undecodable data.
     """
@@ -183,13 +294,18 @@ def decode_bytes(data: bytes, *, html: bool = False) -> str:
     if junk == "empty" and not data.strip():
         raise Drop(Rejected.EMPTY, "no text (0 bytes or only white space)")
     if junk == "binary":
-        raise Drop(Rejected.BINARY, "binary data (file signature, NUL or control bytes)")
+        raise Drop(Rejected.BINARY, "binary data (a file signature, or mostly control bytes)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             text = data.decode(encoding, errors="replace")
             if _replaced(text, data) > _tolerated(data):
                 raise Drop(Rejected.UNDECODABLE, f"invalid {encoding} after its BOM")
             return _check_text(text)
+    if (wide := bomless_unicode(data)) is not None:
+        text = data.decode(wide, errors="replace")
+        if _replaced(text, data) > _tolerated(data):
+            raise Drop(Rejected.UNDECODABLE, f"invalid {wide} (recognised without a BOM)")
+        return _check_text(text)
     declared = declared_charset(data) if html else None
     if declared and declared != "utf-8":
         with contextlib.suppress(UnicodeDecodeError):
@@ -209,6 +325,23 @@ def decode_bytes(data: bytes, *, html: bool = False) -> str:
         raise Drop(
             Rejected.UNDECODABLE, f"guessed {guess.encoding} but it does not decode"
         ) from exc
+
+
+def strip_controls(text: str) -> tuple[str, list[Removal]]:
+    """The text without control characters (NUL, escapes, C1), and an audit row (reason
+    `control_chars`) for each line that held some: its number and the characters removed."""
+    if _CONTROL_CHARS.search(text) is None:
+        return text, []
+    removed = []
+    lines = text.split("\n")
+    for no, line in enumerate(lines):
+        found = _CONTROL_CHARS.findall(line)
+        if found:
+            counts = Counter(found)
+            listed = ", ".join(f"U+{ord(c):04X} x{n}" for c, n in sorted(counts.items()))
+            removed.append(Removal(no, listed, str(Removed.CONTROL_CHARS)))
+            lines[no] = _CONTROL_CHARS.sub("", line)
+    return "\n".join(lines), removed
 
 
 def _tolerated(data: bytes) -> int:
@@ -234,11 +367,12 @@ def _mostly_utf8(data: bytes) -> str | None:
 
 
 def _check_text(text: str) -> str:
-    """Reject decoded text that is mostly control characters (binary that happened to decode)."""
+    """Reject decoded text with many control characters (binary that happened to decode); a
+    few are removed later (`strip_controls`)."""
     sample = text[:8192]
     if not sample.strip():
         raise Drop(Rejected.EMPTY, "no text (only white space)")
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL_CHARS.findall(sample))
     if controls > max(8, len(sample) // 20):
         raise Drop(Rejected.BINARY, f"{controls} control characters in the first {len(sample)}")
     return text

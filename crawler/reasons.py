@@ -30,6 +30,7 @@ class Removed(StrEnum):
     RECURRING = "recurring"  # recurs across many documents of one ingest (site chrome)
     LOW_CONTENT = "low_content"  # short or non-prose line outside the article's main run
     OUTSIDE_ARTICLE = "outside_article"  # prose, but outside the article's main run
+    CONTROL_CHARS = "control_chars"  # NUL and other control characters taken out of a line
 
 
 class Rejected(StrEnum):
@@ -48,6 +49,7 @@ class Rejected(StrEnum):
     ONLY_BOILERPLATE = "only_boilerplate"  # nothing left after cleaning
     TOO_SHORT = "too_short"  # less text left than the configured minimum
     UNSUPPORTED = "unsupported"  # a file type no reader handles
+    SYMLINK = "symlink"  # a symbolic link out of the input folder, not followed
     READ_ERROR = "read_error"  # the file could not be read (permissions, vanished)
     EXTRACT_ERROR = "extract_error"  # the extractor failed on this input
     CRASHED = "crashed"  # the cleaning process died on this input (out of memory, a C crash)

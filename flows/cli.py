@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--batch-size", type=int, help="documents per cleaning batch")
     ingest.add_argument("--workers", type=int, help="cleaning processes (0: one per CPU)")
     ingest.add_argument("--min-words", type=int, help="reject documents with fewer words left")
+    ingest.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        default=None,
+        help="follow symbolic links out of the given folders (else they are rejected)",
+    )
     wait_option(ingest)
     ingest.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
@@ -381,6 +387,7 @@ def _settings_overrides(config: CorpusConfig, args: argparse.Namespace) -> dict[
         "batch_size": getattr(args, "batch_size", None),
         "min_words": getattr(args, "min_words", None),
         "workers": getattr(args, "workers", None),
+        "follow_symlinks": getattr(args, "follow_symlinks", None),
     }
     return asdict(config.settings.with_overrides(**flags))
 
@@ -391,7 +398,10 @@ def cmd_ingest(args: argparse.Namespace, config: CorpusConfig) -> int:
     from flows.progress import progress_for
 
     settings = config.settings.with_overrides(
-        batch_size=args.batch_size, min_words=args.min_words, workers=args.workers
+        batch_size=args.batch_size,
+        min_words=args.min_words,
+        workers=args.workers,
+        follow_symlinks=args.follow_symlinks,
     )
     wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
     with progress_for(enabled=not args.quiet) as progress:
@@ -415,7 +425,7 @@ def cmd_explain(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.explain import explain, learn_stats, render
 
     settings = config.settings
-    path = Path(args.file)
+    path = Path(args.file).resolve()  # a link given by name is followed
     if not path.is_file():
         raise ConfigError(f"no such file: {args.file}")
     stats = learn_stats([Path(p) for p in args.stats_from], settings) if args.stats_from else None

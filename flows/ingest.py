@@ -52,8 +52,8 @@ def is_io_error(task: Any, task_run: Any, state: State[Any]) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
-def discover_task(paths: list[str]) -> list[str]:
-    return discover_inputs(paths)
+def discover_task(paths: list[str], follow_symlinks: bool = False) -> list[str]:
+    return discover_inputs(paths, follow_symlinks)
 
 
 @task(cache_policy=NO_CACHE)
@@ -137,7 +137,7 @@ def _ingest(
 ) -> RunSummary:
     """The stages as tasks, under the dataset's lock (waiting for another run if needed)."""
     io = io_retries(limits)
-    files = discover_task.with_options(**io)(paths)
+    files = discover_task.with_options(**io)(paths, settings.follow_symlinks)
     with Dataset(out).lock(limits.lock_wait_seconds, logger.warning):
         ctx = start_run(out, settings)
         try:

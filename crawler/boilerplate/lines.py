@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
+from operator import itemgetter, methodcaller, not_, or_
 
 from crawler.boilerplate.stopwords import STOP_WORDS
 
@@ -54,7 +56,8 @@ _DATE_CORE = re.compile(
 _BULLET = re.compile(r"^(?:[-–—•·*▪►▶»›]|\d{1,2}[.)])\s+")
 _COUNT_SUFFIX = re.compile(r"^\D*[(\[]\d+[)\]]$")  # "Category (15)": a count, not data
 _FOLD_WORD = re.compile(r"[^\W\d_]{3}")
-_SEPARATORS = re.compile(r"\s[|•·»›/]\s|\s{2,}")
+# `\s[|•·»›/]\s|\s{2,}`, written to test one \s per position (the cleaner's costliest regex)
+_SEPARATORS = re.compile(r"\s(?:[|•·»›/]\s|\s+)")
 _INNER_SENT = re.compile(r"[.!?。！？][\"'”’)]*\s+[\"'“‘(]*[A-ZА-Я]")
 _CJK_INNER_SENT = re.compile(r"[。！？](?=.)")
 _TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
@@ -62,6 +65,10 @@ _CAP_STRIP = "\"'“‘«(¿¡["
 _DIGITS = re.compile(r"\d+")
 _DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
 _TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+_ASCII_DIGITS = b"0123456789"
 # Characters that are upper / lower case but not letters (Roman numerals, circled letters).
 _CASED_NON_LETTER = re.compile(
     "[\u0345\u2160-\u217f\u24b6-\u24e9\U0001f130-\U0001f149\U0001f150-\U0001f169"
@@ -136,13 +143,27 @@ def features(line: str) -> LineFeatures:
     return features_of_normalized(normalize(line))
 
 
-def _case_counts(text: str) -> tuple[int, int]:
-    """(upper-case letters, cased letters) of a line."""
-    if _CASED_NON_LETTER.search(text) is None:  # then cased characters are all letters
-        upper = sum(map(str.isupper, text))
-        return upper, upper + sum(map(str.islower, text))
-    cased = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
-    return sum(map(str.isupper, cased)), len(cased)
+def _char_counts(text: str) -> tuple[int, int, int]:
+    """(upper-case letters, cased letters, digits) of a line, as str.isupper / islower /
+    isdigit count them. Linear, and mostly in C: ASCII characters are counted on the UTF-8
+    bytes (where non-ASCII characters are bytes >= 0x80, never counted), the few non-ASCII
+    ones one by one."""
+    data = text.encode("utf-8", "surrogatepass")
+    size = len(data)
+    upper = size - len(data.translate(None, _ASCII_UPPER))
+    lower = size - len(data.translate(None, _ASCII_LOWER))
+    digits = size - len(data.translate(None, _ASCII_DIGITS))
+    if not text.isascii():
+        rest = "".join(_NON_ASCII.findall(text))
+        digits += sum(map(str.isdigit, rest))
+        if _CASED_NON_LETTER.search(rest) is None:  # then cased characters are all letters
+            upper += sum(map(str.isupper, rest))
+            lower += sum(map(str.islower, rest))
+        else:
+            cased = [c for c in rest if c.isalpha() and (c.isupper() or c.islower())]
+            upper += sum(map(str.isupper, cased))
+            lower += len(cased) - sum(map(str.isupper, cased))
+    return upper, upper + lower, digits
 
 
 def _may_have_date(text: str, digits: int) -> bool:
@@ -153,30 +174,40 @@ def _may_have_date(text: str, digits: int) -> bool:
     return "ago" in folded or "yesterday" in folded or "just now" in folded
 
 
+_FIRST = itemgetter(slice(0, 1))  # a string's first character ("" for "")
+
+
+def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
+    words) of a line's tokens. Written as maps over the whole list, so the per-token work runs
+    in C: this is the cleaner's costliest step on long lines."""
+    cores = list(map(methodcaller("strip", _TOKEN_STRIP), sample))
+    lows = list(map(str.lower, cores))
+    is_alpha = list(map(str.isalpha, cores))
+    # a token is a word if its core is all letters, or it holds a word ("don't", "e-mail")
+    others = [t for t in compress(sample, map(not_, is_alpha)) if _WORD.search(t) is not None]
+    words = [*compress(sample, is_alpha), *others]
+    alpha = len(words)
+    caps = sum(map(str.isupper, map(_FIRST, map(methodcaller("lstrip", _CAP_STRIP), words))))
+    numeric = len(sample) - alpha - lows.count("")  # an empty core is never a word
+    stop = sum(map(STOP_WORDS.__contains__, lows))
+    rstripped = map(methodcaller("rstrip", "s,"), lows)
+    dates = sum(
+        map(or_, map(_DATE_WORDS.__contains__, lows), map(_DATE_WORDS.__contains__, rstripped))
+    )
+    return alpha, caps, numeric, stop, dates
+
+
 def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
     chars = len(text)
     cjk = len(_CJK.findall(text))
     tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
     words = len(tokens) + (1 if cjk else 0)
-    alpha: list[str] = []
-    stop = date_tokens = numeric = caps = 0
     sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
-    for t in sample:
-        core = t.strip(_TOKEN_STRIP)
-        low = core.lower()
-        if core.isalpha() or _WORD.search(t) is not None:
-            alpha.append(t)
-            caps += t.lstrip(_CAP_STRIP)[:1].isupper()
-        elif low:
-            numeric += 1
-        if low in STOP_WORDS:
-            stop += 1
-        if low in _DATE_WORDS or low.rstrip("s,") in _DATE_WORDS:
-            date_tokens += 1
+    alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
     n_tok = max(1, len(sample))
-    upper, cased = _case_counts(text)
-    digits = sum(map(str.isdigit, text))
+    upper, cased, digits = _char_counts(text)
     hira = len(_HIRAGANA.findall(text)) if cjk else 0
     has_date = (
         chars <= _DATE_MAX_CHARS
@@ -197,11 +228,11 @@ def features_of_normalized(text: str) -> LineFeatures:
         words=words,
         cjk=cjk,
         units=len(tokens) + cjk / 2.0,
-        alpha_words=len(alpha),
+        alpha_words=alpha,
         end_punct=bool(stripped) and stripped[-1] in _SENT_END,
         end_colon=stripped.endswith((":", "：")),
         stop_ratio=stop / n_tok,
-        title_ratio=caps / max(1, len(alpha)),
+        title_ratio=caps / max(1, alpha),
         upper_ratio=upper / max(1, cased),
         digit_ratio=digits / max(1, chars),
         hiragana_ratio=hira / max(1, cjk),

@@ -70,7 +70,10 @@ def write_hostile_inputs(folder: Path) -> dict[str, str | None]:
         f"<html><body><p {attributes}>{PROSE}</p></body></html>".encode(),
         "too_many_attributes",
     )
-    add("nul.html", f"<html><body><p>{PROSE}\x00{PROSE}</p></body></html>".encode(), "binary")
+    # a stray NUL is removed (and audited), not the whole article rejected
+    harbour = "A stray byte sat in this saved page about the harbour repairs and the ferry. " * 4
+    add("nul.html", f"<html><body><p>{harbour}\x00{harbour}</p></body></html>".encode(), None)
+    add("binary.txt", bytes(range(256)) * 64, "binary")  # mostly control bytes, no signature
     add("empty.html", b"", "empty")
     for (name, encoding), text in ARTICLES.items():
         add(name, text.encode(encoding), None)

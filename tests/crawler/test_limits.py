@@ -18,6 +18,7 @@ from crawler.dedup import MinHasher
 from crawler.errors import ConfigError, Drop
 from crawler.htmlscan import max_attributes
 from crawler.limits import (
+    WALL_CLOCK_FACTOR,
     DocumentTimeout,
     check_html_source,
     check_html_tree,
@@ -99,14 +100,34 @@ def busy() -> None:
         pass
 
 
+def spin(cpu_seconds: float) -> None:
+    """Compute for `cpu_seconds` of this thread's CPU time (however long that takes)."""
+    until = time.thread_time() + cpu_seconds
+    while time.thread_time() < until:
+        pass
+
+
 def test_time_limit_interrupts_python_code_that_swallows_exceptions() -> None:
-    started = time.perf_counter()
     # a third-party safety net (`except Exception`) must not swallow the time limit
     with pytest.raises(DocumentTimeout), time_limit(0.2), contextlib.suppress(Exception):
         busy()
-    assert time.perf_counter() - started < 5
-    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    for sig in (signal.SIGALRM, signal.SIGPROF):
+        assert signal.getsignal(sig) == signal.SIG_DFL
+    for timer in (signal.ITIMER_REAL, signal.ITIMER_PROF):
+        assert signal.getitimer(timer) == (0.0, 0.0)
+
+
+def test_time_limit_counts_cpu_time_not_waiting() -> None:
+    """A busy machine must not turn a valid input into a timeout: waiting (for the CPU, for a
+    read) is not counted, up to the wall-clock backstop."""
+    with time_limit(0.05):
+        time.sleep(0.1)  # no CPU used: not over the limit
+        check_time()
+    with pytest.raises(DocumentTimeout), time_limit(0.05):
+        spin(0.2)
+    with pytest.raises(DocumentTimeout), time_limit(0.01):
+        time.sleep(0.01 * WALL_CLOCK_FACTOR + 0.05)  # the wall-clock backstop
+        check_time()
 
 
 def test_time_limit_is_cooperative_off_the_main_thread() -> None:
@@ -115,7 +136,8 @@ def test_time_limit_is_cooperative_off_the_main_thread() -> None:
     def in_thread() -> None:
         try:
             with time_limit(0.05):
-                time.sleep(0.1)  # a step that cannot be interrupted here
+                spin(0.1)  # a step that cannot be interrupted here
+                outcome.append("step done")
                 check_time()
         except DocumentTimeout:
             outcome.append("timeout")
@@ -123,7 +145,7 @@ def test_time_limit_is_cooperative_off_the_main_thread() -> None:
     thread = threading.Thread(target=in_thread)
     thread.start()
     thread.join()
-    assert outcome == ["timeout"]
+    assert outcome == ["step done", "timeout"]
     check_time()  # outside a time limit: no deadline
 
 
@@ -132,10 +154,11 @@ def test_time_limit_leaves_someone_elses_alarm_alone() -> None:
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
     try:
         with time_limit(0.05):
-            time.sleep(0.1)
+            spin(0.1)
         assert signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL and not fired
+        assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
         with pytest.raises(DocumentTimeout), time_limit(0.05):
-            time.sleep(0.1)
+            spin(0.1)
             check_time()  # cooperative: the step is not interrupted, the next check raises
     finally:
         signal.signal(signal.SIGALRM, previous)
