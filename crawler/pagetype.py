@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -37,12 +38,42 @@ ARTICLE_TYPES = frozenset(
     }
 )
 LISTING_TYPES = frozenset(
-    {"collectionpage", "itemlist", "searchresultspage", "blog", "profilepage"}
+    {"collectionpage", "itemlist", "searchresultspage", "profilepage"}  # not "blog": blogs
+    # declare it on every page
 )
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "form"})
-_CHROME_CLASS = re.compile(r"comment|related|promo|sidebar|newsletter|share|menu", re.IGNORECASE)
-_PROSE_MIN_CHARS = 80  # a paragraph shorter than this is not prose
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+# Class/id words of page furniture, as whole words of a class name ("share-bar", "sidebar_2",
+# "relatedPosts"), so that "commentary" or "shared-content" are not furniture.
+_CHROME_WORDS = (
+    "comment", "comments", "related", "promo", "sidebar", "newsletter", "share", "sharing",
+    "social", "menu", "breadcrumb", "breadcrumbs",
+)  # fmt: skip
+_CHROME_CLASS = re.compile(
+    r"(?<![A-Za-z])(?:"
+    + "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in _CHROME_WORDS)
+    + r")(?![a-z])"
+)
+_WRAPPER_SHARE = 0.5  # an element holding this share of the page's text is layout, not furniture
+_THIN_CHARS = 400  # less prose than this: a thin page
+_CHARS_PER_HEADLINE = 40  # main text shorter than this per headline link: a list of them
+_VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
 _WORD = re.compile(r"\w+")
+# Elements whose text belongs to the block around them; anything else is a block of its own.
+_INLINE = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em",
+        "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span",
+        "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    }
+)  # fmt: skip
+_NO_TEXT = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "math", "head", "title", "button",
+        "select", "option", "textarea", "iframe", "object",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,21 +99,81 @@ class PageKind:
     features: PageFeatures
 
 
-def _in_chrome(elem: HtmlElement) -> bool:
-    for anc in elem.iterancestors():
-        if anc.tag in _CHROME_TAGS:
-            return True
-        marker = f"{anc.get('class', '')} {anc.get('id', '')}"
-        if marker.strip() and _CHROME_CLASS.search(marker):
-            return True
-    return False
+class _Layout:
+    """Which elements of a page are furniture (navigation, sidebars, comments, share bars...).
+
+    An element is furniture by its tag (nav, header, footer, aside, form), its ARIA role or a
+    furniture word in its class or id, unless it holds half the page's text or more: then it
+    is the page's layout (`<body class="one-sidebar">`, ASP.NET's one `<form>` around the whole
+    page, a `<div class="has-sidebar">` wrapper), not furniture. <html> and <body> never are.
+    """
+
+    def __init__(self, root: HtmlElement) -> None:
+        body = root.find("body")
+        self.page_chars = _text_len(body if body is not None else root)
+        self._lengths: dict[HtmlElement, int] = {}
+        self._verdicts: dict[HtmlElement, bool] = {}
+
+    def _furniture(self, elem: HtmlElement) -> bool:
+        verdict = self._verdicts.get(elem)
+        if verdict is None:
+            marker = f"{elem.get('class', '')} {elem.get('id', '')}"
+            verdict = (
+                elem.tag in _CHROME_TAGS
+                or (elem.get("role") or "").strip().lower() in _CHROME_ROLES
+                or bool(marker.strip() and _CHROME_CLASS.search(marker))
+            ) and _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+            self._verdicts[elem] = verdict
+        return verdict
+
+    def in_chrome(self, elem: HtmlElement) -> bool:
+        for anc in elem.iterancestors():
+            if anc.tag in ("body", "html"):
+                return False
+            if self._furniture(anc):
+                return True
+        return False
+
+
+def _text_len(elem: HtmlElement) -> int:
+    return sum(len(t.strip()) for t in elem.xpath(_VISIBLE_TEXT))
+
+
+def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
+    """Every block element with text of its own: (element, its own text, chars of it in links).
+
+    A block's own text is its text and that of its inline children (links, emphasis, spans,
+    line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
+    separated by `<br>`, each count once."""
+    stack = [root]
+    while stack:
+        elem = stack.pop()
+        parts = [elem.text or ""]
+        linked = 0
+        for child in elem:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in _INLINE:
+                text = "".join(child.xpath(_VISIBLE_TEXT))
+                parts.append(text)
+                linked += (
+                    len(text.strip())
+                    if tag == "a"
+                    else sum(len(a.text_content().strip()) for a in child.iter("a"))
+                )
+            elif tag and tag not in _NO_TEXT:
+                stack.append(child)
+            parts.append(child.tail or "")
+        text = " ".join(" ".join(parts).split())
+        if text:
+            yield elem, text, linked
 
 
 def _ld_types(root: HtmlElement) -> frozenset[str]:
+    """Declared schema.org types: JSON-LD (@graph and mainEntity included) and microdata."""
     found: set[str] = set()
 
     def walk(node: Any, depth: int) -> None:
-        if depth > 4:
+        if depth > 6:
             return
         if isinstance(node, list):
             for child in node:
@@ -91,15 +182,23 @@ def _ld_types(root: HtmlElement) -> frozenset[str]:
             types = node.get("@type")
             for t in types if isinstance(types, list) else [types]:
                 if isinstance(t, str):
-                    found.add(t.lower())
-            walk(node.get("@graph"), depth + 1)
+                    found.add(_short_type(t))
+            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+                walk(node.get(key), depth + 1)
 
-    for script in root.xpath("//script[@type='application/ld+json']"):
+    for script in root.xpath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]"):
         try:
             walk(json.loads(script.text or ""), 0)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
+    for itemtype in root.xpath("//*[@itemscope]/@itemtype"):
+        found.update(_short_type(t) for t in str(itemtype).split())
     return frozenset(found)
+
+
+def _short_type(name: str) -> str:
+    """ "http://schema.org/NewsArticle", "schema:NewsArticle" -> "newsarticle"."""
+    return re.split(r"[/:#]", name.strip())[-1].lower()
 
 
 def page_features(
@@ -107,25 +206,25 @@ def page_features(
 ) -> PageFeatures:
     """Measure the page (root: the lxml tree of the whole document)."""
     og = root.xpath("string(//meta[@property='og:type']/@content)").strip().lower() or None
-    per_block: Counter[int] = Counter()
+    layout = _Layout(root)
+    body = root.find("body")
+    per_block: Counter[HtmlElement] = Counter()
     prose: dict[HtmlElement, int] = {}
-    for p in root.iter("p"):
-        text = " ".join(p.text_content().split())
-        if len(text) < _PROSE_MIN_CHARS or _in_chrome(p):
+    for block, text, linked in _blocks(body if body is not None else root):
+        if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
             continue
-        linked = sum(len(a.text_content().strip()) for a in p.iter("a"))
-        if linked > 0.3 * len(text):
+        if block.tag == "li" or layout.in_chrome(block):
             continue
-        prose[p] = len(text)
-        parent = p.getparent()
-        per_block[id(parent) if parent is not None else 0] += len(text)
+        prose[block] = len(text)
+        parent = block.getparent()
+        per_block[parent if parent is not None else block] += len(text)
     dominant = max(per_block.values(), default=0)
     prose_chars = sum(prose.values())
 
     teasers = teaser_chars = 0
     for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
         card = heading.getparent()
-        own = [prose[p] for p in card.iter("p") if p in prose] if card is not None else []
+        own = [prose[b] for b in card.iter() if b in prose] if card is not None else []
         if 1 <= len(own) <= 2:
             teasers += 1
             teaser_chars += sum(own)
@@ -141,7 +240,7 @@ def page_features(
             continue
         words = len(_WORD.findall(a.text_content()))
         matches = bool(article_pattern and article_pattern.search(target))
-        if matches or (words >= 4 and not _in_chrome(a)):
+        if matches or (words >= 4 and not layout.in_chrome(a)):
             links.add(target)
     cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
     visible = root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
@@ -161,28 +260,46 @@ def page_features(
     )
 
 
+def is_clearly_a_list(f: PageFeatures) -> bool:
+    """Most of the prose is teasers under linked headlines, or the headline links outweigh the
+    longest text: a listing whatever the page declares."""
+    teaser_list = f.teasers >= 3 and f.teaser_share >= 0.5
+    main_chars = f.prose_chars * f.dominant_share
+    headline_list = f.article_links >= 6 and main_chars < _CHARS_PER_HEADLINE * f.article_links
+    return teaser_list or headline_list
+
+
+def has_dominant_prose(f: PageFeatures) -> bool:
+    """One block holds most of a long text: an article, whatever else the page shows."""
+    return f.prose_chars >= 1500 and f.dominant_share >= 0.6
+
+
+def declares_article(f: PageFeatures) -> bool:
+    return f.og_type == "article" or bool(f.ld_types & ARTICLE_TYPES)
+
+
 def score(f: PageFeatures) -> int:
-    """> 0: one article; <= 0: a page of links to articles (or nothing worth storing)."""
-    points = 0
-    if f.og_type == "article" or f.ld_types & ARTICLE_TYPES:
-        points += 2
+    """> 0: one article; <= 0: a page of links to articles.
+
+    A page with one dominant long text is an article, also when it shows a list besides (a page
+    that looks like both is kept: dropping an article is the worse error, and a kept page is
+    still judged by the quality gate). Otherwise a page that is clearly a list is a listing,
+    and a page that declares an article type is an article. The rest is weighed: a declared
+    collection, og:type website, many cards, headline links and little text count against."""
+    if has_dominant_prose(f):
+        return 3
+    if is_clearly_a_list(f):
+        return -3
+    if declares_article(f):
+        return 2
+    points = 1  # no sign of a list: the chain judges what is left of the page
     if f.ld_types & LISTING_TYPES:
         points -= 2
     if f.og_type == "website":
         points -= 1
-    if f.prose_chars >= 1500 and f.dominant_share >= 0.6:
-        points += 2
-    elif f.prose_chars >= 600 and f.dominant_share >= 0.5:
-        points += 1
-    if f.prose_chars < 400:
-        points -= 3
-    if f.teasers >= 3 and f.teaser_share >= 0.5:
-        points -= 3  # the prose is teasers under linked headlines
-    if f.article_links >= 6 and f.article_links >= 0.8 * f.prose_paragraphs:
-        points -= 2
-    if f.cards > max(6, f.prose_paragraphs // 2):
+    if f.cards > max(6, f.prose_paragraphs // 2) and f.article_links >= 6:
         points -= 1
-    if f.link_density > 0.5:
+    if f.prose_chars < _THIN_CHARS and f.article_links >= 3:
         points -= 1
     return points
 
