@@ -55,7 +55,8 @@ _CHROME_CLASS = re.compile(
     + r")(?![a-z])"
 )
 _WRAPPER_SHARE = 0.5  # an element holding this share of the page's text is layout, not furniture
-_THIN_CHARS = 400  # less prose than this: a thin page
+_LONG_CHARS = 1500  # a dominant text this long: an article whatever else the page shows
+_DOMINANT_CHARS = 500  # a dominant text this long: an article unless teasers make the prose
 _CHARS_PER_HEADLINE = 40  # main text shorter than this per headline link: a list of them
 _VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 _PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
@@ -222,10 +223,12 @@ def page_features(
     prose_chars = sum(prose.values())
 
     teasers = teaser_chars = 0
+    in_cards: set[HtmlElement] = set()
     for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
         card = heading.getparent()
         own = [prose[b] for b in card.iter() if b in prose] if card is not None else []
-        if 1 <= len(own) <= 2:
+        if 1 <= len(own) <= 2 and card not in in_cards:
+            in_cards.add(card)
             teasers += 1
             teaser_chars += sum(own)
 
@@ -260,18 +263,20 @@ def page_features(
     )
 
 
-def is_clearly_a_list(f: PageFeatures) -> bool:
-    """Most of the prose is teasers under linked headlines, or the headline links outweigh the
-    longest text: a listing whatever the page declares."""
-    teaser_list = f.teasers >= 3 and f.teaser_share >= 0.5
+def is_teaser_list(f: PageFeatures) -> bool:
+    """Most of the prose sits in cards under linked headlines."""
+    return f.teasers >= 3 and f.teaser_share >= 0.5
+
+
+def is_headline_list(f: PageFeatures) -> bool:
+    """Headline links outweigh the longest text."""
     main_chars = f.prose_chars * f.dominant_share
-    headline_list = f.article_links >= 6 and main_chars < _CHARS_PER_HEADLINE * f.article_links
-    return teaser_list or headline_list
+    return f.article_links >= 4 and main_chars < _CHARS_PER_HEADLINE * f.article_links
 
 
-def has_dominant_prose(f: PageFeatures) -> bool:
-    """One block holds most of a long text: an article, whatever else the page shows."""
-    return f.prose_chars >= 1500 and f.dominant_share >= 0.6
+def dominant_text(f: PageFeatures) -> int:
+    """Chars of the block holding most of the prose when it holds most of it, else 0."""
+    return int(f.prose_chars * f.dominant_share) if f.dominant_share >= 0.6 else 0
 
 
 def declares_article(f: PageFeatures) -> bool:
@@ -281,25 +286,27 @@ def declares_article(f: PageFeatures) -> bool:
 def score(f: PageFeatures) -> int:
     """> 0: one article; <= 0: a page of links to articles.
 
-    A page with one dominant long text is an article, also when it shows a list besides (a page
-    that looks like both is kept: dropping an article is the worse error, and a kept page is
-    still judged by the quality gate). Otherwise a page that is clearly a list is a listing,
-    and a page that declares an article type is an article. The rest is weighed: a declared
-    collection, og:type website, many cards, headline links and little text count against."""
-    if has_dominant_prose(f):
+    In order: one long dominant text is an article (a page that looks like both is kept:
+    dropping an article is the worse error, and a kept page is still judged by the quality
+    gate); prose that is mostly teaser cards is a listing; a shorter dominant text is an
+    article; headline links outweighing the text make a listing; a declared article type is an
+    article. What is left has no sign of a list but its declared type and cards; a page with
+    no sign either way goes to the chain, which judges (and reports) what is left of it."""
+    main = dominant_text(f)
+    if main >= _LONG_CHARS:
         return 3
-    if is_clearly_a_list(f):
+    if is_teaser_list(f):
         return -3
+    if main >= _DOMINANT_CHARS:
+        return 2
+    if is_headline_list(f):
+        return -2
     if declares_article(f):
         return 2
-    points = 1  # no sign of a list: the chain judges what is left of the page
+    points = 1
     if f.ld_types & LISTING_TYPES:
         points -= 2
-    if f.og_type == "website":
-        points -= 1
-    if f.cards > max(6, f.prose_paragraphs // 2) and f.article_links >= 6:
-        points -= 1
-    if f.prose_chars < _THIN_CHARS and f.article_links >= 3:
+    if f.cards > max(6, f.prose_paragraphs // 2) and f.article_links >= 3:
         points -= 1
     return points
 
