@@ -89,9 +89,14 @@ class RunWriters:
 
 
 def finish_run(
-    ctx: RunContext, batches: list[BatchResult], inputs: int, unchanged: int
+    ctx: RunContext,
+    batches: list[BatchResult],
+    inputs: int,
+    unchanged: int,
+    side_tables: dict[str, pa.Table] | None = None,
 ) -> RunSummary:
-    """Resolve duplicates against each other and the dataset, then commit everything at once."""
+    """Resolve duplicates against each other and the dataset, then commit everything at once
+    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states)."""
     started = time.perf_counter()
     dataset = Dataset(ctx.dataset_root)
     now = datetime.fromisoformat(ctx.started_at)
@@ -124,7 +129,8 @@ def finish_run(
         if k not in ("rejects", "records", "review", "dataset")
     }
     run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
-    dataset.commit(ctx.run_id, writers.close(), run_info, dedup=ctx.settings.dedup_params())
+    written = writers.close() + dataset.write_tables(ctx.run_id, side_tables or {})
+    dataset.commit(ctx.run_id, written, run_info, dedup=ctx.settings.dedup_params())
     summary.total_records = dataset_record_count(dataset)
     summary.seconds["write_and_commit"] = round(time.perf_counter() - resolved, 3)
     LOGGER.info(
