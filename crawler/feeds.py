@@ -94,7 +94,7 @@ def parse_url_list(body: bytes, max_bytes: int) -> UrlList:
                 link = next((c for c in item if _local(c.tag) == "link"), None)
                 if link is not None and link.text and link.text.strip():
                     found.pages.append(link.text.strip())
-                    when = parse_date(_child_text(item, "pubDate", "date", "updated"))
+                    when = parse_date(_child_text(item, "pubdate", "date", "updated"))
                     if when is not None:
                         found.dates[link.text.strip()] = when
         return found

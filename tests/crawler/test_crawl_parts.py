@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,24 @@ from newssite import article_page, listing_page, make_articles
 from scrapy import Request
 from scrapy.http import Response
 
+from crawler.crawlreport import CrawlReport, crawl_counts, crawl_sections
+from crawler.dataset import Dataset
 from crawler.errors import ConfigError, Drop
-from crawler.feeds import parse_url_list
+from crawler.feeds import parse_date, parse_url_list
 from crawler.middlewares import BackoffRetryMiddleware
 from crawler.netguard import AddressGuardMiddleware, AddressPolicy, Refused
 from crawler.pagetype import classify
 from crawler.sources import Source, load_sources
-from crawler.urls import canonicalize_url
+from crawler.urls import canonicalize_url, is_not_a_page
+from crawler.urlstate import (
+    GONE,
+    LISTING,
+    URL_STATES_TABLE,
+    RevisitPolicy,
+    UrlState,
+    load_url_states,
+    state_rows,
+)
 
 # -- URLs ---------------------------------------------------------------------------------------
 
@@ -287,3 +299,83 @@ def test_retry_backoff_doubles_and_honours_retry_after() -> None:
     assert [mw.backoff(r) for r in retry] == [1.0, 2.0, 4.0, 10.0]
     asked = Response("http://x.test/", status=503, headers={"Retry-After": "7"})
     assert mw.backoff(retry[0], asked) == 7.0
+
+
+# -- re-crawl state -----------------------------------------------------------------------------
+
+
+def test_sitemap_and_feed_dates() -> None:
+    assert parse_url_list(URLSET, 10_000).dates == {
+        "https://x.test/a.html": datetime(2026, 1, 1, tzinfo=UTC)
+    }
+    rss = b"""<rss><channel><item><link>https://x.test/1</link>
+      <pubDate>Tue, 03 Feb 2026 10:00:00 +0100</pubDate></item></channel></rss>"""
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="https://x.test/3"/>
+      <updated>2026-02-04T10:00:00Z</updated></entry></feed>"""
+    assert parse_url_list(rss, 10_000).dates["https://x.test/1"] == datetime(
+        2026, 2, 3, 9, tzinfo=UTC
+    )
+    assert parse_url_list(atom, 10_000).dates["https://x.test/3"] == datetime(
+        2026, 2, 4, 10, tzinfo=UTC
+    )
+    assert parse_date("not a date") is None and parse_date("") is None
+
+
+def test_revisit_policy() -> None:
+    policy = RevisitPolicy.of(gone_retry_days=30, listing_revisit_hours=12)
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    gone = UrlState(GONE, now - timedelta(days=29))
+    assert policy.skip_reason(gone, now) == "known_gone"
+    assert policy.skip_reason(UrlState(GONE, now - timedelta(days=31)), now) is None
+    listing = UrlState(LISTING, now - timedelta(hours=2))
+    assert policy.skip_reason(listing, now) == "listing_not_due"
+    assert policy.skip_reason(listing, now, dated=now - timedelta(hours=1)) is None  # changed
+    assert policy.skip_reason(listing, now, dated=now - timedelta(hours=3)) == "listing_not_due"
+    assert policy.skip_reason(UrlState(LISTING, now - timedelta(hours=13)), now) is None
+    assert policy.skip_reason(None, now) is None
+
+
+def test_url_states_latest_row_wins(tmp_path: Path) -> None:
+    dataset = Dataset(tmp_path / "corpus")
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    for run, (state, when) in enumerate([(GONE, old), (LISTING, old + timedelta(days=1))]):
+        rows = state_rows({"https://x.test/p": (state, 200)}, f"r{run}", when)
+        dataset.commit(f"r{run}", dataset.write_tables(f"r{run}", {URL_STATES_TABLE: rows}), {})
+    assert load_url_states(dataset) == {
+        "https://x.test/p": UrlState(LISTING, old + timedelta(days=1))
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "page"),
+    [
+        ("https://x.test/2019/11/story.html", True),
+        ("https://x.test/news/feed-the-world/", True),
+        ("https://x.test/feed/", False),
+        ("https://x.test/cdn-cgi/l/email-protection", False),
+        ("https://x.test/wp-json/oembed/1.0/embed?url=x", False),
+        ("https://x.test/comments/feed/", False),
+        ("https://x.test/ads.txt", False),
+    ],
+)
+def test_links_that_are_no_pages(url: str, page: bool) -> None:
+    assert is_not_a_page(url) is not page
+
+
+def test_crawl_report_lists_every_page_not_stored() -> None:
+    events = [
+        {"url": f"https://x.test/l{i}", "outcome": "skipped", "reason": "listing", "detail": ""}
+        for i in range(30)
+    ]
+    events += [
+        {"url": "https://x.test/a", "outcome": "skipped", "reason": "already_in_dataset"},
+        {"url": "https://x.test/c", "outcome": "recovered", "reason": "charset_mismatch"},
+        {"url": "https://x.test/gone", "outcome": "skipped", "reason": "http_404"},
+    ]
+    crawl = crawl_counts({})
+    report = CrawlReport("finished", "/tmp/job", True, crawl, {}, events)
+    missed = report.to_dict()["not_stored"]
+    assert len(missed) == 31 and missed[-1]["url"] == "https://x.test/gone"
+    text = "\n".join(crawl_sections(report)[0].lines)
+    assert "31 pages not stored (first 20; all in --json):" in text
+    assert "  listing: https://x.test/l0" in text and "https://x.test/l20" not in text
