@@ -42,7 +42,8 @@ def crawl_once(site: NewsSite, out: Path, tmp: Path, name: str) -> tuple[float, 
     )
     seconds = time.perf_counter() - started
     report = json.loads(report_file.read_text())
-    return seconds, sum(site.requests.values()) - before, report["crawl"]
+    crawl = dict(report["crawl"], commit_seconds=report["summary"]["seconds"])
+    return seconds, sum(site.requests.values()) - before, crawl
 
 
 def main() -> int:
@@ -60,8 +61,9 @@ def main() -> int:
         site.stop()
     for name, (seconds, requests, crawl) in (("first crawl", first), ("re-crawl", again)):
         print(
-            f"{name}: {seconds:.1f} s end to end, {requests} requests, {crawl['stored']} stored,"
-            f" skipped {crawl['skipped']}"
+            f"{name}: {seconds:.1f} s end to end ({crawl['seconds']:.1f} s crawling, then "
+            f"{crawl['commit_seconds']}), {requests} requests, {crawl['stored']} stored, "
+            f"skipped {crawl['skipped']}"
         )
     print(
         f"re-crawl / first: time {again[0] / first[0]:.2f}, requests {again[1] / first[1]:.3f} "
