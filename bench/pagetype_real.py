@@ -137,12 +137,14 @@ def listing_body(rng: random.Random, items: list[Teaser], style: str) -> str:
             f"<div class='lead-story'><h2><a href='{lead.href}'>{esc(lead.title)}</a></h2>"
             f"<p>{esc(lead.excerpt)}</p><p>{esc(lead.second)}</p></div><ul>{cards}</ul>"
         )
-    # "blog": an index of posts, two paragraphs each, "continue reading"
-    return "".join(
+    # "blog": an index of posts, two paragraphs each, "continue reading"; older ones as links
+    posts = "".join(
         f"<div class='post'><h2><a href='{t.href}'>{esc(t.title)}</a></h2><p>{esc(t.excerpt)}</p>"
         f"<p>{esc(t.second)}</p><p><a href='{t.href}'>Continue reading &rarr;</a></p></div>"
         for t in items[:6]
     )
+    older = "".join(f"<li><a href='{t.href}'>{esc(t.title)}</a></li>" for t in items[6:])
+    return posts + (f"<h3>Earlier posts</h3><ul>{older}</ul>" if older else "")
 
 
 _GENERATED_CHROME = (
@@ -179,7 +181,12 @@ def in_real_chrome(donor: Any, title: str, listing: str) -> str:
         if isinstance(elem, str):
             continue
         block.append(elem)
-    for bad in tree.xpath("//script[@type='application/ld+json']|//meta[@property='og:type']"):
+    # the article's declared type and URLs are not the listing's
+    declared = (
+        "//script[@type='application/ld+json']|//meta[@property='og:type']"
+        "|//meta[@property='og:url']|//link[contains(@rel, 'canonical')]"
+    )
+    for bad in tree.xpath(declared):
         bad.getparent().remove(bad)
     for typed in tree.xpath("//*[@itemtype]"):
         del typed.attrib["itemtype"]
@@ -245,6 +252,7 @@ def build_eval_site(eval_dir: Path, name: str, seed: int = 11) -> Site:
         chunk = rng.sample(teasers, min(len(teasers), rng.randint(4, 12)))
         listing(f"/tag/{tag}/", f"Tagged {tag}", chunk, 1, 1)
     home = "".join(f"<li><a href='/tag/{t}/'>#{t}</a></li>" for t in tags)
+    home += "".join(f"<li><a href='{p}'>{p}</a></li>" for p in pages if p.startswith("/section/"))
     listing("/", "Latest", teasers[:20], 1, 1)
     body, _ = pages["/"]
     pages["/"] = (body.replace(b"</body>", f"<ul>{home}</ul>{nav}</body>".encode()), "listing")
@@ -318,7 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(found[0])
 
 
-def crawl_site(name: str, site: Site, workers: int | None) -> dict[str, Any]:
+def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> dict[str, Any]:
     """Serve one site, crawl it with run_crawl, and sort its pages by what became of them."""
     from crawler.crawljob import CrawlJob
     from crawler.sources import Source
@@ -332,9 +340,11 @@ def crawl_site(name: str, site: Site, workers: int | None) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="pagetype-real-") as tmp:
             out = Path(tmp) / "corpus"
-            # depth 3: home -> section page 1 -> its other pages -> articles (their own links
-            # to pages of their original sites answer 404 here, as in the issue)
-            source = Source(name=name, start_urls=(f"{base}/",), max_pages=20000, max_depth=3)
+            # home -> every section and tag page -> articles; deeper, the articles' own links
+            # to pages of their original sites answer 404 here (as in the issue)
+            source = Source(
+                name=name, start_urls=(f"{base}/",), max_pages=20000, max_depth=max_depth
+            )
             job = CrawlJob(
                 sources=(source,),
                 out=str(out),
@@ -453,6 +463,9 @@ def main() -> int:
     parser.add_argument("--classifier-only", action="store_true")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--max-depth", type=int, default=2, help="3+: follow the articles' own links too"
+    )
     args = parser.parse_args()
     eval_dir = Path(args.eval_dir)
     names = [n for n in args.sets.split(",") if n]
@@ -465,7 +478,7 @@ def main() -> int:
         classifier_only(sites)
         return 0
     for n, site in sites.items():
-        crawl_summary(n, site, crawl_site(n, site, args.workers))
+        crawl_summary(n, site, crawl_site(n, site, args.workers, args.max_depth))
     return 0
 
 

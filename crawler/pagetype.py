@@ -1,9 +1,10 @@
 """Is a fetched page one article (store it) or an index / tag / listing page (only follow it)?
 
 Decided from page features, not URL patterns alone: the page's declared type (og:type, JSON-LD
-@type), how much prose it has and whether one block holds most of it (a single dominant
-article), how many headline-like links it carries compared with its paragraphs, whether its
-prose sits in teaser cards under linked headlines, and link density.
+@type, microdata), how much prose it has outside the page furniture and whether one block holds
+most of it (a single dominant article), whether its prose sits in teaser cards under linked
+headlines, and how many headline-like links it carries against its longest text. `score` says
+in which order they count. Measured on real pages by bench/pagetype_real.py.
 """
 
 from __future__ import annotations
@@ -37,10 +38,8 @@ ARTICLE_TYPES = frozenset(
         "techarticle",
     }
 )
-LISTING_TYPES = frozenset(
-    {"collectionpage", "itemlist", "searchresultspage", "profilepage"}  # not "blog": blogs
-    # declare it on every page
-)
+# Not "blog": blogs declare it on every page, posts included.
+LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "form"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 # Class/id words of page furniture, as whole words of a class name ("share-bar", "sidebar_2",
@@ -90,7 +89,6 @@ class PageFeatures:
     teasers: int  # linked headings with one or two prose paragraphs of their own (cards)
     teaser_share: float  # share of the prose that sits in such teaser cards
     cards: int  # repeated teaser blocks: <article> elements and headings that are links
-    link_density: float  # link text / all visible text
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,6 @@ class _Layout:
     def __init__(self, root: HtmlElement) -> None:
         body = root.find("body")
         self.page_chars = _text_len(body if body is not None else root)
-        self._lengths: dict[HtmlElement, int] = {}
         self._verdicts: dict[HtmlElement, bool] = {}
 
     def _furniture(self, elem: HtmlElement) -> bool:
@@ -154,7 +151,8 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
         for child in elem:
             tag = child.tag if isinstance(child.tag, str) else ""
             if tag in _INLINE:
-                text = "".join(child.xpath(_VISIBLE_TEXT))
+                # (an inline element may hold a script: its code is no text)
+                text = "".join(child.xpath(_VISIBLE_TEXT)) if len(child) else child.text or ""
                 parts.append(text)
                 linked += (
                     len(text.strip())
@@ -222,15 +220,21 @@ def page_features(
     dominant = max(per_block.values(), default=0)
     prose_chars = sum(prose.values())
 
+    # prose blocks and their chars under each element (the block itself included)
+    blocks_in: Counter[HtmlElement] = Counter()
+    chars_in: Counter[HtmlElement] = Counter()
+    for block, chars in prose.items():
+        for holder in (block, *block.iterancestors()):
+            blocks_in[holder] += 1
+            chars_in[holder] += chars
     teasers = teaser_chars = 0
     in_cards: set[HtmlElement] = set()
     for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
         card = heading.getparent()
-        own = [prose[b] for b in card.iter() if b in prose] if card is not None else []
-        if 1 <= len(own) <= 2 and card not in in_cards:
+        if card is not None and 1 <= blocks_in[card] <= 2 and card not in in_cards:
             in_cards.add(card)
             teasers += 1
-            teaser_chars += sum(own)
+            teaser_chars += chars_in[card]
 
     host = host_of(url)
     links: set[str] = set()
@@ -238,17 +242,16 @@ def page_features(
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
+        words = len(_WORD.findall(a.text_content()))
+        if words < 4 and article_pattern is None:
+            continue
         target = urljoin(url, href).split("#", 1)[0]
         if host_of(target) != host or target == url:
             continue
-        words = len(_WORD.findall(a.text_content()))
         matches = bool(article_pattern and article_pattern.search(target))
         if matches or (words >= 4 and not layout.in_chrome(a)):
             links.add(target)
     cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
-    visible = root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
-    total = sum(len(t.strip()) for t in visible)
-    link_text = sum(len(t.strip()) for t in root.xpath("//body//a//text()"))
     return PageFeatures(
         og_type=og,
         ld_types=_ld_types(root),
@@ -259,7 +262,6 @@ def page_features(
         teasers=teasers,
         teaser_share=teaser_chars / prose_chars if prose_chars else 0.0,
         cards=cards,
-        link_density=link_text / total if total else 1.0,
     )
 
 
