@@ -35,6 +35,11 @@ class Settings:
     # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
     max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
     max_doc_seconds: float = 60.0  # more CPU seconds reading and cleaning one -> timeout
+    # Re-crawls (crawler/urlstate.py): a URL that answered 404/410 is not requested again for
+    # this many days; a listing page seen less than this many hours ago is not fetched again
+    # (unless a sitemap or feed dates it later; start URLs are always fetched).
+    gone_retry_days: float = 30.0
+    listing_revisit_hours: float = 12.0
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
@@ -70,5 +75,9 @@ class Settings:
             raise ConfigError(f"{', '.join(counts)} must be >= 1")
         if not 1 <= self.max_html_depth <= 255:
             raise ConfigError("max_html_depth must be in 1..255 (lxml keeps 256 levels)")
+        if not (
+            0 <= self.gone_retry_days < math.inf and 0 <= self.listing_revisit_hours < math.inf
+        ):
+            raise ConfigError("gone_retry_days and listing_revisit_hours must be >= 0")
         if not 0 < self.max_doc_seconds < math.inf:
             raise ConfigError("max_doc_seconds must be a positive number of seconds")

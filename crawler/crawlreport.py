@@ -8,6 +8,9 @@ from typing import Any
 from crawler.report import Section, render_text, summary_sections
 from crawler.run_types import RunSummary
 
+SKIPPED_STORED = frozenset({"already_in_dataset"})  # skipped because they are stored already
+NOT_STORED_SHOWN = 20  # pages not stored listed one by one in the text report
+
 
 def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {
@@ -58,7 +61,18 @@ class CrawlReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("log")
+        data["not_stored"] = self.not_stored()
         return data
+
+    def not_stored(self) -> list[dict[str, str]]:
+        """Every page the crawl met and did not store, with its outcome and reason (listing
+        pages, refused items, HTTP errors, failed downloads...); pages already in the dataset
+        are left out (they are stored)."""
+        return [
+            e
+            for e in self.events
+            if e["outcome"] != "recovered" and e["reason"] not in SKIPPED_STORED
+        ]
 
     def reasons(self, outcome: str) -> dict[str, list[str]]:
         """URLs by reason, for one outcome ("skipped", "dropped", "error" or "recovered")."""
@@ -81,6 +95,15 @@ def crawl_sections(report: CrawlReport) -> list[Section]:
             for outcome in ("dropped", "skipped", "errors", "recovered")
         ),
     ]
+    missed = report.not_stored()
+    if missed:
+        more = len(missed) - NOT_STORED_SHOWN
+        lines.append(
+            f"{len(missed)} pages not stored"
+            + (f" (first {NOT_STORED_SHOWN}; all in --json)" if more > 0 else "")
+            + ":"
+        )
+        lines += [f"  {e['reason']}: {e['url']}" for e in missed[:NOT_STORED_SHOWN]]
     if not report.finished:
         lines.append(f"job dir {report.job_dir}: run the same command again to resume")
     return [Section(f"crawl {state}", lines)]

@@ -9,6 +9,7 @@ Layout under the dataset root (everything a dataset needs lives there; two roots
     _merges/part-<run>.parquet        inputs merged into a record as duplicates
     _index/docs/part-<run>.parquet    dedup index: content hash + MinHash signature per record
     _index/inputs/part-<run>.parquet  every input seen: its bytes' hash and what became of it
+    _index/urls/part-<run>.parquet    crawled URLs found gone (404/410) or listing pages, and when
     _manifest.json                    committed files and run history (the commit point)
     .lock                             held by the run writing the dataset
 
@@ -49,7 +50,7 @@ from crawler.errors import DatasetAccessError, DatasetDamagedError, DatasetLocke
 from crawler.record import SCHEMA_VERSION
 
 MANIFEST = "_manifest.json"
-TABLES = ("records", "audit", "rejects", "merges", "_index/docs", "_index/inputs")
+TABLES = ("records", "audit", "rejects", "merges", "_index/docs", "_index/inputs", "_index/urls")
 FOLDERS = {  # table -> its folder under the dataset root
     "records": "records",
     "audit": "_audit",
@@ -57,6 +58,7 @@ FOLDERS = {  # table -> its folder under the dataset root
     "merges": "_merges",
     "_index/docs": "_index/docs",
     "_index/inputs": "_index/inputs",
+    "_index/urls": "_index/urls",
 }
 _TMP_SUFFIX = ".tmp"
 STAGING = "_staging"
@@ -540,6 +542,10 @@ class Dataset:
             if (path := writer.close()) is not None:
                 written.append(path)
         return written
+
+    def discard_uncommitted(self, path: Path) -> None:
+        """Delete the hidden file a run wrote for `path` (the run failed before committing)."""
+        _hidden(path).unlink(missing_ok=True)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Replace the manifest atomically (the commit point of whatever it adds)."""

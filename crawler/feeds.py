@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
@@ -31,6 +33,29 @@ class UrlList:
     kind: str  # "urlset", "sitemapindex", "rss", "atom" or "unknown"
     pages: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
+    dates: dict[str, datetime] = field(default_factory=dict)  # sitemap lastmod, feed item date
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """A sitemap's W3C datetime or a feed's RFC 822 / ISO 8601 date, in UTC (None if neither)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _child_text(node: etree._Element, *names: str) -> str | None:
+    for child in node:
+        if _local(child.tag) in names and child.text:
+            return str(child.text)
+    return None
 
 
 def _local(tag: object) -> str:
@@ -57,6 +82,10 @@ def parse_url_list(body: bytes, max_bytes: int) -> UrlList:
         for loc in root.iter():
             if _local(loc.tag) == "loc" and loc.text and loc.text.strip():
                 target.append(loc.text.strip())
+                parent = loc.getparent()
+                when = parse_date(_child_text(parent, "lastmod")) if parent is not None else None
+                if when is not None:
+                    found.dates[loc.text.strip()] = when
         return found
     if kind in ("rss", "rdf"):
         found = UrlList("rss")
@@ -65,6 +94,9 @@ def parse_url_list(body: bytes, max_bytes: int) -> UrlList:
                 link = next((c for c in item if _local(c.tag) == "link"), None)
                 if link is not None and link.text and link.text.strip():
                     found.pages.append(link.text.strip())
+                    when = parse_date(_child_text(item, "pubdate", "date", "updated"))
+                    if when is not None:
+                        found.dates[link.text.strip()] = when
         return found
     if kind == "feed":
         found = UrlList("atom")
@@ -75,5 +107,8 @@ def parse_url_list(body: bytes, max_bytes: int) -> UrlList:
             best = next((c for c in links if c.get("rel", "alternate") == "alternate"), None)
             if best is not None:
                 found.pages.append(str(best.get("href")).strip())
+                when = parse_date(_child_text(entry, "updated", "published"))
+                if when is not None:
+                    found.dates[str(best.get("href")).strip()] = when
         return found
     return UrlList("unknown")

@@ -92,9 +92,14 @@ class RunWriters:
 
 
 def finish_run(
-    ctx: RunContext, batches: list[BatchResult], inputs: int, unchanged: int
+    ctx: RunContext,
+    batches: list[BatchResult],
+    inputs: int,
+    unchanged: int,
+    side_tables: dict[str, pa.Table] | None = None,
 ) -> RunSummary:
-    """Resolve duplicates against each other and the dataset, then commit everything at once."""
+    """Resolve duplicates against each other and the dataset, then commit everything at once
+    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states)."""
     started = time.perf_counter()
     dataset = Dataset(ctx.dataset_root)
     now = datetime.fromisoformat(ctx.started_at)
@@ -108,7 +113,8 @@ def finish_run(
         _write_run(ctx, batches, resolution, writers, now, summary)
         summary.seconds["dedup"] = round(resolved - started, 3)
         summary.total_records = dataset.total_records() + summary.added
-        changed = any(w.count for w in writers.all())
+        side_written = dataset.write_tables(ctx.run_id, side_tables or {})
+        changed = any(w.count for w in writers.all()) or bool(side_written)
         files = dataset.manifest()["files"]
         # a commit creates every table that has no file yet (possibly empty): readers' globs
         # over a side table must find one
@@ -116,10 +122,12 @@ def finish_run(
             p
             for table, w in writers.by_table().items()
             if (p := w.close(write_empty=changed and not files[table])) is not None
-        ]
+        ] + side_written
     except BaseException:
         for writer in writers.all():  # nothing of a run that failed stays on disk
             writer.abort()
+        for path in side_written:
+            dataset.discard_uncommitted(path)
         raise
     if changed:
         run_info = {

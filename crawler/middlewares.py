@@ -127,8 +127,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 class SeenUrlMiddleware:
     """Refuse page requests whose canonical URL is already in the dataset, before fetching:
-    a scheduled re-crawl only downloads what is new (listing pages are never stored, so they
-    are always fetched again and lead to the new articles)."""
+    a scheduled re-crawl only downloads what is new. The spider skips such URLs itself before
+    they count against max_pages; this catches requests queued before a pause whose page was
+    committed since."""
 
     def __init__(self, seen: set[str]) -> None:
         self.seen = seen

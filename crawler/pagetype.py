@@ -1,9 +1,10 @@
 """Is a fetched page one article (store it) or an index / tag / listing page (only follow it)?
 
 Decided from page features, not URL patterns alone: the page's declared type (og:type, JSON-LD
-@type), how much prose it has and whether one block holds most of it (a single dominant
-article), how many headline-like links it carries compared with its paragraphs, whether its
-prose sits in teaser cards under linked headlines, and link density.
+@type, microdata), how much prose it has outside the page furniture and whether one block holds
+most of it (a single dominant article), whether its prose sits in teaser cards under linked
+headlines, and how many headline-like links it carries against its longest text. `score` says
+in which order they count. Measured on real pages by bench/pagetype_real.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -36,13 +38,42 @@ ARTICLE_TYPES = frozenset(
         "techarticle",
     }
 )
-LISTING_TYPES = frozenset(
-    {"collectionpage", "itemlist", "searchresultspage", "blog", "profilepage"}
-)
+# Not "blog": blogs declare it on every page, posts included.
+LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
 _CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "form"})
-_CHROME_CLASS = re.compile(r"comment|related|promo|sidebar|newsletter|share|menu", re.IGNORECASE)
-_PROSE_MIN_CHARS = 80  # a paragraph shorter than this is not prose
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+# Class/id words of page furniture, as whole words of a class name ("share-bar", "sidebar_2",
+# "relatedPosts"), so that "commentary" or "shared-content" are not furniture.
+_CHROME_WORDS = (
+    "comment", "comments", "related", "promo", "sidebar", "newsletter", "share", "sharing",
+    "social", "menu", "breadcrumb", "breadcrumbs",
+)  # fmt: skip
+_CHROME_CLASS = re.compile(
+    r"(?<![A-Za-z])(?:"
+    + "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in _CHROME_WORDS)
+    + r")(?![a-z])"
+)
+_WRAPPER_SHARE = 0.5  # an element holding this share of the page's text is layout, not furniture
+_LONG_CHARS = 1500  # a dominant text this long: an article whatever else the page shows
+_DOMINANT_CHARS = 500  # a dominant text this long: an article unless teasers make the prose
+_CHARS_PER_HEADLINE = 40  # main text shorter than this per headline link: a list of them
+_VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
 _WORD = re.compile(r"\w+")
+# Elements whose text belongs to the block around them; anything else is a block of its own.
+_INLINE = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em",
+        "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span",
+        "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    }
+)  # fmt: skip
+_NO_TEXT = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "math", "head", "title", "button",
+        "select", "option", "textarea", "iframe", "object",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,7 +89,6 @@ class PageFeatures:
     teasers: int  # linked headings with one or two prose paragraphs of their own (cards)
     teaser_share: float  # share of the prose that sits in such teaser cards
     cards: int  # repeated teaser blocks: <article> elements and headings that are links
-    link_density: float  # link text / all visible text
 
 
 @dataclass(frozen=True)
@@ -68,21 +98,81 @@ class PageKind:
     features: PageFeatures
 
 
-def _in_chrome(elem: HtmlElement) -> bool:
-    for anc in elem.iterancestors():
-        if anc.tag in _CHROME_TAGS:
-            return True
-        marker = f"{anc.get('class', '')} {anc.get('id', '')}"
-        if marker.strip() and _CHROME_CLASS.search(marker):
-            return True
-    return False
+class _Layout:
+    """Which elements of a page are furniture (navigation, sidebars, comments, share bars...).
+
+    An element is furniture by its tag (nav, header, footer, aside, form), its ARIA role or a
+    furniture word in its class or id, unless it holds half the page's text or more: then it
+    is the page's layout (`<body class="one-sidebar">`, ASP.NET's one `<form>` around the whole
+    page, a `<div class="has-sidebar">` wrapper), not furniture. <html> and <body> never are.
+    """
+
+    def __init__(self, root: HtmlElement) -> None:
+        body = root.find("body")
+        self.page_chars = _text_len(body if body is not None else root)
+        self._verdicts: dict[HtmlElement, bool] = {}
+
+    def _furniture(self, elem: HtmlElement) -> bool:
+        verdict = self._verdicts.get(elem)
+        if verdict is None:
+            marker = f"{elem.get('class', '')} {elem.get('id', '')}"
+            verdict = (
+                elem.tag in _CHROME_TAGS
+                or (elem.get("role") or "").strip().lower() in _CHROME_ROLES
+                or bool(marker.strip() and _CHROME_CLASS.search(marker))
+            ) and _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+            self._verdicts[elem] = verdict
+        return verdict
+
+    def in_chrome(self, elem: HtmlElement) -> bool:
+        for anc in elem.iterancestors():
+            if anc.tag in ("body", "html"):
+                return False
+            if self._furniture(anc):
+                return True
+        return False
+
+
+def _text_len(elem: HtmlElement) -> int:
+    return sum(len(t.strip()) for t in elem.xpath(_VISIBLE_TEXT))
+
+
+def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
+    """Every block element with text of its own: (element, its own text, chars of it in links).
+
+    A block's own text is its text and that of its inline children (links, emphasis, spans,
+    line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
+    separated by `<br>`, each count once."""
+    stack = [root]
+    while stack:
+        elem = stack.pop()
+        parts = [elem.text or ""]
+        linked = 0
+        for child in elem:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in _INLINE:
+                # (an inline element may hold a script: its code is no text)
+                text = "".join(child.xpath(_VISIBLE_TEXT)) if len(child) else child.text or ""
+                parts.append(text)
+                linked += (
+                    len(text.strip())
+                    if tag == "a"
+                    else sum(len(a.text_content().strip()) for a in child.iter("a"))
+                )
+            elif tag and tag not in _NO_TEXT:
+                stack.append(child)
+            parts.append(child.tail or "")
+        text = " ".join(" ".join(parts).split())
+        if text:
+            yield elem, text, linked
 
 
 def _ld_types(root: HtmlElement) -> frozenset[str]:
+    """Declared schema.org types: JSON-LD (@graph and mainEntity included) and microdata."""
     found: set[str] = set()
 
     def walk(node: Any, depth: int) -> None:
-        if depth > 4:
+        if depth > 6:
             return
         if isinstance(node, list):
             for child in node:
@@ -91,15 +181,23 @@ def _ld_types(root: HtmlElement) -> frozenset[str]:
             types = node.get("@type")
             for t in types if isinstance(types, list) else [types]:
                 if isinstance(t, str):
-                    found.add(t.lower())
-            walk(node.get("@graph"), depth + 1)
+                    found.add(_short_type(t))
+            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+                walk(node.get(key), depth + 1)
 
-    for script in root.xpath("//script[@type='application/ld+json']"):
+    for script in root.xpath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]"):
         try:
             walk(json.loads(script.text or ""), 0)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
+    for itemtype in root.xpath("//*[@itemscope]/@itemtype"):
+        found.update(_short_type(t) for t in str(itemtype).split())
     return frozenset(found)
+
+
+def _short_type(name: str) -> str:
+    """ "http://schema.org/NewsArticle", "schema:NewsArticle" -> "newsarticle"."""
+    return re.split(r"[/:#]", name.strip())[-1].lower()
 
 
 def page_features(
@@ -107,28 +205,36 @@ def page_features(
 ) -> PageFeatures:
     """Measure the page (root: the lxml tree of the whole document)."""
     og = root.xpath("string(//meta[@property='og:type']/@content)").strip().lower() or None
-    per_block: Counter[int] = Counter()
+    layout = _Layout(root)
+    body = root.find("body")
+    per_block: Counter[HtmlElement] = Counter()
     prose: dict[HtmlElement, int] = {}
-    for p in root.iter("p"):
-        text = " ".join(p.text_content().split())
-        if len(text) < _PROSE_MIN_CHARS or _in_chrome(p):
+    for block, text, linked in _blocks(body if body is not None else root):
+        if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
             continue
-        linked = sum(len(a.text_content().strip()) for a in p.iter("a"))
-        if linked > 0.3 * len(text):
+        if block.tag == "li" or layout.in_chrome(block):
             continue
-        prose[p] = len(text)
-        parent = p.getparent()
-        per_block[id(parent) if parent is not None else 0] += len(text)
+        prose[block] = len(text)
+        parent = block.getparent()
+        per_block[parent if parent is not None else block] += len(text)
     dominant = max(per_block.values(), default=0)
     prose_chars = sum(prose.values())
 
+    # prose blocks and their chars under each element (the block itself included)
+    blocks_in: Counter[HtmlElement] = Counter()
+    chars_in: Counter[HtmlElement] = Counter()
+    for block, chars in prose.items():
+        for holder in (block, *block.iterancestors()):
+            blocks_in[holder] += 1
+            chars_in[holder] += chars
     teasers = teaser_chars = 0
+    in_cards: set[HtmlElement] = set()
     for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
         card = heading.getparent()
-        own = [prose[p] for p in card.iter("p") if p in prose] if card is not None else []
-        if 1 <= len(own) <= 2:
+        if card is not None and 1 <= blocks_in[card] <= 2 and card not in in_cards:
+            in_cards.add(card)
             teasers += 1
-            teaser_chars += sum(own)
+            teaser_chars += chars_in[card]
 
     host = host_of(url)
     links: set[str] = set()
@@ -136,17 +242,16 @@ def page_features(
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
+        words = len(_WORD.findall(a.text_content()))
+        if words < 4 and article_pattern is None:
+            continue
         target = urljoin(url, href).split("#", 1)[0]
         if host_of(target) != host or target == url:
             continue
-        words = len(_WORD.findall(a.text_content()))
         matches = bool(article_pattern and article_pattern.search(target))
-        if matches or (words >= 4 and not _in_chrome(a)):
+        if matches or (words >= 4 and not layout.in_chrome(a)):
             links.add(target)
     cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
-    visible = root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
-    total = sum(len(t.strip()) for t in visible)
-    link_text = sum(len(t.strip()) for t in root.xpath("//body//a//text()"))
     return PageFeatures(
         og_type=og,
         ld_types=_ld_types(root),
@@ -157,32 +262,53 @@ def page_features(
         teasers=teasers,
         teaser_share=teaser_chars / prose_chars if prose_chars else 0.0,
         cards=cards,
-        link_density=link_text / total if total else 1.0,
     )
 
 
+def is_teaser_list(f: PageFeatures) -> bool:
+    """Most of the prose sits in cards under linked headlines."""
+    return f.teasers >= 3 and f.teaser_share >= 0.5
+
+
+def is_headline_list(f: PageFeatures) -> bool:
+    """Headline links outweigh the longest text."""
+    main_chars = f.prose_chars * f.dominant_share
+    return f.article_links >= 4 and main_chars < _CHARS_PER_HEADLINE * f.article_links
+
+
+def dominant_text(f: PageFeatures) -> int:
+    """Chars of the block holding most of the prose when it holds most of it, else 0."""
+    return int(f.prose_chars * f.dominant_share) if f.dominant_share >= 0.6 else 0
+
+
+def declares_article(f: PageFeatures) -> bool:
+    return f.og_type == "article" or bool(f.ld_types & ARTICLE_TYPES)
+
+
 def score(f: PageFeatures) -> int:
-    """> 0: one article; <= 0: a page of links to articles (or nothing worth storing)."""
-    points = 0
-    if f.og_type == "article" or f.ld_types & ARTICLE_TYPES:
-        points += 2
+    """> 0: one article; <= 0: a page of links to articles.
+
+    In order: one long dominant text is an article (a page that looks like both is kept:
+    dropping an article is the worse error, and a kept page is still judged by the quality
+    gate); prose that is mostly teaser cards is a listing; a shorter dominant text is an
+    article; headline links outweighing the text make a listing; a declared article type is an
+    article. What is left has no sign of a list but its declared type and cards; a page with
+    no sign either way goes to the chain, which judges (and reports) what is left of it."""
+    main = dominant_text(f)
+    if main >= _LONG_CHARS:
+        return 3
+    if is_teaser_list(f):
+        return -3
+    if main >= _DOMINANT_CHARS:
+        return 2
+    if is_headline_list(f):
+        return -2
+    if declares_article(f):
+        return 2
+    points = 1
     if f.ld_types & LISTING_TYPES:
         points -= 2
-    if f.og_type == "website":
-        points -= 1
-    if f.prose_chars >= 1500 and f.dominant_share >= 0.6:
-        points += 2
-    elif f.prose_chars >= 600 and f.dominant_share >= 0.5:
-        points += 1
-    if f.prose_chars < 400:
-        points -= 3
-    if f.teasers >= 3 and f.teaser_share >= 0.5:
-        points -= 3  # the prose is teasers under linked headlines
-    if f.article_links >= 6 and f.article_links >= 0.8 * f.prose_paragraphs:
-        points -= 2
-    if f.cards > max(6, f.prose_paragraphs // 2):
-        points -= 1
-    if f.link_density > 0.5:
+    if f.cards > max(6, f.prose_paragraphs // 2) and f.article_links >= 3:
         points -= 1
     return points
 

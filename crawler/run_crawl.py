@@ -38,6 +38,7 @@ from crawler.ingest import cleanup, start_run
 from crawler.pipelines import CorpusPipeline
 from crawler.run_types import RunContext
 from crawler.spiders.news import NewsSpider
+from crawler.urlstate import URL_STATES_TABLE
 
 
 def user_agent(contact: str) -> str:
@@ -99,7 +100,13 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 for b in batches
                 for path in (b.docs_path, b.rejects_path)
             )
-            summary = finish_run(ctx, batches, processed + unchanged, unchanged)
+            spider = crawler.spider  # the URLs it found gone or listing go with the commit
+            states = (
+                {URL_STATES_TABLE: spider.url_states(ctx.run_id)}
+                if isinstance(spider, NewsSpider)
+                else {}
+            )
+            summary = finish_run(ctx, batches, processed + unchanged, unchanged, states)
             for batch in batches:  # committed: a resumed job must not stage them again
                 Path(batch.docs_path).unlink(missing_ok=True)
                 Path(batch.rejects_path).unlink(missing_ok=True)

@@ -68,6 +68,26 @@ def in_domains(host: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+# Paths that are never an HTML page a reader opens: CMS endpoints (WordPress's REST API, XML-RPC,
+# admin and login, comment feeds), Cloudflare's e-mail obfuscation, feeds and data files linked
+# from a page (sitemaps and feeds are read from the source's own lists, not followed as links).
+_NOT_A_PAGE = re.compile(
+    r"(?:^|/)(?:cdn-cgi|wp-json|wp-admin|wp-includes|xmlrpc\.php|wp-login\.php|feed|rss|atom"
+    r"|comments/feed|oembed|trackback)(?:/|$)"
+    r"|\.(?:txt|json|xml|rss|atom|rdf|ics|vcf|csv|gz|zip)$",
+    re.IGNORECASE,
+)
+
+
+def is_not_a_page(url: str) -> bool:
+    """True for a link that is obviously no HTML page (see _NOT_A_PAGE): not worth a request."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return True
+    return bool(_NOT_A_PAGE.search(path))
+
+
 _NUMBERS = re.compile(r"\d+")
 
 

@@ -620,6 +620,13 @@ class NewsSite:
         self.server.server_close()
 
 
+def static_site(pages: dict[str, bytes], content_type: str = "text/html") -> NewsSite:
+    """A site serving exactly these pages (404 for any other path); start() it."""
+    site = NewsSite(0, traps=False)
+    site.pages = {p: Page(body=b, headers={"Content-Type": content_type}) for p, b in pages.items()}
+    return site
+
+
 @contextmanager
 def serve(n_articles: int = 32, **kwargs: Any) -> Iterator[NewsSite]:
     site = NewsSite(n_articles, **kwargs).start()

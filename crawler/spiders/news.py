@@ -1,8 +1,11 @@
 """The news spider: from start pages, sitemaps and feeds to article pages.
 
 Every HTML page is classified (`crawler.pagetype`): articles become items for the pipeline,
-listing pages are only followed. Links are canonicalized before they are requested, so one
-article under several tracking-decorated URLs is fetched once.
+listing pages are only followed (and reported by URL). Links are canonicalized before they are
+requested, so one article under several tracking-decorated URLs is fetched once. What the
+dataset already knows is not requested and not counted against `max_pages`: stored URLs, URLs
+that answered 404/410 lately and listing pages seen lately (`crawler.urlstate`); the URLs found
+gone or listing are handed to the commit (`url_states`).
 """
 
 from __future__ import annotations
@@ -10,26 +13,40 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.crawllog import CrawlLog
+from crawler.dataset import Dataset
 from crawler.errors import Drop
 from crawler.failures import failure_reason
 from crawler.feeds import parse_url_list
+from crawler.index import load_seen_urls
 from crawler.items import PageItem
 from crawler.middlewares import PAGE_META
 from crawler.pagecharset import page_encoding
 from crawler.pagetype import classify
 from crawler.readers import sniff_bytes
 from crawler.redact import redact
+from crawler.run_types import RunContext
 from crawler.sources import Source
-from crawler.urls import canonicalize_url, host_of, in_domains, url_shape
+from crawler.urls import canonicalize_url, host_of, in_domains, is_not_a_page, url_shape
+from crawler.urlstate import (
+    GONE,
+    LISTING,
+    RevisitPolicy,
+    UrlState,
+    load_url_states,
+    state_rows,
+    utcnow,
+)
 
 _IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
 _PRIORITY_ARTICLE = 10  # links matching the source's article pattern go first
@@ -51,6 +68,11 @@ class NewsSpider(Spider):
         self._requested: set[str] = set()
         self._max_bytes = 10 * 1024 * 1024
         self._max_per_shape = 50
+        self._seen: set[str] = set()  # canonical URLs already in the dataset
+        self._states: dict[str, UrlState] = {}  # what earlier crawls learnt (crawler.urlstate)
+        self._policy = RevisitPolicy.of(30.0, 12.0)
+        self._now = utcnow()
+        self._found: dict[str, tuple[str, int]] = {}  # url -> (state, status) found this crawl
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -58,7 +80,21 @@ class NewsSpider(Spider):
         spider = super().from_crawler(crawler, *args, sources=sources, **kwargs)
         spider._max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or spider._max_bytes
         spider._max_per_shape = crawler.settings.getint("CORPUS_MAX_PAGES_PER_SHAPE", 50)
+        ctx = crawler.settings.get("CORPUS_RUN_CONTEXT")
+        if isinstance(ctx, RunContext):
+            spider._policy = RevisitPolicy.of(
+                ctx.settings.gone_retry_days, ctx.settings.listing_revisit_hours
+            )
+        root = crawler.settings.get("CORPUS_DATASET")
+        if root:
+            dataset = Dataset(root)
+            spider._seen = load_seen_urls(dataset)
+            spider._states = load_url_states(dataset)
         return spider
+
+    def url_states(self, run_id: str) -> Any:
+        """The `_index/urls` rows of this crawl (a pyarrow Table), for the run's commit."""
+        return state_rows(self._found, run_id, self._now)
 
     @property
     def log_(self) -> CrawlLog:
@@ -81,19 +117,37 @@ class NewsSpider(Spider):
                     errback=self.failed,
                     meta={"source": source.name},
                 )
-            for url in source.start_urls:
-                request = self.page_request(source, url, hops=0)
+            for url in source.start_urls:  # entry points: fetched whatever was seen before
+                request = self.page_request(source, url, hops=0, always=True)
                 if request is not None:
                     yield request
 
-    def page_request(self, source: Source, url: str, hops: int) -> Request | None:
-        """A request for an HTML page of this source, or None (off-site, seen, over limits)."""
+    def page_request(
+        self,
+        source: Source,
+        url: str,
+        hops: int,
+        *,
+        dated: datetime | None = None,
+        always: bool = False,
+    ) -> Request | None:
+        """A request for an HTML page of this source, or None (off-site, seen, over limits).
+
+        `dated`: when a sitemap or feed says the page last changed; `always`: a start URL."""
         canonical = canonicalize_url(url)
         if canonical is None or canonical in self._requested:
             return None
         if not in_domains(host_of(canonical), source.allowed_domains):
             return None
         if canonical.split("?", 1)[0].lower().endswith(_IGNORED_SUFFIXES):
+            return None
+        known = redact(canonical)  # the dataset keeps URLs redacted
+        skip = "already_in_dataset" if known in self._seen else None
+        if skip is None and not always:
+            skip = self._policy.skip_reason(self._states.get(known), self._now, dated)
+        if skip is not None:  # neither fetched nor counted against max_pages
+            self._requested.add(canonical)
+            self.log_.note(canonical, "skipped", skip)
             return None
         if hops > 0 and self._in_link_trap(source, canonical):
             return None
@@ -155,7 +209,7 @@ class NewsSpider(Spider):
                     meta={"source": source.name},
                 )
         for url in listed.pages:
-            request = self.page_request(source, url, hops=0)
+            request = self.page_request(source, url, hops=0, dated=listed.dates.get(url))
             if request is not None:
                 yield request
 
@@ -180,7 +234,10 @@ class NewsSpider(Spider):
         root = response.selector.root
         kind = classify(root, response.url, self.patterns.get(source.name))
         self.crawler.stats.inc_value(f"corpus/pages/{kind.kind}")
-        if kind.kind == "article":
+        if kind.kind == "listing":
+            self.log_.note(response.url, "skipped", "listing", f"page type score {kind.score}")
+            self._remember(response.url, LISTING, response.status)
+        else:
             self._state("article_shapes")[url_shape(response.url)] = True
             yield PageItem(
                 url=redact(response.url),
@@ -193,8 +250,14 @@ class NewsSpider(Spider):
         if hops >= source.max_depth:
             self.crawler.stats.inc_value("corpus/skipped/max_depth")
             return
-        for href in root.xpath("//a/@href"):
-            request = self.page_request(source, response.urljoin(str(href)), hops + 1)
+        for link in root.xpath("//a[@href]"):
+            if "nofollow" in (link.get("rel") or "").lower() or link.get("download") is not None:
+                continue
+            url = response.urljoin(str(link.get("href")))
+            if is_not_a_page(url):
+                self.crawler.stats.inc_value("corpus/links_not_followed/not_a_page")
+                continue
+            request = self.page_request(source, url, hops + 1)
             if request is not None:
                 yield request
 
@@ -225,3 +288,20 @@ class NewsSpider(Spider):
         exc = failure.value or Exception("unknown failure")
         outcome, reason = failure_reason(exc)
         self.log_.note(url, outcome, reason, str(exc) or type(exc).__name__)
+        if (
+            isinstance(exc, HttpError)
+            and exc.response.status in (404, 410)
+            and request is not None
+            and request.meta.get(PAGE_META)
+        ):
+            self._remember(request.url, GONE, exc.response.status)
+            # a missing page does not use up the source's page budget (also across resumes:
+            # the counts live in the job's saved state)
+            counts: dict[str, int] = self._state("requested")
+            name = request.meta.get("source", "")
+            counts[name] = max(0, counts.get(name, 0) - 1)
+
+    def _remember(self, url: str, state: str, status: int) -> None:
+        canonical = canonicalize_url(url)
+        if canonical is not None:
+            self._found[redact(canonical)] = (state, status)

@@ -1,0 +1,76 @@
+"""Re-crawl cost: a first crawl of the generated fixture site, then a re-crawl of the same,
+unchanged site into the same dataset, each timed end to end (`python -m crawler.run_crawl`, the
+crawl `corpus crawl` runs) with the requests the site answered.
+
+    .venv/bin/python bench/recrawl_bench.py [--articles 1000] [--per-page 20]
+
+Prints both times, both request counts and their ratios. The re-crawl fetches only the entry
+points (start page, sitemap, feed, robots.txt) and what no table remembers: stored articles,
+URLs that answered 404 and listing pages seen lately are skipped (crawler/urlstate.py). A
+figure, never a timed test (tests/crawler/test_crawl.py counts the requests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from newssite import NewsSite, site_job  # noqa: E402
+
+
+def crawl_once(site: NewsSite, out: Path, tmp: Path, name: str) -> tuple[float, int, Any]:
+    """One crawl in its own process: (seconds, requests the site answered, crawl counts)."""
+    job = site_job(site, out, max_pages=100_000, scrapy_settings={"LOG_LEVEL": "WARNING"})
+    job_file, report_file = tmp / f"{name}.job.json", tmp / f"{name}.report.json"
+    job_file.write_text(job.to_json())
+    before = sum(site.requests.values())
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)],
+        check=True,
+        cwd=ROOT,
+    )
+    seconds = time.perf_counter() - started
+    report = json.loads(report_file.read_text())
+    crawl = dict(report["crawl"], commit_seconds=report["summary"]["seconds"])
+    return seconds, sum(site.requests.values()) - before, crawl
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--per-page", type=int, default=20, help="articles per listing page")
+    args = parser.parse_args()
+    site = NewsSite(args.articles, per_page=args.per_page).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="recrawl-bench-") as tmp:
+            out = Path(tmp) / "corpus"
+            first = crawl_once(site, out, Path(tmp), "first")
+            again = crawl_once(site, out, Path(tmp), "again")
+    finally:
+        site.stop()
+    for name, (seconds, requests, crawl) in (("first crawl", first), ("re-crawl", again)):
+        print(
+            f"{name}: {seconds:.1f} s end to end ({crawl['seconds']:.1f} s crawling, then "
+            f"{crawl['commit_seconds']}), {requests} requests, {crawl['stored']} stored, "
+            f"skipped {crawl['skipped']}"
+        )
+    print(
+        f"re-crawl / first: time {again[0] / first[0]:.2f}, requests {again[1] / first[1]:.3f} "
+        f"({args.articles} articles, {site.base})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
