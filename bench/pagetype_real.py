@@ -184,7 +184,7 @@ def in_real_chrome(donor: Any, title: str, listing: str) -> str:
     # the article's declared type and URLs are not the listing's
     declared = (
         "//script[@type='application/ld+json']|//meta[@property='og:type']"
-        "|//meta[@property='og:url']|//link[contains(@rel, 'canonical')]"
+        "|//meta[@property='og:url']|//link[contains(@rel, 'canonical')]|//base"
     )
     for bad in tree.xpath(declared):
         bad.getparent().remove(bad)
