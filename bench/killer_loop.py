@@ -187,6 +187,8 @@ def main() -> int:
             if got.get(killer) != "crashed":
                 wrong += 1
                 print(f"{path} #{i}: the killer {killer}: {got.get(killer)}", flush=True)
+            if (i + 1) % 10 == 0 and i + 1 < args.iterations:
+                print(f"{path}: {i + 1} done: {hangs} hangs, {losses} innocent losses", flush=True)
         totals[path] = (args.iterations, hangs, losses, wrong, time.monotonic() - started)
         print(
             f"{path}: {args.iterations} iterations, {hangs} hangs, {losses} innocent losses, "

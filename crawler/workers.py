@@ -69,21 +69,42 @@ def worker_pool(workers: int, preload: str = "crawler.staging") -> ProcessPoolEx
     Workers ignore Ctrl-C (the run decides when to stop them) and exit when orphaned."""
     mp = multiprocessing.get_context("forkserver")
     mp.set_forkserver_preload([preload])
-    return ProcessPoolExecutor(workers, mp_context=mp, initializer=_worker_started)
+    return ProcessPoolExecutor(
+        workers, mp_context=mp, initializer=_worker_started, initargs=(os.getpid(),)
+    )
 
 
-def _worker_started() -> None:
+def _worker_started(creator: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()  # the forkserver, which exits with the process that started it
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    born = _stat(creator)[1]
+    threading.Thread(target=_exit_when_orphaned, args=(creator, born), daemon=True).start()
 
 
-def _exit_when_orphaned(parent: int) -> None:
-    """A worker whose parent is gone (its run killed) would otherwise wait forever on its
-    call queue, holding the run's stdout/stderr pipes open."""
-    while os.getppid() == parent:
+def _exit_when_orphaned(creator: int, born: str | None) -> None:
+    """A worker whose run is gone (killed) would otherwise wait forever on its call queue,
+    holding the run's stdout/stderr pipes open. Its parent is the forkserver, which lives as
+    long as any worker does, so it is the process that made the pool that is watched."""
+    while True:
+        state, started = _stat(creator)
+        if state in (None, "Z") or (born is not None and started != born):
+            os._exit(1)
         time.sleep(ORPHAN_POLL_SECONDS)
-    os._exit(1)
+
+
+def _stat(pid: int) -> tuple[str | None, str | None]:
+    """A process's state and start time (Linux /proc; a later process can get the same pid),
+    or (None, None) once it is gone; ("?", None) where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], fields[19]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None, None
+        except OSError:
+            pass
+        return "?", None
 
 
 def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_SECONDS) -> None:
