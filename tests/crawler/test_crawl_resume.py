@@ -68,11 +68,13 @@ def environment(tmp_path: Path) -> dict[str, str]:
 
 
 def fetched(out: Path) -> int:
-    """Pages the running crawl has fetched, from its progress file (in the dataset's folder)."""
-    return max(
-        (int(read_progress(p).get("pages", 0)) for p in out.glob("_crawl/run-*/progress.json")),
-        default=0,
-    )
+    """Pages the running crawl has fetched, from its progress file (in the dataset's folder;
+    the system temp folder is looked at too, where older versions kept it)."""
+    files = [
+        *out.glob("_crawl/run-*/progress.json"),
+        *out.parent.glob("system-tmp/*/progress.json"),
+    ]
+    return max((int(read_progress(p).get("pages", 0)) for p in files), default=0)
 
 
 def run(
