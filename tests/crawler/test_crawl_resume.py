@@ -118,13 +118,15 @@ def test_a_crawl_killed_again_and_again_completes_with_every_article_once(
     out, env = tmp_path / "c", environment(tmp_path)
     kills = 0
     with (tmp_path / "stderr.txt").open("w") as err:
-        for pages in (1, 4, 8, 12):  # pages fetched by the run being killed
+        # pages fetched by the run being killed: by then the site's articles are queued, and
+        # were the queue lost, the resumed crawl would find them all "seen" and fetch nothing
+        for pages in (2, 5, 9):
             status = run(command(site, out), env, err, out, pages, signal.SIGKILL)
             kills += status is None
         status = run(command(site, out), env, err, out, None, 0)
     log = (tmp_path / "stderr.txt").read_text()
     assert status == 0, log[-3000:]
-    assert kills >= 3, log[-3000:]  # most runs were killed mid-crawl, not after it
+    assert kills >= 2, log[-3000:]  # most runs were killed mid-crawl, not after it
     stored = stored_urls(out)
     assert set(stored) == articles(site), log[-3000:]
     assert set(stored.values()) == {1}  # each exactly once
