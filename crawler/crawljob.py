@@ -8,6 +8,8 @@ import hashlib
 import ipaddress
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,22 @@ EXIT_CONFIG = 2
 EXIT_LOCKED = 3
 EXIT_DAMAGED = 4
 EXIT_ACCESS = 5
+EXIT_STOPPED = 130  # Ctrl-C, as shells report it
+STOP_SECONDS = 120.0  # after Ctrl-C: how long the crawl may take to stop and commit
+LOG_DRAIN_SECONDS = 10.0  # after the crawl process: how long its log may still come
+
+
+class CrawlInterrupted(Exception):
+    """Ctrl-C stopped the crawl; `report` is what it did and committed (None if it had not
+    begun, or did not stop in time and was killed)."""
+
+    def __init__(self, report: CrawlReport | None) -> None:
+        super().__init__("stopped")
+        self.report = report
+
+    @property
+    def stored(self) -> int:
+        return int(self.report.summary.get("added", 0)) if self.report else 0
 
 
 @dataclass(frozen=True)
@@ -106,19 +124,27 @@ def run_crawl_job(
     The child's Scrapy log, redacted (`crawler.redact`: credentials, tokens), goes to this
     process's stderr, or into `report.log` with capture_log. Raises ConfigError /
     DatasetLockedError like `corpus ingest` does, RuntimeError when the child dies without a
-    report, and subprocess.TimeoutExpired (the child killed) after `timeout` seconds.
+    report, subprocess.TimeoutExpired (the child killed) after `timeout` seconds, and
+    CrawlInterrupted after Ctrl-C (once the crawl has stopped and committed what it fetched).
+    The child's files (job, report, progress) live in `<out>/_crawl/run-*`, never elsewhere.
     `progress` is told the pages fetched (of at most the sources' page limits) as they come.
     """
-    with tempfile.TemporaryDirectory(prefix="corpus-crawl-") as tmp:
+    with _run_dir(job) as tmp:
         job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
         job_file.write_text(job.to_json(), "utf-8")
         progress_file = Path(tmp) / "progress.json"
-        command = [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)]
-        if progress is not None:
-            command.append(str(progress_file))
+        command = [
+            sys.executable,
+            "-m",
+            "crawler.run_crawl",
+            str(job_file),
+            str(report_file),
+            str(progress_file),
+        ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         kept: list[str] | None = [] if capture_log else None
         tail: deque[str] = deque(maxlen=20)
+        interrupted = False
         with subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
@@ -128,21 +154,31 @@ def run_crawl_job(
             env=env,
         ) as child:
             assert child.stdout is not None
-            forward = threading.Thread(target=_forward_log, args=(child.stdout, kept, tail))
+            forward = threading.Thread(
+                target=_forward_log, args=(child.stdout, kept, tail), daemon=True
+            )
             forward.start()
             try:
                 returncode = _wait(child, timeout, progress, progress_file, job)
             except subprocess.TimeoutExpired:
                 child.kill()
                 raise
+            except KeyboardInterrupt:
+                interrupted = True
+                returncode = _stop(child)
             finally:
-                forward.join()
+                # bounded: a process the crawl left behind may hold the pipe open
+                forward.join(LOG_DRAIN_SECONDS)
         if not report_file.exists():
+            if interrupted:
+                raise CrawlInterrupted(None)
             raise RuntimeError(
                 f"crawl process exited {returncode} without a report\n{''.join(tail)}"
             )
         data = json.loads(report_file.read_text("utf-8"))
     error = data.get("error")
+    if interrupted or returncode == EXIT_STOPPED:
+        raise CrawlInterrupted(None if error else CrawlReport.from_dict(data))
     if returncode == EXIT_LOCKED and error:
         raise DatasetLockedError(error)
     if returncode == EXIT_CONFIG and error:
@@ -156,6 +192,54 @@ def run_crawl_job(
     return CrawlReport.from_dict(data, log="".join(kept or []))
 
 
+def _run_dir(job: CrawlJob) -> tempfile.TemporaryDirectory[str]:
+    """A private folder for the crawl process's job, report and progress files, inside the
+    dataset's own folder (the job file holds the URLs unmasked), removed after the run. Those
+    of runs killed outright are removed by the next run."""
+    base = Path(job.out) / "_crawl"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot use {job.out} as the dataset folder: {exc}") from exc
+    for stale in base.glob("run-*-*"):
+        pid = stale.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=base)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop(child: subprocess.Popen[str]) -> int:
+    """After Ctrl-C: the crawl process got it too (same terminal) and is stopping, committing
+    what it fetched. If it did not (the signal was for this process alone), pass it on; a crawl
+    that has not stopped after STOP_SECONDS is killed. Further Ctrl-Cs do not end the wait
+    early: the commit must not be cut short. Returns its exit status."""
+    deadline = time.monotonic() + STOP_SECONDS
+    forwarded = False
+    while True:
+        try:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                child.kill()
+                return child.wait(LOG_DRAIN_SECONDS)
+            return child.wait(min(remaining, 5.0))
+        except subprocess.TimeoutExpired:
+            if not forwarded:
+                child.send_signal(signal.SIGINT)
+                forwarded = True
+        except KeyboardInterrupt:
+            continue
+
+
 def _wait(
     child: subprocess.Popen[str],
     timeout: float | None,
@@ -164,19 +248,19 @@ def _wait(
     job: CrawlJob,
 ) -> int:
     """Wait for the child; meanwhile pass the pages it has fetched to `progress`."""
-    if progress is None:
-        return child.wait(timeout=timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
-    progress.start("pages", sum(s.max_pages for s in job.sources))
+    if progress is not None:
+        progress.start("pages", sum(s.max_pages for s in job.sources))
     shown = 0
     while True:
         try:
             returncode = child.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             returncode = None
-        pages = int(read_progress(progress_file).get("pages", shown))
-        progress.advance(pages - shown)
-        shown = pages
+        if progress is not None:
+            pages = int(read_progress(progress_file).get("pages", shown))
+            progress.advance(pages - shown)
+            shown = pages
         if returncode is not None:
             return returncode
         if deadline is not None and time.monotonic() > deadline:

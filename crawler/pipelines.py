@@ -13,8 +13,9 @@ import asyncio
 import hashlib
 import re
 import time
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
@@ -35,8 +36,8 @@ from crawler.items import PageItem
 from crawler.readers import RawInput, strip_controls
 from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
-from crawler.staging import CRASHED_DETAIL, PendingInput, clean_input, reject_row, write_staged
-from crawler.workers import worker_pool
+from crawler.staging import PendingInput, clean_input, reject_row, write_staged
+from crawler.workers import WorkerLost, deadline, stop_pool, worker_pool
 
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
 
@@ -69,10 +70,17 @@ def clean_page(
     return row, reject
 
 
-CleanPage = Callable[[PageItem, Settings], tuple[dict[str, Any] | None, dict[str, Any] | None]]
+CleanedPage = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (staged row, reject row)
+CleanPage = Callable[[PageItem, Settings], CleanedPage]
 
 
 PRELOAD = "crawler.pipelines"  # what the forkserver imports once for the page workers
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark the outcome of a page given up on as seen (no "never retrieved" warnings)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def staged_batches(staging: str) -> list[BatchResult]:
@@ -112,7 +120,11 @@ class CorpusPipeline:
         self.seen: set[str] = set()
         self.docs: list[dict[str, Any]] = []
         self.rejects: list[dict[str, Any]] = []
-        self.pool: Executor | None = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.in_flight = 0  # pages submitted to the pool and not back yet
+        self.broken: asyncio.Future[Any] | None = None  # set when `pool` is replaced
+        self.alone = asyncio.Semaphore(max(1, self.workers))  # pages cleaned one per process
+        self.max_doc_seconds = ctx.settings.max_doc_seconds
         self.clean: CleanPage = load_object(crawler.settings["CORPUS_CLEAN_PAGE"])
         self._started = time.perf_counter()
 
@@ -151,28 +163,61 @@ class CorpusPipeline:
         """The page through the chain, in a worker process when there are workers.
 
         A worker that dies (out of memory, a crash in a C library) breaks the pool and every
-        page in flight with it: the pool is replaced and each of those pages is cleaned again
-        in a process of its own, so only the page that kills that one too is lost, as a
-        `crashed` reject."""
+        page in flight with it; one that outlives its deadline is killed, with the same
+        effect. The pool is replaced and each of those pages is cleaned again in a process of
+        its own, so only the page that is lost there too is lost, as a `crashed` (or
+        `timeout`) reject. No wait on a worker is unbounded."""
         if self.pool is None:
             return self.clean(item, self.ctx.settings)
-        pool = self.pool
+        if self.broken is None:
+            self.broken = asyncio.get_running_loop().create_future()
+        pool, broken = self.pool, self.broken
+        self.in_flight += 1
+        # every page in flight may be cleaned before this one, `workers` at a time
+        bound = deadline(self.max_doc_seconds, -(-self.in_flight // self.workers))
         try:
-            return await asyncio.wrap_future(pool.submit(self.clean, item, self.ctx.settings))
+            waiting: asyncio.Future[CleanedPage] = asyncio.wrap_future(
+                pool.submit(self.clean, item, self.ctx.settings)
+            )
+            waiting.add_done_callback(_retrieved)
+            # `broken` too: a page submitted just as the pool broke may never get an answer
+            await asyncio.wait({waiting, broken}, timeout=bound, return_when=FIRST_COMPLETED)
+            if waiting.done():
+                return waiting.result()
         except BrokenProcessPool:
-            if self.pool is pool:  # the first page to see the break replaces the pool
-                pool.shutdown(wait=False)
-                self.pool = worker_pool(self.workers, PRELOAD)
+            pass
+        finally:
+            self.in_flight -= 1
+        if self.pool is pool:  # the first page to see the break (or the deadline) replaces it
+            self._replace_pool()
+        async with self.alone:
+            return await self._clean_alone(item)
+
+    def _replace_pool(self) -> None:
+        """Kill the pool's workers (a hung one too), tell every page still waiting on it to
+        go alone, and start a new pool."""
+        assert self.pool is not None and self.broken is not None
+        stop_pool(self.pool, grace=0.0)  # never wait on workers here, in the reactor
+        self.broken.set_result(None)
+        self.pool = worker_pool(self.workers, PRELOAD)
+        self.broken = asyncio.get_running_loop().create_future()
+
+    async def _clean_alone(
+        self, item: PageItem
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The page in a worker process of its own; a `crashed`/`timeout` reject if it is
+        lost there too."""
+        bound = deadline(self.max_doc_seconds, 1)
         alone = worker_pool(1, PRELOAD)
         try:
-            return await asyncio.wrap_future(alone.submit(self.clean, item, self.ctx.settings))
-        except BrokenProcessPool:
+            future = alone.submit(self.clean, item, self.ctx.settings)
+            return await asyncio.wait_for(asyncio.wrap_future(future), bound)
+        except (BrokenProcessPool, TimeoutError) as exc:
+            reason, detail = WorkerLost(isinstance(exc, TimeoutError), bound).reject()
             digest = hashlib.sha256(item.body).hexdigest()
-            return None, reject_row(
-                item.url, Rejected.CRASHED, CRASHED_DETAIL, len(item.body), digest
-            )
+            return None, reject_row(item.url, reason, detail, len(item.body), digest)
         finally:
-            alone.shutdown(wait=False)
+            stop_pool(alone, grace=0.0)  # done with it: never wait on it here, in the reactor
 
     def _flush_if_full(self) -> None:
         if len(self.docs) + len(self.rejects) >= self.batch_size:
@@ -203,4 +248,5 @@ class CorpusPipeline:
     def close_spider(self) -> None:
         self.flush()
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            stop_pool(self.pool)
+            self.pool = None

@@ -4,14 +4,20 @@ Holds the dataset lock for the whole crawl (waiting for another run up to the jo
 `lock_wait_seconds`), like `run_ingest`: start_run -> Scrapy crawl (the
 item pipeline stages cleaned pages) -> finish_run (dedup + commit) -> cleanup. Staged batches
 live in the job dir, so a crawl killed before its commit keeps them for the resumed job. The
-job dir is removed once a crawl has run to its end. Writes the report as JSON; exit status 0,
-2 (bad job), 3 (dataset locked), 4 (dataset damaged), 5 (dataset not writable) or 1.
+job dir is removed once a crawl has run to its end. A crawl killed outright (SIGKILL, power
+loss) leaves its `running` mark there and Scrapy's request queue unsaved: the next run starts
+the crawl again from its seeds, skipping what is stored or staged. Ctrl-C stops the crawl and
+commits what it fetched. Writes the report as JSON; exit status 0, 2 (bad job), 3 (dataset
+locked), 4 (dataset damaged), 5 (dataset not writable), 130 (stopped before the crawl began)
+or 1.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +29,14 @@ from scrapy.settings import Settings as ScrapySettings
 
 from crawler import __version__
 from crawler.config import Settings
-from crawler.crawljob import EXIT_ACCESS, EXIT_CONFIG, EXIT_DAMAGED, EXIT_LOCKED, CrawlJob
+from crawler.crawljob import (
+    EXIT_ACCESS,
+    EXIT_CONFIG,
+    EXIT_DAMAGED,
+    EXIT_LOCKED,
+    EXIT_STOPPED,
+    CrawlJob,
+)
 from crawler.crawllog import CrawlLog
 from crawler.crawlreport import crawl_counts
 from crawler.dataset import Dataset, access_error, is_write_error
@@ -39,6 +52,7 @@ from crawler.pipelines import CorpusPipeline
 from crawler.run_types import RunContext
 from crawler.spiders.news import NewsSpider
 from crawler.urlstate import URL_STATES_TABLE
+from crawler.workers import kill_workers
 
 
 def user_agent(contact: str) -> str:
@@ -86,10 +100,14 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
         staging.mkdir(parents=True, exist_ok=True)
         ctx = replace(run, staging=str(staging))
         try:
+            _forget_killed_queue(job_dir)
             process = CrawlerProcess(scrapy_settings(job, ctx, progress_file))
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler)
             process.start()
+            # Scrapy saved its queue; what it fetched is committed now, whatever Ctrl-C says
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            (job_dir / RUNNING).unlink(missing_ok=True)
             stats = crawler.stats.get_stats() if crawler.stats else {}
             pipeline = crawler.get_item_pipeline(CorpusPipeline)
             batches = pipeline.batches if pipeline else []
@@ -123,7 +141,27 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 "events": CrawlLog.of(crawler).as_dicts(),
             }
         finally:
+            kill_workers()  # none may outlive the crawl: the exit would wait on them
             cleanup(run)
+
+
+RUNNING = "running"  # in a job dir while its crawl runs: left there by a crawl killed outright
+
+
+def _forget_killed_queue(job_dir: Path) -> bool:
+    """Mark the job running; if a crawl of it was killed outright, drop Scrapy's state first.
+
+    A killed Scrapy never writes its request queue, but its seen-requests file holds every
+    request it ever queued: resumed as is, the crawl would fetch nothing and report itself
+    finished. Started again from its seeds instead, it skips the pages already stored or staged
+    and fetches again those it had fetched but not staged. True if that happened."""
+    mark = job_dir / RUNNING
+    killed = mark.exists()
+    if killed:
+        _note(f"the last crawl of this job was killed; starting again from its seeds ({job_dir})")
+        shutil.rmtree(job_dir / "scrapy", ignore_errors=True)
+    mark.write_text(f"{os.getpid()}\n", "utf-8")
+    return killed
 
 
 def _note(line: str) -> None:
@@ -155,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         if not is_write_error(exc):
             raise
         report, status = {"error": str(access_error(exc, Path(exc.filename or ".")))}, EXIT_ACCESS
+    except KeyboardInterrupt:  # Ctrl-C before Scrapy took it over: nothing fetched yet
+        report, status = {"error": "stopped before the crawl began"}, EXIT_STOPPED
     report_file.write_text(json.dumps(report, default=str), "utf-8")
     return status
 

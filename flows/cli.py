@@ -333,7 +333,8 @@ def _scrapy_overrides(pairs: list[str]) -> dict[str, Any]:
 
 
 def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.crawljob import job_from_options, run_crawl_job
+    from crawler.crawl_outcome import nothing_fetched
+    from crawler.crawljob import EXIT_STOPPED, CrawlInterrupted, job_from_options, run_crawl_job
     from crawler.crawlreport import format_crawl_report
     from flows.progress import progress_for
 
@@ -367,9 +368,19 @@ def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
             args,
             "no --contact given (or crawl.contact in the config); site owners cannot reach you",
         )
-    with progress_for(enabled=not args.quiet) as progress:
-        report = run_crawl_job(job, progress=progress)
+    try:
+        with progress_for(enabled=not args.quiet) as progress:
+            report = run_crawl_job(job, progress=progress)
+    except CrawlInterrupted as stop:
+        print(
+            f"corpus: stopped; {stop.stored} pages stored; run the same command to resume",
+            file=sys.stderr,
+        )
+        return EXIT_STOPPED
     _emit(args, report.to_dict(), lambda: format_crawl_report(report))
+    if (why := nothing_fetched(report)) is not None:
+        print(f"corpus: error: {why}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +33,14 @@ def clean_page_or_die(page: PageItem, settings: Settings) -> CleanedPage:
     if os.environ.get("CRASHY_URL_PART", "\0") in page.url:
         os.kill(os.getpid(), signal.SIGKILL)
     return clean_page(page, settings)
+
+
+def clean_or_hang(
+    ctx: RunContext, batch_no: int, files: list[str], line_stats_path: str | None
+) -> BatchResult:
+    """`clean_batch`, except that its process hangs (past any per-document time limit, as in
+    a C library) on a file named hang*."""
+    if any(Path(name).name.startswith("hang") for name in files):
+        while True:
+            time.sleep(60)
+    return clean_batch(ctx, batch_no, files, line_stats_path)

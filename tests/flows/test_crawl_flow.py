@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,14 +55,31 @@ def test_cli_refuses_loopback_unless_allowed(
     site: NewsSite, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "c"
-    assert main(crawl(site, out)) == 0
+    assert main(crawl(site, out)) == 1  # nothing could be fetched: not a success
     captured = capsys.readouterr()
     report = json.loads(captured.out)
     assert report["crawl"]["pages_fetched"] == 0 and report["summary"]["added"] == 0
     assert report["crawl"]["skipped"] == {"private_address": 2}  # the start page, the sitemap
     assert "no --contact given" in captured.err
+    error = [line for line in captured.err.splitlines() if line.startswith("corpus: error:")]
+    assert len(error) == 1 and "nothing fetched" in error[0]
+    assert "--allow-net CIDR" in error[0] and "--allow-private" in error[0]
     assert main(crawl(site, out, "--allow-private")) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["added"] == 5
+
+
+def test_cli_network_down_exits_1_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: every connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seed = f"http://127.0.0.1:{port}/news/"
+    args = ["crawl", seed, "--out", str(tmp_path / "c"), "--allow-net", "127.0.0.0/8", *SETS]
+    assert main([*args, "--set", "RETRY_TIMES=0", "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("corpus: error: nothing fetched:")
+    assert "network down / DNS failed" in err[-1]
 
 
 def test_cli_locked_dataset_exits_3(
