@@ -117,10 +117,12 @@ def _crawl_once(work: Path, killer: bool) -> tuple[str, dict[str, str]]:
             scrapy_settings={**FAST, "CORPUS_CLEAN_PAGE": "crashy.clean_page_or_die"},
         )
         report = run_crawl_job(job, capture_log=True)
-        rejects = [
-            {"source_uri": e["url"], "reason": e["reason"]}
+        rejects = [  # drops by their reason; skips and errors too, to tell why a page is missing
+            {
+                "source_uri": e["url"],
+                "reason": e["reason"] if e["outcome"] == "dropped" else f"{e['outcome']} {e}",
+            }
             for e in report.events
-            if e["outcome"] == "dropped"
         ]
         found = _outcomes(work / "corpus", rejects)
         return first, {k: v for k, v in found.items() if k.startswith("/articles/")}

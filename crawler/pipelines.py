@@ -182,7 +182,7 @@ class CorpusPipeline:
             waiting.add_done_callback(_retrieved)
             # `broken` too: a page submitted just as the pool broke may never get an answer
             await asyncio.wait({waiting, broken}, timeout=bound, return_when=FIRST_COMPLETED)
-            if waiting.done():
+            if waiting.done() and not waiting.cancelled():  # cancelled: its pool was stopped
                 return waiting.result()
         except BrokenProcessPool:
             pass

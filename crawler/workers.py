@@ -188,7 +188,12 @@ def clean_batches(
                 "run %s: workers still busy after %.0f s; killing them", ctx.run_id, bound
             )
         for future, n in futures.items():  # done, though not yet seen when the pool broke
-            if n not in done and future.done() and not future.exception():
+            if (
+                n not in done
+                and future.done()
+                and not future.cancelled()
+                and not future.exception()
+            ):
                 done[n] = [future.result()]
                 progress.advance(len(batches[n]))
     finally:
@@ -267,7 +272,7 @@ class WorkerPool:
                 # `broken` too: a batch submitted just as the pool broke may never be answered
                 bound = deadline(ctx.settings.max_doc_seconds, len(batch) * queued)
                 wait([future, broken], timeout=bound, return_when=FIRST_COMPLETED)
-                if future.done():
+                if future.done() and not future.cancelled():  # cancelled: its pool stopped
                     return [future.result()]
         except BrokenProcessPool:
             pass
