@@ -25,6 +25,7 @@ from crawler.errors import DatasetDamagedError
 from crawler.index import INDEX_DOCS_SCHEMA, INDEX_INPUTS_SCHEMA
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run_types import new_run_id
+from crawler.urlstate import URL_STATES_SCHEMA, URL_STATES_TABLE
 
 SCHEMAS = {
     "records": RECORDS_SCHEMA,
@@ -33,7 +34,9 @@ SCHEMAS = {
     "merges": MERGES_SCHEMA,
     "_index/docs": INDEX_DOCS_SCHEMA,
     "_index/inputs": INDEX_INPUTS_SCHEMA,
+    URL_STATES_TABLE: URL_STATES_SCHEMA,
 }
+assert set(SCHEMAS) == set(TABLES), "every dataset table needs its schema here"
 
 
 def compact(dataset: Dataset, min_files: int = 2) -> dict[str, tuple[int, int]]:
