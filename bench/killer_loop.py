@@ -124,8 +124,18 @@ def _crawl_once(work: Path, killer: bool) -> tuple[str, dict[str, str]]:
             }
             for e in report.events
         ]
-        found = _outcomes(work / "corpus", rejects)
-        return first, {k: v for k, v in found.items() if k.startswith("/articles/")}
+        found = {
+            k: v
+            for k, v in _outcomes(work / "corpus", rejects).items()
+            if k.startswith("/articles/")
+        }
+        if len(found) < len([p for p in site.pages if p.startswith("/articles/")]):
+            # a page with no outcome at all: keep the crawl log's errors to tell why
+            errors = [
+                line for line in report.log.splitlines() if "ERROR" in line or "Error" in line
+            ]
+            found["<crawl log errors>"] = " | ".join(errors[-8:])
+        return first, found
 
 
 def one(path: str, killer: bool) -> tuple[str, dict[str, str]]:
