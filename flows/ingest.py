@@ -26,7 +26,12 @@ from prefect.tasks import exponential_backoff
 from crawler.config import Settings
 from crawler.config_file import RunLimits, load_config
 from crawler.dataset import Dataset
-from crawler.errors import ConfigError
+from crawler.errors import (
+    ConfigError,
+    DatasetAccessError,
+    DatasetDamagedError,
+    DatasetLockedError,
+)
 from crawler.ingest import (
     BatchResult,
     RunContext,
@@ -220,10 +225,23 @@ def main(argv: list[str] | None = None) -> int:
                 "that the Dask workers cannot reach (docs/distributed.md)",
                 file=sys.stderr,
             )
-    run_ingest_flow(
-        args.paths, out=args.out, batch_size=args.batch_size, dask=args.dask, config=args.config
-    )
+    try:
+        run_ingest_flow(
+            args.paths, out=args.out, batch_size=args.batch_size, dask=args.dask, config=args.config
+        )
+    except (ConfigError, DatasetLockedError, DatasetDamagedError, DatasetAccessError) as exc:
+        print(f"flows.ingest: error: {exc}", file=sys.stderr)
+        return EXIT_STATUS[type(exc)]
     return 0
+
+
+# as `corpus ingest` exits (README: exit status)
+EXIT_STATUS = {
+    ConfigError: 2,
+    DatasetLockedError: 3,
+    DatasetDamagedError: 4,
+    DatasetAccessError: 5,
+}
 
 
 if __name__ == "__main__":
