@@ -3,7 +3,8 @@ other modules): the damage, the next command's exit and message, records before 
 whether pyarrow and DuckDB still read the dataset, what `corpus verify` and `corpus repair` made
 of it, and the records after repair and a re-ingest of the inputs repair listed.
 
-    .venv/bin/python bench/damage_report.py            # every case (mount cases need root)
+    .venv/bin/python bench/damage_report.py            # every case (mount cases need root),
+                                                       # then bench/input_damage.py's input cases
     .venv/bin/python bench/damage_report.py --case "records truncated"
     .venv/bin/python bench/damage_report.py --measure DATASET  # checksums' cost vs a full read
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -86,6 +88,9 @@ def main() -> None:
             shutil.copytree(built, work)
             rows.append(row(run_case(CASES[name], work)))
     print(table(HEADER, rows, max_width=400))
+    if not args.case:  # the input classes (symlinks, disguised inputs, secrets) in their own table
+        print("\nDamaged and disguised inputs (bench/input_damage.py):", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "input_damage.py")], check=False)
 
 
 def measure_dataset(dataset: object) -> None:
