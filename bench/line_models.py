@@ -71,7 +71,7 @@ class LogReg(Model):
 
 
 def fit_logreg(
-    x: Arr, y: Arr, cols: list[int], w8: Arr | None = None, l2: float = 1.0, steps: int = 12
+    x: Arr, y: Arr, cols: list[int], w8: Arr | None = None, l2: float = 1.0, steps: int = 8
 ) -> LogReg:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -84,7 +84,8 @@ def fit_logreg(
     for _ in range(steps):
         p = _sigmoid(z @ w)
         grad = z.T @ (sw * (p - y)) + reg * w
-        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + np.diag(reg) + 1e-6 * np.eye(len(w))
+        hz = z[::4]  # curvature from every 4th row: a Newton step at a quarter of the cost
+        hess = 4.0 * (hz * (sw * p * (1 - p))[::4, None]).T @ hz + np.diag(reg) + 1e-6 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-4:
@@ -138,13 +139,13 @@ def fit_gbdt(
     y: Arr,
     cols: list[int],
     w8: Arr | None = None,
-    n_trees: int = 100,
+    n_trees: int = 60,
     depth: int = 3,
-    lr: float = 0.2,
+    lr: float = 0.3,
     bins: int = 24,
     l2: float = 1.0,
     min_hess: float = 5.0,
-    subsample: float = 0.3,
+    subsample: float = 0.2,
 ) -> Trees:
     """Each tree is grown on a fixed-seed random `subsample` of the rows (stochastic
     boosting: faster, and less fitted to single pages); leaf values use all rows."""
