@@ -22,6 +22,11 @@ Arr = npt.NDArray[np.float64]
 _TODAY = ("kept", "reason=", "in_span", "rel_to_start", "rel_to_end", "title_line")
 
 
+_CLIP = 5.0
+"""Standardised values are clipped: a feature that is nearly constant in training (CJK
+script on English pages) must not get an unbounded value on another set."""
+
+
 def columns(names: Sequence[str], drop_today: bool) -> list[int]:
     """Feature columns used: all, or all but those derived from today's final decision."""
     if not drop_today:
@@ -56,7 +61,7 @@ class LogReg(Model):
     b: float = 0.0
 
     def raw(self, x: Arr) -> Arr:
-        out: Arr = ((x - self.mean) / self.scale) @ self.w + self.b
+        out: Arr = np.clip((x - self.mean) / self.scale, -_CLIP, _CLIP) @ self.w + self.b
         return out
 
     def export(self, names: Sequence[str]) -> dict[str, Any]:
@@ -76,7 +81,7 @@ def fit_logreg(
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    z = np.concatenate([(x - mean) / scale, np.ones((len(x), 1))], axis=1)
+    z = np.concatenate([np.clip((x - mean) / scale, -_CLIP, _CLIP), np.ones((len(x), 1))], axis=1)
     w = np.zeros(z.shape[1])
     reg = np.full(z.shape[1], l2)
     reg[-1] = 0.0
@@ -85,7 +90,9 @@ def fit_logreg(
         p = _sigmoid(z @ w)
         grad = z.T @ (sw * (p - y)) + reg * w
         hz = z[::4]  # curvature from every 4th row: a Newton step at a quarter of the cost
-        hess = 4.0 * (hz * (sw * p * (1 - p))[::4, None]).T @ hz + np.diag(reg) + 1e-6 * np.eye(len(w))
+        hess = (
+            4.0 * (hz * (sw * p * (1 - p))[::4, None]).T @ hz + np.diag(reg) + 1e-6 * np.eye(len(w))
+        )
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-4:
