@@ -49,8 +49,11 @@ def main() -> int:
     for i in ids:
         rows = cf.page_matrix(texts[i], stats)
         today[i] = "\n".join(t for t, k in zip(rows.texts, rows.kept, strict=True) if k)
-        keep = lm.decode(model.predict(rows.x), rows.kept, args.decode) if rows.texts else []
-        learned[i] = "\n".join(t for t, k in zip(rows.texts, keep, strict=True) if k)
+        if rows.texts:
+            keep = lm.decode(model.predict(rows.x), rows.kept, args.decode)
+            learned[i] = "\n".join(t for t, k in zip(rows.texts, keep, strict=True) if k)
+        else:
+            learned[i] = ""
     langs = {i: detect_language(gold[i]) or "?" for i in ids}
     for name, preds in (("today", today), (f"model/{args.decode}", learned)):
         v = tc.summarise(gold, preds)
