@@ -75,6 +75,13 @@ class LogReg(Model):
         }
 
 
+def _loss(z: Arr, y: Arr, sw: Arr, reg: Arr, w: Arr) -> float:
+    """Weighted log-loss plus the L2 penalty."""
+    m = z @ w
+    nll = np.logaddexp(0.0, m) - y * m
+    return float(sw @ nll + 0.5 * reg @ (w * w))
+
+
 def fit_logreg(
     x: Arr, y: Arr, cols: list[int], w8: Arr | None = None, l2: float = 1.0, steps: int = 8
 ) -> LogReg:
@@ -94,6 +101,11 @@ def fit_logreg(
             4.0 * (hz * (sw * p * (1 - p))[::4, None]).T @ hz + np.diag(reg) + 1e-6 * np.eye(len(w))
         )
         step = np.linalg.solve(hess, grad)
+        old = _loss(z, y, sw, reg, w)
+        for _ in range(20):  # backtracking: the sub-sampled curvature can overshoot
+            if _loss(z, y, sw, reg, w - step) <= old:
+                break
+            step = step / 2
         w -= step
         if np.abs(step).max() < 1e-4:
             break

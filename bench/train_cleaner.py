@@ -47,7 +47,7 @@ Arr = npt.NDArray[np.float64]
 
 
 TITLE_COL = cf.feature_names().index("title_line")
-TITLE_AS_TODAY = True
+TITLE_AS_TODAY = False
 """The line today's cleaner takes as the headline is left out of the labels and never
 kept: the product stores it in `title` (dev's gold has no headline; dragnet's gold has it
 on 62% of pages). `--title-policy label` learns it like any line instead."""
@@ -168,14 +168,14 @@ def main() -> int:
     ap.add_argument("--model-out", default="")
     ap.add_argument("--export", default="gbdt", help="which model kind --model-out writes")
     ap.add_argument("--export-features", default="all+weighted")
-    ap.add_argument("--models", default="today,logreg,gbdt")
-    ap.add_argument("--decodes", default="threshold,smooth,run")
+    ap.add_argument("--models", default="logreg,gbdt")
+    ap.add_argument("--decodes", default="threshold,hybrid")
     ap.add_argument(
         "--features",
-        default="all,no-today,all+weighted",
+        default="all+weighted",
         help="variants: all / no-today (without today's decision), +weighted",
     )
-    ap.add_argument("--title-policy", default="today", choices=["today", "label"])
+    ap.add_argument("--title-policy", default="label", choices=["today", "label"])
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     global TITLE_AS_TODAY
