@@ -1,0 +1,75 @@
+"""A learned line model (bench/train_cleaner.py --model-out) against today's cleaner on a
+held-out set of dumps, per language and per length band (issue 14 research).
+
+    .venv/bin/python bench/learned_cleaner_dev.py MODEL_JSON [SET_DIR] [--decode threshold]
+
+SET_DIR (default eval/dev) has text/ and gold.json; the set is cleaned as one ingest
+(LineStats over its pages). The language of a page is the project's `detect_language` of
+its gold body. The model must not have been fitted on SET_DIR (train_cleaner.py fits the
+exported model on dragnet-train only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import cleaner_features as cf  # noqa: E402
+import line_models as lm  # noqa: E402
+import train_cleaner as tc  # noqa: E402
+from learned_cleaner_speed import load  # noqa: E402
+
+from crawler.boilerplate import LineStats  # noqa: E402
+from crawler.normalize import detect_language  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("model")
+    ap.add_argument("set_dir", nargs="?", default=str(ROOT / "eval" / "dev"))
+    ap.add_argument("--decode", default="threshold")
+    args = ap.parse_args()
+    folder = Path(args.set_dir)
+    gold = {i: g["text"] for i, g in json.loads((folder / "gold.json").read_text("utf-8")).items()}
+    ids = sorted(gold)
+    texts = cf.read_texts(folder / "text", ids)
+    model, _ = load(Path(args.model))
+    stats = LineStats()
+    for t in texts.values():
+        stats.add(t)
+    today, learned = {}, {}
+    for i in ids:
+        rows = cf.page_matrix(texts[i], stats)
+        today[i] = "\n".join(t for t, k in zip(rows.texts, rows.kept, strict=True) if k)
+        if rows.texts:
+            keep = lm.decode(model.predict(rows.x), rows.kept, args.decode)
+            learned[i] = "\n".join(t for t, k in zip(rows.texts, keep, strict=True) if k)
+        else:
+            learned[i] = ""
+    langs = {i: detect_language(gold[i]) or "?" for i in ids}
+    for name, preds in (("today", today), (f"model/{args.decode}", learned)):
+        v = tc.summarise(gold, preds)
+        bands = " ".join(
+            f"{b} {v[b]['F1']:.3f} (n={v[b]['n']})" for b in ("<100", "100-500", ">500") if b in v
+        )
+        per_lang = []
+        for lang in sorted(set(langs.values())):
+            sub = {i: gold[i] for i in ids if langs[i] == lang}
+            r = tc.page_f1(sub, {i: preds[i] for i in sub})
+            per_lang.append(f"{lang} {r['f1']:.3f} (n={len(sub)})")
+        print(f"{folder.name} {name:18s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f}")
+        print(f"    bands: {bands}")
+        print(f"    languages: {'  '.join(per_lang)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
