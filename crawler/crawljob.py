@@ -4,6 +4,7 @@ started twice in one process. The CLI and the Prefect flow both call `run_crawl_
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -16,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -192,7 +194,8 @@ def run_crawl_job(
     return CrawlReport.from_dict(data, log="".join(kept or []))
 
 
-def _run_dir(job: CrawlJob) -> tempfile.TemporaryDirectory[str]:
+@contextlib.contextmanager
+def _run_dir(job: CrawlJob) -> Iterator[str]:
     """A private folder for the crawl process's job, report and progress files, inside the
     dataset's own folder (the job file holds the URLs unmasked), removed after the run. Those
     of runs killed outright are removed by the next run."""
@@ -205,7 +208,12 @@ def _run_dir(job: CrawlJob) -> tempfile.TemporaryDirectory[str]:
         pid = stale.name.split("-")[1]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
-    return tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=base)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"run-{os.getpid()}-", dir=base) as tmp:
+            yield tmp
+    finally:
+        with contextlib.suppress(OSError):  # only when empty: a refused crawl leaves no trace
+            base.rmdir()
 
 
 def _alive(pid: int) -> bool:

@@ -33,7 +33,7 @@ from crawler.spiders.news import NewsSpider
 
 TRAP_LIMIT = 5
 FAULTY = {
-    "DOWNLOAD_TIMEOUT": 2,  # the slow pages wait 30 s
+    "DOWNLOAD_TIMEOUT": 5,  # the slow pages wait 30 s; a busy machine may take 2 s to answer
     "RETRY_TIMES": 1,  # each fault is tried twice
     "CORPUS_MAX_PAGES_PER_SHAPE": TRAP_LIMIT,
 }

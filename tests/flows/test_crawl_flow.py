@@ -48,7 +48,8 @@ def test_cli_crawl_json_report(
     report = json.loads(capsys.readouterr().out)
     assert report["finished"] and report["crawl"]["stored"] == 5
     assert report["summary"]["added"] == 5 and report["summary"]["total_records"] == 5
-    assert report["crawl"]["skipped"] == {"http_404": 5}  # links in the chrome (log in, ...)
+    # links in the chrome (log in, ...) and the listing pages, followed, not stored
+    assert report["crawl"]["skipped"] == {"http_404": 5, "listing": 5}
 
 
 def test_cli_refuses_loopback_unless_allowed(
@@ -129,7 +130,8 @@ def test_flow_runs_twice_in_one_process(
     first = crawl_flow(**options)
     assert first["finished"] and first["summary"]["added"] == 5
     assert first["crawl"]["pages_fetched"] >= 7 and first["crawl"]["stored"] == 5
-    assert first["crawl"]["dropped"] == {} and first["crawl"]["errors"] == {}
+    # the about page reaches the chain, which finds it too short to be an article
+    assert first["crawl"]["dropped"] == {"too_short": 1} and first["crawl"]["errors"] == {}
     report = Artifact.get("crawl-run-report")
     assert report is not None
     markdown = str(report.data)
@@ -139,7 +141,8 @@ def test_flow_runs_twice_in_one_process(
     assert review is not None and len(json.loads(str(review.data))) == 5
     second = crawl_flow(**options)
     assert second["summary"]["added"] == 0 and second["summary"]["total_records"] == 5
-    assert second["crawl"]["skipped"]["already_in_dataset"] == 5
+    # the five articles and the about page the chain rejected: neither is fetched again
+    assert second["crawl"]["skipped"]["already_in_dataset"] == 6
 
 
 def test_crawl_progress_counts_the_pages(site: NewsSite, tmp_path: Path) -> None:
@@ -191,5 +194,5 @@ def test_a_page_that_kills_its_worker_costs_only_itself(
     report = run_crawl_job(job, capture_log=True)
     assert report.finished, report.log[-3000:]
     assert report.summary["added"] == 4  # the other four articles, though in flight with it
-    assert report.crawl["dropped"] == {"crashed": 1}
-    assert report.reasons("dropped") == {"crashed": [site.url(killer)]}
+    assert report.crawl["dropped"] == {"crashed": 1, "too_short": 1}  # too short: the about page
+    assert report.reasons("dropped")["crashed"] == [site.url(killer)]
