@@ -25,10 +25,10 @@ from trafilatura.xml import xmltotxt
 
 from crawler.boilerplate import Removal, clean_text
 from crawler.config import Settings
+from crawler.decode import decode_bytes
 from crawler.errors import Drop
 from crawler.html_meta import PageMeta, page_meta, parse_date, split_authors
 from crawler.limits import check_html_source, check_html_tree, check_lines
-from crawler.readers import decode_bytes
 from crawler.reasons import Removed
 
 LOGGER = logging.getLogger(__name__)

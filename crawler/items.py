@@ -10,5 +10,5 @@ class PageItem:
     url: str  # the URL fetched (after redirects): the record's `source_uri`
     canonical_url: str  # rel=canonical or the canonicalized fetched URL: the record's `url`
     body: bytes = field(repr=False)  # Scrapy logs items: not megabytes of HTML
-    encoding: str  # the page's codec: crawler.pagecharset.page_encoding
+    charset: str | None  # the Content-Type header's; crawler.decode.decode_bytes weighs it
     source: str  # the source's name

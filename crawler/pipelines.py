@@ -29,11 +29,12 @@ from scrapy.utils.misc import load_object
 from crawler.config import Settings
 from crawler.crawllog import CrawlLog
 from crawler.dataset import Dataset
+from crawler.decode import decode_bytes, strip_controls
 from crawler.dedup import MinHasher
 from crawler.errors import Drop
 from crawler.index import load_seen_urls
 from crawler.items import PageItem
-from crawler.readers import RawInput, strip_controls
+from crawler.readers import RawInput
 from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
 from crawler.staging import PendingInput, clean_input, reject_row, write_staged
@@ -57,7 +58,7 @@ def clean_page(
     def load() -> RawInput:
         if size > settings.max_input_bytes:
             raise Drop(Rejected.TOO_LARGE, f"{size} bytes > limit {settings.max_input_bytes}")
-        text = page.body.decode(page.encoding or "utf-8", errors="replace")
+        text = decode_bytes(page.body, html=True, http_charset=page.charset)  # as for files
         text, removed = strip_controls(text)  # as for files: removed, audited
         return RawInput(page.url, "html", text, size, crawled=True, removed=tuple(removed))
 

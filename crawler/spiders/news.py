@@ -10,7 +10,6 @@ gone or listing are handed to the commit (`url_states`).
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -22,18 +21,18 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.crawllog import CrawlLog
 from crawler.dataset import Dataset
+from crawler.decode import codec_name, page_encoding, sniff_bytes
 from crawler.errors import Drop
 from crawler.failures import failure_reason
 from crawler.feeds import parse_url_list
 from crawler.index import load_seen_urls
 from crawler.items import PageItem
 from crawler.middlewares import PAGE_META
-from crawler.pagecharset import page_encoding
 from crawler.pagetype import classify
-from crawler.readers import sniff_bytes
 from crawler.redact import redact
 from crawler.run_types import RunContext
 from crawler.sources import Source
@@ -243,7 +242,7 @@ class NewsSpider(Spider):
                 url=redact(response.url),
                 canonical_url=redact(self._canonical(response)),
                 body=response.body,
-                encoding=self._encoding(response, ctype),
+                charset=self._charset(response, ctype),
                 source=source.name,
             )
         hops = int(response.meta.get("hops", 0))
@@ -261,14 +260,15 @@ class NewsSpider(Spider):
             if request is not None:
                 yield request
 
-    def _encoding(self, response: HtmlResponse, ctype: str) -> str:
-        """The page's codec (`crawler.pagecharset`); a charset the page contradicts is
-        reported as recovered."""
-        encoding = page_encoding(response.body, response.encoding)
-        if encoding != codecs.lookup(response.encoding).name:
-            detail = f"{ctype or 'no Content-Type'}; decoded as {encoding}"
+    def _charset(self, response: HtmlResponse, ctype: str) -> str | None:
+        """The charset the server declares, for the pipeline's `decode_bytes` (which reads
+        files by the same policy); one the page contradicts is reported as recovered."""
+        declared = http_content_type_encoding(ctype)
+        encoding = page_encoding(response.body, declared)
+        if declared and encoding and encoding != codec_name(declared):
+            detail = f"{ctype}; decoded as {encoding}"
             self.log_.note(response.url, "recovered", "charset_mismatch", detail)
-        return encoding
+        return declared
 
     @staticmethod
     def _canonical(response: HtmlResponse) -> str:

@@ -25,8 +25,8 @@ from twisted.web.http import _DataLoss
 from crawler.crawljob import run_crawl_job
 from crawler.crawlreport import CrawlReport
 from crawler.dataset import Dataset
+from crawler.decode import page_encoding
 from crawler.failures import failure_reason
-from crawler.pagecharset import page_encoding
 from crawler.record import RECORDS_SCHEMA
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider

@@ -16,6 +16,7 @@ from crawler.boilerplate import LineStats, clean_text
 from crawler.chain import process
 from crawler.config import Settings
 from crawler.dataset import Dataset
+from crawler.decode import decode_bytes
 from crawler.dedup import MinHasher
 from crawler.errors import Drop
 from crawler.extract import Extracted, extract_html, extract_limited
@@ -30,7 +31,7 @@ from crawler.normalize import (
     replace_surrogates,
     word_count,
 )
-from crawler.readers import RawInput, decode_bytes, read_input
+from crawler.readers import RawInput, read_input
 from crawler.reasons import Rejected
 from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.staging import STAGED_SCHEMA, PendingInput, clean_input, staged_row

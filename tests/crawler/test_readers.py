@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.decode import decode_bytes
 from crawler.errors import ConfigError, Drop
-from crawler.readers import decode_bytes, discover, gunzip_limited, input_kind, read_input
+from crawler.readers import discover, gunzip_limited, input_kind, read_input
 from crawler.reasons import Rejected
 
 
