@@ -46,13 +46,13 @@ def _coverage(results: dict[str, Extracted]) -> None:
     """Print how many pages got each metadata field."""
     n = len(results)
     fields: dict[str, Callable[[Extracted], object]] = {
-        "title": lambda e: e.title,
-        "publisher": lambda e: e.publisher,
-        "authors": lambda e: e.authors,
-        "published_at": lambda e: e.published_at,
-        "date_text only": lambda e: e.date_text and not e.published_at,
-        "language": lambda e: e.language,
-        "url": lambda e: e.url,
+        "title": lambda e: e.meta.title,
+        "publisher": lambda e: e.meta.publisher,
+        "authors": lambda e: e.meta.authors,
+        "published_at": lambda e: e.meta.published_at,
+        "date_text only": lambda e: e.meta.date_text and not e.meta.published_at,
+        "language": lambda e: e.meta.language,
+        "url": lambda e: e.meta.url,
         "captions": lambda e: e.captions,
     }
     for name, get in fields.items():

@@ -13,6 +13,7 @@ from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract import Extracted, extract_limited
 from crawler.limits import check_lines, check_time
+from crawler.model import Document, Meta
 from crawler.normalize import (
     content_hash,
     detect_language,
@@ -24,7 +25,6 @@ from crawler.normalize import (
 )
 from crawler.readers import RawInput
 from crawler.reasons import Rejected
-from crawler.record import Document
 
 
 def extract(raw: RawInput, settings: Settings, stats: LineStats | None = None) -> Extracted:
@@ -37,15 +37,7 @@ def extract(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
     if raw.kind == "text":
         check_lines(text.split("\n"), settings)
         cleaned = clean_text(text, stats, mode="dump")
-        return Extracted(
-            paragraphs=cleaned.paragraphs,
-            removed=cleaned.removed,
-            title=cleaned.title,
-            publisher=cleaned.publisher,
-            authors=cleaned.authors,
-            date_text=cleaned.date_text,
-            captions=cleaned.captions,
-        )
+        return Extracted(cleaned.paragraphs, cleaned.meta, cleaned.removed, cleaned.captions)
     base_url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
     try:
         return extract_limited(text, base_url, settings)
@@ -74,18 +66,26 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         source_uri=raw.source_uri,
         source_kind=raw.source_kind,
         text=text,
-        title=_clean_field(found.title),
-        publisher=_clean_field(found.publisher),
-        authors=[a for a in (_clean_author(a) for a in found.authors) if a],
-        published_at=found.published_at or parse_date(found.date_text),
-        date_text=_clean_field(found.date_text),
-        language=detect_language(text, found.language),
-        url=found.url,
+        meta=_normalized(found.meta, text),
         captions=[c for c in (normalize_line(c) for c in found.captions) if c],
         removed=[*raw.removed, *found.removed],
         removed_ratio=removed_chars / ((kept_chars + removed_chars) or 1),
         content_hash=content_hash(text),
         word_count=words,
+    )
+
+
+def _normalized(meta: Meta, text: str) -> Meta:
+    """The metadata as the record keeps it: one-line fields, bare author names, the date
+    phrase parsed if no date was, the language of the text (`detect_language`)."""
+    return Meta(
+        title=_clean_field(meta.title),
+        publisher=_clean_field(meta.publisher),
+        authors=[a for a in (_clean_author(a) for a in meta.authors) if a],
+        published_at=meta.published_at or parse_date(meta.date_text),
+        date_text=_clean_field(meta.date_text),
+        language=detect_language(text, meta.language),
+        url=meta.url,
     )
 
 

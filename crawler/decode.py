@@ -19,8 +19,8 @@ from collections import Counter
 from charset_normalizer import from_bytes
 
 from crawler.errors import Drop
+from crawler.model import Removal
 from crawler.reasons import Rejected, Removed
-from crawler.record import Removal
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),

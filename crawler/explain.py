@@ -74,8 +74,8 @@ def render(explanation: Explanation, colour: bool) -> str:
     width = max((len(line.verdict) for line in explanation.lines), default=4)
     head = [
         f"# {explanation.source_uri} ({explanation.kind})",
-        f"# title: {found.title or '-'} | publisher: {found.publisher or '-'} | "
-        f"date: {found.date_text or found.published_at or '-'}",
+        f"# title: {found.meta.title or '-'} | publisher: {found.meta.publisher or '-'} | "
+        f"date: {found.meta.date_text or found.meta.published_at or '-'}",
     ]
     kept = sum(line.verdict == KEPT for line in explanation.lines)
     head.append(f"# {kept} lines kept, {len(explanation.lines) - kept} removed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from lxml.etree import XPath, _Element
@@ -23,12 +23,14 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
-from crawler.boilerplate import Removal, clean_text
+from crawler.boilerplate import clean_text
 from crawler.config import Settings
 from crawler.decode import decode_bytes
 from crawler.errors import Drop
-from crawler.html_meta import PageMeta, page_meta, parse_date, split_authors
+from crawler.html_meta import PageMeta, page_meta, split_authors
 from crawler.limits import check_html_source, check_html_tree, check_lines
+from crawler.model import Meta, Removal
+from crawler.normalize import parse_date
 from crawler.reasons import Removed
 
 LOGGER = logging.getLogger(__name__)
@@ -61,13 +63,7 @@ class Extracted:
     """An article's body paragraphs and the metadata found for it."""
 
     paragraphs: list[str]
-    title: str | None = None
-    publisher: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published_at: datetime | None = None
-    date_text: str | None = None
-    language: str | None = None
-    url: str | None = None
+    meta: Meta = field(default_factory=Meta)
     removed: list[Removal] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
 
@@ -199,10 +195,10 @@ def _title_key(text: str) -> str:
 
 
 def _drop_title_echo(
-    paragraphs: list[str], meta: PageMeta, lines: list[str]
+    paragraphs: list[str], page: PageMeta, lines: list[str]
 ) -> tuple[list[str], list[Removal]]:
     """Remove the headline when trafilatura kept it as the body's first line(s)."""
-    keys = {_title_key(t) for t in (meta.title, *meta.titles) if t}
+    keys = {_title_key(t) for t in (page.meta.title, *page.titles) if t}
     keys.discard("")
     kept, removed = [], []
     for i, para in enumerate(paragraphs):
@@ -231,18 +227,6 @@ def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
     except Exception:
         return None
     return parse_date(found) if isinstance(found, str) else None
-
-
-def _clean(lines: list[str]) -> tuple[list[str], list[Removal], list[str], str | None, str | None]:
-    """Run the shared line cleaner: (paragraphs, removed, captions, title, publisher)."""
-    result = clean_text("\n".join(lines), mode="extracted")
-    return (
-        list(result.paragraphs),
-        list(result.removed),
-        list(result.captions),
-        result.title,
-        result.publisher,
-    )
 
 
 def extract_html(
@@ -299,7 +283,8 @@ def _extract(
         return Extracted(paragraphs=[])
     if limits is not None:
         check_html_tree(tree, limits)
-    meta = page_meta(tree, base_url)
+    page = page_meta(tree, base_url)
+    meta = page.meta
     _drop_inline_link_clusters(tree)
     _unwrap_embedded_posts(tree)
     document = bare_extraction(
@@ -316,24 +301,27 @@ def _extract(
     if limits is not None:
         check_lines(lines, limits)
 
-    if post_clean and lines:
-        paragraphs, removed, captions, clean_title, clean_publisher = _clean(lines)
-    else:
-        paragraphs, removed, captions, clean_title, clean_publisher = lines, [], [], None, None
-    paragraphs, title_removed = _drop_title_echo(paragraphs, meta, lines)
+    # the shared line cleaner; of what it finds in the text, only a title and a publisher are
+    # used (the page's declarations, htmldate and trafilatura's byline search do the rest)
+    cleaned = clean_text("\n".join(lines), mode="extracted") if post_clean and lines else None
+    paragraphs = list(cleaned.paragraphs) if cleaned else lines
+    paragraphs, title_removed = _drop_title_echo(paragraphs, page, lines)
     authors = meta.authors or (_fallback_authors(tree) if paragraphs else [])
     published_at = meta.published_at
     if published_at is None and paragraphs:
         published_at = _fallback_date(tree, meta.url or base_url)
-    return Extracted(
-        paragraphs=paragraphs,
-        title=meta.title or clean_title,
-        publisher=meta.publisher or clean_publisher,
+    meta = replace(
+        meta,
+        title=meta.title or (cleaned.meta.title if cleaned else None),
+        publisher=meta.publisher or (cleaned.meta.publisher if cleaned else None),
         authors=authors,
         published_at=published_at,
         date_text=meta.date_text if published_at is None else None,
-        language=meta.language,
-        url=meta.url,
+    )
+    removed = list(cleaned.removed) if cleaned else []
+    return Extracted(
+        paragraphs=paragraphs,
+        meta=meta,
         removed=sorted([*title_removed, *removed], key=lambda r: r.line_no),
-        captions=captions,
+        captions=list(cleaned.captions) if cleaned else [],
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from lxml import etree
 
+from crawler.normalize import parse_date
 from crawler.readers import gunzip_limited
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -34,21 +34,6 @@ class UrlList:
     pages: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     dates: dict[str, datetime] = field(default_factory=dict)  # sitemap lastmod, feed item date
-
-
-def parse_date(text: str | None) -> datetime | None:
-    """A sitemap's W3C datetime or a feed's RFC 822 / ISO 8601 date, in UTC (None if neither)."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _child_text(node: etree._Element, *names: str) -> str | None:

@@ -11,12 +11,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
+
+from crawler.model import Meta
+from crawler.normalize import norm_language, parse_date
 
 # schema.org types whose headline/author/date describe the page's article
 _ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Posting|Report)$")
@@ -27,20 +28,7 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||\s&\s|\sand\s)\s*")
 _URLISH = re.compile(r"^(?:https?:|www\.)|^[\w.+-]+@[\w-]+\.[\w.]+$|/", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+")
 _SPACE = re.compile(r"\s+")
-_MIN_YEAR, _MAX_YEAR = 1900, 2200
 _PLACEHOLDER_DATE = re.compile(r"^0+[-/]|^0001|^1970-01-01")  # "0001-01-01T00:00:00Z", epoch 0
-_DATE_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    "%B %d, %Y %I:%M %p",
-    "%B %d, %Y",
-    "%b %d, %Y",
-    "%d %B %Y",
-    "%d %b %Y",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
-)
 # meta names/properties/itemprops that carry the publication date, in order of trust
 _DATE_METAS = (
     "article:published_time",
@@ -71,23 +59,15 @@ _AUTHOR_METAS = (
     "dc.creator",
     "dcterms.creator",
 )
-# region or script subtags wrongly used as language codes, and retired ISO 639-1 codes
-_LANG_FIXES = {"jp": "ja", "cn": "zh", "kr": "ko", "gr": "el", "cz": "cs", "dk": "da", "ua": "uk"}
-_LANG_FIXES |= {"iw": "he", "in": "id", "ji": "yi"}
 
 
 @dataclass(frozen=True)
 class PageMeta:
-    """What a page says about itself; every field may be missing."""
+    """What a page says about itself (every field may be missing), and every raw title seen
+    (for spotting the headline repeated in the body)."""
 
-    title: str | None = None  # headline, outlet affix stripped
-    titles: tuple[str, ...] = ()  # every raw title seen (for spotting a headline in the body)
-    publisher: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published_at: datetime | None = None
-    date_text: str | None = None  # the raw date when none of the dates found could be parsed
-    language: str | None = None
-    url: str | None = None
+    meta: Meta = field(default_factory=Meta)
+    titles: tuple[str, ...] = ()
 
 
 def _clean(text: object) -> str:
@@ -114,19 +94,27 @@ def _metas(tree: HtmlElement) -> dict[str, str]:
     return found
 
 
-def _json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD scripts, `@graph` members and nested ones."""
+# the keys under which JSON-LD objects nest the objects the metadata is looked for in
+LD_NESTED = ("@graph", "mainEntity", "itemListElement")
+
+
+def json_ld_objects(
+    tree: HtmlElement, nested: tuple[str, ...] = LD_NESTED, max_depth: int = 8
+) -> list[dict[str, Any]]:
+    """Every JSON object of the page's JSON-LD scripts (`application/ld+json`, HTML comment
+    wrappers and raw control characters tolerated), parents before the objects nested under
+    the `nested` keys. Scripts that are not JSON are skipped."""
     out: list[dict[str, Any]] = []
 
     def walk(node: object, depth: int) -> None:
-        if depth > 8:
+        if depth > max_depth:
             return
         if isinstance(node, list):
             for item in node:
                 walk(item, depth + 1)
         elif isinstance(node, dict):
             out.append(node)
-            for key in ("@graph", "mainEntity", "itemListElement"):
+            for key in nested:
                 walk(node.get(key), depth + 1)
 
     for script in tree.iter("script"):
@@ -187,47 +175,6 @@ def split_authors(values: Iterable[str]) -> list[str]:
             seen.add(key)
             out.append(name)
     return out
-
-
-def parse_date(text: str) -> datetime | None:
-    """A UTC-aware datetime from the date formats pages use (naive ones taken as UTC)."""
-    text = _clean(text)
-    if not text or len(text) > 64:
-        return None
-    parsed: datetime | None = None
-    candidates = (text, text.replace(" ", "T", 1), re.sub(r"\s*(?:UTC|GMT)$", "+00:00", text))
-    for candidate in candidates:
-        try:
-            parsed = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
-            break
-        except ValueError:
-            continue
-    if parsed is None:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            parsed = None
-    if parsed is None:
-        bare = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text.replace("Sept ", "Sep "))
-        for fmt in _DATE_FORMATS:
-            try:
-                parsed = datetime.strptime(bare, fmt)
-                break
-            except ValueError:
-                continue
-    if parsed is None or not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def norm_language(value: str | None) -> str | None:
-    """ISO 639-1 code of an HTML/HTTP language tag ("en-US", "pt_BR" -> "en", "pt")."""
-    first = re.split(r"[,;\s]", (value or "").strip(), maxsplit=1)[0]
-    code = re.split(r"[-_]", first, maxsplit=1)[0].lower()
-    code = _LANG_FIXES.get(code, code)
-    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
 def _same_name(segment: str, names: Iterable[str]) -> bool:
@@ -309,7 +256,7 @@ class _Found:
 def _gather(tree: HtmlElement) -> _Found:
     """Meta tags, the JSON-LD article object and the site names the page declares."""
     found = _Found(metas=_metas(tree))
-    objects = _json_ld_objects(tree)
+    objects = json_ld_objects(tree)
     found.by_id = {str(o["@id"]): o for o in objects if isinstance(o.get("@id"), str)}
     for obj in objects:
         types = _types(obj)
@@ -413,9 +360,8 @@ def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
     if url is None and metas.get("og:url"):
         url = _absolute(metas["og:url"], base)
 
-    return PageMeta(
+    meta = Meta(
         title=title or None,
-        titles=titles,
         publisher=publisher,
         authors=authors,
         published_at=published_at,
@@ -423,3 +369,4 @@ def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
         language=language,
         url=url,
     )
+    return PageMeta(meta, titles)

@@ -3,11 +3,13 @@ language, dates."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
 import warnings
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 from dateutil import parser as date_parser
@@ -70,17 +72,30 @@ def _langid() -> object:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+# region or script subtags wrongly used as language codes, and retired ISO 639-1 codes
+_LANG_FIXES = {"jp": "ja", "cn": "zh", "kr": "ko", "gr": "el", "cz": "cs", "dk": "da", "ua": "uk"}
+_LANG_FIXES |= {"iw": "he", "in": "id", "ji": "yi"}
+
+
+def norm_language(value: str | None) -> str | None:
+    """ISO 639-1 code of a declared language tag (HTML lang, HTTP Content-Language, JSON-LD
+    inLanguage: "en-US", "pt_BR", "de, en" -> "en", "pt", "de"; "jp" -> "ja"); None if it is
+    not one."""
+    first = re.split(r"[,;\s]", (value or "").strip(), maxsplit=1)[0]
+    code = re.split(r"[-_]", first, maxsplit=1)[0].lower()
+    code = _LANG_FIXES.get(code, code)
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """ISO 639-1 code of the text.
 
     A confident guess from enough text wins over the page's declaration (pages are often
     mis-declared: an English article on a German site's template says `de`); otherwise the
-    declaration, otherwise a less sure guess. None when nothing is known well enough.
+    declaration (`norm_language`), otherwise a less sure guess. None when nothing is known
+    well enough.
     """
-    code = None
-    if declared:
-        code = declared.strip().lower().replace("_", "-").split("-")[0]
-        code = code if re.fullmatch(r"[a-z]{2}", code) else None
+    code = norm_language(declared)
     sample = text[:4000]
     if word_count(sample) < 5:
         return code
@@ -118,21 +133,58 @@ _TZ_HOURS = {
 }
 _TZINFOS = {name: int(hours * 3600) for name, hours in _TZ_HOURS.items()}
 _RELATIVE = re.compile(r"\b(ago|yesterday|today|just now|hours?|minutes?)\b", re.I)
+# machine formats pages declare, read exactly (day-first where the day comes first)
+_DATE_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%B %d, %Y %I:%M %p",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+)
+_EXACT_YEARS = range(1900, 2201)
+# a free-text date before 1990 is almost always a phrase without a year (dateutil fills 1900)
+_FREE_TEXT_YEARS = range(1990, 2201)
 
 
 def parse_date(text: str | None) -> datetime | None:
-    """An absolute date phrase -> UTC datetime; None for relative ('a day ago') or unclear ones.
+    """A date -> UTC datetime (one without a zone is taken as UTC); None for relative ('a day
+    ago'), unclear or implausible ones.
 
-    A date without a zone is taken as UTC.
+    Machine formats are read exactly first (ISO 8601, RFC 2822, "2019/11/19", "19.11.2019",
+    "November 19, 2019"...: what metadata, sitemaps and feeds declare); anything else as free
+    text (a byline's "Nov. 20, 2019 6:00 PM ET"), through dateutil with news zone names.
     """
+    text = _SPACES.sub(" ", text or "").strip()
     if not text or _RELATIVE.search(text) or not re.search(r"\d", text):
         return None
+    value = _exact_date(text) if len(text) <= 64 else None
+    if value is not None:
+        return value if value.year in _EXACT_YEARS else None
     try:
-        value: datetime = date_parser.parse(
-            text, fuzzy=True, default=datetime(1900, 1, 1), tzinfos=_TZINFOS
-        )
+        value = date_parser.parse(text, fuzzy=True, default=datetime(1900, 1, 1), tzinfos=_TZINFOS)
     except (ValueError, OverflowError, TypeError):
         return None
-    if value.year < 1990:
-        return None
+    return _utc(value) if value.year in _FREE_TEXT_YEARS else None
+
+
+def _exact_date(text: str) -> datetime | None:
+    """`text` in one of the machine formats, in UTC; None if it is in none."""
+    for candidate in (text, text.replace(" ", "T", 1), re.sub(r"\s*(?:UTC|GMT)$", "+00:00", text)):
+        with contextlib.suppress(ValueError):
+            return _utc(datetime.fromisoformat(candidate.replace("Z", "+00:00")))
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        return _utc(parsedate_to_datetime(text))
+    bare = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text.replace("Sept ", "Sep "))
+    for fmt in _DATE_FORMATS:
+        with contextlib.suppress(ValueError):
+            return _utc(datetime.strptime(bare, fmt))
+    return None
+
+
+def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

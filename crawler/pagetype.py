@@ -9,16 +9,15 @@ in which order they count. Measured on real pages by bench/pagetype_real.py.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
+from crawler.html_meta import json_ld_objects
 from crawler.urls import host_of
 
 ARTICLE_TYPES = frozenset(
@@ -167,29 +166,20 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
             yield elem, text, linked
 
 
+# the page's own declared objects: an ItemList's members are other pages
+_OWN_LD = ("@graph", "mainEntity", "mainEntityOfPage")
+
+
 def _ld_types(root: HtmlElement) -> frozenset[str]:
     """Declared schema.org types: JSON-LD (@graph and mainEntity included) and microdata."""
     found: set[str] = set()
-
-    def walk(node: Any, depth: int) -> None:
-        if depth > 6:
-            return
-        if isinstance(node, list):
-            for child in node:
-                walk(child, depth + 1)
-        elif isinstance(node, dict):
-            types = node.get("@type")
-            for t in types if isinstance(types, list) else [types]:
-                if isinstance(t, str):
-                    found.add(_short_type(t))
-            for key in ("@graph", "mainEntity", "mainEntityOfPage"):
-                walk(node.get(key), depth + 1)
-
-    for script in root.xpath("//script[contains(translate(@type, 'LDJSON', 'ldjson'), 'ld+json')]"):
-        try:
-            walk(json.loads(script.text or ""), 0)
-        except (ValueError, RecursionError):
-            continue
+    for node in json_ld_objects(root, nested=_OWN_LD, max_depth=6):
+        types = node.get("@type")
+        found.update(
+            _short_type(t)
+            for t in (types if isinstance(types, list) else [types])
+            if isinstance(t, str)
+        )
     for itemtype in root.xpath("//*[@itemscope]/@itemtype"):
         found.update(_short_type(t) for t in str(itemtype).split())
     return frozenset(found)

@@ -15,8 +15,8 @@ from pathlib import Path
 from crawler.decode import declared_charset, decode_bytes, strip_controls
 from crawler.errors import ConfigError, Drop
 from crawler.htmlscan import looks_like_html
+from crawler.model import Removal
 from crawler.reasons import Rejected
-from crawler.record import Removal
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")

@@ -1,11 +1,9 @@
-"""The record (one row of the corpus) and the explicit Parquet schemas of the dataset's tables."""
+"""The explicit Parquet schemas of the dataset's tables, and the record id. The values behind a
+record (Meta, Document) are in `crawler.model`."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from typing import Any
 
 import pyarrow as pa
 
@@ -78,44 +76,6 @@ MERGES_SCHEMA = pa.schema(
     ],
     metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "merges"},
 )
-
-
-@dataclass(frozen=True)
-class Removal:
-    """One input line that is not in the kept text, and why (a row of the `audit` table)."""
-
-    line_no: int  # 0-based index into the input's lines
-    text: str  # the line as it was (stripped of surrounding white space)
-    reason: str  # a value of crawler.reasons.Removed
-
-
-@dataclass
-class Document:
-    """A cleaned input, before dedup: what the chain makes of one file or page."""
-
-    source_uri: str
-    source_kind: str
-    text: str
-    title: str | None = None
-    publisher: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published_at: datetime | None = None
-    date_text: str | None = None
-    language: str | None = None
-    url: str | None = None
-    captions: list[str] = field(default_factory=list)
-    removed: list[Removal] = field(default_factory=list)
-    removed_ratio: float = 0.0
-    content_hash: str = ""
-    word_count: int = 0
-
-    def to_row(self) -> dict[str, Any]:
-        """The document as a plain dict (for staging between steps)."""
-        row = asdict(self)
-        row["removed"] = [
-            {"line_no": r.line_no, "line": r.text, "reason": r.reason} for r in self.removed
-        ]
-        return row
 
 
 def make_doc_id(content_hash: str) -> str:

@@ -23,10 +23,11 @@ from crawler.config import Settings
 from crawler.dedup import MinHasher, shingle_set
 from crawler.errors import Drop
 from crawler.limits import DocumentTimeout, time_limit
+from crawler.model import Document
 from crawler.normalize import replace_surrogates
 from crawler.readers import RawInput, file_uri, read_input
 from crawler.reasons import Rejected
-from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA, Document
+from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run_types import BatchResult, RunContext
 
 _AUDIT_STRUCT = pa.struct([("line_no", pa.int32()), ("line", pa.string()), ("reason", pa.string())])

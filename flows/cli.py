@@ -452,8 +452,8 @@ def cmd_explain(args: argparse.Namespace, config: CorpusConfig) -> int:
     data = {
         "source_uri": explanation.source_uri,
         "kind": explanation.kind,
-        "title": found.title,
-        "publisher": found.publisher,
+        "title": found.meta.title,
+        "publisher": found.meta.publisher,
         "lines": [asdict(line) for line in explanation.lines],
     }
     _emit(args, data, lambda: render(explanation, colour))

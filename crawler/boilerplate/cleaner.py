@@ -34,6 +34,7 @@ from crawler.boilerplate.lines import (
 from crawler.boilerplate.result import CleanResult, Removal
 from crawler.boilerplate.stats import LineStats
 from crawler.boilerplate.tail import tail_start
+from crawler.model import Meta
 from crawler.reasons import Removed
 
 Mode = Literal["dump", "extracted"]
@@ -345,9 +346,6 @@ def clean_text(text: str, stats: LineStats | None = None, *, mode: Mode = "dump"
     return CleanResult(
         paragraphs=paragraphs,
         removed=removed,
-        title=title,
-        publisher=publisher,
-        authors=authors,
-        date_text=date_text,
+        meta=Meta(title=title, publisher=publisher, authors=authors, date_text=date_text),
         captions=captions,
     )

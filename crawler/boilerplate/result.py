@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.record import Removal
+from crawler.model import Meta, Removal
 
 __all__ = ["CleanResult", "Removal"]
 
@@ -15,10 +15,9 @@ class CleanResult:
 
     paragraphs: list[str]  # kept body, one paragraph per element, in order
     removed: list[Removal]  # every non-blank input line not in paragraphs, with why
-    title: str | None = None  # headline without outlet suffix
-    publisher: str | None = None  # outlet name (title suffix, byline or attribution footer)
-    authors: list[str] = field(default_factory=list)
-    date_text: str | None = None  # raw date phrase from a byline / dateline
+    # title (headline without outlet suffix), publisher (title suffix, byline or attribution
+    # footer), authors and date_text (the raw date phrase of a byline / dateline)
+    meta: Meta = field(default_factory=Meta)
     captions: list[str] = field(default_factory=list)  # image captions, one copy each
 
     @property

@@ -19,7 +19,7 @@ from scrapy.http import Response
 from crawler.crawlreport import CrawlReport, crawl_counts, crawl_sections
 from crawler.dataset import Dataset
 from crawler.errors import ConfigError, Drop
-from crawler.feeds import parse_date, parse_url_list
+from crawler.feeds import parse_url_list
 from crawler.middlewares import BackoffRetryMiddleware
 from crawler.netguard import AddressGuardMiddleware, AddressPolicy, Refused
 from crawler.pagetype import classify
@@ -318,7 +318,6 @@ def test_sitemap_and_feed_dates() -> None:
     assert parse_url_list(atom, 10_000).dates["https://x.test/3"] == datetime(
         2026, 2, 4, 10, tzinfo=UTC
     )
-    assert parse_date("not a date") is None and parse_date("") is None
 
 
 def test_revisit_policy() -> None:

@@ -49,7 +49,7 @@ def test_body_paragraphs_one_per_element() -> None:
     result = extract_html(_page())
     assert result.paragraphs == PROSE
     assert result.text == "\n".join(PROSE)
-    assert result.language == "en"
+    assert result.meta.language == "en"
 
 
 def test_metadata_from_json_ld_og_and_canonical() -> None:
@@ -69,19 +69,19 @@ def test_metadata_from_json_ld_og_and_canonical() -> None:
         )
     )
     result = extract_html(_page(head), base_url="https://gazette.example/news/x")
-    assert result.title == "Council approves river bridge"
-    assert result.publisher == "Riverside Gazette"
-    assert result.authors == ["Jane Doe", "John Roe"]
-    assert result.published_at == datetime(2021, 3, 4, 10, 15, tzinfo=UTC)
-    assert result.url == "https://gazette.example/2021/03/bridge.html"
-    assert result.date_text is None
+    assert result.meta.title == "Council approves river bridge"
+    assert result.meta.publisher == "Riverside Gazette"
+    assert result.meta.authors == ["Jane Doe", "John Roe"]
+    assert result.meta.published_at == datetime(2021, 3, 4, 10, 15, tzinfo=UTC)
+    assert result.meta.url == "https://gazette.example/2021/03/bridge.html"
+    assert result.meta.date_text is None
 
 
 def test_headline_repeated_in_body_is_removed() -> None:
     head = "<title>Council approves river bridge - Gazette</title>"
     body = "<h1>Council approves river bridge</h1>" + "".join(f"<p>{p}</p>" for p in PROSE)
     result = extract_html(_page(head, body))
-    assert result.title == "Council approves river bridge"
+    assert result.meta.title == "Council approves river bridge"
     assert "Council approves river bridge" not in result.paragraphs
     assert result.paragraphs == PROSE
     titles = [r for r in result.removed if r.reason == "title"]

@@ -8,23 +8,19 @@ from datetime import UTC, datetime
 import pytest
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.html_meta import (
-    PageMeta,
-    norm_language,
-    page_meta,
-    parse_date,
-    split_authors,
-    strip_title_affix,
-)
+from crawler.html_meta import json_ld_objects, page_meta, split_authors, strip_title_affix
+from crawler.model import Meta
+from crawler.normalize import norm_language, parse_date
+from crawler.pagetype import page_features
 
 
 def _meta(
     head: str = "", body: str = "<p>x</p>", html_attrs: str = "", base: str | None = None
-) -> PageMeta:
-    """page_meta of a page built from a head and a body snippet."""
+) -> Meta:
+    """The metadata page_meta finds in a page built from a head and a body snippet."""
     page = f"<html {html_attrs}><head>{head}</head><body>{body}</body></html>"
     tree: HtmlElement = document_fromstring(page)
-    return page_meta(tree, base)
+    return page_meta(tree, base).meta
 
 
 def _ld(obj: object) -> str:
@@ -244,4 +240,17 @@ def test_og_url_fallback_and_base_href() -> None:
 
 def test_empty_page_has_no_metadata() -> None:
     meta = _meta()
-    assert meta == PageMeta()
+    assert meta == Meta()
+
+
+def test_one_json_ld_walker_for_metadata_and_page_type() -> None:
+    """JSON-LD with a raw line break in a string, wrapped in an HTML comment (as CMSs write
+    it): the page-type features read the article type the metadata reader reads."""
+    script = (
+        '<script type="application/ld+json"><!--\n{"@graph": [{"@type": "NewsArticle", '
+        '"headline": "Bridge\nreopens", "datePublished": "2024-03-12"}]}\n--></script>'
+    )
+    tree = document_fromstring(f"<html><head>{script}</head><body><p>x</p></body></html>")
+    assert [o.get("@type") for o in json_ld_objects(tree)] == [None, "NewsArticle"]
+    assert page_meta(tree).meta.published_at == datetime(2024, 3, 12, tzinfo=UTC)
+    assert "newsarticle" in page_features(tree, "https://x.test/a", None).ld_types

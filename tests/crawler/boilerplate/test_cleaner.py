@@ -69,10 +69,10 @@ def test_english_page() -> None:
     res = clean_text(EN_PAGE)
     audit_is_complete(EN_PAGE, res)
     assert res.paragraphs == EN_BODY
-    assert res.title == "Council approves budget after marathon session"
-    assert res.publisher == "Springfield Gazette"
-    assert res.authors == ["Jane Doe", "John Roe"]
-    assert res.date_text == "November 19, 2019"
+    assert res.meta.title == "Council approves budget after marathon session"
+    assert res.meta.publisher == "Springfield Gazette"
+    assert res.meta.authors == ["Jane Doe", "John Roe"]
+    assert res.meta.date_text == "November 19, 2019"
     assert res.captions == ["Council chamber during the vote on Tuesday."]
     reasons = {r.text: r.reason for r in res.removed}
     assert reasons["Advertisement"] == Removed.UI_CHROME
@@ -117,8 +117,8 @@ def test_german_page() -> None:
     res = clean_text(page)
     audit_is_complete(page, res)
     assert res.paragraphs == body
-    assert res.authors == ["Hans Müller"]
-    assert res.title == "Stadtrat beschließt Haushalt"
+    assert res.meta.authors == ["Hans Müller"]
+    assert res.meta.title == "Stadtrat beschließt Haushalt"
 
 
 def test_russian_page() -> None:
@@ -171,7 +171,7 @@ def test_japanese_page() -> None:
     res = clean_text(page)
     audit_is_complete(page, res)
     assert res.paragraphs == body
-    assert res.title == "市議会が予算案を可決"
+    assert res.meta.title == "市議会が予算案を可決"
 
 
 def test_attribution_footer_and_read_time() -> None:
@@ -183,8 +183,8 @@ def test_attribution_footer_and_read_time() -> None:
     res = clean_text(page)
     audit_is_complete(page, res)
     assert res.paragraphs == body
-    assert res.publisher == "Example Wire"
-    assert res.title is None
+    assert res.meta.publisher == "Example Wire"
+    assert res.meta.title is None
     assert {r.reason for r in res.removed} == {Removed.READ_TIME, Removed.ATTRIBUTION}
 
 
@@ -241,7 +241,7 @@ def test_extracted_mode_is_conservative() -> None:
     res = clean_text(text, mode="extracted")
     audit_is_complete(text, res)
     assert res.paragraphs == text.split("\n")[:5]
-    assert res.title is None
+    assert res.meta.title is None
 
 
 def test_extracted_mode_headline_with_outlet() -> None:
@@ -252,8 +252,8 @@ def test_extracted_mode_headline_with_outlet() -> None:
         ]
     )
     res = clean_text(text, mode="extracted")
-    assert res.title == "Council approves budget"
-    assert res.publisher == "The Springfield Gazette"
+    assert res.meta.title == "Council approves budget"
+    assert res.meta.publisher == "The Springfield Gazette"
     assert res.paragraphs == text.split("\n")[1:]
 
 
@@ -261,5 +261,5 @@ def test_empty_and_blank_input() -> None:
     for text in ("", "\n\n  \n", "\u200b\n"):
         res = clean_text(text)
         assert res.paragraphs == []
-        assert res.title is None
+        assert res.meta.title is None
     assert [r.reason for r in clean_text("\u200b\n").removed] == [Removed.LOW_CONTENT]

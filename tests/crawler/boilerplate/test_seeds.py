@@ -21,8 +21,8 @@ EXPECTED = [
 def test_seed_record(rec: dict[str, Any]) -> None:
     res = clean_text((SEEDS / rec["keep"]).read_text("utf-8"))
     assert "\n".join(res.paragraphs) == rec["text"]
-    assert res.title == rec["title"]
-    assert res.publisher == rec["publisher"]
+    assert res.meta.title == rec["title"]
+    assert res.meta.publisher == rec["publisher"]
     assert res.captions == rec.get("captions", [])
 
 
@@ -32,7 +32,7 @@ def test_near_duplicate_seed_is_its_body_minus_chrome() -> None:
     res = clean_text((SEEDS / other).read_text("utf-8"))
     expected = rec["text"].split("\n")
     assert res.paragraphs == expected[1:]  # it lacks the first paragraph
-    assert res.title == rec["title"]
+    assert res.meta.title == rec["title"]
 
 
 def test_seed_audit_has_no_body_text_removed() -> None:

@@ -1,0 +1,59 @@
+"""The values one document becomes on its way to a record: its metadata (`Meta`, the one type
+every step fills), the lines removed from it (`Removal`) and the cleaned `Document`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What is known about a document besides its text; every field may be missing.
+
+    The page-dump cleaner, the HTML metadata reader and the extractor each fill one, the chain
+    normalizes it, and a record's metadata columns are its fields, under the same names.
+    """
+
+    title: str | None = None  # headline, outlet affix stripped
+    publisher: str | None = None  # the outlet's name
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None  # UTC
+    date_text: str | None = None  # the raw date phrase, when it could not be parsed
+    language: str | None = None  # ISO 639-1
+    url: str | None = None  # the canonical URL the page declares (or the crawl fetched)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One input line that is not in the kept text, and why (a row of the `audit` table)."""
+
+    line_no: int  # 0-based index into the input's lines
+    text: str  # the line as it was (stripped of surrounding white space)
+    reason: str  # a value of crawler.reasons.Removed
+
+
+@dataclass
+class Document:
+    """A cleaned input, before dedup: what the chain makes of one file or page."""
+
+    source_uri: str
+    source_kind: str
+    text: str
+    meta: Meta = field(default_factory=Meta)
+    captions: list[str] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+    removed_ratio: float = 0.0
+    content_hash: str = ""
+    word_count: int = 0
+
+    def to_row(self) -> dict[str, Any]:
+        """The document as a plain dict (for staging between steps): the metadata fields are
+        columns of their own."""
+        row = asdict(self)
+        row.update(row.pop("meta"))
+        row["removed"] = [
+            {"line_no": r.line_no, "line": r.text, "reason": r.reason} for r in self.removed
+        ]
+        return row
