@@ -261,17 +261,6 @@ class LSHIndex:
         if self._pending_docs >= self.buffer_docs:
             self._flush()
 
-    def add_many(self, keys: Sequence[str], signatures: U32) -> None:
-        """Index many signatures ((n, num_perm) array) at once: one sort, no buffering."""
-        if not keys:
-            return
-        self._flush()
-        first = len(self._keys)
-        self._keys.extend(keys)
-        hashes = band_hashes(signatures, self.bands).ravel()
-        numbers = np.repeat(np.arange(first, len(self._keys), dtype=np.uint32), self.bands)
-        self._push(_Run(hashes, numbers))
-
     def candidates(self, signature: U32) -> list[str]:
         """Keys sharing at least one band with the signature, in insertion order, unique."""
         query = self._hashes(signature)

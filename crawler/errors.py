@@ -1,4 +1,4 @@
-"""The three ways a step can fail, and what the caller does with each."""
+"""The ways a step or a run can fail, and what the caller does with each."""
 
 from __future__ import annotations
 
@@ -10,10 +10,6 @@ class Drop(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
-
-
-class RetryableError(Exception):
-    """Transient I/O trouble: the step may be retried (only I/O tasks are)."""
 
 
 class ConfigError(Exception):

@@ -174,8 +174,3 @@ def _md(text: str) -> str:
 def format_summary(summary: RunSummary) -> str:
     """The run summary as the CLI prints it."""
     return render_text(summary_sections(summary))
-
-
-def summary_markdown(summary: RunSummary, heading: str | None = None) -> str:
-    """The same summary as Markdown (the flows' report artifact)."""
-    return render_markdown(summary_sections(summary), heading)

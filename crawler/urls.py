@@ -17,15 +17,6 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 HTTP_SCHEMES = ("http", "https")
 
 
-def is_http_url(url: str) -> bool:
-    """True for absolute http(s) URLs with a host."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
-
-
 def canonicalize_url(url: str, base: str | None = None) -> str | None:
     """The canonical form of an http(s) URL, or None for anything else.
 

@@ -18,7 +18,6 @@ from crawler.boilerplate.stopwords import STOP_WORDS
 _WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
 # Han ideographs, hiragana, katakana (scripts written without spaces between words).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_HIRAGANA = re.compile(r"[\u3040-\u309f]")
 _SENT_END = frozenset(".!?。！？…")
 _CLOSERS = "\"'”’»)]）」』】›*"
 _MONTHS = (
@@ -92,7 +91,6 @@ class LineFeatures:
     title_ratio: float  # share of letter tokens that start with a capital letter
     upper_ratio: float  # share of cased letters that are upper case
     digit_ratio: float  # share of characters that are digits
-    hiragana_ratio: float  # share of CJK characters that are hiragana (Japanese prose marker)
     date_like: bool  # the line is (almost) only a date / time / relative time
     has_date: bool  # the line contains a date or time expression (lines <= 2,000 chars)
     bulleted: bool  # starts with a bullet or list number
@@ -208,7 +206,6 @@ def features_of_normalized(text: str) -> LineFeatures:
     alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
     n_tok = max(1, len(sample))
     upper, cased, digits = _char_counts(text)
-    hira = len(_HIRAGANA.findall(text)) if cjk else 0
     has_date = (
         chars <= _DATE_MAX_CHARS
         and _may_have_date(text, digits)
@@ -235,7 +232,6 @@ def features_of_normalized(text: str) -> LineFeatures:
         title_ratio=caps / max(1, alpha),
         upper_ratio=upper / max(1, cased),
         digit_ratio=digits / max(1, chars),
-        hiragana_ratio=hira / max(1, cjk),
         date_like=date_like,
         has_date=has_date,
         bulleted=_BULLET.match(text) is not None,

@@ -110,10 +110,6 @@ class LineStats:
         copy._keys, copy._counts, copy._docs = self._keys[keep], self._counts[keep], self._docs
         return copy
 
-    def is_recurring(self, line: str) -> bool:
-        """The line occurs in enough documents of the ingest to be site chrome."""
-        return self.freq_is_recurring(self.doc_freq(line))
-
     def freq_is_recurring(self, freq: int) -> bool:
         """Whether a document frequency reaches the recurring thresholds."""
         return freq >= MIN_DOCS and freq >= MIN_SHARE * self._docs
