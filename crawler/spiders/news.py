@@ -264,8 +264,10 @@ class NewsSpider(Spider):
         """The charset the server declares, for the pipeline's `decode_bytes` (which reads
         files by the same policy); one the page contradicts is reported as recovered."""
         declared = http_content_type_encoding(ctype)
+        if declared is None:
+            return None
         encoding = page_encoding(response.body, declared)
-        if declared and encoding and encoding != codec_name(declared):
+        if encoding and encoding != codec_name(declared):
             detail = f"{ctype}; decoded as {encoding}"
             self.log_.note(response.url, "recovered", "charset_mismatch", detail)
         return declared
