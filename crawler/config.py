@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -14,8 +15,9 @@ class Settings:
     """Every knob of an ingest run. Defaults suit news pages."""
 
     batch_size: int = 200  # documents cleaned per batch (one Prefect task each)
-    workers: int = 0  # processes cleaning batches in `corpus ingest` (0: one per CPU)
-    max_input_bytes: int = 20 * 1024 * 1024  # larger files are rejected as too_large
+    workers: int = 0  # processes cleaning inputs (0: one per CPU): `worker_count`
+    # larger inputs are rejected as too_large: files, and crawled pages (DOWNLOAD_MAXSIZE)
+    max_input_bytes: int = 20 * 1024 * 1024
     min_words: int = 30  # fewer words left after cleaning -> rejected as too_short
     shingle_size: int = 5  # words per shingle for near-duplicate detection
     # 64 permutations in 32 bands of 2 rows: catches reposts truncated to 40% (containment 1.0,
@@ -50,6 +52,10 @@ class Settings:
         settings = replace(self, **{k: v for k, v in overrides.items() if v is not None})
         settings.validate()
         return settings
+
+    def worker_count(self) -> int:
+        """The processes that clean inputs: `workers`, or one per CPU when it is 0."""
+        return self.workers or os.cpu_count() or 1
 
     def dedup_params(self) -> dict[str, int]:
         """The settings a dataset's persisted dedup index depends on."""

@@ -35,7 +35,7 @@ class CrawlDefaults:
     contact: str = ""  # URL or e-mail put in the User-Agent so site owners can reach you
     max_pages: int = 0  # HTML pages per source (0: the source's own or 500)
     max_depth: int = -1  # link hops from a seed (-1: the source's own or 3)
-    workers: int = 0  # processes running the chain during a crawl (0: one per CPU)
+    workers: int = 0  # processes running the chain during a crawl (0: [settings] workers)
 
     def job_options(
         self,

@@ -109,6 +109,7 @@ def finish_run(
     summary = RunSummary(run_id=ctx.run_id, dataset=ctx.dataset_root, inputs=inputs)
     summary.unchanged = unchanged
     writers = RunWriters(dataset, ctx.run_id, f"{now:%Y-%m-%d}")
+    side_written: list[Path] = []  # a failure before they are written must not hide its cause
     try:
         _write_run(ctx, batches, resolution, writers, now, summary)
         summary.seconds["dedup"] = round(resolved - started, 3)

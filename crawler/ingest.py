@@ -1,10 +1,11 @@
-"""An ingest run in stages: start -> scan -> clean batches -> dedup and commit.
+"""An ingest run in stages: scan -> clean batches -> dedup and commit, inside a run session.
 
 Each stage takes and returns small serializable values (paths, counters), so the CLI can call
 them in a loop (cleaning batches in worker processes) and the Prefect flow can run each as a
 task, with identical results. The order of steps for one document lives in `crawler.chain`;
-this module orders the run. The stages themselves: `crawler.staging` (clean) and
-`crawler.finish` (dedup + commit).
+this module orders the ingest stages; the run around them (lock, recover, finish, clean up)
+is `crawler.run.session`, shared with the crawl. The stages themselves: `crawler.staging`
+(clean) and `crawler.finish` (dedup + commit).
 """
 
 from __future__ import annotations
@@ -12,32 +13,33 @@ from __future__ import annotations
 import contextlib
 import logging
 import pickle
-import shutil
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from crawler.boilerplate import LineStats
 from crawler.config import Settings
-from crawler.dataset import Dataset, access_error, is_write_error
-from crawler.errors import ConfigError, Drop
+from crawler.dataset import Dataset
+from crawler.errors import Drop
 from crawler.finish import finish_run
 from crawler.index import load_seen_inputs
+from crawler.inputs import Input, is_input, read_inputs
 from crawler.progress import NoProgress, Progress
-from crawler.readers import discover, file_uri, read_input
-from crawler.run_types import BatchResult, RunContext, RunSummary, ScanResult, new_run_id
+from crawler.readers import discover
+from crawler.run.session import Commit, RunSession, cleanup, start_run
+from crawler.run_types import BatchResult, RunContext, RunSummary, ScanResult
 from crawler.staging import (
     PendingInput,
     clean_batch,
     clean_input,
-    input_hash,
+    save_batches,
     stage_batch,
     write_staged,
 )
 from crawler.workers import WorkerPool, clean_batches
 
 LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = [
     "BatchResult",
@@ -52,6 +54,7 @@ __all__ = [
     "cleanup",
     "discover_inputs",
     "finish_run",
+    "ingest_stages",
     "plan_batches",
     "run_ingest",
     "scan_inputs",
@@ -61,96 +64,102 @@ __all__ = [
 ]
 
 
-def start_run(dataset_root: str | Path, settings: Settings) -> RunContext:
-    """Recover the dataset from any interrupted run and open a staging area. Hold the lock."""
-    dataset = Dataset(dataset_root)
-    dataset.recover()
-    for index in ("_index/docs", "_index/inputs"):  # every run reads them whole: cheap
-        dataset.check_sums(index)
-    built_with = dataset.manifest().get("dedup")
-    if built_with and built_with != settings.dedup_params():
-        raise ConfigError(
-            f"dataset {dataset.root} was built with dedup settings {built_with}; this run has "
-            f"{settings.dedup_params()}: use the dataset's settings (signatures must match)"
-        )
-    now = datetime.now(UTC)
-    run_id = new_run_id(now)
-    return RunContext(
-        run_id=run_id,
-        dataset_root=str(dataset.root),
-        staging=str(dataset.staging_dir(run_id)),
-        started_at=now.isoformat(),
-        settings=settings,
-    )
-
-
 def discover_inputs(paths: list[str], follow_symlinks: bool = False) -> list[str]:
-    """Input files under the given paths (ConfigError if one does not exist)."""
-    return [str(p) for p in discover(paths, follow_symlinks=follow_symlinks)]
+    """Input files under the given paths, those some reader takes (`crawler.inputs`);
+    ConfigError if a path does not exist."""
+    return [str(p) for p in discover(paths, follow_symlinks=follow_symlinks, accepts=is_input)]
 
 
 def scan_inputs(ctx: RunContext, files: list[str], progress: Progress | None = None) -> ScanResult:
-    """Skip inputs already processed with the same bytes, and learn which lines recur across
-    the page dumps of this ingest (site chrome) for the cleaner: from every new dump and the
-    most recently changed KNOWN_DUMPS_FOR_STATS of the known ones (a drop folder that keeps
-    its old dumps must not make every run read them all)."""
+    """The inputs of the files (each hashed once, by its reader); skip those already processed
+    with the same bytes, and learn which lines recur across the page dumps of this ingest
+    (site chrome) for the cleaner: from every new dump and the most recently changed
+    KNOWN_DUMPS_FOR_STATS of the known ones (a drop folder that keeps its old dumps must not
+    make every run read them all)."""
     progress = progress or NoProgress()
     progress.start("scan", len(files))
     seen = load_seen_inputs(Dataset(ctx.dataset_root))
-    new_files: list[str] = []
-    known_dumps: list[str] = []
+    new: list[Input] = []
+    known_dumps: list[Input] = []
+    found = 0
     for name in files:
-        path = Path(name)
-        digest = input_hash(path)
-        if digest is None or (file_uri(path), digest) not in seen:
-            new_files.append(name)
-        elif name.lower().endswith(".txt"):
-            known_dumps.append(name)
+        for item in read_inputs(Path(name), ctx.settings):
+            found += 1
+            if not item.input_hash or (item.source_uri, item.input_hash) not in seen:
+                new.append(item)
+            elif item.kind_hint == "text":
+                known_dumps.append(item)
         progress.advance()
     stats_path = None
-    if ctx.settings.use_line_stats and new_files:
-        new_dumps = [n for n in new_files if n.lower().endswith(".txt")]
-        stats = _learn_line_stats([*new_dumps, *_most_recent(known_dumps)], ctx)
+    if ctx.settings.use_line_stats and new:
+        new_dumps = [i for i in new if i.kind_hint == "text"]
+        stats = _learn_line_stats([*new_dumps, *_most_recent(known_dumps)])
         if stats.n_docs:
             stats_path = str(Path(ctx.staging) / "line_stats.pickle")
             Path(stats_path).write_bytes(pickle.dumps(stats.pruned()))
-    return ScanResult(new_files, len(files) - len(new_files), stats_path)
+    keys = [i.key for i in new]
+    return ScanResult(keys, found - len(new), stats_path, new_inputs=new, inputs=found)
 
 
 KNOWN_DUMPS_FOR_STATS = 2000
 
 
-def _most_recent(names: list[str]) -> list[str]:
-    """Up to KNOWN_DUMPS_FOR_STATS of `names`, latest modified first (ties by name)."""
-    if len(names) <= KNOWN_DUMPS_FOR_STATS:
-        return names
-
-    def modified(name: str) -> float:
-        try:
-            return Path(name).stat().st_mtime
-        except OSError:
-            return 0.0
-
-    return sorted(names, key=lambda n: (-modified(n), n))[:KNOWN_DUMPS_FOR_STATS]
+def _most_recent(inputs: list[Input]) -> list[Input]:
+    """Up to KNOWN_DUMPS_FOR_STATS of `inputs`, latest modified first (ties by key)."""
+    if len(inputs) <= KNOWN_DUMPS_FOR_STATS:
+        return inputs
+    return sorted(inputs, key=lambda i: (-i.modified, i.key))[:KNOWN_DUMPS_FOR_STATS]
 
 
-def _learn_line_stats(names: list[str], ctx: RunContext) -> LineStats:
+def _learn_line_stats(inputs: list[Input]) -> LineStats:
     stats = LineStats()
-    for name in names:
+    for item in inputs:
         with contextlib.suppress(Drop):  # unreadable inputs are rejected by clean_batch
-            stats.add(read_input(Path(name), ctx.settings.max_input_bytes).text)
+            stats.add(item.load().text)
     return stats
 
 
-def plan_batches(files: list[str], batch_size: int) -> list[list[str]]:
-    return [files[i : i + batch_size] for i in range(0, len(files), batch_size)]
+def plan_batches(items: list[T], batch_size: int) -> list[list[T]]:
+    """`items` in batches of `batch_size` (the last one smaller)."""
+    return [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
 
 
-def cleanup(ctx: RunContext) -> None:
-    """Remove the run's staging area (and the staging folder when no other run uses it)."""
-    shutil.rmtree(ctx.staging, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        Path(ctx.staging).parent.rmdir()
+CleanBatches = Callable[[RunContext, list[list[str]], str | None], list[BatchResult]]
+Scan = Callable[[RunContext, list[str]], ScanResult]
+
+
+def ingest_stages(
+    session: RunSession,
+    files: list[str],
+    clean: CleanBatches,
+    *,
+    scan: Scan = scan_inputs,
+    commit: Commit | None = None,
+) -> RunSummary:
+    """The stages of an ingest inside a run session: scan -> clean batches -> finish.
+
+    `corpus ingest` and the Prefect flow differ only in how they run each stage: `clean`
+    cleans the planned batches (in worker processes, or as tasks), `scan` and `commit` may be
+    tasks (the flow retries the commit)."""
+    ctx = session.ctx
+    with session.timed("scan"):
+        scanned = scan(ctx, files)
+    session.needed_bytes = lambda: sum(i.size_bytes or 0 for i in scanned.new_inputs)
+    LOGGER.info(
+        "run %s: %d inputs, %d new, %d unchanged (scan %.1f s)",
+        ctx.run_id,
+        scanned.inputs,
+        len(scanned.new_inputs),
+        scanned.unchanged,
+        session.seconds["scan"],
+    )
+    batches = save_batches(ctx, plan_batches(scanned.new_inputs, ctx.settings.batch_size))
+    with session.timed("clean"):
+        results = clean(ctx, batches, scanned.line_stats_path)
+    LOGGER.info(
+        "run %s: cleaned %d batches (%.1f s)", ctx.run_id, len(batches), session.seconds["clean"]
+    )
+    return session.finish(results, scanned.inputs, scanned.unchanged, commit=commit)
 
 
 def run_ingest(
@@ -167,40 +176,10 @@ def run_ingest(
     writing the same dataset (DatasetLockedError after that)."""
     settings = settings or Settings()
     files = discover_inputs(paths, settings.follow_symlinks)
-    with Dataset(out).lock(wait_seconds, on_wait):
-        ctx = start_run(out, settings)
-        new_files: list[str] = []
-        try:
-            t0 = time.perf_counter()
-            scan = scan_inputs(ctx, files, progress)
-            new_files = scan.new_files
-            t1 = time.perf_counter()
-            LOGGER.info(
-                "run %s: %d inputs, %d new, %d unchanged (scan %.1f s)",
-                ctx.run_id,
-                len(files),
-                len(scan.new_files),
-                scan.unchanged,
-                t1 - t0,
-            )
-            batches = plan_batches(scan.new_files, settings.batch_size)
-            results = clean_batches(ctx, batches, scan.line_stats_path, progress)
-            t2 = time.perf_counter()
-            LOGGER.info("run %s: cleaned %d batches (%.1f s)", ctx.run_id, len(batches), t2 - t1)
-            summary = finish_run(ctx, results, len(files), scan.unchanged)
-            summary.seconds.update(scan=round(t1 - t0, 3), clean=round(t2 - t1, 3))
-            return summary
-        except OSError as exc:
-            if not is_write_error(exc):
-                raise
-            needed = sum(_size(name) for name in new_files)
-            raise access_error(exc, Path(ctx.dataset_root), needed) from None
-        finally:
-            cleanup(ctx)
-
-
-def _size(name: str) -> int:
-    try:
-        return Path(name).stat().st_size
-    except OSError:
-        return 0
+    with RunSession(out, settings, wait_seconds=wait_seconds, on_wait=on_wait) as session:
+        return ingest_stages(
+            session,
+            files,
+            lambda ctx, batches, stats: clean_batches(ctx, batches, stats, progress),
+            scan=lambda ctx, names: scan_inputs(ctx, names, progress),
+        )

@@ -8,7 +8,7 @@ import errno
 import os
 import stat
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +50,18 @@ def input_kind(path: Path) -> str | None:
     return None
 
 
-def discover(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> list[Path]:
+def discover(
+    paths: Iterable[str | Path],
+    *,
+    follow_symlinks: bool = False,
+    accepts: Callable[[Path], bool] | None = None,
+) -> list[Path]:
     """Every readable input under the given files and directories (recursive), sorted, unique.
 
     A path that does not exist is a ConfigError: the caller asked for something that is not there.
     Files given explicitly are taken whatever their suffix (they are rejected later if unreadable);
-    inside directories only known suffixes are taken, and hidden files and folders are skipped.
+    inside directories only the files `accepts` takes (default: known suffixes, `input_kind`)
+    are, and hidden files and folders are skipped.
 
     Symbolic links inside a given directory are followed only while they stay inside it (a
     link to another file of the folder is read once, as that file). A link leading out of it
@@ -93,12 +99,16 @@ def discover(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> l
             dirs[:] = kept
             for name in files:
                 child = folder / name
-                if name.startswith(".") or not input_kind(child):
+                if name.startswith(".") or not (accepts or _has_input_suffix)(child):
                     continue
                 real = child.resolve()
                 inside = follow_symlinks or not child.is_symlink() or real.is_relative_to(root)
                 found.add(real if inside else child)
     return sorted(found)
+
+
+def _has_input_suffix(path: Path) -> bool:
+    return input_kind(path) is not None
 
 
 def file_uri(path: Path) -> str:

@@ -1,9 +1,9 @@
 """One crawl, in this process: `python -m crawler.run_crawl JOB.json REPORT.json`.
 
-Holds the dataset lock for the whole crawl (waiting for another run up to the job's
-`lock_wait_seconds`), like `run_ingest`: start_run -> Scrapy crawl (the
-item pipeline stages cleaned pages) -> finish_run (dedup + commit) -> cleanup. Staged batches
-live in the job dir, so a crawl killed before its commit keeps them for the resumed job. The
+A run session (`crawler.run.session`, as for `corpus ingest`) holds the dataset lock for the
+whole crawl (waiting for another run up to the job's `lock_wait_seconds`): recover -> Scrapy
+crawl (the item pipeline stages cleaned pages) -> finish (dedup + commit) -> clean up. Staged
+batches live in the job dir, so a crawl killed before its commit keeps them for the resumed job. The
 job dir is removed once a crawl has run to its end. A crawl killed outright (SIGKILL, power
 loss) leaves its `running` mark there and Scrapy's request queue unsaved: the next run starts
 the crawl again from its seeds, skipping what is stored or staged. Ctrl-C stops the crawl and
@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +38,15 @@ from crawler.crawljob import (
 )
 from crawler.crawllog import CrawlLog
 from crawler.crawlreport import crawl_counts
-from crawler.dataset import Dataset, access_error, is_write_error
+from crawler.dataset import access_error, is_write_error
 from crawler.errors import (
     ConfigError,
     DatasetAccessError,
     DatasetDamagedError,
     DatasetLockedError,
 )
-from crawler.finish import finish_run
-from crawler.ingest import cleanup, start_run
 from crawler.pipelines import CorpusPipeline
+from crawler.run.session import RunSession
 from crawler.run_types import RunContext
 from crawler.spiders.news import NewsSpider
 from crawler.urlstate import URL_STATES_TABLE
@@ -64,7 +62,12 @@ def user_agent(contact: str) -> str:
 def scrapy_settings(
     job: CrawlJob, ctx: RunContext, progress_file: str | None = None
 ) -> ScrapySettings:
-    """crawler.settings, then the job's values, then the job's explicit overrides."""
+    """crawler.settings, then the job's values, then the job's explicit overrides.
+
+    The values that are corpus settings come from the run's `Settings` (corpus.toml), never
+    from crawler.settings: the size limit (DOWNLOAD_MAXSIZE = `max_input_bytes`, as for
+    files), the batch size and the worker count (the job's `workers`, else `worker_count()`:
+    0 is one per CPU)."""
     settings = ScrapySettings()
     settings.setmodule("crawler.settings", priority="project")
     values: dict[str, Any] = {
@@ -77,9 +80,10 @@ def scrapy_settings(
         "CORPUS_ALLOW_PRIVATE": job.allow_private,
         "CORPUS_ALLOWED_NETWORKS": list(job.allowed_networks),
         "DEPTH_LIMIT": max(s.max_depth for s in job.sources) + 1,
+        "DOWNLOAD_MAXSIZE": ctx.settings.max_input_bytes,
+        "CORPUS_BATCH_SIZE": ctx.settings.batch_size,
+        "CORPUS_WORKERS": ctx.settings.worker_count() if job.workers is None else job.workers,
     }
-    if job.workers is not None:
-        values["CORPUS_WORKERS"] = job.workers
     if progress_file:
         values["CORPUS_PROGRESS_FILE"] = progress_file
     if job.http_cache:
@@ -94,17 +98,22 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
     writing the dataset, saying so on stderr."""
     corpus_settings = Settings().with_overrides(**job.corpus_settings)
     job_dir = Path(job.resolved_job_dir)
-    with Dataset(job.out).lock(job.lock_wait_seconds, _note):
-        run = start_run(job.out, corpus_settings)
-        staging = job_dir / "staging"
-        staging.mkdir(parents=True, exist_ok=True)
-        ctx = replace(run, staging=str(staging))
+    session = RunSession(
+        job.out,
+        corpus_settings,
+        wait_seconds=job.lock_wait_seconds,
+        on_wait=_note,
+        staging=job_dir / "staging",
+    )
+    with session:
+        ctx = session.ctx
         try:
             _forget_killed_queue(job_dir)
             process = CrawlerProcess(scrapy_settings(job, ctx, progress_file))
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler)
-            process.start()
+            with session.timed("crawl"):
+                process.start()
             # Scrapy saved its queue; what it fetched is committed now, whatever Ctrl-C says
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             (job_dir / RUNNING).unlink(missing_ok=True)
@@ -124,7 +133,7 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 if isinstance(spider, NewsSpider)
                 else {}
             )
-            summary = finish_run(ctx, batches, processed + unchanged, unchanged, states)
+            summary = session.finish(batches, processed + unchanged, unchanged, states)
             for batch in batches:  # committed: a resumed job must not stage them again
                 Path(batch.docs_path).unlink(missing_ok=True)
                 Path(batch.rejects_path).unlink(missing_ok=True)
@@ -142,7 +151,6 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             }
         finally:
             kill_workers()  # none may outlive the crawl: the exit would wait on them
-            cleanup(run)
 
 
 RUNNING = "running"  # in a job dir while its crawl runs: left there by a crawl killed outright

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.config import Settings
+from crawler.inputs import Input
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,13 @@ class RunContext:
 
 @dataclass(frozen=True)
 class ScanResult:
-    new_files: list[str]
+    """What the scan found: the inputs to clean (hashed once, here) and how many were known."""
+
+    new_files: list[str]  # the new inputs' keys (`Input.key`: a file's path)
     unchanged: int
     line_stats_path: str | None
+    new_inputs: list[Input] = field(default_factory=list)
+    inputs: int = 0  # every input found (a file may hold several)
 
 
 @dataclass(frozen=True)

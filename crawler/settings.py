@@ -1,10 +1,11 @@
 """Scrapy settings of the `corpus` crawl: polite and defensive by default.
 
 `crawler.run_crawl` adds the per-job values (USER_AGENT with the contact, JOBDIR, the dataset,
-the sources) on top; `corpus crawl --set NAME=VALUE` overrides any of them.
+the sources) on top, and the values that come from corpus.toml's `[settings]` (one source of
+truth, documented there): DOWNLOAD_MAXSIZE = `max_input_bytes`, CORPUS_BATCH_SIZE =
+`batch_size`, CORPUS_WORKERS = the crawl's worker count (`run_crawl.scrapy_settings`).
+`corpus crawl --set NAME=VALUE` overrides any of them.
 """
-
-import os
 
 BOT_NAME = "corpus"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -23,7 +24,6 @@ COOKIES_ENABLED = False  # news pages need no session; cookies only track us
 
 # Robustness: bounded time, size and redirects; retries with backoff (crawler.middlewares).
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (`truncated`), never a page
@@ -64,10 +64,8 @@ DUPEFILTER_CLASS = "crawler.middlewares.CorpusDupeFilter"
 ITEM_PIPELINES = {"crawler.pipelines.CorpusPipeline": 300}
 EXTENSIONS = {"crawler.crawllog.CrawlLog": 0, "crawler.crawlprogress.ProgressFile": 0}
 
-# The item pipeline: pages cleaned by this many worker processes (0: in the crawl process),
-# staged in batches of CORPUS_BATCH_SIZE. One core is left to the crawl process itself.
-CORPUS_WORKERS = max(1, min(8, (os.cpu_count() or 2) - 1))
-CORPUS_BATCH_SIZE = 200
+# The item pipeline cleans pages in CORPUS_WORKERS worker processes (0: in the crawl process)
+# and stages them in batches of CORPUS_BATCH_SIZE: both set from corpus.toml by run_crawl.
 # the function that runs a page through the chain in a worker (a dotted path; tests swap it)
 CORPUS_CLEAN_PAGE = "crawler.pipelines.clean_page"
 CORPUS_MAX_EVENTS = 5000

@@ -1,16 +1,13 @@
 """The clean stage: inputs -> the chain -> staged documents (with MinHash signatures) and
-rejects, one Parquet pair per batch. Every way in ends here: files (`clean_batch`) and crawled
-pages (`clean_input` from the crawler's item pipeline)."""
+rejects, one Parquet pair per batch. Every way in ends here: inputs from readers (`clean_batch`,
+`crawler.inputs`) and crawled pages (`clean_input` from the crawler's item pipeline)."""
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +19,11 @@ from crawler.chain import process
 from crawler.config import Settings
 from crawler.dedup import MinHasher, shingle_set
 from crawler.errors import Drop
+from crawler.inputs import Input, reopen_inputs
+from crawler.inputs import input_hash as input_hash  # the worker pool's import
 from crawler.limits import DocumentTimeout, time_limit
 from crawler.model import Document
 from crawler.normalize import replace_surrogates
-from crawler.readers import RawInput, file_uri, read_input
 from crawler.reasons import Rejected
 from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run_types import BatchResult, RunContext
@@ -49,18 +47,6 @@ STAGED_REJECTS_SCHEMA = pa.schema(
 )
 
 
-def input_hash(path: Path) -> str | None:
-    """sha256 of a file's bytes (None if it cannot be read, or is not a regular file: reading
-    a FIFO or a device could block forever or never end)."""
-    try:
-        if not path.is_file():
-            return None
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
 def load_line_stats(path: str | None) -> LineStats | None:
     if path is None:
         return None
@@ -70,44 +56,47 @@ def load_line_stats(path: str | None) -> LineStats | None:
 
 
 def clean_batch(
-    ctx: RunContext, batch_no: int, files: list[str], line_stats_path: str | None
+    ctx: RunContext, batch_no: int, keys: list[str], line_stats_path: str | None
 ) -> BatchResult:
-    """Read and clean one batch of input files; stage the documents and the rejects."""
+    """Clean one batch of inputs (named by their keys: `Input.key`, a file's path); stage the
+    documents and the rejects. The inputs come as the scan hashed them (`save_batches`); a
+    batch that was not saved so (split up after a worker died) is read again."""
     stats = load_line_stats(line_stats_path)
-    max_bytes = ctx.settings.max_input_bytes
-
-    def inputs() -> Iterator[PendingInput]:
-        for name in files:
-            path = Path(name)
-            yield PendingInput(
-                file_uri(path),
-                _file_size(path),
-                input_hash(path) or "",
-                partial(read_input, path, max_bytes),
-            )
-
-    return stage_batch(ctx, batch_no, inputs(), stats)
+    inputs = _saved_batch(ctx, batch_no, keys)
+    if inputs is None:
+        inputs = list(reopen_inputs(keys, ctx.settings))
+    return stage_batch(ctx, batch_no, inputs, stats)
 
 
-def _file_size(path: Path) -> int | None:
+def save_batches(ctx: RunContext, batches: list[list[Input]]) -> list[list[str]]:
+    """Keep each planned batch of inputs in the staging area for `clean_batch` (wherever it
+    runs: worker processes, Prefect tasks, Dask workers on the same file system); the batches
+    as keys, which is what travels."""
+    for batch_no, batch in enumerate(batches):
+        _batch_inputs_path(ctx, batch_no).write_bytes(pickle.dumps(batch))
+    return [[item.key for item in batch] for batch in batches]
+
+
+def _batch_inputs_path(ctx: RunContext, batch_no: int) -> Path:
+    return Path(ctx.staging) / f"batch-{batch_no:05d}.inputs.pickle"
+
+
+def _saved_batch(ctx: RunContext, batch_no: int, keys: list[str]) -> list[Input] | None:
+    """The inputs `save_batches` kept for this batch, if it holds exactly these keys."""
     try:
-        return path.stat().st_size
-    except OSError:  # gone since discovery: read_input rejects it
+        saved = pickle.loads(_batch_inputs_path(ctx, batch_no).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
         return None
+    if not isinstance(saved, list) or [getattr(i, "key", None) for i in saved] != keys:
+        return None
+    return [i for i in saved if isinstance(i, Input)]
 
 
-@dataclass(frozen=True)
-class PendingInput:
-    """An input about to be cleaned: its identity, and how to read it (may raise Drop)."""
-
-    source_uri: str
-    size_bytes: int | None
-    input_hash: str
-    load: Callable[[], RawInput]
+PendingInput = Input  # the name the crawler's item pipeline and the benches use
 
 
 def stage_batch(
-    ctx: RunContext, batch_no: int, pending: Iterable[PendingInput], stats: LineStats | None
+    ctx: RunContext, batch_no: int, pending: Iterable[Input], stats: LineStats | None
 ) -> BatchResult:
     """Run the chain on each input; stage documents (with signatures) and rejects as Parquet.
 
@@ -130,7 +119,7 @@ def stage_batch(
 
 
 def clean_input(
-    item: PendingInput, settings: Settings, stats: LineStats | None, hasher: MinHasher
+    item: Input, settings: Settings, stats: LineStats | None, hasher: MinHasher
 ) -> tuple[dict[str, Any], None] | tuple[None, dict[str, Any]]:
     """Run the chain on one input: (staged row, None), or (None, reject row) with the reason.
 

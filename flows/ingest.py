@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from typing import Any
 
 from prefect import State, flow, get_run_logger, task
@@ -25,7 +24,6 @@ from prefect.tasks import exponential_backoff
 
 from crawler.config import Settings
 from crawler.config_file import RunLimits, load_config
-from crawler.dataset import Dataset
 from crawler.errors import (
     ConfigError,
     DatasetAccessError,
@@ -38,14 +36,13 @@ from crawler.ingest import (
     RunSummary,
     ScanResult,
     clean_batch,
-    cleanup,
     discover_inputs,
     finish_run,
-    plan_batches,
+    ingest_stages,
     scan_inputs,
-    start_run,
 )
 from crawler.report import format_summary
+from crawler.run.session import RunSession
 from crawler.workers import WorkerPool
 from flows.artifacts import publish_failure, publish_run_report
 
@@ -140,33 +137,29 @@ def _ingest(
     logger: Any,
     worker_processes: bool,
 ) -> RunSummary:
-    """The stages as tasks, under the dataset's lock (waiting for another run if needed)."""
+    """The ingest stages as tasks, in a run session (`crawler.run.session`: the dataset's lock,
+    waiting for another run if needed, recovery, one commit, clean-up)."""
     io = io_retries(limits)
     files = discover_task.with_options(**io)(paths, settings.follow_symlinks)
-    with Dataset(out).lock(limits.lock_wait_seconds, logger.warning):
-        ctx = start_run(out, settings)
+
+    def clean(ctx: RunContext, batches: list[list[str]], stats: str | None) -> list[BatchResult]:
+        if worker_processes and len(batches) > 1:
+            _WORKER_POOLS[ctx.run_id] = WorkerPool(settings.worker_count())
         try:
-            t0 = time.perf_counter()
-            scan = scan_task(ctx, files)
-            t1 = time.perf_counter()
-            batches = plan_batches(scan.new_files, settings.batch_size)
-            if worker_processes and len(batches) > 1:
-                _WORKER_POOLS[ctx.run_id] = WorkerPool(settings.workers or os.cpu_count() or 1)
-            try:
-                futures = [
-                    clean_batch_task.submit(ctx, n, batch, scan.line_stats_path)
-                    for n, batch in enumerate(batches)
-                ]
-                results = [r for f in futures for r in f.result()]
-            finally:
-                if (pool := _WORKER_POOLS.pop(ctx.run_id, None)) is not None:
-                    pool.close()
-            t2 = time.perf_counter()
-            summary = commit_task.with_options(**io)(ctx, results, len(files), scan.unchanged)
-            summary.seconds.update(scan=round(t1 - t0, 3), clean=round(t2 - t1, 3))
-            return summary
+            futures = [
+                clean_batch_task.submit(ctx, n, batch, stats) for n, batch in enumerate(batches)
+            ]
+            return [r for f in futures for r in f.result()]
         finally:
-            cleanup(ctx)
+            if (pool := _WORKER_POOLS.pop(ctx.run_id, None)) is not None:
+                pool.close()
+
+    with RunSession(
+        out, settings, wait_seconds=limits.lock_wait_seconds, on_wait=logger.warning
+    ) as session:
+        return ingest_stages(
+            session, files, clean, scan=scan_task, commit=commit_task.with_options(**io)
+        )
 
 
 def run_ingest_flow(

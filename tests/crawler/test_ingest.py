@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,8 +16,11 @@ import pyarrow.dataset as pads
 import pytest
 from helpers import GOLDEN, ROOT
 
+from crawler.config import Settings
 from crawler.dataset import Dataset
 from crawler.ingest import run_ingest
+from crawler.inputs import Input
+from crawler.readers import RawInput
 from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 
 ARTICLE = """Regional Council Approves New Water Plan
@@ -266,16 +271,92 @@ def test_a_run_reads_old_dumps_for_line_stats_only_when_there_is_something_new(
     out = tmp_path / "corpus"
     run_ingest([str(seeds_copy)], out)
     reads: list[str] = []
-    real_read = ingest.read_input
+    real_learn = ingest._learn_line_stats
 
-    def counting_read(path: Path, max_bytes: int) -> Any:
-        reads.append(path.name)
-        return real_read(path, max_bytes)
+    def counting_learn(inputs: list[Any]) -> Any:
+        reads.extend(Path(i.key).name for i in inputs)
+        return real_learn(inputs)
 
-    monkeypatch.setattr(ingest, "read_input", counting_read)
+    monkeypatch.setattr(ingest, "_learn_line_stats", counting_learn)
     monkeypatch.setattr(ingest, "KNOWN_DUMPS_FOR_STATS", 2)
     assert run_ingest([str(seeds_copy)], out).unchanged == 5
     assert reads == []  # nothing new: no line statistics to learn
     (seeds_copy / "new.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
     run_ingest([str(seeds_copy)], out)
     assert reads[0] == "new.txt" and len(reads) == 3  # the new dump + the 2 latest known ones
+
+
+def test_each_input_is_hashed_once(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan hashes an input (to skip known ones); the clean stage gets that hash with the
+    input instead of reading the file to hash it again."""
+    hashed: list[str] = []
+    real_digest = hashlib.file_digest
+
+    def counting_digest(handle: Any, digest: Any) -> Any:
+        if str(handle.name).endswith(".txt"):  # not the dataset's own checksums
+            hashed.append(Path(handle.name).name)
+        return real_digest(handle, digest)
+
+    monkeypatch.setattr(hashlib, "file_digest", counting_digest)
+    files = sorted(p.name for p in seeds_copy.iterdir() if p.suffix == ".txt")
+    summary = run_ingest([str(seeds_copy)], tmp_path / "c", Settings(workers=1))
+    assert summary.processed == len(files)
+    assert sorted(hashed) == files
+
+
+def _lines_reader_input(path: Path, line_no: int, text: str) -> RawInput:
+    return RawInput(f"{path.as_uri()}#{line_no}", "text", text, len(text.encode()))
+
+
+class _LinesReader:
+    """A toy archive reader: a `.pages` file holds one page dump per line (escaped `\\n`)."""
+
+    def accepts(self, path: Path) -> bool:
+        return path.suffix == ".pages"
+
+    def inputs(self, path: Path, settings: Settings) -> Any:
+        for no, line in enumerate(path.read_text("utf-8").splitlines()):
+            text = line.replace("\\n", "\n")
+            yield Input(
+                source_uri=f"{path.as_uri()}#{no}",
+                size_bytes=len(line.encode()),
+                input_hash=hashlib.sha256(line.encode()).hexdigest(),
+                load=partial(_lines_reader_input, path, no, text),
+                key=f"{path}#{no}",
+                kind_hint="text",
+            )
+
+    def reopen(self, key: str, settings: Settings) -> Input | None:
+        path, _, no = key.rpartition("#")
+        if not path.endswith(".pages"):
+            return None
+        return list(self.inputs(Path(path), settings))[int(no)]
+
+
+def test_a_reader_of_many_inputs_per_file_is_one_registration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file holding several documents (a web archive's shape): each is an input of its
+    own through scan, clean, dedup and the input index; a rerun skips them all."""
+    import crawler.inputs as inputs
+
+    monkeypatch.setattr(inputs, "READERS", [_LinesReader(), *inputs.READERS])
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = [ARTICLE, SECOND_ARTICLE, ARTICLE]  # the third: an exact duplicate of the first
+    (folder / "archive.pages").write_text(
+        "\n".join(p.replace("\n", "\\n") for p in pages) + "\n", "utf-8"
+    )
+    out = tmp_path / "c"
+    summary = run_ingest([str(folder)], out, Settings(workers=1))
+    assert (summary.inputs, summary.added, summary.merged_exact) == (3, 2, 1)
+    uri = (folder / "archive.pages").resolve().as_uri()
+    assert sorted(s for r in records(out) for s in r["sources"]) == [
+        f"{uri}#0",
+        f"{uri}#1",
+        f"{uri}#2",
+    ]
+    again = run_ingest([str(folder)], out, Settings(workers=1))
+    assert (again.inputs, again.unchanged, again.added) == (3, 3, 0)
