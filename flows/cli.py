@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--workers", type=int, help="cleaning processes (0: one per CPU)")
     ingest.add_argument("--min-words", type=int, help="reject documents with fewer words left")
     ingest.add_argument(
+        "--languages",
+        metavar="CODES",
+        help="keep only documents in these languages: comma-separated ISO 639-1 codes, e.g. "
+        "en,de (default: `[filters] languages` of the config; empty: all)",
+    )
+    ingest.add_argument(
         "--follow-symlinks",
         action="store_true",
         default=None,
@@ -404,15 +410,19 @@ def _settings_overrides(config: CorpusConfig, args: argparse.Namespace) -> dict[
 
 
 def cmd_ingest(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from crawler.config import FilterSettings
     from crawler.ingest import run_ingest
     from crawler.report import format_summary
     from flows.progress import progress_for
 
+    codes = None if args.languages is None else args.languages.split(",")
+    languages = None if codes is None else [c.strip() for c in codes if c.strip()]
     settings = config.settings.with_overrides(
         batch_size=args.batch_size,
         min_words=args.min_words,
         workers=args.workers,
         follow_symlinks=args.follow_symlinks,
+        filters=None if languages is None else FilterSettings(languages),
     )
     wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
     with progress_for(enabled=not args.quiet) as progress:
