@@ -137,6 +137,11 @@ class TableWriter:
         self._writer: pq.ParquetWriter | None = None
         self.count = 0
 
+    @property
+    def hidden(self) -> Path:
+        """Where the file is written until a commit renames it to `final`."""
+        return _hidden(self.final)
+
     def write(self, rows: list[dict[str, Any]]) -> None:
         self._rows.extend(rows)
         self.count += len(rows)
