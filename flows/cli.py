@@ -534,6 +534,8 @@ def cmd_compact(args: argparse.Namespace, config: CorpusConfig) -> int:
 
 
 def cmd_export(args: argparse.Namespace, config: CorpusConfig) -> int:
+    import os
+
     from crawler.store.export import export_records
 
     dataset = _existing_dataset(config.dataset_for(args.out))
@@ -542,7 +544,8 @@ def cmd_export(args: argparse.Namespace, config: CorpusConfig) -> int:
     try:
         written = export_records(dataset, args.format, columns, out)
     except BrokenPipeError:  # `corpus export | head`: the reader has all it wanted
-        sys.stderr.close()  # nothing more to say, and no "Exception ignored" at exit
+        # what is still buffered goes nowhere, rather than failing again at exit (Python docs)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     if out is not None and not args.quiet:
         print(f"exported {written} records to {out}", file=sys.stderr)

@@ -41,8 +41,7 @@ def export_records(
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     if out is not None:
-        out = out.absolute()
-        if out.is_relative_to(dataset.root):
+        if out.resolve().is_relative_to(dataset.root):
             raise ConfigError(f"{out}: the export must be written outside the dataset")
         if out.is_dir():
             raise ConfigError(f"{out} is a directory: give a file name")

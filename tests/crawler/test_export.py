@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,20 +82,25 @@ def test_parquet_export_is_one_file_of_the_same_rows(seeds_dataset: Path, tmp_pa
     assert got == [{"doc_id": r["doc_id"], "text": r["text"]} for r in parquet_rows(seeds_dataset)]
 
 
+BASE_ROW = {name: None for name in RECORDS_SCHEMA.names} | {
+    "text": "t",
+    "authors": [],
+    "source_uri": "u",
+    "sources": ["u"],
+    "source_kind": "text",
+    "word_count": 1,
+    "content_hash": "h",
+    "ingested_at": datetime(2026, 11, 21, tzinfo=UTC),
+    "pipeline_version": "v",
+    "captions": [],
+    "removed_ratio": 0.0,
+    "run_id": "r",
+}
+
+
 def test_the_latest_row_of_a_record_wins(tmp_path: Path) -> None:
     dataset = Dataset(tmp_path / "c")
-    base = {name: None for name in RECORDS_SCHEMA.names} | {
-        "text": "t",
-        "authors": [],
-        "source_uri": "u",
-        "sources": ["u"],
-        "source_kind": "text",
-        "word_count": 1,
-        "content_hash": "h",
-        "pipeline_version": "v",
-        "captions": [],
-        "removed_ratio": 0.0,
-    }
+    base = BASE_ROW
     for run, (title, day) in enumerate([("new", 9), ("old", 2), ("only", 5)]):
         doc_id = "other" if title == "only" else "same"
         row = base | {"doc_id": doc_id, "title": title, "run_id": f"r{run}"}
@@ -158,3 +165,22 @@ def test_cli_export_to_stdout_and_file_with_exit_codes(
     shutil.copytree(seeds_dataset, copy)
     (copy / "_manifest.json").unlink()
     assert main(["export", "--out", str(copy)]) == 4
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """`corpus export | head -1`: exit 0 and nothing on stderr when the pipe closes."""
+    dataset = Dataset(tmp_path / "c")
+    writer = dataset.writer("records", RECORDS_SCHEMA, "r", "ingest_date=2026-11-21")
+    writer.write([BASE_ROW | {"doc_id": str(n), "text": "word " * 5000} for n in range(100)])
+    dataset.commit("r", [writer.close() or Path()], {})
+    corpus = Path(sys.executable).parent / "corpus"
+    export = subprocess.Popen(
+        [str(corpus), "export", "--out", str(dataset.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert export.stdout is not None and export.stderr is not None
+    assert export.stdout.readline().startswith(b'{"doc_id": "')
+    export.stdout.close()  # 2.5 MB unread: the next writes meet a closed pipe
+    assert export.wait(timeout=120) == 0
+    assert export.stderr.read() == b""
