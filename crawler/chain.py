@@ -1,6 +1,6 @@
 """The one chain of steps every document goes through, whatever way it came in.
 
-    raw input -> extract (dump cleaner | HTML extractor) -> normalize -> quality gate -> Document
+    raw input -> extract (dump cleaner | HTML extractor) -> normalize -> filters -> Document
 
 Dedup and writing work on whole runs and live in `crawler.finish`; they take the Documents this
 module makes. The CLI, the Prefect flows and the Scrapy item pipeline all call `process`.
@@ -12,6 +12,7 @@ from crawler.boilerplate import LineStats, clean_text
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract import Extracted, extract_limited
+from crawler.filters.registry import apply_filters
 from crawler.limits import check_lines, check_time
 from crawler.model import Document, Meta
 from crawler.normalize import (
@@ -49,20 +50,14 @@ def extract(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
 
 def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -> Document:
     """One raw input -> one clean Document. Raises Drop (with a reason) when nothing usable is
-    left."""
+    left or a quality filter (crawler/filters/) rejects it."""
     found = extract(raw, settings, stats)
     check_time()
     text = normalize_text(found.paragraphs)
-    if not text:
-        raise Drop(Rejected.ONLY_BOILERPLATE, f"all {len(found.removed)} lines removed as chrome")
     words = word_count(text)
-    if words < settings.min_words:
-        raise Drop(
-            Rejected.TOO_SHORT, f"{words} words left after cleaning (min {settings.min_words})"
-        )
     kept_chars = len(text)
     removed_chars = sum(len(r.text) for r in found.removed)
-    return Document(
+    doc = Document(
         source_uri=raw.source_uri,
         source_kind=raw.source_kind,
         text=text,
@@ -73,6 +68,7 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         content_hash=content_hash(text),
         word_count=words,
     )
+    return apply_filters(doc, settings)
 
 
 def _normalized(meta: Meta, text: str) -> Meta:

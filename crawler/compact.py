@@ -22,21 +22,10 @@ import pyarrow.parquet as pq
 
 from crawler.dataset import TABLES, Dataset, TableWriter, repair_hint
 from crawler.errors import DatasetDamagedError
-from crawler.index import INDEX_DOCS_SCHEMA, INDEX_INPUTS_SCHEMA
-from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run_types import new_run_id
-from crawler.urlstate import URL_STATES_SCHEMA, URL_STATES_TABLE
+from crawler.schemas import REGISTRY
 
-SCHEMAS = {
-    "records": RECORDS_SCHEMA,
-    "audit": AUDIT_SCHEMA,
-    "rejects": REJECTS_SCHEMA,
-    "merges": MERGES_SCHEMA,
-    "_index/docs": INDEX_DOCS_SCHEMA,
-    "_index/inputs": INDEX_INPUTS_SCHEMA,
-    URL_STATES_TABLE: URL_STATES_SCHEMA,
-}
-assert set(SCHEMAS) == set(TABLES), "every dataset table needs its schema here"
+SCHEMAS = {name: t.schema for name, t in REGISTRY.items()}  # table -> schema
 
 
 def compact(dataset: Dataset, min_files: int = 2) -> dict[str, tuple[int, int]]:

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, fields, replace
+import re
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from crawler.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """The optional quality filters (crawler/filters/): corpus.toml's `[filters]` table."""
+
+    # keep only documents detected in one of these languages (ISO 639-1 codes); empty: any
+    languages: list[str] = field(default_factory=list)
+
+    def validate(self) -> None:
+        bad = [code for code in self.languages if not re.fullmatch(r"[a-z]{2}", code)]
+        if bad:
+            raise ConfigError(
+                f"filters.languages: {', '.join(map(repr, bad))} is not a two-letter lower-case "
+                'ISO 639-1 code (like "en" or "de")'
+            )
 
 
 @dataclass(frozen=True)
@@ -42,11 +59,15 @@ class Settings:
     # (unless a sitemap or feed dates it later; start URLs are always fetched).
     gone_retry_days: float = 30.0
     listing_revisit_hours: float = 12.0
+    # Read from the config file's top-level `[filters]` table, not from `[settings]`.
+    filters: FilterSettings = field(default_factory=FilterSettings, metadata={"table": "filters"})
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced (None values are ignored)."""
         known = {f.name for f in fields(self)}
         unknown = set(overrides) - known
+        if isinstance(overrides.get("filters"), dict):  # from asdict(), e.g. a crawl job's
+            overrides["filters"] = FilterSettings(**overrides["filters"])
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         settings = replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -87,3 +108,4 @@ class Settings:
             raise ConfigError("gone_retry_days and listing_revisit_hours must be >= 0")
         if not 0 < self.max_doc_seconds < math.inf:
             raise ConfigError("max_doc_seconds must be a positive number of seconds")
+        self.filters.validate()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.config import Settings
+from crawler.config import FilterSettings, Settings
 from crawler.errors import ConfigError
 
 DEFAULT_FILE = "corpus.toml"
@@ -100,6 +100,7 @@ class CorpusConfig:
 
     dataset: str = "data/corpus"  # the dataset directory (--out overrides)
     settings: Settings = field(default_factory=Settings)
+    filters: FilterSettings = field(default_factory=FilterSettings)  # also in settings.filters
     crawl: CrawlDefaults = field(default_factory=CrawlDefaults)
     schedule: Schedules = field(default_factory=Schedules)
     runs: RunLimits = field(default_factory=RunLimits)
@@ -160,6 +161,7 @@ def load_config(explicit: str | None = None, env: Mapping[str, str] | None = Non
     where = f"{source['dataset']}: dataset" if source["dataset"] != "default" else "dataset"
     dataset = dataset_dir(config.dataset, where)
     config = replace(config, dataset=dataset, path=str(path) if path else None, source=source)
+    config = replace(config, settings=replace(config.settings, filters=config.filters))
     config.settings.validate()
     return config
 
@@ -176,7 +178,7 @@ def _apply(
     env: Mapping[str, str],
 ) -> Any:
     """A copy of dataclass `obj` with values from `data` (a TOML table), then the env."""
-    known = {f.name for f in fields(obj)} - _SKIP
+    known = {f.name for f in fields(obj) if "table" not in f.metadata} - _SKIP
     unknown = set(data) - known
     if unknown:
         keys = ", ".join(prefix + k for k in sorted(unknown))
@@ -255,7 +257,7 @@ def flat_items(config: CorpusConfig) -> list[tuple[str, Any, str]]:
 
     def walk(obj: Any, prefix: str) -> None:
         for f in fields(obj):
-            if f.name in _SKIP:
+            if f.name in _SKIP or "table" in f.metadata:
                 continue
             value = getattr(obj, f.name)
             key = prefix + f.name

@@ -48,18 +48,12 @@ import pyarrow.parquet as pq
 
 from crawler.errors import DatasetAccessError, DatasetDamagedError, DatasetLockedError
 from crawler.record import SCHEMA_VERSION
+from crawler.schemas import REGISTRY
+from crawler.schemas import table as registered_table
 
 MANIFEST = "_manifest.json"
-TABLES = ("records", "audit", "rejects", "merges", "_index/docs", "_index/inputs", "_index/urls")
-FOLDERS = {  # table -> its folder under the dataset root
-    "records": "records",
-    "audit": "_audit",
-    "rejects": "_rejects",
-    "merges": "_merges",
-    "_index/docs": "_index/docs",
-    "_index/inputs": "_index/inputs",
-    "_index/urls": "_index/urls",
-}
+TABLES = tuple(REGISTRY)  # the registry's table names, in its order
+FOLDERS = {name: t.folder for name, t in REGISTRY.items()}  # table -> folder under the root
 _TMP_SUFFIX = ".tmp"
 STAGING = "_staging"
 QUARANTINE = "_quarantine"
@@ -142,6 +136,11 @@ class TableWriter:
         self._rows: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
         self.count = 0
+
+    @property
+    def hidden(self) -> Path:
+        """Where the file is written until a commit renames it to `final`."""
+        return _hidden(self.final)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         self._rows.extend(rows)
@@ -294,10 +293,14 @@ class Dataset:
         partition: str | None = None,
         rows_per_group: int = 20_000,
     ) -> TableWriter:
-        """A streaming writer for one table of a run (`partition`: "ingest_date=2026-11-21")."""
-        if table not in TABLES:
-            raise ValueError(f"unknown table {table!r}")
-        folder = self.root / FOLDERS[table]
+        """A streaming writer for one table of a run (`partition`: "ingest_date=2026-11-21",
+        for a table the registry partitions)."""
+        kind = registered_table(table)
+        if partition is not None and not (
+            kind.partition_by and partition.startswith(kind.partition_by + "=")
+        ):
+            raise ValueError(f"table {table!r} has no partition {partition!r}")
+        folder = self.root / kind.folder
         folder = folder / partition if partition else folder
         return TableWriter(folder / f"part-{run_id}.parquet", schema, run_id, rows_per_group)
 

@@ -17,29 +17,12 @@ import pyarrow.dataset as pads
 
 from crawler.dataset import Dataset
 from crawler.dedup import LSHIndex
-from crawler.record import RECORDS_SCHEMA, SCHEMA_VERSION
+from crawler.record import RECORDS_SCHEMA
+
+# defined in the table registry; named here too for the modules that import them from here
+from crawler.schemas import INDEX_DOCS_SCHEMA as INDEX_DOCS_SCHEMA
+from crawler.schemas import INDEX_INPUTS_SCHEMA as INDEX_INPUTS_SCHEMA
 from crawler.urls import canonicalize_url
-
-INDEX_DOCS_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("word_count", pa.int32(), nullable=False),
-        pa.field("signature", pa.binary(), nullable=False),  # num_perm little-endian uint32
-    ],
-    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "index_docs"},
-)
-
-INDEX_INPUTS_SCHEMA = pa.schema(
-    [
-        pa.field("source_uri", pa.string(), nullable=False),
-        pa.field("input_hash", pa.string(), nullable=False),  # sha256 of the input's bytes
-        pa.field("outcome", pa.string(), nullable=False),  # "record" | "merged" | "rejected"
-        pa.field("doc_id", pa.string()),
-        pa.field("run_id", pa.string(), nullable=False),
-    ],
-    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "index_inputs"},
-)
 
 
 @dataclass

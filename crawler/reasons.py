@@ -48,6 +48,7 @@ class Rejected(StrEnum):
     TIMEOUT = "timeout"  # cleaning took longer than the per-document time limit
     ONLY_BOILERPLATE = "only_boilerplate"  # nothing left after cleaning
     TOO_SHORT = "too_short"  # less text left than the configured minimum
+    LANGUAGE = "language"  # not in `[filters] languages` (or no language detected)
     UNSUPPORTED = "unsupported"  # a file type no reader handles
     SYMLINK = "symlink"  # a symbolic link out of the input folder, not followed
     READ_ERROR = "read_error"  # the file could not be read (permissions, vanished)

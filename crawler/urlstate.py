@@ -15,21 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 
 from crawler.dataset import Dataset
-from crawler.record import SCHEMA_VERSION
+from crawler.schemas import URL_STATES_SCHEMA
 
 URL_STATES_TABLE = "_index/urls"
 GONE, LISTING = "gone", "listing"
-
-URL_STATES_SCHEMA = pa.schema(
-    [
-        pa.field("url", pa.string(), nullable=False),  # canonical, redacted
-        pa.field("state", pa.string(), nullable=False),  # "gone" | "listing"
-        pa.field("status", pa.int32(), nullable=False),  # the HTTP status seen
-        pa.field("seen_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-    ],
-    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "index_urls"},
-)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ EXAMPLES = {
     "explain": "example: corpus explain seeds/000_048c629248b55fb2.txt --stats-from seeds/",
     "stats": "example: corpus stats --out data/corpus --json",
     "compact": "example: corpus compact --out data/corpus",
+    "export": "examples: corpus export --format jsonl -o data/records.jsonl; corpus export "
+    "--columns doc_id,title,text | head",
     "verify": "example: corpus verify --out data/corpus --deep",
     "repair": "example: corpus repair --out data/corpus",
     "config": "examples: corpus config; CORPUS_SETTINGS_MIN_WORDS=50 corpus config --json",
@@ -103,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--workers", type=int, help="cleaning processes (0: one per CPU)")
     ingest.add_argument("--min-words", type=int, help="reject documents with fewer words left")
     ingest.add_argument(
+        "--languages",
+        metavar="CODES",
+        help="keep only documents in these languages: comma-separated ISO 639-1 codes, e.g. "
+        "en,de (default: `[filters] languages` of the config; empty: all)",
+    )
+    ingest.add_argument(
         "--follow-symlinks",
         action="store_true",
         default=None,
@@ -158,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--json", action="store_true", help="print what was done as JSON")
 
     add_verify_parsers(commands, common)
+    add_export_parser(commands, common)
 
     config = commands.add_parser(
         "config",
@@ -169,6 +178,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--json", action="store_true", help="print the settings as JSON")
     return parser
+
+
+def add_export_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The `export` subcommand."""
+    from crawler.store.export import FORMATS
+
+    export = commands.add_parser(
+        "export",
+        help="write a consumer-ready copy of the records (JSON Lines or one Parquet file)",
+        description="Write the dataset's records (the latest row of each) to one file or to "
+        "standard output: JSON Lines (one UTF-8 JSON object per record, keys in column order, "
+        "dates in ISO 8601) or one Parquet file. A file appears only when complete.",
+        epilog=EXAMPLES["export"],
+        parents=[common],
+    )
+    out_option(export)
+    export.add_argument("--format", choices=tuple(FORMATS), default="jsonl", help="default: jsonl")
+    export.add_argument(
+        "--columns",
+        metavar="A,B,...",
+        help="only these record columns, in this order (default: all; see docs/dataset.md)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default="-",
+        help="the file to write, outside the dataset (default: -, standard output)",
+    )
 
 
 def add_verify_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -404,15 +442,19 @@ def _settings_overrides(config: CorpusConfig, args: argparse.Namespace) -> dict[
 
 
 def cmd_ingest(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from crawler.config import FilterSettings
     from crawler.ingest import run_ingest
     from crawler.report import format_summary
     from flows.progress import progress_for
 
+    codes = None if args.languages is None else args.languages.split(",")
+    languages = None if codes is None else [c.strip() for c in codes if c.strip()]
     settings = config.settings.with_overrides(
         batch_size=args.batch_size,
         min_words=args.min_words,
         workers=args.workers,
         follow_symlinks=args.follow_symlinks,
+        filters=None if languages is None else FilterSettings(languages),
     )
     wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
     with progress_for(enabled=not args.quiet) as progress:
@@ -491,6 +533,25 @@ def cmd_compact(args: argparse.Namespace, config: CorpusConfig) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, config: CorpusConfig) -> int:
+    import os
+
+    from crawler.store.export import export_records
+
+    dataset = _existing_dataset(config.dataset_for(args.out))
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    out = None if args.output == "-" else Path(args.output)
+    try:
+        written = export_records(dataset, args.format, columns, out)
+    except BrokenPipeError:  # `corpus export | head`: the reader has all it wanted
+        # what is still buffered goes nowhere, rather than failing again at exit (Python docs)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if out is not None and not args.quiet:
+        print(f"exported {written} records to {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_config(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.report import table
 
@@ -548,6 +609,7 @@ COMMANDS = {
     "verify": cmd_verify,
     "repair": cmd_repair,
     "config": cmd_config,
+    "export": cmd_export,
     "serve": cmd_serve,
 }
 

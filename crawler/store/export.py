@@ -1,0 +1,128 @@
+"""`corpus export`: a consumer-ready copy of a dataset's records, through a sink.
+
+The latest committed row of each record (by `ingested_at`, then commit order), the chosen
+columns in the chosen order, streamed file by file. Adding a format: one sink module and one
+line in FORMATS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+
+from crawler.dataset import Dataset
+from crawler.errors import ConfigError
+from crawler.schemas import table
+from crawler.store.jsonl import JsonlSink
+from crawler.store.parquet_file import ParquetFileSink
+from crawler.store.sinks import Sink
+
+SinkFactory = Callable[[Path | None, pa.Schema], Sink]
+FORMATS: dict[str, SinkFactory] = {
+    "jsonl": JsonlSink,
+    "parquet": ParquetFileSink,
+}
+BATCH_ROWS = 5_000  # rows per read and write: bounds memory whatever the dataset's size
+
+
+def export_records(
+    dataset: Dataset, fmt: str, columns: list[str] | None = None, out: Path | None = None
+) -> int:
+    """Write the dataset's latest records as `fmt` to `out` (None: standard output); the
+    number of records written. ConfigError for an unknown format or column, or an `out` inside
+    the dataset; DatasetDamagedError when a committed file cannot be read."""
+    records = table("records").schema
+    schema = export_schema(records, columns)
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+    if out is not None:
+        if out.resolve().is_relative_to(dataset.root):
+            raise ConfigError(f"{out}: the export must be written outside the dataset")
+        if out.is_dir():
+            raise ConfigError(f"{out} is a directory: give a file name")
+        out.parent.mkdir(parents=True, exist_ok=True)
+    sink = FORMATS[fmt](out, schema)
+    written = 0
+    try:
+        for rows in latest_rows(dataset, schema.names):
+            sink.write(rows)
+            written += len(rows)
+    except BaseException:
+        sink.abort()
+        raise
+    sink.close()
+    return written
+
+
+def export_schema(records: pa.Schema, columns: list[str] | None) -> pa.Schema:
+    """The records' schema cut to `columns`, in their order (all columns when None)."""
+    if not columns:
+        return records
+    unknown = [c for c in columns if c not in records.names]
+    if unknown:
+        raise ConfigError(
+            f"unknown column(s): {', '.join(unknown)} (records have: {', '.join(records.names)})"
+        )
+    if len(set(columns)) != len(columns):
+        raise ConfigError(f"a column is named twice in --columns: {','.join(columns)}")
+    return pa.schema([records.field(c) for c in columns], metadata=records.metadata)
+
+
+def latest_rows(dataset: Dataset, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the committed records (these columns), the latest row of each doc_id only."""
+    records = table("records").schema
+    files = [str(f) for f in dataset.files("records")]
+    try:
+        winners = _latest_file_of_repeated(files, records)
+        emitted: set[str] = set()
+
+        def keep(doc_id: str, index: int) -> bool:
+            """Whether this is the row of `doc_id` to write (once, from its latest file)."""
+            if doc_id not in winners:
+                return True
+            if winners[doc_id] != index or doc_id in emitted:
+                return False
+            emitted.add(doc_id)
+            return True
+
+        for index, path in enumerate(files):
+            data = pads.dataset(path, schema=records, format="parquet")
+            read = columns if not winners else list(dict.fromkeys([*columns, "doc_id"]))
+            for batch in data.to_batches(columns=read, batch_size=BATCH_ROWS):
+                rows = batch.to_pylist()
+                if winners:
+                    rows = [{c: r[c] for c in columns} for r in rows if keep(r["doc_id"], index)]
+                if rows:
+                    yield rows
+    except (OSError, pa.ArrowException) as exc:
+        raise dataset.damaged_file_error(files, exc) from None
+
+
+def _latest_file_of_repeated(files: list[str], schema: pa.Schema) -> dict[str, int]:
+    """For each doc_id in more than one row: the index of the file holding its latest row
+    (max ingested_at, then the later commit). Empty when every doc_id is unique (the rule)."""
+    if not files:
+        return {}
+    parts = []
+    for index, path in enumerate(files):
+        ids = pads.dataset(path, schema=schema, format="parquet").to_table(
+            columns=["doc_id", "ingested_at"]
+        )
+        parts.append(ids.append_column("file", pa.array([index] * ids.num_rows, pa.int32())))
+    keys = pa.concat_tables(parts)
+    counts = keys.group_by("doc_id").aggregate([("doc_id", "count")])
+    repeated = counts.filter(pc.greater(counts["doc_id_count"], 1))["doc_id"]
+    if len(repeated) == 0:
+        return {}
+    rows = keys.filter(pc.is_in(keys["doc_id"], repeated)).to_pylist()
+    latest: dict[str, tuple[Any, int]] = {}
+    for row in rows:
+        key = (row["ingested_at"], row["file"])
+        if row["doc_id"] not in latest or key >= latest[row["doc_id"]]:
+            latest[row["doc_id"]] = key
+    return {doc_id: file for doc_id, (_, file) in latest.items()}
