@@ -34,6 +34,7 @@ from concurrent.futures import (
     Future,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
+    as_completed,
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
@@ -318,18 +319,20 @@ def clean_batches(
         return results
 
     pool = IsolatingPool(workers)
+    threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker
     try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="clean") as threads:
-
-            def one(n: int) -> list[BatchResult]:
-                done = clean_isolated(pool, ctx, n, batches[n], line_stats_path, clean)
-                progress.advance(len(batches[n]))
-                return done
-
-            parts = list(threads.map(one, range(len(batches))))
+        futures = {
+            threads.submit(clean_isolated, pool, ctx, n, batch, line_stats_path, clean): n
+            for n, batch in enumerate(batches)
+        }
+        for future in as_completed(futures):  # bounded: every call on the pool is
+            future.result()  # what `clean` raised stops the run
+            progress.advance(len(batches[futures[future]]))
+        parts = {n: future.result() for future, n in futures.items()}
     finally:
-        pool.close()
-    return [result for part in parts for result in part]
+        pool.close()  # first: calls still waiting (Ctrl-C, an error) return at once
+        threads.shutdown(wait=True, cancel_futures=True)
+    return [result for n in sorted(parts) for result in parts[n]]
 
 
 class WorkerPool:
