@@ -244,6 +244,10 @@ class IsolatingPool:
                 raise WorkerLost(hung=False, seconds=seconds) from exc
             except TimeoutError as exc:
                 raise WorkerLost(hung=True, seconds=seconds) from exc
+            except RuntimeError as exc:  # "cannot schedule new futures": closed meanwhile
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed") from exc
+                raise
             finally:
                 with self._lock:
                     self._alone_pools.discard(pool)
