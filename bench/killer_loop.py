@@ -4,15 +4,16 @@ than its own input (an innocent loss), or hang the run?
     nice .venv/bin/python bench/killer_loop.py [--iterations 50] [--timeout 300]
         [--paths ingest,pool,crawl]
 
-Three paths, each run `--iterations` times, every run in a process group of its own that is
-killed after `--timeout` seconds (a hang):
+Three paths, all on THE crash-isolating pool (crawler.workers.IsolatingPool), each run
+`--iterations` times, every run in a process group of its own that is killed after `--timeout`
+seconds (a hang):
   ingest  `clean_batches` (what `corpus ingest` runs): 8 eval/dev pages and a copy of one
           named die-*.html, batches of 2 on 2 workers; the worker that gets die-* dies.
   pool    `WorkerPool` (what the Prefect ingest flow's batch tasks share), called from 4
           threads as the flow's task runner does, same inputs.
   crawl   `corpus crawl`'s job (crawler.run_crawl in a child process) on the fixture news site
-          (tests/newssite.py, 5 articles), 2 workers; cleaning the first article kills its
-          worker (tests/crashy.py).
+          (tests/newssite.py, 5 articles), 2 workers (crawler.pipelines); cleaning the first
+          article kills its worker (tests/crashy.py).
 An innocent loss is an input that the run without a killer accounts for (stored, or rejected
 for its own reason) and the run with the killer does not. Prints one line per iteration that
 went wrong and, per path, iterations / hangs / innocent losses / killer not rejected as

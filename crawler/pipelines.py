@@ -1,10 +1,11 @@
 """The item pipeline: crawled articles through THE chain, staged for one dedup + commit.
 
 Each page goes through `crawler.staging.clean_input` (extract -> normalize -> quality gate, the
-same function every ingested file goes through), in a pool of worker processes so extraction
-does not hold up the downloads. Documents and rejects are staged in batches with
-`crawler.staging.write_staged`; `crawler.run_crawl` dedups and commits them with `finish_run`
-when the crawl ends. A page that gives no document is a DropItem with the chain's reason.
+same function every ingested file goes through), in worker processes (`crawler.workers`'
+IsolatingPool, as for ingested files) so extraction does not hold up the downloads. Documents
+and rejects are staged in batches with `crawler.staging.write_staged`; `crawler.run_crawl`
+dedups and commits them with `finish_run` when the crawl ends. A page that gives no document
+is a DropItem with the chain's reason.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ import asyncio
 import hashlib
 import re
 import time
-from asyncio import FIRST_COMPLETED
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from crawler.readers import RawInput
 from crawler.reasons import Rejected
 from crawler.run_types import BatchResult, RunContext
 from crawler.staging import PendingInput, clean_input, reject_row, write_staged
-from crawler.workers import WorkerLost, deadline, stop_pool, worker_pool
+from crawler.workers import IsolatingPool, WorkerLost
 
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
 
@@ -78,12 +77,6 @@ CleanPage = Callable[[PageItem, Settings], CleanedPage]
 PRELOAD = "crawler.pipelines"  # what the forkserver imports once for the page workers
 
 
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """Mark the outcome of a page given up on as seen (no "never retrieved" warnings)."""
-    if not future.cancelled():
-        future.exception()
-
-
 def staged_batches(staging: str) -> list[BatchResult]:
     """Batches already staged in a staging folder (a crawl resumed after being killed)."""
     found = []
@@ -121,10 +114,9 @@ class CorpusPipeline:
         self.seen: set[str] = set()
         self.docs: list[dict[str, Any]] = []
         self.rejects: list[dict[str, Any]] = []
-        self.pool: ProcessPoolExecutor | None = None
-        self.in_flight = 0  # pages submitted to the pool and not back yet
-        self.broken: asyncio.Future[Any] | None = None  # set when `pool` is replaced
-        self.alone = asyncio.Semaphore(max(1, self.workers))  # pages cleaned one per process
+        # started on the first page to clean: a re-crawl with nothing new starts no process
+        self.pool = IsolatingPool(self.workers, PRELOAD) if self.workers > 0 else None
+        self.threads: ThreadPoolExecutor | None = None  # they wait on the pool for the reactor
         self.max_doc_seconds = ctx.settings.max_doc_seconds
         self.clean: CleanPage = load_object(crawler.settings["CORPUS_CLEAN_PAGE"])
         self._started = time.perf_counter()
@@ -136,11 +128,6 @@ class CorpusPipeline:
     def open_spider(self) -> None:
         self.batches = staged_batches(self.ctx.staging)
         self.seen = load_seen_urls(Dataset(self.ctx.dataset_root)) | _staged_urls(self.batches)
-        if self.workers > 0:
-            self.pool = worker_pool(self.workers, PRELOAD)
-            # start the forkserver (it imports the chain: seconds) before downloads begin, so
-            # the first article does not stall the reactor into false download timeouts
-            self.pool.submit(int).result()
 
     async def process_item(self, item: PageItem) -> PageItem:
         log = CrawlLog.of(self.crawler)
@@ -160,65 +147,23 @@ class CorpusPipeline:
         self._flush_if_full()
         return item
 
-    async def _clean(self, item: PageItem) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """The page through the chain, in a worker process when there are workers.
-
-        A worker that dies (out of memory, a crash in a C library) breaks the pool and every
-        page in flight with it; one that outlives its deadline is killed, with the same
-        effect. The pool is replaced and each of those pages is cleaned again in a process of
-        its own, so only the page that is lost there too is lost, as a `crashed` (or
-        `timeout`) reject. No wait on a worker is unbounded."""
+    async def _clean(self, item: PageItem) -> CleanedPage:
+        """The page through the chain, in the crawl's IsolatingPool when there are workers (a
+        thread waits on it, not the reactor): a worker that dies or hangs costs only its own
+        page, a `crashed` (or `timeout`) reject; see crawler.workers for the rules."""
         if self.pool is None:
             return self.clean(item, self.ctx.settings)
-        if self.broken is None:
-            self.broken = asyncio.get_running_loop().create_future()
-        pool, broken = self.pool, self.broken
-        self.in_flight += 1
-        # every page in flight may be cleaned before this one, `workers` at a time
-        bound = deadline(self.max_doc_seconds, -(-self.in_flight // self.workers))
+        if self.threads is None:
+            self.threads = ThreadPoolExecutor(2 * self.workers, thread_name_prefix="clean")
+        call = partial(
+            self.pool.call, self.clean, (item, self.ctx.settings), 1, self.max_doc_seconds
+        )
         try:
-            waiting: asyncio.Future[CleanedPage] = asyncio.wrap_future(
-                pool.submit(self.clean, item, self.ctx.settings)
-            )
-            waiting.add_done_callback(_retrieved)
-            # `broken` too: a page submitted just as the pool broke may never get an answer
-            await asyncio.wait({waiting, broken}, timeout=bound, return_when=FIRST_COMPLETED)
-            if waiting.done() and not waiting.cancelled():  # cancelled: its pool was stopped
-                return waiting.result()
-        except BrokenProcessPool:
-            pass
-        finally:
-            self.in_flight -= 1
-        if self.pool is pool:  # the first page to see the break (or the deadline) replaces it
-            self._replace_pool()
-        async with self.alone:
-            return await self._clean_alone(item)
-
-    def _replace_pool(self) -> None:
-        """Kill the pool's workers (a hung one too), tell every page still waiting on it to
-        go alone, and start a new pool."""
-        assert self.pool is not None and self.broken is not None
-        stop_pool(self.pool, grace=0.0)  # never wait on workers here, in the reactor
-        self.broken.set_result(None)
-        self.pool = worker_pool(self.workers, PRELOAD)
-        self.broken = asyncio.get_running_loop().create_future()
-
-    async def _clean_alone(
-        self, item: PageItem
-    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """The page in a worker process of its own; a `crashed`/`timeout` reject if it is
-        lost there too."""
-        bound = deadline(self.max_doc_seconds, 1)
-        alone = worker_pool(1, PRELOAD)
-        try:
-            future = alone.submit(self.clean, item, self.ctx.settings)
-            return await asyncio.wait_for(asyncio.wrap_future(future), bound)
-        except (BrokenProcessPool, TimeoutError) as exc:
-            reason, detail = WorkerLost(isinstance(exc, TimeoutError), bound).reject()
+            return await asyncio.get_running_loop().run_in_executor(self.threads, call)
+        except WorkerLost as lost:
+            reason, detail = lost.reject()
             digest = hashlib.sha256(item.body).hexdigest()
             return None, reject_row(item.url, reason, detail, len(item.body), digest)
-        finally:
-            stop_pool(alone, grace=0.0)  # done with it: never wait on it here, in the reactor
 
     def _flush_if_full(self) -> None:
         if len(self.docs) + len(self.rejects) >= self.batch_size:
@@ -249,5 +194,6 @@ class CorpusPipeline:
     def close_spider(self) -> None:
         self.flush()
         if self.pool is not None:
-            stop_pool(self.pool)
-            self.pool = None
+            self.pool.close()  # kills its workers; no page is waiting any more
+        if self.threads is not None:
+            self.threads.shutdown(wait=False, cancel_futures=True)

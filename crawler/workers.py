@@ -1,13 +1,21 @@
-"""Cleaning a run's batches in worker processes, surviving workers that die or hang.
+"""THE crash-isolating pool: worker processes where a worker that dies or hangs costs only its
+own input.
 
-A worker that dies (out of memory, a crash in a C library) breaks its whole pool. The batches
-it took down are cleaned again one process each, and a batch that kills its process again is
-split into one process per file, so only the input that kills its process is lost, as a
-`crashed` reject. Every wait on a worker has a bound (`deadline`): a worker that outlives it
-is killed and treated like one that died (its input a `timeout` reject). Pools are stopped with
-`stop_pool`, which never waits on a worker unbounded, and workers exit on their own when the
-process that started them is gone (no orphans holding its pipes). `clean_batches` is the CLI's
-loop; `WorkerPool` serves the Prefect flow's batch tasks, which run on several threads.
+`IsolatingPool` is the one implementation; `corpus ingest` (`clean_batches`), the Prefect
+flow's batch tasks (`WorkerPool`) and the crawl's item pipeline (`crawler.pipelines`) all call
+it, from one thread or several. Its rules:
+- bounded waits: a call waits on its worker at most `deadline` (the inputs in the pool, each
+  at the per-document limit, plus a worker's start-up); a worker past it is killed;
+- a dead (or killed) worker breaks the pool: the pool is given up and its workers killed, and
+  every call that was on it, answered or not ("stranded": CPython's pool can leave a call
+  submitted as it broke unanswered), is run again alone, in a worker process of its own;
+- lost alone too, the call raises `WorkerLost` (the caller's input is a `crashed` or `timeout`
+  reject; a batch of files is first split, one file per process, by `clean_isolated`);
+- kill on stop: `close` kills every worker, alone ones too; calls still waiting raise
+  `PoolClosed` instead of being retried;
+- lazy: no process starts before the first call (a re-crawl with nothing new starts none).
+Workers ignore Ctrl-C (the run decides when to stop them) and exit on their own when the
+process that started them is gone (no orphans holding its pipes).
 """
 
 from __future__ import annotations
@@ -20,7 +28,15 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,8 +54,9 @@ T = TypeVar("T")
 CleanBatch = Callable[[RunContext, int, list[str], str | None], BatchResult]
 
 WORKER_START_SECONDS = 120.0  # a worker's start-up (it imports the chain) on a busy machine
-STOP_GRACE_SECONDS = 5.0  # a stopped pool's workers get this long to exit before being killed
+STOP_GRACE_SECONDS = 5.0  # a closed pool's workers get this long to exit before being killed
 ORPHAN_POLL_SECONDS = 1.0
+BROKEN_POLL_SECONDS = 0.5  # how often a waiting call looks whether its pool broke unseen
 
 
 class WorkerLost(Exception):
@@ -55,6 +72,10 @@ class WorkerLost(Exception):
         if self.hung:
             return Rejected.TIMEOUT, f"its cleaning process was not done after {self.seconds:g} s"
         return Rejected.CRASHED, CRASHED_DETAIL
+
+
+class PoolClosed(RuntimeError):
+    """The pool was closed (the run is stopping) while a call was waiting on it."""
 
 
 def deadline(max_doc_seconds: float, inputs: int) -> float:
@@ -129,20 +150,156 @@ def kill_workers() -> None:
         process.join(STOP_GRACE_SECONDS)
 
 
-def call_alone(
-    fn: Callable[..., T], args: tuple[object, ...], seconds: float, preload: str = "crawler.staging"
-) -> T:
-    """`fn(*args)` in a worker process of its own, for at most `seconds`. Raises WorkerLost
-    if the worker dies or is killed at the deadline."""
-    pool = worker_pool(1, preload)
+def _broke(pool: ProcessPoolExecutor) -> bool:
+    """Whether CPython marked `pool` broken (a worker died): a call submitted just as it broke
+    may never be answered, and no other call may be there to notice."""
+    return bool(getattr(pool, "_broken", False))
+
+
+class IsolatingPool:
+    """Worker processes shared by callers on any number of threads (see the module's rules).
+
+    `call(fn, args, inputs, max_doc_seconds)` returns `fn(*args)` run in a worker, or raises
+    `WorkerLost` when the call was lost alone too, `PoolClosed` once the pool is closed, or
+    what `fn` raised. `fn` and its arguments must pickle; `inputs` is how many documents the
+    call holds (its share of the deadline)."""
+
+    def __init__(self, workers: int, preload: str = "crawler.staging") -> None:
+        self.workers = max(1, workers)
+        self.preload = preload  # what the forkserver imports once for all workers
+        self.starts = 0  # worker pools started, lazily (0: no call needed a worker)
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken: Future[None] = Future()  # set when `_pool` is given up
+        self._queued = 0  # inputs in `_pool` now
+        self._alone = threading.BoundedSemaphore(self.workers)  # calls run alone at once
+        self._alone_pools: set[ProcessPoolExecutor] = set()
+        self._closed = False
+
+    def call(
+        self, fn: Callable[..., T], args: tuple[Any, ...], inputs: int, max_doc_seconds: float
+    ) -> T:
+        with self._lock:  # submits never race with the pool being given up
+            if self._closed:
+                raise PoolClosed("the worker pool is closed")
+            if self._pool is None:
+                self._pool, self._broken = worker_pool(self.workers, self.preload), Future()
+                self.starts += 1
+            pool, broken = self._pool, self._broken
+            self._queued += inputs
+            # every input in the pool may be cleaned before this call's, one after another
+            bound = deadline(max_doc_seconds, self._queued)
+            try:
+                future: Future[T] | None = pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):  # RuntimeError: it broke mid-submit
+                future = None
+        try:
+            if future is not None and self._answered(future, pool, broken, bound):
+                return future.result()  # what `fn` returned or raised
+        finally:
+            with self._lock:
+                self._queued -= inputs
+        self._give_up(pool, broken)
+        return self.alone(fn, args, deadline(max_doc_seconds, inputs))
+
+    @staticmethod
+    def _answered(
+        future: Future[T], pool: ProcessPoolExecutor, broken: Future[None], bound: float
+    ) -> bool:
+        """Wait (at most `bound` s) for `future`: True if its worker answered it, False if the
+        pool broke, was given up or the deadline passed."""
+        end = time.monotonic() + bound
+        while not _broke(pool) and (left := end - time.monotonic()) > 0:
+            waiting: list[Future[Any]] = [future, broken]
+            done, _ = wait(waiting, min(left, BROKEN_POLL_SECONDS), return_when=FIRST_COMPLETED)
+            if done:
+                break
+        if not future.done() or future.cancelled():  # cancelled: its pool was stopped
+            return False
+        return not isinstance(future.exception(), BrokenProcessPool)
+
+    def _give_up(self, pool: ProcessPoolExecutor, broken: Future[None]) -> None:
+        """Kill `pool`'s workers (a hung one too) and wake every call still waiting on it: they
+        go alone. The next call starts a new pool."""
+        with self._lock:
+            if self._pool is pool:  # the first call to see the break (or the deadline)
+                self._pool = None
+                stop_pool(pool, grace=0.0)
+                broken.set_result(None)
+
+    def alone(self, fn: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
+        """`fn(*args)` in a worker process of its own, for at most `seconds`; `workers` such
+        calls at a time. Raises WorkerLost if the worker dies or is killed at the deadline."""
+        with self._alone:  # a bounded wait: every holder's call is bounded
+            with self._lock:
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed")
+                pool = worker_pool(1, self.preload)
+                self._alone_pools.add(pool)
+            try:
+                return pool.submit(fn, *args).result(timeout=seconds)
+            except (BrokenProcessPool, CancelledError) as exc:
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed") from exc
+                raise WorkerLost(hung=False, seconds=seconds) from exc
+            except TimeoutError as exc:
+                raise WorkerLost(hung=True, seconds=seconds) from exc
+            except RuntimeError as exc:  # "cannot schedule new futures": closed meanwhile
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed") from exc
+                raise
+            finally:
+                with self._lock:
+                    self._alone_pools.discard(pool)
+                stop_pool(pool, grace=0.0)  # done with it (answered or lost)
+
+    def close(self) -> None:
+        """Stop every worker: calls waiting raise PoolClosed; workers not gone in a few
+        seconds are killed. Nothing here waits unbounded."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            alone = list(self._alone_pools)
+            if not self._broken.done():
+                self._broken.set_result(None)
+        for stranded in alone:
+            stop_pool(stranded, grace=0.0)
+        if pool is not None:
+            stop_pool(pool)
+
+
+SPLIT_BATCH_BASE = 1_000_000  # batch numbers of single files split out of a batch
+
+
+def clean_isolated(
+    pool: IsolatingPool,
+    ctx: RunContext,
+    n: int,
+    batch: list[str],
+    line_stats_path: str | None,
+    clean: CleanBatch = clean_batch,
+) -> list[BatchResult]:
+    """Batch `n` cleaned in `pool`; if it is lost alone too, each of its files in a process of
+    its own, so only the file that kills its process is lost (a `crashed` or `timeout`
+    reject). More than one result if it was split."""
+    max_doc = ctx.settings.max_doc_seconds
     try:
-        return pool.submit(fn, *args).result(timeout=seconds)
-    except BrokenProcessPool as exc:
-        raise WorkerLost(hung=False, seconds=seconds) from exc
-    except TimeoutError as exc:
-        raise WorkerLost(hung=True, seconds=seconds) from exc
-    finally:
-        stop_pool(pool)
+        return [pool.call(clean, (ctx, n, batch, line_stats_path), len(batch), max_doc)]
+    except WorkerLost as lost:
+        if len(batch) == 1:
+            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, batch[0])
+            return [_lost(ctx, (n + 1) * SPLIT_BATCH_BASE, Path(batch[0]), lost)]
+    LOGGER.warning("run %s: batch %d was lost alone; cleaning it file by file", ctx.run_id, n)
+    results = []
+    for i, name in enumerate(batch):
+        sub_batch = (n + 1) * SPLIT_BATCH_BASE + i  # its own staging file names
+        try:
+            args = (ctx, sub_batch, [name], line_stats_path)
+            results.append(pool.alone(clean, args, deadline(max_doc, 1)))
+        except WorkerLost as lost:
+            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, name)
+            results.append(_lost(ctx, sub_batch, Path(name), lost))
+    return results
 
 
 def clean_batches(
@@ -152,14 +309,9 @@ def clean_batches(
     progress: Progress | None = None,
     clean: CleanBatch = clean_batch,
 ) -> list[BatchResult]:
-    """Clean every batch: in worker processes when there are several batches and workers.
-
-    A worker that dies (out of memory, a crash in a C library) takes its batch with it and
-    breaks the pool; the batches left are then cleaned again one process each, and inside a
-    batch that kills its process again one file per process, so only the input that kills its
-    process is lost, as a `crashed` reject. Workers still busy when every batch could have
-    been cleaned one after another are killed, and their batches handled the same way.
-    `clean` is the batch function (tests swap it)."""
+    """Clean every batch (`corpus ingest`): in an IsolatingPool when there are several batches
+    and workers, one batch per worker at a time; in this process otherwise. `clean` is the
+    batch function (tests swap it)."""
     progress = progress or NoProgress()
     progress.start("clean", sum(len(b) for b in batches))
     workers = min(ctx.settings.workers or os.cpu_count() or 1, len(batches))
@@ -169,132 +321,41 @@ def clean_batches(
             results.append(clean(ctx, n, batch, line_stats_path))
             progress.advance(len(batch))
         return results
-    done: dict[int, list[BatchResult]] = {}
-    pool = worker_pool(workers)
+
+    pool = IsolatingPool(workers)
+    threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker
     try:
         futures = {
-            pool.submit(clean, ctx, n, batch, line_stats_path): n for n, batch in enumerate(batches)
+            threads.submit(clean_isolated, pool, ctx, n, batch, line_stats_path, clean): n
+            for n, batch in enumerate(batches)
         }
-        bound = deadline(ctx.settings.max_doc_seconds, sum(len(b) for b in batches))
-        try:
-            for future in as_completed(futures, timeout=bound):
-                try:
-                    done[futures[future]] = [future.result()]
-                except BrokenProcessPool:
-                    break  # a batch submitted as the pool broke may never be answered
-                progress.advance(len(batches[futures[future]]))
-        except TimeoutError:
-            LOGGER.warning(
-                "run %s: workers still busy after %.0f s; killing them", ctx.run_id, bound
-            )
-        for future, n in futures.items():  # done, though not yet seen when the pool broke
-            if (
-                n not in done
-                and future.done()
-                and not future.cancelled()
-                and not future.exception()
-            ):
-                done[n] = [future.result()]
-                progress.advance(len(batches[n]))
+        for future in as_completed(futures):  # bounded: every call on the pool is
+            future.result()  # what `clean` raised stops the run
+            progress.advance(len(batches[futures[future]]))
+        parts = {n: future.result() for future, n in futures.items()}
     finally:
-        stop_pool(pool)
-    for n, batch in enumerate(batches):
-        if n not in done:
-            LOGGER.warning(
-                "run %s: a worker was lost; cleaning batch %d again alone", ctx.run_id, n
-            )
-            done[n] = _clean_alone(ctx, n, batch, line_stats_path, clean)
-            progress.advance(len(batch))
-    return [result for n in sorted(done) for result in done[n]]
-
-
-def _clean_alone(
-    ctx: RunContext, n: int, batch: list[str], line_stats_path: str | None, clean: CleanBatch
-) -> list[BatchResult]:
-    """Batch `n` in a process of its own; if that is lost too, each file in its own process."""
-    if len(batch) > 1:
-        with contextlib.suppress(WorkerLost):
-            return [
-                call_alone(
-                    clean,
-                    (ctx, n, batch, line_stats_path),
-                    deadline(ctx.settings.max_doc_seconds, len(batch)),
-                )
-            ]
-    results = []
-    for i, name in enumerate(batch):
-        sub_batch = (n + 1) * SPLIT_BATCH_BASE + i  # its own staging file names
-        try:
-            results.append(
-                call_alone(
-                    clean,
-                    (ctx, sub_batch, [name], line_stats_path),
-                    deadline(ctx.settings.max_doc_seconds, 1),
-                )
-            )
-        except WorkerLost as lost:
-            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, name)
-            results.append(_lost(ctx, sub_batch, Path(name), lost))
-    return results
+        pool.close()  # first: calls still waiting (Ctrl-C, an error) return at once
+        threads.shutdown(wait=True, cancel_futures=True)
+    return [result for n in sorted(parts) for result in parts[n]]
 
 
 class WorkerPool:
-    """Worker processes that callers in several threads share (the Prefect flow's batch
-    tasks): cleaning runs on every core, not under one interpreter lock, and a worker that
-    dies costs only its input, as in `clean_batches`."""
+    """The Prefect flow's batch tasks (several threads) sharing one IsolatingPool: cleaning
+    runs on every core, not under one interpreter lock, with `clean_batches`' rules."""
 
     def __init__(self, workers: int, clean: CleanBatch = clean_batch) -> None:
         self.workers = workers
         self.clean_batch = clean  # the batch function (tests swap it)
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-        self._broken: Future[Any] = Future()  # set when `_pool` is given up
-        self._callers = 0  # batches in the pool now
+        self.pool = IsolatingPool(workers)
 
     def clean(
         self, ctx: RunContext, n: int, batch: list[str], line_stats_path: str | None
     ) -> list[BatchResult]:
         """Batch `n` cleaned in a worker; more than one result if a lost worker split it."""
-        with self._lock:  # submits never race with the pool being given up (below)
-            if self._pool is None:
-                self._pool, self._broken = worker_pool(self.workers), Future()
-            pool, broken = self._pool, self._broken
-            self._callers += 1
-            queued = self._callers  # batches in the pool, this one last: all may run first
-            try:
-                future: Future[BatchResult] | None = pool.submit(
-                    self.clean_batch, ctx, n, batch, line_stats_path
-                )
-            except BrokenProcessPool:
-                future = None
-        try:
-            if future is not None:
-                # `broken` too: a batch submitted just as the pool broke may never be answered
-                bound = deadline(ctx.settings.max_doc_seconds, len(batch) * queued)
-                wait([future, broken], timeout=bound, return_when=FIRST_COMPLETED)
-                if future.done() and not future.cancelled():  # cancelled: its pool stopped
-                    return [future.result()]
-        except BrokenProcessPool:
-            pass
-        finally:
-            with self._lock:
-                self._callers -= 1
-        with self._lock:
-            if self._pool is pool:  # the first caller to see the break replaces the pool
-                self._pool = None
-                stop_pool(pool, grace=0.0)  # kills a hung worker too
-                broken.set_result(None)  # the batches still waiting on it go alone
-        LOGGER.warning("run %s: a worker was lost; cleaning batch %d again alone", ctx.run_id, n)
-        return _clean_alone(ctx, n, batch, line_stats_path, self.clean_batch)
+        return clean_isolated(self.pool, ctx, n, batch, line_stats_path, self.clean_batch)
 
     def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            stop_pool(pool)
-
-
-SPLIT_BATCH_BASE = 1_000_000  # batch numbers of single files split out of a batch
+        self.pool.close()
 
 
 def _lost(ctx: RunContext, batch_no: int, path: Path, lost: WorkerLost) -> BatchResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,30 @@ def clean_or_hang(
         while True:
             time.sleep(60)
     return clean_batch(ctx, batch_no, files, line_stats_path)
+
+
+class BreaksOnSubmit(ProcessPoolExecutor):
+    """A worker pool whose first submit meets it breaking: CPython's manager thread marks a pool
+    broken and shut down (`terminate_broken`) without the lock `submit` holds, so a submit
+    racing with a worker's death can fail with RuntimeError("cannot schedule new futures
+    after shutdown") instead of BrokenProcessPool, or leave its call unanswered. Tests make
+    this deterministic by swapping `crawler.workers.worker_pool` for `breaking_pools`."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self._broken = "A child process terminated abruptly"  # type: ignore[assignment]
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+
+def breaking_pools(real: Any) -> Any:
+    """A `worker_pool` whose first pool with several workers breaks on its first submit (the
+    one-worker pools that run calls alone are real)."""
+    made: list[int] = []
+
+    def worker_pool(workers: int, preload: str = "crawler.staging") -> ProcessPoolExecutor:
+        if workers > 1 and not made:
+            made.append(workers)
+            return BreaksOnSubmit(workers)
+        pool: ProcessPoolExecutor = real(workers, preload)
+        return pool
+
+    return worker_pool
