@@ -412,7 +412,7 @@ def _rejected(out: Path, base: str) -> dict[str, str]:
     from crawler.record import REJECTS_SCHEMA
 
     rows = Dataset(out).read("rejects", REJECTS_SCHEMA).to_pylist()
-    return {r["source_uri"].removeprefix(base): r["reason"] for r in rows}
+    return {r["source_uri"].removeprefix(base): f"{r['reason']} ({r['detail']})" for r in rows}
 
 
 def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
@@ -448,6 +448,9 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
     )
     for reason, n in missed.most_common():
         print(f"  missed {n}: {reason}  e.g. {', '.join(examples[reason][:3])}")
+    for path in arts:  # every one, for the closing note
+        if path not in stored:
+            print(f"    not stored: {path} {rejected.get(path) or why.get(path, '?')}")
     print(
         f"  listing pages stored {len(listed_stored)}/{len(lists)} "
         f"({100 * len(listed_stored) / max(len(lists), 1):.1f} %) {listed_stored[:5]}"

@@ -105,7 +105,9 @@ class _Layout:
     An element is furniture by its tag (nav, header, footer, aside, form), its ARIA role or a
     furniture word in its class or id, unless it holds half the page's text or more: then it
     is the page's layout (`<body class="one-sidebar">`, ASP.NET's one `<form>` around the whole
-    page, a `<div class="has-sidebar">` wrapper), not furniture. <html> and <body> never are.
+    page, a `<div class="has-sidebar">` wrapper), not furniture. An `<aside>` (or role
+    complementary) without the page's <h1> is furniture however large: a column of teaser cards
+    may hold more text than a short post. <html> and <body> never are.
     """
 
     def __init__(self, root: HtmlElement) -> None:
@@ -117,11 +119,15 @@ class _Layout:
         verdict = self._verdicts.get(elem)
         if verdict is None:
             marker = f"{elem.get('class', '')} {elem.get('id', '')}"
+            role = (elem.get("role") or "").strip().lower()
             verdict = (
                 elem.tag in _CHROME_TAGS
-                or (elem.get("role") or "").strip().lower() in _CHROME_ROLES
+                or role in _CHROME_ROLES
                 or bool(marker.strip() and _CHROME_CLASS.search(marker))
-            ) and _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+            ) and (
+                _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+                or ((elem.tag == "aside" or role == "complementary") and elem.find(".//h1") is None)
+            )
             self._verdicts[elem] = verdict
         return verdict
 

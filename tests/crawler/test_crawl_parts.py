@@ -222,6 +222,18 @@ def test_a_long_text_is_an_article_whatever_else_holds_prose() -> None:
     assert kind(page) == "article"
 
 
+def test_an_aside_of_teaser_cards_is_furniture_however_large() -> None:
+    """A short post beside an <aside> of two dozen teaser cards (more text than the post):
+    the aside is the site's furniture, not the page's layout."""
+    cards = "".join(
+        f"<article><h3><a href='/story/{i}.html'>Story number {i} of the day</a></h3>"
+        f"<p>{ARTICLES[i % 12].paragraphs[0][:300]}</p></article>"
+        for i in range(24)
+    )
+    post = f"<div class='entry'><h1>T</h1><p>{ARTICLES[0].paragraphs[0][:600]}</p></div>"
+    assert kind(f"<html><body>{post}<aside>{cards}</aside></body></html>") == "article"
+
+
 DEV_HTML = ROOT / "eval" / "dev" / "html"
 
 
