@@ -269,13 +269,22 @@ def fixture_listings() -> dict[str, tuple[bytes, str]]:
     }
 
 
+def page_url(root: Any, path: str) -> str:
+    """Where the page was: its canonical or og:url when it declares one (so that its absolute
+    links to its own site are same-site links, as on the real site), else 127.0.0.1."""
+    for href in root.xpath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content"):
+        if str(href).strip().startswith(("http://", "https://")):
+            return str(href).strip()
+    return f"http://127.0.0.1{path}"
+
+
 def classifier_only(sites: dict[str, Site]) -> None:
     for name, site in sites.items():
         wrong: dict[str, list[str]] = {"article": [], "listing": []}
         counts: Counter[tuple[str, str]] = Counter()
         for path, (body, kind) in site.pages.items():
             root = lxml.html.document_fromstring(body)
-            got = classify(root, f"http://127.0.0.1{path}").kind
+            got = classify(root, page_url(root, path)).kind
             counts[(kind, got)] += 1
             if got != kind:
                 wrong[kind].append(path)
@@ -403,7 +412,7 @@ def _rejected(out: Path, base: str) -> dict[str, str]:
     from crawler.record import REJECTS_SCHEMA
 
     rows = Dataset(out).read("rejects", REJECTS_SCHEMA).to_pylist()
-    return {r["source_uri"].removeprefix(base): r["reason"] for r in rows}
+    return {r["source_uri"].removeprefix(base): f"{r['reason']} ({r['detail']})" for r in rows}
 
 
 def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
@@ -439,6 +448,9 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
     )
     for reason, n in missed.most_common():
         print(f"  missed {n}: {reason}  e.g. {', '.join(examples[reason][:3])}")
+    for path in arts:  # every one, for the closing note
+        if path not in stored:
+            print(f"    not stored: {path} {rejected.get(path) or why.get(path, '?')}")
     print(
         f"  listing pages stored {len(listed_stored)}/{len(lists)} "
         f"({100 * len(listed_stored) / max(len(lists), 1):.1f} %) {listed_stored[:5]}"

@@ -53,11 +53,12 @@ _CHROME_CLASS = re.compile(
     + r")(?![a-z])"
 )
 _WRAPPER_SHARE = 0.5  # an element holding this share of the page's text is layout, not furniture
-_LONG_CHARS = 1500  # a dominant text this long: an article whatever else the page shows
+_LONG_CHARS = 1500  # a main text this long: an article whatever else the page shows
 _DOMINANT_CHARS = 500  # a dominant text this long: an article unless teasers make the prose
 _CHARS_PER_HEADLINE = 40  # main text shorter than this per headline link: a list of them
 _VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 _PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
+_MAX_LINKS_IN_TEXT = 2  # headline links an article's body may hold (previous / next post)
 _WORD = re.compile(r"\w+")
 # Elements whose text belongs to the block around them; anything else is a block of its own.
 _INLINE = frozenset(
@@ -103,7 +104,9 @@ class _Layout:
     An element is furniture by its tag (nav, header, footer, aside, form), its ARIA role or a
     furniture word in its class or id, unless it holds half the page's text or more: then it
     is the page's layout (`<body class="one-sidebar">`, ASP.NET's one `<form>` around the whole
-    page, a `<div class="has-sidebar">` wrapper), not furniture. <html> and <body> never are.
+    page, a `<div class="has-sidebar">` wrapper), not furniture. An `<aside>` (or role
+    complementary) without the page's <h1> is furniture however large: a column of teaser cards
+    may hold more text than a short post. <html> and <body> never are.
     """
 
     def __init__(self, root: HtmlElement) -> None:
@@ -115,11 +118,15 @@ class _Layout:
         verdict = self._verdicts.get(elem)
         if verdict is None:
             marker = f"{elem.get('class', '')} {elem.get('id', '')}"
+            role = (elem.get("role") or "").strip().lower()
             verdict = (
                 elem.tag in _CHROME_TAGS
-                or (elem.get("role") or "").strip().lower() in _CHROME_ROLES
+                or role in _CHROME_ROLES
                 or bool(marker.strip() and _CHROME_CLASS.search(marker))
-            ) and _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+            ) and (
+                _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+                or ((elem.tag == "aside" or role == "complementary") and elem.find(".//h1") is None)
+            )
             self._verdicts[elem] = verdict
         return verdict
 
@@ -190,6 +197,14 @@ def _short_type(name: str) -> str:
     return re.split(r"[/:#]", name.strip())[-1].lower()
 
 
+def _canonical(root: HtmlElement, url: str) -> set[str]:
+    """The page's own addresses: its URL and the canonical / og:url it declares."""
+    own = {url.split("#", 1)[0]}
+    for href in root.xpath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content"):
+        own.add(urljoin(url, str(href).strip()).split("#", 1)[0])
+    return own
+
+
 def page_features(
     root: HtmlElement, url: str, article_pattern: re.Pattern[str] | None
 ) -> PageFeatures:
@@ -197,6 +212,17 @@ def page_features(
     og = root.xpath("string(//meta[@property='og:type']/@content)").strip().lower() or None
     layout = _Layout(root)
     body = root.find("body")
+    host = host_of(url)
+    own = _canonical(root, url)
+
+    def other_page(href: str | None) -> str | None:
+        """The same-site page another than this one that a link points to, else None."""
+        href = (href or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            return None
+        target = urljoin(url, href).split("#", 1)[0]
+        return target if host_of(target) == host and target not in own else None
+
     per_block: Counter[HtmlElement] = Counter()
     prose: dict[HtmlElement, int] = {}
     for block, text, linked in _blocks(body if body is not None else root):
@@ -207,7 +233,6 @@ def page_features(
         prose[block] = len(text)
         parent = block.getparent()
         per_block[parent if parent is not None else block] += len(text)
-    dominant = max(per_block.values(), default=0)
     prose_chars = sum(prose.values())
 
     # prose blocks and their chars under each element (the block itself included)
@@ -219,40 +244,73 @@ def page_features(
             chars_in[holder] += chars
     teasers = teaser_chars = 0
     in_cards: set[HtmlElement] = set()
+    # a card's headline links to another page of the site: not a headline linked to the page
+    # itself (permalink titles) or to the original of a repost elsewhere
     for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
+        if not any(other_page(a.get("href")) for a in heading.iter("a")):
+            continue
         card = heading.getparent()
         if card is not None and 1 <= blocks_in[card] <= 2 and card not in in_cards:
             in_cards.add(card)
             teasers += 1
             teaser_chars += chars_in[card]
 
-    host = host_of(url)
     links: set[str] = set()
+    headline_links_in: Counter[HtmlElement] = Counter()
     for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            continue
         words = len(_WORD.findall(a.text_content()))
         if words < 4 and article_pattern is None:
             continue
-        target = urljoin(url, href).split("#", 1)[0]
-        if host_of(target) != host or target == url:
+        target = other_page(a.get("href"))
+        if target is None:
             continue
         matches = bool(article_pattern and article_pattern.search(target))
         if matches or (words >= 4 and not layout.in_chrome(a)):
             links.add(target)
+            if not any(anc in prose for anc in a.iterancestors()):  # not a link in a sentence
+                for holder in a.iterancestors():
+                    headline_links_in[holder] += 1
+    main = max(per_block.values(), default=0)
+    main = max(main, _main_text(prose, chars_in, headline_links_in, in_cards))
     cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
     return PageFeatures(
         og_type=og,
         ld_types=_ld_types(root),
         prose_chars=prose_chars,
         prose_paragraphs=len(prose),
-        dominant_share=dominant / prose_chars if prose_chars else 0.0,
+        dominant_share=min(1.0, main / prose_chars) if prose_chars else 0.0,
         article_links=len(links),
         teasers=teasers,
         teaser_share=teaser_chars / prose_chars if prose_chars else 0.0,
         cards=cards,
     )
+
+
+def _main_text(
+    prose: dict[HtmlElement, int],
+    chars_in: Counter[HtmlElement],
+    headline_links_in: Counter[HtmlElement],
+    cards: set[HtmlElement],
+) -> int:
+    """Prose chars of the largest container of text that is no list of other pages.
+
+    From each prose block, climb while the next ancestor holds at most _MAX_LINKS_IN_TEXT
+    headline links that stand on their own (not in a sentence) and is no teaser card nor holds
+    one: an article's paragraphs, or a gallery's captions each in its own box, add up; a
+    listing's excerpts stop at their cards."""
+    holds_card = {holder for card in cards for holder in (card, *card.iterancestors())}
+    best = 0
+    for block in prose:
+        top = block
+        if block not in holds_card:
+            for anc in block.iterancestors():
+                if anc.tag in ("body", "html") or anc in holds_card:
+                    break
+                if headline_links_in[anc] > _MAX_LINKS_IN_TEXT:
+                    break
+                top = anc
+        best = max(best, chars_in[top] if top is not block else prose[block])
+    return best
 
 
 def is_teaser_list(f: PageFeatures) -> bool:
@@ -262,13 +320,17 @@ def is_teaser_list(f: PageFeatures) -> bool:
 
 def is_headline_list(f: PageFeatures) -> bool:
     """Headline links outweigh the longest text."""
-    main_chars = f.prose_chars * f.dominant_share
-    return f.article_links >= 4 and main_chars < _CHARS_PER_HEADLINE * f.article_links
+    return f.article_links >= 4 and main_text(f) < _CHARS_PER_HEADLINE * f.article_links
+
+
+def main_text(f: PageFeatures) -> int:
+    """Chars of the page's largest text that is no list of other pages."""
+    return int(f.prose_chars * f.dominant_share)
 
 
 def dominant_text(f: PageFeatures) -> int:
-    """Chars of the block holding most of the prose when it holds most of it, else 0."""
-    return int(f.prose_chars * f.dominant_share) if f.dominant_share >= 0.6 else 0
+    """Chars of the main text when it holds most of the prose, else 0."""
+    return main_text(f) if f.dominant_share >= 0.6 else 0
 
 
 def declares_article(f: PageFeatures) -> bool:
@@ -278,18 +340,21 @@ def declares_article(f: PageFeatures) -> bool:
 def score(f: PageFeatures) -> int:
     """> 0: one article; <= 0: a page of links to articles.
 
-    In order: one long dominant text is an article (a page that looks like both is kept:
-    dropping an article is the worse error, and a kept page is still judged by the quality
-    gate); prose that is mostly teaser cards is a listing; a shorter dominant text is an
-    article; headline links outweighing the text make a listing; a declared article type is an
-    article. What is left has no sign of a list but its declared type and cards; a page with
-    no sign either way goes to the chain, which judges (and reports) what is left of it."""
-    main = dominant_text(f)
-    if main >= _LONG_CHARS:
+    In order: one long text is an article, whatever else the page shows (a page that looks
+    like both is kept: dropping an article is the worse error, and a kept page is still judged
+    by the quality gate); prose that is mostly teaser cards is a listing; a shorter dominant
+    text is an article, and so is a declared article with a paragraph of its own (a thin post
+    among its site's link lists: a list page that declares an article wrongly has none);
+    headline links outweighing the text make a listing. What is left has no sign of a list
+    but its declared type and cards; a page with no sign either way goes to the chain, which
+    judges (and reports) what is left of it."""
+    if main_text(f) >= _LONG_CHARS:
         return 3
     if is_teaser_list(f):
         return -3
-    if main >= _DOMINANT_CHARS:
+    if dominant_text(f) >= _DOMINANT_CHARS:
+        return 2
+    if declares_article(f) and main_text(f) >= _PROSE_MIN_CHARS:
         return 2
     if is_headline_list(f):
         return -2

@@ -145,6 +145,95 @@ def test_a_declared_article_in_a_json_ld_graph_wins() -> None:
     assert kind(page) == "article"
 
 
+def _site_links(n: int) -> str:
+    """A box of the site's headline links (a "most read" box not marked as furniture)."""
+    items = "".join(
+        f"<li><a href='/story/{i}.html'>Story number {i} of the day</a></li>" for i in range(n)
+    )
+    return f"<div class='box'><ul>{items}</ul></div>"
+
+
+def test_a_gallery_with_its_captions_in_boxes_is_an_article() -> None:
+    """An intro and one caption per photo box add up to the article (real photo posts);
+    they used to count box by box, and the site's link boxes outweighed each."""
+    captions = "".join(
+        f"<div class='slide'><img src='/p/{i}.jpg'><p>{ARTICLES[i].paragraphs[0][:130]}</p></div>"
+        for i in range(8)
+    )
+    page = (
+        f"<html><body><div id='post'><h1>Photos of the week</h1><p>{ARTICLES[9].paragraphs[0][:200]}"
+        f"</p><div class='gallery'>{captions}</div></div>{_site_links(12)}</body></html>"
+    )
+    assert kind(page) == "article"
+
+
+def test_a_headline_linked_to_the_page_itself_or_elsewhere_is_no_teaser() -> None:
+    """A post whose title links to itself (permalink) or to the original it reposts is not a
+    card of a listing; the same page with titles linked to other pages of the site is."""
+    paras = ARTICLES[0].paragraphs
+    post = (
+        "<div class='post'><h2><a href='{}'>The title</a></h2><p>{}</p><p>{}</p></div>"
+        "<div class='more'><h3><a href='{}'>Another story here</a></h3><p>{}</p></div>"
+        "<div class='more'><h3><a href='/d.html'>And one more story</a></h3><p>{}</p></div>"
+    )
+    for self_link in ("/articles/a.html", "https://blog.elsewhere.test/orig/1"):
+        page = (
+            "<html><head><link rel='canonical' href='http://x.test/articles/a.html'></head><body>"
+            + post.format(
+                self_link, paras[0][:300], paras[1][:300], "/b.html", *[paras[0][:150]] * 2
+            )
+            + "</body></html>"
+        )
+        assert kind(page) == "article"
+    other = post.format("/c.html", paras[0][:300], paras[1][:300], "/b.html", *[paras[0][:150]] * 2)
+    teasers = "".join(
+        f"<div class='post'><h2><a href='/articles/{a.slug}.html'>{a.title}</a></h2>"
+        f"<p>{a.paragraphs[0][:200]}</p></div>"
+        for a in ARTICLES[3:6]
+    )
+    assert kind(f"<html><body>{other}{teasers}</body></html>") == "listing"
+
+
+def test_a_thin_declared_article_among_link_boxes_is_an_article() -> None:
+    """One paragraph under og:type article, with the site's link boxes around it (video and
+    photo posts, short blog posts): an article; without a paragraph of its own it is not."""
+    head = "<html><head><meta property='og:type' content='article'></head><body>"
+    text = f"<div class='entry'><h1>T</h1><p>{ARTICLES[0].paragraphs[0][:250]}</p></div>"
+    assert kind(f"{head}{text}{_site_links(12)}</body></html>") == "article"
+    assert kind(f"{head}<h1>Tag</h1>{_site_links(12)}</body></html>") == "listing"
+
+
+def test_a_long_text_is_an_article_whatever_else_holds_prose() -> None:
+    """A long post with a longer unmarked comment thread and link boxes: still an article."""
+    body = ""
+    for para in ARTICLES[0].paragraphs * 4:
+        if len(body) < 1600:
+            body += f"<p>{para}</p>"
+    assert len(body) < 2500
+    thread = "".join(
+        f"<div class='c'><div class='c-body'><p>{p}</p></div></div>"
+        for a in ARTICLES[1:8]
+        for p in a.paragraphs[:2]
+    )
+    page = (
+        f"<html><body><div class='entry'>{body}</div><div class='responses'>{thread}</div>"
+        f"{_site_links(70)}</body></html>"
+    )
+    assert kind(page) == "article"
+
+
+def test_an_aside_of_teaser_cards_is_furniture_however_large() -> None:
+    """A short post beside an <aside> of two dozen teaser cards (more text than the post):
+    the aside is the site's furniture, not the page's layout."""
+    cards = "".join(
+        f"<article><h3><a href='/story/{i}.html'>Story number {i} of the day</a></h3>"
+        f"<p>{ARTICLES[i % 12].paragraphs[0][:300]}</p></article>"
+        for i in range(24)
+    )
+    post = f"<div class='entry'><h1>T</h1><p>{ARTICLES[0].paragraphs[0][:600]}</p></div>"
+    assert kind(f"<html><body>{post}<aside>{cards}</aside></body></html>") == "article"
+
+
 DEV_HTML = ROOT / "eval" / "dev" / "html"
 
 
