@@ -24,19 +24,27 @@ PREFECT_GROUP = "prefect-server"
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests that use a slow fixture `slow`, and group the tests for `pytest -n N
     --dist loadgroup` (`make test`): a module's tests stay in one worker (its module-scoped
-    crawls and sites are made once), those on the session's Prefect server all in one."""
+    crawls and sites are made once), those on the session's Prefect server all in one. Under
+    xdist the groups with the most slow tests go first, so that no long one is left for last."""
+    groups: dict[pytest.Item, str] = {}
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
         if fixtures & {"prefect_harness", "prefect_server"}:
-            group = PREFECT_GROUP
+            groups[item] = PREFECT_GROUP
         else:
-            group = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+            groups[item] = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(groups[item]))
+    if config.getoption("dist", "no") == "loadgroup":
+        slow: dict[str, int] = {}
+        for item in items:
+            slow[groups[item]] = slow.get(groups[item], 0) + bool(item.get_closest_marker("slow"))
+        first_seen = {group: n for n, group in reversed(list(enumerate(groups.values())))}
+        items.sort(key=lambda item: (-slow[groups[item]], first_seen[groups[item]]))
 
 
 @pytest.fixture(scope="session")
