@@ -12,7 +12,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run test lint format eval bench clean
+.PHONY: setup run test test-fast lint format eval bench clean
 
 setup: $(VENV)/.synced
 
@@ -35,9 +35,17 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## test: set up, lint, then the whole test suite
+# Test processes for `make test` (pytest-xdist; 0 = all in this one). A module's tests stay in one
+# process, and so do those on the session's Prefect server (tests/conftest.py): each is set up once.
+TEST_WORKERS ?= 2
+
+## test: set up, lint, then the whole test suite, TEST_WORKERS tests at a time
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
+## test-fast: the inner loop: the unit tests of every module (no crawl, Prefect server or `slow` test)
+test-fast: setup
+	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 format: setup
 	$(BIN)/ruff format .

@@ -1,4 +1,5 @@
-"""Shared fixtures: repository paths, the seeds ingested once per session, the dev-set scorer."""
+"""Shared fixtures: repository paths, the seeds ingested once per session, the dev-set scorer;
+and the suite's two speeds (`make test-fast`, `make test`, see `pytest_collection_modifyitems`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,36 @@ from helpers import ROOT, SEEDS, load_scorer
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+# Fixtures that crawl the fixture site in a child process or start a Prefect server: a test that
+# uses one is `slow` (left out of `make test-fast`) without having to say so.
+SLOW_FIXTURES = frozenset({"site", "first", "crawl", "prefect_harness", "prefect_server"})
+# Tests on the session's Prefect server run in one xdist worker, so that one server serves them.
+PREFECT_GROUP = "prefect-server"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that use a slow fixture `slow`, and group the tests for `pytest -n N
+    --dist loadgroup` (`make test`): a module's tests stay in one worker (its module-scoped
+    crawls and sites are made once), those on the session's Prefect server all in one. Under
+    xdist the groups with the most slow tests go first, so that no long one is left for last."""
+    groups: dict[pytest.Item, str] = {}
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if fixtures & {"prefect_harness", "prefect_server"}:
+            groups[item] = PREFECT_GROUP
+        else:
+            groups[item] = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(groups[item]))
+    if config.getoption("dist", "no") == "loadgroup":
+        slow: dict[str, int] = {}
+        for item in items:
+            slow[groups[item]] = slow.get(groups[item], 0) + bool(item.get_closest_marker("slow"))
+        first_seen = {group: n for n, group in reversed(list(enumerate(groups.values())))}
+        items.sort(key=lambda item: (-slow[groups[item]], first_seen[groups[item]]))
 
 
 @pytest.fixture(scope="session")

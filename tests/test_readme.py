@@ -27,6 +27,7 @@ def corpus_commands(title: str) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_cli_and_scheduling_commands_work_as_written(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     shutil.copy(ROOT / "corpus.toml", tmp_path)

@@ -21,6 +21,8 @@ from crawler.index import INDEX_INPUTS_SCHEMA
 from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.sources import Source
 
+pytestmark = pytest.mark.slow  # every test here crawls
+
 N_ARTICLES = 32
 DEV_HTML = EVAL / "dev" / "html"
 

@@ -173,6 +173,7 @@ run_ingest([sys.argv[1]], sys.argv[2])
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("where", "n"), [("clean", 3), ("commit", 1), ("commit", 2), ("commit", 4)]
 )
@@ -223,6 +224,7 @@ def test_same_inputs_in_any_order_give_the_same_records(seeds_copy: Path, tmp_pa
     assert outcome([files[1], str(seeds_copy)], 2, "c") == one
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_one_waits_out_with_a_clear_error(
     seeds_copy: Path, tmp_path: Path
 ) -> None:

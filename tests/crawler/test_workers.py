@@ -70,6 +70,7 @@ def test_a_worker_that_hangs_is_killed_and_costs_only_its_input(
     assert records(out) == 4
 
 
+@pytest.mark.slow
 def test_workers_exit_when_the_process_that_started_them_is_killed(tmp_path: Path) -> None:
     script = (
         "import os, sys, time\n"

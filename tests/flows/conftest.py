@@ -1,8 +1,10 @@
-"""A Prefect server for the tests that run tasks in other processes (the Dask path).
+"""One Prefect server for every test that runs flows or tasks in this session.
 
-Without a server, every Dask worker process would start its own temporary one (40-50 s each).
-This starts one `prefect server start` on 127.0.0.1 (flows/prefect_server.py, as `corpus serve`
-does) with its state in a temporary directory, and stops it at the end of the session.
+Without a server, each module's `prefect_test_harness` would start a temporary one (25-40 s
+each), and every Dask worker process its own (40-50 s each). This starts one `prefect server
+start` on 127.0.0.1 (flows/prefect_server.py, as `corpus serve` does) with its state in a
+temporary directory, and stops it at the end of the session. Under xdist, the tests that use it
+run in one worker (tests/conftest.py), so it starts once per run.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from crawler.errors import ConfigError
 from flows.prefect_env import server_startup_timeout
@@ -25,3 +28,17 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield server.api_url
     except ConfigError as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture
+def prefect_harness(prefect_server: str) -> Iterator[None]:
+    """Flow runs in this test report to the session's server (what `prefect_test_harness` does
+    with a temporary server of its own per use). Its logs and events are sent before the test
+    ends, so none is left for a later test or for a stopped server."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
+        yield
+        APILogWorker.drain_all(timeout=60)
+        EventsWorker.drain_all(timeout=60)

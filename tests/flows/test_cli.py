@@ -39,6 +39,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert not (tmp_path / "c").exists()
 
 
+@pytest.mark.slow
 def test_console_script_exit_codes(tmp_path: Path) -> None:
     corpus = Path(sys.executable).parent / "corpus"
 

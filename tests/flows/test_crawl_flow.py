@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from newssite import FAST, NewsSite, serve
 from prefect.artifacts import Artifact
-from prefect.testing.utilities import prefect_test_harness
 
 from crawler.dataset import Dataset
 from flows.cli import main
@@ -69,6 +68,7 @@ def test_cli_refuses_loopback_unless_allowed(
     assert json.loads(capsys.readouterr().out)["summary"]["added"] == 5
 
 
+@pytest.mark.slow
 def test_cli_network_down_exits_1_with_the_reason(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -109,12 +109,6 @@ def test_cli_usage_errors_exit_2(
 ) -> None:
     assert main(args) == 2
     assert message in capsys.readouterr().err
-
-
-@pytest.fixture(scope="module")
-def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
 
 
 def test_flow_runs_twice_in_one_process(

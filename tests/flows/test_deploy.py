@@ -310,11 +310,19 @@ def gone(pid: int) -> bool:
     return False
 
 
+@pytest.fixture(scope="module")
+def serve_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The PREFECT_HOME of this module's `corpus serve` runs, one after another: the first (the
+    cron test) creates the server's database as on a fresh clone, the next ones start on it
+    (each fresh database costs ~30 s of migrations, which are not what they test)."""
+    return tmp_path_factory.mktemp("serve-prefect-home")
+
+
 @contextmanager
-def corpus_serve(tmp_path: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def corpus_serve(tmp_path: Path, log: Path, home: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`.venv/bin/corpus serve` in tmp_path, as in a shell outside `make`, in a session of its
     own (its process group is what a terminal's Ctrl-C reaches); the group is stopped at exit."""
-    env = {**without_prefect_settings(), "PREFECT_HOME": str(tmp_path / "prefect")}
+    env = {**without_prefect_settings(), "PREFECT_HOME": str(home)}
     corpus = Path(sys.executable).with_name("corpus")
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -340,14 +348,16 @@ def assert_gone(pid: int, log: Path) -> None:
 
 
 @pytest.mark.slow
-def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(tmp_path: Path) -> None:
+def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(
+    tmp_path: Path, serve_home: Path
+) -> None:
     write_config(tmp_path, EVERY_MINUTE)
     (tmp_path / "drop").mkdir()
     for seed in SEEDS.glob("*.txt"):
         shutil.copy(seed, tmp_path / "drop")
     log = tmp_path / "serve.log"
     started, started_at = time.monotonic(), datetime.now(UTC)
-    with corpus_serve(tmp_path, log) as proc:
+    with corpus_serve(tmp_path, log, serve_home) as proc:
         found = wait_for_line(proc, log, UI_LINE)
         url, server_pid = found.group(1), int(found.group(2))
         up = time.monotonic() - started
@@ -370,10 +380,12 @@ def test_corpus_serve_fires_a_one_minute_cron_on_a_server_of_its_own(tmp_path: P
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_corpus_serve_takes_its_server_down_with_it(sig: int, tmp_path: Path) -> None:
+def test_corpus_serve_takes_its_server_down_with_it(
+    sig: int, tmp_path: Path, serve_home: Path
+) -> None:
     write_config(tmp_path, "")
     log = tmp_path / "serve.log"
-    with corpus_serve(tmp_path, log) as proc:
+    with corpus_serve(tmp_path, log, serve_home) as proc:
         server_pid = int(wait_for_line(proc, log, UI_LINE).group(2))
         wait_for_line(proc, log, re.compile("Your deployments are being served"))
         proc.send_signal(sig)  # to corpus serve alone

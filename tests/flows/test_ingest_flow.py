@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from crawler.dataset import Dataset
 from crawler.errors import ConfigError
@@ -17,12 +15,6 @@ from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA
 from flows.ingest import clean_batch_task, ingest_flow
 
 RUN_FIELDS = {"run_id", "ingested_at", "merged_at"}
-
-
-@pytest.fixture(scope="module")
-def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
 
 
 def comparable(root: Path, table: str, schema: Any) -> list[dict[str, Any]]:

@@ -42,6 +42,7 @@ def settings_seen_by(module: str, env: dict[str, str], cwd: Path) -> list[object
     return seen
 
 
+@pytest.mark.slow
 def test_entry_points_set_what_prefect_needs_and_keep_what_the_user_set(tmp_path: Path) -> None:
     # `corpus` (flows.cli) and every `python -m flows.X` import the `flows` package first
     seen = settings_seen_by("flows.ingest", clean_env(HOME=str(tmp_path)), tmp_path)
@@ -76,6 +77,7 @@ def prefect_servers_of_this_process() -> list[psutil.Process]:
     ]
 
 
+@pytest.mark.slow
 def test_a_server_that_does_not_come_up_in_time_is_one_line_and_leaves_nothing(
     tmp_path: Path,
 ) -> None:
