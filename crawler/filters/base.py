@@ -13,7 +13,7 @@ from typing import ClassVar, Self
 
 from crawler.config import Settings
 from crawler.reasons import Rejected
-from crawler.record import Document
+from crawler.model import Document
 
 
 class Filter(ABC):

@@ -8,7 +8,7 @@ from typing import Self
 from crawler.config import Settings
 from crawler.filters.base import Filter
 from crawler.reasons import Rejected
-from crawler.record import Document
+from crawler.model import Document
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class Language(Filter):
         return cls(frozenset(wanted)) if wanted else None
 
     def check(self, doc: Document) -> str | None:
-        if doc.language in self.languages:
+        if doc.meta.language in self.languages:
             return None
         wanted = ", ".join(sorted(self.languages))
-        found = doc.language or "not detected"
+        found = doc.meta.language or "not detected"
         return f"language {found} (keeping {wanted})"

@@ -8,7 +8,7 @@ from typing import Self
 from crawler.config import Settings
 from crawler.filters.base import Filter
 from crawler.reasons import Rejected, Removed
-from crawler.record import Document
+from crawler.model import Document
 
 
 @dataclass(frozen=True)

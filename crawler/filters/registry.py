@@ -8,7 +8,7 @@ from crawler.errors import Drop
 from crawler.filters.base import Filter
 from crawler.filters.language import Language
 from crawler.filters.length import OnlyBoilerplate, TooShort
-from crawler.record import Document
+from crawler.model import Document
 
 FILTERS: tuple[type[Filter], ...] = (
     OnlyBoilerplate,
