@@ -19,7 +19,7 @@ from crawler.filters.length import OnlyBoilerplate, TooShort
 from crawler.filters.registry import FILTERS, active_filters
 from crawler.readers import RawInput
 from crawler.reasons import Rejected, Removed
-from crawler.record import Document, Removal
+from crawler.model import Document, Meta, Removal
 from flows.cli import main
 
 ENGLISH = (
@@ -73,7 +73,7 @@ def test_the_chain_rejects_an_all_chrome_page_as_before() -> None:
 def test_language_filter_is_off_by_default_and_keeps_every_language() -> None:
     assert not any(isinstance(f, Language) for f in active_filters(Settings()))
     doc = process(RawInput("file:///de.txt", "text", GERMAN, len(GERMAN)), Settings())
-    assert doc.language == "de"
+    assert doc.meta.language == "de"
 
 
 def test_language_filter_rejects_other_languages_with_its_reason() -> None:
@@ -82,14 +82,14 @@ def test_language_filter_rejects_other_languages_with_its_reason() -> None:
     assert drop.reason == Rejected.LANGUAGE == "language"
     assert drop.detail == "language de (keeping en)"
     kept = process(RawInput("file:///en.txt", "text", ENGLISH, len(ENGLISH)), settings)
-    assert kept.language == "en"
+    assert kept.meta.language == "en"
     both = Settings(filters=FilterSettings(["en", "de"]))
     assert process(RawInput("file:///de.txt", "text", GERMAN, len(GERMAN)), both).text
 
 
 def test_a_document_of_unknown_language_is_rejected_when_languages_are_set() -> None:
     language = Language(frozenset({"en", "de"}))
-    assert language.check(Document("u", "text", "x", language=None)) == (
+    assert language.check(Document("u", "text", "x", meta=Meta(language=None))) == (
         "language not detected (keeping de, en)"
     )
 
