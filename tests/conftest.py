@@ -16,9 +16,12 @@ os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-# Fixtures that crawl the fixture site in a child process or start a Prefect server: a test that
-# uses one is `slow` (left out of `make test-fast`) without having to say so.
-SLOW_FIXTURES = frozenset({"site", "first", "crawl", "prefect_harness", "prefect_server"})
+# Fixtures that crawl the fixture site in a child process, start a Prefect server or ingest big
+# hostile inputs in worker processes: a test that uses one is `slow` (left out of `make
+# test-fast`) without having to say so.
+SLOW_FIXTURES = frozenset(
+    {"site", "first", "crawl", "prefect_harness", "prefect_server", "hostile_run"}
+)
 # Tests on the session's Prefect server run in one xdist worker, so that one server serves them.
 PREFECT_GROUP = "prefect-server"
 

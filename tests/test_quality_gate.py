@@ -15,6 +15,7 @@ from crawler.ingest import run_ingest
 FLOORS = {"text": 0.94, "html": 0.975}  # reached: text 0.948, html 0.980
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["text", "html"])
 def test_dev_set_scores_stay_above_floors(kind: str, tmp_path: Path, scorer: ModuleType) -> None:
     gold = json.loads((EVAL / "dev" / "gold.json").read_text("utf-8"))

@@ -44,6 +44,7 @@ def test_damage(name: str, built: Path, tmp_path: Path) -> None:
         case.check(outcome)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["manifest cut short", "index rot"])
 def test_a_crawl_refuses_a_damaged_dataset_in_one_line(
     built: Path, tmp_path: Path, damage: str

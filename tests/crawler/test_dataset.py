@@ -94,7 +94,7 @@ def test_lock_excludes_a_second_writer(tmp_path: Path) -> None:
     holder = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, done))
     holder.start()
     try:
-        assert ready.wait(30)
+        assert ready.wait(120)  # a bound against a hang: spawning is slow on a busy machine
         with (
             pytest.raises(DatasetLockedError, match="being written by pid"),
             Dataset(tmp_path).lock(),

@@ -196,6 +196,7 @@ def test_embedded_tweet_kept_as_quote() -> None:
     assert text.index(PROSE[1]) < text.index("The bridge vote") < text.index(PROSE[2])
 
 
+@pytest.mark.slow
 def test_a_page_over_the_parsers_10_mb_buffer_is_parsed_whole() -> None:
     """libxml2 drops everything after 10 MB of text without enough markup between, unless
     the tree may be huge: two 6 MB scripts, then the article."""

@@ -208,6 +208,7 @@ def test_author_names_lose_byline_punctuation() -> None:
     assert _clean_author(" · ") is None
 
 
+@pytest.mark.slow
 def test_same_inputs_in_any_order_give_the_same_records(seeds_copy: Path, tmp_path: Path) -> None:
     from crawler.config import Settings
 

@@ -24,6 +24,7 @@ def records(out: Path) -> int:
     return pads.dataset(out / "records", format="parquet", partitioning="hive").count_rows()
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_costs_only_its_input(seeds_copy: Path, tmp_path: Path) -> None:
     (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
     files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")

@@ -64,6 +64,7 @@ CASES: dict[str, Callable[[], str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("mode", ["dump", "extracted"])
 def test_hostile_input_is_safe(name: str, mode: str) -> None:
@@ -74,6 +75,7 @@ def test_hostile_input_is_safe(name: str, mode: str) -> None:
     assert len(kept) == len(res.removed)  # every removed line reported once
 
 
+@pytest.mark.slow
 def test_many_recurring_lines_inside_a_body_stay_linear() -> None:
     """Recurring non-prose lines inside a long article with no prose near them (the
     syndication check looks for the nearest prose: it must not rescan the page)."""
@@ -97,6 +99,7 @@ def _page(n_lines: int) -> str:
     )
 
 
+@pytest.mark.slow
 def test_work_grows_linearly_with_distinct_lines() -> None:
     """4x the lines: 4x the calls (16x if a step were quadratic in lines); 5x allowed."""
     clean_text(_page(100))  # warm-up: lazy imports and caches are not the document's work
