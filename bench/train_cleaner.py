@@ -240,9 +240,9 @@ def main() -> int:
         "--cache", default="/tmp/train_cleaner_cache", help="feature cache (outside the repo)"
     )
     ap.add_argument("--model-out", default="", help="write the model fitted on all pages")
-    ap.add_argument("--export", default="gbdt/all/hybrid", help="KIND/FEATURES/DECODE")
+    ap.add_argument("--export", default="gbdt/all/short300h", help="KIND/FEATURES/DECODE")
     ap.add_argument("--models", default="gbdt")
-    ap.add_argument("--decodes", default="hybrid")
+    ap.add_argument("--decodes", default="short300h")
     ap.add_argument(
         "--features", default="all", help="variants: all / no-today (without today's decision)"
     )
