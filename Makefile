@@ -12,7 +12,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run test test-fast lint format eval bench clean
+.PHONY: setup run test test-fast lint format eval train-cleaner bench clean
 
 setup: $(VENV)/.synced
 
@@ -54,6 +54,12 @@ format: setup
 ## eval: score both input paths on the dev set (eval/)
 eval: setup
 	$(BIN)/python bench/eval_dev.py
+
+## train-cleaner: refit the dump cleaner's line model from ../shared/eval (dragnet-train, AGPL-3.0,
+## and eval/dev) with site-grouped CV figures; writes crawler/boilerplate/cleaner_model.json
+train-cleaner: setup
+	nice -n 15 $(BIN)/python bench/train_cleaner.py $(TRAIN_CLEANER_ARGS) \
+		--model-out crawler/boilerplate/cleaner_model.json
 
 clean:
 	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache

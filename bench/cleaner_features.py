@@ -28,8 +28,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from crawler.boilerplate import blocks, cleaner
-from crawler.boilerplate.blocks import Line
+from crawler.boilerplate import blocks, cleaner, learned
 from crawler.boilerplate.stats import LineStats
 from crawler.reasons import Removed
 
@@ -199,40 +198,6 @@ def line_labels(texts: Sequence[str], gold: str) -> npt.NDArray[np.float64]:
 
 # ------------------------------------------------------------------------------- features
 
-_REASONS = [r for r in Removed]
-_CHROME_REASONS = sorted({r for r in Removed}, key=str)
-_OWN = [
-    "log_chars",
-    "log_units",
-    "alpha_share",
-    "end_punct",
-    "end_colon",
-    "stop_ratio",
-    "title_ratio",
-    "upper_ratio",
-    "digit_ratio",
-    "date_like",
-    "has_date",
-    "bulleted",
-    "separators",
-    "inner_sentences",
-    "is_cjk",
-    "prose_like",
-    "data_like",
-    "headline_like",
-    "repeats_gt1",
-    "repeats_ge3",
-    "chrome",
-    "recurring",
-    "log_other_docs",
-    "other_docs_ge2",
-    "run_score",
-    "in_nav",
-    "in_section",
-]
-_CONTEXT = ["log_units", "prose_like", "run_score", "chrome", "in_nav", "kept"]
-_WINDOW = (-3, -2, -1, 1, 2, 3)
-
 
 @dataclass(frozen=True)
 class PageRows:
@@ -244,111 +209,23 @@ class PageRows:
 
 
 def feature_names() -> list[str]:
-    names = list(_OWN)
-    names += [f"chrome={r}" for r in _CHROME_REASONS]
-    names += ["pos", "rel_to_start", "rel_to_end", "in_span", "kept", "title_line"]
-    names += [f"reason={r}" for r in _REASONS]
-    names += [f"{c}@{d:+d}" for d in _WINDOW for c in _CONTEXT]
-    names += [f"sum_score_w{w}" for w in (5, 11, 21)]
-    names += [f"prose_share_w{w}" for w in (5, 11)]
-    names += ["page_log_lines", "page_prose_share", "page_log_units", "units_over_max"]
-    return names
-
-
-def _own_row(ln: Line, stats: LineStats | None, score: float, nav: bool, sect: bool) -> list[float]:
-    f = ln.f
-    freq = stats.key_freq(ln.key) if stats is not None else 0
-    return [
-        np.log1p(f.chars),
-        np.log1p(f.units),
-        f.alpha_words / max(1, f.words),
-        float(f.end_punct),
-        float(f.end_colon),
-        f.stop_ratio,
-        f.title_ratio,
-        f.upper_ratio,
-        f.digit_ratio,
-        float(f.date_like),
-        float(f.has_date),
-        float(f.bulleted),
-        min(f.separators, 10),
-        min(f.inner_sentences, 20),
-        float(f.is_cjk),
-        float(f.prose_like),
-        float(f.data_like),
-        float(f.headline_like),
-        float(ln.repeats > 1),
-        float(ln.repeats >= 3),
-        float(ln.chrome is not None),
-        float(ln.recurring),
-        np.log1p(max(0, freq - 1)),  # other pages of the ingest with this line
-        float(freq >= 3),
-        score,
-        float(nav),
-        float(sect),
-    ]
-
-
-def _window_sum(v: npt.NDArray[np.float64], w: int) -> npt.NDArray[np.float64]:
-    c = np.concatenate([[0.0], np.cumsum(v)])
-    n, h = len(v), w // 2
-    lo = np.clip(np.arange(n) - h, 0, n)
-    hi = np.clip(np.arange(n) + h + 1, 0, n)
-    out: npt.NDArray[np.float64] = c[hi] - c[lo]
-    return out
+    return learned.feature_names()
 
 
 def page_matrix(text: str, stats: LineStats | None) -> PageRows:
-    """Feature rows of one dump (see the module docstring)."""
+    """Feature rows of one dump: the product's own rows (`crawler.boilerplate.learned`)
+    over the rules' analysis, with today's (rules-only) decision."""
     raw = text.split("\n")
     lines = cleaner._analyse(raw, stats)
-    n = len(lines)
-    if n == 0:
+    if not lines:
         return PageRows([], np.zeros((0, len(feature_names()))), np.zeros(0, dtype=bool))
     nav = blocks.navigation_runs(lines)
     start, end, sect = cleaner._body_span(lines, "dump", nav)
-    result = cleaner.clean_text(text, stats)
-    reason_of = {r.line_no: r.reason for r in result.removed}
-    kept = np.array([ln.no not in reason_of for ln in lines])
-    scores = [blocks.line_score(ln, k in sect, k in nav) for k, ln in enumerate(lines)]
-    own = np.array(
-        [_own_row(ln, stats, scores[k], k in nav, k in sect) for k, ln in enumerate(lines)]
-    )
-    chrome = np.array([[float(ln.chrome == r) for r in _CHROME_REASONS] for ln in lines])
-    idx = np.arange(n, dtype=np.float64)
-    span = max(1, end - start)
-    pos = np.stack(
-        [
-            idx / max(1, n - 1),
-            np.clip((idx - start) / span, -3, 3),
-            np.clip((idx - end) / span, -3, 3),
-            ((idx >= start) & (idx < end)).astype(float),
-            kept.astype(float),
-            np.array([reason_of.get(ln.no) == Removed.TITLE for ln in lines], dtype=float),
-        ],
-        axis=1,
-    )
-    reasons = np.array([[float(reason_of.get(ln.no) == r) for r in _REASONS] for ln in lines])
-    ctx_cols = [_OWN.index(c) for c in _CONTEXT[:-1]]
-    ctx = np.concatenate([own[:, ctx_cols], kept[:, None].astype(float)], axis=1)
-    shifted = []
-    for d in _WINDOW:
-        s = np.zeros_like(ctx) - 1.0  # -1: no line there (page edge)
-        if d < 0:
-            s[-d:] = ctx[:d]
-        else:
-            s[:-d] = ctx[d:]
-        shifted.append(s)
-    sc = np.array(scores)
-    prose = own[:, _OWN.index("prose_like")]
-    sums = [_window_sum(sc, w) for w in (5, 11, 21)]
-    shares = [_window_sum(prose, w) / w for w in (5, 11)]
-    units = own[:, _OWN.index("log_units")]
-    page = np.tile([np.log1p(n), prose.mean(), np.log1p(np.expm1(units).sum())], (n, 1))
-    rel = (units / max(units.max(), 1e-9))[:, None]
-    x = np.concatenate(
-        [own, chrome, pos, reasons, *shifted, np.stack(sums + shares, axis=1), page, rel], axis=1
-    )
+    result = cleaner.clean_text(text, stats, learned=False)
+    reason_of = {r.line_no: Removed(r.reason) for r in result.removed}
+    reasons = {k: reason_of[ln.no] for k, ln in enumerate(lines) if ln.no in reason_of}
+    x = learned.line_rows(lines, stats, (start, end), sect, nav, reasons)
+    kept = np.array([k not in reasons for k in range(len(lines))])
     return PageRows([ln.f.text for ln in lines], x, kept)
 
 

@@ -1,20 +1,24 @@
-"""Learn the dump cleaner's line decisions from dragnet-train (+ eval/dev) and report
-site-grouped cross-validated figures (issue 14). Deterministic; research only: nothing in
-the product reads the model yet.
+"""Learn the dump cleaner's line decisions from dragnet-train and eval/dev and report
+site-grouped cross-validated figures per set (issue 14). Deterministic.
 
+    make train-cleaner        # = the command below, writing the shipped parameters
     .venv/bin/python bench/train_cleaner.py [EVAL_DIR] [--folds 5] [--cache DIR]
-        [--model-out bench/learned_cleaner.json] [--json]
+        [--models logreg,gbdt] [--features all,no-today] [--decodes threshold,hybrid]
+        [--model-out crawler/boilerplate/cleaner_model.json --export KIND/FEATURES/DECODE]
 
 EVAL_DIR (default ../shared/eval) holds `dragnet-train/{text,html,gold.json}` and
-`dev/{text,gold.json}`. Pages are grouped by site (bench/cleaner_features.py:
+`dev/{text,html,gold.json}`. dragnet-train pages are grouped by site (cleaner_features.py:
 canonical / og:url / base / link host, merged across shared templates) and split into
-folds by group; each fold is cleaned as one ingest (LineStats over that fold's pages only),
-so line recurrence never crosses folds either. For every fold a model is fitted on the
-other folds and scored on it with the project's metric (eval/score.py); dev is scored by
-the model fitted on all of dragnet-train. The final model (all dragnet-train pages) is
-written as plain weights/thresholds: `--model-out`.
+folds by group; each fold is cleaned as one ingest (LineStats over that fold's pages
+only). Dev pages join the fold of their site when dragnet-train has it, else their own
+site groups are spread over the folds; dev is cleaned as one ingest, as `make eval` does
+(recurrence needs no labels). For every fold a model is fitted on the other folds of both
+sets and scores the held-out pages of both with the project's metric (eval/score.py):
+every figure printed for a model is on pages it was not fitted to. `--model-out` writes
+the model of `--export`, fitted on all pages, with its CV figures.
 
-The training data are AGPL-3.0 (Dragnet): the exported parameters are derived from them.
+The training data are Dragnet's (AGPL-3.0) and eval/dev (MIT): the exported parameters
+are derived from them. Features are cached under --cache (outside the repository).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
 
 from crawler.boilerplate.stats import LineStats  # noqa: E402
+from crawler.normalize import detect_language  # noqa: E402
 
 Arr = npt.NDArray[np.float64]
 
@@ -135,6 +140,25 @@ def stack(pages: dict[str, dict[str, Any]], ids: Sequence[str]) -> tuple[Arr, Ar
     return np.concatenate(xs).astype(np.float64), np.concatenate(ys), w * (len(w) / w.sum())
 
 
+def page_decode(prob: Arr, page: dict[str, Any], decode: str) -> npt.NDArray[np.bool_]:
+    """`line_models.decode`, plus `shortN` / `shortNh`: the model's threshold decision on a
+    page where the rules keep fewer than N words (metric tokens), elsewhere the rules'
+    decision (`shortN`) or the hybrid one (`shortNh`)."""
+    if not decode.startswith("short"):
+        return lm.decode(prob, page["kept"], decode)
+    hybrid = decode.endswith("h")
+    limit = int(decode.removeprefix("short").removesuffix("h"))
+    words = sum(
+        len(cf.TOKEN.findall(t)) for t, k in zip(page["texts"], page["kept"], strict=True) if k
+    )
+    if words < limit:
+        return lm.decode(prob, page["kept"], "threshold")
+    out: npt.NDArray[np.bool_] = (
+        lm.decode(prob, page["kept"], "hybrid") if hybrid else page["kept"].copy()
+    )
+    return out
+
+
 def predict_pages(
     model: lm.Model, pages: dict[str, dict[str, Any]], ids: Sequence[str], decode: str
 ) -> dict[str, str]:
@@ -145,7 +169,7 @@ def predict_pages(
             out[i] = ""
             continue
         prob = model.predict(p["x"].astype(np.float64))
-        keep = lm.decode(prob, p["kept"], decode)
+        keep = page_decode(prob, p, decode)
         if TITLE_AS_TODAY:
             keep &= p["x"][:, TITLE_COL] == 0
         out[i] = "\n".join(t for t, k in zip(p["texts"], keep, strict=True) if k)
@@ -154,6 +178,56 @@ def predict_pages(
 
 def digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def dev_folds(
+    dev_keys: dict[str, str], dn_keys: dict[str, str], dn_fold: dict[str, int], k: int
+) -> dict[str, int]:
+    """Dev page -> fold: a dev page of a site dragnet-train also has goes to that site's
+    fold; the other dev pages are grouped by site and spread over the folds."""
+    fold_of_key = {dn_keys[i]: f for i, f in dn_fold.items() if dn_keys[i]}
+    out = {i: fold_of_key[key] for i, key in dev_keys.items() if key in fold_of_key}
+    rest = {i: (key or i) for i, key in dev_keys.items() if i not in out}
+    out.update(cf.assign_folds(rest, k))
+    return out
+
+
+def fit_on(
+    kind: str,
+    sets: Sequence[tuple[dict[str, dict[str, Any]], Sequence[str], float]],
+    cols: list[int],
+) -> lm.Model:
+    """Fit on the labelled lines of several sets: (pages, ids, weight of each page)."""
+    xs, ys, ws = [], [], []
+    for pages, ids, weight in sets:
+        if not ids:
+            continue
+        x, y, w = stack(pages, ids)
+        xs.append(x)
+        ys.append(y)
+        ws.append(w * weight)
+    return lm.fit(kind, np.concatenate(xs)[:, cols], np.concatenate(ys), cols, np.concatenate(ws))
+
+
+def export(
+    model: lm.Model, decode: str, args: argparse.Namespace, cv: dict[str, Any]
+) -> dict[str, Any]:
+    """The parameters file the product reads (crawler/boilerplate/learned.py)."""
+    spec = model.export(cf.feature_names())
+    spec["threshold"] = 0.5
+    if decode == "hybrid" or (decode.startswith("short") and decode.endswith("h")):
+        spec["decode"], spec["band"] = "hybrid", [0.1, 0.9]  # line_models.decode's band
+    if decode.startswith("short"):
+        spec["decode"] = "short"
+        spec["short_words"] = int(decode.removeprefix("short").removesuffix("h"))
+    spec["trained_on"] = (
+        "dragnet-train (Dragnet's training split, AGPL-3.0) and eval/dev (MIT), fitted by "
+        f"bench/train_cleaner.py (model {type(model).__name__}, "
+        f"decode {decode}, dev weight {args.dev_weight}, title policy {args.title_policy})"
+    )
+    spec["cv_f1"] = {s: round(v["F1"], 4) for s, v in cv.items()}
+    spec["cv_f1_under_100_words"] = {s: round(v["<100"]["F1"], 4) for s, v in cv.items()}
+    return spec
 
 
 def main() -> int:
@@ -165,17 +239,16 @@ def main() -> int:
     ap.add_argument(
         "--cache", default="/tmp/train_cleaner_cache", help="feature cache (outside the repo)"
     )
-    ap.add_argument("--model-out", default="")
-    ap.add_argument("--export", default="gbdt", help="which model kind --model-out writes")
-    ap.add_argument("--export-features", default="all+weighted")
-    ap.add_argument("--models", default="logreg,gbdt")
-    ap.add_argument("--decodes", default="threshold,hybrid")
+    ap.add_argument("--model-out", default="", help="write the model fitted on all pages")
+    ap.add_argument("--export", default="gbdt/all/short300h", help="KIND/FEATURES/DECODE")
+    ap.add_argument("--models", default="gbdt")
+    ap.add_argument("--decodes", default="short300h")
     ap.add_argument(
-        "--features",
-        default="all+weighted",
-        help="variants: all / no-today (without today's decision), +weighted",
+        "--features", default="all", help="variants: all / no-today (without today's decision)"
     )
-    ap.add_argument("--title-policy", default="label", choices=["today", "label"])
+    ap.add_argument("--title-policy", default="today", choices=["today", "label"])
+    ap.add_argument("--train-on", default="both", choices=["both", "dragnet"])
+    ap.add_argument("--dev-weight", type=float, default=1.0, help="weight of a dev page")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     global TITLE_AS_TODAY
@@ -198,75 +271,100 @@ def main() -> int:
     fold = cf.assign_folds(groups, args.folds)
     folds = [[i for i in dn_ids if fold[i] == f] for f in range(args.folds)]
     split_id = digest(fold)
+    dn_pages = cached(cache / f"dragnet-{split_id}.pkl", lambda: extract(dn_texts, dn_gold, folds))
+    dev = ev / "dev"
+    dev_gold = {i: g["text"] for i, g in json.loads((dev / "gold.json").read_text("utf-8")).items()}
+    dev_ids = sorted(dev_gold)
+    dev_texts = cf.read_texts(dev / "text", dev_ids)
+    # dev is cleaned as one ingest, as `make eval` does: recurrence is label-free evidence
+    dev_pages = cached(cache / "dev.pkl", lambda: extract(dev_texts, dev_gold, [dev_ids]))
+    dev_keys = {
+        i: cf.site_key((dev / "html" / f"{i}.html").read_text("utf-8", "replace"))[0]
+        for i in dev_ids
+    }
+    dfold = dev_folds(dev_keys, keys, fold, args.folds)
     report: dict[str, Any] = {
         "site_keys": {
             "sources": sources,
             "sites": len(set(keys.values())),
             "groups": len(set(groups.values())),
             "fold_sizes": [len(f) for f in folds],
+            "dev_fold_sizes": [sum(1 for v in dfold.values() if v == f) for f in range(args.folds)],
+            "dev_sites_shared_with_dragnet": sum(
+                1 for k in dev_keys.values() if k in set(keys.values())
+            ),
             "split": split_id,
         },
+        "extract_s": round(time.perf_counter() - t0, 1),
     }
-    dn_pages = cached(cache / f"dragnet-{split_id}.pkl", lambda: extract(dn_texts, dn_gold, folds))
-    dev = ev / "dev"
-    dev_gold = {i: g["text"] for i, g in json.loads((dev / "gold.json").read_text("utf-8")).items()}
-    dev_ids = sorted(dev_gold)
-    dev_texts = cf.read_texts(dev / "text", dev_ids)
-    dev_pages = cached(cache / "dev.pkl", lambda: extract(dev_texts, dev_gold, [dev_ids]))
-    report["extract_s"] = round(time.perf_counter() - t0, 1)
 
-    def oracle(pages: dict[str, dict[str, Any]], ids: Sequence[str]) -> dict[str, str]:
+    def joined(pages: dict[str, dict[str, Any]], ids: Sequence[str], which: str) -> dict[str, str]:
         return {
-            i: "\n".join(t for t, y in zip(pages[i]["texts"], pages[i]["y"], strict=True) if y == 1)
+            i: "\n".join(
+                t for t, k in zip(pages[i]["texts"], pages[i][which], strict=True) if k == 1
+            )
             for i in ids
         }
 
-    def today(pages: dict[str, dict[str, Any]], ids: Sequence[str]) -> dict[str, str]:
-        return {
-            i: "\n".join(t for t, k in zip(pages[i]["texts"], pages[i]["kept"], strict=True) if k)
-            for i in ids
-        }
+    langs = {i: detect_language(g) or "?" for i, g in dev_gold.items()}
 
-    results: dict[str, Any] = {}
-    results["oracle(labels)"] = {
-        "dragnet": summarise(dn_gold, oracle(dn_pages, dn_ids)),
-        "dev": summarise(dev_gold, oracle(dev_pages, dev_ids)),
-    }
-    results["today"] = {
-        "dragnet": summarise(dn_gold, today(dn_pages, dn_ids)),
-        "dev": summarise(dev_gold, today(dev_pages, dev_ids)),
+    def per_set(dn_preds: dict[str, str], dev_preds: dict[str, str]) -> dict[str, Any]:
+        both_gold = {**dn_gold, **dev_gold}
+        out = {
+            "dragnet": summarise(dn_gold, dn_preds),
+            "dev": summarise(dev_gold, dev_preds),
+            "union": summarise(both_gold, {**dn_preds, **dev_preds}),
+        }
+        out["dev"]["lang"] = {
+            lang: page_f1(sub, {i: dev_preds.get(i, "") for i in sub})["f1"]
+            for lang in sorted(set(langs.values()))
+            for sub in [{i: g for i, g in dev_gold.items() if langs[i] == lang}]
+        }
+        return out
+
+    results: dict[str, Any] = {
+        "oracle(labels)": per_set(joined(dn_pages, dn_ids, "y"), joined(dev_pages, dev_ids, "y")),
+        "today": per_set(joined(dn_pages, dn_ids, "kept"), joined(dev_pages, dev_ids, "kept")),
     }
     names = cf.feature_names()
+    dev_w = args.dev_weight if args.train_on == "both" else 0.0
     for kind in args.models.split(","):
-        if kind == "today":
-            continue
         for feats in args.features.split(","):
             cols = lm.columns(names, drop_today="no-today" in feats)
-            weighted = "weighted" in feats
-            cv_preds: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
+            final: lm.Model | None = None
+            cv_dn: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
+            cv_dev: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
             for f in range(args.folds):
-                train = [i for i in dn_ids if fold[i] != f]
-                x, y, w = stack(dn_pages, train)
-                model = lm.fit(kind, x[:, cols], y, cols, w if weighted else None)
-                for d in cv_preds:
-                    cv_preds[d].update(predict_pages(model, dn_pages, folds[f], d))
-            x, y, w = stack(dn_pages, dn_ids)
-            final = lm.fit(kind, x[:, cols], y, cols, w if weighted else None)
-            for d, preds in cv_preds.items():
+                train_dev = [i for i in dev_ids if dfold[i] != f] if dev_w > 0 else []
+                model = fit_on(
+                    kind,
+                    [
+                        (dn_pages, [i for i in dn_ids if fold[i] != f], 1.0),
+                        (dev_pages, train_dev, dev_w),
+                    ],
+                    cols,
+                )
+                test_dev = [i for i in dev_ids if dfold[i] == f]
+                for d in cv_dn:
+                    cv_dn[d].update(predict_pages(model, dn_pages, folds[f], d))
+                    cv_dev[d].update(predict_pages(model, dev_pages, test_dev, d))
+            for d in cv_dn:
                 name = f"{kind}/{feats}/{d}"
-                results[name] = {
-                    "dragnet": summarise(dn_gold, preds),
-                    "dev": summarise(dev_gold, predict_pages(final, dev_pages, dev_ids, d)),
-                }
+                results[name] = per_set(cv_dn[d], cv_dev[d])
                 print(
                     name,
-                    json.dumps({k: round(v["F1"], 3) for k, v in results[name].items()}),
+                    json.dumps({k: round(v["F1"], 4) for k, v in results[name].items()}),
                     flush=True,
                 )
-            if args.model_out and kind == args.export and feats == args.export_features:
-                Path(args.model_out).write_text(
-                    json.dumps(final.export(names), indent=1) + "\n", "utf-8"
-                )
+                if args.model_out and (name == args.export or args.export == f"{kind}/{feats}/*"):
+                    if final is None:
+                        final = fit_on(
+                            kind, [(dn_pages, dn_ids, 1.0), (dev_pages, dev_ids, dev_w)], cols
+                        )
+                    out = Path(args.model_out.replace("{decode}", d))
+                    out.write_text(
+                        json.dumps(export(final, d, args, results[name]), indent=1) + "\n", "utf-8"
+                    )
     report["results"] = results
     report["seconds"] = round(time.perf_counter() - t0, 1)
     if args.json:
@@ -274,14 +372,14 @@ def main() -> int:
         return 0
     print(json.dumps(report["site_keys"]))
     for name, r in results.items():
-        cells = []
-        for s in ("dragnet", "dev"):
+        print(name)
+        for s in ("dragnet", "dev", "union"):
             v = r[s]
             bands = " ".join(f"{b} {v[b]['F1']:.3f}" for b in ("<100", "100-500", ">500") if b in v)
-            cells.append(
-                f"{s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} [{bands}] zero {v['zero']}"
-            )
-        print(f"{name:28s} " + " | ".join(cells))
+            prf = f"P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f}"
+            print(f"    {s:8s} {prf} [{bands}] zero {v['zero']}")
+            if "lang" in v:
+                print("             " + " ".join(f"{k} {f:.3f}" for k, f in v["lang"].items()))
     return 0
 
 

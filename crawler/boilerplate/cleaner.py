@@ -23,8 +23,10 @@ from collections.abc import Sequence
 from typing import Literal
 
 from crawler.boilerplate import blocks, headline
+from crawler.boilerplate import learned as line_model
 from crawler.boilerplate.blocks import Line
 from crawler.boilerplate.chrome import attribution_publisher, chrome_reason, is_template_junk
+from crawler.boilerplate.learned import LineModel
 from crawler.boilerplate.lines import (
     LineFeatures,
     features_of_normalized,
@@ -218,14 +220,52 @@ def _pick_title(
     return best_k if best >= 1.0 else None
 
 
-def clean_text(text: str, stats: LineStats | None = None, *, mode: Mode = "dump") -> CleanResult:
+def _line_model(choice: LineModel | bool | None) -> LineModel | None:
+    if isinstance(choice, LineModel):
+        return choice
+    if choice is None:
+        choice = line_model.LEARNED_BY_DEFAULT
+    return line_model.default_model() if choice else None
+
+
+def _apply_model(
+    model: LineModel,
+    lines: Sequence[Line],
+    stats: LineStats | None,
+    span: tuple[int, int],
+    sect: dict[int, Removed],
+    nav: set[int],
+    reasons: dict[int, Removed],
+) -> None:
+    """Let the learned model overrule the rules' keep / remove decision of every line
+    (`reasons` is updated in place); the headline stays in `title`."""
+    keep = line_model.learned_keep(model, lines, stats, span, sect, nav, reasons)
+    for k, ln in enumerate(lines):
+        if keep[k]:
+            reasons.pop(k, None)
+        elif k not in reasons:
+            reasons[k] = Removed.OUTSIDE_ARTICLE if ln.f.prose_like else Removed.LOW_CONTENT
+
+
+def clean_text(
+    text: str,
+    stats: LineStats | None = None,
+    *,
+    mode: Mode = "dump",
+    learned: LineModel | bool | None = None,
+) -> CleanResult:
     """Clean one page's text: the article paragraphs, metadata, and why each other line
     was removed. `mode="dump"` finds the article in a whole-page dump; `mode="extracted"`
-    only strips chrome from text an extractor already reduced to the article."""
+    only strips chrome from text an extractor already reduced to the article.
+
+    `learned` (dump mode): the line model that takes the final keep / remove decisions
+    from the rules' analysis (`crawler.boilerplate.learned`): None = the package default,
+    True = the shipped model, False = the rules alone, or a `LineModel`."""
     raw = text.split("\n")
     lines = _analyse(raw, stats)
     nav = blocks.navigation_runs(lines) if mode == "dump" else set()
     start, end, sect = _body_span(lines, mode, nav)
+    span = (start, end)
 
     reasons: dict[int, Removed] = {}
     captions: list[str] = []
@@ -330,6 +370,10 @@ def clean_text(text: str, stats: LineStats | None = None, *, mode: Mode = "dump"
             reasons[k] = Removed.OUTSIDE_ARTICLE
         else:
             reasons[k] = Removed.LOW_CONTENT
+
+    model = _line_model(learned) if mode == "dump" else None
+    if model is not None and lines:
+        _apply_model(model, lines, stats, span, sect, nav, reasons)
 
     paragraphs = [ln.f.text for k, ln in enumerate(lines) if k not in reasons]
     removed = [
