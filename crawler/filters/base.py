@@ -12,8 +12,8 @@ from abc import ABC, abstractmethod
 from typing import ClassVar, Self
 
 from crawler.config import Settings
-from crawler.reasons import Rejected
 from crawler.model import Document
+from crawler.reasons import Rejected
 
 
 class Filter(ABC):

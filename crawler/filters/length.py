@@ -7,8 +7,8 @@ from typing import Self
 
 from crawler.config import Settings
 from crawler.filters.base import Filter
-from crawler.reasons import Rejected, Removed
 from crawler.model import Document
+from crawler.reasons import Rejected, Removed
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from crawler.filters.base import Filter
 from crawler.filters.language import Language
 from crawler.filters.length import OnlyBoilerplate, TooShort
 from crawler.filters.registry import FILTERS, active_filters
+from crawler.model import Document, Meta, Removal
 from crawler.readers import RawInput
 from crawler.reasons import Rejected, Removed
-from crawler.model import Document, Meta, Removal
 from flows.cli import main
 
 ENGLISH = (
