@@ -36,16 +36,16 @@ lint: setup
 	$(BIN)/mypy
 
 # Test processes for `make test` (pytest-xdist; 0 = all in this one). A module's tests stay in one
-# process, and so do those on the session's Prefect server (tests/conftest.py): each is set up once.
+# process (--dist loadfile): its module-scoped crawls and sites are set up once.
 TEST_WORKERS ?= 2
 
 ## test: set up, lint, then the whole test suite, TEST_WORKERS tests at a time
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## test-fast: the inner loop: the unit tests of every module (no crawl, Prefect server or `slow` test)
 test-fast: setup
-	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 format: setup
 	$(BIN)/ruff format .

@@ -22,16 +22,15 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 SLOW_FIXTURES = frozenset(
     {"site", "first", "crawl", "prefect_harness", "prefect_server", "hostile_run"}
 )
-# Tests on the session's Prefect server run in one xdist worker, so that one server serves them.
+# Tests on the session's Prefect server are ordered together (one group in the sort below).
 PREFECT_GROUP = "prefect-server"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests that use a slow fixture `slow`, and group the tests for `pytest -n N
-    --dist loadgroup` (`make test`): a module's tests stay in one worker (its module-scoped
-    crawls and sites are made once), those on the session's Prefect server all in one. Under
-    xdist the groups with the most slow tests go first, so that no long one is left for last."""
+    """Mark the tests that use a slow fixture `slow`. Under `pytest -n N --dist loadfile`
+    (`make test`: a module's tests stay in one worker, its module-scoped crawls are made once)
+    the modules with the most slow tests go first, so that no long one is left for last."""
     groups: dict[pytest.Item, str] = {}
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -41,8 +40,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             groups[item] = PREFECT_GROUP
         else:
             groups[item] = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(groups[item]))
-    if config.getoption("dist", "no") == "loadgroup":
+    if config.getoption("dist", "no") in ("loadfile", "loadgroup"):
         slow: dict[str, int] = {}
         for item in items:
             slow[groups[item]] = slow.get(groups[item], 0) + bool(item.get_closest_marker("slow"))

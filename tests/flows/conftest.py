@@ -3,8 +3,8 @@
 Without a server, each module's `prefect_test_harness` would start a temporary one (25-40 s
 each), and every Dask worker process its own (40-50 s each). This starts one `prefect server
 start` on 127.0.0.1 (flows/prefect_server.py, as `corpus serve` does) with its state in a
-temporary directory, and stops it at the end of the session. Under xdist, the tests that use it
-run in one worker (tests/conftest.py), so it starts once per run.
+temporary directory, and stops it at the end of the session. Under xdist it starts at most once
+per worker (`make test`: two).
 """
 
 from __future__ import annotations
