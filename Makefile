@@ -56,10 +56,10 @@ eval: setup
 	$(BIN)/python bench/eval_dev.py
 
 ## train-cleaner: refit the dump cleaner's line model from ../shared/eval (dragnet-train, AGPL-3.0,
-## and eval/dev) with site-grouped CV figures; writes crawler/boilerplate/cleaner_model.json
+## and eval/dev) with site-grouped CV figures; writes crawler/extract/boilerplate/cleaner_model.json
 train-cleaner: setup
 	nice -n 15 $(BIN)/python bench/train_cleaner.py $(TRAIN_CLEANER_ARGS) \
-		--model-out crawler/boilerplate/cleaner_model.json
+		--model-out crawler/extract/boilerplate/cleaner_model.json
 
 clean:
 	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache

@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from crawler.boilerplate import blocks, cleaner, learned
-from crawler.boilerplate.stats import LineStats
+from crawler.extract.boilerplate import blocks, cleaner, learned
+from crawler.extract.boilerplate.stats import LineStats
 from crawler.reasons import Removed
 
 TOKEN = re.compile(r"\w+")  # the metric's tokens (eval/score.py)
@@ -213,7 +213,7 @@ def feature_names() -> list[str]:
 
 
 def page_matrix(text: str, stats: LineStats | None) -> PageRows:
-    """Feature rows of one dump: the product's own rows (`crawler.boilerplate.learned`)
+    """Feature rows of one dump: the product's own rows (`crawler.extract.boilerplate.learned`)
     over the rules' analysis, with today's (rules-only) decision."""
     raw = text.split("\n")
     lines = cleaner._analyse(raw, stats)

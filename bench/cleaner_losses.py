@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cleaner_features as cf  # noqa: E402
 import train_cleaner as tc  # noqa: E402
 
-from crawler.boilerplate import LineStats, clean_text  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 

@@ -128,7 +128,7 @@ def main() -> int:
             job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
             job_file.write_text(job.to_json())
             ours_wall, ours_rss, ours_cpu, ours_server = run_measured(
-                [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)]
+                [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)]
             )
             report = json.loads(report_file.read_text())
             crawl = report["crawl"]

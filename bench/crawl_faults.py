@@ -6,7 +6,7 @@ calendar) plus two sites whose robots.txt answers 500 or never answers.
 
 Prints, for each fault, what the report says (outcome and reason), how many requests the
 server got and the crawl's time; then the calendar trap with and without the link-trap
-detector. Figures, never a timed test (tests/crawler/test_crawl_faults.py has the checks).
+detector. Figures, never a timed test (tests/crawler/crawl/test_crawl_faults.py has the checks).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from newssite import SECRET, NewsSite, serve, site_job  # noqa: E402
 
-from crawler.crawljob import run_crawl_job  # noqa: E402
-from crawler.crawlreport import CrawlReport  # noqa: E402
+from crawler.crawl.job import run_crawl_job  # noqa: E402
+from crawler.crawl.report import CrawlReport  # noqa: E402
 
 FAULT_PATHS = [
     "/faults/slow.html",

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from newssite import FAST, serve  # noqa: E402
 
-from crawler.crawlprogress import read_progress  # noqa: E402
+from crawler.crawl.progress import read_progress  # noqa: E402
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from damage import CASES, MOUNTS, Outcome, build_dataset, can_mount, run_case  # noqa: E402
 
-from crawler.report import table  # noqa: E402
+from crawler.report.summary import table  # noqa: E402
 
 
 def row(outcome: Outcome) -> tuple[str, ...]:
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--measure", metavar="DATASET", help="time checksums of DATASET")
     args = parser.parse_args()
     if args.measure:
-        from crawler.dataset import Dataset
+        from crawler.store.dataset import Dataset
 
         measure_dataset(Dataset(args.measure))
         return
@@ -96,7 +96,7 @@ def main() -> None:
 def measure_dataset(dataset: object) -> None:
     import pyarrow.dataset as pads
 
-    from crawler.dataset import TABLES, Dataset, sha256_of
+    from crawler.store.dataset import TABLES, Dataset, sha256_of
 
     assert isinstance(dataset, Dataset)
     files = [p for t in TABLES for p in dataset.files(t)]

@@ -10,7 +10,7 @@ truncated to 40%, two paragraphs dropped, paragraphs reordered), cleans them wit
    shingling, vs datasketch `MinHash.update_batch` and `MinHash.bulk` on the SAME shingles;
 2. LSH: our `LSHIndex` vs the previous dict-of-bytes index vs datasketch `MinHashLSH`
    (insert, query, candidates, MB per 100k docs);
-3. `crawler.duplicates.resolve` per setting (shingle size, num_perm, bands, threshold):
+3. `crawler.dedup.resolve.resolve` per setting (shingle size, num_perm, bands, threshold):
    pairwise precision/recall/F1 against truth.jsonl and recall per repost kind.
 """
 
@@ -36,15 +36,15 @@ import polars as pl
 from datasketch import MinHash, MinHashLSH
 from gen_corpus import OUTLETS, Writer, dump, generate
 
-from crawler.boilerplate import LineStats
-from crawler.chain import process
 from crawler.config import Settings
-from crawler.dedup import U32, U64, LSHIndex, MinHasher, shingle_set
-from crawler.duplicates import resolve
+from crawler.dedup.index import DedupIndex
+from crawler.dedup.minhash import U32, U64, LSHIndex, MinHasher, shingle_set
+from crawler.dedup.resolve import resolve
 from crawler.errors import Drop
-from crawler.index import DedupIndex
-from crawler.normalize import tokens
-from crawler.readers import read_input
+from crawler.extract.boilerplate import LineStats
+from crawler.extract.chain import process
+from crawler.extract.normalize import tokens
+from crawler.readers.files import read_input
 
 HARD_KINDS = ("trunc40", "drop2", "reorder")
 BASE_KINDS = ("exact", "no_first", "truncated", "edited", "spam")
@@ -388,7 +388,7 @@ def kind_recall(pred: dict[str, str], truth: Truth) -> dict[str, tuple[int, int]
 def dedup_clusters(
     frame: pl.DataFrame, s: Settings, sets: Sequence[U64]
 ) -> tuple[dict[str, str], float]:
-    """file -> doc_id, from `crawler.duplicates.resolve` with these settings; and the mean
+    """file -> doc_id, from `crawler.dedup.resolve.resolve` with these settings; and the mean
     number of LSH candidates per query (the containment checks it costs)."""
     sigs = MinHasher(s.num_perm).signatures(sets)
     rows = [

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.boilerplate import LineStats, clean_text  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
 
 
 def main() -> None:

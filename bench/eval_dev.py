@@ -25,7 +25,7 @@ EVAL = ROOT / "eval"
 sys.path.insert(0, str(ROOT))
 
 from crawler.config import Settings  # noqa: E402
-from crawler.ingest import run_ingest  # noqa: E402
+from crawler.run.ingest import run_ingest  # noqa: E402
 
 
 def scorer() -> ModuleType:

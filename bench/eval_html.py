@@ -23,7 +23,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.extract import Extracted, extract_html
+from crawler.extract.html import Extracted, extract_html
 
 
 def _timed(fn: Callable[[str], object], pages: dict[str, str], runs: int) -> float:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawler.ingest import discover_inputs
+from crawler.run.ingest import discover_inputs
 from flows.ingest import ingest_flow
 
 

@@ -36,12 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.config import Settings  # noqa: E402
 from crawler.config_file import load_config  # noqa: E402
-from crawler.dataset import Dataset  # noqa: E402
-from crawler.dedup import MinHasher  # noqa: E402
-from crawler.limits import DocumentTimeout  # noqa: E402
-from crawler.readers import RawInput, read_input  # noqa: E402
+from crawler.dedup.minhash import MinHasher  # noqa: E402
+from crawler.extract.limits import DocumentTimeout  # noqa: E402
+from crawler.readers.files import RawInput, read_input  # noqa: E402
 from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA  # noqa: E402
-from crawler.staging import PendingInput, clean_input  # noqa: E402
+from crawler.run.clean import PendingInput, clean_input  # noqa: E402
+from crawler.store.dataset import Dataset  # noqa: E402
 
 MB = 1 << 20
 SAMPLES = {  # encoding: text in a language written with it

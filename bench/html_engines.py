@@ -55,7 +55,7 @@ def readability_text(html: str) -> str:
 def engines() -> dict[str, Callable[[str], str]]:
     import trafilatura
 
-    from crawler.extract import extract_html
+    from crawler.extract.html import extract_html
 
     return {
         "project": lambda h: extract_html(h).text,

@@ -5,7 +5,7 @@
 DIR defaults to eval/dev and ../shared/eval/dragnet-train (965 real pages, AGPL: read in place).
 
 For every HTML page: the visible text (script/style/noscript/template excluded, white space
-removed) of the lxml tree the extractor works on (`crawler.extract._parse`), against that of
+removed) of the lxml tree the extractor works on (`crawler.extract.html._parse`), against that of
 Python's own `html.parser` (the parser BeautifulSoup's "html.parser" builder drives; its other
 builders are lxml and html5lib). Prints how many pages each parser keeps under 90% of the
 other's text on, the totals, and the time of each as a ratio.
@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.decode import decode_bytes
 from crawler.errors import Drop
-from crawler.extract import _parse
+from crawler.extract.html import _parse
+from crawler.readers.decode import decode_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 _SPACE = re.compile(r"\s+")

@@ -1,12 +1,12 @@
 """Damaged, disguised and hostile inputs through `corpus ingest`, as a user would run it: one
 row per case with the damage, the exit code, the run's message, records before/after, whether
 pyarrow and DuckDB still read the dataset, and what the same command run again made of it.
-Then the secret-looking URLs `crawler.redact` masks (the crawl stores URLs redacted).
+Then the secret-looking URLs `crawler.crawl.redact` masks (the crawl stores URLs redacted).
 
     .venv/bin/python bench/input_damage.py [--big] [--json]
 
 `--big` adds a 19 MB page dump (just under `max_input_bytes`). `CASES` and `run_case` are the
-module's interface for bench/damage_report.py; tests/crawler/test_input_damage.py holds the
+module's interface for bench/damage_report.py; tests/crawler/readers/test_input_damage.py holds the
 same cases as tests.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.redact import redact  # noqa: E402
+from crawler.crawl.redact import redact  # noqa: E402
 
 CORPUS = ROOT / ".venv" / "bin" / "corpus"
 ARTICLE = (

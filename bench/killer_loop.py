@@ -4,15 +4,15 @@ than its own input (an innocent loss), or hang the run?
     nice .venv/bin/python bench/killer_loop.py [--iterations 50] [--timeout 300]
         [--paths ingest,pool,crawl]
 
-Three paths, all on THE crash-isolating pool (crawler.workers.IsolatingPool), each run
+Three paths, all on THE crash-isolating pool (crawler.run.workers.IsolatingPool), each run
 `--iterations` times, every run in a process group of its own that is killed after `--timeout`
 seconds (a hang):
   ingest  `clean_batches` (what `corpus ingest` runs): 8 eval/dev pages and a copy of one
           named die-*.html, batches of 2 on 2 workers; the worker that gets die-* dies.
   pool    `WorkerPool` (what the Prefect ingest flow's batch tasks share), called from 4
           threads as the flow's task runner does, same inputs.
-  crawl   `corpus crawl`'s job (crawler.run_crawl in a child process) on the fixture news site
-          (tests/newssite.py, 5 articles), 2 workers (crawler.pipelines); cleaning the first
+  crawl   `corpus crawl`'s job (crawler.crawl.runner in a child process) on the fixture news site
+          (tests/newssite.py, 5 articles), 2 workers (crawler.crawl.pipelines); cleaning the first
           article kills its worker (tests/crashy.py).
 An innocent loss is an input that the run without a killer accounts for (stored, or rejected
 for its own reason) and the run with the killer does not. Prints one line per iteration that
@@ -66,8 +66,8 @@ def _ingest_once(work: Path, killer: bool, pool: bool) -> tuple[str, dict[str, s
     from crashy import clean_or_die
 
     from crawler.config import Settings
-    from crawler.ingest import cleanup, finish_run, plan_batches, scan_inputs, start_run
-    from crawler.workers import WorkerPool, clean_batches
+    from crawler.run.ingest import cleanup, finish_run, plan_batches, scan_inputs, start_run
+    from crawler.run.workers import WorkerPool, clean_batches
 
     inputs = work / "inputs"
     inputs.mkdir()
@@ -105,7 +105,7 @@ def _ingest_once(work: Path, killer: bool, pool: bool) -> tuple[str, dict[str, s
 def _crawl_once(work: Path, killer: bool) -> tuple[str, dict[str, str]]:
     from newssite import FAST, serve
 
-    from crawler.crawljob import job_from_options, run_crawl_job
+    from crawler.crawl.job import job_from_options, run_crawl_job
 
     with serve(5, traps=False) as site:
         first = sorted(p for p in site.pages if p.startswith("/articles/"))[0]

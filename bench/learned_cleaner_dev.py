@@ -3,7 +3,7 @@ the rules alone on a set of dumps, per language and per length band (issue 14).
 
     .venv/bin/python bench/learned_cleaner_dev.py [MODEL_JSON] [SET_DIR]
 
-MODEL_JSON defaults to the shipped crawler/boilerplate/cleaner_model.json; SET_DIR (default
+MODEL_JSON defaults to the shipped crawler/extract/boilerplate/cleaner_model.json; SET_DIR (default
 eval/dev) has text/ and gold.json; the set is cleaned as one ingest (LineStats over its
 pages), through `clean_text(..., learned=...)`, the product's path. The language of a page
 is the project's `detect_language` of its gold body. The figures are honest only on a set
@@ -26,9 +26,9 @@ import cleaner_features as cf  # noqa: E402
 import train_cleaner as tc  # noqa: E402
 from learned_cleaner_speed import load  # noqa: E402
 
-from crawler.boilerplate import LineStats, clean_text  # noqa: E402
-from crawler.boilerplate.learned import MODEL_PATH  # noqa: E402
-from crawler.normalize import detect_language  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
+from crawler.extract.boilerplate.learned import MODEL_PATH  # noqa: E402
+from crawler.extract.normalize import detect_language  # noqa: E402
 
 
 def main() -> int:

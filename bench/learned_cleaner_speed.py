@@ -8,7 +8,7 @@ paths in each round, median of --repeat rounds:
 
 - rules: `clean_text(text, stats, learned=False)` (the cleaner without the model);
 - learned: `clean_text(text, stats, learned=model)` (the rules' analysis, feature rows,
-  prediction, decisions): MODEL_JSON, default the shipped crawler/boilerplate/cleaner_model.json.
+  prediction, decisions): MODEL_JSON, default the shipped crawler/extract/boilerplate/cleaner_model.json.
 
 Prints docs/s of each and the time ratio learned / rules.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.boilerplate import LineStats, clean_text  # noqa: E402
-from crawler.boilerplate.learned import MODEL_PATH, LineModel, model_from_spec  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
+from crawler.extract.boilerplate.learned import MODEL_PATH, LineModel, model_from_spec  # noqa: E402
 
 
 def load(path: Path) -> LineModel:

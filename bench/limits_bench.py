@@ -5,7 +5,7 @@ sizes of one shape, whose ratio shows whether cleaning is linear in the input's 
 
     .venv/bin/python bench/limits_bench.py [--sizes 1,5,19] [--quick]
 
-The time limit counts CPU time (`crawler.limits`), so CPU seconds are the figure to compare
+The time limit counts CPU time (`crawler.extract.limits`), so CPU seconds are the figure to compare
 with it; wall-clock seconds are printed too (they grow with the machine's load). Inputs are
 generated from the words of eval/dev/text (distinct lines, so no step can take a shortcut on
 repeats); `--quick` uses a tenth of each size.
@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.config import Settings  # noqa: E402
-from crawler.dedup import MinHasher  # noqa: E402
-from crawler.normalize import detect_language  # noqa: E402
-from crawler.readers import read_input  # noqa: E402
-from crawler.staging import PendingInput, clean_input  # noqa: E402
+from crawler.dedup.minhash import MinHasher  # noqa: E402
+from crawler.extract.normalize import detect_language  # noqa: E402
+from crawler.readers.files import read_input  # noqa: E402
+from crawler.run.clean import PendingInput, clean_input  # noqa: E402
 
 MB = 2**20
 WORDS = sorted(

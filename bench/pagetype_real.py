@@ -12,9 +12,9 @@ pages), a lead story with a longer excerpt, blog-style indexes with two-paragrap
 CollectionPage, ItemList, and a tag page that wrongly says og:type article). The generated
 fixture site's listings (tests/newssite.py) are added as they are.
 
-`--classifier-only` runs `crawler.pagetype.classify` over every page (seconds). Otherwise the
+`--classifier-only` runs `crawler.crawl.pagetype.classify` over every page (seconds). Otherwise the
 pages are served on 127.0.0.1 as one site per eval set (home -> paginated sections and tag
-pages -> articles) and crawled with `python -m crawler.run_crawl`, the crawl `corpus crawl`
+pages -> articles) and crawled with `python -m crawler.crawl.runner`, the crawl `corpus crawl`
 runs; the report then says, per set, how many article pages were stored, which were not and
 why (from the crawl's own events and rejects), and how many listing pages were stored.
 Targets: articles stored >= 99 %, listings stored <= 2 %.
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from newssite import FAST, build_site  # noqa: E402
 
-from crawler.pagetype import classify  # noqa: E402
+from crawler.crawl.pagetype import classify  # noqa: E402
 
 SETS = ("dev", "dragnet-train")
 SECTIONS = ("politics", "business", "technology", "culture", "science", "opinion")
@@ -337,8 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> dict[str, Any]:
     """Serve one site, crawl it with run_crawl, and sort its pages by what became of them."""
-    from crawler.crawljob import CrawlJob
-    from crawler.sources import Source
+    from crawler.crawl.job import CrawlJob
+    from crawler.crawl.sources import Source
 
     hits: Counter[str] = Counter()
     handler = type("Handler", (_Handler,), {"pages": site.pages, "hits": hits})
@@ -371,7 +371,7 @@ def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> di
             job_file.write_text(job.to_json())
             started = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)],
+                [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)],
                 check=True,
                 cwd=ROOT,
             )
@@ -398,8 +398,8 @@ def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> di
 
 def _stored_paths(out: Path, base: str) -> set[str]:
     """Paths whose page became a record or merged into one."""
-    from crawler.dataset import Dataset
-    from crawler.index import INDEX_INPUTS_SCHEMA
+    from crawler.dedup.index import INDEX_INPUTS_SCHEMA
+    from crawler.store.dataset import Dataset
 
     inputs = Dataset(out).read("_index/inputs", INDEX_INPUTS_SCHEMA).to_pylist()
     return {
@@ -408,8 +408,8 @@ def _stored_paths(out: Path, base: str) -> set[str]:
 
 
 def _rejected(out: Path, base: str) -> dict[str, str]:
-    from crawler.dataset import Dataset
     from crawler.record import REJECTS_SCHEMA
+    from crawler.store.dataset import Dataset
 
     rows = Dataset(out).read("rejects", REJECTS_SCHEMA).to_pylist()
     return {r["source_uri"].removeprefix(base): f"{r['reason']} ({r['detail']})" for r in rows}

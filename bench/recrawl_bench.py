@@ -1,5 +1,5 @@
 """Re-crawl cost: a first crawl of the generated fixture site, then a re-crawl of the same,
-unchanged site into the same dataset, each timed end to end (`python -m crawler.run_crawl`, the
+unchanged site into the same dataset, each timed end to end (`python -m crawler.crawl.runner`, the
 crawl `corpus crawl` runs) with the requests the site answered.
 
     .venv/bin/python bench/recrawl_bench.py [--articles 1000] [--per-page 20] [--no-bytecode]
@@ -12,7 +12,7 @@ pay alike; `--no-bytecode` keeps the environment as it is. The crawl's worker po
 first page that needs cleaning: a re-crawl that finds nothing new starts none.
 The re-crawl fetches only the entry points (start page, sitemap, feed, robots.txt) and what no
 table remembers: stored articles, URLs that answered 404 and listing pages seen lately are
-skipped (crawler/urlstate.py). A figure, never a timed test (tests/crawler/test_crawl.py counts
+skipped (crawler/store/urlstate.py). A figure, never a timed test (tests/crawler/crawl/test_crawl.py counts
 the requests).
 """
 
@@ -41,7 +41,7 @@ def python_env(tmp: Path, bytecode: bool) -> dict[str, str]:
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-        warm = "import crawler.run_crawl, crawler.pipelines, crawler.spiders.news"
+        warm = "import crawler.crawl.runner, crawler.crawl.pipelines, crawler.crawl.spiders.news"
         subprocess.run([sys.executable, "-c", warm], check=True, cwd=ROOT, env=env)
     return env
 
@@ -56,7 +56,7 @@ def crawl_once(
     before = sum(site.requests.values())
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "crawler.run_crawl", str(job_file), str(report_file)],
+        [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)],
         check=True,
         cwd=ROOT,
         env=env,

@@ -4,12 +4,12 @@
                                           [--set workers=2 --set batch_size=200 ...]
 
 Per size: generates N dumps with `bench/gen_corpus.py` (cached in WORK), runs
-`crawler.ingest.run_ingest` in a child process on a fresh dataset and measures wall time and
+`crawler.run.ingest.run_ingest` in a child process on a fresh dataset and measures wall time and
 peak memory (the largest single process, from the kernel via wait4, and the peak of the summed
 RSS of the child's whole process tree, sampled 5 times a second), then scores dedup pairwise
 against truth.jsonl (records' `sources` + the `merges` table -> files). The baseline dedups the
 same cleaned texts with the same shingles twice, with datasketch's MinHash.bulk + MinHashLSH
-and with ours, using the same containment check and visit order as `crawler.duplicates`.
+and with ours, using the same containment check and visit order as `crawler.dedup.resolve`.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from dedup_bench import Truth, clean_corpus, load_truth, pairwise
 from gen_corpus import generate
 
 from crawler.config import Settings
-from crawler.dedup import U64, LSHIndex, MinHasher, containment, shingle_set
-from crawler.readers import file_uri
+from crawler.dedup.minhash import U64, LSHIndex, MinHasher, containment, shingle_set
+from crawler.readers.files import file_uri
 
 GB = 1 << 30
 CHILD = """
 import json, sys, time
 from crawler.config import Settings
-from crawler.ingest import run_ingest
+from crawler.run.ingest import run_ingest
 corpus, out, overrides, result = sys.argv[1:5]
 settings = Settings().with_overrides(**json.loads(overrides))
 started = time.perf_counter()
@@ -198,7 +198,7 @@ def greedy_dedup(
     threshold: float,
 ) -> dict[str, str]:
     """file -> kept file: exact hash first, then LSH candidates verified by containment, most
-    complete document first (what `crawler.duplicates.resolve` does)."""
+    complete document first (what `crawler.dedup.resolve.resolve` does)."""
     files, hashes = frame["file"].to_list(), frame["content_hash"].to_list()
     words = frame["word_count"].to_list()
     order = sorted(range(len(files)), key=lambda i: (-words[i], hashes[i], files[i]))

@@ -4,7 +4,7 @@ site-grouped cross-validated figures per set (issue 14). Deterministic.
     make train-cleaner        # = the command below, writing the shipped parameters
     .venv/bin/python bench/train_cleaner.py [EVAL_DIR] [--folds 5] [--cache DIR]
         [--models logreg,gbdt] [--features all,no-today] [--decodes threshold,hybrid]
-        [--model-out crawler/boilerplate/cleaner_model.json --export KIND/FEATURES/DECODE]
+        [--model-out crawler/extract/boilerplate/cleaner_model.json --export KIND/FEATURES/DECODE]
 
 EVAL_DIR (default ../shared/eval) holds `dragnet-train/{text,html,gold.json}` and
 `dev/{text,html,gold.json}`. dragnet-train pages are grouped by site (cleaner_features.py:
@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
 
-from crawler.boilerplate.stats import LineStats  # noqa: E402
-from crawler.normalize import detect_language  # noqa: E402
+from crawler.extract.boilerplate.stats import LineStats  # noqa: E402
+from crawler.extract.normalize import detect_language  # noqa: E402
 
 Arr = npt.NDArray[np.float64]
 
@@ -212,7 +212,7 @@ def fit_on(
 def export(
     model: lm.Model, decode: str, args: argparse.Namespace, cv: dict[str, Any]
 ) -> dict[str, Any]:
-    """The parameters file the product reads (crawler/boilerplate/learned.py)."""
+    """The parameters file the product reads (crawler/extract/boilerplate/learned.py)."""
     spec = model.export(cf.feature_names())
     spec["threshold"] = 0.5
     if decode == "hybrid" or (decode.startswith("short") and decode.endswith("h")):

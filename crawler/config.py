@@ -45,7 +45,7 @@ class Settings:
     use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
     # follow symbolic links out of the given input folders (else: rejected as `symlink`)
     follow_symlinks: bool = False
-    # Per-document limits (crawler/limits.py): an input over one is rejected with its reason,
+    # Per-document limits (crawler/extract/limits.py): an input over one is rejected with its reason,
     # so no single document can exhaust a worker. Real news pages stay far below them.
     max_lines: int = 50_000  # more lines (page dump or extracted text) -> too_many_lines
     max_line_chars: int = 100_000  # a longer line -> line_too_long (~15,000 words on one line)
@@ -54,7 +54,7 @@ class Settings:
     # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
     max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
     max_doc_seconds: float = 60.0  # more CPU seconds reading and cleaning one -> timeout
-    # Re-crawls (crawler/urlstate.py): a URL that answered 404/410 is not requested again for
+    # Re-crawls (crawler/store/urlstate.py): a URL that answered 404/410 is not requested again for
     # this many days; a listing page seen less than this many hours ago is not fetched again
     # (unless a sitemap or feed dates it later; start URLs are always fetched).
     gone_retry_days: float = 30.0

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.config import Settings
-from crawler.inputs import Input
+from crawler.readers.inputs import Input
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from crawler.report import Section, render_markdown, summary_sections
+from crawler.report.summary import Section, render_markdown, summary_sections
 from crawler.run_types import RunSummary
 
 

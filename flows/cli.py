@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config_file import CorpusConfig, flat_items, load_config
-from crawler.dataset import Dataset, access_error, is_write_error, repair_hint
 from crawler.errors import (
     ConfigError,
     DatasetAccessError,
     DatasetDamagedError,
     DatasetLockedError,
 )
+from crawler.store.dataset import Dataset, access_error, is_write_error, repair_hint
 from flows.deploy import add_serve_parser, cmd_serve
 
 EXAMPLES = {
@@ -240,7 +240,7 @@ def add_verify_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_verify(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.integrity import verify
+    from crawler.store.integrity import verify
 
     dataset = Dataset(args.out or config.dataset)
     if not dataset.root.is_dir():
@@ -261,7 +261,7 @@ def cmd_verify(args: argparse.Namespace, config: CorpusConfig) -> int:
 
 
 def cmd_repair(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.repair import repair
+    from crawler.store.repair import repair
 
     dataset = Dataset(args.out or config.dataset)
     if not dataset.root.is_dir():
@@ -371,9 +371,9 @@ def _scrapy_overrides(pairs: list[str]) -> dict[str, Any]:
 
 
 def cmd_crawl(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.crawl_outcome import nothing_fetched
-    from crawler.crawljob import EXIT_STOPPED, CrawlInterrupted, job_from_options, run_crawl_job
-    from crawler.crawlreport import format_crawl_report
+    from crawler.crawl.job import EXIT_STOPPED, CrawlInterrupted, job_from_options, run_crawl_job
+    from crawler.crawl.outcome import nothing_fetched
+    from crawler.crawl.report import format_crawl_report
     from flows.progress import progress_for
 
     crawl_options = config.crawl.job_options(
@@ -443,8 +443,8 @@ def _settings_overrides(config: CorpusConfig, args: argparse.Namespace) -> dict[
 
 def cmd_ingest(args: argparse.Namespace, config: CorpusConfig) -> int:
     from crawler.config import FilterSettings
-    from crawler.ingest import run_ingest
-    from crawler.report import format_summary
+    from crawler.report.summary import format_summary
+    from crawler.run.ingest import run_ingest
     from flows.progress import progress_for
 
     codes = None if args.languages is None else args.languages.split(",")
@@ -475,7 +475,7 @@ def cmd_explain(args: argparse.Namespace, config: CorpusConfig) -> int:
     from pathlib import Path
 
     from crawler.errors import Drop
-    from crawler.explain import explain, learn_stats, render
+    from crawler.report.explain import explain, learn_stats, render
 
     settings = config.settings
     path = Path(args.file).resolve()  # a link given by name is followed
@@ -514,7 +514,7 @@ def _existing_dataset(out: str) -> Dataset:
 
 
 def cmd_stats(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.corpus_stats import dataset_stats, format_stats
+    from crawler.store.stats import dataset_stats, format_stats
 
     figures = dataset_stats(_existing_dataset(config.dataset_for(args.out)), args.top)
     _emit(args, figures, lambda: format_stats(figures))
@@ -522,7 +522,7 @@ def cmd_stats(args: argparse.Namespace, config: CorpusConfig) -> int:
 
 
 def cmd_compact(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.compact import compact
+    from crawler.store.compact import compact
 
     dataset = _existing_dataset(config.dataset_for(args.out))
     with dataset.lock(config.runs.lock_wait_seconds, lambda line: _note(args, line)):
@@ -553,7 +553,7 @@ def cmd_export(args: argparse.Namespace, config: CorpusConfig) -> int:
 
 
 def cmd_config(args: argparse.Namespace, config: CorpusConfig) -> int:
-    from crawler.report import table
+    from crawler.report.summary import table
 
     items = flat_items(config)
     data = {

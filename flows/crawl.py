@@ -3,7 +3,7 @@
     plan (sources -> job) -> crawl (a child process: Scrapy + the chain + dedup + commit)
 
 Scrapy's reactor cannot start twice in one process, so each crawl runs in its own process
-(`crawler.run_crawl`); the flow can run any number of times in one worker. The child writes its
+(`crawler.crawl.runner`); the flow can run any number of times in one worker. The child writes its
 report (crawl stats, events, the run summary) as JSON, which the crawl task returns. A retried
 crawl task resumes the same job (same job dir) instead of starting over.
 Run it: `python -m flows.crawl --sources seeds/sources.toml --source "The Diplomat" --out DIR`.
@@ -20,8 +20,8 @@ from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from crawler.config_file import load_config
-from crawler.crawljob import CrawlJob, job_from_options, run_crawl_job
-from crawler.crawlreport import CrawlReport, crawl_sections, format_crawl_report
+from crawler.crawl.job import CrawlJob, job_from_options, run_crawl_job
+from crawler.crawl.report import CrawlReport, crawl_sections, format_crawl_report
 from crawler.run_types import RunSummary
 from flows.artifacts import publish_failure, publish_run_report
 from flows.ingest import check_dataset, io_retries

@@ -5,7 +5,7 @@
 Tasks pass paths and counters, never record lists; only the I/O tasks (discover, commit) retry,
 with exponential backoff, and only on OSError. The run waits for the dataset's lock when another
 run holds it (`runs.lock_wait_seconds`), so overlapping schedules take turns. The batch tasks
-run on Prefect's threads but clean in worker processes (`crawler.workers.WorkerPool`).
+run on Prefect's threads but clean in worker processes (`crawler.run.workers.WorkerPool`).
 Run it: `python -m flows.ingest seeds --out data/corpus` (Prefect's embedded server by default).
 With `--dask tcp://host:8786` (or `--dask local:2`) the cleaning batches run on a Dask cluster;
 everything else stays in this process (flows/dask.py, docs/distributed.md).
@@ -30,7 +30,8 @@ from crawler.errors import (
     DatasetDamagedError,
     DatasetLockedError,
 )
-from crawler.ingest import (
+from crawler.report.summary import format_summary
+from crawler.run.ingest import (
     BatchResult,
     RunContext,
     RunSummary,
@@ -41,9 +42,8 @@ from crawler.ingest import (
     ingest_stages,
     scan_inputs,
 )
-from crawler.report import format_summary
 from crawler.run.session import RunSession
-from crawler.workers import WorkerPool
+from crawler.run.workers import WorkerPool
 from flows.artifacts import publish_failure, publish_run_report
 
 

@@ -18,8 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from crawler.progress import NoProgress
-from crawler.progress import Progress as ProgressSink
+from crawler.run.progress import NoProgress
+from crawler.run.progress import Progress as ProgressSink
 
 
 class BarProgress:

@@ -56,7 +56,7 @@ def scorer() -> ModuleType:
 @pytest.fixture(scope="session")
 def seeds_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeds ingested once by `corpus ingest` (library call); tests must not modify it."""
-    from crawler.ingest import run_ingest
+    from crawler.run.ingest import run_ingest
 
     out = tmp_path_factory.mktemp("seeds") / "corpus"
     run_ingest([str(SEEDS)], out)

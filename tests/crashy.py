@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import Settings
-from crawler.items import PageItem
-from crawler.pipelines import clean_page
+from crawler.crawl.items import PageItem
+from crawler.crawl.pipelines import clean_page
+from crawler.run.clean import clean_batch
 from crawler.run_types import BatchResult, RunContext
-from crawler.staging import clean_batch
 
 CleanedPage = tuple[dict[str, Any] | None, dict[str, Any] | None]
 
@@ -29,7 +29,7 @@ def clean_or_die(
 
 
 def clean_page_or_die(page: PageItem, settings: Settings) -> CleanedPage:
-    """`crawler.pipelines.clean_page`, except that its process dies on a URL holding
+    """`crawler.crawl.pipelines.clean_page`, except that its process dies on a URL holding
     $CRASHY_URL_PART (set it before the crawl process starts: workers inherit it)."""
     if os.environ.get("CRASHY_URL_PART", "\0") in page.url:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -52,7 +52,7 @@ class BreaksOnSubmit(ProcessPoolExecutor):
     broken and shut down (`terminate_broken`) without the lock `submit` holds, so a submit
     racing with a worker's death can fail with RuntimeError("cannot schedule new futures
     after shutdown") instead of BrokenProcessPool, or leave its call unanswered. Tests make
-    this deterministic by swapping `crawler.workers.worker_pool` for `breaking_pools`."""
+    this deterministic by swapping `crawler.run.workers.worker_pool` for `breaking_pools`."""
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         self._broken = "A child process terminated abruptly"  # type: ignore[assignment]
@@ -64,7 +64,7 @@ def breaking_pools(real: Any) -> Any:
     one-worker pools that run calls alone are real)."""
     made: list[int] = []
 
-    def worker_pool(workers: int, preload: str = "crawler.staging") -> ProcessPoolExecutor:
+    def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPoolExecutor:
         if workers > 1 and not made:
             made.append(workers)
             return BreaksOnSubmit(workers)

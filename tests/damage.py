@@ -1,6 +1,6 @@
 """Damage a dataset (or its surroundings) the ways disks, copies and people do, run the next
 command on it, then `corpus verify`, `corpus repair` and a re-ingest of what repair says was
-lost: for tests/crawler/test_damage.py and bench/damage_report.py.
+lost: for tests/crawler/store/test_damage.py and bench/damage_report.py.
 
 A case is a `DamageCase` in `CASES`; other modules add theirs with `register` (input damage:
 symlinks, mislabelled files, ...). `run_case` gives an `Outcome`, one row of the damage report.

@@ -1,5 +1,5 @@
 """Kill `corpus ingest` with SIGKILL at a chosen point of a run and inspect what it leaves, for
-tests/crawler/test_crash_kill.py and bench/kill_report.py.
+tests/crawler/run/test_crash_kill.py and bench/kill_report.py.
 
 The run is the real CLI in a session of its own, so one `killpg` takes the worker processes and
 the forkserver with it. A kill point is a condition on what the run has left on disk so far,
@@ -29,18 +29,18 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from helpers import ROOT
 
-from crawler.corpus_stats import dataset_stats
-from crawler.dataset import FOLDERS, TABLES, Dataset
-from crawler.index import INDEX_INPUTS_SCHEMA
-from crawler.ingest import run_ingest
+from crawler.dedup.index import INDEX_INPUTS_SCHEMA
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.run.ingest import run_ingest
+from crawler.store.dataset import FOLDERS, TABLES, Dataset
+from crawler.store.stats import dataset_stats
 
 # The child for pause points: the CLI, with os.replace stopping before the n-th rename into the
 # dataset (1: the manifest, the commit point; 2: the first table file) until it is killed. With
 # PAUSE_ALL set, a compaction's folder swaps and the removal of its staging area count too.
 PAUSED_CLI = """
 import os, shutil, sys, time
-import crawler.dataset
+import crawler.store.dataset
 from flows.cli import main
 
 n, marker, root, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
@@ -61,8 +61,8 @@ def pausing(real):
 
 os.replace = pausing(os.replace)
 if os.environ.get("PAUSE_ALL"):
-    if hasattr(crawler.dataset, "exchange_dirs"):
-        crawler.dataset.exchange_dirs = pausing(crawler.dataset.exchange_dirs)
+    if hasattr(crawler.store.dataset, "exchange_dirs"):
+        crawler.store.dataset.exchange_dirs = pausing(crawler.store.dataset.exchange_dirs)
     shutil.rmtree = pausing(shutil.rmtree)
 sys.exit(main(argv))
 """

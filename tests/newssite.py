@@ -646,8 +646,8 @@ FAST = {  # loopback only: no politeness delays, quick retries
 
 def site_job(site: NewsSite, out: Any, **job: Any) -> Any:
     """A crawl job for the whole site: home page, sitemap and feed; loopback allowed."""
-    from crawler.crawljob import CrawlJob
-    from crawler.sources import Source
+    from crawler.crawl.job import CrawlJob
+    from crawler.crawl.sources import Source
 
     source = Source(
         name="fixture",

@@ -10,7 +10,7 @@ from types import ModuleType
 import pytest
 from helpers import EVAL
 
-from crawler.ingest import run_ingest
+from crawler.run.ingest import run_ingest
 
 FLOORS = {"text": 0.94, "html": 0.975}  # reached: text 0.948, html 0.980
 

@@ -5,7 +5,7 @@
 `RunSession` is a context manager around the caller's stages. It holds the dataset's lock
 (waiting for another run up to `wait_seconds`), recovers an interrupted run, opens the run's
 staging area, times the caller's stages (`timed`), finishes with one commit (a run that changed
-nothing leaves no run entry: `crawler.finish`), and always removes its staging area. A write
+nothing leaves no run entry: `crawler.run.finish`), and always removes its staging area. A write
 the file system refuses (a full disk, a read-only folder) leaves it as one DatasetAccessError.
 """
 
@@ -25,10 +25,10 @@ from types import TracebackType
 import pyarrow as pa
 
 from crawler.config import Settings
-from crawler.dataset import Dataset, access_error, is_write_error
 from crawler.errors import ConfigError
-from crawler.finish import finish_run
+from crawler.run.finish import finish_run
 from crawler.run_types import BatchResult, RunContext, RunSummary, new_run_id
+from crawler.store.dataset import Dataset, access_error, is_write_error
 
 LOGGER = logging.getLogger(__name__)
 

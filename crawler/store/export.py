@@ -15,9 +15,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from crawler.dataset import Dataset
 from crawler.errors import ConfigError
 from crawler.schemas import table
+from crawler.store.dataset import Dataset
 from crawler.store.jsonl import JsonlSink
 from crawler.store.parquet_file import ParquetFileSink
 from crawler.store.sinks import Sink

@@ -8,8 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from crawler.dataset import TableWriter
 from crawler.errors import ConfigError
+from crawler.store.dataset import TableWriter
 
 
 class ParquetFileSink:

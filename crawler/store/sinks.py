@@ -1,6 +1,6 @@
 """The sink interface: where the rows of one table go, batch by batch.
 
-`crawler.dataset.TableWriter` (the Parquet writer every run's tables go through) is the first
+`crawler.store.dataset.TableWriter` (the Parquet writer every run's tables go through) is the first
 sink; `corpus export` writes through the sinks of `crawler.store.export.FORMATS`. A sink that
 writes a file writes a hidden temporary beside it and renames it into place on `close`, so a
 reader never sees half a file; `abort` leaves nothing behind.

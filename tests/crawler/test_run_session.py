@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from crawler.config import Settings
-from crawler.dataset import Dataset
 from crawler.errors import DatasetAccessError, DatasetLockedError
 from crawler.run.session import RunSession
+from crawler.store.dataset import Dataset
 
 
 def test_the_session_holds_the_lock_and_cleans_up(tmp_path: Path) -> None:

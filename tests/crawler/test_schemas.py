@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler import compact, dataset
-from crawler.dataset import Dataset
 from crawler.record import RECORDS_SCHEMA, SCHEMA_VERSION
 from crawler.schemas import REGISTRY, table
+from crawler.store import compact, dataset
+from crawler.store.dataset import Dataset
 
 
 def test_every_table_has_its_own_folder_schema_and_version() -> None:

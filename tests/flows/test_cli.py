@@ -141,7 +141,7 @@ def test_config_command_shows_values_and_origins(
 def test_a_locked_dataset_is_waited_for_then_refused(
     seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from crawler.dataset import Dataset
+    from crawler.store.dataset import Dataset
 
     out = tmp_path / "c"
     with Dataset(out).lock():
@@ -155,7 +155,7 @@ def test_a_locked_dataset_is_waited_for_then_refused(
 def test_progress_bars_only_on_a_terminal(seeds_copy: Path, tmp_path: Path) -> None:
     import io
 
-    from crawler.ingest import run_ingest
+    from crawler.run.ingest import run_ingest
     from flows.progress import progress_for
 
     class Terminal(io.StringIO):

@@ -12,7 +12,7 @@ import pytest
 from newssite import FAST, NewsSite, serve
 from prefect.artifacts import Artifact
 
-from crawler.dataset import Dataset
+from crawler.store.dataset import Dataset
 from flows.cli import main
 from flows.crawl import crawl_flow, crawl_task, plan_task
 
@@ -140,7 +140,7 @@ def test_flow_runs_twice_in_one_process(
 
 
 def test_crawl_progress_counts_the_pages(site: NewsSite, tmp_path: Path) -> None:
-    from crawler.crawljob import job_from_options, run_crawl_job
+    from crawler.crawl.job import job_from_options, run_crawl_job
 
     class Recorder:
         def __init__(self) -> None:
@@ -173,7 +173,7 @@ def test_only_the_crawl_task_retries() -> None:
 def test_a_page_that_kills_its_worker_costs_only_itself(
     site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crawler.crawljob import job_from_options, run_crawl_job
+    from crawler.crawl.job import job_from_options, run_crawl_job
 
     killer = sorted(p for p in site.pages if p.startswith("/articles/"))[0]
     monkeypatch.setenv("CRASHY_URL_PART", killer)

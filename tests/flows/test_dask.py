@@ -15,10 +15,10 @@ from prefect_dask.task_runners import DaskTaskRunner
 
 import flows.dask
 from crawler.config import Settings
-from crawler.dataset import Dataset
 from crawler.errors import ConfigError
-from crawler.ingest import run_ingest
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA
+from crawler.run.ingest import run_ingest
+from crawler.store.dataset import Dataset
 from flows.dask import dask_task_runner
 from flows.ingest import main, run_ingest_flow
 

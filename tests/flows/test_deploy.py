@@ -27,8 +27,8 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from crawler.config_file import load_config
-from crawler.dataset import Dataset
 from crawler.record import RECORDS_SCHEMA
+from crawler.store.dataset import Dataset
 from flows.cli import common_options
 from flows.deploy import add_serve_parser, build_deployments, cmd_serve, describe, main
 

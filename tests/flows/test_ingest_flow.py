@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from crawler.dataset import Dataset
 from crawler.errors import ConfigError
-from crawler.ingest import run_ingest
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA
+from crawler.run.ingest import run_ingest
+from crawler.store.dataset import Dataset
 from flows.ingest import clean_batch_task, ingest_flow
 
 RUN_FIELDS = {"run_id", "ingested_at", "merged_at"}
@@ -116,7 +116,7 @@ def test_batch_tasks_clean_in_worker_processes_and_survive_one_dying(
     from crashy import clean_or_die
 
     import flows.ingest
-    from crawler.workers import WorkerPool
+    from crawler.run.workers import WorkerPool
 
     # the flow's worker processes run a batch function that dies on die*.txt
     monkeypatch.setattr(flows.ingest, "WorkerPool", partial(WorkerPool, clean=clean_or_die))

@@ -1,0 +1,377 @@
+"""Is a fetched page one article (store it) or an index / tag / listing page (only follow it)?
+
+Decided from page features, not URL patterns alone: the page's declared type (og:type, JSON-LD
+@type, microdata), how much prose it has outside the page furniture and whether one block holds
+most of it (a single dominant article), whether its prose sits in teaser cards under linked
+headlines, and how many headline-like links it carries against its longest text. `score` says
+in which order they count. Measured on real pages by bench/pagetype_real.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+from crawler.extract.html_meta import json_ld_objects
+from crawler.extract.urls import host_of
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "askpublicnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "report",
+        "scholarlyarticle",
+        "techarticle",
+    }
+)
+# Not "blog": blogs declare it on every page, posts included.
+LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
+_CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "form"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+# Class/id words of page furniture, as whole words of a class name ("share-bar", "sidebar_2",
+# "relatedPosts"), so that "commentary" or "shared-content" are not furniture.
+_CHROME_WORDS = (
+    "comment", "comments", "related", "promo", "sidebar", "newsletter", "share", "sharing",
+    "social", "menu", "breadcrumb", "breadcrumbs",
+)  # fmt: skip
+_CHROME_CLASS = re.compile(
+    r"(?<![A-Za-z])(?:"
+    + "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in _CHROME_WORDS)
+    + r")(?![a-z])"
+)
+_WRAPPER_SHARE = 0.5  # an element holding this share of the page's text is layout, not furniture
+_LONG_CHARS = 1500  # a main text this long: an article whatever else the page shows
+_DOMINANT_CHARS = 500  # a dominant text this long: an article unless teasers make the prose
+_CHARS_PER_HEADLINE = 40  # main text shorter than this per headline link: a list of them
+_VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
+_MAX_LINKS_IN_TEXT = 2  # headline links an article's body may hold (previous / next post)
+_WORD = re.compile(r"\w+")
+# Elements whose text belongs to the block around them; anything else is a block of its own.
+_INLINE = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em",
+        "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span",
+        "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    }
+)  # fmt: skip
+_NO_TEXT = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "math", "head", "title", "button",
+        "select", "option", "textarea", "iframe", "object",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PageFeatures:
+    """What the classifier looks at (kept whole so tests and logs can show why)."""
+
+    og_type: str | None
+    ld_types: frozenset[str]
+    prose_chars: int  # text in prose paragraphs outside the chrome
+    prose_paragraphs: int
+    dominant_share: float  # share of prose held by the block with the most of it
+    article_links: int  # distinct same-site links that look like headlines (or match a pattern)
+    teasers: int  # linked headings with one or two prose paragraphs of their own (cards)
+    teaser_share: float  # share of the prose that sits in such teaser cards
+    cards: int  # repeated teaser blocks: <article> elements and headings that are links
+
+
+@dataclass(frozen=True)
+class PageKind:
+    kind: str  # "article" or "listing"
+    score: int
+    features: PageFeatures
+
+
+class _Layout:
+    """Which elements of a page are furniture (navigation, sidebars, comments, share bars...).
+
+    An element is furniture by its tag (nav, header, footer, aside, form), its ARIA role or a
+    furniture word in its class or id, unless it holds half the page's text or more: then it
+    is the page's layout (`<body class="one-sidebar">`, ASP.NET's one `<form>` around the whole
+    page, a `<div class="has-sidebar">` wrapper), not furniture. An `<aside>` (or role
+    complementary) without the page's <h1> is furniture however large: a column of teaser cards
+    may hold more text than a short post. <html> and <body> never are.
+    """
+
+    def __init__(self, root: HtmlElement) -> None:
+        body = root.find("body")
+        self.page_chars = _text_len(body if body is not None else root)
+        self._verdicts: dict[HtmlElement, bool] = {}
+
+    def _furniture(self, elem: HtmlElement) -> bool:
+        verdict = self._verdicts.get(elem)
+        if verdict is None:
+            marker = f"{elem.get('class', '')} {elem.get('id', '')}"
+            role = (elem.get("role") or "").strip().lower()
+            verdict = (
+                elem.tag in _CHROME_TAGS
+                or role in _CHROME_ROLES
+                or bool(marker.strip() and _CHROME_CLASS.search(marker))
+            ) and (
+                _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+                or ((elem.tag == "aside" or role == "complementary") and elem.find(".//h1") is None)
+            )
+            self._verdicts[elem] = verdict
+        return verdict
+
+    def in_chrome(self, elem: HtmlElement) -> bool:
+        for anc in elem.iterancestors():
+            if anc.tag in ("body", "html"):
+                return False
+            if self._furniture(anc):
+                return True
+        return False
+
+
+def _text_len(elem: HtmlElement) -> int:
+    return sum(len(t.strip()) for t in elem.xpath(_VISIBLE_TEXT))
+
+
+def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
+    """Every block element with text of its own: (element, its own text, chars of it in links).
+
+    A block's own text is its text and that of its inline children (links, emphasis, spans,
+    line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
+    separated by `<br>`, each count once."""
+    stack = [root]
+    while stack:
+        elem = stack.pop()
+        parts = [elem.text or ""]
+        linked = 0
+        for child in elem:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in _INLINE:
+                # (an inline element may hold a script: its code is no text)
+                text = "".join(child.xpath(_VISIBLE_TEXT)) if len(child) else child.text or ""
+                parts.append(text)
+                linked += (
+                    len(text.strip())
+                    if tag == "a"
+                    else sum(len(a.text_content().strip()) for a in child.iter("a"))
+                )
+            elif tag and tag not in _NO_TEXT:
+                stack.append(child)
+            parts.append(child.tail or "")
+        text = " ".join(" ".join(parts).split())
+        if text:
+            yield elem, text, linked
+
+
+# the page's own declared objects: an ItemList's members are other pages
+_OWN_LD = ("@graph", "mainEntity", "mainEntityOfPage")
+
+
+def _ld_types(root: HtmlElement) -> frozenset[str]:
+    """Declared schema.org types: JSON-LD (@graph and mainEntity included) and microdata."""
+    found: set[str] = set()
+    for node in json_ld_objects(root, nested=_OWN_LD, max_depth=6):
+        types = node.get("@type")
+        found.update(
+            _short_type(t)
+            for t in (types if isinstance(types, list) else [types])
+            if isinstance(t, str)
+        )
+    for itemtype in root.xpath("//*[@itemscope]/@itemtype"):
+        found.update(_short_type(t) for t in str(itemtype).split())
+    return frozenset(found)
+
+
+def _short_type(name: str) -> str:
+    """ "http://schema.org/NewsArticle", "schema:NewsArticle" -> "newsarticle"."""
+    return re.split(r"[/:#]", name.strip())[-1].lower()
+
+
+def _canonical(root: HtmlElement, url: str) -> set[str]:
+    """The page's own addresses: its URL and the canonical / og:url it declares."""
+    own = {url.split("#", 1)[0]}
+    for href in root.xpath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content"):
+        own.add(urljoin(url, str(href).strip()).split("#", 1)[0])
+    return own
+
+
+def page_features(
+    root: HtmlElement, url: str, article_pattern: re.Pattern[str] | None
+) -> PageFeatures:
+    """Measure the page (root: the lxml tree of the whole document)."""
+    og = root.xpath("string(//meta[@property='og:type']/@content)").strip().lower() or None
+    layout = _Layout(root)
+    body = root.find("body")
+    host = host_of(url)
+    own = _canonical(root, url)
+
+    def other_page(href: str | None) -> str | None:
+        """The same-site page another than this one that a link points to, else None."""
+        href = (href or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            return None
+        target = urljoin(url, href).split("#", 1)[0]
+        return target if host_of(target) == host and target not in own else None
+
+    per_block: Counter[HtmlElement] = Counter()
+    prose: dict[HtmlElement, int] = {}
+    for block, text, linked in _blocks(body if body is not None else root):
+        if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
+            continue
+        if block.tag == "li" or layout.in_chrome(block):
+            continue
+        prose[block] = len(text)
+        parent = block.getparent()
+        per_block[parent if parent is not None else block] += len(text)
+    prose_chars = sum(prose.values())
+
+    # prose blocks and their chars under each element (the block itself included)
+    blocks_in: Counter[HtmlElement] = Counter()
+    chars_in: Counter[HtmlElement] = Counter()
+    for block, chars in prose.items():
+        for holder in (block, *block.iterancestors()):
+            blocks_in[holder] += 1
+            chars_in[holder] += chars
+    teasers = teaser_chars = 0
+    in_cards: set[HtmlElement] = set()
+    # a card's headline links to another page of the site: not a headline linked to the page
+    # itself (permalink titles) or to the original of a repost elsewhere
+    for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
+        if not any(other_page(a.get("href")) for a in heading.iter("a")):
+            continue
+        card = heading.getparent()
+        if card is not None and 1 <= blocks_in[card] <= 2 and card not in in_cards:
+            in_cards.add(card)
+            teasers += 1
+            teaser_chars += chars_in[card]
+
+    links: set[str] = set()
+    headline_links_in: Counter[HtmlElement] = Counter()
+    for a in root.iter("a"):
+        words = len(_WORD.findall(a.text_content()))
+        if words < 4 and article_pattern is None:
+            continue
+        target = other_page(a.get("href"))
+        if target is None:
+            continue
+        matches = bool(article_pattern and article_pattern.search(target))
+        if matches or (words >= 4 and not layout.in_chrome(a)):
+            links.add(target)
+            if not any(anc in prose for anc in a.iterancestors()):  # not a link in a sentence
+                for holder in a.iterancestors():
+                    headline_links_in[holder] += 1
+    main = max(per_block.values(), default=0)
+    main = max(main, _main_text(prose, chars_in, headline_links_in, in_cards))
+    cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
+    return PageFeatures(
+        og_type=og,
+        ld_types=_ld_types(root),
+        prose_chars=prose_chars,
+        prose_paragraphs=len(prose),
+        dominant_share=min(1.0, main / prose_chars) if prose_chars else 0.0,
+        article_links=len(links),
+        teasers=teasers,
+        teaser_share=teaser_chars / prose_chars if prose_chars else 0.0,
+        cards=cards,
+    )
+
+
+def _main_text(
+    prose: dict[HtmlElement, int],
+    chars_in: Counter[HtmlElement],
+    headline_links_in: Counter[HtmlElement],
+    cards: set[HtmlElement],
+) -> int:
+    """Prose chars of the largest container of text that is no list of other pages.
+
+    From each prose block, climb while the next ancestor holds at most _MAX_LINKS_IN_TEXT
+    headline links that stand on their own (not in a sentence) and is no teaser card nor holds
+    one: an article's paragraphs, or a gallery's captions each in its own box, add up; a
+    listing's excerpts stop at their cards."""
+    holds_card = {holder for card in cards for holder in (card, *card.iterancestors())}
+    best = 0
+    for block in prose:
+        top = block
+        if block not in holds_card:
+            for anc in block.iterancestors():
+                if anc.tag in ("body", "html") or anc in holds_card:
+                    break
+                if headline_links_in[anc] > _MAX_LINKS_IN_TEXT:
+                    break
+                top = anc
+        best = max(best, chars_in[top] if top is not block else prose[block])
+    return best
+
+
+def is_teaser_list(f: PageFeatures) -> bool:
+    """Most of the prose sits in cards under linked headlines."""
+    return f.teasers >= 3 and f.teaser_share >= 0.5
+
+
+def is_headline_list(f: PageFeatures) -> bool:
+    """Headline links outweigh the longest text."""
+    return f.article_links >= 4 and main_text(f) < _CHARS_PER_HEADLINE * f.article_links
+
+
+def main_text(f: PageFeatures) -> int:
+    """Chars of the page's largest text that is no list of other pages."""
+    return int(f.prose_chars * f.dominant_share)
+
+
+def dominant_text(f: PageFeatures) -> int:
+    """Chars of the main text when it holds most of the prose, else 0."""
+    return main_text(f) if f.dominant_share >= 0.6 else 0
+
+
+def declares_article(f: PageFeatures) -> bool:
+    return f.og_type == "article" or bool(f.ld_types & ARTICLE_TYPES)
+
+
+def score(f: PageFeatures) -> int:
+    """> 0: one article; <= 0: a page of links to articles.
+
+    In order: one long text is an article, whatever else the page shows (a page that looks
+    like both is kept: dropping an article is the worse error, and a kept page is still judged
+    by the quality gate); prose that is mostly teaser cards is a listing; a shorter dominant
+    text is an article, and so is a declared article with a paragraph of its own (a thin post
+    among its site's link lists: a list page that declares an article wrongly has none);
+    headline links outweighing the text make a listing. What is left has no sign of a list
+    but its declared type and cards; a page with no sign either way goes to the chain, which
+    judges (and reports) what is left of it."""
+    if main_text(f) >= _LONG_CHARS:
+        return 3
+    if is_teaser_list(f):
+        return -3
+    if dominant_text(f) >= _DOMINANT_CHARS:
+        return 2
+    if declares_article(f) and main_text(f) >= _PROSE_MIN_CHARS:
+        return 2
+    if is_headline_list(f):
+        return -2
+    if declares_article(f):
+        return 2
+    points = 1
+    if f.ld_types & LISTING_TYPES:
+        points -= 2
+    if f.cards > max(6, f.prose_paragraphs // 2) and f.article_links >= 3:
+        points -= 1
+    return points
+
+
+def classify(
+    root: HtmlElement, url: str, article_pattern: re.Pattern[str] | None = None
+) -> PageKind:
+    """Article or listing, with the score and the features behind it."""
+    features = page_features(root, url, article_pattern)
+    points = score(features)
+    return PageKind("article" if points > 0 else "listing", points, features)

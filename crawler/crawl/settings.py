@@ -1,0 +1,75 @@
+"""Scrapy settings of the `corpus` crawl: polite and defensive by default.
+
+`crawler.crawl.runner` adds the per-job values (USER_AGENT with the contact, JOBDIR, the dataset,
+the sources) on top, and the values that come from corpus.toml's `[settings]` (one source of
+truth, documented there): DOWNLOAD_MAXSIZE = `max_input_bytes`, CORPUS_BATCH_SIZE =
+`batch_size`, CORPUS_WORKERS = the crawl's worker count (`run_crawl.scrapy_settings`).
+`corpus crawl --set NAME=VALUE` overrides any of them.
+"""
+
+BOT_NAME = "corpus"
+SPIDER_MODULES = ["crawler.crawl.spiders"]
+NEWSPIDER_MODULE = "crawler.crawl.spiders"
+
+# Politeness: robots.txt, adaptive delays, few parallel requests per site.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 0.25
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+COOKIES_ENABLED = False  # news pages need no session; cookies only track us
+
+# Robustness: bounded time, size and redirects; retries with backoff (crawler.crawl.middlewares).
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a truncated body is an error (`truncated`), never a page
+RETRY_TIMES = 3
+CORPUS_RETRY_BACKOFF_BASE = 1.0
+CORPUS_RETRY_BACKOFF_MAX = 60.0
+
+# Link traps (endless calendars, parameter variants): followed links of one URL shape that has
+# given no article stop after this many pages per source (crawler.crawl.spiders.news).
+CORPUS_MAX_PAGES_PER_SHAPE = 50
+
+# Breadth-first: index pages (and the articles they list) before deep links.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Optional HTTP cache (corpus crawl --http-cache DIR): replays pages for a day.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_EXPIRATION_SECS = 24 * 3600
+HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 408, 429]
+
+# Security: no local consoles that can run code; no requests to non-public addresses.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+CORPUS_ALLOW_PRIVATE = False
+CORPUS_ALLOWED_NETWORKS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.crawl.netguard.GuardedResolver"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.crawl.netguard.AddressGuardMiddleware": 40,  # first: before any other component acts
+    "crawler.crawl.middlewares.SeenUrlMiddleware": 70,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.crawl.middlewares.SharedRobotsTxtMiddleware": 100,  # Scrapy's, fixed: see its docstring
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+}
+DUPEFILTER_CLASS = "crawler.crawl.middlewares.CorpusDupeFilter"
+ITEM_PIPELINES = {"crawler.crawl.pipelines.CorpusPipeline": 300}
+EXTENSIONS = {"crawler.crawl.log.CrawlLog": 0, "crawler.crawl.progress.ProgressFile": 0}
+
+# The item pipeline cleans pages in CORPUS_WORKERS worker processes (0: in the crawl process)
+# and stages them in batches of CORPUS_BATCH_SIZE: both set from corpus.toml by run_crawl.
+# the function that runs a page through the chain in a worker (a dotted path; tests swap it)
+CORPUS_CLEAN_PAGE = "crawler.crawl.pipelines.clean_page"
+CORPUS_MAX_EVENTS = 5000
+CORPUS_CONTACT = ""
+
+LOG_LEVEL = "INFO"
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

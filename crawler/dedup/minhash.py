@@ -1,0 +1,306 @@
+"""Exact and near-duplicate detection: word-shingle MinHash with LSH banding, verified by
+containment on the shingle sets before anything is merged.
+
+Everything is deterministic across processes and runs: shingles are hashed with a fixed
+polynomial hash over their UTF-8 bytes plus a murmur3 finalizer (no Python `hash()`), and the
+MinHash permutations come from a fixed seed. All of it is vectorized with numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import repeat
+
+import numpy as np
+import numpy.typing as npt
+
+from crawler.extract.normalize import tokens
+
+U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
+_BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 2**64)
+_SPACE = 32
+
+
+def _fmix64(h: U64) -> U64:
+    """murmur3's 64-bit finalizer: every input bit affects every output bit."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(33))
+        h = h * np.uint64(0xFF51AFD7ED558CCD)
+        h = h ^ (h >> np.uint64(33))
+        h = h * np.uint64(0xC4CEB9FE1A85EC53)
+        return h ^ (h >> np.uint64(33))
+
+
+class _Powers:
+    """BASE**i and BASE**-i modulo 2**64 for i < size, grown on demand. Both tables are
+    replaced in one assignment, so threads never see them out of step."""
+
+    tables: tuple[U64, U64] = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+
+    @classmethod
+    def upto(cls, n: int) -> tuple[U64, U64]:
+        tables = cls.tables
+        if tables[0].size < n:
+            size = max(n, 2 * tables[0].size, 1 << 16)
+            one = np.ones(1, dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                pos = np.cumprod(np.full(size - 1, _BASE, dtype=np.uint64), dtype=np.uint64)
+                neg = np.cumprod(np.full(size - 1, _BASE_INV, dtype=np.uint64), dtype=np.uint64)
+            tables = cls.tables = (np.concatenate((one, pos)), np.concatenate((one, neg)))
+        return tables
+
+
+def _span_hashes(data: npt.NDArray[np.uint8], starts: U64, ends: U64) -> U64:
+    """Polynomial hash (mod 2**64) of each byte span data[s:e], all spans at once: weighted
+    prefix sums, then an exact division by a power of the (odd) base."""
+    n = data.size
+    pos, neg = _Powers.upto(n + 1)
+    with np.errstate(over="ignore"):
+        weighted = data.astype(np.uint64) * pos[n - 1 :: -1][:n]  # byte j weighs BASE**(n-1-j)
+        prefix = np.concatenate(([np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)))
+        raw = (prefix[ends] - prefix[starts]) * neg[n - ends]
+        return _fmix64(raw ^ ((ends - starts) << np.uint64(40)))
+
+
+def shingle_set(text: str, k: int) -> U64:
+    """Sorted unique 64-bit hashes of the text's k-word shingles (the whole text if shorter).
+
+    A shingle's hash is that of the bytes of its k tokens joined by single spaces."""
+    toks = tokens(text)
+    if not toks:
+        return np.zeros(0, dtype=np.uint64)
+    data = np.frombuffer(" ".join(toks).encode(), dtype=np.uint8)
+    spaces = np.flatnonzero(data == _SPACE).astype(np.uint64)
+    starts = np.concatenate(([np.uint64(0)], spaces + np.uint64(1)))
+    ends = np.concatenate((spaces, [np.uint64(data.size)]))
+    k = min(k, starts.size)
+    return np.unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
+
+
+class MinHasher:
+    """MinHash by multiply-shift universal hashing of 64-bit shingle hashes to 32 bits."""
+
+    _CHUNK = 4096  # shingles per step: bounds the (num_perm x chunk) temporary matrix
+
+    def __init__(self, num_perm: int = 128, seed: int = 1) -> None:
+        self.num_perm = num_perm
+        self.seed = seed
+        rng = np.random.default_rng(seed)
+        a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+        self._a, self._b = a[:, None], b[:, None]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MinHasher) and (other.num_perm, other.seed) == (
+            self.num_perm,
+            self.seed,
+        )
+
+    def __hash__(self) -> int:
+        return self.num_perm * 1_000_003 + self.seed
+
+    def __repr__(self) -> str:
+        return f"MinHasher(num_perm={self.num_perm}, seed={self.seed})"
+
+    def _hashed(self, chunk: U64) -> U64:
+        """(a * x + b) mod 2**64 for every permutation (rows) and shingle (columns)."""
+        with np.errstate(over="ignore"):
+            out: U64 = self._a * chunk[None, :]
+            out += self._b
+        return out
+
+    def signature(self, shingles: U64) -> U32:
+        """The num_perm minimum hashes (all 0xFFFFFFFF for an empty set).
+
+        The top 32 bits of the smallest 64-bit value are the smallest top 32 bits, so the
+        shift is done once per permutation, after the minimum."""
+        if shingles.size == 0:
+            return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        low = np.full(self.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+        for start in range(0, shingles.size, self._CHUNK):
+            np.minimum(
+                low, self._hashed(shingles[start : start + self._CHUNK]).min(axis=1), out=low
+            )
+        return (low >> np.uint64(32)).astype(np.uint32)
+
+    def signatures(self, sets: Sequence[U64]) -> U32:
+        """Signatures of many shingle sets at once: an (n, num_perm) array, row i equal to
+        `signature(sets[i])`."""
+        out = np.full((len(sets), self.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+        batch: list[int] = []
+        size = 0
+        for i, shingles in enumerate(sets):
+            if shingles.size:
+                batch.append(i)
+                size += shingles.size
+            if batch and (size >= self._CHUNK or i == len(sets) - 1):
+                out[batch] = self._reduce([sets[j] for j in batch])
+                batch, size = [], 0
+        return out
+
+    def _reduce(self, sets: list[U64]) -> U32:
+        if len(sets) == 1:
+            return self.signature(sets[0])[None, :]
+        offsets = np.cumsum([0] + [s.size for s in sets[:-1]])
+        low = np.minimum.reduceat(self._hashed(np.concatenate(sets)), offsets, axis=1)
+        return (low.T >> np.uint64(32)).astype(np.uint32)
+
+
+def containment(a: U64, b: U64) -> float:
+    """|A ∩ B| / min(|A|, |B|): 1.0 when the smaller text is wholly inside the larger."""
+    if a.size == 0 or b.size == 0:
+        return 0.0
+    common = np.intersect1d(a, b, assume_unique=True).size
+    return common / min(a.size, b.size)
+
+
+@lru_cache(maxsize=64)
+def _band_constants(bands: int, rows: int) -> tuple[U64, U64]:
+    """Fixed odd multipliers per row and a salt per band (seeded: the same in every process)."""
+    rng = np.random.default_rng(0x15A)
+    mult = rng.integers(0, 2**63, size=rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    salt = rng.integers(0, 2**63, size=bands, dtype=np.uint64) * np.uint64(2)
+    return mult, salt
+
+
+def band_hashes(signatures: U32, bands: int) -> U64:
+    """One 64-bit hash per LSH band of each signature: (n, bands) for (n, num_perm) input.
+
+    A band's rows are combined linearly (mod 2**64) with fixed odd multipliers, plus a salt per
+    band: bands that differ in one row never collide, in several rows by a ~2**-32 chance (a
+    false candidate, which verification rejects). Only equality matters here (the index keeps
+    sorted arrays), so there is no final mixing step."""
+    sigs = np.atleast_2d(signatures)
+    rows = sigs.shape[1] // bands
+    mult, salt = _band_constants(bands, rows)
+    parts = sigs[:, : bands * rows].reshape(sigs.shape[0], bands, rows)
+    with np.errstate(over="ignore"):
+        combined: U64 = (parts * mult).sum(axis=2, dtype=np.uint64) + salt
+    return combined
+
+
+class _Run:
+    """One sorted run of (band hash, doc number) entries, with a directory on the top bits of
+    the hashes, so a lookup reads about one slot and one entry instead of a binary search."""
+
+    __slots__ = ("hashes", "numbers", "shift", "slots")
+
+    def __init__(self, hashes: U64, numbers: U32) -> None:
+        order = np.argsort(hashes, kind="stable")  # timsort: linear on two sorted halves
+        self.hashes, self.numbers = hashes[order], numbers[order]
+        bits = max(1, int(self.hashes.size).bit_length() - 1)  # <= 1 slot per entry
+        self.shift = np.uint64(64 - bits)
+        counts = np.bincount((self.hashes >> self.shift).astype(np.intp), minlength=1 << bits)
+        self.slots = np.concatenate(([0], np.cumsum(counts))).astype(np.uint32)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.hashes.nbytes + self.numbers.nbytes + self.slots.nbytes)
+
+    def lookup(self, query: U64) -> U32:
+        """Doc numbers of the entries whose hash is in query."""
+        slot = (query >> self.shift).astype(np.intp)
+        lo = self.slots[slot].astype(np.intp)
+        span = self.slots[slot + 1].astype(np.intp) - lo
+        total = int(span.sum())
+        if not total:
+            return np.zeros(0, dtype=np.uint32)
+        starts = lo - np.cumsum(span) + span  # lo minus the segment's offset in pos
+        pos = np.repeat(starts, span) + np.arange(total)
+        numbers: U32 = self.numbers[pos[self.hashes[pos] == np.repeat(query, span)]]
+        return numbers
+
+    @staticmethod
+    def merge(older: _Run, newer: _Run) -> _Run:
+        return _Run(
+            np.concatenate((older.hashes, newer.hashes)),
+            np.concatenate((older.numbers, newer.numbers)),
+        )
+
+
+class LSHIndex:
+    """Band buckets of MinHash signatures -> candidate keys that may be near-duplicates.
+
+    Memory-lean: every (band hash, doc number) entry lives in sorted numpy runs (12 bytes per
+    entry, plus <= 4 for a directory). Recent additions wait in small dicts, flushed into a
+    new run every `buffer_docs` documents; runs are merged so that each is at least 4 times
+    the size of the next, so a lookup visits O(log n) runs.
+    """
+
+    def __init__(self, bands: int, buffer_docs: int = 2048) -> None:
+        self.bands = bands
+        self.buffer_docs = buffer_docs
+        self._keys: list[str] = []
+        self._runs: list[_Run] = []  # biggest (oldest) first
+        # not yet in a run: band hash -> first doc number, and -> later doc numbers (rare)
+        self._pending: dict[int, int] = {}
+        self._overflow: dict[int, list[int]] = {}
+        self._pending_docs = 0
+        self._last: tuple[bytes, U64] = (b"", np.zeros(0, dtype=np.uint64))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str, signature: U32) -> None:
+        """Index one signature under key."""
+        number = len(self._keys)
+        self._keys.append(key)
+        hashes, pending = self._hashes(signature).tolist(), self._pending
+        if pending.keys().isdisjoint(hashes):  # the usual case: no band shared yet
+            pending.update(zip(hashes, repeat(number)))
+        else:
+            for h in hashes:
+                if h in pending:
+                    self._overflow.setdefault(h, []).append(number)
+                else:
+                    pending[h] = number
+        self._pending_docs += 1
+        if self._pending_docs >= self.buffer_docs:
+            self._flush()
+
+    def candidates(self, signature: U32) -> list[str]:
+        """Keys sharing at least one band with the signature, in insertion order, unique."""
+        query = self._hashes(signature)
+        numbers = [n for run in self._runs for n in run.lookup(query).tolist()]
+        bands = query.tolist()
+        numbers += [n for h in bands if (n := self._pending.get(h)) is not None]
+        if self._overflow:
+            numbers += [n for h in bands for n in self._overflow.get(h, ())]
+        return list(dict.fromkeys(self._keys[n] for n in sorted(set(numbers))))
+
+    def nbytes(self) -> int:
+        """Bytes held by the sorted runs (the pending dict and the keys are not counted)."""
+        return sum(run.nbytes for run in self._runs)
+
+    def _hashes(self, signature: U32) -> U64:
+        """Band hashes of one signature; the last one is remembered (a query is usually
+        followed by adding the same signature)."""
+        raw = signature.tobytes()
+        if raw != self._last[0]:
+            self._last = (raw, band_hashes(signature, self.bands)[0])
+        return self._last[1]
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, overflow = self._pending, self._overflow
+        hashes = np.fromiter(pending, dtype=np.uint64, count=len(pending))
+        numbers = np.fromiter(pending.values(), dtype=np.uint32, count=len(pending))
+        if overflow:
+            sizes = [len(v) for v in overflow.values()]
+            more = np.repeat(np.fromiter(overflow, dtype=np.uint64, count=len(sizes)), sizes)
+            extra = np.fromiter(
+                (n for v in overflow.values() for n in v), dtype=np.uint32, count=sum(sizes)
+            )
+            hashes, numbers = np.concatenate((hashes, more)), np.concatenate((numbers, extra))
+        self._pending, self._overflow, self._pending_docs = {}, {}, 0
+        self._push(_Run(hashes, numbers))
+
+    def _push(self, run: _Run) -> None:
+        self._runs.append(run)
+        while len(self._runs) > 1 and self._runs[-2].hashes.size < 4 * self._runs[-1].hashes.size:
+            newer, older = self._runs.pop(), self._runs.pop()
+            self._runs.append(_Run.merge(older, newer))

@@ -1,0 +1,16 @@
+"""Text-dump cleaner: find the article body in a page's text, with metadata and an audit.
+
+from crawler.extract.boilerplate import LineStats, clean_text
+
+stats = LineStats()
+for text in texts:          # corpus-level evidence first (optional)
+    stats.add(text)
+result = clean_text(text, stats)            # a whole-page dump
+result = clean_text(text, mode="extracted") # text an HTML extractor produced
+"""
+
+from crawler.extract.boilerplate.cleaner import clean_text
+from crawler.extract.boilerplate.result import CleanResult, Removal
+from crawler.extract.boilerplate.stats import LineStats
+
+__all__ = ["CleanResult", "LineStats", "Removal", "clean_text"]

@@ -1,0 +1,235 @@
+"""Recognise interface lines (share bars, cookie notices, read times, credits, footers).
+
+A line is chrome when it is short and its normalised text is a known UI phrase
+(`phrases.py`), or when it has one of a few generic shapes (a read-time line, a
+copyright line, a photo credit, a "Tags:" list, a repost notice). Long prose is never
+classified by a phrase it merely contains.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extract.boilerplate.lines import LineFeatures, normalize
+from crawler.extract.boilerplate.phrases import PHRASES
+from crawler.reasons import Removed
+
+_KEY_DROP = re.compile(r"[\d_]+|[^\w\s]", re.UNICODE)
+
+
+def phrase_key(text: str) -> str:
+    """Lower case, digits and punctuation dropped, white space collapsed."""
+    return " ".join(_KEY_DROP.sub(" ", normalize(text).lower()).split())
+
+
+_EXACT: dict[str, Removed] = {}
+for _reason, _phrases in PHRASES.items():
+    for _p in _phrases:
+        _EXACT.setdefault(phrase_key(_p), _reason)
+_PREFIX_MAX = max(len(k.split()) for k in _EXACT)
+_SINGLE: dict[str, Removed] = {k: r for k, r in _EXACT.items() if " " not in k}
+_RUN_MAX = 8  # "Facebook Twitter Email Print": a share bar copied as one line
+
+_READ_TIME = re.compile(
+    r"^(?:\d+\s*(?:min(?:ute)?s?|mins?\.?)(?:,?\s*\d+\s*seconds?)?\s*(?:read|reading|de lecture|"
+    r"lesezeit|de leitura|de lectura|baca)\b"
+    r"|(?:reading|read)\s*time\b|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit|"
+    r"время чтения|読了時間|この記事は約|estimated reading time)",
+    re.IGNORECASE,
+)
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)|copyright\b|℗)|©\s*(?:19|20)\d{2}|\ball rights reserved\b", re.IGNORECASE
+)
+_REPOST = re.compile(
+    r"\b(?:originally|first)\s+(?:published|appeared|posted)\s+(?:on|in|at|by)\b"
+    r"|\bthis (?:post|article|story) (?:was|is) (?:originally |first )?(?:published|posted)"
+    r"\s+(?:on|at|in)\b|^(?:source|quelle|fonte|fuente|sumber|источник)\s*[:：]",
+    re.IGNORECASE,
+)
+_ATTRIBUTION = re.compile(
+    r"^\W*(?:this|the above) (?:article|post|story|piece|report) (?:was|is|has been)"
+    r"\s+(?:originally\s+)?(?:published|written|produced|prepared|contributed|syndicated)"
+    r"\s+(?:by|for)\s+(?:the\s+(?:team|staff|editors|editorial team)\s+(?:of|at)\s+)?"
+    r"(?P<pub>[^.!?]{2,80}?)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(  # "Photo: X", "Credit... X", "(Image: X)", "... Getty Images"
+    r"(?:^|[\s(\[|.!?])(?:photo|image|picture|foto|fotografía|bild|credit|credits|source|фото|写真)"
+    r"(?:\s+(?:by|credit|courtesy|copyright))?\s*(?::|©|by\b|\.{2,}|…)"
+    r"|\bimage (?:copyright|caption)\b|\((?:image|photo|picture)\s*:[^)]*\)\s*$"
+    r"|\b(?:getty(?: images)?|shutterstock|istock(?:photo)?|alamy)\b\s*\)?\s*$"
+    r"|(?:photograph|photo) by\s+\S+",
+    re.IGNORECASE,
+)
+_TAGS = re.compile(
+    r"^(?:tags?|topics?|categories|category|filed under|related tags|schlagwörter|"
+    r"étiquettes|etiquetas|tópicos|marcadores|тэги|теги|метки|タグ|标签)\s*[:：]",
+    re.IGNORECASE,
+)
+_SOCIAL_FOLLOW = re.compile(
+    r"^(?:follow|like|join)\s+(?:us|me|the [\w ]{1,40}|[\w@ ]{1,40})\s+on\s+(?:facebook|twitter|"
+    r"instagram|linkedin|youtube|telegram|tiktok)",
+    re.IGNORECASE,
+)
+_COMMENT_META = re.compile(
+    r"^\S(?:.{0,40}\S)?\s+(?:says|said|wrote|replied|sagt|schreibt|dit|a écrit|dice|escribió|"
+    r"disse|escreveu|zegt|schreef|говорит|пишет|написал|berkata|menulis)\s*[:：]$"
+    r"|^\d+\s+(?:comments?|responses?|replies|reactions|thoughts? on|kommentare?|commentaires?|"
+    r"comentarios?|comentários?|commenti|reacties|komentar|комментари\w*|отзыв\w*)\b",
+    re.IGNORECASE,
+)
+_NEWSLETTER = re.compile(
+    r"\b(?:subscribe|sign[- ]?up|register|join)\b.{0,80}\b(?:newsletters?|inbox|e-?mail updates)\b"
+    r"|\bnewsletters?\b.{0,60}\b(?:subscribe|sign[- ]?up|inbox)\b",
+    re.IGNORECASE,
+)
+_SUBSCRIBE = re.compile(  # a call to action: "Subscribe ...", "... ! Subscribe for free"
+    r"(?:^|[.!?:]\s+)(?:please\s+)?subscribe\b|\bsubscribed\b"
+    r"|\bsubscribe\s+(?:now|today|for free|here|to (?:our|my|this))\b",
+    re.IGNORECASE,
+)
+_GALLERY = re.compile(r"^\d{1,3}\s*(?:of|von|de|из|sur)\s*\d{1,3}(?!\d)", re.IGNORECASE)
+_APP = re.compile(r"\b(?:app[- ]?store|play[- ]?store|google play)", re.IGNORECASE)
+_TEMPLATE = re.compile(  # {{ x }}, {% x %}, {* x *} (Jinja/Django/Smarty), URL-encoded runs
+    r"\{\{.*?\}\}|\{%.*?%\}|\{\*.*?\*\}|(?:%[0-9A-F]{2}){2}.*?%[0-9A-F]{2}"
+)
+_RULE = re.compile(r"^[_\-=*~]{3,}$")  # a separator rule ("___" under AP stories): neutral
+
+
+_CREDIT_WORDS = (  # every _CREDIT alternative contains one of these (lower case)
+    "photo",
+    "image",
+    "picture",
+    "foto",
+    "bild",
+    "credit",
+    "source",
+    "фото",
+    "写真",
+    "getty",
+    "shutterstock",
+    "istock",
+    "alamy",
+)
+_REPOST_WORDS = (
+    "original",
+    "first",
+    "this",
+    "source",
+    "quelle",
+    "fonte",
+    "fuente",
+    "sumber",
+    "источник",
+)
+_COPYRIGHT_WORDS = ("©", "(c)", "copyright", "℗", "all rights reserved")
+_NEWSLETTER_WORDS = ("newsletter", "inbox", "mail updates", "subscribe")
+_FOLD_SPECIAL = frozenset("ſKİı")  # characters IGNORECASE matches to other ASCII letters
+
+
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """Cheap exact precondition of a case-insensitive regex built from `words`."""
+    if not _FOLD_SPECIAL.isdisjoint(text):
+        return True
+    low = text.lower()
+    return any(w in low for w in words)
+
+
+def _may_be_comment_meta(text: str) -> bool:
+    """Precondition of `_COMMENT_META`: "<name> says:" or a leading count."""
+    return ":" in text or "：" in text or text[:1].isdecimal()
+
+
+def _is_inline_link(text: str) -> bool:
+    """ "Read more: <headline>", "Lire aussi : <titre>": a related-story phrase, a colon,
+    then a headline (no sentence end): an inline link to another story."""
+    head, colon, rest = text.partition(":")
+    if not colon or not rest.strip() or len(head.split()) > 4:
+        return False
+    if _EXACT.get(phrase_key(head)) != Removed.RELATED_BLOCK:
+        return False
+    rest = rest.strip()
+    return not (rest.endswith(".") and rest.count(" ") >= 3 and not rest.endswith("..."))
+
+
+def attribution_publisher(text: str) -> str | None:
+    """The outlet of a footer such as "This article was published by FPIF", else None."""
+    return _attribution(normalize(text))
+
+
+def _attribution(text: str) -> str | None:
+    m = _ATTRIBUTION.match(text)
+    if not m:
+        return None
+    pub = m.group("pub").strip(" .:-–—\"'“”")
+    return pub or None
+
+
+def phrase_reason(text: str, words: int) -> Removed | None:
+    """The reason code of a short line that is (or starts with) a known UI phrase."""
+    if words > 10:
+        return None
+    key = phrase_key(text)
+    if not key:
+        return None
+    if key in _EXACT and words <= 8:
+        return _EXACT[key]
+    toks = key.split()
+    for n in range(min(len(toks) - 1, _PREFIX_MAX), 1, -1):  # longest multi-word prefix
+        reason = _EXACT.get(" ".join(toks[:n]))
+        if reason is not None:
+            return reason
+    if 2 <= len(toks) <= _RUN_MAX and all(t in _SINGLE for t in toks):
+        return _SINGLE[toks[0]]  # only interface words: buttons / links glued into one line
+    return None
+
+
+def chrome_reason(f: LineFeatures) -> Removed | None:
+    """Reason code if the line is page chrome by itself (phrase or generic shape)."""
+    text, units = f.text, f.units  # cheap length tests first: most lines are long prose
+    if units <= 12 and _READ_TIME.search(text):
+        return Removed.READ_TIME
+    if _attribution(text) is not None:
+        return Removed.ATTRIBUTION
+    if units <= 30 and _may_contain(text, _REPOST_WORDS) and _REPOST.search(text):
+        return Removed.REPOST_NOTICE
+    if units <= 30 and _may_contain(text, _COPYRIGHT_WORDS) and _COPYRIGHT.search(text):
+        return Removed.LEGAL
+    if _TAGS.match(text):
+        return Removed.NAVIGATION
+    if units <= 25 and _SOCIAL_FOLLOW.match(text):
+        return Removed.SHARE
+    if units <= 20 and _may_be_comment_meta(text) and _COMMENT_META.search(text):
+        return Removed.COMMENTS
+    if (
+        units <= 25
+        and _may_contain(text, _NEWSLETTER_WORDS)
+        and (_NEWSLETTER.search(text) or _SUBSCRIBE.search(text))
+    ):
+        return Removed.NEWSLETTER
+    if _GALLERY.match(text) and not f.date_like:
+        return Removed.CAPTION
+    if units <= 12 and _may_contain(text, ("app", "play")) and _APP.search(text):
+        return Removed.APP_PROMO
+    reason = phrase_reason(text, f.words)
+    if reason is not None:
+        return reason
+    if units <= 30 and _is_inline_link(text):
+        return Removed.RELATED_BLOCK
+    if (
+        units <= 40
+        and f.inner_sentences <= 1
+        and _may_contain(text, _CREDIT_WORDS)
+        and _CREDIT.search(text)
+    ):
+        return Removed.CAPTION
+    if f.cjk == 0 and f.alpha_words == 0 and f.digit_ratio == 0 and f.chars <= 12:
+        if _RULE.match(text):
+            return None
+        return Removed.UI_CHROME  # "•••", "×", "/ /", "?"
+    return None
+
+
+def is_template_junk(text: str) -> bool:
+    """Template placeholders a scraper caught ("{* loginWidget *}", "{{ title }}")."""
+    return ("{" in text or "%" in text) and _TEMPLATE.search(text) is not None

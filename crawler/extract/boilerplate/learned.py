@@ -1,0 +1,328 @@
+"""The learned line decisions of the dump cleaner (issue 14).
+
+After the rules have found the article run and a reason for every removed line,
+`line_rows` turns what they saw into one feature row per non-blank line (the line's own
+shape, chrome reason, recurrence in the ingest, block context, the rules' decision, the
+same for the lines around it) and a small model trained on labelled pages gives each line
+the probability that it is article text. Lines above the threshold are kept.
+
+The parameters (`cleaner_model.json`, next to this module) are written by
+`bench/train_cleaner.py --model-out`; they were trained on Dragnet's training split
+(AGPL-3.0, third-party pages kept outside the repository) and the project's eval/dev pages
+(MIT). Prediction needs numpy only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from crawler.extract.boilerplate import blocks
+from crawler.extract.boilerplate.blocks import Line
+from crawler.extract.boilerplate.stats import LineStats
+from crawler.reasons import Removed
+
+Arr = npt.NDArray[np.float64]
+_TOKEN = re.compile(r"\w+")  # the metric's tokens (eval/score.py): what "words" count
+MODEL_PATH = Path(__file__).with_name("cleaner_model.json")
+LEARNED_BY_DEFAULT = False
+"""Whether `clean_text` uses the shipped model when not told: only when its site-grouped
+cross-validated F1 beats the rules' (docs/learned-cleaner.md)."""
+
+_REASONS = list(Removed)
+_CHROME_REASONS = sorted(Removed, key=str)
+_OWN = [
+    "log_chars",
+    "log_units",
+    "alpha_share",
+    "end_punct",
+    "end_colon",
+    "stop_ratio",
+    "title_ratio",
+    "upper_ratio",
+    "digit_ratio",
+    "date_like",
+    "has_date",
+    "bulleted",
+    "separators",
+    "inner_sentences",
+    "is_cjk",
+    "prose_like",
+    "data_like",
+    "headline_like",
+    "repeats_gt1",
+    "repeats_ge3",
+    "chrome",
+    "recurring",
+    "log_other_docs",
+    "other_docs_ge2",
+    "run_score",
+    "in_nav",
+    "in_section",
+]
+_CONTEXT = ["log_units", "prose_like", "run_score", "chrome", "in_nav", "kept"]
+_WINDOW = (-3, -2, -1, 1, 2, 3)
+_CLIP = 5.0  # standardised values are clipped, as in training (bench/line_models.py)
+
+
+def feature_names() -> list[str]:
+    """Column names of `line_rows`, in order."""
+    names = list(_OWN)
+    names += [f"chrome={r}" for r in _CHROME_REASONS]
+    names += ["pos", "rel_to_start", "rel_to_end", "in_span", "kept", "title_line"]
+    names += [f"reason={r}" for r in _REASONS]
+    names += [f"{c}@{d:+d}" for d in _WINDOW for c in _CONTEXT]
+    names += [f"sum_score_w{w}" for w in (5, 11, 21)]
+    names += [f"prose_share_w{w}" for w in (5, 11)]
+    names += ["page_log_lines", "page_prose_share", "page_log_units", "units_over_max"]
+    return names
+
+
+def _own_row(ln: Line, stats: LineStats | None, score: float, nav: bool, sect: bool) -> list[float]:
+    f = ln.f
+    freq = stats.key_freq(ln.key) if stats is not None else 0
+    return [
+        float(np.log1p(f.chars)),
+        float(np.log1p(f.units)),
+        f.alpha_words / max(1, f.words),
+        float(f.end_punct),
+        float(f.end_colon),
+        f.stop_ratio,
+        f.title_ratio,
+        f.upper_ratio,
+        f.digit_ratio,
+        float(f.date_like),
+        float(f.has_date),
+        float(f.bulleted),
+        min(f.separators, 10),
+        min(f.inner_sentences, 20),
+        float(f.is_cjk),
+        float(f.prose_like),
+        float(f.data_like),
+        float(f.headline_like),
+        float(ln.repeats > 1),
+        float(ln.repeats >= 3),
+        float(ln.chrome is not None),
+        float(ln.recurring),
+        float(np.log1p(max(0, freq - 1))),  # other pages of the ingest with this line
+        float(freq >= 3),
+        score,
+        float(nav),
+        float(sect),
+    ]
+
+
+def _one_hot(values: Sequence[Removed | None], classes: Sequence[Removed]) -> Arr:
+    index = {c: j for j, c in enumerate(classes)}
+    out = np.zeros((len(values), len(classes)))
+    for k, v in enumerate(values):
+        if v is not None:
+            out[k, index[v]] = 1.0
+    return out
+
+
+def _window_sum(v: Arr, w: int) -> Arr:
+    c = np.concatenate([[0.0], np.cumsum(v)])
+    n, h = len(v), w // 2
+    lo = np.clip(np.arange(n) - h, 0, n)
+    hi = np.clip(np.arange(n) + h + 1, 0, n)
+    out: Arr = c[hi] - c[lo]
+    return out
+
+
+def line_rows(
+    lines: Sequence[Line],
+    stats: LineStats | None,
+    span: tuple[int, int],
+    sect: Mapping[int, Removed],
+    nav: set[int],
+    reasons: Mapping[int, Removed],
+) -> Arr:
+    """One feature row per line. `span` is the rules' article run (before the trailing
+    boxes are cut), `reasons` their removal reason per line position."""
+    n = len(lines)
+    if n == 0:
+        return np.zeros((0, len(feature_names())))
+    start, end = span
+    scores = [blocks.line_score(ln, k in sect, k in nav) for k, ln in enumerate(lines)]
+    own = np.array(
+        [_own_row(ln, stats, scores[k], k in nav, k in sect) for k, ln in enumerate(lines)]
+    )
+    kept = np.array([k not in reasons for k in range(n)], dtype=np.float64)
+    why = [reasons.get(k) for k in range(n)]
+    chrome = _one_hot([ln.chrome for ln in lines], _CHROME_REASONS)
+    idx = np.arange(n, dtype=np.float64)
+    width = max(1, end - start)
+    pos = np.stack(
+        [
+            idx / max(1, n - 1),
+            np.clip((idx - start) / width, -3, 3),
+            np.clip((idx - end) / width, -3, 3),
+            ((idx >= start) & (idx < end)).astype(np.float64),
+            kept,
+            np.array([w == Removed.TITLE for w in why], dtype=np.float64),
+        ],
+        axis=1,
+    )
+    reason_cols = _one_hot(why, _REASONS)
+    ctx_cols = [_OWN.index(c) for c in _CONTEXT[:-1]]
+    ctx = np.concatenate([own[:, ctx_cols], kept[:, None]], axis=1)
+    shifted = []
+    for d in _WINDOW:
+        s = np.full_like(ctx, -1.0)  # -1: no line there (page edge)
+        if d < 0:
+            s[-d:] = ctx[:d]
+        else:
+            s[:-d] = ctx[d:]
+        shifted.append(s)
+    sc = np.array(scores)
+    prose = own[:, _OWN.index("prose_like")]
+    sums = [_window_sum(sc, w) for w in (5, 11, 21)]
+    shares = [_window_sum(prose, w) / w for w in (5, 11)]
+    units = own[:, _OWN.index("log_units")]
+    page = np.tile([np.log1p(n), prose.mean(), np.log1p(np.expm1(units).sum())], (n, 1))
+    rel = (units / max(units.max(), 1e-9))[:, None]
+    x: Arr = np.concatenate(
+        [own, chrome, pos, reason_cols, *shifted, np.stack(sums + shares, axis=1), page, rel],
+        axis=1,
+    )
+    return x
+
+
+def _sigmoid(z: Arr) -> Arr:
+    out: Arr = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return out
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """A trained line model: logistic regression over standardised, clipped columns, or
+    gradient-boosted trees (full binary trees in heap order)."""
+
+    kind: str
+    cols: npt.NDArray[np.int64]
+    threshold: float  # keep a line when p > threshold ...
+    band: tuple[float, float] | None  # ... or: the rules' decision unless p < lo or p > hi
+    mean: Arr
+    scale: Arr
+    weights: Arr
+    bias: float
+    lr: float = 0.0
+    trees: tuple[tuple[npt.NDArray[np.int64], Arr, Arr], ...] = ()
+    short_words: int = 0
+    """> 0: the threshold decides only on pages where the rules keep fewer words (metric
+    tokens) than this; elsewhere the band (hybrid) decides, or with no band the rules."""
+
+    def predict(self, x: Arr) -> Arr:
+        """Probability that each row's line is article text."""
+        z = x[:, self.cols]
+        if self.kind == "logreg":
+            return _sigmoid(
+                np.clip((z - self.mean) / self.scale, -_CLIP, _CLIP) @ self.weights + self.bias
+            )
+        raw = np.full(len(z), self.bias)
+        rows = np.arange(len(z))
+        for feat, thr, leaf in self.trees:
+            node = np.zeros(len(z), dtype=np.int64)
+            for _ in range(int(np.log2(len(leaf)))):
+                node = 2 * node + 1 + (z[rows, feat[node]] > thr[node])
+            raw += self.lr * leaf[node - (len(leaf) - 1)]
+        return _sigmoid(raw)
+
+
+def model_from_spec(spec: Mapping[str, Any]) -> LineModel:
+    """A model from its JSON form (`bench/train_cleaner.py --model-out`)."""
+    names = feature_names()
+    missing = [f for f in spec["features"] if f not in names]
+    if missing:
+        raise ValueError(f"cleaner model: unknown features {missing[:3]}")
+    cols = np.array([names.index(f) for f in spec["features"]], dtype=np.int64)
+    threshold = float(spec.get("threshold", 0.5))
+    decode = spec.get("decode", "threshold")
+    if decode not in ("threshold", "hybrid", "short"):
+        raise ValueError(f"cleaner model: unknown decode {decode!r}")
+    band = None
+    if "band" in spec and decode != "threshold":
+        lo, hi = (float(v) for v in spec["band"])
+        band = (lo, hi)
+    short = int(spec["short_words"]) if decode == "short" else 0
+    if spec["kind"] == "logreg":
+        return LineModel(
+            "logreg",
+            cols,
+            threshold,
+            band,
+            np.array(spec["mean"], dtype=np.float64),
+            np.array(spec["scale"], dtype=np.float64),
+            np.array(spec["weights"], dtype=np.float64),
+            float(spec["bias"]),
+            short_words=short,
+        )
+    if spec["kind"] == "gbdt":
+        trees = tuple(
+            (
+                np.array(t["feature"], dtype=np.int64),
+                np.array(t["threshold"], dtype=np.float64),
+                np.array(t["leaf"], dtype=np.float64),
+            )
+            for t in spec["trees"]
+        )
+        empty = np.zeros(0)
+        return LineModel(
+            "gbdt",
+            cols,
+            threshold,
+            band,
+            empty,
+            empty,
+            empty,
+            float(spec["base"]),
+            float(spec["lr"]),
+            trees,
+            short_words=short,
+        )
+    raise ValueError(f"cleaner model: unknown kind {spec['kind']!r}")
+
+
+@cache
+def default_model() -> LineModel | None:
+    """The shipped model, or None when the package has no parameters file."""
+    if not MODEL_PATH.is_file():
+        return None
+    return model_from_spec(json.loads(MODEL_PATH.read_text("utf-8")))
+
+
+def learned_keep(
+    model: LineModel,
+    lines: Sequence[Line],
+    stats: LineStats | None,
+    span: tuple[int, int],
+    sect: Mapping[int, Removed],
+    nav: set[int],
+    reasons: Mapping[int, Removed],
+) -> npt.NDArray[np.bool_]:
+    """Which lines the model keeps (the headline never: it goes to `title`)."""
+    rules = np.array([k not in reasons for k in range(len(lines))])
+    band = model.band
+    if model.short_words > 0:
+        words = sum(len(_TOKEN.findall(ln.f.text)) for k, ln in enumerate(lines) if rules[k])
+        if words >= model.short_words:
+            if band is None:
+                return rules  # a long article: the rules decide, no rows needed
+        else:
+            band = None
+    p = model.predict(line_rows(lines, stats, span, sect, nav, reasons))
+    if band is None:
+        keep: npt.NDArray[np.bool_] = p > model.threshold
+    else:
+        keep = (rules & (p > band[0])) | (p > band[1])
+    keep &= np.array([reasons.get(k) != Removed.TITLE for k in range(len(lines))])
+    return keep

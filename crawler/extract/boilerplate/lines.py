@@ -1,0 +1,257 @@
+"""Per-line features: length, punctuation, function-word share, case, dates, list shape.
+
+Everything here looks at one line in isolation; context (neighbours, position, corpus
+frequency) is added by `blocks.py` and `cleaner.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import compress
+from operator import itemgetter, methodcaller, not_, or_
+
+from crawler.extract.boilerplate.stopwords import STOP_WORDS
+
+_WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
+# Han ideographs, hiragana, katakana (scripts written without spaces between words).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_SENT_END = frozenset(".!?。！？…")
+_CLOSERS = "\"'”’»)]）」』】›*"
+_MONTHS = (
+    "jan january feb february mar march apr april may jun june jul july aug august sep "
+    "sept september oct october nov november dec december "
+    "januar februar märz mai juni juli oktober dezember "
+    "janvier février mars avril juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
+    "januari februari maret mei agustus oktober desember "
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+)
+_DATE_WORDS = frozenset(
+    (
+        _MONTHS + " mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday "
+        "sat saturday sun sunday am pm a.m p.m gmt utc est edt pst pdt cst cet ist bst "
+        "updated published posted last modified on at de of the um à le el em "
+        "ago hours hour minutes minute mins min days day weeks week months month years "
+        "year yesterday today now h hrs "
+        "aktualisiert veröffentlicht publié mis à jour publicado atualizado "
+        "atualizado em diperbarui назад обновлено опубликовано"
+    ).split()
+)
+_DATE_CORE = re.compile(
+    r"\b\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\b"  # 2019-11-20, 20/11/2019, 13.11.2019
+    r"|\b\d{1,2}:\d{2}\b"  # 9:02
+    r"|\b(?:19|20)\d{2}\b"  # a year
+    r"|\b\d+\s*(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?)\s+ago\b"
+    r"|\b(?:a|an|one)\s+(?:hour|minute|day|week|month|year)\s+ago\b"
+    r"|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日"
+    r"|\byesterday\b|\bjust now\b",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^(?:[-–—•·*▪►▶»›]|\d{1,2}[.)])\s+")
+_COUNT_SUFFIX = re.compile(r"^\D*[(\[]\d+[)\]]$")  # "Category (15)": a count, not data
+_FOLD_WORD = re.compile(r"[^\W\d_]{3}")
+# `\s[|•·»›/]\s|\s{2,}`, written to test one \s per position (the cleaner's costliest regex)
+_SEPARATORS = re.compile(r"\s(?:[|•·»›/]\s|\s+)")
+_INNER_SENT = re.compile(r"[.!?。！？][\"'”’)]*\s+[\"'“‘(]*[A-ZА-Я]")
+_CJK_INNER_SENT = re.compile(r"[。！？](?=.)")
+_TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
+_CAP_STRIP = "\"'“‘«(¿¡["
+_DIGITS = re.compile(r"\d+")
+_DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
+_TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+_ASCII_DIGITS = b"0123456789"
+# Characters that are upper / lower case but not letters (Roman numerals, circled letters).
+_CASED_NON_LETTER = re.compile(
+    "[\u0345\u2160-\u217f\u24b6-\u24e9\U0001f130-\U0001f149\U0001f150-\U0001f169"
+    "\U0001f170-\U0001f189]"
+)
+
+
+@dataclass(frozen=True)
+class LineFeatures:
+    """Shape features of one non-blank line."""
+
+    text: str  # whitespace-normalised line
+    chars: int  # characters
+    words: int  # space-separated tokens (a CJK run counts as one)
+    cjk: int  # CJK characters (Han / kana)
+    units: float  # length in word-equivalents: words, or CJK characters / 2
+    alpha_words: int  # tokens that contain letters
+    end_punct: bool  # ends in sentence punctuation (. ! ? 。 ！ ？ …), quotes allowed after
+    end_colon: bool  # ends in a colon (introduces a list or quote)
+    stop_ratio: float  # share of tokens that are function words (any built-in language)
+    title_ratio: float  # share of letter tokens that start with a capital letter
+    upper_ratio: float  # share of cased letters that are upper case
+    digit_ratio: float  # share of characters that are digits
+    date_like: bool  # the line is (almost) only a date / time / relative time
+    has_date: bool  # the line contains a date or time expression (lines <= 2,000 chars)
+    bulleted: bool  # starts with a bullet or list number
+    separators: int  # " | ", " • ", " / " style separators (menus, breadcrumbs)
+    inner_sentences: int  # sentence ends inside the line (". X")
+
+    @cached_property
+    def is_cjk(self) -> bool:
+        """Mostly written in a script without spaces (Japanese, Chinese)."""
+        return self.cjk >= max(4, self.chars // 3)
+
+    @cached_property
+    def prose_like(self) -> bool:
+        """Looks like running text: long enough and sentence-shaped."""
+        if self.is_cjk:
+            return self.cjk >= 20 and (self.end_punct or "、" in self.text)
+        if self.units >= 10 and (self.end_punct or self.inner_sentences > 0):
+            return self.stop_ratio >= 0.08 or self.units >= 25
+        return self.units >= 20 and self.stop_ratio >= 0.15
+
+    @cached_property
+    def data_like(self) -> bool:
+        """A short content line of a list or table: figures with words ("1 tsp cinnamon",
+        "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
+        if self.date_like or _COUNT_SUFFIX.search(self.text):
+            return False
+        has_digit = self.digit_ratio > 0
+        return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
+
+    @cached_property
+    def headline_like(self) -> bool:
+        """Short, no final full stop, several words: a title, teaser or menu entry."""
+        if (self.end_punct and self.text[-1:] not in "?!？！") or self.end_colon:
+            return False
+        if self.is_cjk:
+            return 6 <= self.cjk <= 60
+        return 3 <= self.words <= 20
+
+
+def normalize(line: str) -> str:
+    """Collapse white space (incl. NBSP and zero-width characters) and strip."""
+    line = line.replace("\u200b", "").replace("\ufeff", "").replace("\u00ad", "")
+    return " ".join(line.split())  # str.split() splits on exactly the characters \s matches
+
+
+def features(line: str) -> LineFeatures:
+    """Compute the shape features of one line (normalised first)."""
+    return features_of_normalized(normalize(line))
+
+
+def _char_counts(text: str) -> tuple[int, int, int]:
+    """(upper-case letters, cased letters, digits) of a line, as str.isupper / islower /
+    isdigit count them. Linear, and mostly in C: ASCII characters are counted on the UTF-8
+    bytes (where non-ASCII characters are bytes >= 0x80, never counted), the few non-ASCII
+    ones one by one."""
+    data = text.encode("utf-8", "surrogatepass")
+    size = len(data)
+    upper = size - len(data.translate(None, _ASCII_UPPER))
+    lower = size - len(data.translate(None, _ASCII_LOWER))
+    digits = size - len(data.translate(None, _ASCII_DIGITS))
+    if not text.isascii():
+        rest = "".join(_NON_ASCII.findall(text))
+        digits += sum(map(str.isdigit, rest))
+        if _CASED_NON_LETTER.search(rest) is None:  # then cased characters are all letters
+            upper += sum(map(str.isupper, rest))
+            lower += sum(map(str.islower, rest))
+        else:
+            cased = [c for c in rest if c.isalpha() and (c.isupper() or c.islower())]
+            upper += sum(map(str.isupper, cased))
+            lower += len(cased) - sum(map(str.isupper, cased))
+    return upper, upper + lower, digits
+
+
+def _may_have_date(text: str, digits: int) -> bool:
+    """Cheap precondition of `_DATE_CORE`: every date form needs a digit or a word below."""
+    if digits:
+        return True
+    folded = text.casefold()
+    return "ago" in folded or "yesterday" in folded or "just now" in folded
+
+
+_FIRST = itemgetter(slice(0, 1))  # a string's first character ("" for "")
+
+
+def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
+    words) of a line's tokens. Written as maps over the whole list, so the per-token work runs
+    in C: this is the cleaner's costliest step on long lines."""
+    cores = list(map(methodcaller("strip", _TOKEN_STRIP), sample))
+    lows = list(map(str.lower, cores))
+    is_alpha = list(map(str.isalpha, cores))
+    # a token is a word if its core is all letters, or it holds a word ("don't", "e-mail")
+    others = [t for t in compress(sample, map(not_, is_alpha)) if _WORD.search(t) is not None]
+    words = [*compress(sample, is_alpha), *others]
+    alpha = len(words)
+    caps = sum(map(str.isupper, map(_FIRST, map(methodcaller("lstrip", _CAP_STRIP), words))))
+    numeric = len(sample) - alpha - lows.count("")  # an empty core is never a word
+    stop = sum(map(STOP_WORDS.__contains__, lows))
+    rstripped = map(methodcaller("rstrip", "s,"), lows)
+    dates = sum(
+        map(or_, map(_DATE_WORDS.__contains__, lows), map(_DATE_WORDS.__contains__, rstripped))
+    )
+    return alpha, caps, numeric, stop, dates
+
+
+def features_of_normalized(text: str) -> LineFeatures:
+    """The shape features of an already normalised line (`normalize`)."""
+    chars = len(text)
+    cjk = len(_CJK.findall(text))
+    tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
+    words = len(tokens) + (1 if cjk else 0)
+    sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
+    alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
+    n_tok = max(1, len(sample))
+    upper, cased, digits = _char_counts(text)
+    has_date = (
+        chars <= _DATE_MAX_CHARS
+        and _may_have_date(text, digits)
+        and _DATE_CORE.search(text) is not None
+    )
+    content_left = len(tokens) - date_tokens - numeric
+    date_like = (has_date or date_tokens >= 2) and content_left <= 1 and len(tokens) <= 12
+    if cjk and has_date and chars <= 24:
+        date_like = True
+    inner = len(_INNER_SENT.findall(text))
+    if cjk:
+        inner += len(_CJK_INNER_SENT.findall(text))
+    stripped = text.rstrip(_CLOSERS + " ")
+    return LineFeatures(
+        text=text,
+        chars=chars,
+        words=words,
+        cjk=cjk,
+        units=len(tokens) + cjk / 2.0,
+        alpha_words=alpha,
+        end_punct=bool(stripped) and stripped[-1] in _SENT_END,
+        end_colon=stripped.endswith((":", "：")),
+        stop_ratio=stop / n_tok,
+        title_ratio=caps / max(1, alpha),
+        upper_ratio=upper / max(1, cased),
+        digit_ratio=digits / max(1, chars),
+        date_like=date_like,
+        has_date=has_date,
+        bulleted=_BULLET.match(text) is not None,
+        separators=len(_SEPARATORS.findall(text)) if " " in text else 0,
+        inner_sentences=inner,
+    )
+
+
+def fold_key(text: str) -> str:
+    """Comparison key for repetition and corpus counts: NFKC, lower case, digits -> 0,
+    white space collapsed. "604 COMMENTS" and "226 comments" share a key. Digits are kept
+    in lines without a word of three letters."""
+    return fold_normalized(normalize(text))
+
+
+def fold_normalized(text: str) -> str:
+    """`fold_key` of an already normalised line."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    if not _FOLD_WORD.search(text):
+        return text  # "02-751-1500" and "2019-11-20" must not share a key
+    return _DIGITS.sub("0", text)

@@ -1,0 +1,115 @@
+"""Corpus-level line evidence: in how many documents of one ingest each line occurs.
+
+Site chrome ("Sign up for our newsletter", "Most Popular", a footer) recurs in every
+page of a site, whatever its wording; article text does not (except syndicated copies,
+which `cleaner.py` protects). Lines are folded (`lines.fold_key`: case, white space,
+digits) and stored as 64-bit BLAKE2 hashes in numpy arrays (sorted keys + counts), so a
+100k-document ingest costs tens of MB, and `pruned()` keeps only what can matter before the
+statistics are shipped to worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import numpy.typing as npt
+
+from crawler.extract.boilerplate.lines import fold_key
+
+_PENDING_LIMIT = 1_000_000  # hashes buffered before they are folded into the sorted arrays
+
+MIN_DOCS = 3
+"""A line must occur in at least this many documents to count as recurring (two other
+pages besides the current one: one repeat can be chance or a duplicate page)."""
+
+MIN_SHARE = 0.005
+"""... and in at least this share of the ingest's documents (0.5%). Per-site chrome of a
+site contributing 1% of a large mixed ingest is still caught, while in a large ingest a
+line needs more than a handful of coincidental repeats."""
+
+
+def line_hash(line: str) -> int:
+    """Stable 64-bit hash of a folded line (stable across processes, unlike `hash`)."""
+    return key_hash(fold_key(line))
+
+
+def key_hash(key: str) -> int:
+    """`line_hash` of a line already folded with `lines.fold_key` (lone surrogates included)."""
+    data = key.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+
+
+def _count_unique(
+    keys: npt.NDArray[np.uint64], counts: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Sorted unique keys with their summed counts."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, np.bincount(inverse, weights=counts, minlength=unique.size).astype(np.int64)
+
+
+class LineStats:
+    """Corpus-level evidence: how many documents of one ingest each (normalized) line occurs in."""
+
+    def __init__(self) -> None:
+        self._keys: npt.NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
+        self._counts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._pending: list[int] = []
+        self._docs = 0
+
+    def add(self, text: str) -> None:
+        """Count one document's distinct non-blank lines."""
+        self._docs += 1
+        keys = {fold_key(line) for line in text.split("\n") if line and not line.isspace()}
+        self._pending.extend(key_hash(k) for k in keys)
+        if len(self._pending) >= _PENDING_LIMIT:
+            self._fold()
+
+    def _fold(self) -> None:
+        if not self._pending:
+            return
+        new = np.array(self._pending, dtype=np.uint64)
+        self._pending = []
+        keys = np.concatenate([self._keys, new])
+        counts = np.concatenate([self._counts, np.ones(new.size, dtype=np.int64)])
+        self._keys, self._counts = _count_unique(keys, counts)
+
+    def _lookup(self, h: int) -> int:
+        self._fold()
+        i = int(np.searchsorted(self._keys, np.uint64(h)))
+        return int(self._counts[i]) if i < self._keys.size and self._keys[i] == h else 0
+
+    def doc_freq(self, line: str) -> int:
+        """Number of added documents that contain this line (after folding)."""
+        return self._lookup(line_hash(line))
+
+    def key_freq(self, key: str) -> int:
+        """`doc_freq` of a line given by its `lines.fold_key`."""
+        return self._lookup(key_hash(key))
+
+    @property
+    def n_docs(self) -> int:
+        """Number of documents added (including merged ones)."""
+        return self._docs
+
+    def merge(self, other: LineStats) -> None:
+        """Add the counts of another batch (e.g. counted in another process)."""
+        self._fold()
+        other._fold()
+        self._keys, self._counts = _count_unique(
+            np.concatenate([self._keys, other._keys]), np.concatenate([self._counts, other._counts])
+        )
+        self._docs += other._docs
+
+    def pruned(self) -> LineStats:
+        """A copy without the lines below MIN_DOCS (they can never be recurring): what workers
+        need, a small fraction of the size. `doc_freq` of a pruned line reads 0."""
+        self._fold()
+        keep = self._counts >= MIN_DOCS
+        copy = LineStats()
+        copy._keys, copy._counts, copy._docs = self._keys[keep], self._counts[keep], self._docs
+        return copy
+
+    def freq_is_recurring(self, freq: int) -> bool:
+        """Whether a document frequency reaches the recurring thresholds."""
+        return freq >= MIN_DOCS and freq >= MIN_SHARE * self._docs

@@ -1,0 +1,327 @@
+"""HTML page -> article paragraphs and metadata.
+
+trafilatura finds the article body (reader comments excluded); `crawler.extract.html_meta` reads the
+metadata the page declares, from the same parsed tree; the shared line cleaner
+(`crawler.extract.boilerplate.clean_text`, mode "extracted") then drops the chrome trafilatura kept
+(share bars, "Read more" lines, newsletter boxes...). `extract_html` never raises: junk input
+gives an `Extracted` with no paragraphs, which the caller turns into a reject. The chain calls
+`extract_limited`, which also enforces the per-document limits (`crawler.extract.limits`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from lxml.etree import XPath, _Element
+from lxml.html import HtmlElement, HTMLParser, fromstring
+from trafilatura import bare_extraction
+from trafilatura.metadata import extract_author
+from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
+
+from crawler.config import Settings
+from crawler.errors import Drop
+from crawler.extract.boilerplate import clean_text
+from crawler.extract.html_meta import PageMeta, page_meta, split_authors
+from crawler.extract.limits import check_html_source, check_html_tree, check_lines
+from crawler.extract.normalize import parse_date
+from crawler.model import Meta, Removal
+from crawler.readers.decode import decode_bytes
+from crawler.reasons import Removed
+
+LOGGER = logging.getLogger(__name__)
+
+_LIST_MARKER = re.compile(r"^(?:  )*- ")
+_TABLE_RULE = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+$")
+_CELL_SEP = re.compile(r"\s+(?<!\\)\|\s+")
+_SPACES = re.compile(r"\s+")
+_NO_TEXT_TAGS = ("code", "pre")
+_INLINE_CLUSTER = XPath(".//p/descendant::*[self::span or self::div][count(.//a) >= 3]")
+_CLUSTER_MIN_PROSE = 40  # characters of the paragraph's own text around a link cluster
+_EMBEDDED_POST = XPath(".//blockquote[contains(@class, 'twitter-tweet')]")
+_TITLE_ECHO_LINES = 3  # how far into the body a repeated headline is looked for
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+# libxml2 gives up on a page once 10 MB of it are buffered (a long text, script or comment
+# without enough markup between) and drops the rest, unless told the tree may be huge
+_PARSER_BUFFER = 10_000_000
+_HUGE_PARSER = HTMLParser(  # trafilatura's parser options, and huge_tree
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=True,
+)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """An article's body paragraphs and the metadata found for it."""
+
+    paragraphs: list[str]
+    meta: Meta = field(default_factory=Meta)
+    removed: list[Removal] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The body as one string, one paragraph per line."""
+        return "\n".join(self.paragraphs)
+
+
+def _parse(html: str | bytes) -> HtmlElement | None:
+    """The lxml tree of a page (None for input that is not HTML)."""
+    if isinstance(html, bytes):
+        try:
+            html = decode_bytes(html, html=True)
+        except Drop:
+            return None
+    text = html.replace("\x00", "")
+    if "&#" in text:
+        text = _CHAR_REF.sub(_drop_non_xml_ref, text)
+    if not text.strip():
+        return None
+    if _is_fragment(text):  # trafilatura's loader refuses HTML without a document around it
+        text = f"<html><body>{text}</body></html>"
+    data = text.encode("utf-8", "surrogatepass")
+    tree = fromstring(data, parser=_HUGE_PARSER) if len(data) > _PARSER_BUFFER else load_html(text)
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def _drop_non_xml_ref(ref: re.Match[str]) -> str:
+    """A character reference, or "" if it stands for a character XML does not allow (C0
+    controls but tab, newline and CR; U+FFFE, U+FFFF). The HTML parser would put it in the
+    tree, where lxml refuses any later change to that text (trafilatura then drops the page).
+    """
+    code = int(ref[1], 16) if ref[1] else int(ref[2])
+    refused = (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF)
+    return "" if refused else ref[0]
+
+
+def _text_chars(elem: HtmlElement) -> int:
+    """Characters of an element's text, white space excluded."""
+    return len(_SPACES.sub("", elem.text_content()))
+
+
+def _link_text_share(elem: HtmlElement) -> float:
+    """Share of an element's text that is link text."""
+    total = _text_chars(elem)
+    links = sum(_text_chars(a) for a in elem.iter("a"))
+    return links / total if total else 1.0
+
+
+def _drop_inline_link_clusters(tree: HtmlElement) -> None:
+    """Remove hover cards and link boxes nested inside a paragraph's prose.
+
+    A `<span>`/`<div>` inside a `<p>` holding 3+ links and nearly no other text, in a
+    paragraph that has prose of its own, is a pop-up (author cards, "more from" boxes) that a
+    browser only shows on hover; trafilatura would splice its text into the sentence.
+    """
+    para_chars: dict[HtmlElement, int] = {}  # kept up to date as clusters are dropped
+    for cand in _INLINE_CLUSTER(tree):
+        if cand.getparent() is None or _link_text_share(cand) < 0.9:
+            continue
+        inner = [d for d in cand.iterdescendants("span", "div") if len(d.findall(".//a")) >= 3]
+        if any(_link_text_share(d) >= 0.9 for d in inner):
+            continue  # a smaller cluster inside: remove that one, keep the outer text
+        para = next(cand.iterancestors("p"))
+        if para not in para_chars:  # measured once: a paragraph can hold thousands of clusters
+            para_chars[para] = _text_chars(para)
+        cand_chars = _text_chars(cand)
+        if para_chars[para] - cand_chars >= _CLUSTER_MIN_PROSE:
+            cand.drop_tree()
+            para_chars[para] -= cand_chars
+
+
+def _unwrap_embedded_posts(tree: HtmlElement) -> None:
+    """Free quoted social-media posts (`<blockquote class="twitter-tweet">`) from their widget
+    wrappers, which trafilatura discards as chrome; the quote itself is article content."""
+    for quote in _EMBEDDED_POST(tree):
+        text = _SPACES.sub("", quote.text_content())
+        wrapper = None
+        for anc in quote.iterancestors():
+            if anc.tag in ("body", "article", "main", "p") or len(anc.findall(".//blockquote")) > 1:
+                break
+            if _SPACES.sub("", anc.text_content()) != text:
+                break
+            wrapper = anc
+        quote.attrib.pop("class", None)
+        parent = wrapper.getparent() if wrapper is not None else None
+        if wrapper is not None and parent is not None:
+            parent.replace(wrapper, quote)
+
+
+def _unwrap_whitespace(body: _Element) -> None:
+    """Collapse source line breaks inside text nodes, so one element gives one line."""
+    for elem in body.iter():
+        if elem.tag in _NO_TEXT_TAGS:
+            continue
+        if elem.text and "\n" in elem.text:
+            elem.text = _SPACES.sub(" ", elem.text)
+        parent = elem.getparent()
+        if elem.tail and "\n" in elem.tail and (parent is None or parent.tag not in _NO_TEXT_TAGS):
+            elem.tail = _SPACES.sub(" ", elem.tail)
+
+
+def _body_lines(body: _Element) -> list[str]:
+    """trafilatura's body as plain lines: no list markers, table rows as space-joined cells."""
+    _unwrap_whitespace(body)
+    has_lists = body.find(".//item") is not None
+    has_tables = body.find(".//row") is not None
+    lines: list[str] = []
+    for raw in xmltotxt(body, False).splitlines():
+        line = raw.strip()
+        if has_lists:
+            line = _LIST_MARKER.sub("", raw).strip()
+        if has_tables and line.startswith("|") and line.endswith("|"):
+            if _TABLE_RULE.match(line):
+                continue
+            cells = _CELL_SEP.split(line.strip("|").strip())
+            line = " ".join(c.replace("\\|", "|").strip() for c in cells if c.strip())
+            if lines and line == lines[-1]:  # a header row repeated as the footer
+                continue
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _title_key(text: str) -> str:
+    """Case/punctuation-insensitive form of a line, for headline comparison."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _drop_title_echo(
+    paragraphs: list[str], page: PageMeta, lines: list[str]
+) -> tuple[list[str], list[Removal]]:
+    """Remove the headline when trafilatura kept it as the body's first line(s)."""
+    keys = {_title_key(t) for t in (page.meta.title, *page.titles) if t}
+    keys.discard("")
+    kept, removed = [], []
+    for i, para in enumerate(paragraphs):
+        if i < _TITLE_ECHO_LINES and _title_key(para) in keys:
+            line_no = lines.index(para) if para in lines else -1
+            removed.append(Removal(line_no, para, str(Removed.TITLE)))
+            continue
+        kept.append(para)
+    return kept, removed
+
+
+def _fallback_authors(tree: HtmlElement) -> list[str]:
+    """trafilatura's byline search, for pages that declare no author."""
+    try:
+        return split_authors((extract_author(tree) or "").split(";"))
+    except Exception:
+        return []
+
+
+def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
+    """htmldate's date search (via trafilatura's settings), for pages declaring no date."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(tree, **{**set_date_params(True), "url": url})
+    except Exception:
+        return None
+    return parse_date(found) if isinstance(found, str) else None
+
+
+def extract_html(
+    html: str | bytes, base_url: str | None = None, *, post_clean: bool = True
+) -> Extracted:
+    """Article paragraphs and metadata of one HTML page; empty paragraphs if none is found.
+
+    `post_clean=False` skips the shared line cleaner (for measuring what it adds).
+    """
+    try:
+        return _extract(html, base_url, post_clean, None)
+    except Exception as err:  # junk input must not stop the run: the caller rejects it
+        LOGGER.warning("extraction failed for %s: %s", base_url, err)
+        return Extracted(paragraphs=[])
+
+
+def extract_limited(html: str, base_url: str | None, settings: Settings) -> Extracted:
+    """`extract_html` for the chain: a page over the settings' per-document limits (attributes
+    of a tag, HTML elements and depth, extracted lines and line length) raises Drop with the
+    reason, and a failure of the extractor propagates, for the caller to report."""
+    return _extract(html, base_url, True, settings)
+
+
+_DOCUMENT_TAG = re.compile(rb"<(html|body|head)[\s>]", re.I)
+_BLOCKS = "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td"
+
+
+def _is_fragment(html: str | bytes) -> bool:
+    """A piece of HTML (a saved article body, a `<p>` or two), not a whole page: trafilatura
+    judges such input too small to hold an article and returns nothing."""
+    source = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    return _DOCUMENT_TAG.search(source[:65536]) is None
+
+
+def _fragment_lines(tree: HtmlElement) -> list[str]:
+    """A fragment's text, one line per block element (or all of it as one line)."""
+    blocks = [
+        e for e in tree.iter(*_BLOCKS) if not any(a.tag in _BLOCKS for a in e.iterancestors())
+    ]
+    texts = [" ".join(e.text_content().split()) for e in blocks] or [
+        " ".join(tree.text_content().split())
+    ]
+    return [t for t in texts if t]
+
+
+def _extract(
+    html: str | bytes, base_url: str | None, post_clean: bool, limits: Settings | None
+) -> Extracted:
+    """extract_html without the safety net; with `limits`, checked against them."""
+    if limits is not None and isinstance(html, str):
+        check_html_source(html, limits)
+    tree = _parse(html)
+    if tree is None:
+        return Extracted(paragraphs=[])
+    if limits is not None:
+        check_html_tree(tree, limits)
+    page = page_meta(tree, base_url)
+    meta = page.meta
+    _drop_inline_link_clusters(tree)
+    _unwrap_embedded_posts(tree)
+    document = bare_extraction(
+        tree,
+        url=base_url or meta.url,
+        include_comments=False,
+        include_tables=True,
+        output_format="txt",
+    )
+    body = getattr(document, "body", None)
+    lines = _body_lines(body) if isinstance(body, _Element) else []
+    if not lines and _is_fragment(html):
+        lines = _fragment_lines(tree)
+    if limits is not None:
+        check_lines(lines, limits)
+
+    # the shared line cleaner; of what it finds in the text, only a title and a publisher are
+    # used (the page's declarations, htmldate and trafilatura's byline search do the rest)
+    cleaned = clean_text("\n".join(lines), mode="extracted") if post_clean and lines else None
+    paragraphs = list(cleaned.paragraphs) if cleaned else lines
+    paragraphs, title_removed = _drop_title_echo(paragraphs, page, lines)
+    authors = meta.authors or (_fallback_authors(tree) if paragraphs else [])
+    published_at = meta.published_at
+    if published_at is None and paragraphs:
+        published_at = _fallback_date(tree, meta.url or base_url)
+    meta = replace(
+        meta,
+        title=meta.title or (cleaned.meta.title if cleaned else None),
+        publisher=meta.publisher or (cleaned.meta.publisher if cleaned else None),
+        authors=authors,
+        published_at=published_at,
+        date_text=meta.date_text if published_at is None else None,
+    )
+    removed = list(cleaned.removed) if cleaned else []
+    return Extracted(
+        paragraphs=paragraphs,
+        meta=meta,
+        removed=sorted([*title_removed, *removed], key=lambda r: r.line_no),
+        captions=list(cleaned.captions) if cleaned else [],
+    )

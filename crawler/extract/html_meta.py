@@ -1,0 +1,372 @@
+"""Page metadata from a parsed HTML tree: title, publisher, authors, date, language, URL.
+
+Reads what pages declare about themselves (`<title>`, OpenGraph and other `<meta>` tags,
+JSON-LD including `@graph`, `<link rel=canonical>`, `<html lang>`). Works on the lxml tree
+that trafilatura also gets, so the page is parsed once. Nothing here raises on odd markup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from crawler.extract.normalize import norm_language, parse_date
+from crawler.model import Meta
+
+# schema.org types whose headline/author/date describe the page's article
+_ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Posting|Report)$")
+# " | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » " between headline and outlet name
+_TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
+_BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door)\s*[:\s]\s*", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||\s&\s|\sand\s)\s*")
+_URLISH = re.compile(r"^(?:https?:|www\.)|^[\w.+-]+@[\w-]+\.[\w.]+$|/", re.IGNORECASE)
+_NON_WORD = re.compile(r"[\W_]+")
+_SPACE = re.compile(r"\s+")
+_PLACEHOLDER_DATE = re.compile(r"^0+[-/]|^0001|^1970-01-01")  # "0001-01-01T00:00:00Z", epoch 0
+# meta names/properties/itemprops that carry the publication date, in order of trust
+_DATE_METAS = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "og:published_time",
+    "published_time",
+    "article.published",
+    "parsely-pub-date",
+    "sailthru.date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "date",
+)
+_AUTHOR_METAS = (
+    "author",
+    "article:author",
+    "byl",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page says about itself (every field may be missing), and every raw title seen
+    (for spotting the headline repeated in the body)."""
+
+    meta: Meta = field(default_factory=Meta)
+    titles: tuple[str, ...] = ()
+
+
+def _clean(text: object) -> str:
+    """`text` as one line of collapsed white space ('' for non-strings)."""
+    return _SPACE.sub(" ", text).strip() if isinstance(text, str) else ""
+
+
+def _norm(text: str) -> str:
+    """Case- and punctuation-insensitive key for comparing names and titles."""
+    return _NON_WORD.sub("", text.casefold())
+
+
+def _metas(tree: HtmlElement) -> dict[str, str]:
+    """First non-empty content of each `<meta>` by lower-cased name, property or itemprop."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = _clean(meta.get("content"))
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (meta.get(attr) or "").strip().lower()
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+# the keys under which JSON-LD objects nest the objects the metadata is looked for in
+LD_NESTED = ("@graph", "mainEntity", "itemListElement")
+
+
+def json_ld_objects(
+    tree: HtmlElement, nested: tuple[str, ...] = LD_NESTED, max_depth: int = 8
+) -> list[dict[str, Any]]:
+    """Every JSON object of the page's JSON-LD scripts (`application/ld+json`, HTML comment
+    wrappers and raw control characters tolerated), parents before the objects nested under
+    the `nested` keys. Scripts that are not JSON are skipped."""
+    out: list[dict[str, Any]] = []
+
+    def walk(node: object, depth: int) -> None:
+        if depth > max_depth:
+            return
+        if isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+        elif isinstance(node, dict):
+            out.append(node)
+            for key in nested:
+                walk(node.get(key), depth + 1)
+
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        raw = script.text.strip().removeprefix("<!--").removesuffix("-->").strip()
+        try:
+            walk(json.loads(raw, strict=False), 0)
+        except (ValueError, RecursionError):
+            continue
+    return out
+
+
+def _types(obj: dict[str, Any]) -> list[str]:
+    """The object's schema.org @type values."""
+    kind = obj.get("@type")
+    items = kind if isinstance(kind, list) else [kind]
+    return [k.rsplit("/", 1)[-1] for k in items if isinstance(k, str)]
+
+
+def _resolve(node: object, by_id: dict[str, dict[str, Any]]) -> object:
+    """A `{"@id": ...}` reference replaced by the object it names, if the page has it."""
+    if isinstance(node, dict) and "@id" in node and len(node) <= 2:
+        return by_id.get(str(node["@id"]), node)
+    return node
+
+
+def _names(node: object, by_id: dict[str, dict[str, Any]]) -> list[str]:
+    """Names in a JSON-LD person/organization value: a string, an object or a list of them."""
+    node = _resolve(node, by_id)
+    if isinstance(node, list):
+        return [name for item in node[:20] for name in _names(item, by_id)]
+    if isinstance(node, dict):
+        name = node.get("name")
+        if isinstance(name, list):
+            return [n for n in (_clean(x) for x in name) if n]
+        return [_clean(name)] if _clean(name) else []
+    return [_clean(node)] if _clean(node) else []
+
+
+def split_authors(values: Iterable[str]) -> list[str]:
+    """Author names: "By" prefixes, URLs and e-mails dropped, lists split, duplicates removed."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        value = _BY_PREFIX.sub("", _clean(value))
+        parts = _AUTHOR_SPLIT.split(value)
+        if len(parts) == 1 and value.count(",") >= 1:
+            commas = [p.strip() for p in value.split(",")]
+            # "Jane Doe, John Roe" is two people; "Doe, Jane" is one
+            if all(len(p.split()) >= 2 for p in commas):
+                parts = commas
+        for part in parts:
+            name = _BY_PREFIX.sub("", part).strip(" ,.;:-")
+            key = _norm(name)
+            if not key or _URLISH.search(name) or len(name) > 80 or key in seen:
+                continue
+            seen.add(key)
+            out.append(name)
+    return out
+
+
+def _same_name(segment: str, names: Iterable[str]) -> bool:
+    """Whether a title segment names the outlet (ignoring case, spaces, punctuation, TLDs)."""
+    seg = _norm(re.sub(r"\.(?:com|net|org|co|info|news)(?:\.\w\w)?$", "", segment.strip()))
+    if not seg:
+        return False
+    for name in names:
+        key = _norm(re.sub(r"\.(?:com|net|org|co|info|news)(?:\.\w\w)?$", "", name.strip()))
+        if key and (seg == key or (min(len(seg), len(key)) >= 4 and (key in seg or seg in key))):
+            return True
+    return False
+
+
+def _outlet_like(segment: str) -> bool:
+    """A short segment that reads as a name (not a lower-case phrase or a sentence)."""
+    words = segment.split()
+    first = segment.lstrip("\"'“‘([")[:1]
+    return 0 < len(words) <= 5 and len(segment) <= 50 and not first.islower()
+
+
+def strip_title_affix(title: str, site_names: Iterable[str] = ()) -> tuple[str, str | None]:
+    """(headline, outlet) of "Headline | Outlet", "Outlet - Headline", "Headline – Outlet"...
+
+    A segment is stripped when it matches a known site name; without a match, only a trailing
+    short, name-like segment is stripped, and only when the headline left is longer than it.
+    """
+    names = [n for n in site_names if n]
+    title = _clean(title)
+    seps = list(_TITLE_SEP.finditer(title))
+    if not seps:
+        return title, None
+    head, tail = title[: seps[-1].start()], title[seps[-1].end() :]
+    if _same_name(tail, names):
+        return head.strip(), tail.strip()
+    lead, rest = title[: seps[0].start()], title[seps[0].end() :]
+    if _same_name(lead, names):
+        return rest.strip(), lead.strip()
+    if _outlet_like(tail) and len(head) > len(tail):
+        return head.strip(), tail.strip()
+    return title, None
+
+
+def _first_h1(tree: HtmlElement) -> str:
+    """Text of the first non-empty `<h1>`."""
+    for h1 in tree.iter("h1"):
+        text = _clean(h1.text_content())
+        if text:
+            return text
+    return ""
+
+
+def _absolute(url: str, base: str | None) -> str | None:
+    """`url` made absolute against `base`; None if it cannot be an http(s) URL."""
+    url = url.strip()
+    if base and url:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@dataclass
+class _Found:
+    """Intermediate candidates gathered from the page."""
+
+    metas: dict[str, str]
+    article: dict[str, Any] = field(default_factory=dict)
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    site_names: list[str] = field(default_factory=list)
+    in_language: str = ""  # JSON-LD inLanguage (the article's, else any object's)
+
+
+def _gather(tree: HtmlElement) -> _Found:
+    """Meta tags, the JSON-LD article object and the site names the page declares."""
+    found = _Found(metas=_metas(tree))
+    objects = json_ld_objects(tree)
+    found.by_id = {str(o["@id"]): o for o in objects if isinstance(o.get("@id"), str)}
+    for obj in objects:
+        types = _types(obj)
+        if not found.article and any(_ARTICLE_TYPE.search(t) for t in types):
+            found.article = obj
+        if "WebSite" in types and not found.site_names:
+            found.site_names += _names(obj.get("name"), {})
+    langs = [_clean(o.get("inLanguage")) for o in (found.article, *objects)]
+    found.in_language = next((lang for lang in langs if lang), "")
+    publisher = _names(found.article.get("publisher"), found.by_id)
+    og_site = found.metas.get("og:site_name", "")
+    app_name = found.metas.get("application-name", "")
+    names = (og_site, *publisher, *found.site_names, app_name)
+    found.site_names = [n for n in names if n and not _URLISH.search(n)]
+    return found
+
+
+def _dates(tree: HtmlElement, found: _Found) -> Iterator[str]:
+    """Raw publication-date strings, most trusted first."""
+    for key in ("datePublished", "dateCreated", "uploadDate"):
+        value = found.article.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str) and value.strip():
+            yield value.strip()
+    for key in _DATE_METAS:
+        if key in found.metas:
+            yield found.metas[key]
+    for time in tree.iter("time"):
+        if (time.get("itemprop") or "").lower() == "datepublished" and time.get("datetime"):
+            yield str(time.get("datetime"))
+            break
+
+
+def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
+    """Metadata declared by the page at `tree`; relative URLs resolve against `base_url`."""
+    found = _gather(tree)
+    metas, article = found.metas, found.article
+    title_el = tree.find(".//title")
+    raw_title = _clean(title_el.text_content()) if title_el is not None else ""
+    headline = _clean(article.get("headline")) or _clean(article.get("name"))
+    h1 = _first_h1(tree)
+    og_title = metas.get("og:title", "") or metas.get("twitter:title", "")
+    titles = tuple(t for t in dict.fromkeys((og_title, headline, h1, raw_title)) if t)
+
+    site_names = list(found.site_names)
+    for base in (base_url, metas.get("og:url")):
+        host = urlsplit(base or "").hostname or ""
+        if host:
+            site_names.append(host.removeprefix("www.").split(".")[0])
+    raw_head, outlet = strip_title_affix(raw_title, site_names) if raw_title else ("", None)
+    # an <h1> is the headline when the <title> agrees; otherwise it may be the site logo
+    h1_key, head_key = _norm(h1), _norm(raw_head)
+    h1_ok = bool(h1_key) and (not head_key or h1_key in head_key or head_key in h1_key)
+    preferred = [t for t in (og_title, headline, h1 if h1_ok else "", raw_title) if t]
+    title = None
+    if preferred:
+        title, own_outlet = strip_title_affix(preferred[0], site_names)
+        outlet = own_outlet or outlet
+    publisher = found.site_names[0] if found.site_names else outlet
+
+    authors = split_authors(_names(article.get("author"), found.by_id))
+    if not authors:
+        authors = split_authors(metas[k] for k in _AUTHOR_METAS if k in metas)
+
+    published_at, date_text = None, None
+    for raw in _dates(tree, found):
+        if _PLACEHOLDER_DATE.match(raw):
+            continue
+        published_at = parse_date(raw)
+        if published_at is not None:
+            break
+        date_text = date_text or raw
+    date_text = None if published_at is not None else date_text
+
+    root = tree.getroottree().getroot()
+    language = None
+    for value in (
+        root.get("lang"),
+        root.get("xml:lang"),
+        root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        metas.get("og:locale"),
+        metas.get("content-language"),
+        metas.get("language"),
+        metas.get("dc.language"),
+        found.in_language,
+    ):
+        language = norm_language(value)
+        if language:
+            break
+
+    base = base_url
+    base_el = tree.find(".//base[@href]")
+    if base_el is not None:
+        base = _absolute(str(base_el.get("href")), base_url) or base
+    url = None
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            url = _absolute(str(link.get("href")), base)
+            break
+    if url is None and metas.get("og:url"):
+        url = _absolute(metas["og:url"], base)
+
+    meta = Meta(
+        title=title or None,
+        publisher=publisher,
+        authors=authors,
+        published_at=published_at,
+        date_text=date_text,
+        language=language,
+        url=url,
+    )
+    return PageMeta(meta, titles)

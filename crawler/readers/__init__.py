@@ -1,0 +1,2 @@
+"""Ways in -> raw inputs: files and directories (discovery, limits, decompression, decoding) and
+the kind of an input, taken from its content."""

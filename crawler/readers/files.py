@@ -1,0 +1,185 @@
+"""Files and directories -> raw inputs: discovery (symbolic links kept inside the folder), size
+limits, decompression, the kind of input (from its content). Decoding and control characters:
+`crawler.readers.decode` (the one policy for files and crawled pages)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.errors import ConfigError, Drop
+from crawler.model import Removal
+from crawler.readers.decode import declared_charset, decode_bytes, strip_controls
+from crawler.readers.htmlscan import looks_like_html
+from crawler.reasons import Rejected
+
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """One input, decoded: where it came from, what kind, and its text."""
+
+    source_uri: str
+    kind: str  # the format: "text" (a page dump) or "html"
+    text: str
+    size_bytes: int
+    crawled: bool = False  # fetched by the crawler rather than read from a file
+    removed: tuple[Removal, ...] = ()  # taken out while reading (control characters)
+
+    @property
+    def source_kind(self) -> str:
+        """The record's `source_kind`: "text", "html" or "crawl"."""
+        return "crawl" if self.crawled else self.kind
+
+
+def input_kind(path: Path) -> str | None:
+    """'text', 'html' or None (not an input we read), from the file name: which files are
+    inputs, and a hint only for what they are (`read_input` sniffs the content)."""
+    name = path.name.lower()
+    if name.endswith(TEXT_SUFFIXES):
+        return "text"
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
+    return None
+
+
+def discover(
+    paths: Iterable[str | Path],
+    *,
+    follow_symlinks: bool = False,
+    accepts: Callable[[Path], bool] | None = None,
+) -> list[Path]:
+    """Every readable input under the given files and directories (recursive), sorted, unique.
+
+    A path that does not exist is a ConfigError: the caller asked for something that is not there.
+    Files given explicitly are taken whatever their suffix (they are rejected later if unreadable);
+    inside directories only the files `accepts` takes (default: known suffixes, `input_kind`)
+    are, and hidden files and folders are skipped.
+
+    Symbolic links inside a given directory are followed only while they stay inside it (a
+    link to another file of the folder is read once, as that file). A link leading out of it
+    (to a file or a folder) is returned as the link itself, which `read_input` rejects with
+    the reason `symlink`, unless `follow_symlinks` allows every link (a folder reached twice,
+    by a loop or two links, is walked once). Paths given explicitly are always followed: they
+    are the operator's choice.
+    """
+    found: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise ConfigError(f"no such file or directory: {given}")
+        if path.is_file():
+            found.add(path.resolve())
+            continue
+        root = path.resolve()
+        walked = {root}
+        for current, dirs, files in os.walk(root, followlinks=follow_symlinks):
+            folder = Path(current)
+            kept = []
+            for name in dirs:
+                child = folder / name
+                if name.startswith("."):
+                    continue
+                if not child.is_symlink():
+                    kept.append(name)
+                    continue
+                real = child.resolve()
+                if follow_symlinks and real not in walked and real.is_dir():
+                    walked.add(real)
+                    kept.append(name)
+                elif not follow_symlinks and not real.is_relative_to(root):
+                    found.add(child)  # rejected as `symlink` (inside: its files are walked)
+            dirs[:] = kept
+            for name in files:
+                child = folder / name
+                if name.startswith(".") or not (accepts or _has_input_suffix)(child):
+                    continue
+                real = child.resolve()
+                inside = follow_symlinks or not child.is_symlink() or real.is_relative_to(root)
+                found.add(real if inside else child)
+    return sorted(found)
+
+
+def _has_input_suffix(path: Path) -> bool:
+    return input_kind(path) is not None
+
+
+def file_uri(path: Path) -> str:
+    """The `source_uri` of a file: its absolute file:// URI (a symbolic link's own, not its
+    target's: a link that is not followed is reported under its own name)."""
+    path = Path(os.path.abspath(path))
+    if path.is_symlink():
+        return (path.parent.resolve() / path.name).as_uri()
+    return path.resolve().as_uri()
+
+
+def read_input(path: Path, max_bytes: int) -> RawInput:
+    """Read and decode one file. Raises Drop with a reason for anything that is not usable text."""
+    uri = file_uri(path)
+    if path.is_symlink():  # `discover` resolves the links it may follow: this one it may not
+        raise Drop(Rejected.SYMLINK, f"symbolic link to {os.readlink(path)}: {_NOT_FOLLOWED}")
+    kind = input_kind(path)
+    if kind is None:
+        raise Drop(Rejected.UNSUPPORTED, f"not a .txt/.html/.htm/.html.gz file: {path.name}")
+    try:
+        data, size = _read_regular(path, max_bytes)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # swapped for a link since discovery (O_NOFOLLOW)
+            raise Drop(Rejected.SYMLINK, f"a symbolic link: {_NOT_FOLLOWED}") from exc
+        raise Drop(Rejected.READ_ERROR, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    if path.name.lower().endswith(".gz"):
+        data = gunzip_limited(data, max_bytes, whole=True)
+    text = decode_bytes(data, html=kind == "html")
+    # the content decides, the name is a hint: HTML saved as .txt, a page dump saved as .html
+    sniffed = "html" if looks_like_html(text, hint_html=kind == "html") else "text"
+    if sniffed == "html" and kind == "text" and declared_charset(data):
+        text = decode_bytes(data, html=True)  # its <meta charset> counts now
+    kind = sniffed
+    if kind == "text" and "\r" in text:  # the cleaner reads lines; old Mac files end them in CR
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, removed = strip_controls(text)
+    return RawInput(uri, kind, text, size, removed=tuple(removed))
+
+
+_NOT_FOLLOWED = (
+    "links out of the input folder are not followed (`corpus ingest --follow-symlinks`, or "
+    "follow_symlinks = true in [settings], allows them)"
+)
+
+
+def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, int]:
+    """The bytes and size of a regular file, opened without following a link (O_NOFOLLOW) and
+    without blocking on a FIFO (O_NONBLOCK); Drop for anything else or anything too large."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device could block or never end
+            raise Drop(Rejected.UNSUPPORTED, f"not a regular file: {path.name}")
+        if status.st_size > max_bytes:
+            raise Drop(Rejected.TOO_LARGE, f"{status.st_size} bytes > limit {max_bytes}")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # grew since it was measured
+        raise Drop(Rejected.TOO_LARGE, f"more than {max_bytes} bytes > limit {max_bytes}")
+    return data, status.st_size
+
+
+def gunzip_limited(data: bytes, max_bytes: int, *, whole: bool = False) -> bytes:
+    """Decompress gzip data, refusing to inflate past max_bytes (gzip bombs). With `whole`, a
+    stream cut short (a truncated file) is refused too, rather than read as far as it goes."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise Drop(Rejected.BINARY, f"corrupt gzip data: {exc}") from exc
+    if len(out) > max_bytes or inflater.unconsumed_tail:
+        raise Drop(Rejected.TOO_LARGE, f"gzip inflates past limit {max_bytes} bytes")
+    if whole and not inflater.eof:
+        raise Drop(Rejected.BINARY, "truncated gzip data: the file ends inside the stream")
+    return out

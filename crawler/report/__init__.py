@@ -1,0 +1,1 @@
+"""What a run says: its report (text and Markdown), the review queue, explain."""

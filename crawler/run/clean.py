@@ -1,0 +1,190 @@
+"""The clean stage: inputs -> the chain -> staged documents (with MinHash signatures) and
+rejects, one Parquet pair per batch. Every way in ends here: inputs from readers (`clean_batch`,
+`crawler.readers.inputs`) and crawled pages (`clean_input` from the crawler's item pipeline)."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crawler.config import Settings
+from crawler.dedup.minhash import MinHasher, shingle_set
+from crawler.errors import Drop
+from crawler.extract.boilerplate import LineStats
+from crawler.extract.chain import process
+from crawler.extract.limits import DocumentTimeout, time_limit
+from crawler.extract.normalize import replace_surrogates
+from crawler.model import Document
+from crawler.readers.inputs import Input, reopen_inputs
+from crawler.readers.inputs import input_hash as input_hash  # the worker pool's import
+from crawler.reasons import Rejected
+from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.run_types import BatchResult, RunContext
+
+_AUDIT_STRUCT = pa.struct([("line_no", pa.int32()), ("line", pa.string()), ("reason", pa.string())])
+STAGED_SCHEMA = pa.schema(
+    [
+        f
+        for f in RECORDS_SCHEMA
+        if f.name not in ("doc_id", "sources", "ingested_at", "pipeline_version", "run_id")
+    ]
+    + [
+        pa.field("removed", pa.list_(_AUDIT_STRUCT)),
+        pa.field("input_hash", pa.string()),
+        pa.field("signature", pa.binary()),
+    ]
+)
+STAGED_REJECTS_SCHEMA = pa.schema(
+    [f for f in REJECTS_SCHEMA if f.name not in ("rejected_at", "run_id")]
+    + [pa.field("input_hash", pa.string())]
+)
+
+
+def load_line_stats(path: str | None) -> LineStats | None:
+    if path is None:
+        return None
+    stats = pickle.loads(Path(path).read_bytes())
+    assert isinstance(stats, LineStats)
+    return stats
+
+
+def clean_batch(
+    ctx: RunContext, batch_no: int, keys: list[str], line_stats_path: str | None
+) -> BatchResult:
+    """Clean one batch of inputs (named by their keys: `Input.key`, a file's path); stage the
+    documents and the rejects. The inputs come as the scan hashed them (`save_batches`); a
+    batch that was not saved so (split up after a worker died) is read again."""
+    stats = load_line_stats(line_stats_path)
+    inputs = _saved_batch(ctx, batch_no, keys)
+    if inputs is None:
+        inputs = list(reopen_inputs(keys, ctx.settings))
+    return stage_batch(ctx, batch_no, inputs, stats)
+
+
+def save_batches(ctx: RunContext, batches: list[list[Input]]) -> list[list[str]]:
+    """Keep each planned batch of inputs in the staging area for `clean_batch` (wherever it
+    runs: worker processes, Prefect tasks, Dask workers on the same file system); the batches
+    as keys, which is what travels."""
+    for batch_no, batch in enumerate(batches):
+        _batch_inputs_path(ctx, batch_no).write_bytes(pickle.dumps(batch))
+    return [[item.key for item in batch] for batch in batches]
+
+
+def _batch_inputs_path(ctx: RunContext, batch_no: int) -> Path:
+    return Path(ctx.staging) / f"batch-{batch_no:05d}.inputs.pickle"
+
+
+def _saved_batch(ctx: RunContext, batch_no: int, keys: list[str]) -> list[Input] | None:
+    """The inputs `save_batches` kept for this batch, if it holds exactly these keys."""
+    try:
+        saved = pickle.loads(_batch_inputs_path(ctx, batch_no).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+    if not isinstance(saved, list) or [getattr(i, "key", None) for i in saved] != keys:
+        return None
+    return [i for i in saved if isinstance(i, Input)]
+
+
+PendingInput = Input  # the name the crawler's item pipeline and the benches use
+
+
+def stage_batch(
+    ctx: RunContext, batch_no: int, pending: Iterable[Input], stats: LineStats | None
+) -> BatchResult:
+    """Run the chain on each input; stage documents (with signatures) and rejects as Parquet.
+
+    Every way in ends here: files (`clean_batch`) and crawled pages alike.
+    """
+    started = time.perf_counter()
+    hasher = MinHasher(ctx.settings.num_perm)
+    docs: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    counters: Counter[str] = Counter()
+    for item in pending:
+        row, reject = clean_input(item, ctx.settings, stats, hasher)
+        if row is not None:
+            counters["cleaned"] += 1
+            docs.append(row)
+        elif reject is not None:
+            counters["rejected"] += 1
+            rejects.append(reject)
+    return write_staged(ctx, batch_no, docs, rejects, counters, time.perf_counter() - started)
+
+
+def clean_input(
+    item: Input, settings: Settings, stats: LineStats | None, hasher: MinHasher
+) -> tuple[dict[str, Any], None] | tuple[None, dict[str, Any]]:
+    """Run the chain on one input: (staged row, None), or (None, reject row) with the reason.
+
+    Every way in ends here: `stage_batch` for files, the crawler's item pipeline for pages.
+    Reading and cleaning one input get at most `settings.max_doc_seconds` (`limits.time_limit`).
+    """
+    try:
+        with time_limit(settings.max_doc_seconds):
+            doc = process(item.load(), settings, stats)
+    except Drop as drop:
+        reason, detail = drop.reason, drop.detail
+    except DocumentTimeout:
+        reason, detail = Rejected.TIMEOUT, f"not done after {settings.max_doc_seconds:g} s"
+    except Exception as exc:  # a bug on one input must not end the run: report it
+        reason, detail = Rejected.EXTRACT_ERROR, f"unexpected {type(exc).__name__}: {exc}"
+    else:
+        return staged_row(doc, item.input_hash, hasher, settings.shingle_size), None
+    return None, reject_row(item.source_uri, reason, detail, item.size_bytes, item.input_hash)
+
+
+CRASHED_DETAIL = "the cleaning process died on it (out of memory or a crash in a C library)"
+
+
+def reject_row(
+    source_uri: str, reason: str, detail: str, size_bytes: int | None, input_hash: str | None
+) -> dict[str, Any]:
+    """A staged reject (STAGED_REJECTS_SCHEMA) for an input that gave no document."""
+    return {
+        "source_uri": source_uri,
+        "reason": str(reason),
+        "detail": _one_line(detail),
+        "size_bytes": size_bytes,
+        "input_hash": input_hash,
+    }
+
+
+def _one_line(detail: str) -> str:
+    """A reject's detail as one storable line of at most 500 characters (details can quote
+    file names and exception messages)."""
+    return replace_surrogates(" ".join(detail.split()))[:500]
+
+
+def write_staged(
+    ctx: RunContext,
+    batch_no: int,
+    docs: list[dict[str, Any]],
+    rejects: list[dict[str, Any]],
+    counters: dict[str, int],
+    seconds: float,
+) -> BatchResult:
+    """Write one batch of staged rows and reject rows (from `clean_input`) as Parquet. The
+    names do not end in .parquet, so no reader's glob over the dataset folder picks them up."""
+    prefix = Path(ctx.staging) / f"batch-{batch_no:05d}"
+    docs_path, rejects_path = f"{prefix}.docs.parquet.staged", f"{prefix}.rejects.parquet.staged"
+    pq.write_table(pa.Table.from_pylist(docs, schema=STAGED_SCHEMA), docs_path)
+    pq.write_table(pa.Table.from_pylist(rejects, schema=STAGED_REJECTS_SCHEMA), rejects_path)
+    return BatchResult(docs_path, rejects_path, dict(counters), seconds)
+
+
+def staged_row(
+    doc: Document, input_hash: str, hasher: MinHasher, shingle_size: int
+) -> dict[str, Any]:
+    """A cleaned document as a staging row, with its MinHash signature."""
+    row = doc.to_row()
+    row["input_hash"] = input_hash
+    sig = hasher.signature(shingle_set(doc.text, shingle_size))
+    row["signature"] = sig.astype("<u4").tobytes()
+    return row

@@ -1,0 +1,272 @@
+"""The last stage of a run: resolve duplicates among the staged documents and against the
+dataset, then stream records, audit, merges, rejects and index rows into the dataset and commit.
+
+Memory stays bounded by one batch of full rows plus, for the whole run, the light columns
+(hashes, word counts, signatures) and the texts as one Arrow column (no Python objects), which is
+dropped before writing starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crawler import __version__
+from crawler.dedup.index import (
+    INDEX_DOCS_SCHEMA,
+    INDEX_INPUTS_SCHEMA,
+    load_dedup_index,
+    read_record_texts,
+)
+from crawler.dedup.resolve import Resolution, resolve
+from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.report.review import ReviewQueue
+from crawler.run.clean import STAGED_REJECTS_SCHEMA, STAGED_SCHEMA
+from crawler.run_types import BatchResult, RunContext, RunSummary
+from crawler.store.dataset import Dataset, TableWriter
+
+LOGGER = logging.getLogger(__name__)
+LIGHT_COLUMNS = ["source_uri", "content_hash", "word_count", "signature"]
+SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
+_RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
+
+
+def _read_columns(paths: list[str], columns: list[str]) -> pa.Table:
+    schema = pa.schema([STAGED_SCHEMA.field(c) for c in columns])
+    tables = [pq.read_table(p, columns=columns, schema=STAGED_SCHEMA) for p in paths]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Resolution:
+    """Which staged documents become records, and which merge into what."""
+    settings = ctx.settings
+    light = _read_columns(docs_paths, [*LIGHT_COLUMNS, "text"])
+    texts = light["text"].cast(pa.large_string()).combine_chunks()
+    rows = light.select(LIGHT_COLUMNS).to_pylist()
+    del light
+    return resolve(
+        rows,
+        lambda i: str(texts[i].as_py()),
+        load_dedup_index(dataset, settings.lsh_bands),
+        lambda ids: read_record_texts(dataset, ids),
+        settings.shingle_size,
+        settings.near_dup_threshold,
+    )
+
+
+class RunWriters:
+    """One streaming writer per table of the run; records and audit partitioned by day."""
+
+    def __init__(self, dataset: Dataset, run_id: str, day: str) -> None:
+        part = f"ingest_date={day}"
+        self.records = dataset.writer("records", RECORDS_SCHEMA, run_id, part)
+        self.audit = dataset.writer("audit", AUDIT_SCHEMA, run_id, part)
+        self.merges = dataset.writer("merges", MERGES_SCHEMA, run_id)
+        self.rejects = dataset.writer("rejects", REJECTS_SCHEMA, run_id)
+        self.index_docs = dataset.writer("_index/docs", INDEX_DOCS_SCHEMA, run_id)
+        self.index_inputs = dataset.writer("_index/inputs", INDEX_INPUTS_SCHEMA, run_id)
+
+    def by_table(self) -> dict[str, TableWriter]:
+        return {
+            "records": self.records,
+            "audit": self.audit,
+            "merges": self.merges,
+            "rejects": self.rejects,
+            "_index/docs": self.index_docs,
+            "_index/inputs": self.index_inputs,
+        }
+
+    def all(self) -> list[TableWriter]:
+        return list(self.by_table().values())
+
+    def close(self) -> list[Path]:
+        return [p for w in self.all() if (p := w.close()) is not None]
+
+
+def finish_run(
+    ctx: RunContext,
+    batches: list[BatchResult],
+    inputs: int,
+    unchanged: int,
+    side_tables: dict[str, pa.Table] | None = None,
+) -> RunSummary:
+    """Resolve duplicates against each other and the dataset, then commit everything at once
+    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states)."""
+    started = time.perf_counter()
+    dataset = Dataset(ctx.dataset_root)
+    now = datetime.fromisoformat(ctx.started_at)
+    resolution = resolve_run(ctx, dataset, [b.docs_path for b in batches])
+    resolved = time.perf_counter()
+
+    summary = RunSummary(run_id=ctx.run_id, dataset=ctx.dataset_root, inputs=inputs)
+    summary.unchanged = unchanged
+    writers = RunWriters(dataset, ctx.run_id, f"{now:%Y-%m-%d}")
+    side_written: list[Path] = []  # a failure before they are written must not hide its cause
+    try:
+        _write_run(ctx, batches, resolution, writers, now, summary)
+        summary.seconds["dedup"] = round(resolved - started, 3)
+        summary.total_records = dataset.total_records() + summary.added
+        side_written = dataset.write_tables(ctx.run_id, side_tables or {})
+        changed = any(w.count for w in writers.all()) or bool(side_written)
+        files = dataset.manifest()["files"]
+        # a commit creates every table that has no file yet (possibly empty): readers' globs
+        # over a side table must find one
+        written = [
+            p
+            for table, w in writers.by_table().items()
+            if (p := w.close(write_empty=changed and not files[table])) is not None
+        ] + side_written
+    except BaseException:
+        for writer in writers.all():  # nothing of a run that failed stays on disk
+            writer.abort()
+        for path in side_written:
+            dataset.discard_uncommitted(path)
+        raise
+    if changed:
+        run_info = {
+            k: v
+            for k, v in summary.to_dict().items()
+            if k not in ("rejects", "records", "review", "dataset")
+        }
+        run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
+        dataset.commit(ctx.run_id, written, run_info, dedup=ctx.settings.dedup_params())
+    else:  # a run that changed nothing leaves no trace in the manifest
+        for writer in writers.all():
+            writer.abort()
+    summary.seconds["write_and_commit"] = round(time.perf_counter() - resolved, 3)
+    LOGGER.info(
+        "run %s committed: %d added, %d merged, %d rejected (dedup %.1f s, write %.1f s)",
+        ctx.run_id,
+        summary.added,
+        summary.merged_exact + summary.merged_near,
+        summary.rejected,
+        summary.seconds["dedup"],
+        summary.seconds["write_and_commit"],
+    )
+    return summary
+
+
+def _write_run(
+    ctx: RunContext,
+    batches: list[BatchResult],
+    resolution: Resolution,
+    writers: RunWriters,
+    now: datetime,
+    summary: RunSummary,
+) -> None:
+    """Stream every staged batch and the merges into the run's writers; fill the summary."""
+    tally = _Tally()
+    for batch in batches:
+        _write_batch(batch, resolution, writers, now, ctx.run_id, tally, summary)
+    writers.merges.write(
+        [{**asdict(m), "merged_at": now, "run_id": ctx.run_id} for m in resolution.merges]
+    )
+    summary.merged_exact = sum(m.kind == "exact" for m in resolution.merges)
+    summary.merged_near = sum(m.kind == "near" for m in resolution.merges)
+    summary.added = writers.records.count
+    summary.rejected = writers.rejects.count
+    summary.processed += summary.rejected
+    summary.removal_reasons = dict(tally.removed.most_common())
+    summary.rejects_by_reason = dict(tally.rejected.most_common())
+    summary.review = tally.review.rows()
+    summary.seconds["clean_work"] = round(sum(b.seconds for b in batches), 3)  # all workers
+
+
+@dataclass
+class _Tally:
+    """Run-wide counts and the review queue, filled while streaming the batches."""
+
+    removed: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    review: ReviewQueue = field(default_factory=ReviewQueue)
+
+
+def _write_batch(
+    batch: BatchResult,
+    resolution: Resolution,
+    writers: RunWriters,
+    now: datetime,
+    run_id: str,
+    tally: _Tally,
+    summary: RunSummary,
+) -> None:
+    """Stream one staged batch into the run's tables."""
+    for row in pq.read_table(batch.docs_path, schema=STAGED_SCHEMA).to_pylist():
+        summary.processed += 1
+        uri = row["source_uri"]
+        doc_id = resolution.doc_of_source[uri]
+        kept = uri in resolution.kept_sources
+        audit = [
+            {"doc_id": doc_id, "source_uri": uri, "run_id": run_id, **r} for r in row["removed"]
+        ]
+        writers.audit.write(audit)
+        tally.removed.update(r["reason"] for r in row["removed"])
+        writers.index_inputs.write(
+            [
+                {
+                    "source_uri": uri,
+                    "input_hash": row["input_hash"],
+                    "outcome": "record" if kept else "merged",
+                    "doc_id": doc_id,
+                    "run_id": run_id,
+                }
+            ]
+        )
+        if not kept:
+            continue
+        record = {k: v for k, v in row.items() if k in _RECORD_FIELDS}
+        record.update(
+            doc_id=doc_id,
+            sources=sorted(resolution.sources[doc_id]),
+            ingested_at=now,
+            pipeline_version=__version__,
+            run_id=run_id,
+        )
+        writers.records.write([record])
+        tally.review.offer(record, _short_source(uri))
+        writers.index_docs.write(
+            [{k: row[k] for k in ("content_hash", "word_count", "signature")} | {"doc_id": doc_id}]
+        )
+        if len(summary.records) < SUMMARY_ROWS:
+            summary.records.append(_summary_row(record))
+    for reject in pq.read_table(batch.rejects_path, schema=STAGED_REJECTS_SCHEMA).to_pylist():
+        writers.rejects.write([{**reject, "rejected_at": now, "run_id": run_id}])
+        tally.rejected[reject["reason"]] += 1
+        if reject["input_hash"]:
+            writers.index_inputs.write(
+                [
+                    {
+                        "source_uri": reject["source_uri"],
+                        "input_hash": reject["input_hash"],
+                        "outcome": "rejected",
+                        "doc_id": None,
+                        "run_id": run_id,
+                    }
+                ]
+            )
+        if len(summary.rejects) < SUMMARY_ROWS:
+            summary.rejects.append({k: reject[k] for k in ("source_uri", "reason", "detail")})
+
+
+def _summary_row(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "doc_id": record["doc_id"],
+        "title": record["title"],
+        "publisher": record["publisher"],
+        "language": record["language"],
+        "word_count": record["word_count"],
+        "sources": [_short_source(s) for s in record["sources"]],
+    }
+
+
+def _short_source(uri: str) -> str:
+    """A file's name, or a crawled page's whole URL (for the summary table)."""
+    return Path(uri).name if uri.startswith("file:") else uri

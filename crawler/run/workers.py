@@ -1,0 +1,368 @@
+"""THE crash-isolating pool: worker processes where a worker that dies or hangs costs only its
+own input.
+
+`IsolatingPool` is the one implementation; `corpus ingest` (`clean_batches`), the Prefect
+flow's batch tasks (`WorkerPool`) and the crawl's item pipeline (`crawler.crawl.pipelines`) all call
+it, from one thread or several. Its rules:
+- bounded waits: a call waits on its worker at most `deadline` (the inputs in the pool, each
+  at the per-document limit, plus a worker's start-up); a worker past it is killed;
+- a dead (or killed) worker breaks the pool: the pool is given up and its workers killed, and
+  every call that was on it, answered or not ("stranded": CPython's pool can leave a call
+  submitted as it broke unanswered), is run again alone, in a worker process of its own;
+- lost alone too, the call raises `WorkerLost` (the caller's input is a `crashed` or `timeout`
+  reject; a batch of files is first split, one file per process, by `clean_isolated`);
+- kill on stop: `close` kills every worker, alone ones too; calls still waiting raise
+  `PoolClosed` instead of being retried;
+- lazy: no process starts before the first call (a re-crawl with nothing new starts none).
+Workers ignore Ctrl-C (the run decides when to stop them) and exit on their own when the
+process that started them is gone (no orphans holding its pipes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, TypeVar
+
+from crawler.readers.files import file_uri
+from crawler.reasons import Rejected
+from crawler.run.clean import CRASHED_DETAIL, clean_batch, input_hash, reject_row, write_staged
+from crawler.run.progress import NoProgress, Progress
+from crawler.run_types import BatchResult, RunContext
+
+LOGGER = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CleanBatch = Callable[[RunContext, int, list[str], str | None], BatchResult]
+
+WORKER_START_SECONDS = 120.0  # a worker's start-up (it imports the chain) on a busy machine
+STOP_GRACE_SECONDS = 5.0  # a closed pool's workers get this long to exit before being killed
+ORPHAN_POLL_SECONDS = 1.0
+BROKEN_POLL_SECONDS = 0.5  # how often a waiting call looks whether its pool broke unseen
+
+
+class WorkerLost(Exception):
+    """The worker process running a call died, or outlived its deadline and was killed."""
+
+    def __init__(self, hung: bool, seconds: float) -> None:
+        super().__init__("hung" if hung else "died")
+        self.hung = hung
+        self.seconds = seconds
+
+    def reject(self) -> tuple[str, str]:
+        """The reason and detail of the input the worker was lost on."""
+        if self.hung:
+            return Rejected.TIMEOUT, f"its cleaning process was not done after {self.seconds:g} s"
+        return Rejected.CRASHED, CRASHED_DETAIL
+
+
+class PoolClosed(RuntimeError):
+    """The pool was closed (the run is stopping) while a call was waiting on it."""
+
+
+def deadline(max_doc_seconds: float, inputs: int) -> float:
+    """How long `inputs` inputs may take in one worker: each gets the per-document limit,
+    plus the worker's start-up."""
+    return WORKER_START_SECONDS + inputs * max_doc_seconds
+
+
+def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPoolExecutor:
+    """Worker processes forked from a forkserver: they start clean (no inherited threads,
+    locks or reactor), and the forkserver imports `preload` (the chain) once for all.
+    Workers ignore Ctrl-C (the run decides when to stop them) and exit when orphaned."""
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload([preload])
+    return ProcessPoolExecutor(
+        workers, mp_context=mp, initializer=_worker_started, initargs=(os.getpid(),)
+    )
+
+
+def _worker_started(creator: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    born = _stat(creator)[1]
+    threading.Thread(target=_exit_when_orphaned, args=(creator, born), daemon=True).start()
+
+
+def _exit_when_orphaned(creator: int, born: str | None) -> None:
+    """A worker whose run is gone (killed) would otherwise wait forever on its call queue,
+    holding the run's stdout/stderr pipes open. Its parent is the forkserver, which lives as
+    long as any worker does, so it is the process that made the pool that is watched."""
+    while True:
+        state, started = _stat(creator)
+        if state in (None, "Z") or (born is not None and started != born):
+            os._exit(1)
+        time.sleep(ORPHAN_POLL_SECONDS)
+
+
+def _stat(pid: int) -> tuple[str | None, str | None]:
+    """A process's state and start time (Linux /proc; a later process can get the same pid),
+    or (None, None) once it is gone; ("?", None) where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], fields[19]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None, None
+        except OSError:
+            pass
+        return "?", None
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Shut `pool` down, waiting on nothing unbounded: calls not started are cancelled, the
+    workers get `grace` seconds to exit and are then killed (those of a broken pool may be
+    stuck on its queues)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    end = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(max(0.0, end - time.monotonic()))
+            if process.exitcode is None:
+                process.kill()
+
+
+def kill_workers() -> None:
+    """Kill every worker process this process started and that is still alive: a run ends
+    with none left, so that no pool's exit handler waits on one."""
+    for process in multiprocessing.active_children():
+        process.kill()
+        process.join(STOP_GRACE_SECONDS)
+
+
+def _broke(pool: ProcessPoolExecutor) -> bool:
+    """Whether CPython marked `pool` broken (a worker died): a call submitted just as it broke
+    may never be answered, and no other call may be there to notice."""
+    return bool(getattr(pool, "_broken", False))
+
+
+class IsolatingPool:
+    """Worker processes shared by callers on any number of threads (see the module's rules).
+
+    `call(fn, args, inputs, max_doc_seconds)` returns `fn(*args)` run in a worker, or raises
+    `WorkerLost` when the call was lost alone too, `PoolClosed` once the pool is closed, or
+    what `fn` raised. `fn` and its arguments must pickle; `inputs` is how many documents the
+    call holds (its share of the deadline)."""
+
+    def __init__(self, workers: int, preload: str = "crawler.run.clean") -> None:
+        self.workers = max(1, workers)
+        self.preload = preload  # what the forkserver imports once for all workers
+        self.starts = 0  # worker pools started, lazily (0: no call needed a worker)
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken: Future[None] = Future()  # set when `_pool` is given up
+        self._queued = 0  # inputs in `_pool` now
+        self._alone = threading.BoundedSemaphore(self.workers)  # calls run alone at once
+        self._alone_pools: set[ProcessPoolExecutor] = set()
+        self._closed = False
+
+    def call(
+        self, fn: Callable[..., T], args: tuple[Any, ...], inputs: int, max_doc_seconds: float
+    ) -> T:
+        with self._lock:  # submits never race with the pool being given up
+            if self._closed:
+                raise PoolClosed("the worker pool is closed")
+            if self._pool is None:
+                self._pool, self._broken = worker_pool(self.workers, self.preload), Future()
+                self.starts += 1
+            pool, broken = self._pool, self._broken
+            self._queued += inputs
+            # every input in the pool may be cleaned before this call's, one after another
+            bound = deadline(max_doc_seconds, self._queued)
+            try:
+                future: Future[T] | None = pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):  # RuntimeError: it broke mid-submit
+                future = None
+        try:
+            if future is not None and self._answered(future, pool, broken, bound):
+                return future.result()  # what `fn` returned or raised
+        finally:
+            with self._lock:
+                self._queued -= inputs
+        self._give_up(pool, broken)
+        return self.alone(fn, args, deadline(max_doc_seconds, inputs))
+
+    @staticmethod
+    def _answered(
+        future: Future[T], pool: ProcessPoolExecutor, broken: Future[None], bound: float
+    ) -> bool:
+        """Wait (at most `bound` s) for `future`: True if its worker answered it, False if the
+        pool broke, was given up or the deadline passed."""
+        end = time.monotonic() + bound
+        while not _broke(pool) and (left := end - time.monotonic()) > 0:
+            waiting: list[Future[Any]] = [future, broken]
+            done, _ = wait(waiting, min(left, BROKEN_POLL_SECONDS), return_when=FIRST_COMPLETED)
+            if done:
+                break
+        if not future.done() or future.cancelled():  # cancelled: its pool was stopped
+            return False
+        return not isinstance(future.exception(), BrokenProcessPool)
+
+    def _give_up(self, pool: ProcessPoolExecutor, broken: Future[None]) -> None:
+        """Kill `pool`'s workers (a hung one too) and wake every call still waiting on it: they
+        go alone. The next call starts a new pool."""
+        with self._lock:
+            if self._pool is pool:  # the first call to see the break (or the deadline)
+                self._pool = None
+                stop_pool(pool, grace=0.0)
+                broken.set_result(None)
+
+    def alone(self, fn: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
+        """`fn(*args)` in a worker process of its own, for at most `seconds`; `workers` such
+        calls at a time. Raises WorkerLost if the worker dies or is killed at the deadline."""
+        with self._alone:  # a bounded wait: every holder's call is bounded
+            with self._lock:
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed")
+                pool = worker_pool(1, self.preload)
+                self._alone_pools.add(pool)
+            try:
+                return pool.submit(fn, *args).result(timeout=seconds)
+            except (BrokenProcessPool, CancelledError) as exc:
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed") from exc
+                raise WorkerLost(hung=False, seconds=seconds) from exc
+            except TimeoutError as exc:
+                raise WorkerLost(hung=True, seconds=seconds) from exc
+            except RuntimeError as exc:  # "cannot schedule new futures": closed meanwhile
+                if self._closed:
+                    raise PoolClosed("the worker pool is closed") from exc
+                raise
+            finally:
+                with self._lock:
+                    self._alone_pools.discard(pool)
+                stop_pool(pool, grace=0.0)  # done with it (answered or lost)
+
+    def close(self) -> None:
+        """Stop every worker: calls waiting raise PoolClosed; workers not gone in a few
+        seconds are killed. Nothing here waits unbounded."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            alone = list(self._alone_pools)
+            if not self._broken.done():
+                self._broken.set_result(None)
+        for stranded in alone:
+            stop_pool(stranded, grace=0.0)
+        if pool is not None:
+            stop_pool(pool)
+
+
+SPLIT_BATCH_BASE = 1_000_000  # batch numbers of single files split out of a batch
+
+
+def clean_isolated(
+    pool: IsolatingPool,
+    ctx: RunContext,
+    n: int,
+    batch: list[str],
+    line_stats_path: str | None,
+    clean: CleanBatch = clean_batch,
+) -> list[BatchResult]:
+    """Batch `n` cleaned in `pool`; if it is lost alone too, each of its files in a process of
+    its own, so only the file that kills its process is lost (a `crashed` or `timeout`
+    reject). More than one result if it was split."""
+    max_doc = ctx.settings.max_doc_seconds
+    try:
+        return [pool.call(clean, (ctx, n, batch, line_stats_path), len(batch), max_doc)]
+    except WorkerLost as lost:
+        if len(batch) == 1:
+            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, batch[0])
+            return [_lost(ctx, (n + 1) * SPLIT_BATCH_BASE, Path(batch[0]), lost)]
+    LOGGER.warning("run %s: batch %d was lost alone; cleaning it file by file", ctx.run_id, n)
+    results = []
+    for i, name in enumerate(batch):
+        sub_batch = (n + 1) * SPLIT_BATCH_BASE + i  # its own staging file names
+        try:
+            args = (ctx, sub_batch, [name], line_stats_path)
+            results.append(pool.alone(clean, args, deadline(max_doc, 1)))
+        except WorkerLost as lost:
+            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, name)
+            results.append(_lost(ctx, sub_batch, Path(name), lost))
+    return results
+
+
+def clean_batches(
+    ctx: RunContext,
+    batches: list[list[str]],
+    line_stats_path: str | None,
+    progress: Progress | None = None,
+    clean: CleanBatch = clean_batch,
+) -> list[BatchResult]:
+    """Clean every batch (`corpus ingest`): in an IsolatingPool when there are several batches
+    and workers, one batch per worker at a time; in this process otherwise. `clean` is the
+    batch function (tests swap it)."""
+    progress = progress or NoProgress()
+    progress.start("clean", sum(len(b) for b in batches))
+    workers = min(ctx.settings.workers or os.cpu_count() or 1, len(batches))
+    if workers <= 1:
+        results = []
+        for n, batch in enumerate(batches):
+            results.append(clean(ctx, n, batch, line_stats_path))
+            progress.advance(len(batch))
+        return results
+
+    pool = IsolatingPool(workers)
+    threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker
+    try:
+        futures = {
+            threads.submit(clean_isolated, pool, ctx, n, batch, line_stats_path, clean): n
+            for n, batch in enumerate(batches)
+        }
+        for future in as_completed(futures):  # bounded: every call on the pool is
+            future.result()  # what `clean` raised stops the run
+            progress.advance(len(batches[futures[future]]))
+        parts = {n: future.result() for future, n in futures.items()}
+    finally:
+        pool.close()  # first: calls still waiting (Ctrl-C, an error) return at once
+        threads.shutdown(wait=True, cancel_futures=True)
+    return [result for n in sorted(parts) for result in parts[n]]
+
+
+class WorkerPool:
+    """The Prefect flow's batch tasks (several threads) sharing one IsolatingPool: cleaning
+    runs on every core, not under one interpreter lock, with `clean_batches`' rules."""
+
+    def __init__(self, workers: int, clean: CleanBatch = clean_batch) -> None:
+        self.workers = workers
+        self.clean_batch = clean  # the batch function (tests swap it)
+        self.pool = IsolatingPool(workers)
+
+    def clean(
+        self, ctx: RunContext, n: int, batch: list[str], line_stats_path: str | None
+    ) -> list[BatchResult]:
+        """Batch `n` cleaned in a worker; more than one result if a lost worker split it."""
+        return clean_isolated(self.pool, ctx, n, batch, line_stats_path, self.clean_batch)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _lost(ctx: RunContext, batch_no: int, path: Path, lost: WorkerLost) -> BatchResult:
+    """A staged batch holding one reject: the input its cleaning process died or hung on."""
+    size = None
+    with contextlib.suppress(OSError):
+        size = path.stat().st_size
+    reason, detail = lost.reject()
+    reject = reject_row(file_uri(path), reason, detail, size, input_hash(path))
+    return write_staged(ctx, batch_no, [], [reject], {"rejected": 1}, 0.0)

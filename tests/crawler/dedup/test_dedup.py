@@ -1,0 +1,144 @@
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from crawler.dedup.minhash import LSHIndex, MinHasher, band_hashes, containment, shingle_set
+
+TEXT = " ".join(f"word{i}" for i in range(400))
+MIXED = "Ünïcode café — naïve Straße 東京 news; the MAYOR said: “yes”.\nSecond line, more words."
+
+
+def test_shingles_are_stable_and_case_insensitive() -> None:
+    a, b = shingle_set(TEXT, 5), shingle_set(TEXT.upper(), 5)
+    assert np.array_equal(a, b)
+    assert a.size == 396
+    assert shingle_set("", 5).size == 0
+    assert shingle_set("two words", 5).size == 1
+    assert np.array_equal(shingle_set(MIXED, 3), shingle_set(MIXED.casefold(), 3))
+
+
+def test_shingles_hash_the_k_token_spans() -> None:
+    # the same 5 tokens give the same hash wherever they are; punctuation and spacing do not count
+    a = shingle_set("one two three four five", 5)
+    b = shingle_set("x y z one, two  three\nfour five!", 5)
+    assert a.size == 1 and a[0] in b
+    assert shingle_set("ab c", 1).size == 2 and not np.array_equal(
+        shingle_set("ab c", 2), shingle_set("a bc", 2)
+    )
+
+
+def test_shingle_and_signature_values_are_pinned() -> None:
+    """Changing the hash functions changes every stored signature: do it knowingly."""
+    s = shingle_set(TEXT, 5)
+    assert s[:3].tolist() == [7414908753173233, 59095358968138877, 121094024480984000]
+    sig = MinHasher(128).signature(s)
+    assert hashlib.sha256(sig.tobytes()).hexdigest()[:16] == "9c04bb577bc1a9d7"
+
+
+def test_signatures_are_the_same_in_another_process() -> None:
+    code = (
+        "import json, sys; from crawler.dedup.minhash import MinHasher, shingle_set; "
+        "t = sys.stdin.read(); s = shingle_set(t, 5); "
+        "print(json.dumps([s.tolist(), MinHasher(128).signature(s).tolist()]))"
+    )
+    here = shingle_set(MIXED + TEXT, 5)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=MIXED + TEXT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+        cwd=Path(__file__).resolve().parents[3],
+    ).stdout
+    shingles, sig = json.loads(out)
+    assert shingles == here.tolist()
+    assert sig == MinHasher(128).signature(here).tolist()
+
+
+def test_containment_of_a_truncated_copy_is_one() -> None:
+    full, part = shingle_set(TEXT, 5), shingle_set(" ".join(TEXT.split()[100:300]), 5)
+    assert containment(full, part) == 1.0
+    assert containment(full, shingle_set("something else entirely here now", 5)) == 0.0
+
+
+def test_minhash_estimates_jaccard() -> None:
+    hasher = MinHasher(256)
+    words = TEXT.split()
+    a = shingle_set(" ".join(words[:300]), 5)
+    b = shingle_set(" ".join(words[100:400]), 5)
+    true = np.intersect1d(a, b).size / np.union1d(a, b).size
+    estimate = (hasher.signature(a) == hasher.signature(b)).mean()
+    assert abs(estimate - true) < 0.1
+    assert np.array_equal(MinHasher(256).signature(a), hasher.signature(a))
+
+
+def test_batched_signatures_equal_one_by_one() -> None:
+    hasher = MinHasher(64)
+    words = TEXT.split()
+    sets = [shingle_set(" ".join(words[i : i + 20 + 7 * i]), 5) for i in range(40)]
+    sets.insert(3, np.zeros(0, dtype=np.uint64))
+    sets.append(shingle_set(" ".join(f"w{i}" for i in range(9000)), 5))  # > one chunk
+    batch = hasher.signatures(sets)
+    assert batch.shape == (len(sets), 64)
+    for i, s in enumerate(sets):
+        assert np.array_equal(batch[i], hasher.signature(s))
+    assert (batch[3] == 0xFFFFFFFF).all()
+
+
+def test_lsh_finds_near_copies_only() -> None:
+    hasher, index = MinHasher(128), LSHIndex(32)
+    words = TEXT.split()
+    index.add("orig", hasher.signature(shingle_set(TEXT, 5)))
+    near = hasher.signature(shingle_set(" ".join(words[10:]), 5))
+    other = hasher.signature(shingle_set(" ".join(f"other{i}" for i in range(400)), 5))
+    assert index.candidates(near) == ["orig"]
+    assert index.candidates(other) == []
+
+
+def _reference_candidates(
+    added: list[tuple[str, np.ndarray]], query: np.ndarray, bands: int
+) -> list[str]:
+    """Keys sharing a band's rows with the query, in first-insertion order."""
+    rows = query.size // bands
+    out: dict[str, None] = {}
+    for key, sig in added:
+        if any(
+            np.array_equal(sig[b * rows : (b + 1) * rows], query[b * rows : (b + 1) * rows])
+            for b in range(bands)
+        ):
+            out.setdefault(key, None)
+    return list(out)
+
+
+def test_lsh_candidates_match_the_definition_across_flushes_and_merges() -> None:
+    rng = np.random.default_rng(0)
+    bands, rows = 8, 2
+    # few distinct values per row, so many signatures share some band
+    sigs = rng.integers(0, 3, size=(300, bands * rows), dtype=np.uint32)
+    keys = [f"k{i % 250}" for i in range(300)]  # some keys added twice
+    index = LSHIndex(bands, buffer_docs=7)
+    added: list[tuple[str, np.ndarray]] = []
+    for i, (key, sig) in enumerate(zip(keys, sigs, strict=True)):
+        index.add(key, sig)
+        added.append((key, sig))
+        if i % 37 == 0:
+            query = sigs[rng.integers(0, i + 1)]
+            assert index.candidates(query) == _reference_candidates(added, query, bands)
+    assert len(index) == 300
+    for query in sigs[::10]:
+        expected = _reference_candidates(added, query, bands)
+        assert index.candidates(query) == expected
+
+
+def test_band_hashes_separate_bands_and_rows() -> None:
+    sig = np.array([1, 2, 1, 2], dtype=np.uint32)
+    h = band_hashes(sig, 2)[0]
+    assert h[0] != h[1]  # same rows, different band
+    assert np.array_equal(band_hashes(np.stack([sig, sig]), 2), np.stack([h, h]))
+    assert band_hashes(np.array([2, 1, 1, 2], dtype=np.uint32), 2)[0][0] != h[0]

@@ -1,0 +1,109 @@
+"""The learned line model of the dump cleaner: its rows, its parameters file, and how
+clean_text applies it (issue 14)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from crawler.extract.boilerplate import LineStats, clean_text, learned
+from crawler.extract.boilerplate.learned import MODEL_PATH, feature_names, model_from_spec
+from crawler.reasons import Removed
+
+BODY = [
+    "The city council voted on Tuesday to approve the new budget after a long debate.",
+    "Opponents said the plan would raise taxes, but supporters argued it was overdue.",
+    "About a third of the money will go to schools, which have waited years for repairs.",
+]
+PAGE = "\n".join(
+    [
+        "Home",
+        "News",
+        "Sport",
+        "Council approves budget after marathon session",
+        "By Jane Doe",
+        *BODY,
+        "Share this article",
+        "Sign up for our newsletter",
+        "Copyright 2019 Springfield Gazette. All rights reserved.",
+    ]
+)
+
+
+def constant_model(bias: float) -> dict[str, Any]:
+    """A logistic model that ignores every feature: p = sigmoid(bias) for every line."""
+    names = feature_names()
+    n = len(names)
+    return {
+        "kind": "logreg",
+        "features": names,
+        "mean": [0.0] * n,
+        "scale": [1.0] * n,
+        "weights": [0.0] * n,
+        "bias": bias,
+        "threshold": 0.5,
+    }
+
+
+def test_rules_alone_when_told() -> None:
+    res = clean_text(PAGE, learned=False)
+    assert res.paragraphs == BODY
+    assert res.title == "Council approves budget after marathon session"
+
+
+def test_a_model_that_keeps_everything_keeps_all_but_the_headline() -> None:
+    res = clean_text(PAGE, learned=model_from_spec(constant_model(5.0)))
+    assert res.title == "Council approves budget after marathon session"
+    assert res.title not in res.paragraphs
+    assert "Home" in res.paragraphs and "Share this article" in res.paragraphs
+    assert all(r.reason == Removed.TITLE for r in res.removed)
+
+
+def test_a_model_that_keeps_nothing_gives_every_line_a_reason() -> None:
+    res = clean_text(PAGE, learned=model_from_spec(constant_model(-5.0)))
+    assert res.paragraphs == []
+    reasons = {r.text: r.reason for r in res.removed}
+    assert reasons[BODY[0]] == Removed.OUTSIDE_ARTICLE  # prose the model dropped
+    assert reasons["Home"] == Removed.NAVIGATION  # the rules' reason is kept where they had one
+    assert len(res.removed) == len([s for s in PAGE.split("\n") if s.strip()])
+
+
+def test_extracted_mode_never_uses_the_model() -> None:
+    text = "\n".join(BODY)
+    model = model_from_spec(constant_model(-5.0))
+    assert clean_text(text, mode="extracted", learned=model).paragraphs == BODY
+
+
+def test_rows_have_one_named_column_each_and_no_nan() -> None:
+    from crawler.extract.boilerplate import blocks, cleaner
+
+    stats = LineStats()
+    stats.add(PAGE)
+    lines = cleaner._analyse(PAGE.split("\n"), stats)
+    nav = blocks.navigation_runs(lines)
+    start, end, sect = cleaner._body_span(lines, "dump", nav)
+    x = learned.line_rows(lines, stats, (start, end), sect, nav, {})
+    assert x.shape == (len(lines), len(feature_names()))
+    assert np.isfinite(x).all()
+    assert learned.line_rows([], stats, (0, 0), {}, set(), {}).shape == (0, len(feature_names()))
+
+
+def test_unknown_features_or_kind_are_refused() -> None:
+    spec = constant_model(0.0)
+    with pytest.raises(ValueError, match="unknown features"):
+        model_from_spec({**spec, "features": ["no_such_feature"]})
+    with pytest.raises(ValueError, match="unknown kind"):
+        model_from_spec({**spec, "kind": "svm"})
+
+
+def test_shipped_parameters_are_small_documented_and_load() -> None:
+    assert MODEL_PATH.stat().st_size < 100_000
+    spec = json.loads(MODEL_PATH.read_text("utf-8"))
+    assert "AGPL-3.0" in spec["trained_on"] and "bench/train_cleaner.py" in spec["trained_on"]
+    model = learned.default_model()
+    assert model is not None and len(model.cols) == len(spec["features"])
+    res = clean_text(PAGE, learned=True)
+    assert BODY[0] in res.paragraphs

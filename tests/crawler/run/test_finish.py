@@ -1,0 +1,201 @@
+"""`finish_run`, the last stage of every run: dedup the staged batches against each other and
+the dataset, write records, audit, merges, rejects and index rows, and commit them at once.
+
+The batches are staged here directly (`stage_batch`), without a scan or worker processes, so
+each test looks at the finish stage alone."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from crawler.config import Settings
+from crawler.dedup.index import INDEX_INPUTS_SCHEMA
+from crawler.errors import Drop
+from crawler.readers.files import RawInput
+from crawler.reasons import Rejected
+from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.run.clean import PendingInput, stage_batch
+from crawler.run.finish import SUMMARY_ROWS, finish_run
+from crawler.run.session import cleanup, start_run
+from crawler.run_types import BatchResult, RunContext, RunSummary
+from crawler.store.dataset import Dataset
+from crawler.store.urlstate import GONE, URL_STATES_TABLE, state_rows
+
+WORDS = ["council", "river", "budget", "school", "harbour", "election", "mayor", "bridge"]
+WORDS += ["storm", "library", "museum", "railway", "farmers", "hospital", "teachers", "court"]
+WORDS += ["police", "festival", "market", "tourism", "ferry", "vote", "drought", "wages"]
+
+
+def article(seed: int, paragraphs: int = 4) -> str:
+    """A page dump of prose (about 40 words per paragraph), different for each seed."""
+    rng = random.Random(seed)
+    paras = [
+        " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + "." for _ in range(paragraphs)
+    ]
+    return "\n\n".join(paras)
+
+
+def pending(name: str, text: str) -> PendingInput:
+    uri = f"file:///inbox/{name}"
+    raw = RawInput(uri, "text", text, len(text.encode()))
+    return PendingInput(uri, raw.size_bytes, f"hash-of-{name}", lambda: raw)
+
+
+def empty(name: str) -> PendingInput:
+    """An input that cannot be read: a reject with the reason `empty`."""
+
+    def load() -> RawInput:
+        raise Drop(Rejected.EMPTY, "no text")
+
+    return PendingInput(f"file:///inbox/{name}", 0, f"hash-of-{name}", load)
+
+
+def stage(ctx: RunContext, batch_no: int, inputs: dict[str, str]) -> BatchResult:
+    """Stage the inputs {name: text} as batch `batch_no` (an empty text: an `empty` reject)."""
+    items = [pending(n, t) if t else empty(n) for n, t in inputs.items()]
+    return stage_batch(ctx, batch_no, items, None)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(min_words=30, use_line_stats=False)
+
+
+def run(out: Path, settings: Settings, *batches: dict[str, str]) -> tuple[RunContext, RunSummary]:
+    """One run of the given staged batches through finish_run; (its context, its summary)."""
+    ctx = start_run(out, settings)
+    try:
+        staged = [stage(ctx, n, inputs) for n, inputs in enumerate(batches)]
+        summary = finish_run(ctx, staged, sum(map(len, batches)), 0)
+    finally:
+        cleanup(ctx)
+    return ctx, summary
+
+
+def test_records_rejects_and_index_are_committed(tmp_path: Path, settings: Settings) -> None:
+    out = tmp_path / "c"
+    ctx, summary = run(out, settings, {"a.txt": article(1), "b.txt": article(2)}, {"blank.txt": ""})
+    assert (summary.added, summary.rejected, summary.processed) == (2, 1, 3)
+    assert summary.rejects_by_reason == {"empty": 1}
+    dataset = Dataset(out)
+    manifest = dataset.manifest()
+    assert [r["run_id"] for r in manifest["runs"]] == [ctx.run_id]
+    assert manifest["dedup"] == settings.dedup_params()
+    records = dataset.read("records", RECORDS_SCHEMA).to_pylist()
+    assert sorted(r["sources"][0] for r in records) == [
+        "file:///inbox/a.txt",
+        "file:///inbox/b.txt",
+    ]
+    assert {r["run_id"] for r in records} == {ctx.run_id}
+    rejects = dataset.read("rejects", REJECTS_SCHEMA).to_pylist()
+    assert [(r["source_uri"], r["reason"]) for r in rejects] == [
+        ("file:///inbox/blank.txt", "empty")
+    ]
+    index = dataset.read("_index/inputs", INDEX_INPUTS_SCHEMA).to_pylist()
+    assert sorted((r["input_hash"], r["outcome"]) for r in index) == [
+        ("hash-of-a.txt", "record"),
+        ("hash-of-b.txt", "record"),
+        ("hash-of-blank.txt", "rejected"),
+    ]
+    assert dataset.problems(checksums=True) == []
+
+
+def test_exact_duplicates_in_one_run_become_one_record(tmp_path: Path, settings: Settings) -> None:
+    out = tmp_path / "c"
+    text = article(7)
+    _, summary = run(out, settings, {"a.txt": text}, {"copy.txt": text})
+    assert (summary.added, summary.merged_exact) == (1, 1)
+    dataset = Dataset(out)
+    (record,) = dataset.read("records", RECORDS_SCHEMA).to_pylist()
+    assert record["sources"] == ["file:///inbox/a.txt", "file:///inbox/copy.txt"]
+    (merge,) = dataset.read("merges", MERGES_SCHEMA).to_pylist()
+    assert merge["kind"] == "exact" and merge["doc_id"] == record["doc_id"]
+    outcomes = dataset.read("_index/inputs", INDEX_INPUTS_SCHEMA)["outcome"].to_pylist()
+    assert sorted(outcomes) == ["merged", "record"]
+
+
+def test_a_near_duplicate_merges_into_the_committed_record(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """Against the dataset, not only within the run: a later repost with one paragraph cut
+    merges into the record committed by an earlier run."""
+    out = tmp_path / "c"
+    full = article(3, paragraphs=6)
+    run(out, settings, {"a.txt": full})
+    cut = "\n\n".join(full.split("\n\n")[:5])
+    _, summary = run(out, settings, {"repost.txt": cut})
+    assert (summary.added, summary.merged_near, summary.total_records) == (0, 1, 1)
+    dataset = Dataset(out)
+    (record,) = dataset.read("records", RECORDS_SCHEMA).to_pylist()
+    (merge,) = dataset.read("merges", MERGES_SCHEMA).to_pylist()
+    assert merge["kind"] == "near" and merge["doc_id"] == record["doc_id"]
+    assert merge["source_uri"] == "file:///inbox/repost.txt"
+
+
+def test_a_run_that_changes_nothing_leaves_no_trace(tmp_path: Path, settings: Settings) -> None:
+    """No batches (every input unchanged): no run entry, no file."""
+    out = tmp_path / "c"
+    run(out, settings, {"a.txt": article(1)})
+    before = Dataset(out).manifest()
+    files_before = sorted(p for p in out.rglob("*") if p.is_file())
+    ctx = start_run(out, settings)
+    try:
+        summary = finish_run(ctx, [], 1, 1)
+    finally:
+        cleanup(ctx)
+    assert (summary.added, summary.unchanged, summary.inputs) == (0, 1, 1)
+    assert Dataset(out).manifest() == before
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == files_before
+
+
+def test_side_tables_commit_with_the_run(tmp_path: Path, settings: Settings) -> None:
+    """A crawl's URL states alone are a change: committed, with a run entry."""
+    out = tmp_path / "c"
+    ctx = start_run(out, settings)
+    try:
+        now = datetime.fromisoformat(ctx.started_at)
+        states = state_rows({"https://example.org/gone": (GONE, 404)}, ctx.run_id, now)
+        finish_run(ctx, [], 0, 0, {URL_STATES_TABLE: states})
+    finally:
+        cleanup(ctx)
+    manifest = Dataset(out).manifest()
+    assert [r["run_id"] for r in manifest["runs"]] == [ctx.run_id]
+    assert len(manifest["files"][URL_STATES_TABLE]) == 1
+    assert manifest["files"]["records"]  # every table gets a file, empty here, for readers
+
+
+def test_a_failed_write_leaves_nothing(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while writing (a full disk) aborts every writer: no file of the run stays
+    visible or hidden, the manifest is as before."""
+    out = tmp_path / "c"
+    run(out, settings, {"a.txt": article(1)})
+    before = Dataset(out).manifest()
+    files_before = sorted(p for p in out.rglob("*") if p.is_file())
+
+    def full(self: Dataset, run_id: str, tables: dict[str, pa.Table]) -> list[Path]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Dataset, "write_tables", full)
+    ctx = start_run(out, settings)
+    try:
+        batch = stage(ctx, 0, {"b.txt": article(2)})
+        with pytest.raises(OSError, match="No space"):
+            finish_run(ctx, [batch], 1, 0)
+    finally:
+        cleanup(ctx)
+    assert Dataset(out).manifest() == before
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == files_before
+
+
+def test_the_summary_lists_a_bounded_number_of_rows(tmp_path: Path, settings: Settings) -> None:
+    many = {f"{i:03d}.txt": article(100 + i) for i in range(SUMMARY_ROWS + 5)}
+    _, summary = run(tmp_path / "c", settings, many)
+    assert summary.added == SUMMARY_ROWS + 5
+    assert len(summary.records) == SUMMARY_ROWS

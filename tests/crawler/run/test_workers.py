@@ -1,0 +1,220 @@
+"""Batches cleaned in worker processes: a worker that dies costs only the input it died on."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pyarrow.dataset as pads
+import pytest
+from crashy import breaking_pools, clean_or_die, clean_or_hang
+
+from crawler.config import Settings
+from crawler.run.ingest import cleanup, finish_run, plan_batches, scan_inputs, start_run
+from crawler.run.workers import IsolatingPool, PoolClosed, WorkerPool, clean_batches, worker_pool
+
+
+def records(out: Path) -> int:
+    return pads.dataset(out / "records", format="parquet", partitioning="hive").count_rows()
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_costs_only_its_input(seeds_copy: Path, tmp_path: Path) -> None:
+    (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
+    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
+    out = tmp_path / "corpus"
+    ctx = start_run(out, Settings(batch_size=2, workers=2))
+    try:
+        scan = scan_inputs(ctx, files)
+        batches = plan_batches(scan.new_files, 2)
+        results = clean_batches(ctx, batches, scan.line_stats_path, clean=clean_or_die)
+        summary = finish_run(ctx, results, len(files), scan.unchanged)
+    finally:
+        cleanup(ctx)
+    assert summary.added == 4 and summary.merged_near == 1  # every other input made it
+    assert summary.rejects_by_reason == {"crashed": 1}
+    assert summary.rejects[0]["source_uri"].endswith("/die.txt")
+    assert "cleaning process died" in summary.rejects[0]["detail"]
+    assert records(out) == 4
+
+
+@pytest.mark.slow
+def test_a_worker_that_hangs_is_killed_and_costs_only_its_input(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crawler.run.workers
+
+    # the bound on a worker, shortened (cleaning's own per-document limit stays as it is)
+    monkeypatch.setattr(crawler.run.workers, "deadline", lambda max_doc_seconds, inputs: 45.0)
+    (seeds_copy / "hang.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
+    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
+    out = tmp_path / "corpus"
+    ctx = start_run(out, Settings(batch_size=2, workers=2))
+    try:
+        scan = scan_inputs(ctx, files)
+        batches = plan_batches(scan.new_files, 2)
+        with ThreadPoolExecutor(1) as bounded:  # on a run that never ends: fail, don't hang
+            results = bounded.submit(
+                clean_batches, ctx, batches, scan.line_stats_path, clean=clean_or_hang
+            ).result(timeout=600)
+        summary = finish_run(ctx, results, len(files), scan.unchanged)
+    finally:
+        cleanup(ctx)
+    assert summary.added == 4 and summary.rejects_by_reason == {"timeout": 1}
+    assert summary.rejects[0]["source_uri"].endswith("/hang.txt")
+    assert records(out) == 4
+
+
+@pytest.mark.slow
+def test_workers_exit_when_the_process_that_started_them_is_killed(tmp_path: Path) -> None:
+    script = (
+        "import os, sys, time\n"
+        "from crawler.run.workers import worker_pool\n"
+        "pool = worker_pool(2)\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as run:
+        assert run.stdout is not None
+        worker = int(run.stdout.readline())
+        run.kill()  # SIGKILL: no exit handler, no pool shutdown
+    for _ in range(600):  # a bound for the test, not a timing assertion
+        if not Path(f"/proc/{worker}").exists() or _zombie(worker):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("an orphaned worker lived on")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_the_killer_loop_bench_finds_no_hang_and_no_innocent_loss() -> None:
+    bench = Path(__file__).parents[3] / "bench" / "killer_loop.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--iterations", "2", "--timeout", "300"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    for path in ("ingest", "pool", "crawl"):
+        assert f"{path}: 2 iterations, 0 hangs, 0 innocent losses, 0 with" in done.stdout
+
+
+@pytest.mark.parametrize("path", ["clean_batches", "WorkerPool"])
+def test_a_batch_whose_submit_fails_as_the_pool_breaks_is_cleaned_alone(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # the race in CPython's pool that lost innocent inputs: a submit made as a worker died
+    import crawler.run.workers
+
+    monkeypatch.setattr(crawler.run.workers, "worker_pool", breaking_pools(worker_pool))
+    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
+    out = tmp_path / "corpus"
+    ctx = start_run(out, Settings(batch_size=3, workers=2))
+    try:
+        scan = scan_inputs(ctx, files)
+        batches = plan_batches(scan.new_files, 3)
+        if path == "clean_batches":
+            results = clean_batches(ctx, batches, scan.line_stats_path)
+        else:
+            pool = WorkerPool(2)
+            try:
+                results = [r for n, b in enumerate(batches) for r in pool.clean(ctx, n, b, None)]
+            finally:
+                pool.close()
+        summary = finish_run(ctx, results, len(files), scan.unchanged)
+    finally:
+        cleanup(ctx)
+    assert summary.added == 4 and summary.rejects_by_reason == {}  # no input lost
+    assert records(out) == 4
+
+
+def test_a_call_stranded_in_a_broken_pool_goes_alone_before_its_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a call submitted just as the pool broke, with no other call there to notice the break:
+    # CPython never answers it; it must not wait out its deadline (here: for ever)
+    import crawler.run.workers
+
+    monkeypatch.setattr(crawler.run.workers, "deadline", lambda max_doc_seconds, inputs: 1e9)
+    pool = IsolatingPool(2)
+    try:
+        assert pool.call(os.getpid, (), 1, 60.0) != os.getpid()  # the pool is up
+        inner = pool._pool
+        assert inner is not None
+        stranded: Future[int] = Future()  # never answered, as CPython leaves it
+        monkeypatch.setattr(inner, "submit", lambda fn, *args: stranded)
+        inner._broken = "A child process terminated abruptly"  # type: ignore[assignment]
+        with ThreadPoolExecutor(1) as bounded:  # a bound for the test, not a timing assertion
+            answer = bounded.submit(pool.call, os.getpid, (), 1, 60.0).result(timeout=600)
+        assert answer != os.getpid() and pool.starts == 1
+    finally:
+        pool.close()
+
+
+def test_the_pool_starts_no_process_before_its_first_call() -> None:
+    pool = IsolatingPool(2)
+    before = {p.pid for p in multiprocessing.active_children()}
+    try:
+        assert pool.starts == 0 and {p.pid for p in multiprocessing.active_children()} == before
+        pool.call(os.getpid, (), 1, 60.0)
+        assert pool.starts == 1
+    finally:
+        pool.close()
+    assert {p.pid for p in multiprocessing.active_children()} <= before  # killed on close
+
+
+def test_a_closed_pool_refuses_calls_and_kills_its_workers() -> None:
+    pool = IsolatingPool(2)
+    worker = pool.call(os.getpid, (), 1, 60.0)
+    pool.close()
+    with pytest.raises(PoolClosed):
+        pool.call(os.getpid, (), 1, 60.0)
+    for _ in range(100):  # a bound for the test, not a timing assertion
+        if not Path(f"/proc/{worker}").exists() or _zombie(worker):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("a closed pool's worker lived on")
+
+
+def test_the_crawl_pipeline_starts_no_worker_before_a_page_needs_cleaning(
+    tmp_path: Path,
+) -> None:
+    # a re-crawl that finds nothing new must not pay for a worker pool (forkserver, imports)
+    from scrapy.utils.test import get_crawler
+
+    from crawler.crawl.pipelines import CorpusPipeline
+
+    ctx = start_run(tmp_path / "corpus", Settings(workers=2))
+    try:
+        crawler = get_crawler(
+            settings_dict={
+                "CORPUS_RUN_CONTEXT": ctx,
+                "CORPUS_WORKERS": 2,
+                "CORPUS_CLEAN_PAGE": "crawler.crawl.pipelines.clean_page",
+            }
+        )
+        before = {p.pid for p in multiprocessing.active_children()}
+        pipeline = CorpusPipeline.from_crawler(crawler)
+        pipeline.open_spider()
+        started = {p.pid for p in multiprocessing.active_children()} - before
+        pipeline.close_spider()
+    finally:
+        cleanup(ctx)
+    assert started == set()
