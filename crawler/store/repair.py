@@ -33,8 +33,8 @@ import pyarrow.parquet as pq
 
 from crawler.dedup.minhash import MinHasher, shingle_set
 from crawler.errors import DatasetDamagedError
+from crawler.readers.inputs import input_hash
 from crawler.record import SCHEMA_VERSION
-from crawler.run.clean import input_hash
 from crawler.store.compact import SCHEMAS
 from crawler.store.dataset import (
     FOLDERS,
