@@ -20,7 +20,6 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import load_object
@@ -38,6 +37,7 @@ from crawler.run.clean import PendingInput, clean_input, reject_row, write_stage
 from crawler.run.workers import IsolatingPool, WorkerLost
 from crawler.run_types import BatchResult, RunContext
 from crawler.store.dataset import Dataset
+from crawler.store.staged import read_docs, read_rejects
 
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
 
@@ -90,12 +90,8 @@ def staged_batches(staging: str) -> list[BatchResult]:
 def _staged_urls(batches: list[BatchResult]) -> set[str]:
     urls: set[str] = set()
     for batch in batches:
-        urls.update(
-            u for u in pq.read_table(batch.docs_path, columns=["url"])["url"].to_pylist() if u
-        )
-        urls.update(
-            pq.read_table(batch.rejects_path, columns=["source_uri"])["source_uri"].to_pylist()
-        )
+        urls.update(u for u in read_docs(batch.docs_path, ["url"])["url"].to_pylist() if u)
+        urls.update(read_rejects(batch.rejects_path, ["source_uri"])["source_uri"].to_pylist())
     return urls
 
 

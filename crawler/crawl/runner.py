@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
@@ -50,6 +49,7 @@ from crawler.run.session import RunSession
 from crawler.run.workers import kill_workers
 from crawler.run_types import RunContext
 from crawler.store.dataset import access_error, is_write_error
+from crawler.store.staged import row_count
 from crawler.store.urlstate import URL_STATES_TABLE
 
 
@@ -123,9 +123,7 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             counts = crawl_counts(stats)
             unchanged = counts["skipped"].get("already_in_dataset", 0)
             processed = sum(
-                pq.ParquetFile(path).metadata.num_rows
-                for b in batches
-                for path in (b.docs_path, b.rejects_path)
+                row_count(path) for b in batches for path in (b.docs_path, b.rejects_path)
             )
             spider = crawler.spider  # the URLs it found gone or listing go with the commit
             states = (

@@ -11,9 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from crawler.config import Settings
 from crawler.dedup.minhash import MinHasher, shingle_set
 from crawler.errors import Drop
@@ -25,26 +22,8 @@ from crawler.model import Document
 from crawler.readers.inputs import Input, reopen_inputs
 from crawler.readers.inputs import input_hash as input_hash  # the worker pool's import
 from crawler.reasons import Rejected
-from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run_types import BatchResult, RunContext
-
-_AUDIT_STRUCT = pa.struct([("line_no", pa.int32()), ("line", pa.string()), ("reason", pa.string())])
-STAGED_SCHEMA = pa.schema(
-    [
-        f
-        for f in RECORDS_SCHEMA
-        if f.name not in ("doc_id", "sources", "ingested_at", "pipeline_version", "run_id")
-    ]
-    + [
-        pa.field("removed", pa.list_(_AUDIT_STRUCT)),
-        pa.field("input_hash", pa.string()),
-        pa.field("signature", pa.binary()),
-    ]
-)
-STAGED_REJECTS_SCHEMA = pa.schema(
-    [f for f in REJECTS_SCHEMA if f.name not in ("rejected_at", "run_id")]
-    + [pa.field("input_hash", pa.string())]
-)
+from crawler.store.staged import write_batch
 
 
 def load_line_stats(path: str | None) -> LineStats | None:
@@ -174,8 +153,7 @@ def write_staged(
     names do not end in .parquet, so no reader's glob over the dataset folder picks them up."""
     prefix = Path(ctx.staging) / f"batch-{batch_no:05d}"
     docs_path, rejects_path = f"{prefix}.docs.parquet.staged", f"{prefix}.rejects.parquet.staged"
-    pq.write_table(pa.Table.from_pylist(docs, schema=STAGED_SCHEMA), docs_path)
-    pq.write_table(pa.Table.from_pylist(rejects, schema=STAGED_REJECTS_SCHEMA), rejects_path)
+    write_batch(docs, rejects, docs_path, rejects_path)
     return BatchResult(docs_path, rejects_path, dict(counters), seconds)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from crawler import __version__
 from crawler.dedup.index import (
@@ -29,9 +28,9 @@ from crawler.dedup.index import (
 from crawler.dedup.resolve import Resolution, resolve
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.report.review import ReviewQueue
-from crawler.run.clean import STAGED_REJECTS_SCHEMA, STAGED_SCHEMA
 from crawler.run_types import BatchResult, RunContext, RunSummary
 from crawler.store.dataset import Dataset, TableWriter
+from crawler.store.staged import STAGED_SCHEMA, read_docs, read_rejects
 
 LOGGER = logging.getLogger(__name__)
 LIGHT_COLUMNS = ["source_uri", "content_hash", "word_count", "signature"]
@@ -41,7 +40,7 @@ _RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
 
 def _read_columns(paths: list[str], columns: list[str]) -> pa.Table:
     schema = pa.schema([STAGED_SCHEMA.field(c) for c in columns])
-    tables = [pq.read_table(p, columns=columns, schema=STAGED_SCHEMA) for p in paths]
+    tables = [read_docs(p, columns) for p in paths]
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
@@ -199,7 +198,7 @@ def _write_batch(
     summary: RunSummary,
 ) -> None:
     """Stream one staged batch into the run's tables."""
-    for row in pq.read_table(batch.docs_path, schema=STAGED_SCHEMA).to_pylist():
+    for row in read_docs(batch.docs_path).to_pylist():
         summary.processed += 1
         uri = row["source_uri"]
         doc_id = resolution.doc_of_source[uri]
@@ -237,7 +236,7 @@ def _write_batch(
         )
         if len(summary.records) < SUMMARY_ROWS:
             summary.records.append(_summary_row(record))
-    for reject in pq.read_table(batch.rejects_path, schema=STAGED_REJECTS_SCHEMA).to_pylist():
+    for reject in read_rejects(batch.rejects_path).to_pylist():
         writers.rejects.write([{**reject, "rejected_at": now, "run_id": run_id}])
         tally.rejected[reject["reason"]] += 1
         if reject["input_hash"]:

@@ -32,9 +32,10 @@ from crawler.readers.files import RawInput, read_input
 from crawler.readers.htmlscan import max_attributes
 from crawler.reasons import Rejected
 from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
-from crawler.run.clean import STAGED_SCHEMA, PendingInput, clean_input, staged_row
+from crawler.run.clean import PendingInput, clean_input, staged_row
 from crawler.run.ingest import run_ingest
 from crawler.store.dataset import Dataset
+from crawler.store.staged import STAGED_SCHEMA
 
 FUZZ = settings(
     max_examples=120,
