@@ -45,8 +45,8 @@ class Settings:
     use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
     # follow symbolic links out of the given input folders (else: rejected as `symlink`)
     follow_symlinks: bool = False
-    # Per-document limits (crawler/extract/limits.py): an input over one is rejected with its reason,
-    # so no single document can exhaust a worker. Real news pages stay far below them.
+    # Per-document limits (crawler/extract/limits.py): an input over one is rejected with its
+    # reason, so no single document can exhaust a worker. Real news pages stay far below them.
     max_lines: int = 50_000  # more lines (page dump or extracted text) -> too_many_lines
     max_line_chars: int = 100_000  # a longer line -> line_too_long (~15,000 words on one line)
     max_html_elements: int = 50_000  # more HTML elements -> too_many_elements

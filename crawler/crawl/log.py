@@ -1,8 +1,8 @@
 """What a crawl skipped, dropped, failed on or recovered from, URL by URL and counted by reason.
 
 A Scrapy extension (so every component can reach it through the crawler); the counts also go to
-the crawl stats as `corpus/<outcome>/<reason>`. URLs and details are redacted (`crawler.crawl.redact`)
-before they are kept: the events end in reports and logs.
+the crawl stats as `corpus/<outcome>/<reason>`. URLs and details are redacted
+(`crawler.crawl.redact`) before they are kept: the events end in reports and logs.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.netguard.AddressGuardMiddleware": 40,  # first: before any other component acts
     "crawler.crawl.middlewares.SeenUrlMiddleware": 70,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.crawl.middlewares.SharedRobotsTxtMiddleware": 100,  # Scrapy's, fixed: see its docstring
+    "crawler.crawl.middlewares.SharedRobotsTxtMiddleware": 100,  # Scrapy's, fixed: see docstring
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
 }

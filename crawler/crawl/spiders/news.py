@@ -4,8 +4,8 @@ Every HTML page is classified (`crawler.crawl.pagetype`): articles become items 
 listing pages are only followed (and reported by URL). Links are canonicalized before they are
 requested, so one article under several tracking-decorated URLs is fetched once. What the
 dataset already knows is not requested and not counted against `max_pages`: stored URLs, URLs
-that answered 404/410 lately and listing pages seen lately (`crawler.store.urlstate`); the URLs found
-gone or listing are handed to the commit (`url_states`).
+that answered 404/410 lately and listing pages seen lately (`crawler.store.urlstate`); the URLs
+found gone or listing are handed to the commit (`url_states`).
 """
 
 from __future__ import annotations
