@@ -29,11 +29,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 run: setup
 	$(BIN)/python -m flows.ingest seeds --out data/corpus
 
-## lint: ruff (lint + format check) and mypy
+## lint: ruff (lint + format check), mypy, and the import layers (import-linter, pyproject.toml)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Test processes for `make test` (pytest-xdist; 0 = all in this one). A module's tests stay in one
 # process (--dist loadfile): its module-scoped crawls and sites are set up once.
@@ -62,4 +63,4 @@ train-cleaner: setup
 		--model-out crawler/extract/boilerplate/cleaner_model.json
 
 clean:
-	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
