@@ -35,17 +35,19 @@ if TYPE_CHECKING:
     from crawler.run.ingest import run_ingest
     from crawler.store.dataset import Dataset
 
-_HOMES = {
-    "run_ingest": "crawler.run.ingest",
-    "process": "crawler.extract.chain",
-    "RawInput": "crawler.readers.files",
-    "Settings": "crawler.config",
-    "load_config": "crawler.config_file",
-    "Document": "crawler.record",
-    "RECORDS_SCHEMA": "crawler.record",
-    "Dataset": "crawler.store.dataset",
-    "Drop": "crawler.errors",
-}
+# Where each public name lives, as dotted paths (so the re-layout script can rewrite them).
+_PUBLIC = (
+    "crawler.run.ingest.run_ingest",
+    "crawler.extract.chain.process",
+    "crawler.readers.files.RawInput",
+    "crawler.config.Settings",
+    "crawler.config_file.load_config",
+    "crawler.record.Document",
+    "crawler.record.RECORDS_SCHEMA",
+    "crawler.store.dataset.Dataset",
+    "crawler.errors.Drop",
+)
+_HOMES = {path.rpartition(".")[2]: path.rpartition(".")[0] for path in _PUBLIC}
 __all__ = [
     "RECORDS_SCHEMA",
     "Dataset",
