@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from crawler.config_file import load_config
     from crawler.errors import Drop
     from crawler.extract.chain import process
+    from crawler.model import Document
     from crawler.readers.files import RawInput
-    from crawler.record import RECORDS_SCHEMA, Document
+    from crawler.record import RECORDS_SCHEMA
     from crawler.run.ingest import run_ingest
     from crawler.store.dataset import Dataset
 
@@ -42,7 +43,7 @@ _PUBLIC = (
     "crawler.readers.files.RawInput",
     "crawler.config.Settings",
     "crawler.config_file.load_config",
-    "crawler.record.Document",
+    "crawler.model.Document",
     "crawler.record.RECORDS_SCHEMA",
     "crawler.store.dataset.Dataset",
     "crawler.errors.Drop",
