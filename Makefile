@@ -22,7 +22,7 @@ $(UV):
 	.tools/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 ## run: set up, then ingest seeds/ into data/corpus/ through the Prefect flow and print a summary

@@ -8,7 +8,8 @@ paths in each round, median of --repeat rounds:
 
 - rules: `clean_text(text, stats, learned=False)` (the cleaner without the model);
 - learned: `clean_text(text, stats, learned=model)` (the rules' analysis, feature rows,
-  prediction, decisions): MODEL_JSON, default the shipped crawler/extract/boilerplate/cleaner_model.json.
+  prediction, decisions): MODEL_JSON, default the shipped
+  crawler/extract/boilerplate/cleaner_model.json.
 
 Prints docs/s of each and the time ratio learned / rules.
 """

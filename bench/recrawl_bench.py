@@ -12,8 +12,8 @@ pay alike; `--no-bytecode` keeps the environment as it is. The crawl's worker po
 first page that needs cleaning: a re-crawl that finds nothing new starts none.
 The re-crawl fetches only the entry points (start page, sitemap, feed, robots.txt) and what no
 table remembers: stored articles, URLs that answered 404 and listing pages seen lately are
-skipped (crawler/store/urlstate.py). A figure, never a timed test (tests/crawler/crawl/test_crawl.py counts
-the requests).
+skipped (crawler/store/urlstate.py). A figure, never a timed test
+(tests/crawler/crawl/test_crawl.py counts the requests).
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.config import Settings
-from crawler.readers.inputs import Input
+
+if TYPE_CHECKING:  # a type only: core imports no layer above it at run time
+    from crawler.readers.inputs import Input
 
 
 @dataclass(frozen=True)

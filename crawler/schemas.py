@@ -1,8 +1,8 @@
 """The one table registry: every table of a dataset with its schema, folder and partitioning.
 
-The dataset (crawler/store/dataset.py), compaction, verify and repair all list tables from here, so a
-new table is one `Table` line below (and its schema). Schema versions live in each schema's
-metadata (`corpus.schema_version`); docs/dataset.md describes every column.
+The dataset (crawler/store/dataset.py), compaction, verify and repair all list tables from
+here, so a new table is one `Table` line below (and its schema). Schema versions live in
+each schema's metadata (`corpus.schema_version`); docs/dataset.md describes every column.
 """
 
 from __future__ import annotations
