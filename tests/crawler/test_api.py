@@ -38,7 +38,7 @@ def test_one_document_and_one_run_through_the_api(tmp_path: Path) -> None:
     doc = crawler.process(
         crawler.RawInput("file:///a.txt", "text", ARTICLE, len(ARTICLE)), crawler.Settings()
     )
-    assert doc.title == "Regional Council Approves New Water Plan"
+    assert doc.meta.title == "Regional Council Approves New Water Plan"
     assert "ten-year plan" in doc.text
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(ARTICLE)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from crawler.model import Document, Meta, Removal
 from crawler.record import RECORDS_SCHEMA
-from crawler.run.clean import STAGED_SCHEMA
+from crawler.store.staged import STAGED_SCHEMA
 
 
 def test_meta_fields_are_record_columns_under_the_same_names() -> None:

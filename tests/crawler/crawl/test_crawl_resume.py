@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -62,9 +63,13 @@ def command(site: NewsSite, out: Path) -> list[str]:
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
+    # A short real folder behind the link: the worker pool's forkserver binds a Unix socket
+    # under TMPDIR, and such a path may not exceed 107 bytes (pytest-xdist's tmp_path is long).
     system_tmp = tmp_path / "system-tmp"
-    system_tmp.mkdir(exist_ok=True)
-    return {**os.environ, "TMPDIR": str(system_tmp), "PREFECT_HOME": str(tmp_path / "prefect")}
+    if not system_tmp.exists():
+        system_tmp.symlink_to(tempfile.mkdtemp(prefix="corpus-t-", dir="/tmp"))
+    tmpdir = os.path.realpath(system_tmp)
+    return {**os.environ, "TMPDIR": tmpdir, "PREFECT_HOME": str(tmp_path / "prefect")}
 
 
 def fetched(out: Path) -> int:

@@ -51,13 +51,13 @@ def constant_model(bias: float) -> dict[str, Any]:
 def test_rules_alone_when_told() -> None:
     res = clean_text(PAGE, learned=False)
     assert res.paragraphs == BODY
-    assert res.title == "Council approves budget after marathon session"
+    assert res.meta.title == "Council approves budget after marathon session"
 
 
 def test_a_model_that_keeps_everything_keeps_all_but_the_headline() -> None:
     res = clean_text(PAGE, learned=model_from_spec(constant_model(5.0)))
-    assert res.title == "Council approves budget after marathon session"
-    assert res.title not in res.paragraphs
+    assert res.meta.title == "Council approves budget after marathon session"
+    assert res.meta.title not in res.paragraphs
     assert "Home" in res.paragraphs and "Share this article" in res.paragraphs
     assert all(r.reason == Removed.TITLE for r in res.removed)
 
