@@ -13,9 +13,9 @@ from crawler.errors import ConfigError
 
 @dataclass(frozen=True)
 class FilterSettings:
-    """The optional quality filters (crawler/filters/): corpus.toml's `[filters]` table."""
+    """The optional quality filters (crawler/filters/): corpus.toml's `[filters]` table,
+    documented there."""
 
-    # keep only documents detected in one of these languages (ISO 639-1 codes); empty: any
     languages: list[str] = field(default_factory=list)
 
     def validate(self) -> None:
@@ -29,37 +29,30 @@ class FilterSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every knob of an ingest run. Defaults suit news pages."""
+    """Every knob of an ingest run. Defaults suit news pages.
 
-    batch_size: int = 200  # documents cleaned per batch (one Prefect task each)
-    workers: int = 0  # processes cleaning inputs (0: one per CPU): `worker_count`
-    # larger inputs are rejected as too_large: files, and crawled pages (DOWNLOAD_MAXSIZE)
+    Each field is documented once, in corpus.toml (the shipped file lists every key with its
+    default; tests/crawler/test_config_file.py checks that none is missing)."""
+
+    batch_size: int = 200
+    workers: int = 0
     max_input_bytes: int = 20 * 1024 * 1024
-    min_words: int = 30  # fewer words left after cleaning -> rejected as too_short
-    shingle_size: int = 5  # words per shingle for near-duplicate detection
-    # 64 permutations in 32 bands of 2 rows: catches reposts truncated to 40% (containment 1.0,
-    # Jaccard ~0.4) that 4-row bands miss; bench/dedup_bench.py has the figures.
-    num_perm: int = 64  # MinHash permutations
-    lsh_bands: int = 32  # LSH bands (num_perm / lsh_bands rows each)
-    near_dup_threshold: float = 0.8  # containment of the smaller text in the larger to merge
-    use_line_stats: bool = True  # learn recurring site chrome across the documents of a run
-    # follow symbolic links out of the given input folders (else: rejected as `symlink`)
+    min_words: int = 30
+    shingle_size: int = 5
+    num_perm: int = 64
+    lsh_bands: int = 32
+    near_dup_threshold: float = 0.8
+    use_line_stats: bool = True
     follow_symlinks: bool = False
-    # Per-document limits (crawler/extract/limits.py): an input over one is rejected with its
-    # reason, so no single document can exhaust a worker. Real news pages stay far below them.
-    max_lines: int = 50_000  # more lines (page dump or extracted text) -> too_many_lines
-    max_line_chars: int = 100_000  # a longer line -> line_too_long (~15,000 words on one line)
-    max_html_elements: int = 50_000  # more HTML elements -> too_many_elements
-    max_html_attributes: int = 10_000  # more attributes in one HTML tag -> too_many_attributes
-    # lxml keeps 256 levels and drops what is nested deeper: such a page is rejected, not cut
-    max_html_depth: int = 255  # HTML nested deeper -> too_deep (at most 255)
-    max_doc_seconds: float = 60.0  # more CPU seconds reading and cleaning one -> timeout
-    # Re-crawls (crawler/store/urlstate.py): a URL that answered 404/410 is not requested again for
-    # this many days; a listing page seen less than this many hours ago is not fetched again
-    # (unless a sitemap or feed dates it later; start URLs are always fetched).
+    max_lines: int = 50_000
+    max_line_chars: int = 100_000
+    max_html_elements: int = 50_000
+    max_html_attributes: int = 10_000
+    max_html_depth: int = 255
+    max_doc_seconds: float = 60.0
     gone_retry_days: float = 30.0
     listing_revisit_hours: float = 12.0
-    # Read from the config file's top-level `[filters]` table, not from `[settings]`.
+    # read from the config file's top-level `[filters]` table, not from `[settings]`
     filters: FilterSettings = field(default_factory=FilterSettings, metadata={"table": "filters"})
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -30,12 +30,13 @@ ENV_PREFIX = "CORPUS_"
 
 @dataclass(frozen=True)
 class CrawlDefaults:
-    """Defaults for `corpus crawl` and the crawl flow (flags and sources override them)."""
+    """Defaults for `corpus crawl` and the crawl flow (flags and sources override them):
+    corpus.toml's `[crawl]` table, where each is documented."""
 
-    contact: str = ""  # URL or e-mail put in the User-Agent so site owners can reach you
-    max_pages: int = 0  # HTML pages per source (0: the source's own or 500)
-    max_depth: int = -1  # link hops from a seed (-1: the source's own or 3)
-    workers: int = 0  # processes running the chain during a crawl (0: [settings] workers)
+    contact: str = ""
+    max_pages: int = 0
+    max_depth: int = -1
+    workers: int = 0
 
     def job_options(
         self,
@@ -60,23 +61,25 @@ class CrawlDefaults:
 
 @dataclass(frozen=True)
 class IngestSchedule:
-    """The served ingest deployment: picks up what lands in a drop folder."""
+    """The served ingest deployment: picks up what lands in a drop folder (corpus.toml's
+    `[schedule.ingest]`, where each key is documented)."""
 
     enabled: bool = True
     cron: str = "*/15 * * * *"
     timezone: str = "UTC"
-    inbox: str = "data/inbox"  # drop folder of .txt dumps and HTML, read recursively
+    inbox: str = "data/inbox"
 
 
 @dataclass(frozen=True)
 class CrawlSchedule:
-    """The served crawl deployment: re-crawls the sources file (new URLs only)."""
+    """The served crawl deployment: re-crawls the sources file, new URLs only (corpus.toml's
+    `[schedule.crawl]`, where each key is documented)."""
 
-    enabled: bool = False  # off until the sources are checked and `crawl.contact` is set
+    enabled: bool = False
     cron: str = "0 3 * * *"
     timezone: str = "UTC"
     sources: str = "seeds/sources.toml"
-    source_names: list[str] = field(default_factory=list)  # empty: every source in the file
+    source_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,12 @@ class Schedules:
 
 @dataclass(frozen=True)
 class RunLimits:
-    """How runs behave when they meet each other or fail (scheduled runs above all)."""
+    """How runs behave when they meet each other or fail (scheduled runs above all):
+    corpus.toml's `[runs]` table, where each is documented."""
 
-    lock_wait_seconds: float = 600.0  # a run waits this long for another run's dataset lock
-    io_retries: int = 3  # retries of I/O steps (discover, commit), exponential backoff
-    io_retry_base_seconds: float = 2.0  # first retry delay; doubles each time
+    lock_wait_seconds: float = 600.0
+    io_retries: int = 3
+    io_retry_base_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
