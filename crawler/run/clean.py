@@ -51,9 +51,19 @@ def save_batches(ctx: RunContext, batches: list[list[Input]]) -> list[list[str]]
     """Keep each planned batch of inputs in the staging area for `clean_batch` (wherever it
     runs: worker processes, Prefect tasks, Dask workers on the same file system); the batches
     as keys, which is what travels."""
-    for batch_no, batch in enumerate(batches):
-        _batch_inputs_path(ctx, batch_no).write_bytes(pickle.dumps(batch))
-    return [[item.key for item in batch] for batch in batches]
+    return [save_batch(ctx, batch_no, batch) for batch_no, batch in enumerate(batches)]
+
+
+def save_batch(ctx: RunContext, batch_no: int, batch: list[Input]) -> list[str]:
+    """Keep one batch of inputs for `clean_batch` (also a batch split up after a worker died:
+    its inputs are not read and hashed again); its keys."""
+    _batch_inputs_path(ctx, batch_no).write_bytes(pickle.dumps(batch))
+    return [item.key for item in batch]
+
+
+def saved_inputs(ctx: RunContext, batch_no: int, keys: list[str]) -> dict[str, Input]:
+    """The inputs kept for batch `batch_no` by key (empty if none were kept for these keys)."""
+    return {item.key: item for item in _saved_batch(ctx, batch_no, keys) or []}
 
 
 def _batch_inputs_path(ctx: RunContext, batch_no: int) -> Path:

@@ -42,8 +42,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crawler.readers.files import file_uri
+from crawler.readers.inputs import Input
 from crawler.reasons import Rejected
-from crawler.run.clean import CRASHED_DETAIL, clean_batch, input_hash, reject_row, write_staged
+from crawler.run.clean import (
+    CRASHED_DETAIL,
+    clean_batch,
+    input_hash,
+    reject_row,
+    save_batch,
+    saved_inputs,
+    write_staged,
+)
 from crawler.run.progress import NoProgress, Progress
 from crawler.run_types import BatchResult, RunContext
 
@@ -287,19 +296,23 @@ def clean_isolated(
     try:
         return [pool.call(clean, (ctx, n, batch, line_stats_path), len(batch), max_doc)]
     except WorkerLost as lost:
+        known = saved_inputs(ctx, n, batch)  # as the scan hashed them: never read again here
         if len(batch) == 1:
             LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, batch[0])
-            return [_lost(ctx, (n + 1) * SPLIT_BATCH_BASE, Path(batch[0]), lost)]
-    LOGGER.warning("run %s: batch %d was lost alone; cleaning it file by file", ctx.run_id, n)
+            return [_lost(ctx, (n + 1) * SPLIT_BATCH_BASE, known.get(batch[0]) or batch[0], lost)]
+    LOGGER.warning("run %s: batch %d was lost alone; cleaning it input by input", ctx.run_id, n)
     results = []
-    for i, name in enumerate(batch):
+    for i, key in enumerate(batch):
         sub_batch = (n + 1) * SPLIT_BATCH_BASE + i  # its own staging file names
+        item = known.get(key)
+        if item is not None:
+            save_batch(ctx, sub_batch, [item])
         try:
-            args = (ctx, sub_batch, [name], line_stats_path)
+            args = (ctx, sub_batch, [key], line_stats_path)
             results.append(pool.alone(clean, args, deadline(max_doc, 1)))
         except WorkerLost as lost:
-            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, name)
-            results.append(_lost(ctx, sub_batch, Path(name), lost))
+            LOGGER.warning("run %s: the cleaning process was lost on %s", ctx.run_id, key)
+            results.append(_lost(ctx, sub_batch, item or key, lost))
     return results
 
 
@@ -359,11 +372,15 @@ class WorkerPool:
         self.pool.close()
 
 
-def _lost(ctx: RunContext, batch_no: int, path: Path, lost: WorkerLost) -> BatchResult:
-    """A staged batch holding one reject: the input its cleaning process died or hung on."""
-    size = None
-    with contextlib.suppress(OSError):
-        size = path.stat().st_size
+def _lost(ctx: RunContext, batch_no: int, item: Input | str, lost: WorkerLost) -> BatchResult:
+    """A staged batch holding one reject: the input its cleaning process died or hung on
+    (its uri, size and hash as the scan found them; a bare key is taken as a file's path)."""
     reason, detail = lost.reject()
-    reject = reject_row(file_uri(path), reason, detail, size, input_hash(path))
+    if isinstance(item, Input):
+        reject = reject_row(item.source_uri, reason, detail, item.size_bytes, item.input_hash)
+    else:
+        path, size = Path(item), None
+        with contextlib.suppress(OSError):
+            size = path.stat().st_size
+        reject = reject_row(file_uri(path), reason, detail, size, input_hash(path))
     return write_staged(ctx, batch_no, [], [reject], {"rejected": 1}, 0.0)

@@ -16,6 +16,7 @@ import pytest
 from crashy import breaking_pools, clean_or_die, clean_or_hang
 
 from crawler.config import Settings
+from crawler.run.clean import save_batches
 from crawler.run.ingest import cleanup, finish_run, plan_batches, scan_inputs, start_run
 from crawler.run.workers import IsolatingPool, PoolClosed, WorkerPool, clean_batches, worker_pool
 
@@ -42,6 +43,37 @@ def test_a_worker_that_dies_costs_only_its_input(seeds_copy: Path, tmp_path: Pat
     assert summary.rejects[0]["source_uri"].endswith("/die.txt")
     assert "cleaning process died" in summary.rejects[0]["detail"]
     assert records(out) == 4
+
+
+@pytest.mark.slow
+def test_the_input_a_worker_died_on_is_reported_as_the_scan_found_it(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reject of a lost input carries the uri, size and hash the scan found: the input is
+    not read or hashed again (its key need not be a file's path: a web archive's record)."""
+    (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
+    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
+
+    def no_second_hash(path: Path) -> str:
+        raise AssertionError(f"{path} hashed again")
+
+    monkeypatch.setattr("crawler.run.workers.input_hash", no_second_hash)
+    ctx = start_run(tmp_path / "corpus", Settings(batch_size=3, workers=2))
+    try:
+        scan = scan_inputs(ctx, files)
+        batches = save_batches(ctx, plan_batches(scan.new_inputs, 3))
+        results = clean_batches(ctx, batches, scan.line_stats_path, clean=clean_or_die)
+        summary = finish_run(ctx, results, len(files), scan.unchanged)
+    finally:
+        cleanup(ctx)
+    killer = next(i for i in scan.new_inputs if i.key.endswith("die.txt"))
+    assert summary.rejects_by_reason == {"crashed": 1} and summary.added == 4
+    rejects = pads.dataset(tmp_path / "corpus" / "_rejects", format="parquet").to_table()
+    assert rejects["source_uri"].to_pylist() == [killer.source_uri]
+    assert rejects["size_bytes"].to_pylist() == [killer.size_bytes]
+    seen = pads.dataset(tmp_path / "corpus" / "_index" / "inputs", format="parquet").to_table()
+    hashes = dict(zip(seen["source_uri"].to_pylist(), seen["input_hash"].to_pylist(), strict=True))
+    assert hashes[killer.source_uri] == killer.input_hash  # so a re-run skips it
 
 
 @pytest.mark.slow
