@@ -18,26 +18,46 @@ from crashy import breaking_pools, clean_or_die, clean_or_hang
 from crawler.config import Settings
 from crawler.run.clean import save_batches
 from crawler.run.ingest import cleanup, finish_run, plan_batches, scan_inputs, start_run
-from crawler.run.workers import IsolatingPool, PoolClosed, WorkerPool, clean_batches, worker_pool
+from crawler.run.workers import (
+    CleanBatch,
+    IsolatingPool,
+    PoolClosed,
+    WorkerPool,
+    clean_batches,
+    worker_pool,
+)
+from crawler.run_types import RunSummary, ScanResult
 
 
 def records(out: Path) -> int:
     return pads.dataset(out / "records", format="parquet", partitioning="hive").count_rows()
 
 
-@pytest.mark.slow
-def test_a_worker_that_dies_costs_only_its_input(seeds_copy: Path, tmp_path: Path) -> None:
-    (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
-    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
-    out = tmp_path / "corpus"
-    ctx = start_run(out, Settings(batch_size=2, workers=2))
+def ingest_beside_seeds(
+    seeds: Path, out: Path, name: str, batch_size: int, clean: CleanBatch, *, saved: bool = False
+) -> tuple[ScanResult, RunSummary]:
+    """Ingest the seeds plus `name` (a copy of a seed) in 2 worker processes cleaning with
+    `clean`; batches kept as the scan found them (`save_batches`) if `saved`. Bounded: a run
+    that never ends fails the test instead of hanging it."""
+    (seeds / name).write_text((seeds / "003_36ddb65ec7cb6b45.txt").read_text())
+    files = sorted(str(p) for p in seeds.iterdir() if p.suffix == ".txt")
+    ctx = start_run(out, Settings(batch_size=batch_size, workers=2))
     try:
         scan = scan_inputs(ctx, files)
-        batches = plan_batches(scan.new_files, 2)
-        results = clean_batches(ctx, batches, scan.line_stats_path, clean=clean_or_die)
-        summary = finish_run(ctx, results, len(files), scan.unchanged)
+        planned = plan_batches(scan.new_inputs, batch_size)
+        batches = save_batches(ctx, planned) if saved else [[i.key for i in b] for b in planned]
+        with ThreadPoolExecutor(1) as bounded:
+            run = bounded.submit(clean_batches, ctx, batches, scan.line_stats_path, clean=clean)
+            results = run.result(timeout=600)
+        return scan, finish_run(ctx, results, len(files), scan.unchanged)
     finally:
         cleanup(ctx)
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_costs_only_its_input(seeds_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    _, summary = ingest_beside_seeds(seeds_copy, out, "die.txt", 2, clean_or_die)
     assert summary.added == 4 and summary.merged_near == 1  # every other input made it
     assert summary.rejects_by_reason == {"crashed": 1}
     assert summary.rejects[0]["source_uri"].endswith("/die.txt")
@@ -51,21 +71,13 @@ def test_the_input_a_worker_died_on_is_reported_as_the_scan_found_it(
 ) -> None:
     """The reject of a lost input carries the uri, size and hash the scan found: the input is
     not read or hashed again (its key need not be a file's path: a web archive's record)."""
-    (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
-    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
 
     def no_second_hash(path: Path) -> str:
         raise AssertionError(f"{path} hashed again")
 
     monkeypatch.setattr("crawler.run.workers.input_hash", no_second_hash)
-    ctx = start_run(tmp_path / "corpus", Settings(batch_size=3, workers=2))
-    try:
-        scan = scan_inputs(ctx, files)
-        batches = save_batches(ctx, plan_batches(scan.new_inputs, 3))
-        results = clean_batches(ctx, batches, scan.line_stats_path, clean=clean_or_die)
-        summary = finish_run(ctx, results, len(files), scan.unchanged)
-    finally:
-        cleanup(ctx)
+    out = tmp_path / "corpus"
+    scan, summary = ingest_beside_seeds(seeds_copy, out, "die.txt", 3, clean_or_die, saved=True)
     killer = next(i for i in scan.new_inputs if i.key.endswith("die.txt"))
     assert summary.rejects_by_reason == {"crashed": 1} and summary.added == 4
     rejects = pads.dataset(tmp_path / "corpus" / "_rejects", format="parquet").to_table()
@@ -84,20 +96,8 @@ def test_a_worker_that_hangs_is_killed_and_costs_only_its_input(
 
     # the bound on a worker, shortened (cleaning's own per-document limit stays as it is)
     monkeypatch.setattr(crawler.run.workers, "deadline", lambda max_doc_seconds, inputs: 45.0)
-    (seeds_copy / "hang.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
-    files = sorted(str(p) for p in seeds_copy.iterdir() if p.suffix == ".txt")
     out = tmp_path / "corpus"
-    ctx = start_run(out, Settings(batch_size=2, workers=2))
-    try:
-        scan = scan_inputs(ctx, files)
-        batches = plan_batches(scan.new_files, 2)
-        with ThreadPoolExecutor(1) as bounded:  # on a run that never ends: fail, don't hang
-            results = bounded.submit(
-                clean_batches, ctx, batches, scan.line_stats_path, clean=clean_or_hang
-            ).result(timeout=600)
-        summary = finish_run(ctx, results, len(files), scan.unchanged)
-    finally:
-        cleanup(ctx)
+    _, summary = ingest_beside_seeds(seeds_copy, out, "hang.txt", 2, clean_or_hang)
     assert summary.added == 4 and summary.rejects_by_reason == {"timeout": 1}
     assert summary.rejects[0]["source_uri"].endswith("/hang.txt")
     assert records(out) == 4
