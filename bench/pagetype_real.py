@@ -278,13 +278,17 @@ def page_url(root: Any, path: str) -> str:
     return f"http://127.0.0.1{path}"
 
 
-def classifier_only(sites: dict[str, Site]) -> None:
+def classifier_only(sites: dict[str, Site], served: bool) -> None:
+    """Judge every page, at the URL it declares (`page_url`: its links to its own site are
+    same-site links, as on the real site) or, with `served`, at its 127.0.0.1 URL as the
+    crawl sees it (those links are then off-site)."""
     for name, site in sites.items():
         wrong: dict[str, list[str]] = {"article": [], "listing": []}
         counts: Counter[tuple[str, str]] = Counter()
         for path, (body, kind) in site.pages.items():
             root = lxml.html.document_fromstring(body)
-            got = classify(root, page_url(root, path)).kind
+            url = f"http://127.0.0.1{path}" if served else page_url(root, path)
+            got = classify(root, url).kind
             counts[(kind, got)] += 1
             if got != kind:
                 wrong[kind].append(path)
@@ -473,6 +477,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("eval_dir", nargs="?", default=str(_default_eval()))
     parser.add_argument("--classifier-only", action="store_true")
+    parser.add_argument(
+        "--served", action="store_true", help="classifier only: at the 127.0.0.1 URLs"
+    )
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument(
@@ -487,7 +494,7 @@ def main() -> int:
     sites = {n: build_eval_site(eval_dir, n) for n in names}
     if args.classifier_only:
         sites["fixture"] = Site(fixture_listings())
-        classifier_only(sites)
+        classifier_only(sites, args.served)
         return 0
     for n, site in sites.items():
         crawl_summary(n, site, crawl_site(n, site, args.workers, args.max_depth))

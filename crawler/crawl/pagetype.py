@@ -2,8 +2,8 @@
 
 Decided from page features, not URL patterns alone: the page's declared type (og:type, JSON-LD
 @type, microdata), how much prose it has outside the page furniture and whether one block holds
-most of it (a single dominant article), whether its prose sits in teaser cards under linked
-headlines, and how many headline-like links it carries against its longest text. `score` says
+most of it (a single dominant article), whether the page's headline stands right above that
+text, whether its prose sits in teaser cards under linked headlines, and how many headline-like links it carries against its longest text. `score` says
 in which order they count. Measured on real pages by bench/pagetype_real.py.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -89,6 +89,7 @@ class PageFeatures:
     teasers: int  # linked headings with one or two prose paragraphs of their own (cards)
     teaser_share: float  # share of the prose that sits in such teaser cards
     cards: int  # repeated teaser blocks: <article> elements and headings that are links
+    headed_chars: int = 0  # chars of the main text when the page's headline stands right above it
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,9 @@ def page_features(
         target = urljoin(url, href).split("#", 1)[0]
         return target if host_of(target) == host and target not in own else None
 
+    def is_self(href: str) -> bool:
+        return urljoin(url, href.strip()).split("#", 1)[0] in own
+
     per_block: Counter[HtmlElement] = Counter()
     prose: dict[HtmlElement, int] = {}
     for block, text, linked in _blocks(body if body is not None else root):
@@ -257,6 +261,7 @@ def page_features(
 
     links: set[str] = set()
     headline_links_in: Counter[HtmlElement] = Counter()
+    standalone: list[HtmlElement] = []  # headline links not in a sentence
     for a in root.iter("a"):
         words = len(_WORD.findall(a.text_content()))
         if words < 4 and article_pattern is None:
@@ -268,10 +273,16 @@ def page_features(
         if matches or (words >= 4 and not layout.in_chrome(a)):
             links.add(target)
             if not any(anc in prose for anc in a.iterancestors()):  # not a link in a sentence
+                standalone.append(a)
                 for holder in a.iterancestors():
                     headline_links_in[holder] += 1
-    main = max(per_block.values(), default=0)
-    main = max(main, _main_text(prose, chars_in, headline_links_in, in_cards))
+    text_main, top = _main_text(prose, chars_in, headline_links_in, in_cards)
+    main = max(max(per_block.values(), default=0), text_main)
+    headed = (
+        text_main
+        if top is not None and _headed(root, top, prose, layout, standalone, other_page, is_self)
+        else 0
+    )
     cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
     return PageFeatures(
         og_type=og,
@@ -283,6 +294,7 @@ def page_features(
         teasers=teasers,
         teaser_share=teaser_chars / prose_chars if prose_chars else 0.0,
         cards=cards,
+        headed_chars=headed,
     )
 
 
@@ -291,15 +303,15 @@ def _main_text(
     chars_in: Counter[HtmlElement],
     headline_links_in: Counter[HtmlElement],
     cards: set[HtmlElement],
-) -> int:
-    """Prose chars of the largest container of text that is no list of other pages.
+) -> tuple[int, HtmlElement | None]:
+    """Prose chars of the largest container of text that is no list of other pages, and it.
 
     From each prose block, climb while the next ancestor holds at most _MAX_LINKS_IN_TEXT
     headline links that stand on their own (not in a sentence) and is no teaser card nor holds
     one: an article's paragraphs, or a gallery's captions each in its own box, add up; a
     listing's excerpts stop at their cards."""
     holds_card = {holder for card in cards for holder in (card, *card.iterancestors())}
-    best = 0
+    best, best_top = 0, None
     for block in prose:
         top = block
         if block not in holds_card:
@@ -309,8 +321,50 @@ def _main_text(
                 if headline_links_in[anc] > _MAX_LINKS_IN_TEXT:
                     break
                 top = anc
-        best = max(best, chars_in[top] if top is not block else prose[block])
-    return best
+        chars = chars_in[top] if top is not block else prose[block]
+        if chars > best:
+            best, best_top = chars, top
+    return best, best_top
+
+
+def _headed(
+    root: HtmlElement,
+    text: HtmlElement,
+    prose: Iterable[HtmlElement],
+    layout: _Layout,
+    standalone: list[HtmlElement],
+    links_to: Callable[[str | None], str | None],
+    is_self: Callable[[str], bool],
+) -> bool:
+    """Does the page's headline stand right above its main text (an article's title and body)?
+
+    The headline: a heading outside the furniture that links to the page itself (a permalink
+    title), or that links to no other page and is an <h1> or repeats words of the page's
+    <title> / og:title (blogs title posts with h2/h3 under the site's h1). Right above: it
+    precedes a prose block of the text with no headline link between them; a listing's title
+    is followed by its list instead."""
+    title = " ".join(
+        " ".join(t.split()).lower()
+        for t in root.xpath("//title/text()|//meta[@property='og:title']/@content")
+    )
+    order = {elem: i for i, elem in enumerate(root.iter())}
+    paragraphs = sorted(order[b] for b in prose if b is text or text in b.iterancestors())
+    links_at = [order[a] for a in standalone]
+    for heading in root.xpath("//h1|//h2|//h3"):
+        words = " ".join(heading.text_content().split()).lower()
+        if not words or layout.in_chrome(heading):
+            continue
+        hrefs = [a.get("href") for a in heading.iter("a")]
+        if any(links_to(h) for h in hrefs):
+            continue
+        permalink = any(is_self(h) for h in hrefs if h)
+        if not permalink and heading.tag != "h1" and (len(words.split()) < 2 or words not in title):
+            continue
+        at = order[heading]
+        start = next((i for i in paragraphs if i > at), None)
+        if start is not None and not any(at < i < start for i in links_at):
+            return True
+    return False
 
 
 def is_teaser_list(f: PageFeatures) -> bool:
@@ -344,8 +398,9 @@ def score(f: PageFeatures) -> int:
     like both is kept: dropping an article is the worse error, and a kept page is still judged
     by the quality gate); prose that is mostly teaser cards is a listing; a shorter dominant
     text is an article, and so is a declared article with a paragraph of its own (a thin post
-    among its site's link lists: a list page that declares an article wrongly has none);
-    headline links outweighing the text make a listing. What is left has no sign of a list
+    among its site's link lists: a list page that declares an article wrongly has none), and
+    a paragraph right under the page's headline (a short post: a listing's title heads its
+    list); headline links outweighing the text make a listing. What is left has no sign of a list
     but its declared type and cards; a page with no sign either way goes to the chain, which
     judges (and reports) what is left of it."""
     if main_text(f) >= _LONG_CHARS:
@@ -355,6 +410,8 @@ def score(f: PageFeatures) -> int:
     if dominant_text(f) >= _DOMINANT_CHARS:
         return 2
     if declares_article(f) and main_text(f) >= _PROSE_MIN_CHARS:
+        return 2
+    if f.headed_chars >= _PROSE_MIN_CHARS:
         return 2
     if is_headline_list(f):
         return -2
