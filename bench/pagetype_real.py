@@ -424,8 +424,16 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
     stored, rejected, why = result["stored"], result["rejected"], result["why"]
     missed: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
+    duplicates: list[str] = []
+    # two captures of one article (same canonical URL): the crawl stores it once, and drops
+    # the other as `duplicate_url`; the article is in the dataset
+    canonical = {p: page_url(lxml.html.document_fromstring(site.pages[p][0]), p) for p in arts}
+    stored_canonicals = {canonical[p] for p in arts if p in stored}
     for path in arts:
         if path in stored:
+            continue
+        if canonical[path] in stored_canonicals and "duplicate_url" in why.get(path, ""):
+            duplicates.append(path)
             continue
         if path in rejected:
             reason = f"rejected by the chain: {rejected[path]}"
@@ -450,10 +458,12 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
         f"(stored or rejected by the chain) {len(judged)}/{len(arts)} "
         f"({100 * len(judged) / max(len(arts), 1):.1f} %)"
     )
+    if duplicates:
+        print(f"  stored once as their other capture (duplicate_url): {duplicates}")
     for reason, n in missed.most_common():
         print(f"  missed {n}: {reason}  e.g. {', '.join(examples[reason][:3])}")
     for path in arts:  # every one, for the closing note
-        if path not in stored:
+        if path not in stored and path not in duplicates:
             print(f"    not stored: {path} {rejected.get(path) or why.get(path, '?')}")
     print(
         f"  listing pages stored {len(listed_stored)}/{len(lists)} "

@@ -3,8 +3,9 @@
 Decided from page features, not URL patterns alone: the page's declared type (og:type, JSON-LD
 @type, microdata), how much prose it has outside the page furniture and whether one block holds
 most of it (a single dominant article), whether the page's headline stands right above that
-text, whether its prose sits in teaser cards under linked headlines, and how many headline-like links it carries against its longest text. `score` says
-in which order they count. Measured on real pages by bench/pagetype_real.py.
+text, whether its prose sits in teaser cards under linked headlines, and how many headline-like
+links it carries against its longest text. `score` says in which order they count. Measured
+on real pages by bench/pagetype_real.py.
 """
 
 from __future__ import annotations

@@ -104,6 +104,7 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
         wait_seconds=job.lock_wait_seconds,
         on_wait=_note,
         staging=job_dir / "staging",
+        workers=job.workers != 0,  # the chain runs in worker processes (scrapy_settings)
     )
     with session:
         ctx = session.ctx

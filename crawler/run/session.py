@@ -27,6 +27,7 @@ import pyarrow as pa
 from crawler.config import Settings
 from crawler.errors import ConfigError
 from crawler.run.finish import finish_run
+from crawler.run.workers import check_workers_start
 from crawler.run_types import BatchResult, RunContext, RunSummary, new_run_id
 from crawler.store.dataset import Dataset, access_error, is_write_error
 
@@ -71,7 +72,9 @@ class RunSession:
     """One run on the dataset at `out`; use it as a context manager, then `ctx`, `timed` and
     `finish` inside. `staging`: stage batches there instead of the run's own staging area (a
     crawl keeps them in its job folder, so a crawl killed before its commit can resume them);
-    that folder is left in place, the run's own is removed."""
+    that folder is left in place, the run's own is removed. `workers`: the run will clean in
+    worker processes; if none can start here, it stops before anything else with
+    WorkersUnavailable (rather than lose every input)."""
 
     def __init__(
         self,
@@ -81,8 +84,10 @@ class RunSession:
         wait_seconds: float = 0.0,
         on_wait: Callable[[str], None] | None = None,
         staging: str | Path | None = None,
+        workers: bool = False,
     ) -> None:
         self.dataset = Dataset(out)
+        self.workers = workers
         self.settings = settings
         self.wait_seconds = wait_seconds
         self.on_wait = on_wait
@@ -101,6 +106,8 @@ class RunSession:
         return self._ctx
 
     def __enter__(self) -> RunSession:
+        if self.workers:
+            check_workers_start()
         with ExitStack() as stack:
             stack.enter_context(self._translated_write_errors())
             stack.enter_context(self.dataset.lock(self.wait_seconds, self.on_wait))

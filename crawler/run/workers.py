@@ -13,7 +13,10 @@ it, from one thread or several. Its rules:
   reject; a batch of files is first split, one file per process, by `clean_isolated`);
 - kill on stop: `close` kills every worker, alone ones too; calls still waiting raise
   `PoolClosed` instead of being retried;
-- lazy: no process starts before the first call (a re-crawl with nothing new starts none).
+- lazy: no process starts before the first call (a re-crawl with nothing new starts none);
+- a pool that cannot start at all (no forkserver socket, no fork) raises `WorkersUnavailable`,
+  a ConfigError with the reason on one line: the run stops rather than lose every input
+  (`check_workers_start` finds the usual cause before a run begins, starting nothing).
 Workers ignore Ctrl-C (the run decides when to stop them) and exit on their own when the
 process that started them is gone (no orphans holding its pipes).
 """
@@ -23,8 +26,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +46,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
+from crawler.errors import ConfigError
 from crawler.readers.files import file_uri
 from crawler.readers.inputs import Input
 from crawler.reasons import Rejected
@@ -81,6 +87,30 @@ class WorkerLost(Exception):
         if self.hung:
             return Rejected.TIMEOUT, f"its cleaning process was not done after {self.seconds:g} s"
         return Rejected.CRASHED, CRASHED_DETAIL
+
+
+class WorkersUnavailable(ConfigError):
+    """No worker process can start here (the CLI exits 2 with this one line)."""
+
+    @classmethod
+    def because(cls, exc: OSError) -> WorkersUnavailable:
+        hint = ""
+        if "path too long" in str(exc):
+            hint = (
+                f": the forkserver's Unix socket goes under TMPDIR ({tempfile.gettempdir()}) "
+                "and its path may not exceed 107 bytes; set TMPDIR to a shorter folder"
+            )
+        return cls(f"worker processes cannot start ({exc.strerror or exc}){hint}")
+
+
+def check_workers_start() -> None:
+    """Raise WorkersUnavailable when worker processes cannot start here: binds (and closes) a
+    Unix socket where the forkserver puts its own, under TMPDIR. Starts no process."""
+    try:
+        with multiprocessing.connection.Listener(family="AF_UNIX"):
+            pass
+    except OSError as exc:
+        raise WorkersUnavailable.because(exc) from None
 
 
 class PoolClosed(RuntimeError):
@@ -196,13 +226,17 @@ class IsolatingPool:
                 self._pool, self._broken = worker_pool(self.workers, self.preload), Future()
                 self.starts += 1
             pool, broken = self._pool, self._broken
-            self._queued += inputs
             # every input in the pool may be cleaned before this call's, one after another
-            bound = deadline(max_doc_seconds, self._queued)
+            bound = deadline(max_doc_seconds, self._queued + inputs)
             try:
-                future: Future[T] | None = pool.submit(fn, *args)
+                future: Future[T] | None = pool.submit(fn, *args)  # may start the forkserver
             except (BrokenProcessPool, RuntimeError):  # RuntimeError: it broke mid-submit
                 future = None
+            except OSError as exc:  # no worker could start (nor will one alone)
+                self._pool = None
+                stop_pool(pool, grace=0.0)
+                raise WorkersUnavailable.because(exc) from exc
+            self._queued += inputs
         try:
             if future is not None and self._answered(future, pool, broken, bound):
                 return future.result()  # what `fn` returned or raised
@@ -247,7 +281,11 @@ class IsolatingPool:
                 pool = worker_pool(1, self.preload)
                 self._alone_pools.add(pool)
             try:
-                return pool.submit(fn, *args).result(timeout=seconds)
+                try:
+                    future = pool.submit(fn, *args)
+                except OSError as exc:
+                    raise WorkersUnavailable.because(exc) from exc
+                return future.result(timeout=seconds)
             except (BrokenProcessPool, CancelledError) as exc:
                 if self._closed:
                     raise PoolClosed("the worker pool is closed") from exc
