@@ -195,8 +195,8 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         return Removed.REPOST_NOTICE
     if units <= 30 and _may_contain(text, _COPYRIGHT_WORDS) and _COPYRIGHT.search(text):
         return Removed.LEGAL
-    if _TAGS.match(text):
-        return Removed.NAVIGATION
+    if _TAGS.match(text) and not (f.inner_sentences >= 2 and f.prose_like):
+        return Removed.NAVIGATION  # (a label glued to the story's paragraph is no tag line)
     if units <= 25 and _SOCIAL_FOLLOW.match(text):
         return Removed.SHARE
     if units <= 20 and _may_be_comment_meta(text) and _COMMENT_META.search(text):

@@ -61,6 +61,10 @@ def reason(line: str) -> Removed | None:
         ("Protesters wore masks (Image: GETTY )", Removed.CAPTION),
         ("1of4 A shopper looks at extension cords", Removed.CAPTION),
         ("Tags: Alibaba, Hong Kong", Removed.NAVIGATION),
+        (
+            "Filed under: Politics, Elections 2012, Congress, Budget, Taxes, White House",
+            Removed.NAVIGATION,
+        ),
         ("•••", Removed.UI_CHROME),
     ],
 )
@@ -82,6 +86,10 @@ def test_chrome_lines(line: str, expected: Removed | None) -> None:
         "Share Price",
         "___",
         "85%",
+        # a blog's category label glued to the story's one paragraph (a real post lost its body)
+        "Filed under: Latest News The production of the two electric cars has been suspended "
+        "for lack of demand, according to a business daily. The two models are made in Japan "
+        "and sold under two French badges. A recent price cut does not seem to have helped.",
     ],
 )
 def test_prose_and_content_are_not_chrome(line: str) -> None:
