@@ -144,14 +144,10 @@ def main() -> int:
         "pages": len(labels),
         "sites": {h: len({sites[i] for i in labels if halves[i] == h}) for h in "AB"},
     }
-    for kind, got in preds.items():
-        for name, keep in (
-            ("all", lambda i: True),
-            ("A", lambda i: halves[i] == "A"),
-            ("B", lambda i: halves[i] == "B"),
-        ):
-            ids = [i for i in labels if keep(i)]
-            exact, normed = _score([(got[i], labels[i]) for i in ids])
+    for kind, by_id in preds.items():
+        for name in ("all", "A", "B"):
+            ids = [i for i in labels if name in ("all", halves[i])]
+            exact, normed = _score([(by_id[i], labels[i]) for i in ids])
             out[f"{kind}/{name}"] = {"n": len(ids), "exact": exact, "normalized": normed}
     exact, normed = _score(seeds)
     out["seeds"] = {"n": len(seeds), "exact": exact, "normalized": normed}
@@ -172,7 +168,9 @@ def main() -> int:
                 continue
             if got_by[i] != labels[i]:
                 shown += 1
-                print(f"- {keep_name} {i[:12]} [{sites[i]}] got {got_by[i]!r}\n    want {labels[i]!r}")
+                print(
+                    f"- {keep_name} {i[:12]} [{sites[i]}] got {got_by[i]!r}\n    want {labels[i]!r}"
+                )
     for keep, got_t, want in seed_misses:
         print(f"- seed {keep}: got {got_t!r} want {want!r}")
     return 0

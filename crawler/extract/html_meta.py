@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from crawler.extract.normalize import norm_language, parse_date
+from crawler.extract.title_votes import agreed_title
 from crawler.model import Meta
 
 # schema.org types whose headline/author/date describe the page's article
@@ -218,6 +219,36 @@ def strip_title_affix(title: str, site_names: Iterable[str] = ()) -> tuple[str, 
     return title, None
 
 
+_TITLE_CLASS = re.compile(r"title|headline|(?:^|[\s_-])hed(?:$|[\s_-])", re.IGNORECASE)
+_HEADINGS = ("h1", "h2", "h3", "h4")
+_NO_TEXT = ("title", "head", "meta", "script", "style", "noscript", "html", "body")
+_MAX_HEADING_CHARS = 300  # a longer "title" element is a container, not a heading
+_MAX_HEADINGS = 200  # a page with more is a list of stories; its first ones are enough
+
+
+def headings(tree: HtmlElement) -> list[str]:
+    """What the page shows as headings (`<h1>`-`<h4>`, elements classed or marked up as a
+    title or headline), in document order; a heading nested in another is part of it."""
+    texts: list[str] = []
+    inside: HtmlElement | None = None
+    for el in tree.iter():
+        if inside is not None and any(a is inside for a in el.iterancestors()):
+            continue
+        inside = None
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _NO_TEXT or not tag:
+            continue
+        marks = " ".join(el.get(a) or "" for a in ("class", "id", "itemprop"))
+        if tag in _HEADINGS or _TITLE_CLASS.search(marks):
+            text = _clean(el.text_content())
+            if text and len(text) <= _MAX_HEADING_CHARS:
+                texts.append(text)
+                inside = el
+                if len(texts) >= _MAX_HEADINGS:
+                    break
+    return texts
+
+
 def _first_h1(tree: HtmlElement) -> str:
     """Text of the first non-empty `<h1>`."""
     for h1 in tree.iter("h1"):
@@ -307,13 +338,21 @@ def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
         host = urlsplit(base or "").hostname or ""
         if host:
             site_names.append(host.removeprefix("www.").split(".")[0])
+    declared = (
+        metas.get("og:title", ""),
+        headline,
+        metas.get("twitter:title", ""),
+        metas.get("dc.title", ""),
+        raw_title,
+    )
+    agreed = agreed_title(declared, headings(tree), site_names)
     raw_head, outlet = strip_title_affix(raw_title, site_names) if raw_title else ("", None)
     # an <h1> is the headline when the <title> agrees; otherwise it may be the site logo
     h1_key, head_key = _norm(h1), _norm(raw_head)
     h1_ok = bool(h1_key) and (not head_key or h1_key in head_key or head_key in h1_key)
     preferred = [t for t in (og_title, headline, h1 if h1_ok else "", raw_title) if t]
-    title = None
-    if preferred:
+    title = agreed
+    if preferred and title is None:
         title, own_outlet = strip_title_affix(preferred[0], site_names)
         outlet = own_outlet or outlet
     publisher = found.site_names[0] if found.site_names else outlet

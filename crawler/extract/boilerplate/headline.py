@@ -128,6 +128,17 @@ def find_date(text: str) -> str | None:
     return m.group(0).strip() if m else None
 
 
+def byline_or_date(text: str) -> bool:
+    """Whether a short text is a byline ("By Jane Doe") or mostly a date phrase, never a
+    headline."""
+    if len(text) > _BYLINE_MAX_CHARS:
+        return False
+    if _BY.match(text):
+        return True
+    date = find_date(text)
+    return date is not None and len(date) >= 0.6 * len(text.strip())
+
+
 def parse_byline(f: LineFeatures) -> Byline | None:
     """Parse a byline or dateline line; None if the line is not one."""
     text = f.text
