@@ -223,6 +223,7 @@ _TITLE_CLASS = re.compile(r"title|headline|(?:^|[\s_-])hed(?:$|[\s_-])", re.IGNO
 _HEADINGS = ("h1", "h2", "h3", "h4")
 _NO_TEXT = ("title", "head", "meta", "script", "style", "noscript", "html", "body")
 _MAX_HEADING_CHARS = 300  # a longer "title" element is a container, not a heading
+_H1_MIN_WORDS = 3  # a shorter lone <h1> is more often a logo or a section name
 _MAX_HEADINGS = 200  # a page with more is a list of stories; its first ones are enough
 
 
@@ -350,6 +351,12 @@ def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
     # an <h1> is the headline when the <title> agrees; otherwise it may be the site logo
     h1_key, head_key = _norm(h1), _norm(raw_head)
     h1_ok = bool(h1_key) and (not head_key or h1_key in head_key or head_key in h1_key)
+    # the page's only <h1>, a phrase that names no site: the visible headline over an SEO <title>
+    h1_ok = h1_ok or (
+        sum(1 for _ in tree.iter("h1")) == 1
+        and len(h1.split()) >= _H1_MIN_WORDS
+        and not any(_same_name(h1, [n]) for n in site_names)
+    )
     preferred = [t for t in (og_title, headline, h1 if h1_ok else "", raw_title) if t]
     title = agreed
     if preferred and title is None:

@@ -94,3 +94,12 @@ def test_segment_runs_and_nested_headings() -> None:
         '<html><body><h1 class="title"><span class="headline">Big news</span></h1></body></html>'
     )
     assert headings(tree) == ["Big news"]
+
+
+def test_the_only_h1_beats_a_differing_seo_title() -> None:
+    head = "<title>Cranberry pear stuffing with citrus sauce | How Does She</title>"
+    body = "<h1>Turn savory stuffing into bread pudding</h1><h4>Follow us</h4>"
+    assert _title(head, body) == "Turn savory stuffing into bread pudding"
+    # a lone <h1> that names the site is its logo, not the headline
+    head += '<meta property="og:site_name" content="How Does She Blog">'
+    assert _title(head, "<h1>How Does She Blog</h1>") == "Cranberry pear stuffing with citrus sauce"
