@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extract.normalize import norm_language, parse_date
@@ -219,8 +220,13 @@ def strip_title_affix(title: str, site_names: Iterable[str] = ()) -> tuple[str, 
     return title, None
 
 
-_TITLE_CLASS = re.compile(r"title|headline|(?:^|[\s_-])hed(?:$|[\s_-])", re.IGNORECASE)
 _HEADINGS = ("h1", "h2", "h3", "h4")
+# headings in document order: <h1>-<h4>, and what a class or itemprop marks as a title
+# (one XPath pass: a Python walk over every element costs more than the rest of page_meta)
+_HEADING_XPATH = XPath(
+    "//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class, 'title')"
+    " or contains(@class, 'Title') or contains(@itemprop, 'headline')]"
+)
 _NO_TEXT = ("title", "head", "meta", "script", "style", "noscript", "html", "body")
 _MAX_HEADING_CHARS = 300  # a longer "title" element is a container, not a heading
 _H1_MIN_WORDS = 3  # a shorter lone <h1> is more often a logo or a section name
@@ -231,22 +237,18 @@ def headings(tree: HtmlElement) -> list[str]:
     """What the page shows as headings (`<h1>`-`<h4>`, elements classed or marked up as a
     title or headline), in document order; a heading nested in another is part of it."""
     texts: list[str] = []
-    inside: HtmlElement | None = None
-    for el in tree.iter():
-        if inside is not None and any(a is inside for a in el.iterancestors()):
+    taken: set[HtmlElement] = set()
+    for el in _HEADING_XPATH(tree):
+        if not isinstance(el, HtmlElement) or el.tag in _NO_TEXT:
             continue
-        inside = None
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _NO_TEXT or not tag:
+        if any(a in taken for a in el.iterancestors()):
             continue
-        marks = " ".join(el.get(a) or "" for a in ("class", "id", "itemprop"))
-        if tag in _HEADINGS or _TITLE_CLASS.search(marks):
-            text = _clean(el.text_content())
-            if text and len(text) <= _MAX_HEADING_CHARS:
-                texts.append(text)
-                inside = el
-                if len(texts) >= _MAX_HEADINGS:
-                    break
+        text = _clean(el.text_content())
+        if text and len(text) <= _MAX_HEADING_CHARS:
+            taken.add(el)
+            texts.append(text)
+            if len(texts) >= _MAX_HEADINGS:
+                break
     return texts
 
 

@@ -83,7 +83,7 @@ class _Candidate:
 def _within(run_key: str, heading_key: str, heading: str, run: str) -> float:
     """1 for a heading that shows `run` plus a short label or date before or after it, 0.5
     for one with the extra words on both sides, else 0."""
-    if len(run_key) < 12 or run_key not in heading_key or run_key == heading_key:
+    if run_key not in heading_key or run_key == heading_key or len(run_key) < 12:
         return 0.0
     if len(heading.split()) - len(run.split()) > _EXTRA_WORDS:
         return 0.0
@@ -120,7 +120,7 @@ def agreed_title(
                 cand = found.setdefault(k, _Candidate(run, set()))
                 cand.declared.add(index)
                 cand.rest_words = max(cand.rest_words, words - len(run.split()))
-    loose: list[str] = []  # headings that are no declared run: a label or date may wrap one
+    loose: list[tuple[str, str]] = []  # (key, text) of headings that are no declared run
     for position, heading in enumerate(headings):
         text = clean(heading)
         hk = key(text)
@@ -128,13 +128,13 @@ def agreed_title(
             continue
         match = found.get(hk)
         if match is None:
-            loose.append(text)
+            loose.append((hk, text))
         elif match.shown < 0:
             match.text = text
             match.shown = position
     for k, cand in found.items():
         if cand.shown < 0:
-            cand.inside = max((_within(k, key(h), h, cand.text) for h in loose), default=0.0)
+            cand.inside = max((_within(k, hk, h, cand.text) for hk, h in loose), default=0.0)
     agreed = [
         c for c in found.values() if c.votes >= 2 and not _logo(c) and not byline_or_date(c.text)
     ]
