@@ -18,7 +18,7 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extract.normalize import norm_language, parse_date
-from crawler.extract.title_votes import agreed_title
+from crawler.extract.title_votes import agreed_title, outlet_around
 from crawler.model import Meta
 
 # schema.org types whose headline/author/date describe the page's article
@@ -364,6 +364,8 @@ def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
     if preferred and title is None:
         title, own_outlet = strip_title_affix(preferred[0], site_names)
         outlet = own_outlet or outlet
+    if outlet is None and title and raw_title:  # "Blog Name: <the agreed headline>"
+        outlet = outlet_around(raw_title, title)
     publisher = found.site_names[0] if found.site_names else outlet
 
     authors = split_authors(_names(article.get("author"), found.by_id))

@@ -147,3 +147,21 @@ def agreed_title(
         key=lambda c: (c.votes, len(c.text.split()) >= 2, c.shown != 0, len(c.text)),
     )
     return best.text
+
+
+def outlet_around(declared: str, headline: str) -> str | None:
+    """The outermost segment of a declared title around its headline ("Blog Name" of "Blog
+    Name: Post title", "Site" of "Post | Section | Site"), or None when the title does not
+    start or end with the headline."""
+    title, want = clean(declared), key(headline)
+    seps = list(SEGMENT_SEP.finditer(title))
+    if not want or not seps:
+        return None
+    if any(key(title[: m.start()]) == want for m in seps):
+        outer = title[seps[-1].end() :]
+    elif any(key(title[m.end() :]) == want for m in seps):
+        outer = title[: seps[0].start()]
+    else:
+        return None
+    outer = outer.strip()
+    return outer if outer and len(outer.split()) <= _NAME_WORDS else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml.html import HtmlElement, document_fromstring
 
 from crawler.extract.html_meta import headings, page_meta
-from crawler.extract.title_votes import agreed_title, segment_runs
+from crawler.extract.title_votes import agreed_title, outlet_around, segment_runs
 
 _BODY_TEXT = "<p>" + "The article body says something of substance here. " * 6 + "</p>"
 
@@ -103,3 +103,15 @@ def test_the_only_h1_beats_a_differing_seo_title() -> None:
     # a lone <h1> that names the site is its logo, not the headline
     head += '<meta property="og:site_name" content="How Does She Blog">'
     assert _title(head, "<h1>How Does She Blog</h1>") == "Cranberry pear stuffing with citrus sauce"
+
+
+def test_publisher_is_the_declared_title_around_the_agreed_headline() -> None:
+    page = (
+        "<html><head><title>Field Notes: The false choice of mediocrity</title></head><body>"
+        '<h1><a href="/">Field Notes</a></h1><h3>The false choice of mediocrity</h3>'
+        f"{_BODY_TEXT}</body></html>"
+    )
+    meta = page_meta(document_fromstring(page)).meta
+    assert (meta.title, meta.publisher) == ("The false choice of mediocrity", "Field Notes")
+    assert outlet_around("Post title here | Section | The Site", "Post title here") == "The Site"
+    assert outlet_around("Something else | The Site", "Post title here") is None
