@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extract.normalize import norm_language, parse_date
+from crawler.extract.title_votes import agreed_title, outlet_around
 from crawler.model import Meta
 
 # schema.org types whose headline/author/date describe the page's article
@@ -218,6 +220,38 @@ def strip_title_affix(title: str, site_names: Iterable[str] = ()) -> tuple[str, 
     return title, None
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4")
+# headings in document order: <h1>-<h4>, and what a class or itemprop marks as a title
+# (one XPath pass: a Python walk over every element costs more than the rest of page_meta)
+_HEADING_XPATH = XPath(
+    "//*[self::h1 or self::h2 or self::h3 or self::h4 or contains(@class, 'title')"
+    " or contains(@class, 'Title') or contains(@itemprop, 'headline')]"
+)
+_NO_TEXT = ("title", "head", "meta", "script", "style", "noscript", "html", "body")
+_MAX_HEADING_CHARS = 300  # a longer "title" element is a container, not a heading
+_H1_MIN_WORDS = 3  # a shorter lone <h1> is more often a logo or a section name
+_MAX_HEADINGS = 200  # a page with more is a list of stories; its first ones are enough
+
+
+def headings(tree: HtmlElement) -> list[str]:
+    """What the page shows as headings (`<h1>`-`<h4>`, elements classed or marked up as a
+    title or headline), in document order; a heading nested in another is part of it."""
+    texts: list[str] = []
+    taken: set[HtmlElement] = set()
+    for el in _HEADING_XPATH(tree):
+        if not isinstance(el, HtmlElement) or el.tag in _NO_TEXT:
+            continue
+        if any(a in taken for a in el.iterancestors()):
+            continue
+        text = _clean(el.text_content())
+        if text and len(text) <= _MAX_HEADING_CHARS:
+            taken.add(el)
+            texts.append(text)
+            if len(texts) >= _MAX_HEADINGS:
+                break
+    return texts
+
+
 def _first_h1(tree: HtmlElement) -> str:
     """Text of the first non-empty `<h1>`."""
     for h1 in tree.iter("h1"):
@@ -307,15 +341,31 @@ def page_meta(tree: HtmlElement, base_url: str | None = None) -> PageMeta:
         host = urlsplit(base or "").hostname or ""
         if host:
             site_names.append(host.removeprefix("www.").split(".")[0])
+    declared = (
+        metas.get("og:title", ""),
+        headline,
+        metas.get("twitter:title", ""),
+        metas.get("dc.title", ""),
+        raw_title,
+    )
+    agreed = agreed_title(declared, headings(tree), site_names)
     raw_head, outlet = strip_title_affix(raw_title, site_names) if raw_title else ("", None)
     # an <h1> is the headline when the <title> agrees; otherwise it may be the site logo
     h1_key, head_key = _norm(h1), _norm(raw_head)
     h1_ok = bool(h1_key) and (not head_key or h1_key in head_key or head_key in h1_key)
+    # the page's only <h1>, a phrase that names no site: the visible headline over an SEO <title>
+    h1_ok = h1_ok or (
+        sum(1 for _ in tree.iter("h1")) == 1
+        and len(h1.split()) >= _H1_MIN_WORDS
+        and not any(_same_name(h1, [n]) for n in site_names)
+    )
     preferred = [t for t in (og_title, headline, h1 if h1_ok else "", raw_title) if t]
-    title = None
-    if preferred:
+    title = agreed
+    if preferred and title is None:
         title, own_outlet = strip_title_affix(preferred[0], site_names)
         outlet = own_outlet or outlet
+    if outlet is None and title and raw_title:  # "Blog Name: <the agreed headline>"
+        outlet = outlet_around(raw_title, title)
     publisher = found.site_names[0] if found.site_names else outlet
 
     authors = split_authors(_names(article.get("author"), found.by_id))

@@ -87,6 +87,24 @@ def _looks_like_outlet(s: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _OUTLET_SMALL for w in words)
 
 
+_NAME_ARTICLE = re.compile(r"^(?:the|le|la|les|el|los|las|der|die|das|il|lo|de|het|o|a)\s", re.I)
+_DOMAIN = re.compile(r"\w\.(?:com|net|org|co|info|news|tv|[a-z]{2})\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,5}$")
+
+
+def _names_an_outlet(tail: str) -> bool:
+    """A capitalised suffix that says it is a publication: an outlet noun ("News", "Times",
+    "Radio"...), an article ("The Verge", "Le Monde"), a domain ("AutoGuide.com") or an
+    acronym ("CNN"). A capitalised phrase alone ("Video", "South America Es Bueno") is as
+    likely the end of the headline."""
+    return bool(
+        _OUTLET_WORDS.search(tail)
+        or _NAME_ARTICLE.match(tail)
+        or _DOMAIN.search(tail)
+        or _ACRONYM.match(tail)
+    )
+
+
 def split_outlet(title: str) -> tuple[str, str | None]:
     """Split "Headline – Outlet" into ("Headline", "Outlet"); else (title, None)."""
     title = normalize(title)
@@ -95,7 +113,7 @@ def split_outlet(title: str) -> tuple[str, str | None]:
         return title, None
     m = parts[-1]
     head, tail = title[: m.start()].strip(), title[m.end() :].strip()
-    if len(head.split()) >= 3 and _looks_like_outlet(tail):
+    if len(head.split()) >= 3 and _looks_like_outlet(tail) and _names_an_outlet(tail):
         return head, tail
     return title, None
 
@@ -126,6 +144,17 @@ def find_date(text: str) -> str | None:
         return m.group("date").strip()
     m = _ABS_DATE.search(text)
     return m.group(0).strip() if m else None
+
+
+def byline_or_date(text: str) -> bool:
+    """Whether a short text is a byline ("By Jane Doe") or mostly a date phrase, never a
+    headline."""
+    if len(text) > _BYLINE_MAX_CHARS:
+        return False
+    if _BY.match(text):
+        return True
+    date = find_date(text)
+    return date is not None and len(date) >= 0.6 * len(text.strip())
 
 
 def parse_byline(f: LineFeatures) -> Byline | None:
@@ -176,9 +205,22 @@ def parse_byline(f: LineFeatures) -> Byline | None:
     )
 
 
+_PAGER = re.compile(r"^\s*[«‹←]|[»›→]\s*$")  # "« Previous post", "Next story »"
+_POSTED = re.compile(r"\b(?:by|posted|updated|published|filed)\b", re.IGNORECASE)
+
+
+def _never_headline(text: str) -> bool:
+    """Lines shaped like a headline that are page furniture: previous / next links, bars of
+    several " | " items, a relative date ("Last reply was 20 hours ago"), a date with a
+    byline verb ("06 November 2012 by Jane Doe")."""
+    if _PAGER.search(text) or text.count(" | ") >= 2 or _REL_DATE.search(text):
+        return True
+    return len(text) <= _BYLINE_MAX_CHARS and bool(_POSTED.search(text)) and bool(find_date(text))
+
+
 def title_score(f: LineFeatures, doubled: bool, distance: int) -> float:
     """How much a pre-body line looks like the article headline (higher is better)."""
-    if (f.end_punct and f.text[-1:] not in "?!？！") or f.end_colon:
+    if (f.end_punct and f.text[-1:] not in "?!？！") or f.end_colon or _never_headline(f.text):
         return 0.0
     units = f.units
     if f.is_cjk:

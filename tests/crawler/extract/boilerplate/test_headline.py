@@ -99,3 +99,28 @@ def test_title_score_prefers_doubled_headlines_near_the_body() -> None:
     assert title_score(head, doubled=True, distance=0) > title_score(head, False, 0)
     assert title_score(head, False, 0) > title_score(head, False, 5)
     assert title_score(features("The crash is under investigation."), False, 0) == 0.0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Audi City Open for Business – Video",  # a one-word capitalised end of the headline
+        "Not All Regions are Created Equal - South America Es Bueno",
+    ],
+)
+def test_split_outlet_keeps_a_capitalised_end_that_names_no_outlet(line: str) -> None:
+    assert split_outlet(line) == (line, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "« This Week in The Law Journal | Main | Circuit Examines Restraints Case »",
+        "« Top Photo Apps Getting Instagram Engagement",
+        "06 November 2012 by Eric Abent Discuss (0)",
+        "Last reply was 20 hours ago",
+        "Posted in: News | comments | share",
+    ],
+)
+def test_page_furniture_is_never_a_headline(line: str) -> None:
+    assert title_score(features(line), doubled=True, distance=0) == 0.0

@@ -1,0 +1,180 @@
+"""Headline exact match of the record's `title`, HTML and page-dump paths, against hand labels.
+
+    .venv/bin/python bench/eval_headlines.py [--shared ../shared] [--misses 20] [--json]
+
+Gold: `eval/headlines/dragnet-train.json` (page id -> headline, labelled by hand; the pages are
+read from `<shared>/eval/dragnet-train/{html,text}` and never copied here) and the seeds' golden
+titles (`tests/golden/expected.jsonl`, dumps in `<shared>/seeds`). Pages labelled null (no
+headline) count as a match when no title is given.
+
+Prints, per input path, exact match and a normalized match (case, white space, quotes, dashes
+and ellipses folded) on: all labelled pages, each of the two site halves (the labelled pages
+split by site, deterministic: sha256 of the site key; half A is the one rules are developed
+on, half B is held out), and the seeds. The title is the one the record gets: `chain.extract`
+(the code `corpus ingest` runs) then the chain's one-line normalization; dumps are cleaned with
+line statistics learned from every dump of the folder, as `corpus ingest <folder>` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lxml import html as lxml_html  # noqa: E402
+
+from crawler.config import Settings  # noqa: E402
+from crawler.extract.boilerplate import LineStats  # noqa: E402
+from crawler.extract.chain import extract  # noqa: E402
+from crawler.extract.normalize import normalize_line  # noqa: E402
+from crawler.readers.files import RawInput  # noqa: E402
+
+LABELS = ROOT / "eval" / "headlines" / "dragnet-train.json"
+GOLDEN = ROOT / "tests" / "golden" / "expected.jsonl"
+_FOLD = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
+     "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "}
+)  # fmt: skip
+_HOST_PREFIX = re.compile(r"^(?:www\d?|m|mobile|blog|blogs|news)\.")
+
+
+def norm_title(text: str | None) -> str:
+    """Case, white space, quotes, dashes and ellipses folded (the normalized match)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).replace("--", "-")
+    return " ".join(text.replace("…", "...").casefold().split())
+
+
+def site_key(html: str) -> str:
+    """The page's site: host of its canonical / og:url, else the most linked absolute host."""
+    try:
+        tree = lxml_html.fromstring(html.encode("utf-8", "replace"))
+    except Exception:
+        return "?"
+    urls = [str(e.get("href")) for e in tree.iter("link") if "canonical" in (e.get("rel") or "")]
+    urls += [str(e.get("content")) for e in tree.iter("meta") if e.get("property") == "og:url"]
+    hosts = [urlsplit(u.strip()).hostname or "" for u in urls if u]
+    hosts = [h for h in hosts if h]
+    if not hosts:
+        counts: dict[str, int] = {}
+        for a in tree.iter("a"):
+            host = urlsplit(str(a.get("href") or "").strip()).hostname or ""
+            if host:
+                counts[host] = counts.get(host, 0) + 1
+        hosts = sorted(counts, key=lambda h: (-counts[h], h))[:1]
+    if not hosts:
+        return "?"
+    host = _HOST_PREFIX.sub("", hosts[0].lower())
+    parts = host.split(".")  # the registrable part, roughly: "nytimes.com", "bbc.co.uk"
+    keep = 3 if len(parts) >= 3 and len(parts[-1]) == 2 and len(parts[-2]) <= 3 else 2
+    return ".".join(parts[-keep:])
+
+
+def half_of(site: str) -> str:
+    """'A' (develop) or 'B' (held out), fixed by the site's name."""
+    return "A" if hashlib.sha256(site.encode()).digest()[0] % 2 == 0 else "B"
+
+
+def record_title(kind: str, uri: str, text: str, stats: LineStats | None) -> str | None:
+    """The title the record gets for one input."""
+    raw = RawInput(source_uri=uri, kind=kind, text=text, size_bytes=len(text))
+    try:
+        found = extract(raw, Settings(), stats)
+    except Exception:
+        return None
+    title = normalize_line(found.meta.title) if found.meta.title else None
+    return title or None
+
+
+def _score(pairs: list[tuple[str | None, str | None]]) -> tuple[float, float]:
+    n = len(pairs) or 1
+    exact = sum((p or None) == (g or None) for p, g in pairs)
+    normed = sum(norm_title(p) == norm_title(g) for p, g in pairs)
+    return exact / n, normed / n
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"), help="../shared folder")
+    ap.add_argument("--misses", type=int, default=0, help="print this many misses per path")
+    ap.add_argument("--half", choices=["A", "B"], help="misses of this half only")
+    ap.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    args = ap.parse_args()
+    logging.disable(logging.WARNING)
+    shared = Path(args.shared)
+    root = shared / "eval" / "dragnet-train"
+    labels: dict[str, str | None] = json.loads(LABELS.read_text("utf-8"))
+    htmls = {i: (root / "html" / f"{i}.html").read_text("utf-8", "replace") for i in labels}
+    sites = {i: site_key(h) for i, h in htmls.items()}
+    halves = {i: half_of(s) for i, s in sites.items()}
+
+    stats = LineStats()
+    for path in sorted((root / "text").glob("*.txt")):
+        stats.add(path.read_text("utf-8", "replace"))
+    preds: dict[str, dict[str, str | None]] = {"html": {}, "dump": {}}
+    for i in labels:
+        preds["html"][i] = record_title("html", str(root / "html" / f"{i}.html"), htmls[i], None)
+        dump = (root / "text" / f"{i}.txt").read_text("utf-8", "replace")
+        preds["dump"][i] = record_title("text", str(root / "text" / f"{i}.txt"), dump, stats)
+
+    seed_stats = LineStats()
+    seed_texts = {p.name: p.read_text("utf-8") for p in sorted((shared / "seeds").glob("*.txt"))}
+    for text in seed_texts.values():
+        seed_stats.add(text)
+    seeds: list[tuple[str | None, str | None]] = []
+    seed_misses = []
+    for line in GOLDEN.read_text("utf-8").splitlines():
+        gold = json.loads(line)
+        got = record_title("text", gold["keep"], seed_texts[gold["keep"]], seed_stats)
+        seeds.append((got, gold["title"]))
+        if got != gold["title"]:
+            seed_misses.append((gold["keep"], got, gold["title"]))
+
+    out: dict[str, object] = {
+        "pages": len(labels),
+        "sites": {h: len({sites[i] for i in labels if halves[i] == h}) for h in "AB"},
+    }
+    for kind, by_id in preds.items():
+        for name in ("all", "A", "B"):
+            ids = [i for i in labels if name in ("all", halves[i])]
+            exact, normed = _score([(by_id[i], labels[i]) for i in ids])
+            out[f"{kind}/{name}"] = {"n": len(ids), "exact": exact, "normalized": normed}
+    exact, normed = _score(seeds)
+    out["seeds"] = {"n": len(seeds), "exact": exact, "normalized": normed}
+    if args.json:
+        print(json.dumps(out, indent=1))
+        return 0
+    print(f"{len(labels)} labelled pages; sites per half: {out['sites']}")
+    print(f"{'set':10s} {'n':>4s} {'exact':>6s} {'normalized':>10s}")
+    for key, val in out.items():
+        if isinstance(val, dict) and "n" in val:
+            print(f"{key:10s} {val['n']:4d} {val['exact']:6.3f} {val['normalized']:10.3f}")
+    for keep_name, got_by in preds.items():
+        shown = 0
+        for i in labels:
+            if shown >= args.misses:
+                break
+            if args.half and halves[i] != args.half:
+                continue
+            if got_by[i] != labels[i]:
+                shown += 1
+                print(
+                    f"- {keep_name} {i[:12]} [{sites[i]}] got {got_by[i]!r}\n    want {labels[i]!r}"
+                )
+    for keep, got_t, want in seed_misses:
+        print(f"- seed {keep}: got {got_t!r} want {want!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
