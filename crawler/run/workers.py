@@ -98,8 +98,9 @@ def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPool
     locks or reactor), and the forkserver imports `preload` (the chain) once for all.
     Workers ignore Ctrl-C (the run decides when to stop them) and exit when orphaned."""
     mp = multiprocessing.get_context("forkserver")
-    # the forkserver ignores Ctrl-C before it imports the chain (crawler/run/no_ctrl_c.py)
-    mp.set_forkserver_preload(["crawler.run.no_ctrl_c", preload])
+    # the forkserver ignores Ctrl-C before it imports the chain (crawler/run/no_ctrl_c.py);
+    # its workers do without pandas (crawler/run/no_pandas.py)
+    mp.set_forkserver_preload(["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload])
     return ProcessPoolExecutor(
         workers, mp_context=mp, initializer=_worker_started, initargs=(os.getpid(),)
     )
