@@ -409,9 +409,10 @@ def print_before_after(befores: list[Run], afters: list[Run]) -> None:
     if len(afters) > 1:
         for label, runs in (("before", befores), ("this code", afters)):
             lo, hi = runs[0], runs[-1]
+            growth = hi.max_rss / lo.max_rss
             print(
-                f"  {label}: largest process {lo.n} -> {hi.n} docs:"
-                f" {hi.max_rss / lo.max_rss:.2f}x ({lo.max_rss / GB:.2f} -> {hi.max_rss / GB:.2f} GB)"
+                f"  {label}: largest process {lo.n} -> {hi.n} docs: {growth:.2f}x"
+                f" ({lo.max_rss / GB:.2f} -> {hi.max_rss / GB:.2f} GB)"
             )
 
 
