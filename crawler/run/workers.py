@@ -323,10 +323,11 @@ def clean_batches(
     line_stats_path: str | None,
     progress: Progress | None = None,
     clean: CleanBatch = clean_batch,
+    pool: IsolatingPool | None = None,
 ) -> list[BatchResult]:
     """Clean every batch (`corpus ingest`): in an IsolatingPool when there are several batches
     and workers, one batch per worker at a time; in this process otherwise. `clean` is the
-    batch function (tests swap it)."""
+    batch function (tests swap it); `pool` the run's pool if it has one (it is closed here)."""
     progress = progress or NoProgress()
     progress.start("clean", sum(len(b) for b in batches))
     workers = min(ctx.settings.workers or os.cpu_count() or 1, len(batches))
@@ -337,7 +338,7 @@ def clean_batches(
             progress.advance(len(batch))
         return results
 
-    pool = IsolatingPool(workers)
+    pool = pool or IsolatingPool(workers)
     threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker
     try:
         futures = {
