@@ -3,11 +3,16 @@ every text of the run. The same staged batches are finished by this code and, wi
 DIR`, by older code, each in a child process on a fresh dataset; peak RSS from the kernel.
 
     .venv/bin/python bench/finish_memory.py [--sizes 10000 100000] [--before DIR] [--work DIR]
+                                            [--copies-of 10000]
 
 The staged batches are made once per size (cached in WORK) from the dumps bench/scale_bench.py
 generates (generated if missing): each dump's lines of 10 words or more stand for its cleaned
 text (the cleaner is not run: this measures finish alone, quickly), with its real MinHash
-signature, so dedup meets the generator's exact and near duplicates. The clean stage's
+signature, so dedup meets the generator's exact and near duplicates. On a busy machine,
+`--copies-of 10000` makes the bigger sizes from copies of the 10k staged batches instead (each
+copy with its own sources, content hashes and signatures, XOR-masked so that copies are not
+near duplicates of each other; the texts as they were): minutes instead of an hour. The clean
+stage's
 workers hold one batch at a time (flat in N); the whole run's figures are
 bench/scale_bench.py's.
 """
@@ -78,6 +83,37 @@ def stage(corpus: Path, staged: Path, batch_size: int = 200) -> None:
     (staged / "batches.json").write_text(json.dumps(pairs))
 
 
+def copy_staged(base: Path, staged: Path, copies: int) -> None:
+    """Staged batches made of `copies` copies of those in `base` (see the module's doc)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from crawler.store.staged import read_docs
+
+    staged.mkdir(parents=True, exist_ok=True)
+    pairs = []
+    rng = np.random.default_rng(7)
+    for k in range(copies):
+        mask = rng.integers(1, 2**32, size=Settings().num_perm, dtype=np.uint32)
+        for docs, _ in json.loads((base / "batches.json").read_text()):
+            table = read_docs(docs)
+            sigs = np.frombuffer(b"".join(table["signature"].to_pylist()), dtype="<u4")
+            sigs = (sigs.reshape(len(table), -1) ^ (mask if k else 0)).astype("<u4")
+            masked = pa.array([row.tobytes() for row in sigs], pa.binary())
+            for name, column in (
+                ("source_uri", pc.binary_join_element_wise(table["source_uri"], f"#{k}", "")),
+                ("content_hash", pc.binary_join_element_wise(table["content_hash"], f"#{k}", "")),
+                ("signature", masked),
+            ):
+                table = table.set_column(table.schema.get_field_index(name), name, column)
+            out = staged / f"c{k}-{Path(docs).name}"
+            rejects = staged / f"c{k}-{Path(docs).name}.rejects"
+            write_batch(table.to_pylist(), [], str(out), str(rejects))
+            pairs.append((str(out), str(rejects)))
+    (staged / "batches.json").write_text(json.dumps(pairs))
+
+
 def finish(staged: Path, out: Path, tree: Path | None) -> tuple[float, int, dict[str, int]]:
     """(wall, peak RSS bytes, summary) of finishing the staged batches in a child process."""
     result = out.parent / f"{out.name}.json"
@@ -99,11 +135,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpus-scale-bench"))
     parser.add_argument("--before", type=Path, metavar="DIR", help="older code to compare with")
+    parser.add_argument("--copies-of", type=int, metavar="N", help="bigger sizes as copies of N")
     args = parser.parse_args()
     peaks: dict[str, list[int]] = {"before": [], "this code": []}
     for n in args.sizes:
         corpus, staged = args.work / f"n{n}" / "corpus", args.work / f"n{n}" / "finish-staged"
-        if not (corpus / "truth.jsonl").exists():
+        base = args.work / f"n{args.copies_of}" / "finish-staged"
+        if args.copies_of and n > args.copies_of and n % args.copies_of == 0:
+            staged = args.work / f"n{n}" / f"finish-staged-copies-of-{args.copies_of}"
+            if not (staged / "batches.json").exists():
+                copy_staged(base, staged, n // args.copies_of)
+        elif not (corpus / "truth.jsonl").exists():
             generate(corpus, n, 0.3, 7)
         if not (staged / "batches.json").exists():
             started = time.perf_counter()

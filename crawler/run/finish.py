@@ -37,6 +37,9 @@ from crawler.store.staged import STAGED_SCHEMA, SpilledColumns, read_docs, read_
 
 LOGGER = logging.getLogger(__name__)
 KEY_COLUMNS = ["source_uri", "content_hash", "word_count"]
+# a row group of records is buffered as Python rows before it is written: with texts of a few
+# KB, 5000 hold about 15 MB whatever the size of the run
+RECORDS_PER_GROUP = 5000
 SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
 _RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
 
@@ -109,7 +112,7 @@ class RunWriters:
 
     def __init__(self, dataset: Dataset, run_id: str, day: str) -> None:
         part = f"ingest_date={day}"
-        self.records = dataset.writer("records", RECORDS_SCHEMA, run_id, part)
+        self.records = dataset.writer("records", RECORDS_SCHEMA, run_id, part, RECORDS_PER_GROUP)
         self.audit = dataset.writer("audit", AUDIT_SCHEMA, run_id, part)
         self.merges = dataset.writer("merges", MERGES_SCHEMA, run_id)
         self.rejects = dataset.writer("rejects", REJECTS_SCHEMA, run_id)

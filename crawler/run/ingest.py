@@ -14,6 +14,7 @@ import logging
 import pickle
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -204,7 +205,8 @@ def ingest_stages(
     ctx = session.ctx
     with session.timed("scan"):
         scanned = scan(ctx, files)
-    session.needed_bytes = lambda: sum(i.size_bytes or 0 for i in scanned.new_inputs)
+    needed = sum(i.size_bytes or 0 for i in scanned.new_inputs)
+    session.needed_bytes = lambda: needed
     LOGGER.info(
         "run %s: %d inputs, %d new, %d unchanged (scan %.1f s)",
         ctx.run_id,
@@ -214,6 +216,8 @@ def ingest_stages(
         session.seconds["scan"],
     )
     batches = save_batches(ctx, plan_batches(scanned.new_inputs, ctx.settings.batch_size))
+    # the inputs travel as keys from here on: the run does not hold them
+    scanned = replace(scanned, new_files=[], new_inputs=[])
     with session.timed("clean"):
         results = clean(ctx, batches, scanned.line_stats_path)
     LOGGER.info(
