@@ -2,6 +2,12 @@
 
     .venv/bin/python bench/scale_bench.py [--sizes 10000 100000] [--work DIR] [--no-baseline]
                                           [--set workers=2 --set batch_size=200 ...]
+                                          [--before DIR]
+
+With `--before DIR` (a checkout of older code, e.g. `git worktree add /tmp/before main`), each
+size is ingested by that code too, interleaved with this one, and the script prints both runs'
+figures side by side as ratios, with the machine's load during each, and whether the two
+datasets hold the same records and merges (a digest of their sorted rows).
 
 Per size: generates N dumps with `bench/gen_corpus.py` (cached in WORK), runs
 `crawler.run.ingest.run_ingest` in a child process on a fresh dataset and measures wall time and
@@ -15,6 +21,7 @@ and with ours, using the same containment check and visit order as `crawler.dedu
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -60,6 +67,8 @@ class Run:
     tree_rss: int  # bytes, peak of the sampled sum over the process tree
     summary: dict[str, Any]
     scores: tuple[float, float, float]
+    digest: str = ""  # of the committed records and merges (`dataset_digest`)
+    load: float = 0.0  # the 1-minute load average, mean of its values before and after
 
 
 # -- memory of a process tree ------------------------------------------------------------------
@@ -109,12 +118,18 @@ class TreeSampler(threading.Thread):
 # -- one ingest --------------------------------------------------------------------------------
 
 
-def run_child_ingest(corpus: Path, out: Path, overrides: dict[str, Any]) -> tuple[Any, ...]:
-    """(wall seconds, max single-process RSS, peak tree RSS, summary) of one ingest."""
+def run_child_ingest(
+    corpus: Path, out: Path, overrides: dict[str, Any], tree: Path | None = None
+) -> tuple[Any, ...]:
+    """(wall seconds, max single-process RSS, peak tree RSS, summary) of one ingest, by the
+    code in `tree` (default: this checkout)."""
     result = out.parent / f"{out.name}.summary.json"
     args = [sys.executable, "-c", CHILD, str(corpus), str(out), json.dumps(overrides), str(result)]
+    env = dict(os.environ)
+    if tree is not None:  # its packages first (the child's cwd is first on sys.path too)
+        env["PYTHONPATH"] = str(tree)
     started = time.perf_counter()
-    child = subprocess.Popen(args)
+    child = subprocess.Popen(args, env=env, cwd=str(tree or Path.cwd()))
     sampler = TreeSampler(child.pid)
     sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
@@ -150,19 +165,47 @@ def predicted_clusters(dataset: Path, uri_to_file: dict[str, str]) -> dict[str, 
     return pred
 
 
-def measure(n: int, work: Path, overrides: dict[str, Any], seed: int) -> tuple[Run, Path, Truth]:
+def dataset_digest(dataset: Path) -> str:
+    """sha256 over the dataset's records (doc_id, text, sorted sources, metadata) and merges,
+    each sorted: equal for two runs that committed the same rows, whatever the files' layout."""
+    digest = hashlib.sha256()
+    for table, columns in (
+        ("records", ["doc_id", "text", "sources", "title", "language", "word_count"]),
+        ("_merges", ["source_uri", "doc_id", "kind", "similarity"]),
+        ("audit", ["source_uri", "line_no", "line", "reason"]),
+    ):
+        files = _parquet_files(dataset / table)
+        if not files:
+            continue
+        frame = pl.read_parquet(files, columns=columns).sort(columns[:2])
+        if "sources" in columns:
+            frame = frame.with_columns(pl.col("sources").list.sort())
+        for row in frame.iter_rows():
+            digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]
+
+
+def load_avg() -> float:
+    return os.getloadavg()[0]
+
+
+def measure(
+    n: int, work: Path, overrides: dict[str, Any], seed: int, tree: Path | None = None
+) -> tuple[Run, Path, Truth]:
     corpus = work / f"n{n}" / "corpus"
     if not (corpus / "truth.jsonl").exists():
         seconds = _timed_generate(corpus, n, seed)
         print(f"[{n}] generated {n} dumps in {seconds:.0f} s")
-    out = work / f"n{n}" / "dataset"
+    out = work / f"n{n}" / ("dataset-before" if tree else "dataset")
     shutil.rmtree(out, ignore_errors=True)
-    wall, max_rss, peak, summary = run_child_ingest(corpus, out, overrides)
+    load_before = load_avg()
+    wall, max_rss, peak, summary = run_child_ingest(corpus, out, overrides, tree)
     truth = load_truth(corpus)
     uri_to_file = {file_uri(corpus / f): f for f in truth.cluster}
     scores = pairwise(predicted_clusters(out, uri_to_file), truth.cluster, truth.cluster)
-    run = Run(n, wall, max_rss, peak, summary, scores)
-    print_run(run)
+    run = Run(n, wall, max_rss, peak, summary, scores, dataset_digest(out))
+    run.load = (load_before + load_avg()) / 2
+    print_run(run, "before" if tree else "this code")
     return run, corpus, truth
 
 
@@ -172,12 +215,13 @@ def _timed_generate(corpus: Path, n: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def print_run(run: Run) -> None:
+def print_run(run: Run, label: str = "this code") -> None:
     s = run.summary
     p, r, f1 = run.scores
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in s.get("seconds", {}).items())
     print(
-        f"[{run.n}] ingest: {run.wall:.1f} s wall, {run.n / run.wall:.0f} docs/s"
+        f"[{run.n}] {label}: {run.wall:.1f} s wall, {run.n / run.wall:.0f} docs/s"
+        f" (load {run.load:.1f}), records digest {run.digest}"
         f" | peak RSS: largest process {run.max_rss / GB:.2f} GB,"
         f" process tree {run.tree_rss / GB:.2f} GB"
         f"\n[{run.n}]   stages: {stages}"
@@ -331,6 +375,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--before", type=Path, metavar="DIR", help="older code to compare with")
     args = parser.parse_args()
     overrides = parse_overrides(args.set)
     settings = Settings().with_overrides(**overrides)
@@ -338,13 +383,37 @@ def main() -> None:
         ["git", "log", "-1", "--oneline"], capture_output=True, text=True, check=False
     ).stdout.strip()
     print(f"commit {commit}; {os.cpu_count()} CPUs; settings {settings}")
-    runs = []
+    runs, befores = [], []
     for n in args.sizes:
+        if args.before is not None:
+            befores.append(measure(n, args.work, overrides, args.seed, args.before)[0])
         run, corpus, truth = measure(n, args.work, overrides, args.seed)
         runs.append(run)
         if not args.no_baseline:
             baseline(n, corpus, truth, settings)
+    if befores:
+        print_before_after(befores, runs)
     print_targets(runs)
+
+
+def print_before_after(befores: list[Run], afters: list[Run]) -> None:
+    print("\n== before -> this code (same inputs, same machine, interleaved)")
+    for old, new in zip(befores, afters, strict=True):
+        same = "identical" if old.digest == new.digest else "DIFFERENT"
+        print(
+            f"  [{new.n}] wall {old.wall:.0f} -> {new.wall:.0f} s ({old.wall / new.wall:.2f}x"
+            f" faster; load {old.load:.1f} / {new.load:.1f}) | largest process"
+            f" {old.max_rss / GB:.2f} -> {new.max_rss / GB:.2f} GB | process tree"
+            f" {old.tree_rss / GB:.2f} -> {new.tree_rss / GB:.2f} GB | records and merges {same}"
+        )
+    if len(afters) > 1:
+        for label, runs in (("before", befores), ("this code", afters)):
+            lo, hi = runs[0], runs[-1]
+            growth = hi.max_rss / lo.max_rss
+            print(
+                f"  {label}: largest process {lo.n} -> {hi.n} docs: {growth:.2f}x"
+                f" ({lo.max_rss / GB:.2f} -> {hi.max_rss / GB:.2f} GB)"
+            )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ every step fills), the lines removed from it (`Removal`) and the cleaned `Docume
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -51,9 +51,21 @@ class Document:
     def to_row(self) -> dict[str, Any]:
         """The document as a plain dict (for staging between steps): the metadata fields are
         columns of their own."""
-        row = asdict(self)
-        row.update(row.pop("meta"))
-        row["removed"] = [
-            {"line_no": r.line_no, "line": r.text, "reason": r.reason} for r in self.removed
-        ]
+        # by hand, not `dataclasses.asdict`: that deep-copies every removed line and list
+        row: dict[str, Any] = {
+            "source_uri": self.source_uri,
+            "source_kind": self.source_kind,
+            "text": self.text,
+            "captions": self.captions,
+            "removed": [
+                {"line_no": r.line_no, "line": r.text, "reason": r.reason} for r in self.removed
+            ],
+            "removed_ratio": self.removed_ratio,
+            "content_hash": self.content_hash,
+            "word_count": self.word_count,
+        }
+        row.update((name, getattr(self.meta, name)) for name in _META_FIELDS)
         return row
+
+
+_META_FIELDS = tuple(f.name for f in fields(Meta))

@@ -1,11 +1,13 @@
 """Prefect flow: ingest page dumps and HTML files into a dataset.
 
-    discover -> scan -> clean batches (one task each) -> dedup + commit
+    discover -> scan -> clean batches -> dedup + commit
 
-Tasks pass paths and counters, never record lists; only the I/O tasks (discover, commit) retry,
-with exponential backoff, and only on OSError. The run waits for the dataset's lock when another
-run holds it (`runs.lock_wait_seconds`), so overlapping schedules take turns. The batch tasks
-run on Prefect's threads but clean in worker processes (`crawler.run.workers.WorkerPool`).
+Prefect orchestrates and stays off the data path: the flow runs the same `RunSession` stages as
+`corpus ingest`, and the batches are cleaned by the same worker processes
+(`crawler.run.workers.clean_batches`), not one Prefect task each. Tasks pass paths and counters,
+never record lists; only the I/O tasks (discover, commit) retry, with exponential backoff, and
+only on OSError. The run waits for the dataset's lock when another run holds it
+(`runs.lock_wait_seconds`), so overlapping schedules take turns.
 Run it: `python -m flows.ingest seeds --out data/corpus` (Prefect's embedded server by default).
 With `--dask tcp://host:8786` (or `--dask local:2`) the cleaning batches run on a Dask cluster;
 everything else stays in this process (flows/dask.py, docs/distributed.md).
@@ -40,10 +42,10 @@ from crawler.run.ingest import (
     discover_inputs,
     finish_run,
     ingest_stages,
+    run_stages,
     scan_inputs,
 )
 from crawler.run.session import RunSession
-from crawler.run.workers import WorkerPool
 from flows.artifacts import publish_failure, publish_run_report
 
 
@@ -63,20 +65,13 @@ def scan_task(ctx: RunContext, files: list[str]) -> ScanResult:
     return scan_inputs(ctx, files)
 
 
-# The worker processes of the runs in this process, by run id. A batch task that runs here
-# (Prefect's default thread runner) cleans in them; one that runs on a Dask worker, elsewhere,
-# finds none and cleans in its own process.
-_WORKER_POOLS: dict[str, WorkerPool] = {}
-
-
 @task(cache_policy=NO_CACHE)
 def clean_batch_task(
     ctx: RunContext, batch_no: int, files: list[str], line_stats_path: str | None
 ) -> list[BatchResult]:
-    pool = _WORKER_POOLS.get(ctx.run_id)
-    if pool is None:
-        return [clean_batch(ctx, batch_no, files, line_stats_path)]
-    return pool.clean(ctx, batch_no, files, line_stats_path)
+    """One batch cleaned where the task runner runs it (a Dask worker): the flow submits these
+    only without worker processes."""
+    return [clean_batch(ctx, batch_no, files, line_stats_path)]
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_io_error, cache_policy=NO_CACHE)
@@ -105,8 +100,9 @@ def ingest_flow(
 ) -> dict[str, Any]:
     """Ingest files and directories of page dumps / HTML into the dataset at `out` (default:
     the config's `dataset`). `config`: a corpus.toml (default: $CORPUS_CONFIG, ./corpus.toml).
-    With `worker_processes` the batch tasks clean in worker processes of the flow's process
-    (every core; a dying worker costs only its input), else where the task runner runs them.
+    With `worker_processes` the batches are cleaned as `corpus ingest` cleans them, in worker
+    processes of the flow's process (every core; a dying worker costs only its input); without,
+    each batch is a task, run where the task runner runs it (a Dask cluster).
     Publishes the run report and review table as artifacts; a failed run publishes why."""
     cfg = load_config(config)
     out = cfg.dataset_for(out)
@@ -142,24 +138,19 @@ def _ingest(
     io = io_retries(limits)
     files = discover_task.with_options(**io)(paths, settings.follow_symlinks)
 
-    def clean(ctx: RunContext, batches: list[list[str]], stats: str | None) -> list[BatchResult]:
-        if worker_processes and len(batches) > 1:
-            _WORKER_POOLS[ctx.run_id] = WorkerPool(settings.worker_count())
-        try:
-            futures = [
-                clean_batch_task.submit(ctx, n, batch, stats) for n, batch in enumerate(batches)
-            ]
-            return [r for f in futures for r in f.result()]
-        finally:
-            if (pool := _WORKER_POOLS.pop(ctx.run_id, None)) is not None:
-                pool.close()
+    def clean_as_tasks(
+        ctx: RunContext, batches: list[list[str]], stats: str | None
+    ) -> list[BatchResult]:
+        futures = [clean_batch_task.submit(ctx, n, batch, stats) for n, batch in enumerate(batches)]
+        return [r for f in futures for r in f.result()]
 
+    commit = commit_task.with_options(**io)
     with RunSession(
         out, settings, wait_seconds=limits.lock_wait_seconds, on_wait=logger.warning
     ) as session:
-        return ingest_stages(
-            session, files, clean, scan=scan_task, commit=commit_task.with_options(**io)
-        )
+        if worker_processes:  # what `corpus ingest` runs: Prefect is off the data path
+            return run_stages(session, files, commit=commit)
+        return ingest_stages(session, files, clean_as_tasks, scan=scan_task, commit=commit)
 
 
 def run_ingest_flow(

@@ -4,6 +4,7 @@ rejects, one Parquet pair per batch. Every way in ends here: inputs from readers
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import time
 from collections import Counter
@@ -31,6 +32,17 @@ def load_line_stats(path: str | None) -> LineStats | None:
         return None
     stats = pickle.loads(Path(path).read_bytes())
     assert isinstance(stats, LineStats)
+    return stats
+
+
+def learn_line_stats(inputs: Iterable[Input]) -> LineStats:
+    """Which lines recur across these page dumps, for the cleaner (the scan runs this on chunks
+    of them in the worker pool); inputs that cannot be read are skipped (the clean stage
+    rejects them with the reason)."""
+    stats = LineStats()
+    for item in inputs:
+        with contextlib.suppress(Drop):
+            stats.add(item.load().text)
     return stats
 
 

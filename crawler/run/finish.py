@@ -1,9 +1,9 @@
 """The last stage of a run: resolve duplicates among the staged documents and against the
 dataset, then stream records, audit, merges, rejects and index rows into the dataset and commit.
 
-Memory stays bounded by one batch of full rows plus, for the whole run, the light columns
-(hashes, word counts, signatures) and the texts as one Arrow column (no Python objects), which is
-dropped before writing starts.
+Memory stays bounded by one batch of full rows plus, for the whole run, the keys dedup sorts on
+(sources, content hashes, word counts) and its index; texts and signatures are read from disk
+when dedup asks for them.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from crawler import __version__
@@ -30,10 +33,13 @@ from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_
 from crawler.report.review import ReviewQueue
 from crawler.run_types import BatchResult, RunContext, RunSummary
 from crawler.store.dataset import Dataset, TableWriter
-from crawler.store.staged import STAGED_SCHEMA, read_docs, read_rejects
+from crawler.store.staged import STAGED_SCHEMA, SpilledColumns, read_docs, read_rejects
 
 LOGGER = logging.getLogger(__name__)
-LIGHT_COLUMNS = ["source_uri", "content_hash", "word_count", "signature"]
+KEY_COLUMNS = ["source_uri", "content_hash", "word_count"]
+# a row group of records is buffered as Python rows before it is written: with texts of a few
+# KB, 5000 hold about 15 MB whatever the size of the run
+RECORDS_PER_GROUP = 5000
 SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
 _RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
 
@@ -45,20 +51,60 @@ def _read_columns(paths: list[str], columns: list[str]) -> pa.Table:
 
 
 def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Resolution:
-    """Which staged documents become records, and which merge into what."""
+    """Which staged documents become records, and which merge into what.
+
+    Only the keys dedup sorts and groups on (source, content hash, word count) are held for
+    the whole run; texts and signatures are spilled to the staging area and read back when
+    dedup asks for them (`SpilledColumns`), so memory does not grow with the run's texts."""
     settings = ctx.settings
-    light = _read_columns(docs_paths, [*LIGHT_COLUMNS, "text"])
-    texts = light["text"].cast(pa.large_string()).combine_chunks()
-    rows = light.select(LIGHT_COLUMNS).to_pylist()
-    del light
-    return resolve(
-        rows,
-        lambda i: str(texts[i].as_py()),
-        load_dedup_index(dataset, settings.lsh_bands),
-        lambda ids: read_record_texts(dataset, ids),
-        settings.shingle_size,
-        settings.near_dup_threshold,
-    )
+    keys = _read_columns(docs_paths, KEY_COLUMNS)
+    with SpilledColumns(docs_paths, ["text", "signature"], ctx.staging) as spilled:
+        rows = StagedRows(
+            keys["source_uri"].to_pylist(),
+            keys["content_hash"].to_pylist(),
+            keys["word_count"].to_numpy(),
+            spilled,
+        )
+        del keys
+        return resolve(
+            rows,
+            lambda i: spilled.text("text", i),
+            load_dedup_index(dataset, settings.lsh_bands),
+            lambda ids: read_record_texts(dataset, ids),
+            settings.shingle_size,
+            settings.near_dup_threshold,
+        )
+
+
+class StagedRows(Sequence[Mapping[str, Any]]):
+    """The staged documents as dedup's rows (source_uri, content_hash, word_count, signature),
+    each made when asked: the signature is read from the spilled column then."""
+
+    def __init__(
+        self,
+        sources: list[str],
+        hashes: list[str],
+        words: npt.NDArray[np.int32],
+        spilled: SpilledColumns,
+    ) -> None:
+        self.sources, self.hashes, self.words, self.spilled = sources, hashes, words, spilled
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    @overload
+    def __getitem__(self, i: int) -> Mapping[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Mapping[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return {
+            "source_uri": self.sources[i],
+            "content_hash": self.hashes[i],
+            "word_count": int(self.words[i]),
+            "signature": self.spilled.get("signature", i),
+        }
 
 
 class RunWriters:
@@ -66,7 +112,7 @@ class RunWriters:
 
     def __init__(self, dataset: Dataset, run_id: str, day: str) -> None:
         part = f"ingest_date={day}"
-        self.records = dataset.writer("records", RECORDS_SCHEMA, run_id, part)
+        self.records = dataset.writer("records", RECORDS_SCHEMA, run_id, part, RECORDS_PER_GROUP)
         self.audit = dataset.writer("audit", AUDIT_SCHEMA, run_id, part)
         self.merges = dataset.writer("merges", MERGES_SCHEMA, run_id)
         self.rejects = dataset.writer("rejects", REJECTS_SCHEMA, run_id)

@@ -10,16 +10,16 @@ is `crawler.run.session`, shared with the crawl. The stages themselves: `crawler
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import pickle
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
 from crawler.config import Settings
 from crawler.dedup.index import load_seen_inputs
-from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats
 from crawler.readers.files import discover
 from crawler.readers.inputs import Input, is_input, read_inputs
@@ -27,6 +27,7 @@ from crawler.run.clean import (
     PendingInput,
     clean_batch,
     clean_input,
+    learn_line_stats,
     save_batches,
     stage_batch,
     write_staged,
@@ -34,7 +35,7 @@ from crawler.run.clean import (
 from crawler.run.finish import finish_run
 from crawler.run.progress import NoProgress, Progress
 from crawler.run.session import Commit, RunSession, cleanup, start_run
-from crawler.run.workers import WorkerPool, clean_batches
+from crawler.run.workers import IsolatingPool, WorkerLost, WorkerPool, clean_batches
 from crawler.run_types import BatchResult, RunContext, RunSummary, ScanResult
 from crawler.store.dataset import Dataset
 
@@ -55,8 +56,10 @@ __all__ = [
     "discover_inputs",
     "finish_run",
     "ingest_stages",
+    "learn_line_stats",
     "plan_batches",
     "run_ingest",
+    "run_stages",
     "scan_inputs",
     "stage_batch",
     "start_run",
@@ -70,38 +73,50 @@ def discover_inputs(paths: list[str], follow_symlinks: bool = False) -> list[str
     return [str(p) for p in discover(paths, follow_symlinks=follow_symlinks, accepts=is_input)]
 
 
-def scan_inputs(ctx: RunContext, files: list[str], progress: Progress | None = None) -> ScanResult:
+def scan_inputs(
+    ctx: RunContext,
+    files: list[str],
+    progress: Progress | None = None,
+    pool: IsolatingPool | None = None,
+) -> ScanResult:
     """The inputs of the files (each hashed once, by its reader); skip those already processed
     with the same bytes, and learn which lines recur across the page dumps of this ingest
     (site chrome) for the cleaner: from every new dump and the most recently changed
     KNOWN_DUMPS_FOR_STATS of the known ones (a drop folder that keeps its old dumps must not
-    make every run read them all)."""
+    make every run read them all). With `pool`, the dumps are fed to its workers in chunks as
+    the scan meets them, so learning runs on every core while this process reads on."""
     progress = progress or NoProgress()
     progress.start("scan", len(files))
     seen = load_seen_inputs(Dataset(ctx.dataset_root))
     new: list[Input] = []
     known_dumps: list[Input] = []
     found = 0
-    for name in files:
-        for item in read_inputs(Path(name), ctx.settings):
-            found += 1
-            if not item.input_hash or (item.source_uri, item.input_hash) not in seen:
-                new.append(item)
-            elif item.kind_hint == "text":
-                known_dumps.append(item)
-        progress.advance()
-    stats_path = None
-    if ctx.settings.use_line_stats and new:
-        new_dumps = [i for i in new if i.kind_hint == "text"]
-        stats = _learn_line_stats([*new_dumps, *_most_recent(known_dumps)])
-        if stats.n_docs:
-            stats_path = str(Path(ctx.staging) / "line_stats.pickle")
-            Path(stats_path).write_bytes(pickle.dumps(stats.pruned()))
+    learn = ctx.settings.use_line_stats
+    with _StatsLearner(pool, ctx.settings.max_doc_seconds) as learner:
+        for name in files:
+            for item in read_inputs(Path(name), ctx.settings):
+                found += 1
+                if not item.input_hash or (item.source_uri, item.input_hash) not in seen:
+                    new.append(item)
+                    if learn and item.kind_hint == "text":
+                        learner.add(item)
+                elif item.kind_hint == "text":
+                    known_dumps.append(item)
+            progress.advance()
+        stats_path = None
+        if learn and new:
+            for item in _most_recent(known_dumps):
+                learner.add(item)
+            stats = learner.result()
+            if stats.n_docs:
+                stats_path = str(Path(ctx.staging) / "line_stats.pickle")
+                Path(stats_path).write_bytes(pickle.dumps(stats.pruned()))
     keys = [i.key for i in new]
     return ScanResult(keys, found - len(new), stats_path, new_inputs=new, inputs=found)
 
 
 KNOWN_DUMPS_FOR_STATS = 2000
+STATS_CHUNK = 500  # page dumps per call when the line statistics are learned in the pool
 
 
 def _most_recent(inputs: list[Input]) -> list[Input]:
@@ -111,12 +126,58 @@ def _most_recent(inputs: list[Input]) -> list[Input]:
     return sorted(inputs, key=lambda i: (-i.modified, i.key))[:KNOWN_DUMPS_FOR_STATS]
 
 
-def _learn_line_stats(inputs: list[Input]) -> LineStats:
-    stats = LineStats()
-    for item in inputs:
-        with contextlib.suppress(Drop):  # unreadable inputs are rejected by clean_batch
-            stats.add(item.load().text)
-    return stats
+class _StatsLearner:
+    """Line statistics of the dumps `add`ed, learned in chunks of STATS_CHUNK: in the pool's
+    workers (one chunk per worker at a time) while the scan goes on, or in this process
+    without a pool. A chunk whose worker is lost is learned here (as it was before)."""
+
+    def __init__(self, pool: IsolatingPool | None, max_doc_seconds: float) -> None:
+        self.pool = pool
+        self.max_doc_seconds = max_doc_seconds
+        self.threads = ThreadPoolExecutor(pool.workers, "scan") if pool is not None else None
+        self.chunk: list[Input] = []
+        self.futures: list[Future[LineStats]] = []
+        self.parts: list[LineStats] = []
+
+    def add(self, item: Input) -> None:
+        self.chunk.append(item)
+        if len(self.chunk) >= STATS_CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        chunk, self.chunk = self.chunk, []
+        if not chunk:
+            return
+        if self.threads is None:
+            self.parts.append(learn_line_stats(chunk))
+        else:
+            self.futures.append(self.threads.submit(self._learn, chunk))
+
+    def _learn(self, chunk: list[Input]) -> LineStats:
+        assert self.pool is not None
+        try:
+            return self.pool.call(learn_line_stats, (chunk,), len(chunk), self.max_doc_seconds)
+        except WorkerLost:
+            return learn_line_stats(chunk)
+
+    def result(self) -> LineStats:
+        """The statistics of every dump added (counts add up, so the order does not matter)."""
+        self._submit()
+        parts = self.parts + [f.result() for f in self.futures]
+        while len(parts) > 1:  # pairwise: each merge sorts the keys of both
+            merged = []
+            for i in range(0, len(parts) - 1, 2):
+                parts[i].merge(parts[i + 1])
+                merged.append(parts[i])
+            parts = merged + parts[len(parts) - len(parts) % 2 :]
+        return parts[0] if parts else LineStats()
+
+    def __enter__(self) -> _StatsLearner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.threads is not None:  # bounded: every call on the pool is
+            self.threads.shutdown(wait=True, cancel_futures=True)
 
 
 def plan_batches(items: list[T], batch_size: int) -> list[list[T]]:
@@ -144,7 +205,8 @@ def ingest_stages(
     ctx = session.ctx
     with session.timed("scan"):
         scanned = scan(ctx, files)
-    session.needed_bytes = lambda: sum(i.size_bytes or 0 for i in scanned.new_inputs)
+    needed = sum(i.size_bytes or 0 for i in scanned.new_inputs)
+    session.needed_bytes = lambda: needed
     LOGGER.info(
         "run %s: %d inputs, %d new, %d unchanged (scan %.1f s)",
         ctx.run_id,
@@ -154,6 +216,8 @@ def ingest_stages(
         session.seconds["scan"],
     )
     batches = save_batches(ctx, plan_batches(scanned.new_inputs, ctx.settings.batch_size))
+    # the inputs travel as keys from here on: the run does not hold them
+    scanned = replace(scanned, new_files=[], new_inputs=[])
     with session.timed("clean"):
         results = clean(ctx, batches, scanned.line_stats_path)
     LOGGER.info(
@@ -172,14 +236,33 @@ def run_ingest(
     progress: Progress | None = None,
 ) -> RunSummary:
     """A whole ingest run in this process (and its workers): what `corpus ingest` does. The
-    Prefect flow runs the same stages as tasks. Waits up to `wait_seconds` for another run
-    writing the same dataset (DatasetLockedError after that)."""
+    Prefect flow runs the same stages (`run_stages`). Waits up to `wait_seconds` for another
+    run writing the same dataset (DatasetLockedError after that)."""
     settings = settings or Settings()
     files = discover_inputs(paths, settings.follow_symlinks)
     with RunSession(out, settings, wait_seconds=wait_seconds, on_wait=on_wait) as session:
+        return run_stages(session, files, progress)
+
+
+def run_stages(
+    session: RunSession,
+    files: list[str],
+    progress: Progress | None = None,
+    commit: Commit | None = None,
+) -> RunSummary:
+    """The ingest stages with one worker pool for the whole run, when there are several
+    workers: the scan feeds it the page dumps to learn line statistics from, then it cleans
+    the batches. `corpus ingest` and the Prefect flow (which retries `commit`) both run this."""
+    workers = session.settings.worker_count()
+    pool = IsolatingPool(workers) if workers > 1 else None
+    try:
         return ingest_stages(
             session,
             files,
-            lambda ctx, batches, stats: clean_batches(ctx, batches, stats, progress),
-            scan=lambda ctx, names: scan_inputs(ctx, names, progress),
+            lambda ctx, batches, stats: clean_batches(ctx, batches, stats, progress, pool=pool),
+            scan=lambda ctx, names: scan_inputs(ctx, names, progress, pool),
+            commit=commit,
         )
+    finally:
+        if pool is not None:
+            pool.close()

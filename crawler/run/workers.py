@@ -128,8 +128,9 @@ def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPool
     locks or reactor), and the forkserver imports `preload` (the chain) once for all.
     Workers ignore Ctrl-C (the run decides when to stop them) and exit when orphaned."""
     mp = multiprocessing.get_context("forkserver")
-    # the forkserver ignores Ctrl-C before it imports the chain (crawler/run/no_ctrl_c.py)
-    mp.set_forkserver_preload(["crawler.run.no_ctrl_c", preload])
+    # the forkserver ignores Ctrl-C before it imports the chain (crawler/run/no_ctrl_c.py);
+    # its workers do without pandas (crawler/run/no_pandas.py)
+    mp.set_forkserver_preload(["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload])
     return ProcessPoolExecutor(
         workers, mp_context=mp, initializer=_worker_started, initargs=(os.getpid(),)
     )
@@ -360,10 +361,11 @@ def clean_batches(
     line_stats_path: str | None,
     progress: Progress | None = None,
     clean: CleanBatch = clean_batch,
+    pool: IsolatingPool | None = None,
 ) -> list[BatchResult]:
     """Clean every batch (`corpus ingest`): in an IsolatingPool when there are several batches
     and workers, one batch per worker at a time; in this process otherwise. `clean` is the
-    batch function (tests swap it)."""
+    batch function (tests swap it); `pool` the run's pool if it has one (it is closed here)."""
     progress = progress or NoProgress()
     progress.start("clean", sum(len(b) for b in batches))
     workers = min(ctx.settings.workers or os.cpu_count() or 1, len(batches))
@@ -374,7 +376,7 @@ def clean_batches(
             progress.advance(len(batch))
         return results
 
-    pool = IsolatingPool(workers)
+    pool = pool or IsolatingPool(workers)
     threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker
     try:
         futures = {

@@ -108,19 +108,34 @@ def test_io_retries_come_from_the_config_and_only_for_io_errors(tmp_path: Path) 
     assert is_io_error(None, None, failed) and not is_io_error(None, None, refused)
 
 
-def test_batch_tasks_clean_in_worker_processes_and_survive_one_dying(
+def test_batches_clean_in_worker_processes_and_survive_one_dying(
     prefect_harness: None, seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from functools import partial
 
     from crashy import clean_or_die
 
-    import flows.ingest
-    from crawler.run.workers import WorkerPool
+    import crawler.run.ingest
+    from crawler.run.workers import clean_batches
 
     # the flow's worker processes run a batch function that dies on die*.txt
-    monkeypatch.setattr(flows.ingest, "WorkerPool", partial(WorkerPool, clean=clean_or_die))
+    dying = partial(clean_batches, clean=clean_or_die)
+    monkeypatch.setattr(crawler.run.ingest, "clean_batches", dying)
     (seeds_copy / "die.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
     summary = ingest_flow(paths=[str(seeds_copy)], out=str(tmp_path / "c"), batch_size=2)
     assert summary["added"] == 4 and summary["merged_near"] == 1
     assert summary["rejects_by_reason"] == {"crashed": 1}
+
+
+def test_the_flow_cleans_in_the_runs_worker_processes_not_in_a_task_per_batch(
+    prefect_harness: None, seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect orchestrates, the workers do the work: the batches are cleaned as `corpus
+    ingest` cleans them, with no Prefect task per batch."""
+
+    def no_task(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a batch was submitted as a Prefect task")
+
+    monkeypatch.setattr(clean_batch_task, "submit", no_task)
+    summary = ingest_flow(paths=[str(seeds_copy)], out=str(tmp_path / "c"), batch_size=2)
+    assert summary["added"] == 4 and summary["merged_near"] == 1

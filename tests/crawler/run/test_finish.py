@@ -9,12 +9,14 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from crawler.config import Settings
 from crawler.dedup.index import INDEX_INPUTS_SCHEMA
+from crawler.dedup.resolve import resolve
 from crawler.errors import Drop
 from crawler.readers.files import RawInput
 from crawler.reasons import Rejected
@@ -199,3 +201,31 @@ def test_the_summary_lists_a_bounded_number_of_rows(tmp_path: Path, settings: Se
     _, summary = run(tmp_path / "c", settings, many)
     assert summary.added == SUMMARY_ROWS + 5
     assert len(summary.records) == SUMMARY_ROWS
+
+
+def test_dedup_holds_no_text_of_the_run(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While dedup runs, the run's texts are on disk, not in memory: Arrow's allocations then
+    are far below the texts' size (they held every text, copied, before), and the near
+    duplicate is still found (its text read back when dedup asked)."""
+    import crawler.run.finish as finish
+
+    held: list[int] = []
+
+    def resolve_measured(*args: Any, **kwargs: Any) -> Any:
+        held.append(pa.total_allocated_bytes())
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(finish, "resolve", resolve_measured)
+    texts = {f"{i}.txt": article(100 + i, paragraphs=40) for i in range(30)}
+    full = texts["0.txt"]
+    texts["cut.txt"] = "\n\n".join(full.split("\n\n")[:36])  # a near duplicate of 0.txt
+    size = sum(len(t.encode()) for t in texts.values())
+    names = list(texts)
+    _, summary = run(
+        tmp_path / "c", settings, *({n: texts[n] for n in names[i : i + 8]} for i in (0, 8, 16, 24))
+    )
+    assert (summary.added, summary.merged_near) == (30, 1)
+    assert held and held[0] < size / 10, (held, size)
+    assert not list((tmp_path / "c").rglob("*.spill"))  # the spilled columns are gone

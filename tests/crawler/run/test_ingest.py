@@ -272,21 +272,60 @@ def test_a_run_reads_old_dumps_for_line_stats_only_when_there_is_something_new(
     import crawler.run.ingest as ingest
 
     out = tmp_path / "corpus"
-    run_ingest([str(seeds_copy)], out)
+    alone = Settings(workers=1)  # line statistics learned in this process, where they are seen
+    run_ingest([str(seeds_copy)], out, alone)
     reads: list[str] = []
-    real_learn = ingest._learn_line_stats
+    real_learn = ingest.learn_line_stats
 
     def counting_learn(inputs: list[Any]) -> Any:
         reads.extend(Path(i.key).name for i in inputs)
         return real_learn(inputs)
 
-    monkeypatch.setattr(ingest, "_learn_line_stats", counting_learn)
+    monkeypatch.setattr(ingest, "learn_line_stats", counting_learn)
     monkeypatch.setattr(ingest, "KNOWN_DUMPS_FOR_STATS", 2)
-    assert run_ingest([str(seeds_copy)], out).unchanged == 5
+    assert run_ingest([str(seeds_copy)], out, alone).unchanged == 5
     assert reads == []  # nothing new: no line statistics to learn
     (seeds_copy / "new.txt").write_text((seeds_copy / "003_36ddb65ec7cb6b45.txt").read_text())
-    run_ingest([str(seeds_copy)], out)
+    run_ingest([str(seeds_copy)], out, alone)
     assert reads[0] == "new.txt" and len(reads) == 3  # the new dump + the 2 latest known ones
+
+
+def test_the_scan_learns_line_statistics_in_the_pool_as_it_would_alone(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fed to the worker pool in chunks as the scan meets the dumps (both cores busy), the
+    line statistics are those learned in one process, and the workers learned them."""
+    import crawler.run.ingest as ingest
+    from crawler.run.clean import load_line_stats
+    from crawler.run.session import cleanup, start_run
+    from crawler.run.workers import IsolatingPool
+
+    monkeypatch.setattr(ingest, "STATS_CHUNK", 2)  # several chunks, so several merges
+    for i in range(3):  # more dumps sharing chrome lines
+        (seeds_copy / f"copy{i}.txt").write_text(
+            (seeds_copy / "001_072caf9a92d821cb.txt").read_text()
+        )
+    files = ingest.discover_inputs([str(seeds_copy)])
+
+    def learned(pool: IsolatingPool | None) -> tuple[list[int], int]:
+        ctx = start_run(tmp_path / "c", Settings())
+        try:
+            scanned = ingest.scan_inputs(ctx, files, pool=pool)
+            stats = load_line_stats(scanned.line_stats_path)
+            assert stats is not None
+            lines = [line for f in files for line in Path(f).read_text().splitlines()]
+            return [stats.doc_freq(line) for line in lines], stats.n_docs
+        finally:
+            cleanup(ctx)
+
+    alone = learned(None)
+    pool = IsolatingPool(2)
+    try:
+        assert learned(pool) == alone
+        assert pool.starts == 1  # the workers learned them
+    finally:
+        pool.close()
+    assert alone[1] == len(files) and max(alone[0]) >= 4
 
 
 def test_each_input_is_hashed_once(

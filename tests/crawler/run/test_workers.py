@@ -250,3 +250,15 @@ def test_the_crawl_pipeline_starts_no_worker_before_a_page_needs_cleaning(
     finally:
         cleanup(ctx)
     assert started == set()
+
+
+def test_workers_convert_lists_to_arrow_without_importing_pandas() -> None:
+    """pyarrow imports pandas on its first list conversion, only to ask whether the list is
+    a pandas object: workers refuse it (seconds and tens of MB in every worker)."""
+    pool = IsolatingPool(1)
+    probe = "__import__('pyarrow').array(['a']).to_pylist(), 'pandas' in __import__('sys').modules"
+    try:
+        converted, has_pandas = pool.call(eval, (probe,), 1, 60)
+    finally:
+        pool.close()
+    assert converted == ["a"] and has_pandas is False
