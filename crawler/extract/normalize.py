@@ -67,9 +67,9 @@ def content_hash(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _langid() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from crawler.extract.language import load_identifier  # numpy and the model: on first use
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier()
 
 
 # region or script subtags wrongly used as language codes, and retired ISO 639-1 codes
