@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
 from operator import itemgetter, methodcaller, not_, or_
+from typing import Any, Generic, TypeVar
 
 from crawler.extract.boilerplate.stopwords import STOP_WORDS
 
@@ -75,6 +77,24 @@ _CASED_NON_LETTER = re.compile(
 )
 
 
+_T = TypeVar("_T")
+
+
+class _once(cached_property[_T], Generic[_T]):  # used like cached_property
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first
+    access; Python 3.12 dropped it). Two threads reading one line's property at once both
+    compute the same value: the properties are pure."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        super().__init__(func)
+
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> _T:  # type: ignore[override]
+        if instance is None:
+            return self  # type: ignore[return-value]
+        value = instance.__dict__[self.attrname or self.func.__name__] = self.func(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class LineFeatures:
     """Shape features of one non-blank line."""
@@ -97,12 +117,12 @@ class LineFeatures:
     separators: int  # " | ", " • ", " / " style separators (menus, breadcrumbs)
     inner_sentences: int  # sentence ends inside the line (". X")
 
-    @cached_property
+    @_once
     def is_cjk(self) -> bool:
         """Mostly written in a script without spaces (Japanese, Chinese)."""
         return self.cjk >= max(4, self.chars // 3)
 
-    @cached_property
+    @_once
     def prose_like(self) -> bool:
         """Looks like running text: long enough and sentence-shaped."""
         if self.is_cjk:
@@ -111,7 +131,7 @@ class LineFeatures:
             return self.stop_ratio >= 0.08 or self.units >= 25
         return self.units >= 20 and self.stop_ratio >= 0.15
 
-    @cached_property
+    @_once
     def data_like(self) -> bool:
         """A short content line of a list or table: figures with words ("1 tsp cinnamon",
         "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
@@ -120,7 +140,7 @@ class LineFeatures:
         has_digit = self.digit_ratio > 0
         return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
 
-    @cached_property
+    @_once
     def headline_like(self) -> bool:
         """Short, no final full stop, several words: a title, teaser or menu entry."""
         if (self.end_punct and self.text[-1:] not in "?!？！") or self.end_colon:
