@@ -65,7 +65,7 @@ _TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
 _CAP_STRIP = "\"'“‘«(¿¡["
 _DIGITS = re.compile(r"\d+")
 _DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
-_TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens
+_TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens (< 2**16)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
 _ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
@@ -195,10 +195,8 @@ def _may_have_date(text: str, digits: int) -> bool:
 _FIRST = itemgetter(slice(0, 1))  # a string's first character ("" for "")
 
 
-def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
-    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
-    words) of a line's tokens. Written as maps over the whole list, so the per-token work runs
-    in C: this is the cleaner's costliest step on long lines."""
+def _token_counts_of(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """`_token_counts` computed token by token (what `_TOKENS` remembers per token)."""
     cores = list(map(methodcaller("strip", _TOKEN_STRIP), sample))
     lows = list(map(str.lower, cores))
     is_alpha = list(map(str.isalpha, cores))
@@ -214,6 +212,44 @@ def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
         map(or_, map(_DATE_WORDS.__contains__, lows), map(_DATE_WORDS.__contains__, rstripped))
     )
     return alpha, caps, numeric, stop, dates
+
+
+# A token's five counts packed in one int, 16 bits each (a line's sample has < 2**16 tokens),
+# so a line's counts are one `sum` over one dict lookup per token, all in C. Tokens recur
+# across lines and documents (Zipf); the dict is emptied when it reaches _TOKENS_MAX entries.
+_FIELD = 16
+_MASK = (1 << _FIELD) - 1
+_TOKENS: dict[str, int] = {}
+_TOKENS_MAX = 100_000
+
+
+def _packed(token: str) -> int:
+    alpha, caps, numeric, stop, dates = _token_counts_of([token])
+    empty = 1 - alpha - numeric  # its core is empty
+    return alpha | caps << _FIELD | empty << 2 * _FIELD | stop << 3 * _FIELD | dates << 4 * _FIELD
+
+
+def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
+    words) of a line's tokens: the costliest step on long lines, so kept per token."""
+    table = _TOKENS
+    try:
+        total = sum(map(table.__getitem__, sample))
+    except KeyError:
+        if len(table) >= _TOKENS_MAX:
+            table.clear()
+        for token in set(sample).difference(table):
+            table[token] = _packed(token)
+        total = sum(map(table.__getitem__, sample))
+    alpha = total & _MASK
+    empty = total >> 2 * _FIELD & _MASK
+    return (
+        alpha,
+        total >> _FIELD & _MASK,
+        len(sample) - alpha - empty,
+        total >> 3 * _FIELD & _MASK,
+        total >> 4 * _FIELD & _MASK,
+    )
 
 
 def features_of_normalized(text: str) -> LineFeatures:

@@ -1,10 +1,10 @@
-"""The cleaner's per-line analysis reused across documents: same output, bounded memory."""
+"""Per-line and per-token analysis reused across lines and documents: same output, bounded memory."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.extract.boilerplate import LineStats, clean_text, cleaner
+from crawler.extract.boilerplate import LineStats, clean_text, cleaner, lines
 from crawler.extract.boilerplate.lines import fold_key
 from crawler.extract.boilerplate.stats import key_hash
 
@@ -67,3 +67,22 @@ def test_hash_freqs_are_key_freqs() -> None:
     assert stats.hash_freqs([key_hash(k) for k in keys]) == [stats.key_freq(k) for k in keys]
     assert LineStats().hash_freqs([key_hash("x")]) == [0]
     assert stats.hash_freqs([]) == []
+
+
+TOKEN_LINES = [
+    "The Council met on Tuesday, 12:30 GMT, and said: “Don't wait” — e-mail us (now).",
+    "Updated 3 hours ago · Mon, Nov. 20, 2019",
+    "ſ K İ ı « » ¿ ¡ ... -- ’s",
+    "Der Bundestag hat am Donnerstag beschlossen, dass die Mieten begrenzt werden.",
+    "",
+]
+
+
+def test_token_counts_are_the_token_by_token_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "_TOKENS_MAX", 8)  # the table is emptied while lines are counted
+    widest = max(len(set(text.split(" "))) for text in TOKEN_LINES)
+    for _ in range(2):  # the second time from the table
+        for text in TOKEN_LINES:
+            sample = text.split(" ") if text else []
+            assert lines._token_counts(sample) == lines._token_counts_of(sample), text
+            assert len(lines._TOKENS) <= 8 + widest
