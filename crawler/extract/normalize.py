@@ -51,7 +51,7 @@ def normalize_text(paragraphs: list[str]) -> str:
 def word_count(text: str) -> int:
     """Words in text; each CJK character counts as a word (those scripts have no spaces)."""
     cjk = len(_CJK.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
+    return len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
 
 
 def tokens(text: str) -> list[str]:
@@ -67,9 +67,9 @@ def content_hash(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _langid() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from crawler.extract.language import load_identifier  # numpy and the model: on first use
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier()
 
 
 # region or script subtags wrongly used as language codes, and retired ISO 639-1 codes
@@ -97,12 +97,13 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     """
     code = norm_language(declared)
     sample = text[:4000]
-    if word_count(sample) < 5:
+    words = word_count(sample)
+    if words < 5:
         return code
     lang, prob = _langid().classify(sample)  # type: ignore[attr-defined]
     if code is None:
         return str(lang) if prob >= 0.5 else None
-    confident = prob >= 0.95 and word_count(sample) >= 50
+    confident = prob >= 0.95 and words >= 50
     return str(lang) if confident else code
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from itertools import islice
 from typing import Literal
 
 from crawler.extract.boilerplate import blocks, headline
@@ -38,7 +39,7 @@ from crawler.extract.boilerplate.lines import (
     normalize,
 )
 from crawler.extract.boilerplate.result import CleanResult, Removal
-from crawler.extract.boilerplate.stats import LineStats
+from crawler.extract.boilerplate.stats import LineStats, key_hash
 from crawler.extract.boilerplate.tail import tail_start
 from crawler.model import Meta
 from crawler.reasons import Removed
@@ -54,42 +55,70 @@ _RECURRING_MAX_UNITS = 15  # longer lines are never flagged by corpus frequency 
 _CHROME_MAX_CHARS = 5_000  # longer lines are never classified as chrome by themselves
 
 
-def _recurring(f: LineFeatures, key: str, stats: LineStats | None) -> bool:
-    if stats is None or f.prose_like or f.units > _RECURRING_MAX_UNITS:
-        return False
-    return stats.freq_is_recurring(stats.key_freq(key))
+_Single = tuple[LineFeatures, str, Removed | None]
+
+# Lines already analysed, across the documents this process cleaned (least recently used
+# dropped first): site chrome, menus and footers recur page after page, and their analysis
+# depends only on the line itself. Bounded by entries and by line length (unique prose is not
+# kept), so a process's memory does not grow with the ingest.
+_SEEN: dict[str, _Single | None] = {}
+_SEEN_MAX = 16_384
+_SEEN_MAX_CHARS = 1_000
 
 
-_Single = tuple[LineFeatures, str, Removed | None, bool]
-
-
-def _single(text: str, stats: LineStats | None) -> _Single:
+def _single(text: str) -> _Single:
     """Everything known about one normalised line by itself: features, fold key, chrome
-    reason, corpus recurrence."""
+    reason."""
     f = features_of_normalized(text)
     reason = None
     if f.chars <= _CHROME_MAX_CHARS:  # interface text is short; skip its regexes on huge lines
         reason = chrome_reason(f)
         if reason is None and is_template_junk(text):
             reason = Removed.UI_CHROME
-    key = fold_normalized(text)
-    return f, key, reason, _recurring(f, key, stats)
+    return f, fold_normalized(text), reason
+
+
+def _analysed(s: str) -> _Single | None:
+    """`_single` of a raw line (None if it is blank), from `_SEEN` when it was met before."""
+    seen = _SEEN
+    if s in seen:
+        got = seen.pop(s)  # re-inserted below: most recently used last
+    else:
+        text = normalize(s)
+        got = _single(text) if text else None
+    if len(s) <= _SEEN_MAX_CHARS:
+        seen[s] = got
+    return got
+
+
+def _recurring_keys(found: Sequence[_Single], stats: LineStats | None) -> set[str]:
+    """Fold keys of the lines that recur across the ingest's documents, looked up at once.
+    Prose and long lines are never flagged by corpus frequency alone."""
+    if stats is None:
+        return set()
+    keys = list(
+        {key for f, key, _ in found if not f.prose_like and f.units <= _RECURRING_MAX_UNITS}
+    )
+    freqs = stats.hash_freqs([key_hash(k) for k in keys])
+    return {k for k, freq in zip(keys, freqs, strict=True) if stats.freq_is_recurring(freq)}
 
 
 def _analyse(raw: Sequence[str], stats: LineStats | None) -> list[Line]:
-    """Per-line analysis; a line repeated on the page is analysed once."""
-    memo: dict[str, _Single] = {}
+    """Per-line analysis; a line repeated on the page, or met on an earlier page, is analysed
+    once."""
+    memo: dict[str, _Single | None] = {}
     found: list[tuple[int, _Single]] = []
     for no, s in enumerate(raw):
-        text = normalize(s)
-        if not text:
-            continue
-        got = memo.get(text)
-        if got is None:
-            got = memo[text] = _single(text, stats)
-        found.append((no, got))
-    counts = Counter(got[1] for _, got in found)
-    return [Line(no, f, why, rec, counts[key], key) for no, (f, key, why, rec) in found]
+        got = memo[s] if s in memo else memo.setdefault(s, _analysed(s))
+        if got is not None:
+            found.append((no, got))
+    if len(_SEEN) > _SEEN_MAX:
+        for old in list(islice(_SEEN, len(_SEEN) - _SEEN_MAX * 3 // 4)):
+            _SEEN.pop(old, None)
+    singles = [got for _, got in found]
+    recurring = _recurring_keys(singles, stats)
+    counts = Counter(got[1] for got in singles)
+    return [Line(no, f, why, key in recurring, counts[key], key) for no, (f, key, why) in found]
 
 
 def _label_in_body(lines: Sequence[Line], k: int) -> bool:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress
 from operator import itemgetter, methodcaller, not_, or_
+from typing import Any, Generic, TypeVar
 
 from crawler.extract.boilerplate.stopwords import STOP_WORDS
 
@@ -63,7 +65,7 @@ _TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
 _CAP_STRIP = "\"'“‘«(¿¡["
 _DIGITS = re.compile(r"\d+")
 _DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
-_TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens
+_TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens (< 2**16)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
 _ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
@@ -73,6 +75,24 @@ _CASED_NON_LETTER = re.compile(
     "[\u0345\u2160-\u217f\u24b6-\u24e9\U0001f130-\U0001f149\U0001f150-\U0001f169"
     "\U0001f170-\U0001f189]"
 )
+
+
+_T = TypeVar("_T")
+
+
+class _once(cached_property[_T], Generic[_T]):  # used like cached_property
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first
+    access; Python 3.12 dropped it). Two threads reading one line's property at once both
+    compute the same value: the properties are pure."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        super().__init__(func)
+
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> _T:  # type: ignore[override]
+        if instance is None:
+            return self  # type: ignore[return-value]
+        value = instance.__dict__[self.attrname or self.func.__name__] = self.func(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -97,12 +117,12 @@ class LineFeatures:
     separators: int  # " | ", " • ", " / " style separators (menus, breadcrumbs)
     inner_sentences: int  # sentence ends inside the line (". X")
 
-    @cached_property
+    @_once
     def is_cjk(self) -> bool:
         """Mostly written in a script without spaces (Japanese, Chinese)."""
         return self.cjk >= max(4, self.chars // 3)
 
-    @cached_property
+    @_once
     def prose_like(self) -> bool:
         """Looks like running text: long enough and sentence-shaped."""
         if self.is_cjk:
@@ -111,7 +131,7 @@ class LineFeatures:
             return self.stop_ratio >= 0.08 or self.units >= 25
         return self.units >= 20 and self.stop_ratio >= 0.15
 
-    @cached_property
+    @_once
     def data_like(self) -> bool:
         """A short content line of a list or table: figures with words ("1 tsp cinnamon",
         "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
@@ -120,7 +140,7 @@ class LineFeatures:
         has_digit = self.digit_ratio > 0
         return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
 
-    @cached_property
+    @_once
     def headline_like(self) -> bool:
         """Short, no final full stop, several words: a title, teaser or menu entry."""
         if (self.end_punct and self.text[-1:] not in "?!？！") or self.end_colon:
@@ -175,10 +195,8 @@ def _may_have_date(text: str, digits: int) -> bool:
 _FIRST = itemgetter(slice(0, 1))  # a string's first character ("" for "")
 
 
-def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
-    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
-    words) of a line's tokens. Written as maps over the whole list, so the per-token work runs
-    in C: this is the cleaner's costliest step on long lines."""
+def _token_counts_of(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """`_token_counts` computed token by token (what `_TOKENS` remembers per token)."""
     cores = list(map(methodcaller("strip", _TOKEN_STRIP), sample))
     lows = list(map(str.lower, cores))
     is_alpha = list(map(str.isalpha, cores))
@@ -194,6 +212,44 @@ def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
         map(or_, map(_DATE_WORDS.__contains__, lows), map(_DATE_WORDS.__contains__, rstripped))
     )
     return alpha, caps, numeric, stop, dates
+
+
+# A token's five counts packed in one int, 16 bits each (a line's sample has < 2**16 tokens),
+# so a line's counts are one `sum` over one dict lookup per token, all in C. Tokens recur
+# across lines and documents (Zipf); the dict is emptied when it reaches _TOKENS_MAX entries.
+_FIELD = 16
+_MASK = (1 << _FIELD) - 1
+_TOKENS: dict[str, int] = {}
+_TOKENS_MAX = 100_000
+
+
+def _packed(token: str) -> int:
+    alpha, caps, numeric, stop, dates = _token_counts_of([token])
+    empty = 1 - alpha - numeric  # its core is empty
+    return alpha | caps << _FIELD | empty << 2 * _FIELD | stop << 3 * _FIELD | dates << 4 * _FIELD
+
+
+def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
+    """(letter tokens, of them capitalised, other non-empty tokens, function words, date
+    words) of a line's tokens: the costliest step on long lines, so kept per token."""
+    table = _TOKENS
+    try:
+        total = sum(map(table.__getitem__, sample))
+    except KeyError:
+        if len(table) >= _TOKENS_MAX:
+            table.clear()
+        for token in set(sample).difference(table):
+            table[token] = _packed(token)
+        total = sum(map(table.__getitem__, sample))
+    alpha = total & _MASK
+    empty = total >> 2 * _FIELD & _MASK
+    return (
+        alpha,
+        total >> _FIELD & _MASK,
+        len(sample) - alpha - empty,
+        total >> 3 * _FIELD & _MASK,
+        total >> 4 * _FIELD & _MASK,
+    )
 
 
 def features_of_normalized(text: str) -> LineFeatures:

@@ -79,6 +79,15 @@ class LineStats:
         i = int(np.searchsorted(self._keys, np.uint64(h)))
         return int(self._counts[i]) if i < self._keys.size and self._keys[i] == h else 0
 
+    def hash_freqs(self, hashes: list[int]) -> list[int]:
+        """`_lookup` of many key hashes (`key_hash`) at once."""
+        self._fold()
+        if not hashes or self._keys.size == 0:
+            return [0] * len(hashes)
+        wanted = np.array(hashes, dtype=np.uint64)
+        at = np.minimum(np.searchsorted(self._keys, wanted), self._keys.size - 1)
+        return np.where(self._keys[at] == wanted, self._counts[at], 0).tolist()  # type: ignore[no-any-return]
+
     def doc_freq(self, line: str) -> int:
         """Number of added documents that contain this line (after folding)."""
         return self._lookup(line_hash(line))

@@ -1,0 +1,217 @@
+"""Where a text ingest's time goes, per stage, and its speed as a ratio to trafilatura (issue 15).
+
+    .venv/bin/python bench/profile_ingest.py [--generated 2000] [--rounds 3] [--work DIR]
+                                             [--no-ingest]
+
+On the 63 dev page dumps (eval/dev/text) and N generated dumps (`bench/gen_corpus.py`, cached in
+WORK), in one process and one thread, every stage a worker runs on each document, timed alone
+(CPU seconds of this process, so other load on the machine counts less):
+
+    read       the file's bytes                      decode   `read_input` less its read
+    stats      `LineStats.add` (the scan's pass)     clean    `clean_text` (a cold line memo)
+    langid     `detect_language` of the text         hash     normalize_text, word_count,
+    minhash    shingles + MinHash signature                   content_hash
+    row+write  `Document.to_row` + one staged Parquet file of the batch (`write_batch`)
+
+Then, in the same run and interleaved round by round (median of --rounds):
+- `trafilatura.extract(html)` on the dev pages' HTML (eval/dev/html): the baseline's docs/s;
+- the cleaner alone on the dev dumps (`clean_text`, a cold line memo each round);
+- the whole text ingest of the dev dumps (`run_ingest`, what `corpus ingest` runs: scan, worker
+  processes, dedup, write), wall time, after a warm-up run;
+and prints docs/s of each and the ratios to trafilatura. The load average (1 min) is printed at
+start and end: on a busy machine the wall figures, and so the ingest ratio, read low.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT / "eval" / "dev"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from crawler.config import Settings  # noqa: E402
+from crawler.dedup.minhash import MinHasher, shingle_set  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
+from crawler.extract.boilerplate import cleaner as cleaner_module  # noqa: E402
+from crawler.extract.chain import process  # noqa: E402
+from crawler.extract.normalize import (  # noqa: E402
+    content_hash,
+    detect_language,
+    normalize_text,
+    word_count,
+)
+from crawler.readers.files import read_input  # noqa: E402
+from crawler.run.ingest import run_ingest  # noqa: E402
+from crawler.store.staged import write_batch  # noqa: E402
+
+STAGES = ("read", "decode", "stats", "clean", "langid", "hash", "minhash", "row+write")
+
+
+def _cold_memo() -> None:
+    """Forget the cleaner's cross-document line memo (if this version has one)."""
+    seen = getattr(cleaner_module, "_SEEN", None)
+    if isinstance(seen, dict):
+        seen.clear()
+
+
+def stage_times(files: list[Path], settings: Settings, tmp: Path) -> dict[str, float]:
+    """CPU seconds of each stage over `files`, run as a worker runs them."""
+    t: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+    clock = time.process_time
+    raws = []
+    for path in files:
+        a = clock()
+        path.read_bytes()
+        b = clock()
+        raws.append(read_input(path, settings.max_input_bytes))
+        c = clock()
+        t["read"] += b - a
+        t["decode"] += max(0.0, (c - b) - (b - a))
+    a = clock()
+    stats = LineStats()
+    for raw in raws:
+        stats.add(raw.text)
+    t["stats"] += clock() - a
+    _cold_memo()
+    hasher = MinHasher(settings.num_perm)
+    rows = []
+    for raw in raws:
+        a = clock()
+        cleaned = clean_text(raw.text, stats, mode="dump")
+        b = clock()
+        text = normalize_text(cleaned.paragraphs)
+        word_count(text)
+        content_hash(text)
+        c = clock()
+        detect_language(text)
+        d = clock()
+        hasher.signature(shingle_set(text, settings.shingle_size))
+        e = clock()
+        t["clean"] += b - a
+        t["hash"] += c - b
+        t["langid"] += d - c
+        t["minhash"] += e - d
+        try:
+            doc = process(raw, settings, stats)  # the chain's Document, for its row
+        except Exception:  # a rejected page has no row
+            continue
+        f = clock()
+        row = doc.to_row()
+        row["input_hash"] = "0" * 64
+        row["signature"] = b""
+        rows.append(row)
+        t["row+write"] += clock() - f
+    a = clock()
+    write_batch(rows, [], str(tmp / "docs.parquet.staged"), str(tmp / "rejects.parquet.staged"))
+    t["row+write"] += clock() - a
+    return t
+
+
+def _docs_per_s(n: int, fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return n / (time.perf_counter() - started)
+
+
+def trafilatura_rate(pages: list[str]) -> float:
+    import trafilatura
+
+    return _docs_per_s(
+        len(pages), lambda: [trafilatura.extract(h, include_comments=False) for h in pages]
+    )
+
+
+def cleaner_rate(texts: list[str]) -> float:
+    stats = LineStats()
+    for text in texts:
+        stats.add(text)
+    _cold_memo()
+    return _docs_per_s(len(texts), lambda: [clean_text(t, stats) for t in texts])
+
+
+def ingest_rate(folder: Path, n: int, tmp: Path, tag: str) -> float:
+    return _docs_per_s(n, lambda: run_ingest([str(folder)], tmp / tag, Settings()))
+
+
+def print_stages(name: str, n: int, t: dict[str, float]) -> None:
+    total = sum(t.values())
+    print(f"\n{name}: {n} docs, {total:.2f} CPU s in the stages = {n / total:.0f} docs/s (1 core)")
+    print(f"  {'stage':10s} {'ms/doc':>8s} {'share':>6s}")
+    for stage in STAGES:
+        print(f"  {stage:10s} {1000 * t[stage] / n:8.3f} {t[stage] / total:6.1%}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--generated", type=int, default=2000, help="generated dumps (0: none)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "profile_ingest")
+    ap.add_argument("--no-ingest", action="store_true", help="skip the whole-ingest runs")
+    args = ap.parse_args()
+    load0 = os.getloadavg()[0]
+    print(f"load average (1 min) at start: {load0:.2f} on {os.cpu_count()} CPUs")
+    settings = Settings()
+    dev_files = sorted((EVAL / "text").glob("*.txt"))
+    html = [p.read_text("utf-8") for p in sorted((EVAL / "html").glob("*.html"))]
+    texts = [p.read_text("utf-8") for p in dev_files]
+    gen_dir = args.work / f"gen-{args.generated}"
+    if args.generated and not (gen_dir / "truth.jsonl").exists():
+        from gen_corpus import generate
+
+        generate(gen_dir, args.generated, 0.3, 7)
+    gen_files = sorted(gen_dir.rglob("*.txt")) if args.generated else []
+
+    detect_language("Warm up: the language model loads once, before any stage is timed.")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        print_stages(
+            "dev dumps (eval/dev/text)", len(dev_files), stage_times(dev_files, settings, tmp)
+        )
+        if gen_files:
+            t = stage_times(gen_files, settings, tmp)
+            print_stages(f"generated dumps ({gen_dir})", len(gen_files), t)
+        if not args.no_ingest:
+            run_ingest([str(ROOT / "seeds")], tmp / "warm-up", settings)
+        rates: dict[str, list[float]] = {"trafilatura": [], "cleaner": [], "ingest": []}
+        for r in range(args.rounds):
+            rates["trafilatura"].append(trafilatura_rate(html))
+            rates["cleaner"].append(cleaner_rate(texts))
+            if not args.no_ingest:
+                rates["ingest"].append(ingest_rate(EVAL / "text", len(texts), tmp, f"dev-{r}"))
+        gen_ingest = (
+            ingest_rate(gen_dir, len(gen_files), tmp, "gen")
+            if gen_files and not args.no_ingest
+            else None
+        )
+    base = statistics.median(rates["trafilatura"])
+    print(f"\nsame run, median of {args.rounds} interleaved rounds (wall clock):")
+    print(f"  trafilatura.extract on the {len(html)} dev HTML pages: {base:7.1f} docs/s  (1.00x)")
+    clean = statistics.median(rates["cleaner"])
+    print(f"  cleaner alone on the same pages' dumps:        {clean:7.1f} docs/s  ", end="")
+    print(f"({clean / base:.2f}x)")
+    if rates["ingest"]:
+        whole = statistics.median(rates["ingest"])
+        print(
+            f"  whole text ingest (run_ingest) of the dumps:   {whole:7.1f} docs/s  "
+            f"({whole / base:.2f}x)"
+        )
+    if gen_ingest is not None:
+        print(f"  whole text ingest of {len(gen_files)} generated dumps:  {gen_ingest:7.1f} docs/s")
+    print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Per-line and per-token analysis reused across lines and documents: same output, bounded memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.boilerplate import LineStats, clean_text, cleaner, lines
+from crawler.extract.boilerplate.lines import fold_key
+from crawler.extract.boilerplate.stats import key_hash
+
+CHROME = [
+    "Home | World | Sport",
+    "Share this article",
+    "Sign up for our newsletter",
+    "© 2024 Daily",
+]
+
+
+def _page(n: int) -> str:
+    body = [
+        f"Story {n} begins as the council met on Tuesday to discuss the budget for the year.",
+        f"Officials said the plan for district {n} would be published after a long debate.",
+        "Residents who attended the meeting asked many questions about the new rules.",
+    ]
+    return "\n".join([*CHROME, f"Headline number {n} for the page", "", *body, *CHROME[1:]])
+
+
+def _audit(text: str, stats: LineStats | None) -> tuple[object, ...]:
+    r = clean_text(text, stats)
+    return (r.paragraphs, [(x.line_no, x.text, x.reason) for x in r.removed], r.meta, r.captions)
+
+
+@pytest.mark.parametrize("with_stats", [False, True])
+def test_a_page_cleans_the_same_after_other_pages(with_stats: bool) -> None:
+    pages = [_page(n) for n in range(12)]
+    stats = None
+    if with_stats:
+        stats = LineStats()
+        for p in pages:
+            stats.add(p)
+    fresh = []
+    for p in pages:  # each page as the first one a process cleans
+        cleaner._SEEN.clear()
+        fresh.append(_audit(p, stats))
+    cleaner._SEEN.clear()
+    warm = [_audit(p, stats) for p in pages]  # later pages reuse the chrome lines' analysis
+    assert "Share this article" in cleaner._SEEN
+    assert warm == fresh
+
+
+def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cleaner, "_SEEN_MAX", 50)
+    cleaner._SEEN.clear()
+    for n in range(40):
+        clean_text(_page(n) + "\n" + "\n".join(f"unique line {n} {k}" for k in range(20)))
+        assert len(cleaner._SEEN) <= 50
+    long_line = "word " * 400  # longer than _SEEN_MAX_CHARS: never kept
+    clean_text(long_line + "\n" + _page(99))
+    assert long_line not in cleaner._SEEN
+
+
+def test_hash_freqs_are_key_freqs() -> None:
+    stats = LineStats()
+    for n in range(6):
+        stats.add(_page(n))
+    keys = [fold_key(line) for line in [*CHROME, "never seen", "Headline number 3 for the page"]]
+    assert stats.hash_freqs([key_hash(k) for k in keys]) == [stats.key_freq(k) for k in keys]
+    assert LineStats().hash_freqs([key_hash("x")]) == [0]
+    assert stats.hash_freqs([]) == []
+
+
+TOKEN_LINES = [
+    "The Council met on Tuesday, 12:30 GMT, and said: “Don't wait” — e-mail us (now).",
+    "Updated 3 hours ago · Mon, Nov. 20, 2019",
+    "ſ K İ ı « » ¿ ¡ ... -- ’s",
+    "Der Bundestag hat am Donnerstag beschlossen, dass die Mieten begrenzt werden.",
+    "",
+]
+
+
+def test_token_counts_are_the_token_by_token_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "_TOKENS_MAX", 8)  # the table is emptied while lines are counted
+    widest = max(len(set(text.split(" "))) for text in TOKEN_LINES)
+    for _ in range(2):  # the second time from the table
+        for text in TOKEN_LINES:
+            sample = text.split(" ") if text else []
+            assert lines._token_counts(sample) == lines._token_counts_of(sample), text
+            assert len(lines._TOKENS) <= 8 + widest

@@ -1,0 +1,76 @@
+"""The numpy language identifier gives py3langid's own scores, float for float."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier, visit_counts
+
+from crawler.extract import language
+from crawler.extract.language import FastIdentifier, load_identifier
+
+DEV = Path(__file__).resolve().parents[3] / "eval" / "dev" / "text"
+SAMPLES = [
+    "",
+    "a",
+    "é",
+    "ok then",
+    "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG",
+    "Это длинное предложение на русском языке о новостях дня.",
+    "日本語のテキストです。" * 30,
+    "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen, das die Mieten begrenzt.",
+    "\ud800 lone surrogate and text",
+    "x" * 5000,
+    "mixed English text, avec du français, und ein bisschen Deutsch 12:30 2019-11-20",
+]
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[LanguageIdentifier, FastIdentifier]:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True), load_identifier()
+
+
+def _texts() -> list[str]:
+    pages = [p.read_text("utf-8", "replace")[:4000] for p in sorted(DEV.glob("*.txt"))[:25]]
+    return SAMPLES + pages + [p[:300] for p in pages]
+
+
+def test_scores_are_the_librarys_exactly(
+    pair: tuple[LanguageIdentifier, FastIdentifier],
+) -> None:
+    ref, fast = pair
+    for text in _texts():
+        assert np.array_equal(fast._decide(text), ref._decide(text)), text[:60]
+        assert fast.classify(text) == ref.classify(text)
+
+
+def test_states_are_the_sequential_walks(pair: tuple[LanguageIdentifier, FastIdentifier]) -> None:
+    ref, fast = pair
+    for text in _texts():
+        data = ref._encode(text)
+        states = fast.states(data)
+        assert states is not None
+        out = np.asarray(ref.tk_output)[states] if data else np.zeros(0, dtype=np.int64)
+        feats = [int(f) for f in out if f >= 0]
+        counted = visit_counts(ref.tk_nextmove, ref._rowbase, ref.tk_output, data) or {}
+        assert dict.fromkeys(feats).keys() == counted.keys()  # same features, same order
+
+
+def test_a_window_too_short_is_caught_and_the_library_walk_used(
+    pair: tuple[LanguageIdentifier, FastIdentifier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref, fast = pair
+    monkeypatch.setattr(language, "_WINDOW", 1)
+    text = "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen."
+    assert fast.states(ref._encode(text)) is None
+    assert np.array_equal(fast._decide(text), ref._decide(text))
+
+
+def test_a_language_subset_uses_the_librarys_path() -> None:
+    fast, ref = load_identifier(), LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    fast.set_languages(["de", "nl"])
+    ref.set_languages(["de", "nl"])
+    text = "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen."
+    assert np.array_equal(fast._decide(text), ref._decide(text))
