@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow.dataset as pads
 
-from crawler.dedup.site_lines import SiteCounts, paragraph_keys, recurring, site_of
+from crawler.dedup.site_lines import SiteCounts, recurring, site_of, site_paragraphs
 
 ID = re.compile(r"[0-9a-f]{64}")
 
@@ -72,7 +72,7 @@ def main() -> None:
         counts = SiteCounts()
         for i, row in rows.items():
             if sites[i]:
-                counts.add(sites[i], (k for _, k in paragraph_keys(row["text"], words)))
+                counts.add(sites[i], (k for _, k in site_paragraphs(row["text"], words)))
         after, changed = dict(before), 0
         for i, row in rows.items():
             site = sites[i]

@@ -80,18 +80,28 @@ def shingle_set(text: str, k: int) -> U64:
     return np.unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
 
 
-def paragraph_hashes(text: str, min_words: int) -> U64:
-    """Sorted unique 64-bit hashes of the text's paragraphs (lines) of at least min_words
-    word tokens, each hashed like a shingle of all its tokens (case and punctuation do not
-    count)."""
-    keys = [" ".join(toks) for line in text.split("\n") if len(toks := tokens(line)) >= min_words]
+def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
+    """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
+    hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""
+    lines, keys = [], []
+    for line in text.split("\n"):
+        toks = tokens(line)
+        if len(toks) >= min_words:
+            lines.append(line)
+            keys.append(" ".join(toks))
     if not keys:
-        return np.zeros(0, dtype=np.uint64)
+        return [], np.zeros(0, dtype=np.uint64)
     data = np.frombuffer("\n".join(keys).encode(), dtype=np.uint8)
     breaks = np.flatnonzero(data == ord("\n")).astype(np.uint64)
     starts = np.concatenate(([np.uint64(0)], breaks + np.uint64(1)))
     ends = np.concatenate((breaks, [np.uint64(data.size)]))
-    return np.unique(_span_hashes(data, starts, ends))
+    return lines, _span_hashes(data, starts, ends)
+
+
+def paragraph_hashes(text: str, min_words: int) -> U64:
+    """Sorted unique hashes of the text's paragraphs of at least min_words words
+    (`paragraph_keys`)."""
+    return np.unique(paragraph_keys(text, min_words)[1])
 
 
 class MinHasher:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,8 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from crawler.config import Settings
-from crawler.dedup.minhash import MinHasher, paragraph_hashes, shingle_set
-from crawler.extract.normalize import content_hash, tokens, word_count
+from crawler.dedup.minhash import MinHasher, paragraph_keys, shingle_set
+from crawler.extract.normalize import content_hash, word_count
 from crawler.extract.urls import host_of
 from crawler.reasons import Removed
 from crawler.schemas import SITE_LINES_SCHEMA
@@ -55,14 +56,10 @@ def site_of(row: dict[str, Any]) -> str | None:
     return None
 
 
-def paragraph_keys(text: str, min_words: int = PARAGRAPH_WORDS) -> list[tuple[str, int]]:
+def site_paragraphs(text: str, min_words: int = PARAGRAPH_WORDS) -> list[tuple[str, int]]:
     """(paragraph, 64-bit key) for each prose paragraph of a cleaned text, in order."""
-    out = []
-    for line in text.split("\n"):
-        if len(tokens(line)) >= min_words:
-            key = paragraph_hashes(line, min_words)
-            out.append((line, int(key[0])))
-    return out
+    lines, keys = paragraph_keys(text, min_words)
+    return list(zip(lines, keys.tolist(), strict=True))
 
 
 @dataclass
@@ -94,18 +91,23 @@ class SiteCounts:
         self.run_keys, inverse = np.unique(keys, axis=0, return_inverse=True)
         self.run_pages = np.bincount(inverse.ravel(), weights=pages).astype(np.int64)
 
-    def pages(self, site: str, key: int) -> int:
-        """Pages of the site with this paragraph, in this run and earlier ones."""
+    def pages(self, site: str, keys: U64) -> npt.NDArray[np.int64]:
+        """Pages of the site with each of these paragraph keys, in this run and earlier ones."""
         self._fold()
         number = self.sites.get(site)
         if number is None:
-            return 0
-        found = self.history.get((number, key), 0)
-        i = int(np.searchsorted(self.run_keys[:, 0], number, side="left"))
-        j = int(np.searchsorted(self.run_keys[:, 0], number, side="right"))
-        k = i + int(np.searchsorted(self.run_keys[i:j, 1], np.uint64(key)))
-        if k < j and int(self.run_keys[k, 1]) == key:
-            found += int(self.run_pages[k])
+            return np.zeros(keys.size, dtype=np.int64)
+        column = self.run_keys[:, 0]
+        i = int(np.searchsorted(column, number, side="left"))
+        j = int(np.searchsorted(column, number, side="right"))
+        found = np.zeros(keys.size, dtype=np.int64)
+        if j > i:
+            site_keys = self.run_keys[i:j, 1]
+            at = np.minimum(np.searchsorted(site_keys, keys), j - i - 1)
+            hit = site_keys[at] == keys
+            found[hit] = self.run_pages[i:j][at[hit]]
+        if self.history:
+            found += np.array([self.history.get((number, k), 0) for k in keys.tolist()])
         return found
 
     def row_chunks(self, run_id: str, size: int = 50_000) -> Iterator[list[dict[str, Any]]]:
@@ -150,7 +152,7 @@ def count_run(docs_paths: list[str]) -> SiteCounts:
         table = read_docs(path, ["url", "source_uri", "text"])
         for row in table.to_pylist():
             if (site := site_of(row)) is not None:
-                counts.add(site, (k for _, k in paragraph_keys(row["text"])))
+                counts.add(site, (k for _, k in site_paragraphs(row["text"])))
     return counts
 
 
@@ -163,9 +165,14 @@ def recurring(
 ) -> list[str]:
     """The paragraphs of text that recur on `pages` pages of the site; none when that is
     every prose paragraph (the same article on several pages: dedup's job)."""
-    found = paragraph_keys(text, min_words)
-    hits = [p for p, k in found if counts.pages(site, k) >= pages]
-    return [] if len(hits) == len(found) else hits
+    lines, keys = paragraph_keys(text, min_words)
+    hits = [p for p, n in zip(lines, counts.pages(site, keys).tolist(), strict=True) if n >= pages]
+    return [] if len(hits) == len(lines) else hits
+
+
+@lru_cache(maxsize=4)
+def _hasher(num_perm: int) -> MinHasher:
+    return MinHasher(num_perm)
 
 
 def strip_row(row: dict[str, Any], drop: list[str], settings: Settings) -> dict[str, Any]:
@@ -178,7 +185,7 @@ def strip_row(row: dict[str, Any], drop: list[str], settings: Settings) -> dict[
     # the input's characters, from the kept text's and the share the cleaner removed
     ratio = float(row["removed_ratio"])
     total = len(row["text"]) / (1 - ratio) if ratio < 1 else 0.0
-    signature = MinHasher(settings.num_perm).signature(shingle_set(text, settings.shingle_size))
+    signature = _hasher(settings.num_perm).signature(shingle_set(text, settings.shingle_size))
     return row | {
         "text": text,
         "content_hash": content_hash(text),

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from crawler.config import Settings
-from crawler.dedup.site_lines import SITE_PAGES, SiteCounts, paragraph_keys, recurring, site_of
+from crawler.dedup.site_lines import SITE_PAGES, SiteCounts, recurring, site_of, site_paragraphs
 from crawler.readers.files import RawInput
 from crawler.record import AUDIT_SCHEMA, RECORDS_SCHEMA
 from crawler.run.clean import PendingInput, stage_batch
@@ -58,7 +58,7 @@ def counted(pages: dict[str, list[str]]) -> SiteCounts:
     counts = SiteCounts()
     for url, paragraphs in pages.items():
         counts.add(
-            site_of({"url": url}) or "", (k for _, k in paragraph_keys("\n".join(paragraphs)))
+            site_of({"url": url}) or "", (k for _, k in site_paragraphs("\n".join(paragraphs)))
         )
     return counts
 
