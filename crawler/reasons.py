@@ -28,6 +28,7 @@ class Removed(StrEnum):
     UI_CHROME = "ui_chrome"  # other interface text: buttons, cart, log in, ads labels
     LEGAL = "legal"  # copyright and terms footers
     RECURRING = "recurring"  # recurs across many documents of one ingest (site chrome)
+    SITE_RECURRING = "site_recurring"  # a paragraph kept on several pages of one site (history too)
     LOW_CONTENT = "low_content"  # short or non-prose line outside the article's main run
     OUTSIDE_ARTICLE = "outside_article"  # prose, but outside the article's main run
     CONTROL_CHARS = "control_chars"  # NUL and other control characters taken out of a line

@@ -52,6 +52,19 @@ URL_STATES_SCHEMA = pa.schema(
     metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "index_urls"},
 )
 
+# Per site, on how many pages of one run each paragraph of the kept text occurred (64-bit key
+# of its word tokens); summed over runs, it tells site chrome from articles
+# (crawler/dedup/site_lines.py).
+SITE_LINES_SCHEMA = pa.schema(
+    [
+        pa.field("site", pa.string(), nullable=False),  # host without "www."
+        pa.field("line_hash", pa.uint64(), nullable=False),
+        pa.field("pages", pa.int32(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "index_site_lines"},
+)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -84,6 +97,7 @@ REGISTRY: dict[str, Table] = {
         Table("_index/docs", INDEX_DOCS_SCHEMA, "_index/docs"),
         Table("_index/inputs", INDEX_INPUTS_SCHEMA, "_index/inputs"),
         Table("_index/urls", URL_STATES_SCHEMA, "_index/urls"),
+        Table("_index/site_lines", SITE_LINES_SCHEMA, "_index/site_lines"),
     )
 }
 

@@ -80,6 +80,30 @@ def shingle_set(text: str, k: int) -> U64:
     return np.unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
 
 
+def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
+    """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
+    hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""
+    lines, keys = [], []
+    for line in text.split("\n"):
+        toks = tokens(line)
+        if len(toks) >= min_words:
+            lines.append(line)
+            keys.append(" ".join(toks))
+    if not keys:
+        return [], np.zeros(0, dtype=np.uint64)
+    data = np.frombuffer("\n".join(keys).encode(), dtype=np.uint8)
+    breaks = np.flatnonzero(data == ord("\n")).astype(np.uint64)
+    starts = np.concatenate(([np.uint64(0)], breaks + np.uint64(1)))
+    ends = np.concatenate((breaks, [np.uint64(data.size)]))
+    return lines, _span_hashes(data, starts, ends)
+
+
+def paragraph_hashes(text: str, min_words: int) -> U64:
+    """Sorted unique hashes of the text's paragraphs of at least min_words words
+    (`paragraph_keys`)."""
+    return np.unique(paragraph_keys(text, min_words)[1])
+
+
 class MinHasher:
     """MinHash by multiply-shift universal hashing of 64-bit shingle hashes to 32 bits."""
 
@@ -246,9 +270,14 @@ class LSHIndex:
 
     def add(self, key: str, signature: U32) -> None:
         """Index one signature under key."""
+        self.add_hashes(key, self._hashes(signature))
+
+    def add_hashes(self, key: str, band_hashes: U64) -> None:
+        """Index key under these 64-bit hashes (a signature's band hashes, or any other keys
+        two near-duplicates are likely to share, such as their paragraphs')."""
         number = len(self._keys)
         self._keys.append(key)
-        hashes, pending = self._hashes(signature).tolist(), self._pending
+        hashes, pending = band_hashes.tolist(), self._pending
         if pending.keys().isdisjoint(hashes):  # the usual case: no band shared yet
             pending.update(zip(hashes, repeat(number)))
         else:
@@ -263,13 +292,33 @@ class LSHIndex:
 
     def candidates(self, signature: U32) -> list[str]:
         """Keys sharing at least one band with the signature, in insertion order, unique."""
-        query = self._hashes(signature)
+        return self.candidates_of_hashes(self._hashes(signature))
+
+    def candidates_of_hashes(self, query: U64, most: int | None = None) -> list[str]:
+        """Keys indexed under at least one of these hashes, in insertion order, unique; with
+        `most`, a hash found under more than `most` keys is ignored (it is common to many
+        documents, so it is no evidence that two of them are near-duplicates)."""
+        if most is not None:
+            return self._rare_candidates(query, most)
         numbers = [n for run in self._runs for n in run.lookup(query).tolist()]
         bands = query.tolist()
         numbers += [n for h in bands if (n := self._pending.get(h)) is not None]
         if self._overflow:
             numbers += [n for h in bands for n in self._overflow.get(h, ())]
         return list(dict.fromkeys(self._keys[n] for n in sorted(set(numbers))))
+
+    def _rare_candidates(self, query: U64, most: int) -> list[str]:
+        found: dict[int, list[int]] = {}
+        for h in query.tolist():
+            one = np.array([h], dtype=np.uint64)
+            numbers = [n for run in self._runs for n in run.lookup(one).tolist()]
+            if (n := self._pending.get(h)) is not None:
+                numbers.append(n)
+            numbers += self._overflow.get(h, [])
+            if len(numbers) <= most:
+                found[h] = numbers
+        unique = sorted({n for numbers in found.values() for n in numbers})
+        return list(dict.fromkeys(self._keys[n] for n in unique))
 
     def nbytes(self) -> int:
         """Bytes held by the sorted runs (the pending dict and the keys are not counted)."""

@@ -3,6 +3,12 @@ or a new record, as exact or near duplicates.
 
 Documents are visited most complete first (most words, then content hash), so the kept text of
 a group is its fullest version and the outcome does not depend on input order.
+
+Candidates come from two indexes: the LSH bands of the MinHash signatures (records of the run
+and of the dataset), and the run's records' paragraphs. MinHash estimates Jaccard similarity,
+which is low when one text is much longer than the other (a short article inside a page whose
+chrome survived cleaning, a partial repost); a shared paragraph finds such pairs whatever the
+sizes. Both kinds of candidate are verified alike, by containment.
 """
 
 from __future__ import annotations
@@ -15,8 +21,19 @@ from typing import Any
 import numpy as np
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.minhash import U64, containment, shingle_set
+from crawler.dedup.minhash import U64, LSHIndex, containment, paragraph_hashes, shingle_set
 from crawler.record import make_doc_id
+
+PARAGRAPH_WORDS = 10  # shorter lines ("Share this:", a byline) say nothing about the article
+# a paragraph in more of the run's records is chrome: no evidence, and every candidate costs a
+# containment check
+PARAGRAPH_MOST = 8
+# A text inside a larger one merges into it when it covers this share of it, or this share of
+# its first LEAD_WORDS words (chosen on neardup/dragnet-train among 0.1/0.2/0.3 and 40/60 words,
+# checked on bench/repost_set.py's set and neardup/dev: bench/neardup_eval.py)
+MIN_COVER = 0.2
+LEAD_WORDS = 60
+LEAD_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,17 +71,22 @@ def resolve(
     extends). Shingle sets are computed only for candidate pairs, and only a bounded number are
     cached, so memory does not grow with the run."""
     result = Resolution()
+    paragraphs = LSHIndex(1)  # paragraph hash -> the run's records that have it
+
+    def shingles(text: str) -> tuple[U64, U64]:
+        lead = " ".join(text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
+        return shingle_set(text, shingle_size), shingle_set(lead, shingle_size)
 
     @lru_cache(maxsize=cache_size)
-    def run_shingles(i: int) -> U64:
-        return shingle_set(text_of(i), shingle_size)
+    def run_shingles(i: int) -> tuple[U64, U64]:
+        return shingles(text_of(i))
 
-    def candidate_shingles(doc_ids: list[str]) -> dict[str, U64]:
+    def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
         found = {d: run_shingles(result.new_records[d]) for d in doc_ids if d in result.new_records}
         older = [d for d in doc_ids if d not in found]
         if older:
             for doc_id, text in existing_texts(older).items():
-                found[doc_id] = shingle_set(text, shingle_size)
+                found[doc_id] = shingles(text)
         return found
 
     for i in sorted(range(len(rows)), key=lambda k: visit_order(rows[k])):
@@ -76,23 +98,43 @@ def resolve(
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
-        candidates = sorted(index.lsh.candidates(signature))
+        own_paragraphs = paragraph_hashes(text_of(i), PARAGRAPH_WORDS)
+        candidates = sorted(
+            set(index.lsh.candidates(signature))
+            | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
+        )
         if candidates:
-            own = run_shingles(i)
-            for doc_id, theirs in candidate_shingles(candidates).items():
+            own = run_shingles(i)[0]
+            for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
                 score = containment(own, theirs)
-                if score >= threshold and (best is None or (score, doc_id) > best):
+                if score < threshold or not _covers(own, theirs, lead):
+                    continue
+                if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
             _merge(result, Merge(uri, best[1], "near", round(best[0], 4)))
             continue
         doc_id = make_doc_id(row["content_hash"])
         index.add(doc_id, row["content_hash"], int(row["word_count"]), signature)
+        paragraphs.add_hashes(doc_id, own_paragraphs)
         result.new_records[doc_id] = i
         result.sources[doc_id] = [uri]
         result.doc_of_source[uri] = doc_id
         result.kept_sources.add(uri)
     return result
+
+
+def _covers(own: U64, theirs: U64, lead: U64) -> bool:
+    """Whether a text mostly inside another is a repost of it rather than a block of it (a
+    short article quoted in a related-stories list): it covers a good share of the other, or
+    the other's lead (a partial repost keeps the start)."""
+    if own.size >= theirs.size:
+        return True
+    common = np.intersect1d(own, theirs, assume_unique=True).size
+    return common >= MIN_COVER * theirs.size or (
+        lead.size > 0
+        and np.intersect1d(own, lead, assume_unique=True).size >= LEAD_SHARE * lead.size
+    )
 
 
 def _merge(result: Resolution, merge: Merge) -> None:

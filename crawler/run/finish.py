@@ -29,9 +29,11 @@ from crawler.dedup.index import (
     read_record_texts,
 )
 from crawler.dedup.resolve import Resolution, resolve
+from crawler.dedup.site_lines import strip_site_lines
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.report.review import ReviewQueue
 from crawler.run_types import BatchResult, RunContext, RunSummary
+from crawler.schemas import SITE_LINES_SCHEMA
 from crawler.store.dataset import Dataset, TableWriter
 from crawler.store.staged import STAGED_SCHEMA, SpilledColumns, read_docs, read_rejects
 
@@ -118,6 +120,7 @@ class RunWriters:
         self.rejects = dataset.writer("rejects", REJECTS_SCHEMA, run_id)
         self.index_docs = dataset.writer("_index/docs", INDEX_DOCS_SCHEMA, run_id)
         self.index_inputs = dataset.writer("_index/inputs", INDEX_INPUTS_SCHEMA, run_id)
+        self.site_lines = dataset.writer("_index/site_lines", SITE_LINES_SCHEMA, run_id)
 
     def by_table(self) -> dict[str, TableWriter]:
         return {
@@ -127,6 +130,7 @@ class RunWriters:
             "rejects": self.rejects,
             "_index/docs": self.index_docs,
             "_index/inputs": self.index_inputs,
+            "_index/site_lines": self.site_lines,
         }
 
     def all(self) -> list[TableWriter]:
@@ -148,6 +152,7 @@ def finish_run(
     started = time.perf_counter()
     dataset = Dataset(ctx.dataset_root)
     now = datetime.fromisoformat(ctx.started_at)
+    site_counts = strip_site_lines(dataset, [b.docs_path for b in batches], ctx.settings)
     resolution = resolve_run(ctx, dataset, [b.docs_path for b in batches])
     resolved = time.perf_counter()
 
@@ -157,6 +162,8 @@ def finish_run(
     side_written: list[Path] = []  # a failure before they are written must not hide its cause
     try:
         _write_run(ctx, batches, resolution, writers, now, summary)
+        for chunk in site_counts.row_chunks(ctx.run_id):
+            writers.site_lines.write(chunk)
         summary.seconds["dedup"] = round(resolved - started, 3)
         summary.total_records = dataset.total_records() + summary.added
         side_written = dataset.write_tables(ctx.run_id, side_tables or {})

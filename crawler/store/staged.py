@@ -45,6 +45,11 @@ def write_batch(
     pq.write_table(pa.Table.from_pylist(rejects, schema=STAGED_REJECTS_SCHEMA), rejects_path)
 
 
+def write_docs(docs: list[dict[str, Any]], path: str) -> None:
+    """Write staged rows alone (a batch rewritten by finish, such as site-lines stripping)."""
+    pq.write_table(pa.Table.from_pylist(docs, schema=STAGED_SCHEMA), path)
+
+
 def read_docs(path: str, columns: list[str] | None = None) -> pa.Table:
     """A batch's staged documents (all columns, or these)."""
     return pq.read_table(path, columns=columns, schema=STAGED_SCHEMA)

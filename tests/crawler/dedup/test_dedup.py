@@ -142,3 +142,23 @@ def test_band_hashes_separate_bands_and_rows() -> None:
     assert h[0] != h[1]  # same rows, different band
     assert np.array_equal(band_hashes(np.stack([sig, sig]), 2), np.stack([h, h]))
     assert band_hashes(np.array([2, 1, 1, 2], dtype=np.uint32), 2)[0][0] != h[0]
+
+
+def test_paragraph_hashes_ignore_short_lines_case_and_punctuation() -> None:
+    from crawler.dedup.minhash import paragraph_hashes
+
+    text = "Share this:\nThe mayor said the bridge will open in May, after repairs.\nBy Jane"
+    same = "THE MAYOR SAID THE BRIDGE WILL OPEN IN MAY AFTER REPAIRS"
+    assert paragraph_hashes(text, 10).size == 1
+    assert np.array_equal(paragraph_hashes(text, 10), paragraph_hashes(same, 10))
+    assert paragraph_hashes(text, 2).size == 3
+    assert paragraph_hashes("", 1).size == 0
+
+
+def test_hash_index_skips_hashes_common_to_many_keys() -> None:
+    index = LSHIndex(1, buffer_docs=3)  # some entries flushed into runs, some pending
+    for n in range(6):
+        index.add_hashes(f"doc{n}", np.array([7, 100 + n], dtype=np.uint64))
+    query = np.array([7, 102], dtype=np.uint64)
+    assert index.candidates_of_hashes(query) == [f"doc{n}" for n in range(6)]
+    assert index.candidates_of_hashes(query, most=5) == ["doc2"]
