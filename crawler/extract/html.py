@@ -28,7 +28,12 @@ from trafilatura.xml import xmltotxt
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract.boilerplate import clean_text
-from crawler.extract.html_combine import default_model, prefer_second, readability_lines
+from crawler.extract.html_combine import (
+    default_model,
+    prefer_second,
+    readability_lines,
+    wants_second,
+)
 from crawler.extract.html_meta import PageMeta, page_meta, split_authors
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
@@ -291,7 +296,7 @@ def _fragment_lines(tree: HtmlElement) -> list[str]:
 def _second_engine(tree: HtmlElement, url: str | None) -> list[str]:
     """readability-lxml's lines; none if it fails (trafilatura's alone then decide)."""
     try:
-        return readability_lines(tree, url)
+        return readability_lines(tree)
     except Exception as err:
         LOGGER.debug("readability failed for %s: %s", url, err)
         return []
@@ -365,7 +370,8 @@ def _extract(
     removed = list(cleaned.removed) if cleaned else []
     model = default_model() if combine_engines else None
     second: list[str] = []
-    if post_clean and (keep_second or model is not None) and not _is_fragment(html):
+    wanted = keep_second or (model is not None and wants_second(paragraphs))
+    if post_clean and wanted and not _is_fragment(html):
         # a fragment is taken whole (above); last: readability drops hidden elements from the tree
         second = _second_engine(tree, meta.url or base_url)
         second = _drop_title_echo(second, page, second)[0]

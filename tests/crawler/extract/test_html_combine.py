@@ -123,3 +123,30 @@ def test_readability_s_short_post_replaces_trafilatura_s_boilerplate(
     alone = extract_html(page, combine_engines=False).paragraphs
     assert alone and alone[0].startswith("Latest")
     assert extract_html(page).paragraphs == PROSE[:2]
+
+
+def test_readability_is_not_run_on_a_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(html_mod, "readability_lines", lambda tree: calls.append(tree) or [])
+    words = " ".join(PROSE).split()
+    paragraphs = [" ".join(words[n:] + words[:n]) + "." for n in range(0, 80, 10)]
+    found = extract_html(_page("".join(f"<p>{p}</p>" for p in paragraphs))).paragraphs
+    assert sum(len(p.split()) for p in found) > hc.SECOND_BELOW_TOKENS
+    assert calls == []
+    extract_html(_page("".join(f"<p>{p}</p>" for p in PROSE)))
+    assert len(calls) == 1
+
+
+def test_readability_on_our_tree_reads_as_the_library_on_the_source() -> None:
+    """The tree-reading Document (no link rewriting) keeps the library's article text."""
+    from readability import Document
+
+    page = _page(
+        "".join(f"<p>{p} <a href='javascript:void(0)' onclick='x()'>more</a></p>" for p in PROSE),
+        "<div class='sidebar' style='display:none'><p>Hidden teaser text here.</p></div>",
+    )
+    tree = html_mod._parse(page)
+    assert tree is not None
+    ours = hc.readability_lines(tree)
+    assert ours == hc.summary_lines(Document(page).summary(html_partial=True))
+    assert ours[0].startswith(PROSE[0]) and "Hidden teaser" not in " ".join(ours)
