@@ -78,7 +78,6 @@ def _readability_document() -> type:
         frames=False,
         forms=False,
         annoying_tags=False,
-        remove_tags=None,
         remove_unknown_tags=False,
         safe_attrs_only=False,
     )

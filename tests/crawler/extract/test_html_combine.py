@@ -127,7 +127,12 @@ def test_readability_s_short_post_replaces_trafilatura_s_boilerplate(
 
 def test_readability_is_not_run_on_a_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(html_mod, "readability_lines", lambda tree: calls.append(tree) or [])
+
+    def counted(tree: object) -> list[str]:
+        calls.append(tree)
+        return []
+
+    monkeypatch.setattr(html_mod, "readability_lines", counted)
     words = " ".join(PROSE).split()
     paragraphs = [" ".join(words[n:] + words[:n]) + "." for n in range(0, 80, 10)]
     found = extract_html(_page("".join(f"<p>{p}</p>" for p in paragraphs))).paragraphs
