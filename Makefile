@@ -12,7 +12,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run test test-fast lint format eval train-cleaner bench clean
+.PHONY: setup run test test-fast lint format eval eval-html train-cleaner train-html-combine bench clean
 
 setup: $(VENV)/.synced
 
@@ -61,6 +61,16 @@ eval: setup
 train-cleaner: setup
 	nice -n 15 $(BIN)/python bench/train_cleaner.py $(TRAIN_CLEANER_ARGS) \
 		--model-out crawler/extract/boilerplate/cleaner_model.json
+
+## eval-html: the HTML path against its parts, trafilatura (options) and readability-lxml on the
+## dev set: P/R/F1 per length band and docs/s ratios in one process
+eval-html: setup
+	$(BIN)/python bench/eval_html.py
+
+## train-html-combine: refit the HTML engine choice from ../shared/eval (dragnet-train, AGPL-3.0,
+## and eval/dev) with site-grouped CV figures; writes crawler/extract/combine_model.json
+train-html-combine: setup
+	nice -n 15 $(BIN)/python bench/train_html_combine.py --model-out crawler/extract/combine_model.json
 
 clean:
 	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

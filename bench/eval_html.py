@@ -1,16 +1,28 @@
-"""Benchmark `extract_html` on the HTML dev set, against plain trafilatura on the same pages.
+"""Benchmark `extract_html` on an HTML set, against its parts and plain trafilatura on the same
+pages, in one process: quality (P/R/F1 per length band, with the set's gold.json) and docs/s.
 
-    .venv/bin/python bench/eval_html.py [--html eval/dev/html] [--out /tmp/pred_html.json]
-        [--baseline-out /tmp/pred_trafilatura.json] [--runs 3] [--meta] [--no-clean]
+    .venv/bin/python bench/eval_html.py [--html eval/dev/html] [--runs 3] [--limit N]
+        [--variants all|ours,today,...] [--out /tmp/pred_html.json] [--meta] [--no-clean]
 
-Writes `{id: text}` JSON for both (score them with `eval/score.py --pred`), prints docs/s of
-each (median of --runs timed passes over all pages, after one warm-up page) and their ratio;
---meta also prints how many pages got a title, publisher, date, authors, language and URL.
+Variants (docs/s is the median of --runs timed passes over the pages, after one warm-up page;
+the ratio column is against `trafilatura`, the issue-15 baseline, and against `today`):
+
+- ours: `extract_html` as shipped (trafilatura fast=True + cleaning, readability-lxml, the
+  learned line combiner)
+- single: `extract_html(combine_engines=False)`: trafilatura fast=True + cleaning alone
+- today: the path before the combiner (trafilatura with its own fallbacks, fast=False)
+- trafilatura / trafilatura-fast / trafilatura-precision: `trafilatura.extract`,
+  include_comments=False, with fast=True / favor_precision=True
+- readability: readability-lxml alone (`crawler.extract.html_combine.readability_lines`)
+
+Writes ours' `{id: text}` to --out (score it with `eval/score.py --pred`); --meta also prints
+how many pages got a title, publisher, date, authors, language and URL.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import statistics
@@ -21,9 +33,13 @@ from pathlib import Path
 
 import trafilatura
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from crawler.extract.html import Extracted, extract_html
+import crawler.extract.html as html_mod  # noqa: E402
+from crawler.extract.html import Extracted, extract_html  # noqa: E402
+from crawler.extract.html_combine import readability_lines  # noqa: E402
 
 
 def _timed(fn: Callable[[str], object], pages: dict[str, str], runs: int) -> float:
@@ -37,9 +53,32 @@ def _timed(fn: Callable[[str], object], pages: dict[str, str], runs: int) -> flo
     return statistics.median(rates)
 
 
-def _baseline(html: str) -> str:
-    """Plain trafilatura, comments excluded: the reference speed and quality."""
-    return trafilatura.extract(html, include_comments=False) or ""
+def _today(html: str) -> str:
+    """The HTML path before the combiner: trafilatura with its readability/jusText fallbacks."""
+    original = getattr(html_mod, "bare_extraction")  # noqa: B009 (not exported: patched here)
+    setattr(html_mod, "bare_extraction", functools.partial(original, fast=False))  # noqa: B010
+    try:
+        return extract_html(html, combine_engines=False).text
+    finally:
+        setattr(html_mod, "bare_extraction", original)  # noqa: B010
+
+
+def _readability(html: str) -> str:
+    tree = html_mod._parse(html)
+    return "\n".join(readability_lines(tree)) if tree is not None else ""
+
+
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "ours": lambda h: extract_html(h).text,
+    "single": lambda h: extract_html(h, combine_engines=False).text,
+    "today": _today,
+    "trafilatura": lambda h: trafilatura.extract(h, include_comments=False) or "",
+    "trafilatura-fast": lambda h: trafilatura.extract(h, include_comments=False, fast=True) or "",
+    "trafilatura-precision": lambda h: (
+        trafilatura.extract(h, include_comments=False, favor_precision=True) or ""
+    ),
+    "readability": _readability,
+}
 
 
 def _coverage(results: dict[str, Extracted]) -> None:
@@ -60,14 +99,16 @@ def _coverage(results: dict[str, Extracted]) -> None:
 
 
 def main() -> int:
-    """Run both extractors, write their predictions, print speeds."""
+    """Run the variants, print quality and speed."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--html", default="eval/dev/html", help="folder of <id>.html pages")
-    ap.add_argument("--out", default="/tmp/pred_html.json", help="extract_html predictions")
-    ap.add_argument("--baseline-out", default="/tmp/pred_trafilatura.json")
+    ap.add_argument("--gold", default=None, help="gold.json (default: next to --html)")
+    ap.add_argument("--out", default="/tmp/pred_html.json", help="ours' predictions")
     ap.add_argument("--runs", type=int, default=3, help="timed passes (median reported)")
+    ap.add_argument("--limit", type=int, default=0, help="time only the first N pages")
+    ap.add_argument("--variants", default="all")
     ap.add_argument("--meta", action="store_true", help="print metadata coverage")
-    ap.add_argument("--no-clean", action="store_true", help="skip the shared line cleaner")
+    ap.add_argument("--no-clean", action="store_true", help="ours without the line cleaner")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # trafilatura logs every discarded page
 
@@ -75,31 +116,41 @@ def main() -> int:
     if not pages:
         print(f"no *.html under {args.html}", file=sys.stderr)
         return 2
-    clean = not args.no_clean
-
-    def ours_fn(html: str) -> Extracted:
-        return extract_html(html, post_clean=clean)
+    names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    variants = {n: VARIANTS[n] for n in names}
+    if args.no_clean:
+        variants["ours"] = lambda h: extract_html(h, post_clean=False).text
+    gold_path = Path(args.gold) if args.gold else Path(args.html).parent / "gold.json"
+    gold = (
+        {i: g["text"] for i, g in json.loads(gold_path.read_text("utf-8")).items()}
+        if gold_path.is_file()
+        else {}
+    )
+    import train_cleaner as tc  # the metric, per length band
 
     first = next(iter(pages.values()))
-    ours_fn(first)
-    _baseline(first)
-
-    results = {i: ours_fn(h) for i, h in pages.items()}
-    Path(args.out).write_text(
-        json.dumps({i: e.text for i, e in results.items()}, ensure_ascii=False, indent=0), "utf-8"
-    )
-    baseline = {i: _baseline(h) for i, h in pages.items()}
-    Path(args.baseline_out).write_text(json.dumps(baseline, ensure_ascii=False, indent=0), "utf-8")
-
-    ours = _timed(ours_fn, pages, args.runs)
-    theirs = _timed(_baseline, pages, args.runs)
-    print(f"pages: {len(pages)}  (predictions: {args.out}, baseline: {args.baseline_out})")
-    print(f"extract_html          {ours:7.1f} docs/s  (post_clean={clean})")
-    print(f"trafilatura.extract   {theirs:7.1f} docs/s  (include_comments=False)")
-    print(f"ratio ours/trafilatura {ours / theirs:.2f}")
+    for fn in variants.values():
+        fn(first)
+    timed_pages = dict(list(pages.items())[: args.limit]) if args.limit else pages
+    print(f"pages: {len(pages)} (timed: {len(timed_pages)}, median of {args.runs} runs)")
+    rates: dict[str, float] = {}
+    for name, fn in variants.items():
+        preds = {i: fn(h) for i, h in pages.items()}
+        if name == "ours":
+            Path(args.out).write_text(json.dumps(preds, ensure_ascii=False, indent=0), "utf-8")
+        rates[name] = _timed(fn, timed_pages, args.runs)
+        line = f"{name:22s} {rates[name]:6.1f} docs/s"
+        if gold:
+            v = tc.summarise({i: gold[i] for i in pages if i in gold}, preds)
+            bands = " ".join(f"{b} {v[b]['F1']:.3f}" for b in ("<100", "100-500", ">500") if b in v)
+            line += f"  P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} [{bands}]"
+        print(line, flush=True)
+    for base in ("trafilatura", "today"):
+        if "ours" in rates and base in rates:
+            print(f"ratio ours/{base} {rates['ours'] / rates[base]:.2f}")
     if args.meta:
         print("metadata coverage:")
-        _coverage(results)
+        _coverage({i: extract_html(h) for i, h in pages.items()})
     return 0
 
 

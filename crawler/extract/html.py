@@ -3,7 +3,9 @@
 trafilatura finds the article body (reader comments excluded); `crawler.extract.html_meta` reads the
 metadata the page declares, from the same parsed tree; the shared line cleaner
 (`crawler.extract.boilerplate.clean_text`, mode "extracted") then drops the chrome trafilatura kept
-(share bars, "Read more" lines, newsletter boxes...). `extract_html` never raises: junk input
+(share bars, "Read more" lines, newsletter boxes...). readability-lxml then reads the same tree,
+and a small learned model (`crawler.extract.html_combine`) says whether its article is the
+better one for this page (trafilatura's stays otherwise). `extract_html` never raises: junk input
 gives an `Extracted` with no paragraphs, which the caller turns into a reject. The chain calls
 `extract_limited`, which also enforces the per-document limits (`crawler.extract.limits`).
 """
@@ -26,6 +28,12 @@ from trafilatura.xml import xmltotxt
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract.boilerplate import clean_text
+from crawler.extract.html_combine import (
+    default_model,
+    prefer_second,
+    readability_lines,
+    wants_second,
+)
 from crawler.extract.html_meta import PageMeta, page_meta, split_authors
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
@@ -230,14 +238,19 @@ def _fallback_date(tree: HtmlElement, url: str | None) -> datetime | None:
 
 
 def extract_html(
-    html: str | bytes, base_url: str | None = None, *, post_clean: bool = True
+    html: str | bytes,
+    base_url: str | None = None,
+    *,
+    post_clean: bool = True,
+    combine_engines: bool = True,
 ) -> Extracted:
     """Article paragraphs and metadata of one HTML page; empty paragraphs if none is found.
 
-    `post_clean=False` skips the shared line cleaner (for measuring what it adds).
+    `post_clean=False` skips the shared line cleaner, `combine_engines=False` the second
+    engine (trafilatura alone): both for measuring what they add.
     """
     try:
-        return _extract(html, base_url, post_clean, None)
+        return _extract(html, base_url, post_clean, None, combine_engines)[0]
     except Exception as err:  # junk input must not stop the run: the caller rejects it
         LOGGER.warning("extraction failed for %s: %s", base_url, err)
         return Extracted(paragraphs=[])
@@ -247,7 +260,15 @@ def extract_limited(html: str, base_url: str | None, settings: Settings) -> Extr
     """`extract_html` for the chain: a page over the settings' per-document limits (attributes
     of a tag, HTML elements and depth, extracted lines and line length) raises Drop with the
     reason, and a failure of the extractor propagates, for the caller to report."""
-    return _extract(html, base_url, True, settings)
+    return _extract(html, base_url, True, settings)[0]
+
+
+def engine_lines(html: str | bytes, base_url: str | None = None) -> tuple[list[str], list[str]]:
+    """Both engines' lines of a page, before they are combined: trafilatura's (cleaned, the
+    headline dropped) and readability-lxml's (the headline dropped). For training the combiner
+    (`bench/train_html_combine.py`)."""
+    found, second = _extract(html, base_url, True, None, False, keep_second=True)
+    return found.paragraphs, second
 
 
 _DOCUMENT_TAG = re.compile(rb"<(html|body|head)[\s>]", re.I)
@@ -272,15 +293,42 @@ def _fragment_lines(tree: HtmlElement) -> list[str]:
     return [t for t in texts if t]
 
 
+def _second_engine(tree: HtmlElement, url: str | None) -> list[str]:
+    """readability-lxml's lines; none if it fails (trafilatura's alone then decide)."""
+    try:
+        return readability_lines(tree)
+    except Exception as err:
+        LOGGER.debug("readability failed for %s: %s", url, err)
+        return []
+
+
+def _within(lines: list[str], limits: Settings | None) -> bool:
+    """Whether the second engine's lines are within the per-document limits (else unused)."""
+    if limits is None:
+        return True
+    try:
+        check_lines(lines, limits)
+    except Drop:
+        return False
+    return True
+
+
 def _extract(
-    html: str | bytes, base_url: str | None, post_clean: bool, limits: Settings | None
-) -> Extracted:
-    """extract_html without the safety net; with `limits`, checked against them."""
+    html: str | bytes,
+    base_url: str | None,
+    post_clean: bool,
+    limits: Settings | None,
+    combine_engines: bool = True,
+    *,
+    keep_second: bool = False,
+) -> tuple[Extracted, list[str]]:
+    """extract_html without the safety net; with `limits`, checked against them. Also gives
+    the second engine's lines when it ran (`keep_second` runs it without combining)."""
     if limits is not None and isinstance(html, str):
         check_html_source(html, limits)
     tree = _parse(html)
     if tree is None:
-        return Extracted(paragraphs=[])
+        return Extracted(paragraphs=[]), []
     if limits is not None:
         check_html_tree(tree, limits)
     page = page_meta(tree, base_url)
@@ -293,6 +341,7 @@ def _extract(
         include_comments=False,
         include_tables=True,
         output_format="txt",
+        fast=True,  # readability's view is taken below, and decided better than by length
     )
     body = getattr(document, "body", None)
     lines = _body_lines(body) if isinstance(body, _Element) else []
@@ -319,9 +368,29 @@ def _extract(
         date_text=meta.date_text if published_at is None else None,
     )
     removed = list(cleaned.removed) if cleaned else []
-    return Extracted(
+    model = default_model() if combine_engines else None
+    second: list[str] = []
+    wanted = keep_second or (model is not None and wants_second(paragraphs))
+    if post_clean and wanted and not _is_fragment(html):
+        # a fragment is taken whole (above); last: readability drops hidden elements from the tree
+        second = _second_engine(tree, meta.url or base_url)
+        second = _drop_title_echo(second, page, second)[0]
+        if (
+            model is not None
+            and prefer_second(paragraphs, second, model)
+            and _within(second, limits)
+        ):
+            still = set(second)
+            removed += [
+                Removal(lines.index(p) if p in lines else -1, p, str(Removed.OUTSIDE_ARTICLE))
+                for p in paragraphs
+                if p not in still
+            ]
+            paragraphs = second
+    found = Extracted(
         paragraphs=paragraphs,
         meta=meta,
         removed=sorted([*title_removed, *removed], key=lambda r: r.line_no),
         captions=list(cleaned.captions) if cleaned else [],
     )
+    return found, second

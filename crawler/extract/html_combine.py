@@ -1,0 +1,229 @@
+"""Two main-content engines, one article: trafilatura's or readability-lxml's, chosen per page by
+a small learned model (issue 14, "HTML beyond one engine").
+
+trafilatura (with the project's cleaning, `crawler.extract.html`) and readability-lxml fail on
+different pages: trafilatura drops a short article for a longer boilerplate block or keeps a
+teaser list; readability takes a whole container, comments and all, or a sidebar. Which one
+is right shows in what they extracted: how much each has, how much of it the other engine
+also has, how much of each reads as prose (sentence ends, function words, few short lines)
+and how much of readability's text the dump cleaner (`crawler.extract.boilerplate`) keeps.
+A logistic regression over those page figures (`page_row`, parameters in
+`combine_model.json`, trained by `bench/train_html_combine.py` on Dragnet's training split,
+AGPL-3.0, and eval/dev, MIT) says when readability's article is the better one; otherwise
+trafilatura's stays. A per-line merge of the two was measured and lost to both engines
+(docs/quality.md). Deterministic; numpy only at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from lxml.html import HtmlElement
+
+from crawler.extract.boilerplate import clean_text
+from crawler.extract.boilerplate.stopwords import STOP_WORDS
+
+Arr = npt.NDArray[np.float64]
+MODEL_PATH = Path(__file__).with_name("combine_model.json")
+TOKEN = re.compile(r"\w+")  # the metric's tokens (eval/score.py)
+_SENTENCE_END = re.compile(r"[.!?。！？…\"'”’)»]\s*$")
+_SHORT_LINE = 8  # tokens: a line shorter than this is a heading, link or label, not prose
+_CLIP = 5.0  # standardised values are clipped, as in training (bench/line_models.py)
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "div")
+_SIDE = ("log_tokens", "log_lines", "sentence_end_share", "stop_share", "short_share", "top_line")
+FEATURES = (
+    *(f"a_{f}" for f in _SIDE),
+    *(f"b_{f}" for f in _SIDE),
+    "a_in_b",
+    "b_in_a",
+    "log_shingle_ratio",
+    "b_cleaner_kept",
+)
+
+
+SECOND_BELOW_TOKENS = 300
+"""readability is run only when trafilatura's article is shorter than this (metric tokens):
+above it readability was taken on few pages and gained nothing measurable (0.919 vs 0.918
+on dragnet-train, CV), and it costs about as much as the whole trafilatura path."""
+
+
+@cache
+def _readability_document() -> type:
+    """readability-lxml's Document, reading a tree the caller parsed: no link rewriting (the
+    article's text is all we keep; rewriting every link was a quarter of readability's time)."""
+    from lxml_html_clean import Cleaner
+    from readability import Document
+    from readability.readability import REGEXES
+
+    cleaner = Cleaner(  # readability.cleaners.html_cleaner, but javascript=False (links only)
+        scripts=True,
+        javascript=False,
+        comments=True,
+        style=True,
+        links=True,
+        meta=False,
+        add_nofollow=False,
+        page_structure=False,
+        processing_instructions=True,
+        embedded=False,
+        frames=False,
+        forms=False,
+        annoying_tags=False,
+        remove_unknown_tags=False,
+        safe_attrs_only=False,
+    )
+
+    class TreeDocument(Document):  # type: ignore[misc]
+        def _parse(self, input: HtmlElement) -> HtmlElement:
+            self.encoding = "utf-8"
+            for elem in input.xpath("//*[@hidden]"):
+                elem.drop_tree()
+            for elem in input.xpath("//*[@style]"):
+                if REGEXES["displayNoneRe"].search(elem.get("style")):
+                    elem.drop_tree()
+            doc: HtmlElement = cleaner.clean_html(input)
+            return doc
+
+    return TreeDocument
+
+
+def readability_lines(tree: HtmlElement) -> list[str]:
+    """readability-lxml's article of a parsed page, one line per block element.
+
+    readability drops hidden elements from the tree it is given (then works on a copy): call it
+    once nothing else needs the tree. Empty when readability finds nothing.
+    """
+    return summary_lines(_readability_document()(tree).summary(html_partial=True))
+
+
+def summary_lines(summary: str) -> list[str]:
+    """The text of readability's article (its HTML), one line per block element."""
+    from lxml.html import fragment_fromstring
+
+    if not summary.strip():
+        return []
+    root = fragment_fromstring(summary, create_parent="div")
+    out: list[str] = []
+    for el in root.iter(*_BLOCKS):
+        if el.tag == "div" and any(c.tag in _BLOCKS for c in el):
+            text = " ".join((el.text or "").split())  # the div's own text before its blocks
+        elif any(a.tag in _BLOCKS and a.tag != "div" for a in el.iterancestors()):
+            continue  # inside a block already taken whole
+        else:
+            text = " ".join(el.text_content().split())
+        if text:
+            out.append(text)
+    return out
+
+
+def wants_second(a: Sequence[str]) -> bool:
+    """Whether trafilatura's article `a` is short enough for readability's view to be taken."""
+    return sum(len(TOKEN.findall(x)) for x in a) < SECOND_BELOW_TOKENS
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    toks = TOKEN.findall(text.casefold())
+    if len(toks) < 4:
+        return {tuple(toks)} if toks else set()
+    return {tuple(toks[i : i + 4]) for i in range(len(toks) - 3)}
+
+
+def _share(sh: set[tuple[str, ...]], ref: set[tuple[str, ...]]) -> float:
+    return len(sh & ref) / len(sh) if sh else 0.0
+
+
+def _side(lines: Sequence[str]) -> list[float]:
+    """One engine's figures (`_SIDE`): size, and how much of it reads as prose."""
+    toks = [TOKEN.findall(line) for line in lines]
+    total = sum(map(len, toks))
+    n = total or 1
+    return [
+        math.log1p(total),
+        math.log1p(len(lines)),
+        sum(len(t) for line, t in zip(lines, toks, strict=True) if _SENTENCE_END.search(line)) / n,
+        sum(sum(w.casefold() in STOP_WORDS for w in t) for t in toks) / n,
+        sum(len(t) for t in toks if len(t) < _SHORT_LINE) / n,
+        max((len(t) for t in toks), default=0) / n,
+    ]
+
+
+def cleaner_kept(lines: Sequence[str]) -> set[str]:
+    """The lines the dump cleaner keeps of an extracted text (mode "extracted")."""
+    if not lines:
+        return set()
+    return set(clean_text("\n".join(lines), mode="extracted").paragraphs)
+
+
+def page_row(a: Sequence[str], b: Sequence[str]) -> Arr:
+    """The page's figures (`FEATURES`) for trafilatura's lines `a` and readability's `b`."""
+    a_sh = set().union(*(_shingles(x) for x in a)) if a else set()
+    b_sh = set().union(*(_shingles(x) for x in b)) if b else set()
+    kept = cleaner_kept(b)
+    b_tokens = sum(len(TOKEN.findall(x)) for x in b) or 1
+    row = [
+        *_side(a),
+        *_side(b),
+        _share(a_sh, b_sh),
+        _share(b_sh, a_sh),
+        math.log1p(len(a_sh)) - math.log1p(len(b_sh)),
+        sum(len(TOKEN.findall(x)) for x in b if x in kept) / b_tokens,
+    ]
+    return np.array(row, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ChoiceModel:
+    """Logistic regression over standardised, clipped page figures: P(readability is better)."""
+
+    cols: npt.NDArray[np.int64]
+    mean: Arr
+    scale: Arr
+    weights: Arr
+    bias: float
+    threshold: float = 0.5
+
+    def predict(self, x: Arr) -> Arr:
+        """Probability, per row of page figures, that readability's article is the better."""
+        z = np.clip((x[..., self.cols] - self.mean) / self.scale, -_CLIP, _CLIP)
+        raw = z @ self.weights + self.bias
+        out: Arr = 1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30)))
+        return out
+
+
+def model_from_spec(spec: Mapping[str, Any]) -> ChoiceModel:
+    """A model from its JSON form (`bench/train_html_combine.py --model-out`)."""
+    missing = [f for f in spec["features"] if f not in FEATURES]
+    if missing or spec.get("kind") != "logreg":
+        raise ValueError(f"combine model: unknown kind or features {missing[:3]}")
+    return ChoiceModel(
+        np.array([FEATURES.index(f) for f in spec["features"]], dtype=np.int64),
+        np.array(spec["mean"], dtype=np.float64),
+        np.array(spec["scale"], dtype=np.float64),
+        np.array(spec["weights"], dtype=np.float64),
+        float(spec["bias"]),
+        float(spec.get("threshold", 0.5)),
+    )
+
+
+@cache
+def default_model() -> ChoiceModel | None:
+    """The shipped model, or None when the package has no parameters file."""
+    if not MODEL_PATH.is_file():
+        return None
+    return model_from_spec(json.loads(MODEL_PATH.read_text("utf-8")))
+
+
+def prefer_second(a: Sequence[str], b: Sequence[str], model: ChoiceModel) -> bool:
+    """Whether readability's article `b` should replace trafilatura's `a` on this page."""
+    if not b:
+        return False
+    return bool(model.predict(page_row(a, b)) > model.threshold)

@@ -1,0 +1,157 @@
+"""Tests for crawler.extract.html_combine: two engines' lines merged and decided by the learned
+line model, and its place in the HTML path (synthetic pages, offline)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import crawler.extract.html as html_mod
+from crawler.extract import html_combine as hc
+from crawler.extract.html import engine_lines, extract_html
+from crawler.reasons import Removed
+
+PROSE = [
+    "The city council voted on Tuesday to approve a new pedestrian bridge across the river, "
+    "ending a debate that has divided residents of the two neighbourhoods for almost ten years.",
+    "Supporters of the project said the bridge would cut the walk between the train station and "
+    "the hospital by twenty minutes, and would bring new customers to the shops on both banks.",
+    "Opponents argued that the money should instead be spent on repairing the existing roads, "
+    "many of which have not been resurfaced since the flood that damaged the district in 2009.",
+]
+
+
+def _one_weight_model(feature: str, weight: float, bias: float) -> hc.ChoiceModel:
+    """A model on one figure: readability when weight * figure + bias > 0."""
+    spec = {
+        "kind": "logreg",
+        "features": [feature],
+        "mean": [0.0],
+        "scale": [1.0],
+        "weights": [weight],
+        "bias": bias,
+    }
+    return hc.model_from_spec(spec)
+
+
+def test_page_row_measures_both_engines_and_their_agreement() -> None:
+    a, b = [PROSE[0]], [PROSE[0], PROSE[1], "Share this"]
+    x = hc.page_row(a, b)
+    assert x.shape == (len(hc.FEATURES),)
+    col = hc.FEATURES.index
+    assert x[col("a_in_b")] == 1.0  # all of trafilatura's text is in readability's
+    assert 0.4 < x[col("b_in_a")] < 0.6
+    assert x[col("b_log_tokens")] > x[col("a_log_tokens")]
+    assert x[col("a_sentence_end_share")] == 1.0
+    assert 0.9 < x[col("b_sentence_end_share")] < 1.0  # "Share this" has no sentence end
+    assert x[col("b_cleaner_kept")] < 1.0  # the dump cleaner drops the share button
+
+
+def test_the_choice_follows_the_model() -> None:
+    a, b = [PROSE[0]], [PROSE[0], PROSE[1]]
+    more_text_wins = _one_weight_model("log_shingle_ratio", -1.0, 0.0)
+    assert hc.prefer_second(a, b, more_text_wins)
+    assert not hc.prefer_second(b, a, more_text_wins)
+    assert not hc.prefer_second(a, [], more_text_wins)  # no second article: nothing to take
+
+
+def test_model_spec_with_unknown_features_is_refused() -> None:
+    spec = {"kind": "logreg", "features": ["nope"], "mean": [0], "scale": [1], "weights": [1]}
+    with pytest.raises(ValueError, match="unknown"):
+        hc.model_from_spec({**spec, "bias": 0})
+
+
+def test_shipped_model_loads_and_names_its_training_data() -> None:
+    spec = json.loads(hc.MODEL_PATH.read_text("utf-8"))
+    assert "AGPL-3.0" in spec["about"]
+    model = hc.default_model()
+    assert model is not None
+    assert set(spec["features"]) <= set(hc.FEATURES)
+    assert model.predict(hc.page_row(PROSE, PROSE)).shape == ()
+
+
+def _page(article: str, aside: str = "") -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Bridge</title></head>"
+        "<body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<div id='content'><article>{article}</article>{aside}</div>"
+        "<footer><p>Contact us</p></footer></body></html>"
+    )
+
+
+def test_readability_sees_the_page_after_trafilatura() -> None:
+    a, b = engine_lines(_page("".join(f"<p>{p}</p>" for p in PROSE)))
+    assert a == PROSE
+    assert PROSE[0] in b and PROSE[2] in b
+
+
+def test_a_failing_second_engine_leaves_trafilatura_s_article(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_: object, **__: object) -> list[str]:
+        raise RuntimeError("readability broke")
+
+    monkeypatch.setattr(html_mod, "readability_lines", broken)
+    found = extract_html(_page("".join(f"<p>{p}</p>" for p in PROSE)))
+    assert found.paragraphs == PROSE
+
+
+def test_trafilatura_lines_readability_replaces_are_in_the_audit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    always = _one_weight_model("a_in_b", 0.0, 1.0)
+    monkeypatch.setattr(html_mod, "default_model", lambda: always)
+    monkeypatch.setattr(html_mod, "readability_lines", lambda *_: PROSE[:2])
+    found = extract_html(_page("".join(f"<p>{p}</p>" for p in PROSE)))
+    assert found.paragraphs == PROSE[:2]
+    assert [(r.text, r.reason) for r in found.removed] == [(PROSE[2], str(Removed.OUTSIDE_ARTICLE))]
+
+
+def test_readability_s_short_post_replaces_trafilatura_s_boilerplate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's short-article failure: the shipped model takes readability's article when
+    trafilatura's is a teaser list readability does not have and that reads as no prose."""
+    teasers = [f"Latest: story number {n} about the city" for n in range(12)]
+    monkeypatch.setattr(html_mod, "readability_lines", lambda *_: PROSE[:2])
+    page = _page(
+        "<ul>"
+        + "".join(f"<li><a href='/s{n}'>{t}</a></li>" for n, t in enumerate(teasers))
+        + "</ul>"
+    )
+    alone = extract_html(page, combine_engines=False).paragraphs
+    assert alone and alone[0].startswith("Latest")
+    assert extract_html(page).paragraphs == PROSE[:2]
+
+
+def test_readability_is_not_run_on_a_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+
+    def counted(tree: object) -> list[str]:
+        calls.append(tree)
+        return []
+
+    monkeypatch.setattr(html_mod, "readability_lines", counted)
+    words = " ".join(PROSE).split()
+    paragraphs = [" ".join(words[n:] + words[:n]) + "." for n in range(0, 80, 10)]
+    found = extract_html(_page("".join(f"<p>{p}</p>" for p in paragraphs))).paragraphs
+    assert sum(len(p.split()) for p in found) > hc.SECOND_BELOW_TOKENS
+    assert calls == []
+    extract_html(_page("".join(f"<p>{p}</p>" for p in PROSE)))
+    assert len(calls) == 1
+
+
+def test_readability_on_our_tree_reads_as_the_library_on_the_source() -> None:
+    """The tree-reading Document (no link rewriting) keeps the library's article text."""
+    from readability import Document
+
+    page = _page(
+        "".join(f"<p>{p} <a href='javascript:void(0)' onclick='x()'>more</a></p>" for p in PROSE),
+        "<div class='sidebar' style='display:none'><p>Hidden teaser text here.</p></div>",
+    )
+    tree = html_mod._parse(page)
+    assert tree is not None
+    ours = hc.readability_lines(tree)
+    assert ours == hc.summary_lines(Document(page).summary(html_partial=True))
+    assert ours[0].startswith(PROSE[0]) and "Hidden teaser" not in " ".join(ours)
