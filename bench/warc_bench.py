@@ -1,7 +1,8 @@
 """Which WARC library, and what the archive way in costs against loose files.
 
     .venv/bin/python bench/warc_bench.py libs [--records 5000]
-    .venv/bin/python bench/warc_bench.py ingest [--records 5000] [--workers 2] [--rounds 2]
+    .venv/bin/python bench/warc_bench.py ingest [--records 5000] [--sample 300] [--run-records N]
+    .venv/bin/python bench/warc_bench.py sample     # (re)writes eval/warc/sample.warc.gz
 
 `libs`: warcio and fastwarc (resiliparse) read the same generated files (a per-record gzip
 .warc.gz, as Common Crawl writes them, and the same uncompressed .warc): every record's headers
@@ -10,11 +11,13 @@ gzip member (how many records each gives before the damage, and what it raises);
 of them reads ARC at all. fastwarc is only imported here (it is not a project dependency:
 install it by hand into the venv to run `libs`).
 
-`ingest`: the same pages as loose .html files and as one .warc.gz of response records, each
-through `corpus ingest` (`run_ingest`, the parallel clean stage) into a fresh dataset;
-docs/s of each (best of `--rounds` interleaved runs), the archive's cost as a ratio to the
-files' (the target: <= 1.10), and the peak memory (max RSS) of the parent process (by
-`resource`) and of its workers (sampled from /proc).
+`ingest`: the same pages as loose .html files and as one .warc.gz of response records. CPU
+seconds (not wall-clock: the machine is shared) per record of the way in (the scan, which
+hashes each input, plus the load a worker does), on all `--records`; of the chain, on
+`--sample` records each way; the docs/s per core they give each way and the archive's cost
+as a ratio to the files' (the target: <= 1.10); the parent's peak RSS. With `--run-records
+N`, whole `corpus ingest` runs (`run_ingest`, the parallel clean stage) of N pages each way:
+wall-clock docs/s and the workers' peak RSS (sampled from /proc).
 
 Pages: /work/shared/eval/dragnet-train/html (read in place, never copied into the repo),
 repeated under distinct URLs up to `--records`, each copy made distinct by a line of its own
@@ -24,6 +27,7 @@ repeated under distinct URLs up to `--records`, each copy made distinct by a lin
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
 import resource
@@ -35,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -213,7 +218,38 @@ class WorkerMemory:
         return False
 
 
-def ingest(records: int, workers: int, rounds: int) -> None:
+def read_cost(loose: Path, archive: Path, settings: Any) -> dict[str, Any]:
+    """CPU seconds to turn every page into a RawInput, each way (the scan, hashing each input,
+    and the load a worker does), in this process; a digest of each text (to compare), and
+    the inputs."""
+    from crawler.readers.inputs import read_inputs
+
+    out: dict[str, Any] = {}
+    for name, files in (("files", sorted(loose.iterdir())), ("warc", [archive])):
+        started = time.process_time()
+        inputs = [item for path in files for item in read_inputs(path, settings)]
+        scanned = time.process_time()
+        texts = [hashlib.sha1(item.load().text.encode()).digest() for item in inputs]
+        out[name] = (scanned - started, time.process_time() - scanned, texts, inputs)
+    return out
+
+
+def chain_cost(items: list[Any], settings: Any) -> float:
+    """CPU seconds of the chain (clean_input: extract, normalize, filters, MinHash) per input."""
+    from crawler.dedup.minhash import MinHasher
+    from crawler.run.clean import clean_input
+
+    hasher = MinHasher(settings.num_perm)
+    started = time.process_time()
+    for item in items:
+        clean_input(item, settings, None, hasher)
+    return (time.process_time() - started) / len(items)
+
+
+def ingest(records: int, workers: int, sample: int, run_records: int) -> None:
+    """The archive way in against loose files: CPU per record of reading (all `records`) and
+    of the chain (`sample` of them, each way), the docs/s per core they give and the ratio;
+    then (with `run_records`) whole `corpus ingest` runs of each, wall-clock docs/s."""
     from crawler.config import Settings
     from crawler.run.ingest import run_ingest
 
@@ -225,38 +261,133 @@ def ingest(records: int, workers: int, rounds: int) -> None:
         for i, (_, body) in enumerate(pages(records)):
             (loose / f"page-{i:05d}.html").write_bytes(body)
         write_warc(archive / "bench.warc.gz", pages(records))
-        rates: dict[str, float] = {}
-        # twice each, interleaved, best kept: the machine is shared, its load drifts
-        for name, folder in [("files", loose), ("warc", archive)] * rounds:
+        before = max_rss_mb(resource.RUSAGE_SELF)
+        costs = read_cost(loose, archive / "bench.warc.gz", settings)
+        print(
+            f"{records} pages, {sum(p.stat().st_size for p in loose.iterdir()) / 2**20:.0f} MB "
+            f"as files, {(archive / 'bench.warc.gz').stat().st_size / 2**20:.0f} MB as .warc.gz"
+        )
+        per_doc = {}
+        chain_cost(costs["files"][3][-20:], settings)  # warm-up: lazy imports, first-call caches
+        for name, (scan, load, raws, inputs) in costs.items():
+            assert len(raws) == records, (name, len(raws))
+            chain = chain_cost(inputs[:sample], settings)
+            read = (scan + load) / records
+            per_doc[name] = read + chain
+            print(
+                f"{name}: read {1000 * read:.2f} ms/record CPU (scan {scan:.1f} s + load "
+                f"{load:.1f} s), chain {1000 * chain:.0f} ms/record CPU (on {sample}) -> "
+                f"{1 / per_doc[name]:.2f} docs/s per core",
+                flush=True,
+            )
+        same = sum(a == b for a, b in zip(costs["files"][2], costs["warc"][2], strict=True))
+        print(f"same decoded text both ways: {same}/{records}")
+        print(f"archive cost vs files (CPU per record): {per_doc['warc'] / per_doc['files']:.3f}")
+        print(
+            f"parent peak RSS: {before:.0f} MB before reading, "
+            f"{max_rss_mb(resource.RUSAGE_SELF):.0f} MB after ({records} raw inputs held)"
+        )
+        del costs
+        for name, folder in [("files", loose), ("warc", archive)] if run_records else []:
+            part = Path(tmp) / f"part-{name}"
+            part.mkdir()
+            if name == "files":
+                for path in sorted(folder.iterdir())[:run_records]:
+                    os.link(path, part / path.name)
+            else:
+                write_warc(part / "bench.warc.gz", pages(run_records))
             out = Path(tmp) / f"out-{name}"
             started = time.perf_counter()
             with WorkerMemory() as memory:
-                summary = run_ingest([str(folder)], out, settings)
+                summary = run_ingest([str(part)], out, settings)
             secs = time.perf_counter() - started
-            rates[name] = max(rates.get(name, 0.0), records / secs)
             print(
-                f"{name}: {records} inputs in {secs:.1f} s = {records / secs:.1f} docs/s "
-                f"({summary.processed} cleaned, {summary.rejected} rejected, "
-                f"scan {summary.seconds.get('scan', 0):.1f} s); worker RSS peak "
-                f"{memory.largest:.0f} MB (all at once {memory.total:.0f} MB)",
+                f"corpus ingest, {name}: {run_records} inputs in {secs:.1f} s = "
+                f"{run_records / secs:.2f} docs/s wall-clock ({summary.processed} cleaned, "
+                f"{summary.rejected} rejected, scan {summary.seconds.get('scan', 0):.1f} s); "
+                f"worker RSS peak {memory.largest:.0f} MB (all at once {memory.total:.0f} MB)",
+                flush=True,
+            )
+            size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+            print(
+                f"  dataset: {size / 2**20:.1f} MB for {summary.added} records "
+                f"({size / max(summary.added, 1) / 1024:.1f} KB per record, audit and indexes "
+                f"included)",
                 flush=True,
             )
             shutil.rmtree(out)
-        print(f"archive cost vs files (time ratio): {rates['files'] / rates['warc']:.3f}")
-        print(f"peak RSS of the parent (bench included): {max_rss_mb(resource.RUSAGE_SELF):.0f} MB")
+
+
+SAMPLE = ROOT / "eval" / "warc" / "sample.warc.gz"
+
+
+def sample() -> None:
+    """eval/warc/sample.warc.gz, the README's example archive: three eval/dev pages (MIT, as
+    eval/LICENSE.md says) as response records with their request records, a PDF response and
+    a revisit record (both counted as rejects, not errors)."""
+    dev = sorted((ROOT / "eval" / "dev" / "html").glob("*.html"))[:3]
+    SAMPLE.parent.mkdir(exist_ok=True)
+    with open(SAMPLE, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        date = {"WARC-Date": "2026-10-05T08:30:00Z"}
+        for n, path in enumerate(dev):
+            url = f"https://news.example.org/2026/10/story-{n}.html"
+            line = f"GET /2026/10/story-{n}.html HTTP/1.1"
+            ask = StatusAndHeaders(line, [], is_http_request=True)
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "request",
+                    payload=io.BytesIO(b""),
+                    http_headers=ask,
+                    warc_headers_dict=date,
+                )
+            )
+            got = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=io.BytesIO(path.read_bytes()),
+                    http_headers=got,
+                    warc_headers_dict=date,
+                )
+            )
+        pdf = StatusAndHeaders("200 OK", [("Content-Type", "application/pdf")], protocol="HTTP/1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                "https://news.example.org/report.pdf",
+                "response",
+                payload=io.BytesIO(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+                http_headers=pdf,
+                warc_headers_dict=date,
+            )
+        )
+        url = "https://news.example.org/2026/10/story-0.html"
+        writer.write_record(
+            writer.create_revisit_record(
+                url, "sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", url, "2026-10-05T08:30:00Z"
+            )
+        )
+    print(f"wrote {SAMPLE.relative_to(ROOT)} ({SAMPLE.stat().st_size} bytes)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=["libs", "ingest"])
+    parser.add_argument("what", choices=["libs", "ingest", "sample"])
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2, help="runs of each way in (best kept)")
+    parser.add_argument("--sample", type=int, default=300, help="records run through the chain")
+    parser.add_argument("--run-records", type=int, default=0, help="whole ingest runs of N")
     args = parser.parse_args()
-    if args.what == "libs":
+    if args.what == "sample":
+        sample()
+    elif args.what == "libs":
         libs(args.records)
     else:
-        ingest(args.records, args.workers, args.rounds)
+        ingest(args.records, args.workers, args.sample, args.run_records)
 
 
 if __name__ == "__main__":

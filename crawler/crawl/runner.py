@@ -140,6 +140,8 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             for batch in batches:  # committed: a resumed job must not stage them again
                 Path(batch.docs_path).unlink(missing_ok=True)
                 Path(batch.rejects_path).unlink(missing_ok=True)
+            for path in archived:
+                path.unlink(missing_ok=True)
             reason = str(stats.get("finish_reason", "unknown"))
             finished = reason == "finished"
             if finished:
