@@ -31,14 +31,22 @@ class Rec:
     status: str = "200 OK"
 
 
-def write_warc(path: Path, records: list[Rec], *, gz: bool = True) -> list[int]:
-    """Write `records` to a WARC (gzip per record when `gz`); the byte offset of each."""
+def write_warc(
+    path: Path,
+    records: list[Rec],
+    *,
+    gz: bool = True,
+    headers: dict[str, list[tuple[str, str]]] | None = None,
+) -> list[int]:
+    """Write `records` to a WARC (gzip per record when `gz`); the byte offset of each.
+    `headers`: more HTTP response headers for the records of some URLs."""
     offsets = []
     with open(path, "wb") as out:
         writer = WARCWriter(out, gzip=gz)
         for rec in records:
             offsets.append(out.tell())
-            headers = [("Content-Type", rec.content_type)] if rec.content_type else []
+            http_headers = [("Content-Type", rec.content_type)] if rec.content_type else []
+            http_headers += (headers or {}).get(rec.url, [])
             warc_headers = {"WARC-Date": WARC_DATE}
             if rec.kind == "revisit":
                 record = writer.create_revisit_record(
@@ -50,7 +58,7 @@ def write_warc(path: Path, records: list[Rec], *, gz: bool = True) -> list[int]:
                     rec.url, "request", payload=io.BytesIO(b""), http_headers=http
                 )
             else:
-                http = StatusAndHeaders(rec.status, headers, protocol="HTTP/1.1")
+                http = StatusAndHeaders(rec.status, http_headers, protocol="HTTP/1.1")
                 record = writer.create_warc_record(
                     rec.url,
                     "response",

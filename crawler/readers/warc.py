@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import Message
@@ -49,6 +50,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A payload with no Content-Type (or a generic one) is HTML if its start looks like it.
 SNIFFED_TYPES = (None, "application/octet-stream", "text/plain")
 _SNIFF_BYTES = 65536
+# what undoing one record's Content-Encoding can raise (a broken gzip or brotli body)
+_PAYLOAD_ERRORS = (zlib.error, OSError, ValueError, EOFError)
 
 
 def is_archive(path: Path) -> bool:
@@ -139,7 +142,14 @@ def _record_input(
         detail = f"a revisit record ({profile.rsplit('/', 1)[-1]}) of {_target(record)}"
         digest = hashlib.sha256(f"revisit:{_record_id(record)}".encode()).hexdigest()
         return _refused(path, offset, 0, digest, Rejected.REVISIT, detail)
-    body, truncated = _payload(record, settings.max_input_bytes)
+    try:
+        body, truncated = _payload(record, settings.max_input_bytes)
+    except _PAYLOAD_ERRORS as exc:  # this record's content encoding: the archive reads on
+        iterator.read_to_end()
+        offset = iterator.get_record_offset()
+        detail = f"its payload cannot be decoded ({_why(exc)})"
+        digest = hashlib.sha256(f"undecodable:{_record_id(record)}".encode()).hexdigest()
+        return _refused(path, offset, None, digest, Rejected.READ_ERROR, detail)
     iterator.read_to_end()
     offset = iterator.get_record_offset()
     digest = hashlib.sha256(body).hexdigest()

@@ -203,3 +203,23 @@ def test_a_record_that_kills_its_worker_costs_only_itself(tmp_path: Path) -> Non
     assert summary.added == 4 and summary.rejects_by_reason == {"crashed": 1}
     (reject,) = table(out, "_rejects")
     assert reject["source_uri"] == f"{file_uri(archive)}#offset={offsets[2]}"
+
+
+def test_a_broken_content_encoding_costs_only_its_record(tmp_path: Path) -> None:
+    """A response whose gzip Content-Encoding is broken mid-body: that record is a reject (or
+    read as far as it goes), and the records after it are read as usual."""
+    archive = tmp_path / "encoded.warc.gz"
+    broken = gzip.compress(page(1))
+    broken = broken[:200] + bytes(range(256)) * 4 + broken[1224:]
+    writer_records = [
+        Rec(URL.format("before"), page(0)),
+        Rec(URL.format("broken"), broken, "text/html; charset=utf-8"),
+        Rec(URL.format("after"), page(2)),
+    ]
+    write_warc(
+        archive, writer_records, headers={URL.format("broken"): [("Content-Encoding", "gzip")]}
+    )
+    summary = ingest([archive], tmp_path / "out")
+    urls = {r["fetched_url"] for r in table(tmp_path / "out", "records")}
+    assert {URL.format("before"), URL.format("after")} <= urls
+    assert summary.added + summary.rejected == 3
