@@ -30,6 +30,7 @@ def corpus_commands(title: str) -> list[list[str]]:
 @pytest.mark.slow
 def test_cli_and_scheduling_commands_work_as_written(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    shutil.copytree(ROOT / "eval" / "warc", tmp_path / "eval" / "warc")  # the example archive
     shutil.copy(ROOT / "corpus.toml", tmp_path)
     bin_dir = Path(sys.executable).parent
     commands = corpus_commands("One-shot CLI") + corpus_commands("Scheduled runs")

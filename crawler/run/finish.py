@@ -146,9 +146,11 @@ def finish_run(
     inputs: int,
     unchanged: int,
     side_tables: dict[str, pa.Table] | None = None,
+    archive_files: list[Path] | None = None,
 ) -> RunSummary:
     """Resolve duplicates against each other and the dataset, then commit everything at once
-    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states)."""
+    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states; and
+    `archive_files`: a crawl's WARC files, into `_warc/`)."""
     started = time.perf_counter()
     dataset = Dataset(ctx.dataset_root)
     now = datetime.fromisoformat(ctx.started_at)
@@ -167,6 +169,7 @@ def finish_run(
         summary.seconds["dedup"] = round(resolved - started, 3)
         summary.total_records = dataset.total_records() + summary.added
         side_written = dataset.write_tables(ctx.run_id, side_tables or {})
+        side_written += [dataset.adopt(path) for path in archive_files or []]
         changed = any(w.count for w in writers.all()) or bool(side_written)
         files = dataset.manifest()["files"]
         # a commit creates every table that has no file yet (possibly empty): readers' globs
