@@ -1,0 +1,299 @@
+"""`corpus reprocess`: run the current chain again over every input still available, and replace
+the dataset's records with the result as one commit.
+
+The inputs: the files named by the dataset's inputs index that are still on disk (with their
+current bytes), and the crawl's archived responses under `_warc/` when a reader takes them.
+They are ingested afresh into a scratch dataset inside the run's staging area (the same stages
+as `corpus ingest`: worker pool, limits, rejects, dedup), so the live dataset is untouched
+until the commit point, and a run stopped before it (Ctrl-C, a kill) leaves the old commit as it
+was (the next run removes the staging area).
+
+Then the scratch tables are mapped onto the old ones:
+
+- a record keeps its `doc_id` when its source is the same: the old record whose kept source
+  (`source_uri`) is the new record's, else one of whose merged sources it holds (each old id
+  is given once); its `ingested_at`, partition and revision columns stay too. Other records get
+  the id of their text, as in any run.
+- records none of whose kept source was run again (a file deleted, a crawled page without an
+  archived response) are kept as they were, with their audit, merges, rejects and index rows.
+
+Records, audit, merges, rejects and the docs and inputs indexes are rewritten (each folder
+built beside the live one and swapped in atomically after the commit point, as compaction
+does); `_index/urls`, `_revisions` and the archive are kept. A reprocess whose result equals
+the dataset adds no commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crawler import __version__
+from crawler.config import Settings
+from crawler.errors import DatasetDamagedError
+from crawler.readers.files import file_uri
+from crawler.record import make_doc_id
+from crawler.report.changes import LISTED, ChangeReport, compare
+from crawler.run.ingest import run_ingest
+from crawler.run.progress import Progress
+from crawler.run.session import RunSession
+from crawler.schemas import REGISTRY
+from crawler.store.dataset import FOLDERS, Dataset, TableWriter, repair_hint
+
+LOGGER = logging.getLogger(__name__)
+REBUILT = ("records", "audit", "merges", "rejects", "_index/docs", "_index/inputs")
+ARCHIVE = "_warc"  # the crawl's raw responses (issue 16), read when a reader takes them
+# columns that say which run wrote a row, not what it holds: ignored when comparing
+_RUN_COLUMNS = {"run_id", "pipeline_version", "merged_at", "rejected_at"}
+
+
+def reprocess(
+    out: str | Path,
+    settings: Settings,
+    *,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> ChangeReport:
+    """Reprocess the dataset at `out` (see the module doc); what changed."""
+    with RunSession(out, settings, wait_seconds=wait_seconds, on_wait=on_wait) as session:
+        dataset = session.dataset
+        if leftovers := dataset.table_files(hidden=True):  # a folder swap would take them away
+            raise DatasetDamagedError(
+                f"dataset {dataset.root}: {leftovers[0].relative_to(dataset.root)} is a hidden "
+                f"file no run owns; {repair_hint(dataset.root)}"
+            )
+        ctx = session.ctx
+        scratch = Dataset(Path(ctx.staging) / "scratch")
+        files, missing = input_files(dataset)
+        LOGGER.info("reprocess %s: %d input files, %d gone", ctx.run_id, len(files), missing)
+        if files:
+            run_ingest(files, scratch.root, settings, progress=progress)
+        rebuild = _Rebuild(dataset, scratch, ctx.run_id, datetime.fromisoformat(ctx.started_at))
+        report = rebuild.plan()
+        if rebuild.differs():
+            rebuild.commit(Path(ctx.staging) / "swap")
+            report.committed, report.run_id = True, ctx.run_id
+        return report
+
+
+def input_files(dataset: Dataset) -> tuple[list[str], int]:
+    """The files to run again (inputs index sources still on disk, and the archive folder) and
+    how many indexed files are gone."""
+    table = dataset.read("_index/inputs", REGISTRY["_index/inputs"].schema, ["source_uri"])
+    found: set[str] = set()
+    missing = 0
+    for uri in set(table["source_uri"].to_pylist()):
+        parsed = urlparse(uri)
+        if parsed.scheme != "file":
+            continue
+        path = Path(unquote(parsed.path))
+        if path.is_file() and file_uri(path) == uri:
+            found.add(str(path))
+        else:
+            missing += 1
+    if (dataset.root / ARCHIVE).is_dir():
+        found.add(str(dataset.root / ARCHIVE))
+    return sorted(found), missing
+
+
+def _read(dataset: Dataset, name: str) -> pa.Table:
+    return dataset.read(name, REGISTRY[name].schema)
+
+
+def _mapped(column: pa.ChunkedArray, mapping: dict[str, str]) -> pa.ChunkedArray:
+    """`column` (doc ids, nulls allowed) with every id in `mapping` replaced."""
+    if not mapping:
+        return column
+    keys = pa.array(list(mapping), pa.string())
+    values = pa.array(list(mapping.values()), pa.string())
+    where = pc.index_in(column, value_set=keys)
+    return pc.coalesce(pc.take(values, where), column)
+
+
+def _without(table: pa.Table, column: str, values: set[str]) -> pa.Table:
+    """Rows of `table` whose `column` is not one of `values`."""
+    if not values or not table.num_rows:
+        return table
+    keep = pc.invert(pc.is_in(table[column], value_set=pa.array(sorted(values), pa.string())))
+    return table.filter(pc.fill_null(keep, True))
+
+
+def _only(table: pa.Table, column: str, values: set[str]) -> pa.Table:
+    """Rows of `table` whose `column` is one of `values`."""
+    if not table.num_rows:
+        return table
+    return table.filter(pc.is_in(table[column], value_set=pa.array(sorted(values), pa.string())))
+
+
+class _Rebuild:
+    """The new tables: scratch rows mapped to the old ids, plus the rows kept as they were."""
+
+    def __init__(self, dataset: Dataset, scratch: Dataset, run_id: str, now: datetime) -> None:
+        self.dataset = dataset
+        self.scratch = scratch
+        self.run_id = run_id
+        self.now = now
+        self.old: dict[str, pa.Table] = {}
+        self.new: dict[str, pa.Table] = {}
+
+    def plan(self) -> ChangeReport:
+        old = {name: _read(self.dataset, name) for name in REBUILT}
+        fresh = {name: _read(self.scratch, name) for name in REBUILT}
+        rerun = set(fresh["_index/inputs"]["source_uri"].to_pylist())
+        rerun |= set(fresh["rejects"]["source_uri"].to_pylist())
+        records = old["records"]
+        kept_sources = records["source_uri"].to_pylist()
+        carried = {
+            d
+            for d, s in zip(records["doc_id"].to_pylist(), kept_sources, strict=True)
+            if s not in rerun
+        }
+        carried_sources = {s for s in kept_sources if s not in rerun}
+        mapping = self._ids(old, fresh, carried)
+        new = {}
+        for name in REBUILT:
+            rows = fresh[name]
+            if "doc_id" in rows.column_names:
+                rows = rows.set_column(
+                    rows.schema.get_field_index("doc_id"),
+                    rows.schema.field("doc_id"),
+                    _mapped(rows["doc_id"], mapping),
+                )
+            if name in ("records", "_index/docs"):
+                kept = _only(old[name], "doc_id", carried)
+            else:
+                kept = _without(old[name], "source_uri", rerun)
+            new[name] = pa.concat_tables([kept, rows.cast(kept.schema)])
+        new["records"] = self._keep_old_columns(new["records"], old["records"], carried)
+        self.old, self.new = old, new
+        report = compare(_light(old["records"]), _light(new["records"]), carried)
+        report.inputs = len(rerun)
+        report.vanished_sources = sorted(carried_sources)[:LISTED]
+        return report
+
+    def _ids(
+        self, old: dict[str, pa.Table], fresh: dict[str, pa.Table], carried: set[str]
+    ) -> dict[str, str]:
+        """{new doc_id: old doc_id} for new records whose source is an old record's."""
+        by_kept = dict(
+            zip(
+                old["records"]["source_uri"].to_pylist(),
+                old["records"]["doc_id"].to_pylist(),
+                strict=True,
+            )
+        )
+        inputs = old["_index/inputs"]
+        by_any = {
+            s: d
+            for s, d in zip(
+                inputs["source_uri"].to_pylist(), inputs["doc_id"].to_pylist(), strict=True
+            )
+            if d is not None
+        }
+        live = set(old["records"]["doc_id"].to_pylist()) - carried
+        claimed: set[str] = set()
+        mapping: dict[str, str] = {}
+        kept_own: set[str] = set()  # new records that keep their own id (same text, same id)
+        rows = fresh["records"].select(["doc_id", "source_uri", "sources"]).to_pylist()
+        # records whose kept source is an old record's kept source claim first
+        rows.sort(key=lambda r: (r["source_uri"] not in by_kept, r["doc_id"]))
+        for row in rows:
+            wanted = [by_kept.get(row["source_uri"])] + [by_any.get(s) for s in row["sources"]]
+            old_id = next((d for d in wanted if d in live and d not in claimed), None)
+            if old_id is not None:
+                claimed.add(old_id)
+                if old_id != row["doc_id"]:
+                    mapping[row["doc_id"]] = old_id
+                else:
+                    kept_own.add(old_id)
+        # a new record whose own id an old record kept under another text gives it up
+        taken = claimed | carried
+        for row in rows:
+            own = row["doc_id"]
+            if own not in mapping and own not in kept_own and own in taken:
+                mapping[own] = make_doc_id(f"{own}:{self.run_id}")
+        return mapping
+
+    def _keep_old_columns(self, new: pa.Table, old: pa.Table, carried: set[str]) -> pa.Table:
+        """Records that kept their id keep their `ingested_at` (and so their partition)."""
+        ingested = dict(zip(old["doc_id"].to_pylist(), old["ingested_at"].to_pylist(), strict=True))
+        column = [
+            ingested.get(d, when)
+            for d, when in zip(
+                new["doc_id"].to_pylist(), new["ingested_at"].to_pylist(), strict=True
+            )
+        ]
+        index = new.schema.get_field_index("ingested_at")
+        return new.set_column(
+            index, new.schema.field(index), pa.array(column, new.schema.field(index).type)
+        )
+
+    def differs(self) -> bool:
+        """Whether the rebuilt tables hold anything the old ones do not (run ids aside)."""
+        return any(_rows(self.old[n]) != _rows(self.new[n]) for n in REBUILT)
+
+    def commit(self, swap_root: Path) -> None:
+        """Write the new tables beside the live folders and swap them in with one commit."""
+        day_of = {
+            d: f"{when:%Y-%m-%d}"
+            for d, when in zip(
+                self.new["records"]["doc_id"].to_pylist(),
+                self.new["records"]["ingested_at"].to_pylist(),
+                strict=True,
+            )
+        }
+        today = f"{self.now:%Y-%m-%d}"
+        written: list[Path] = []
+        superseded: list[Path] = []
+        swaps: list[tuple[Path, Path]] = []
+        for name in REBUILT:
+            spec = REGISTRY[name]
+            groups: dict[Path, list[dict[str, Any]]] = defaultdict(list)
+            root = self.dataset.root / FOLDERS[name]
+            for path in self.dataset.files(name):
+                groups.setdefault(path.parent, [])
+                superseded.append(path)
+            for row in self.new[name].to_pylist():
+                folder = root
+                if spec.partition_by:
+                    folder = root / str(spec.partition(day_of.get(row["doc_id"], today)))
+                groups[folder].append(row)
+            if not groups:
+                groups[root] = []
+            for folder, rows in sorted(groups.items()):
+                folder.mkdir(parents=True, exist_ok=True)  # a new partition: an empty one swaps
+                shadow = swap_root / folder.relative_to(self.dataset.root)
+                out = folder / f"part-{self.run_id}.parquet"
+                writer = TableWriter(shadow / out.name, spec.schema, self.run_id, 20_000)
+                writer.write(rows)
+                writer.close(write_empty=True)
+                written.append(out)
+                swaps.append((folder, shadow))
+        info = {"reprocess": True, "pipeline_version": __version__}
+        self.dataset.commit(self.run_id, written, info, superseded, swaps=swaps)
+        shutil.rmtree(swap_root, ignore_errors=True)  # the swapped-out old files with it
+
+
+def _light(records: pa.Table) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = records.select(
+        ["doc_id", "text", "word_count", "sources", "title"]
+    ).to_pylist()
+    return rows
+
+
+def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
+    """A table's rows as sortable tuples, without the columns that name the writing run."""
+    names = [n for n in table.column_names if n not in _RUN_COLUMNS]
+    return sorted(
+        (tuple(repr(v) for v in row.values()) for row in table.select(names).to_pylist()),
+    )
