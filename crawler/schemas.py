@@ -17,6 +17,7 @@ from crawler.record import (
     MERGES_SCHEMA,
     RECORDS_SCHEMA,
     REJECTS_SCHEMA,
+    REVISIONS_SCHEMA,
     SCHEMA_VERSION,
 )
 
@@ -84,6 +85,7 @@ REGISTRY: dict[str, Table] = {
         Table("_index/docs", INDEX_DOCS_SCHEMA, "_index/docs"),
         Table("_index/inputs", INDEX_INPUTS_SCHEMA, "_index/inputs"),
         Table("_index/urls", URL_STATES_SCHEMA, "_index/urls"),
+        Table("revisions", REVISIONS_SCHEMA, "_revisions"),
     )
 }
 

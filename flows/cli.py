@@ -227,6 +227,12 @@ def add_export_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         default="-",
         help="the file to write, outside the dataset (default: -, standard output)",
     )
+    export.add_argument(
+        "--history",
+        action="store_true",
+        help="also the earlier revisions of changed articles (after the latest records; "
+        "`revision` and `previous_doc_id` link them)",
+    )
 
 
 def add_verify_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -562,7 +568,7 @@ def cmd_export(args: argparse.Namespace, config: CorpusConfig) -> int:
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
     out = None if args.output == "-" else Path(args.output)
     try:
-        written = export_records(dataset, args.format, columns, out)
+        written = export_records(dataset, args.format, columns, out, args.history)
     except BrokenPipeError:  # `corpus export | head`: the reader has all it wanted
         # what is still buffered goes nowhere, rather than failing again at exit (Python docs)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

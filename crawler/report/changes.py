@@ -28,6 +28,7 @@ class ChangeReport:
     unchanged: int = 0
     merges_appeared: int = 0
     merges_split: int = 0
+    sources_changed: int = 0  # records whose merged sources changed (a merge moved, appeared)
     committed: bool = False
     run_id: str = ""
     added_ids: list[str] = field(default_factory=list)
@@ -64,6 +65,7 @@ def compare(
     changes = []
     for doc_id in sorted(set(before) & set(after) - carried):
         was, now = before[doc_id], after[doc_id]
+        report.sources_changed += sorted(was["sources"]) != sorted(now["sources"])
         if was["text"] == now["text"]:
             report.unchanged += 1
             continue
@@ -109,7 +111,8 @@ def format_changes(report: ChangeReport) -> str:
     head = (
         f"reprocessed {report.inputs} inputs: {report.added} records added, {report.removed} "
         f"removed, {report.changed} with changed text, {report.unchanged} unchanged; "
-        f"merges: {report.merges_appeared} appeared, {report.merges_split} split"
+        f"merges: {report.merges_appeared} appeared, {report.merges_split} split, "
+        f"{report.sources_changed} records with other merged sources"
     )
     lines = [head]
     for change in report.text_changes:

@@ -53,6 +53,7 @@ LOGGER = logging.getLogger(__name__)
 REBUILT = ("records", "audit", "merges", "rejects", "_index/docs", "_index/inputs")
 ARCHIVE = "_warc"  # the crawl's raw responses (issue 16), read when a reader takes them
 # columns that say which run wrote a row, not what it holds: ignored when comparing
+_KEPT_COLUMNS = ("ingested_at", "revision", "previous_doc_id", "seen_at")
 _RUN_COLUMNS = {"run_id", "pipeline_version", "merged_at", "rejected_at"}
 
 
@@ -120,12 +121,25 @@ def _mapped(column: pa.ChunkedArray, mapping: dict[str, str]) -> pa.ChunkedArray
     return pc.coalesce(pc.take(values, where), column)
 
 
-def _without(table: pa.Table, column: str, values: set[str]) -> pa.Table:
-    """Rows of `table` whose `column` is not one of `values`."""
-    if not values or not table.num_rows:
+def _pair_keys(table: pa.Table) -> pa.ChunkedArray:
+    """One string per row naming its (doc_id, source_uri) pair."""
+    joined: pa.ChunkedArray = pc.binary_join_element_wise(
+        table["doc_id"], table["source_uri"], "\x00"
+    )
+    return joined
+
+
+def _kept_rows(table: pa.Table, rerun: set[str], history: set[str]) -> pa.Table:
+    """Rows of an input's table kept as they were: of an input not run again, or a replaced
+    revision's own (`history`: its (doc_id, source) keys)."""
+    if not table.num_rows:
         return table
-    keep = pc.invert(pc.is_in(table[column], value_set=pa.array(sorted(values), pa.string())))
-    return table.filter(pc.fill_null(keep, True))
+    gone = pc.is_in(table["source_uri"], value_set=pa.array(sorted(rerun), pa.string()))
+    keep = pc.invert(gone)
+    if history:
+        past = pc.is_in(_pair_keys(table), value_set=pa.array(sorted(history), pa.string()))
+        keep = pc.or_(keep, pc.fill_null(past, False))
+    return table.filter(keep)
 
 
 def _only(table: pa.Table, column: str, values: set[str]) -> pa.Table:
@@ -159,6 +173,8 @@ class _Rebuild:
             if s not in rerun
         }
         carried_sources = {s for s in kept_sources if s not in rerun}
+        past = _read(self.dataset, "revisions").select(["doc_id", "source_uri"])
+        history = set(_pair_keys(past).to_pylist())  # (replaced revision, its own source)
         mapping = self._ids(old, fresh, carried)
         new = {}
         for name in REBUILT:
@@ -169,12 +185,14 @@ class _Rebuild:
                     rows.schema.field("doc_id"),
                     _mapped(rows["doc_id"], mapping),
                 )
-            if name in ("records", "_index/docs"):
+            if name == "records":
                 kept = _only(old[name], "doc_id", carried)
-            else:
-                kept = _without(old[name], "source_uri", rerun)
+            elif name == "_index/docs":  # with the replaced revisions' (see integrity.py)
+                kept = _only(old[name], "doc_id", carried | set(past["doc_id"].to_pylist()))
+            else:  # and the replaced revisions' own audit and input rows: their history
+                kept = _kept_rows(old[name], rerun, history if name != "merges" else set())
             new[name] = pa.concat_tables([kept, rows.cast(kept.schema)])
-        new["records"] = self._keep_old_columns(new["records"], old["records"], carried)
+        new["records"] = self._keep_old_columns(new["records"], old["records"])
         self.old, self.new = old, new
         report = compare(_light(old["records"]), _light(new["records"]), carried)
         report.inputs = len(rerun)
@@ -224,19 +242,19 @@ class _Rebuild:
                 mapping[own] = make_doc_id(f"{own}:{self.run_id}")
         return mapping
 
-    def _keep_old_columns(self, new: pa.Table, old: pa.Table, carried: set[str]) -> pa.Table:
-        """Records that kept their id keep their `ingested_at` (and so their partition)."""
-        ingested = dict(zip(old["doc_id"].to_pylist(), old["ingested_at"].to_pylist(), strict=True))
-        column = [
-            ingested.get(d, when)
-            for d, when in zip(
-                new["doc_id"].to_pylist(), new["ingested_at"].to_pylist(), strict=True
-            )
-        ]
-        index = new.schema.get_field_index("ingested_at")
-        return new.set_column(
-            index, new.schema.field(index), pa.array(column, new.schema.field(index).type)
-        )
+    def _keep_old_columns(self, new: pa.Table, old: pa.Table) -> pa.Table:
+        """Records that kept their id keep when they entered (`ingested_at`, and so their
+        partition) and their place in the article's history (revision columns)."""
+        ids = new["doc_id"].to_pylist()
+        for name in _KEPT_COLUMNS:
+            before = dict(zip(old["doc_id"].to_pylist(), old[name].to_pylist(), strict=True))
+            column = [
+                before.get(d, value) for d, value in zip(ids, new[name].to_pylist(), strict=True)
+            ]
+            index = new.schema.get_field_index(name)
+            field = new.schema.field(index)
+            new = new.set_column(index, field, pa.array(column, field.type))
+        return new
 
     def differs(self) -> bool:
         """Whether the rebuilt tables hold anything the old ones do not (run ids aside)."""
