@@ -26,6 +26,21 @@ class Meta:
 
 
 @dataclass(frozen=True)
+class Capture:
+    """Where a page was fetched and where its raw response is archived, when known: a record
+    of a web archive (WARC/ARC) that was ingested, or a crawled page in the crawl's own
+    archive (`_warc/`). Every field may be missing; a record's columns of the same names."""
+
+    fetched_url: str | None = None  # the URL the response came from (WARC-Target-URI)
+    fetched_at: datetime | None = None  # when it was fetched (WARC-Date), UTC
+    http_content_type: str | None = None  # the response's Content-Type header
+    http_charset: str | None = None  # the charset that header declares
+    warc_file: str | None = None  # the archive holding the response (a URI, or a dataset path)
+    warc_offset: int | None = None  # the byte offset of its record in that file
+    warc_record_id: str | None = None  # its WARC-Record-ID
+
+
+@dataclass(frozen=True)
 class Removal:
     """One input line that is not in the kept text, and why (a row of the `audit` table)."""
 
@@ -47,12 +62,14 @@ class Document:
     removed_ratio: float = 0.0
     content_hash: str = ""
     word_count: int = 0
+    capture: Capture = field(default_factory=Capture)
 
     def to_row(self) -> dict[str, Any]:
         """The document as a plain dict (for staging between steps): the metadata fields are
         columns of their own."""
         row = asdict(self)
         row.update(row.pop("meta"))
+        row.update(row.pop("capture"))
         row["removed"] = [
             {"line_no": r.line_no, "line": r.text, "reason": r.reason} for r in self.removed
         ]

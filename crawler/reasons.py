@@ -54,3 +54,7 @@ class Rejected(StrEnum):
     READ_ERROR = "read_error"  # the file could not be read (permissions, vanished)
     EXTRACT_ERROR = "extract_error"  # the extractor failed on this input
     CRASHED = "crashed"  # the cleaning process died on this input (out of memory, a C crash)
+    # web-archive records that are not pages to clean (counted, not errors):
+    NOT_HTML = "not_html"  # an archived response that is not HTML (PDF, image, JSON...)
+    REVISIT = "revisit"  # a WARC revisit record: a pointer to an earlier capture, no page
+    TRUNCATED = "truncated"  # an archived record cut short (a truncated file or gzip member)

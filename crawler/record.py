@@ -32,6 +32,15 @@ RECORDS_SCHEMA = pa.schema(
         pa.field("captions", pa.list_(pa.string()), nullable=False),
         pa.field("removed_ratio", pa.float32(), nullable=False),  # share of input chars removed
         pa.field("run_id", pa.string(), nullable=False),
+        # Where the page was fetched and its raw response archived (WARC/ARC ingest, crawls):
+        # crawler.model.Capture; null for loose files.
+        pa.field("fetched_url", pa.string()),
+        pa.field("fetched_at", pa.timestamp("us", tz="UTC")),
+        pa.field("http_content_type", pa.string()),
+        pa.field("http_charset", pa.string()),
+        pa.field("warc_file", pa.string()),
+        pa.field("warc_offset", pa.int64()),
+        pa.field("warc_record_id", pa.string()),
         # Revisions (docs/dataset.md#revisions); null in rows written before they existed:
         pa.field("revision", pa.int32()),  # 1 for a source's first text, +1 for each change
         pa.field("previous_doc_id", pa.string()),  # the revision this one replaced

@@ -27,6 +27,7 @@ from scrapy.utils.misc import load_object
 from crawler.config import Settings
 from crawler.crawl.items import PageItem
 from crawler.crawl.log import CrawlLog
+from crawler.crawl.warc_archive import WarcArchiveMiddleware, archive_of, capture_columns
 from crawler.dedup.index import load_seen_urls
 from crawler.dedup.minhash import MinHasher
 from crawler.errors import Drop
@@ -115,6 +116,7 @@ class CorpusPipeline:
         self.threads: ThreadPoolExecutor | None = None  # they wait on the pool for the reactor
         self.max_doc_seconds = ctx.settings.max_doc_seconds
         self.clean: CleanPage = load_object(crawler.settings["CORPUS_CLEAN_PAGE"])
+        self.archive: WarcArchiveMiddleware | None = None
         self._started = time.perf_counter()
 
     @classmethod
@@ -124,6 +126,7 @@ class CorpusPipeline:
     def open_spider(self) -> None:
         self.batches = staged_batches(self.ctx.staging)
         self.seen = load_seen_urls(Dataset(self.ctx.dataset_root)) | _staged_urls(self.batches)
+        self.archive = archive_of(self.crawler)
 
     async def process_item(self, item: PageItem) -> PageItem:
         log = CrawlLog.of(self.crawler)
@@ -138,6 +141,8 @@ class CorpusPipeline:
             self._flush_if_full()
             log.note(item.url, "dropped", reject["reason"], reject["detail"])
             raise DropItem(f"{reject['reason']}: {reject['detail']}")
+        if self.archive is not None:  # where its raw response is (crawler.crawl.warc_archive)
+            row.update(capture_columns(self.archive.location(item.url)))
         self.docs.append(row)
         self.crawler.stats.inc_value("corpus/stored")
         self._flush_if_full()

@@ -39,6 +39,7 @@ from crawler.crawl.log import CrawlLog
 from crawler.crawl.pipelines import CorpusPipeline
 from crawler.crawl.report import crawl_counts
 from crawler.crawl.spiders.news import NewsSpider
+from crawler.crawl.warc_archive import archive_of
 from crawler.errors import (
     ConfigError,
     DatasetAccessError,
@@ -131,7 +132,11 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 if isinstance(spider, NewsSpider)
                 else {}
             )
-            summary = session.finish(batches, processed + unchanged, unchanged, states)
+            archive = archive_of(crawler)  # its WARC files are committed with the run
+            archived = archive.close() if archive else []
+            summary = session.finish(
+                batches, processed + unchanged, unchanged, states, archive_files=archived
+            )
             for batch in batches:  # committed: a resumed job must not stage them again
                 Path(batch.docs_path).unlink(missing_ok=True)
                 Path(batch.rejects_path).unlink(missing_ok=True)

@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.SharedRobotsTxtMiddleware": 100,  # Scrapy's, fixed: see docstring
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+    # after the redirect (600) and decompression (590) middlewares in the response's way:
+    # responses are archived as they came, a 301 and a gzip body too
+    "crawler.crawl.warc_archive.WarcArchiveMiddleware": 650,
 }
 DUPEFILTER_CLASS = "crawler.crawl.middlewares.CorpusDupeFilter"
 ITEM_PIPELINES = {"crawler.crawl.pipelines.CorpusPipeline": 300}
@@ -69,6 +72,10 @@ EXTENSIONS = {"crawler.crawl.log.CrawlLog": 0, "crawler.crawl.progress.ProgressF
 # the function that runs a page through the chain in a worker (a dotted path; tests swap it)
 CORPUS_CLEAN_PAGE = "crawler.crawl.pipelines.clean_page"
 CORPUS_MAX_EVENTS = 5000
+# The raw-page archive (crawler.crawl.warc_archive): every fetched response as WARC in the
+# dataset's _warc/, a new file past this size. Off: --set CORPUS_WARC=false.
+CORPUS_WARC = True
+CORPUS_WARC_MAX_BYTES = 1_000_000_000
 CORPUS_CONTACT = ""
 
 LOG_LEVEL = "INFO"

@@ -22,8 +22,9 @@ from crawler.extract.normalize import (
     replace_surrogates,
     word_count,
 )
+from crawler.extract.urls import canonicalize_url
 from crawler.filters.registry import apply_filters
-from crawler.model import Document, Meta
+from crawler.model import Capture, Document, Meta
 from crawler.readers.files import RawInput
 from crawler.reasons import Rejected
 
@@ -39,7 +40,9 @@ def extract(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         check_lines(text.split("\n"), settings)
         cleaned = clean_text(text, stats, mode="dump")
         return Extracted(cleaned.paragraphs, cleaned.meta, cleaned.removed, cleaned.captions)
-    base_url = raw.source_uri if raw.source_uri.startswith(("http://", "https://")) else None
+    base_url = raw.capture.fetched_url if raw.capture else None
+    if base_url is None and raw.source_uri.startswith(("http://", "https://")):
+        base_url = raw.source_uri
     try:
         return extract_limited(text, base_url, settings)
     except Drop:
@@ -61,19 +64,22 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         source_uri=raw.source_uri,
         source_kind=raw.source_kind,
         text=text,
-        meta=_normalized(found.meta, text),
+        meta=_normalized(found.meta, text, raw.capture),
         captions=[c for c in (normalize_line(c) for c in found.captions) if c],
         removed=[*raw.removed, *found.removed],
         removed_ratio=removed_chars / ((kept_chars + removed_chars) or 1),
         content_hash=content_hash(text),
         word_count=words,
+        capture=raw.capture or Capture(),
     )
     return apply_filters(doc, settings)
 
 
-def _normalized(meta: Meta, text: str) -> Meta:
+def _normalized(meta: Meta, text: str, capture: Capture | None = None) -> Meta:
     """The metadata as the record keeps it: one-line fields, bare author names, the date
-    phrase parsed if no date was, the language of the text (`detect_language`)."""
+    phrase parsed if no date was, the language of the text (`detect_language`), the URL the
+    page was fetched from (canonicalized) when it declares none (an archived page)."""
+    fetched = capture.fetched_url if capture else None
     return Meta(
         title=_clean_field(meta.title),
         publisher=_clean_field(meta.publisher),
@@ -81,7 +87,7 @@ def _normalized(meta: Meta, text: str) -> Meta:
         published_at=meta.published_at or parse_date(meta.date_text),
         date_text=_clean_field(meta.date_text),
         language=detect_language(text, meta.language),
-        url=meta.url,
+        url=meta.url or (canonicalize_url(fetched) if fetched else None),
     )
 
 

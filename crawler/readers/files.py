@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.errors import ConfigError, Drop
-from crawler.model import Removal
+from crawler.model import Capture, Removal
 from crawler.readers.decode import declared_charset, decode_bytes, strip_controls
 from crawler.readers.htmlscan import looks_like_html
 from crawler.reasons import Rejected
@@ -32,6 +32,7 @@ class RawInput:
     size_bytes: int
     crawled: bool = False  # fetched by the crawler rather than read from a file
     removed: tuple[Removal, ...] = ()  # taken out while reading (control characters)
+    capture: Capture | None = None  # where it was fetched and archived (web archives, crawls)
 
     @property
     def source_kind(self) -> str:

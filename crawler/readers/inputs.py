@@ -3,8 +3,9 @@
 An `Input` is one document to clean: where it came from, its size and sha256 (computed once,
 by the reader, when the scan meets it), and how to load it (a picklable callable, so batches
 of inputs travel to worker processes). A reader turns one discovered file into inputs: a page
-dump or an HTML file is one; a web archive would be many (one module with a `Reader` and one
-line in `READERS`). Crawled pages become inputs in the crawler's item pipeline.
+dump or an HTML file is one; a web archive is many (`crawler.readers.warc`; a new way in is
+one module with a `Reader` and one line in `READERS`). Crawled pages become inputs in the
+crawler's item pipeline.
 
 (In the coming layout this belongs in `crawler/readers/`.)
 """
@@ -20,6 +21,7 @@ from typing import Protocol
 
 from crawler.config import Settings
 from crawler.readers.files import RawInput, file_uri, input_kind, read_input
+from crawler.readers.warc import WarcReader
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class FileReader:
 
 # The readers, first match wins; the last one takes what no other does (a file named
 # explicitly is read whatever its suffix, and rejected with the reason if unusable).
-READERS: list[Reader] = [FileReader()]
+READERS: list[Reader] = [WarcReader(), FileReader()]
 
 
 def is_input(path: Path) -> bool:

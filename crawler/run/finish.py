@@ -98,9 +98,11 @@ def finish_run(
     inputs: int,
     unchanged: int,
     side_tables: dict[str, pa.Table] | None = None,
+    archive_files: list[Path] | None = None,
 ) -> RunSummary:
     """Resolve duplicates against each other and the dataset, then commit everything at once
-    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states)."""
+    (with `side_tables`: more rows of other dataset tables, such as a crawl's URL states; and
+    `archive_files`: a crawl's WARC files, into `_warc/`)."""
     started = time.perf_counter()
     dataset = Dataset(ctx.dataset_root)
     now = datetime.fromisoformat(ctx.started_at)
@@ -118,6 +120,7 @@ def finish_run(
         replaced = revisions.replaced()
         summary.total_records = dataset.total_records() + summary.added - len(replaced)
         side_written = dataset.write_tables(ctx.run_id, side_tables or {})
+        side_written += [dataset.adopt(path) for path in archive_files or []]
         changed = any(w.count for w in writers.all()) or bool(side_written)
         files = dataset.manifest()["files"]
         # a commit creates every table that has no file yet (possibly empty): readers' globs

@@ -147,15 +147,16 @@ class RunSession:
         unchanged: int,
         side_tables: dict[str, pa.Table] | None = None,
         commit: Commit | None = None,
+        archive_files: list[Path] | None = None,
     ) -> RunSummary:
         """Dedup the staged batches against each other and the dataset, write and commit them
         at once (with `side_tables`: rows of other tables, such as a crawl's URL states).
         `commit` replaces `finish_run` (the flow runs it as a task with retries)."""
         if commit is not None:
-            if side_tables:
+            if side_tables or archive_files:
                 raise ValueError("side_tables need the default commit (finish_run)")
             summary = commit(self.ctx, batches, inputs, unchanged)
         else:
-            summary = finish_run(self.ctx, batches, inputs, unchanged, side_tables)
+            summary = finish_run(self.ctx, batches, inputs, unchanged, side_tables, archive_files)
         summary.seconds.update(self.seconds)
         return summary

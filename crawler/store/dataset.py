@@ -56,6 +56,9 @@ TABLES = tuple(REGISTRY)  # the registry's table names, in its order
 FOLDERS = {name: t.folder for name, t in REGISTRY.items()}  # table -> folder under the root
 _TMP_SUFFIX = ".tmp"
 STAGING = "_staging"
+# A crawl's raw responses (WARC files, crawler.crawl.warc_archive): committed with its run like
+# table files, listed in the manifest under this name, but not a table (no Parquet, no rows).
+ARCHIVE = "_warc"
 QUARANTINE = "_quarantine"
 
 
@@ -73,6 +76,8 @@ def sha256_of(path: Path) -> str:
 
 def file_info(path: Path) -> dict[str, Any]:
     """What the manifest records of a committed file: size, sha256, rows, run id."""
+    if not path.name.endswith((".parquet", f".parquet{_TMP_SUFFIX}")):  # an archive file
+        return {"size": path.stat().st_size, "sha256": sha256_of(path), "rows": 0, "run_id": ""}
     meta = pq.read_metadata(path)
     run_id = (meta.metadata or {}).get(b"corpus.run_id", b"").decode()
     return {
@@ -392,8 +397,8 @@ class Dataset:
         info = manifest["file_info"]
         committed = set()
         pending = self._pending_swaps(manifest)
-        for table in TABLES:
-            for rel in manifest["files"][table]:
+        for table in (*TABLES, ARCHIVE):
+            for rel in manifest["files"].get(table, []):
                 committed.add(rel)
                 path = self.locate(rel, manifest)
                 if not path.exists():
@@ -460,6 +465,11 @@ class Dataset:
             if run is not None and run not in committed_runs and (has_manifest or run in started):
                 path.unlink()
                 actions.append(f"removed uncommitted {path.relative_to(self.root)}")
+        archives = self.root / ARCHIVE  # a run's archive files are staged elsewhere until then
+        for path in sorted(archives.glob(f".*{_TMP_SUFFIX}")) if archives.is_dir() else []:
+            if path.with_name(path.name[1 : -len(_TMP_SUFFIX)]) not in committed:
+                path.unlink()
+                actions.append(f"removed uncommitted {path.relative_to(self.root)}")
         unfinished_manifest = self.root / f".{MANIFEST}{_TMP_SUFFIX}"
         if unfinished_manifest.exists():
             unfinished_manifest.unlink()
@@ -489,7 +499,7 @@ class Dataset:
 
     @staticmethod
     def committed_rels(manifest: dict[str, Any]) -> list[str]:
-        return [rel for table in TABLES for rel in manifest["files"][table]]
+        return [rel for table in (*TABLES, ARCHIVE) for rel in manifest["files"].get(table, [])]
 
     def _record_file_info(self, manifest: dict[str, Any]) -> None:
         """Add size, checksum and rows of committed files that have none (older manifests)."""
@@ -546,6 +556,21 @@ class Dataset:
                 written.append(path)
         return written
 
+    def adopt(self, source: Path) -> Path:
+        """Place a run's archive file (a crawl's WARC, written in its staging folder) in
+        `_warc/` under its hidden name, for `commit`; its final path. The staged file stays
+        (hard-linked, or copied across file systems) until the run is committed."""
+        final = self.root / ARCHIVE / source.name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        _hidden(final).unlink(missing_ok=True)
+        try:
+            os.link(source, _hidden(final))
+        except OSError:
+            shutil.copyfile(source, _hidden(final))
+        with open(_hidden(final), "rb") as handle:
+            os.fsync(handle.fileno())
+        return final
+
     def discard_uncommitted(self, path: Path) -> None:
         """Delete the hidden file a run wrote for `path` (the run failed before committing)."""
         _hidden(path).unlink(missing_ok=True)
@@ -600,9 +625,13 @@ class Dataset:
         for rel in gone:
             manifest["file_info"].pop(rel, None)
         for path in written:
-            table = next(t for t in TABLES if path.is_relative_to(self.root / FOLDERS[t]))
+            kind = next((t for t in TABLES if path.is_relative_to(self.root / FOLDERS[t])), None)
+            if kind is None and path.is_relative_to(self.root / ARCHIVE):
+                kind = ARCHIVE
+            if kind is None:
+                raise ValueError(f"{path} is in no table folder of {self.root}")
             rel = str(path.relative_to(self.root))
-            manifest["files"][table].append(rel)
+            manifest["files"].setdefault(kind, []).append(rel)
             manifest["file_info"][rel] = file_info(_hidden(where(path)))
         manifest["schema_version"] = SCHEMA_VERSION
         manifest["total_records"] = sum(
