@@ -2,7 +2,7 @@
 the dataset's records with the result as one commit.
 
 The inputs: the files named by the dataset's inputs index that are still on disk (with their
-current bytes), and the crawl's archived responses under `_warc/` when a reader takes them.
+current bytes), and the archived responses (`_warc/`) of the records a crawl stored.
 They are ingested afresh into a scratch dataset inside the run's staging area (the same stages
 as `corpus ingest`: worker pool, limits, rejects, dedup), so the live dataset is untouched
 until the commit point, and a run stopped before it (Ctrl-C, a kill) leaves the old commit as it
@@ -29,6 +29,7 @@ import logging
 import shutil
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,19 +42,37 @@ from crawler import __version__
 from crawler.config import Settings
 from crawler.errors import DatasetDamagedError
 from crawler.readers.files import file_uri
+from crawler.readers.inputs import Input
+from crawler.readers.warc import WarcReader, record_key
 from crawler.record import make_doc_id
 from crawler.report.changes import LISTED, ChangeReport, compare
-from crawler.run.ingest import run_ingest
+from crawler.run.ingest import clean_batches, ingest_stages, scan_inputs
 from crawler.run.progress import Progress
 from crawler.run.session import RunSession
+from crawler.run_types import RunContext, ScanResult
 from crawler.schemas import REGISTRY
 from crawler.store.dataset import FOLDERS, Dataset, TableWriter, repair_hint
 
 LOGGER = logging.getLogger(__name__)
 REBUILT = ("records", "audit", "merges", "rejects", "_index/docs", "_index/inputs")
-ARCHIVE = "_warc"  # the crawl's raw responses (issue 16), read when a reader takes them
+ARCHIVE = "_warc"  # the crawl's raw responses (crawler.crawl.warc_archive)
 # columns that say which run wrote a row, not what it holds: ignored when comparing
-_KEPT_COLUMNS = ("ingested_at", "revision", "previous_doc_id", "seen_at")
+# kept from the old record when its id is kept: when it entered, its place in the article's
+# history, and where its page was fetched and archived (a crawl's, not the archive reader's)
+_KEPT_COLUMNS = (
+    "ingested_at",
+    "revision",
+    "previous_doc_id",
+    "seen_at",
+    "source_kind",
+    "fetched_url",
+    "fetched_at",
+    "http_content_type",
+    "http_charset",
+    "warc_file",
+    "warc_offset",
+    "warc_record_id",
+)
 _RUN_COLUMNS = {"run_id", "pipeline_version", "merged_at", "rejected_at"}
 
 
@@ -76,10 +95,18 @@ def reprocess(
         ctx = session.ctx
         scratch = Dataset(Path(ctx.staging) / "scratch")
         files, missing = input_files(dataset)
-        LOGGER.info("reprocess %s: %d input files, %d gone", ctx.run_id, len(files), missing)
-        if files:
-            run_ingest(files, scratch.root, settings, progress=progress)
+        archived, origin = archived_inputs(dataset, settings)
+        LOGGER.info(
+            "reprocess %s: %d input files (%d gone), %d archived responses",
+            ctx.run_id,
+            len(files),
+            missing,
+            len(archived),
+        )
+        if files or archived:
+            _ingest(files, archived, scratch.root, settings, progress)
         rebuild = _Rebuild(dataset, scratch, ctx.run_id, datetime.fromisoformat(ctx.started_at))
+        rebuild.origin = origin
         report = rebuild.plan()
         if rebuild.differs():
             rebuild.commit(Path(ctx.staging) / "swap")
@@ -87,9 +114,60 @@ def reprocess(
         return report
 
 
+def _ingest(
+    files: list[str],
+    archived: list[Input],
+    root: Path,
+    settings: Settings,
+    progress: Progress | None,
+) -> None:
+    """Ingest the files and the archived responses into the scratch dataset at `root`."""
+
+    def scan(ctx: RunContext, names: list[str]) -> ScanResult:
+        found = scan_inputs(ctx, names, progress)
+        return replace(
+            found,
+            new_files=[*found.new_files, *(i.key for i in archived)],
+            new_inputs=[*found.new_inputs, *archived],
+            inputs=found.inputs + len(archived),
+        )
+
+    with RunSession(root, settings) as session:
+        ingest_stages(
+            session,
+            files,
+            lambda ctx, batches, stats: clean_batches(ctx, batches, stats, progress),
+            scan=scan,
+        )
+
+
+def archived_inputs(dataset: Dataset, settings: Settings) -> tuple[list[Input], dict[str, str]]:
+    """The crawl's stored pages, read again from their archived responses in `_warc/`, and
+    {their archive record's source_uri: the record's (the page's URL)}. Only stored records'
+    responses: the archive also holds listing pages, errors and robots.txt, which a crawl
+    never made records of."""
+    columns = ["source_uri", "warc_file", "warc_offset"]
+    rows = dataset.read("records", REGISTRY["records"].schema, columns).to_pylist()
+    inputs: list[Input] = []
+    origin: dict[str, str] = {}
+    reader = WarcReader()
+    for row in rows:
+        name, offset = row["warc_file"], row["warc_offset"]
+        if not name or offset is None or not name.startswith(f"{ARCHIVE}/"):
+            continue  # not a crawled page, or one from before the archive
+        path = dataset.root / name
+        if not path.is_file():
+            continue  # its record is kept as it was (a vanished input)
+        item = reader.reopen(record_key(path, offset), settings)
+        if item is not None:
+            inputs.append(item)
+            origin[item.source_uri] = row["source_uri"]
+    return inputs, origin
+
+
 def input_files(dataset: Dataset) -> tuple[list[str], int]:
-    """The files to run again (inputs index sources still on disk, and the archive folder) and
-    how many indexed files are gone."""
+    """The files to run again (inputs index sources still on disk; a web archive whole) and
+    how many indexed files are gone. The crawl's own archive is read by `archived_inputs`."""
     table = dataset.read("_index/inputs", REGISTRY["_index/inputs"].schema, ["source_uri"])
     found: set[str] = set()
     missing = 0
@@ -98,12 +176,12 @@ def input_files(dataset: Dataset) -> tuple[list[str], int]:
         if parsed.scheme != "file":
             continue
         path = Path(unquote(parsed.path))
-        if path.is_file() and file_uri(path) == uri:
+        if path.is_relative_to(dataset.root):
+            continue  # the crawl's archive: archived_inputs
+        if path.is_file() and file_uri(path) == uri.split("#offset=", 1)[0]:
             found.add(str(path))
         else:
             missing += 1
-    if (dataset.root / ARCHIVE).is_dir():
-        found.add(str(dataset.root / ARCHIVE))
     return sorted(found), missing
 
 
@@ -159,10 +237,11 @@ class _Rebuild:
         self.now = now
         self.old: dict[str, pa.Table] = {}
         self.new: dict[str, pa.Table] = {}
+        self.origin: dict[str, str] = {}  # archived response's source_uri -> the page's URL
 
     def plan(self) -> ChangeReport:
         old = {name: _read(self.dataset, name) for name in REBUILT}
-        fresh = {name: _read(self.scratch, name) for name in REBUILT}
+        fresh = {name: self._as_crawled(_read(self.scratch, name), old) for name in REBUILT}
         rerun = set(fresh["_index/inputs"]["source_uri"].to_pylist())
         rerun |= set(fresh["rejects"]["source_uri"].to_pylist())
         records = old["records"]
@@ -198,6 +277,36 @@ class _Rebuild:
         report.inputs = len(rerun)
         report.vanished_sources = sorted(carried_sources)[:LISTED]
         return report
+
+    def _as_crawled(self, rows: pa.Table, old: dict[str, pa.Table]) -> pa.Table:
+        """Scratch rows of archived responses under their pages' sources (the URL), with the
+        old input hash (the crawl hashed the page as fetched, the archive reader its payload)."""
+        if not self.origin or not rows.num_rows or "source_uri" not in rows.column_names:
+            return rows
+        index = rows.schema.get_field_index("source_uri")
+        rows = rows.set_column(
+            index, rows.schema.field(index), _mapped(rows["source_uri"], self.origin)
+        )
+        if "sources" in rows.column_names:
+            lists = [[self.origin.get(s, s) for s in row] for row in rows["sources"].to_pylist()]
+            index = rows.schema.get_field_index("sources")
+            field = rows.schema.field(index)
+            rows = rows.set_column(index, field, pa.array(lists, field.type))
+        if "input_hash" in rows.column_names:
+            known = old["_index/inputs"]
+            hashes = dict(
+                zip(known["source_uri"].to_pylist(), known["input_hash"].to_pylist(), strict=True)
+            )
+            crawled = set(self.origin.values())
+            column = [
+                hashes.get(s, h) if s in crawled else h
+                for s, h in zip(
+                    rows["source_uri"].to_pylist(), rows["input_hash"].to_pylist(), strict=True
+                )
+            ]
+            index = rows.schema.get_field_index("input_hash")
+            rows = rows.set_column(index, rows.schema.field(index), pa.array(column, pa.string()))
+        return rows
 
     def _ids(
         self, old: dict[str, pa.Table], fresh: dict[str, pa.Table], carried: set[str]

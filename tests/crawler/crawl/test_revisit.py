@@ -18,7 +18,7 @@ from newssite import FAST
 
 from crawler.crawl.job import CrawlJob, run_crawl_job
 from crawler.crawl.sources import Source
-from crawler.record import RECORDS_SCHEMA, REVISIONS_SCHEMA
+from crawler.record import RECORDS_SCHEMA, REJECTS_SCHEMA, REVISIONS_SCHEMA
 from crawler.store.dataset import Dataset
 from crawler.store.urlstate import ARTICLE, load_url_states
 
@@ -181,3 +181,25 @@ def test_a_recrawl_asks_conditionally_and_stores_a_changed_page_as_a_revision(
     assert revised["text"].endswith(paragraph(2000))
     assert [r["doc_id"] for r in by_url(out, "revisions")["harbour-plan.html"]] == [old["doc_id"]]
     assert load_url_states(Dataset(out))[site.url(PAGES[0])].etag == '"v2"'
+
+
+def test_a_reprocess_reads_the_crawl_archive_again(site: RevisitSite, tmp_path: Path) -> None:
+    from crawler.config import FilterSettings, Settings
+    from crawler.run.reprocess import reprocess
+
+    out = tmp_path / "corpus"
+    crawl(site, out)
+    before = by_url(out)
+    manifest = (out / "_manifest.json").read_bytes()
+
+    same = reprocess(out, Settings())  # the archive gives back the crawl's records
+
+    assert same.inputs == 3 and same.vanished == 0 and same.unchanged == 3
+    assert not same.committed and (out / "_manifest.json").read_bytes() == manifest
+
+    german_only = reprocess(out, Settings(filters=FilterSettings(["de"])))
+
+    assert german_only.committed and german_only.removed == 3 and by_url(out) == {}
+    rejects = Dataset(out).read("rejects", REJECTS_SCHEMA).to_pylist()
+    assert {r["source_uri"] for r in rejects} == {r[0]["source_uri"] for r in before.values()}
+    assert sum(n for (path, _), n in site.requests.items() if path in PAGES) == 3  # no fetch
