@@ -288,7 +288,9 @@ class _Rebuild:
             index, rows.schema.field(index), _mapped(rows["source_uri"], self.origin)
         )
         if "sources" in rows.column_names:
-            lists = [[self.origin.get(s, s) for s in row] for row in rows["sources"].to_pylist()]
+            lists = [
+                sorted(self.origin.get(s, s) for s in row) for row in rows["sources"].to_pylist()
+            ]
             index = rows.schema.get_field_index("sources")
             field = rows.schema.field(index)
             rows = rows.set_column(index, field, pa.array(lists, field.type))
@@ -367,7 +369,7 @@ class _Rebuild:
 
     def differs(self) -> bool:
         """Whether the rebuilt tables hold anything the old ones do not (run ids aside)."""
-        return any(_rows(self.old[n]) != _rows(self.new[n]) for n in REBUILT)
+        return not all(_same(self.old[n], self.new[n]) for n in REBUILT)
 
     def commit(self, swap_root: Path) -> None:
         """Write the new tables beside the live folders and swap them in with one commit."""
@@ -418,9 +420,12 @@ def _light(records: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
-    """A table's rows as sortable tuples, without the columns that name the writing run."""
-    names = [n for n in table.column_names if n not in _RUN_COLUMNS]
-    return sorted(
-        (tuple(repr(v) for v in row.values()) for row in table.select(names).to_pylist()),
-    )
+def _same(old: pa.Table, new: pa.Table) -> bool:
+    """Whether two versions of a table hold the same rows in any order, without the columns
+    that name the writing run (compared as Arrow columns, sorted by every scalar column)."""
+    if old.num_rows != new.num_rows:
+        return False
+    names = [n for n in old.column_names if n not in _RUN_COLUMNS]
+    keys = [(n, "ascending") for n in names if not pa.types.is_list(old.schema.field(n).type)]
+    old, new = old.select(names), new.select(names).cast(old.select(names).schema)
+    return bool(old.sort_by(keys).equals(new.sort_by(keys)))
