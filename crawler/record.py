@@ -8,7 +8,7 @@ import hashlib
 import pyarrow as pa
 
 # Bump on any change to a schema below, and say what changed in docs/dataset.md.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 RECORDS_SCHEMA = pa.schema(
     [
@@ -41,8 +41,18 @@ RECORDS_SCHEMA = pa.schema(
         pa.field("warc_file", pa.string()),
         pa.field("warc_offset", pa.int64()),
         pa.field("warc_record_id", pa.string()),
+        # Revisions (docs/dataset.md#revisions); null in rows written before they existed:
+        pa.field("revision", pa.int32()),  # 1 for a source's first text, +1 for each change
+        pa.field("previous_doc_id", pa.string()),  # the revision this one replaced
+        pa.field("seen_at", pa.timestamp("us", tz="UTC")),  # when this revision was first seen
     ],
     metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "records"},
+)
+
+# The revisions a newer text of the same source replaced: record rows, moved out of `records`
+# (whose default view is the latest revision of every article) in the commit that replaced them.
+REVISIONS_SCHEMA = RECORDS_SCHEMA.with_metadata(
+    {"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "revisions"}
 )
 
 # One row per removed line of every input that produced a record (or was merged into one).

@@ -17,6 +17,7 @@ from crawler.record import (
     MERGES_SCHEMA,
     RECORDS_SCHEMA,
     REJECTS_SCHEMA,
+    REVISIONS_SCHEMA,
     SCHEMA_VERSION,
 )
 
@@ -44,10 +45,13 @@ INDEX_INPUTS_SCHEMA = pa.schema(
 URL_STATES_SCHEMA = pa.schema(
     [
         pa.field("url", pa.string(), nullable=False),  # canonical, redacted
-        pa.field("state", pa.string(), nullable=False),  # "gone" | "listing"
+        pa.field("state", pa.string(), nullable=False),  # "gone" | "listing" | "article"
         pa.field("status", pa.int32(), nullable=False),  # the HTTP status seen
         pa.field("seen_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
+        # an "article" row's validators, sent back as If-None-Match / If-Modified-Since
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
     ],
     metadata={"corpus.schema_version": SCHEMA_VERSION, "corpus.table": "index_urls"},
 )
@@ -98,6 +102,7 @@ REGISTRY: dict[str, Table] = {
         Table("_index/inputs", INDEX_INPUTS_SCHEMA, "_index/inputs"),
         Table("_index/urls", URL_STATES_SCHEMA, "_index/urls"),
         Table("_index/site_lines", SITE_LINES_SCHEMA, "_index/site_lines"),
+        Table("revisions", REVISIONS_SCHEMA, "_revisions"),
     )
 }
 

@@ -41,6 +41,7 @@ EXAMPLES = {
     "verify": "example: corpus verify --out data/corpus --deep",
     "repair": "example: corpus repair --out data/corpus",
     "config": "examples: corpus config; CORPUS_SETTINGS_MIN_WORDS=50 corpus config --json",
+    "reprocess": "example: corpus reprocess --out data/corpus --report data/reprocess.json",
     "crawl": "examples: corpus crawl --sources seeds/sources.toml --source 'The Diplomat' "
     "--contact you@example.org; corpus crawl https://example.org/news/ --feed "
     "https://example.org/feed/ --max-pages 50 --out data/corpus",
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_verify_parsers(commands, common)
     add_export_parser(commands, common)
+    add_reprocess_parser(commands, common)
 
     config = commands.add_parser(
         "config",
@@ -178,6 +180,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config.add_argument("--json", action="store_true", help="print the settings as JSON")
     return parser
+
+
+def add_reprocess_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The `reprocess` subcommand."""
+    reprocess = commands.add_parser(
+        "reprocess",
+        help="run the current cleaner again over the inputs still on disk and the crawl archive",
+        description="Run the current chain again over the input files still on disk and the "
+        "crawl's archived responses, and replace the records as one commit (a record keeps its "
+        "doc_id when its source is the same; records whose inputs are gone are kept). Prints "
+        "what changed; a result equal to the dataset adds no commit.",
+        epilog=EXAMPLES["reprocess"],
+        parents=[common],
+    )
+    out_option(reprocess)
+    wait_option(reprocess)
+    reprocess.add_argument("--report", metavar="FILE", help="also write the report as JSON")
+    reprocess.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def add_export_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -206,6 +226,12 @@ def add_export_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="FILE",
         default="-",
         help="the file to write, outside the dataset (default: -, standard output)",
+    )
+    export.add_argument(
+        "--history",
+        action="store_true",
+        help="also the earlier revisions of changed articles (after the latest records; "
+        "`revision` and `previous_doc_id` link them)",
     )
 
 
@@ -542,13 +568,34 @@ def cmd_export(args: argparse.Namespace, config: CorpusConfig) -> int:
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
     out = None if args.output == "-" else Path(args.output)
     try:
-        written = export_records(dataset, args.format, columns, out)
+        written = export_records(dataset, args.format, columns, out, args.history)
     except BrokenPipeError:  # `corpus export | head`: the reader has all it wanted
         # what is still buffered goes nowhere, rather than failing again at exit (Python docs)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     if out is not None and not args.quiet:
         print(f"exported {written} records to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace, config: CorpusConfig) -> int:
+    from crawler.report.changes import format_changes
+    from crawler.run.reprocess import reprocess
+    from flows.progress import progress_for
+
+    dataset = _existing_dataset(config.dataset_for(args.out))
+    wait = config.runs.lock_wait_seconds if args.wait is None else args.wait
+    with progress_for(enabled=not args.quiet) as progress:
+        report = reprocess(
+            dataset.root,
+            config.settings,
+            wait_seconds=wait,
+            on_wait=lambda line: _note(args, line),
+            progress=progress,
+        )
+    if args.report:
+        Path(args.report).write_text(json.dumps(report.to_dict(), indent=1) + "\n", "utf-8")
+    _emit(args, report.to_dict(), lambda: format_changes(report))
     return 0
 
 
@@ -610,6 +657,7 @@ COMMANDS = {
     "repair": cmd_repair,
     "config": cmd_config,
     "export": cmd_export,
+    "reprocess": cmd_reprocess,
     "serve": cmd_serve,
 }
 

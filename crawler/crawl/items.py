@@ -12,3 +12,4 @@ class PageItem:
     body: bytes = field(repr=False)  # Scrapy logs items: not megabytes of HTML
     charset: str | None  # the Content-Type header's; crawler.readers.decode.decode_bytes weighs it
     source: str  # the source's name
+    revisit: bool = False  # a stored article fetched again (its changed text: a revision)

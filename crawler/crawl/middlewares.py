@@ -26,6 +26,7 @@ from crawler.extract.urls import canonicalize_url
 from crawler.store.dataset import Dataset
 
 PAGE_META = "corpus_page"  # request meta flag: an HTML page (not a sitemap, feed or robots.txt)
+REVISIT_META = "corpus_revisit"  # a stored article asked for again, conditionally
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -140,8 +141,8 @@ class SeenUrlMiddleware:
         return cls(load_seen_urls(Dataset(root)) if root else set())
 
     def process_request(self, request: Request) -> None:
-        if not request.meta.get(PAGE_META):
-            return
+        if not request.meta.get(PAGE_META) or request.meta.get(REVISIT_META):
+            return  # a revisit is a conditional request for a stored page: the spider's choice
         canonical = canonicalize_url(request.url)
         if canonical and redact(canonical) in self.seen:  # stored URLs are redacted
             raise Refused("already_in_dataset", request.url)

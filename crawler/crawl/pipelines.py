@@ -130,7 +130,7 @@ class CorpusPipeline:
 
     async def process_item(self, item: PageItem) -> PageItem:
         log = CrawlLog.of(self.crawler)
-        if item.canonical_url in self.seen:
+        if item.canonical_url in self.seen and not item.revisit:
             log.note(item.url, "dropped", "duplicate_url", item.canonical_url)
             raise DropItem(f"duplicate_url: {item.canonical_url} is already stored")
         self.seen.add(item.canonical_url)

@@ -32,9 +32,11 @@ from crawler.dedup.resolve import Resolution, resolve
 from crawler.dedup.site_lines import strip_site_lines
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.report.review import ReviewQueue
+from crawler.run.revisions import Revisions, plan_revisions
 from crawler.run_types import BatchResult, RunContext, RunSummary
 from crawler.schemas import SITE_LINES_SCHEMA
 from crawler.store.dataset import Dataset, TableWriter
+from crawler.store.revisions import supersede
 from crawler.store.staged import STAGED_SCHEMA, SpilledColumns, read_docs, read_rejects
 
 LOGGER = logging.getLogger(__name__)
@@ -156,6 +158,7 @@ def finish_run(
     now = datetime.fromisoformat(ctx.started_at)
     site_counts = strip_site_lines(dataset, [b.docs_path for b in batches], ctx.settings)
     resolution = resolve_run(ctx, dataset, [b.docs_path for b in batches])
+    revisions = plan_revisions(dataset, [b.docs_path for b in batches], resolution)
     resolved = time.perf_counter()
 
     summary = RunSummary(run_id=ctx.run_id, dataset=ctx.dataset_root, inputs=inputs)
@@ -163,11 +166,12 @@ def finish_run(
     writers = RunWriters(dataset, ctx.run_id, f"{now:%Y-%m-%d}")
     side_written: list[Path] = []  # a failure before they are written must not hide its cause
     try:
-        _write_run(ctx, batches, resolution, writers, now, summary)
+        _write_run(ctx, batches, resolution, writers, now, summary, revisions)
         for chunk in site_counts.row_chunks(ctx.run_id):
             writers.site_lines.write(chunk)
         summary.seconds["dedup"] = round(resolved - started, 3)
-        summary.total_records = dataset.total_records() + summary.added
+        replaced = revisions.replaced()
+        summary.total_records = dataset.total_records() + summary.added - len(replaced)
         side_written = dataset.write_tables(ctx.run_id, side_tables or {})
         side_written += [dataset.adopt(path) for path in archive_files or []]
         changed = any(w.count for w in writers.all()) or bool(side_written)
@@ -179,6 +183,9 @@ def finish_run(
             for table, w in writers.by_table().items()
             if (p := w.close(write_empty=changed and not files[table])) is not None
         ] + side_written
+        swap_root = dataset.staging_dir(ctx.run_id) / "revisions"  # removed with it
+        moving = supersede(dataset, ctx.run_id, replaced, swap_root, written, changed)
+        side_written += moving.written
     except BaseException:
         for writer in writers.all():  # nothing of a run that failed stays on disk
             writer.abort()
@@ -192,7 +199,14 @@ def finish_run(
             if k not in ("rejects", "records", "review", "dataset")
         }
         run_info.update(started_at=ctx.started_at, pipeline_version=__version__)
-        dataset.commit(ctx.run_id, written, run_info, dedup=ctx.settings.dedup_params())
+        dataset.commit(
+            ctx.run_id,
+            written + moving.written,
+            run_info,
+            moving.superseded,
+            dedup=ctx.settings.dedup_params(),
+            swaps=moving.swaps,
+        )
     else:  # a run that changed nothing leaves no trace in the manifest
         for writer in writers.all():
             writer.abort()
@@ -216,11 +230,12 @@ def _write_run(
     writers: RunWriters,
     now: datetime,
     summary: RunSummary,
+    revisions: Revisions,
 ) -> None:
     """Stream every staged batch and the merges into the run's writers; fill the summary."""
     tally = _Tally()
     for batch in batches:
-        _write_batch(batch, resolution, writers, now, ctx.run_id, tally, summary)
+        _write_batch(batch, resolution, writers, now, ctx.run_id, tally, summary, revisions)
     writers.merges.write(
         [{**asdict(m), "merged_at": now, "run_id": ctx.run_id} for m in resolution.merges]
     )
@@ -252,6 +267,7 @@ def _write_batch(
     run_id: str,
     tally: _Tally,
     summary: RunSummary,
+    revisions: Revisions,
 ) -> None:
     """Stream one staged batch into the run's tables."""
     for row in read_docs(batch.docs_path).to_pylist():
@@ -284,6 +300,7 @@ def _write_batch(
             ingested_at=now,
             pipeline_version=__version__,
             run_id=run_id,
+            **revisions.columns(doc_id, now),
         )
         writers.records.write([record])
         tally.review.offer(record, _short_source(uri))

@@ -31,11 +31,16 @@ BATCH_ROWS = 5_000  # rows per read and write: bounds memory whatever the datase
 
 
 def export_records(
-    dataset: Dataset, fmt: str, columns: list[str] | None = None, out: Path | None = None
+    dataset: Dataset,
+    fmt: str,
+    columns: list[str] | None = None,
+    out: Path | None = None,
+    history: bool = False,
 ) -> int:
     """Write the dataset's latest records as `fmt` to `out` (None: standard output); the
-    number of records written. ConfigError for an unknown format or column, or an `out` inside
-    the dataset; DatasetDamagedError when a committed file cannot be read."""
+    number of records written. `history`: the revisions newer texts replaced too (after the
+    records). ConfigError for an unknown format or column, or an `out` inside the dataset;
+    DatasetDamagedError when a committed file cannot be read."""
     records = table("records").schema
     schema = export_schema(records, columns)
     if fmt not in FORMATS:
@@ -50,6 +55,9 @@ def export_records(
     written = 0
     try:
         for rows in latest_rows(dataset, schema.names):
+            sink.write(rows)
+            written += len(rows)
+        for rows in revision_rows(dataset, schema.names) if history else ():
             sink.write(rows)
             written += len(rows)
     except BaseException:
@@ -99,6 +107,18 @@ def latest_rows(dataset: Dataset, columns: list[str]) -> Iterator[list[dict[str,
                     rows = [{c: r[c] for c in columns} for r in rows if keep(r["doc_id"], index)]
                 if rows:
                     yield rows
+    except (OSError, pa.ArrowException) as exc:
+        raise dataset.damaged_file_error(files, exc) from None
+
+
+def revision_rows(dataset: Dataset, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the replaced revisions (`_revisions`), these columns."""
+    files = [str(f) for f in dataset.files("revisions")]
+    try:
+        data = pads.dataset(files, schema=table("revisions").schema, format="parquet")
+        for batch in data.to_batches(columns=columns, batch_size=BATCH_ROWS):
+            if batch.num_rows:
+                yield batch.to_pylist()
     except (OSError, pa.ArrowException) as exc:
         raise dataset.damaged_file_error(files, exc) from None
 

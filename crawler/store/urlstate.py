@@ -1,16 +1,22 @@
-"""What earlier crawls learnt about URLs that are not articles, so a re-crawl skips them.
+"""What earlier crawls learnt about URLs, so a re-crawl skips what has not changed.
 
-The dataset's `_index/urls` table: one row per URL that answered 404 or 410 ("gone") or turned
-out to be a listing page ("listing"), with when that was seen; written with the crawl's commit.
+The dataset's `_index/urls` table: one row per URL that answered 404 or 410 ("gone"), turned
+out to be a listing page ("listing"), or was fetched as an article ("article", with the
+response's ETag and Last-Modified), with when that was seen; written with the crawl's commit.
 A gone URL is not requested again for `gone_retry_days`; a listing page is not fetched again
-for `listing_revisit_hours`, unless a sitemap or feed dates it after that visit. Start URLs are
-always fetched. The latest row of a URL wins.
+for `listing_revisit_hours`, unless a sitemap or feed dates it after that visit. A stored
+article is requested again only when a sitemap or feed dates it after its last fetch, and then
+conditionally (If-None-Match / If-Modified-Since: an unchanged page answers 304, which costs no
+extraction); a changed text becomes a revision (docs/dataset.md). Start URLs are always
+fetched. The latest row of a URL wins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 
@@ -18,25 +24,36 @@ from crawler.schemas import URL_STATES_SCHEMA
 from crawler.store.dataset import Dataset
 
 URL_STATES_TABLE = "_index/urls"
-GONE, LISTING = "gone", "listing"
+GONE, LISTING, ARTICLE = "gone", "listing", "article"
 
 
 @dataclass(frozen=True)
 class UrlState:
     state: str
     seen_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def validators(self) -> dict[str, str]:
+        """The conditional request headers that ask for this page only if it changed."""
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
 
 
 def load_url_states(dataset: Dataset) -> dict[str, UrlState]:
     """The latest state of every URL in the table."""
-    rows = dataset.read(URL_STATES_TABLE, URL_STATES_SCHEMA, ["url", "state", "seen_at"])
+    columns = ["url", "state", "seen_at", "etag", "last_modified"]
     states: dict[str, UrlState] = {}
-    for url, state, seen in zip(
-        rows["url"].to_pylist(), rows["state"].to_pylist(), rows["seen_at"].to_pylist(), strict=True
-    ):
-        known = states.get(url)
-        if known is None or seen >= known.seen_at:
-            states[url] = UrlState(state, seen)
+    for row in dataset.read(URL_STATES_TABLE, URL_STATES_SCHEMA, columns).to_pylist():
+        known = states.get(row["url"])
+        if known is None or row["seen_at"] >= known.seen_at:
+            states[row["url"]] = UrlState(
+                row["state"], row["seen_at"], row["etag"], row["last_modified"]
+            )
     return states
 
 
@@ -62,16 +79,32 @@ class RevisitPolicy:
             return "listing_not_due"
         return None
 
+    @staticmethod
+    def recheck(known: UrlState | None, dated: datetime | None) -> bool:
+        """Whether a stored article is requested again: a sitemap or feed dates it after its
+        last fetch (or the dataset has no fetch time for it, from before URL states)."""
+        if dated is None:
+            return False
+        return known is None or known.state != ARTICLE or dated > known.seen_at
 
-def state_rows(found: dict[str, tuple[str, int]], run_id: str, now: datetime) -> pa.Table:
-    """The rows a crawl adds: {url: (state, status)} seen at `now`."""
-    return pa.Table.from_pylist(
-        [
-            {"url": u, "state": s, "status": code, "seen_at": now, "run_id": run_id}
-            for u, (s, code) in sorted(found.items())
-        ],
-        schema=URL_STATES_SCHEMA,
-    )
+
+def state_rows(found: Mapping[str, tuple[Any, ...]], run_id: str, now: datetime) -> pa.Table:
+    """The rows a crawl adds: {url: (state, status[, etag, last_modified])} seen at `now`."""
+    rows = []
+    for url, (state, code, *validators) in sorted(found.items()):
+        etag, modified = (*validators, None, None)[:2]
+        rows.append(
+            {
+                "url": url,
+                "state": state,
+                "status": code,
+                "seen_at": now,
+                "run_id": run_id,
+                "etag": etag,
+                "last_modified": modified,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=URL_STATES_SCHEMA)
 
 
 def utcnow() -> datetime:

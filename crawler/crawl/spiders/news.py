@@ -27,7 +27,7 @@ from crawler.crawl.failures import failure_reason
 from crawler.crawl.feeds import parse_url_list
 from crawler.crawl.items import PageItem
 from crawler.crawl.log import CrawlLog
-from crawler.crawl.middlewares import PAGE_META
+from crawler.crawl.middlewares import PAGE_META, REVISIT_META
 from crawler.crawl.pagetype import classify
 from crawler.crawl.redact import redact
 from crawler.crawl.sources import Source
@@ -38,6 +38,7 @@ from crawler.readers.decode import codec_name, page_encoding, sniff_bytes
 from crawler.run_types import RunContext
 from crawler.store.dataset import Dataset
 from crawler.store.urlstate import (
+    ARTICLE,
     GONE,
     LISTING,
     RevisitPolicy,
@@ -73,7 +74,8 @@ class NewsSpider(Spider):
         ] = {}  # what earlier crawls learnt (crawler.store.urlstate)
         self._policy = RevisitPolicy.of(30.0, 12.0)
         self._now = utcnow()
-        self._found: dict[str, tuple[str, int]] = {}  # url -> (state, status) found this crawl
+        # url -> (state, status, etag, last_modified) found this crawl
+        self._found: dict[str, tuple[str, int, str | None, str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -143,9 +145,12 @@ class NewsSpider(Spider):
         if canonical.split("?", 1)[0].lower().endswith(_IGNORED_SUFFIXES):
             return None
         known = redact(canonical)  # the dataset keeps URLs redacted
-        skip = "already_in_dataset" if known in self._seen else None
-        if skip is None and not always:
-            skip = self._policy.skip_reason(self._states.get(known), self._now, dated)
+        state = self._states.get(known)
+        stored = known in self._seen
+        revisit = stored and self._policy.recheck(state, dated)  # dated after its last fetch
+        skip = "already_in_dataset" if stored and not revisit else None
+        if skip is None and not always and not revisit:
+            skip = self._policy.skip_reason(state, self._now, dated)
         if skip is not None:  # neither fetched nor counted against max_pages
             self._requested.add(canonical)
             self.log_.note(canonical, "skipped", skip)
@@ -159,12 +164,18 @@ class NewsSpider(Spider):
         counts[source.name] = counts.get(source.name, 0) + 1
         self._requested.add(canonical)
         pattern = self.patterns.get(source.name)
+        meta: dict[str, Any] = {"source": source.name, "hops": hops, PAGE_META: True}
+        headers = {}
+        if revisit:  # ask for it only if it changed: an unchanged page answers 304, no body
+            meta.update({REVISIT_META: True, "handle_httpstatus_list": [304]})
+            headers = state.validators() if state is not None else {}
         return Request(
             canonical,
             callback=self.parse_page,
             errback=self.failed,
             priority=_PRIORITY_ARTICLE if pattern and pattern.search(canonical) else 0,
-            meta={"source": source.name, "hops": hops, PAGE_META: True},
+            meta=meta,
+            headers=headers,
         )
 
     def _in_link_trap(self, source: Source, url: str) -> bool:
@@ -217,6 +228,15 @@ class NewsSpider(Spider):
     def parse_page(self, response: Response) -> Iterator[PageItem | Request]:
         """An HTML page: an item when it is an article; its links followed either way."""
         source = self.sources[response.meta["source"]]
+        if response.status == 304:  # a revisit of a stored article that has not changed
+            self.crawler.stats.inc_value("corpus/not_modified")
+            self.log_.note(response.url, "skipped", "not_modified", "304 to a conditional request")
+            known = self._states.get(redact(canonicalize_url(response.url) or response.url))
+            etag, modified = _validators(response)
+            if known is not None:
+                etag, modified = etag or known.etag, modified or known.last_modified
+            self._remember(response.url, ARTICLE, 304, etag, modified)
+            return
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if not isinstance(response, TextResponse):
             self.log_.note(response.url, "skipped", "not_html", ctype)
@@ -240,12 +260,14 @@ class NewsSpider(Spider):
             self._remember(response.url, LISTING, response.status)
         else:
             self._state("article_shapes")[url_shape(response.url)] = True
+            self._remember(response.url, ARTICLE, response.status, *_validators(response))
             yield PageItem(
                 url=redact(response.url),
                 canonical_url=redact(self._canonical(response)),
                 body=response.body,
                 charset=self._charset(response, ctype),
                 source=source.name,
+                revisit=bool(response.meta.get(REVISIT_META)),
             )
         hops = int(response.meta.get("hops", 0))
         if hops >= source.max_depth:
@@ -305,7 +327,24 @@ class NewsSpider(Spider):
             name = request.meta.get("source", "")
             counts[name] = max(0, counts.get(name, 0) - 1)
 
-    def _remember(self, url: str, state: str, status: int) -> None:
+    def _remember(
+        self,
+        url: str,
+        state: str,
+        status: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
         canonical = canonicalize_url(url)
         if canonical is not None:
-            self._found[redact(canonical)] = (state, status)
+            self._found[redact(canonical)] = (state, status, etag, last_modified)
+
+
+def _validators(response: Response) -> tuple[str | None, str | None]:
+    """The response's ETag and Last-Modified headers (None when absent)."""
+    etag = response.headers.get(b"ETag")
+    modified = response.headers.get(b"Last-Modified")
+    return (
+        etag.decode("latin-1") if etag else None,
+        modified.decode("latin-1") if modified else None,
+    )

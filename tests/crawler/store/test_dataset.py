@@ -7,7 +7,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from crawler.errors import DatasetDamagedError, DatasetLockedError
-from crawler.record import REJECTS_SCHEMA
+from crawler.record import REJECTS_SCHEMA, SCHEMA_VERSION
 from crawler.store.dataset import Dataset
 
 
@@ -112,7 +112,7 @@ def test_manifest_is_plain_json(tmp_path: Path) -> None:
     ds.commit("r1", ds.write_tables("r1", {"rejects": rejects(1, "r1")}), {"inputs": 1})
     data = json.loads((tmp_path / "_manifest.json").read_text())
     assert data["files"]["rejects"] == ["_rejects/part-r1.parquet"]
-    assert data["schema_version"] == "1"
+    assert data["schema_version"] == SCHEMA_VERSION
 
 
 def test_recover_removes_uncommitted_files_in_partitions(tmp_path: Path) -> None:
