@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -243,6 +244,21 @@ def _mount(args: list[str], target: Path) -> None:
     subprocess.run(["mount", *args, str(target)], check=True, capture_output=True)
 
 
+def _umount(target: Path | str) -> None:
+    """Unmount, waiting (bounded) for the processes of the run under test to let go: a worker
+    or the forkserver of a finished command may still be exiting on a busy machine. Then a
+    lazy unmount, so a slow exit never fails the test or leaves the mount behind."""
+    deadline = time.monotonic() + 20
+    while True:
+        done = subprocess.run(["umount", str(target)], capture_output=True)
+        if done.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            subprocess.run(["umount", "--lazy", str(target)], check=True)
+            return
+        time.sleep(0.2)
+
+
 def can_mount() -> bool:
     """Whether this process may mount a tmpfs (root, outside a locked-down container)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -250,7 +266,7 @@ def can_mount() -> bool:
             _mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs"], Path(tmp))
         except (OSError, subprocess.CalledProcessError):
             return False
-        subprocess.run(["umount", tmp], check=True)
+        _umount(tmp)
     return True
 
 
@@ -267,7 +283,7 @@ def small_disk(dataset: Path) -> Iterator[Path]:
         shutil.rmtree(dataset)
         shutil.copytree(mount / "corpus", dataset)  # what the run left, for the checks
     finally:
-        subprocess.run(["umount", str(mount)], check=True)
+        _umount(mount)
 
 
 @contextlib.contextmanager
@@ -278,7 +294,7 @@ def read_only(dataset: Path) -> Iterator[Path]:
         _mount(["-o", "remount,ro,bind"], dataset)
         yield dataset
     finally:
-        subprocess.run(["umount", str(dataset)], check=True)
+        _umount(dataset)
 
 
 def _lock_dir(dataset: Path) -> None:
