@@ -154,7 +154,8 @@ class CorpusPipeline:
         page, a `crashed` (or `timeout`) reject; see crawler.run.workers for the rules."""
         if self.pool is None:
             return self.clean(item, self.ctx.settings)
-        if self.threads is None:
+        if self.threads is None:  # the first page: on the reactor's (main) thread
+            self.pool.start_forkserver()
             self.threads = ThreadPoolExecutor(2 * self.workers, thread_name_prefix="clean")
         call = partial(
             self.pool.call, self.clean, (item, self.ctx.settings), 1, self.max_doc_seconds

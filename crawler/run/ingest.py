@@ -151,6 +151,8 @@ class _StatsLearner:
         if self.threads is None:
             self.parts.append(learn_line_stats(chunk))
         else:
+            assert self.pool is not None
+            self.pool.start_forkserver()  # here, on the main thread: see its docstring
             self.futures.append(self.threads.submit(self._learn, chunk))
 
     def _learn(self, chunk: list[Input]) -> LineStats:

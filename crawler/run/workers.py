@@ -43,6 +43,7 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -130,10 +131,31 @@ def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPool
     mp = multiprocessing.get_context("forkserver")
     # the forkserver ignores Ctrl-C before it imports the chain (crawler/run/no_ctrl_c.py);
     # its workers do without pandas (crawler/run/no_pandas.py)
-    mp.set_forkserver_preload(["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload])
+    start_forkserver(preload)
     return ProcessPoolExecutor(
         workers, mp_context=mp, initializer=_worker_started, initargs=(os.getpid(),)
     )
+
+
+def start_forkserver(preload: str) -> None:
+    """Start the forkserver (if it is not running) with `preload`. From the main thread it
+    starts with Ctrl-C ignored: a signal ignored across fork and exec stays ignored, and
+    Python then installs no KeyboardInterrupt handler, so a Ctrl-C sent to the process group
+    while the forkserver is still importing (before its preload ignores Ctrl-C; seconds on a
+    busy machine) cannot print a traceback from it. Only the main thread may change a signal's
+    handler: callers that use the pool from other threads call this first from the main one
+    (a blocked signal would not do: the forkserver starts with an empty signal mask)."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload]
+    )
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # for one fork and exec
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _worker_started(creator: int) -> None:
@@ -216,6 +238,11 @@ class IsolatingPool:
         self._alone = threading.BoundedSemaphore(self.workers)  # calls run alone at once
         self._alone_pools: set[ProcessPoolExecutor] = set()
         self._closed = False
+
+    def start_forkserver(self) -> None:
+        """Start the workers' forkserver now, from the main thread, when the pool's calls will
+        come from other threads (see `start_forkserver`)."""
+        start_forkserver(self.preload)
 
     def call(
         self, fn: Callable[..., T], args: tuple[Any, ...], inputs: int, max_doc_seconds: float
@@ -377,6 +404,8 @@ def clean_batches(
         return results
 
     pool = pool or IsolatingPool(workers)
+    if batches:
+        pool.start_forkserver()
     threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker
     try:
         futures = {
