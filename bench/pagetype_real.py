@@ -469,6 +469,12 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
         f"  listing pages stored {len(listed_stored)}/{len(lists)} "
         f"({100 * len(listed_stored) / max(len(lists), 1):.1f} %) {listed_stored[:5]}"
     )
+    silent = [
+        p
+        for p in site.pages
+        if p in result["hits"] and p not in stored and p not in rejected and p not in why
+    ]
+    print(f"  pages fetched, not stored and missing from the report: {len(silent)} {silent[:5]}")
     gone = {p: n for p, n in result["hits"].items() if p not in site.pages and p != "/robots.txt"}
     print(f"  requests to paths that do not exist (404): {sum(gone.values())}")
     for path in sorted(gone)[:15]:
