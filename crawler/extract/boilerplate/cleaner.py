@@ -62,7 +62,7 @@ _Single = tuple[LineFeatures, str, Removed | None]
 # depends only on the line itself. Bounded by entries and by line length (unique prose is not
 # kept), so a process's memory does not grow with the ingest.
 _SEEN: dict[str, _Single | None] = {}
-_SEEN_MAX = 16_384
+_SEEN_MAX = 4_096  # ~10 MB: a few dozen sites' chrome
 _SEEN_MAX_CHARS = 1_000
 
 

@@ -220,7 +220,7 @@ def _token_counts_of(sample: list[str]) -> tuple[int, int, int, int, int]:
 _FIELD = 16
 _MASK = (1 << _FIELD) - 1
 _TOKENS: dict[str, int] = {}
-_TOKENS_MAX = 100_000
+_TOKENS_MAX = 50_000  # ~5 MB
 
 
 def _packed(token: str) -> int:
