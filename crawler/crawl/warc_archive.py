@@ -180,8 +180,12 @@ def capture_columns(location: Location | None) -> dict[str, Any]:
 
 
 def archive_of(crawler: Crawler) -> WarcArchiveMiddleware | None:
-    """The crawler's archive middleware, or None when CORPUS_WARC turned it off."""
-    found = crawler.get_downloader_middleware(WarcArchiveMiddleware)
+    """The crawler's archive middleware, or None when CORPUS_WARC turned it off (or there is
+    no crawl engine: a pipeline built alone, in tests)."""
+    try:
+        found = crawler.get_downloader_middleware(WarcArchiveMiddleware)
+    except RuntimeError:  # no crawl engine yet
+        return None
     return found if isinstance(found, WarcArchiveMiddleware) else None
 
 
