@@ -22,7 +22,7 @@ from crawler.store.dataset import Dataset
 from flows.dask import dask_task_runner
 from flows.ingest import main, run_ingest_flow
 
-RUN_FIELDS = {"run_id", "ingested_at", "merged_at"}
+RUN_FIELDS = {"run_id", "ingested_at", "merged_at", "seen_at"}
 
 
 def comparable(root: Path, table: str, schema: Any) -> list[dict[str, Any]]:

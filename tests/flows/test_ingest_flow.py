@@ -14,7 +14,7 @@ from crawler.run.ingest import run_ingest
 from crawler.store.dataset import Dataset
 from flows.ingest import clean_batch_task, ingest_flow
 
-RUN_FIELDS = {"run_id", "ingested_at", "merged_at"}
+RUN_FIELDS = {"run_id", "ingested_at", "merged_at", "seen_at"}
 
 
 def comparable(root: Path, table: str, schema: Any) -> list[dict[str, Any]]:
