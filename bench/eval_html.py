@@ -4,7 +4,8 @@ pages, in one process: quality (P/R/F1 per length band, with the set's gold.json
     .venv/bin/python bench/eval_html.py [--html eval/dev/html] [--runs 3] [--limit N]
         [--variants all|ours,today,...] [--out /tmp/pred_html.json] [--meta] [--no-clean]
 
-Variants (docs/s is the median of --runs timed passes over the pages, after one warm-up page;
+Variants (docs/s is the median of --runs timed passes over the pages, after one warm-up page,
+the variants taking turns in each pass;
 the ratio column is against `trafilatura`, the issue-15 baseline, and against `today`):
 
 - ours: `extract_html` as shipped (trafilatura fast=True + cleaning, readability-lxml, the
@@ -42,15 +43,19 @@ from crawler.extract.html import Extracted, extract_html  # noqa: E402
 from crawler.extract.html_combine import readability_lines  # noqa: E402
 
 
-def _timed(fn: Callable[[str], object], pages: dict[str, str], runs: int) -> float:
-    """Median docs/s of `fn` over all pages, `runs` passes."""
-    rates = []
+def _timed(
+    variants: dict[str, Callable[[str], str]], pages: dict[str, str], runs: int
+) -> dict[str, float]:
+    """Median docs/s of each variant over all pages, `runs` passes; the variants take turns
+    within each pass, so a change in the machine's load hits them alike."""
+    rates: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(runs):
-        start = time.perf_counter()
-        for html in pages.values():
-            fn(html)
-        rates.append(len(pages) / (time.perf_counter() - start))
-    return statistics.median(rates)
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            for html in pages.values():
+                fn(html)
+            rates[name].append(len(pages) / (time.perf_counter() - start))
+    return {name: statistics.median(r) for name, r in rates.items()}
 
 
 def _today(html: str) -> str:
@@ -133,18 +138,19 @@ def main() -> int:
         fn(first)
     timed_pages = dict(list(pages.items())[: args.limit]) if args.limit else pages
     print(f"pages: {len(pages)} (timed: {len(timed_pages)}, median of {args.runs} runs)")
-    rates: dict[str, float] = {}
     for name, fn in variants.items():
         preds = {i: fn(h) for i, h in pages.items()}
         if name == "ours":
             Path(args.out).write_text(json.dumps(preds, ensure_ascii=False, indent=0), "utf-8")
-        rates[name] = _timed(fn, timed_pages, args.runs)
-        line = f"{name:22s} {rates[name]:6.1f} docs/s"
         if gold:
             v = tc.summarise({i: gold[i] for i in pages if i in gold}, preds)
             bands = " ".join(f"{b} {v[b]['F1']:.3f}" for b in ("<100", "100-500", ">500") if b in v)
-            line += f"  P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} [{bands}]"
-        print(line, flush=True)
+            print(
+                f"{name:22s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} [{bands}]", flush=True
+            )
+    rates = _timed(variants, timed_pages, args.runs)
+    for name, rate in rates.items():
+        print(f"{name:22s} {rate:6.1f} docs/s")
     for base in ("trafilatura", "today"):
         if "ours" in rates and base in rates:
             print(f"ratio ours/{base} {rates['ours'] / rates[base]:.2f}")

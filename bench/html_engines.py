@@ -5,7 +5,9 @@
 SET_DIR (default ../shared/eval/dragnet-train) has html/ and gold.json. Engines: the
 project's `extract_html`, `trafilatura.extract` (include_comments=False; favor_precision;
 favor_recall) and readability-lxml (`Document.summary()`, one line per block element; a
-research-only dependency: not in pyproject). Combinations, fixed rules (nothing fitted):
+dependency of the product since the HTML path's engine choice, `crawler/extract/html_combine.py`,
+trained and measured by `bench/train_html_combine.py`). Combinations, fixed rules (nothing
+fitted), kept for comparison:
 
 - agree: the project's lines that share at least half of their 4-token shingles with
   readability's text (the project's output when none does);
