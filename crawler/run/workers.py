@@ -144,18 +144,20 @@ def start_forkserver(preload: str) -> None:
     while the forkserver is still importing (before its preload ignores Ctrl-C; seconds on a
     busy machine) cannot print a traceback from it. Only the main thread may change a signal's
     handler: callers that use the pool from other threads call this first from the main one
-    (a blocked signal would not do: the forkserver starts with an empty signal mask)."""
+    (a blocked signal would not do: the forkserver starts with an empty signal mask). Raises
+    WorkersUnavailable when no worker process can start here."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(
         ["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload]
     )
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # for one fork and exec
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # one fork+exec
     try:
         forkserver.ensure_running()
+    except OSError as exc:  # no forkserver socket, no fork: no worker can start here
+        raise WorkersUnavailable.because(exc) from exc
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _worker_started(creator: int) -> None:
