@@ -14,6 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 GOLDEN = ROOT / "tests" / "golden"
 EVAL = ROOT / "eval"
+# four paragraphs of plain news prose, for pages built in tests
+ARTICLE_PARAGRAPHS = [
+    "The city council voted on Tuesday to approve a new pedestrian bridge across the river, "
+    "ending a debate that has divided residents of the two neighbourhoods for almost ten years.",
+    "Supporters of the project said the bridge would cut the walk between the train station and "
+    "the hospital by twenty minutes, and would bring new customers to the shops on both banks.",
+    "Opponents argued that the money should instead be spent on repairing the existing roads, "
+    "many of which have not been resurfaced since the flood that damaged the district in 2009.",
+    "Construction is expected to begin next spring and to last about eighteen months, according "
+    "to the engineering firm that won the contract after a competition held earlier this year.",
+]
 
 
 def markdown_section(path: Path, title: str) -> str:

@@ -6,19 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from helpers import ARTICLE_PARAGRAPHS
 
 from crawler.extract.html import Extracted, extract_html
 
-PROSE = [
-    "The city council voted on Tuesday to approve a new pedestrian bridge across the river, "
-    "ending a debate that has divided residents of the two neighbourhoods for almost ten years.",
-    "Supporters of the project said the bridge would cut the walk between the train station and "
-    "the hospital by twenty minutes, and would bring new customers to the shops on both banks.",
-    "Opponents argued that the money should instead be spent on repairing the existing roads, "
-    "many of which have not been resurfaced since the flood that damaged the district in 2009.",
-    "Construction is expected to begin next spring and to last about eighteen months, according "
-    "to the engineering firm that won the contract after a competition held earlier this year.",
-]
+PROSE = ARTICLE_PARAGRAPHS
 COMMENT = "I think this bridge is a complete waste of taxpayer money and nobody will ever use it."
 
 

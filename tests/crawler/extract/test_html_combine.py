@@ -6,20 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import ARTICLE_PARAGRAPHS
 
 import crawler.extract.html as html_mod
 from crawler.extract import html_combine as hc
 from crawler.extract.html import engine_lines, extract_html
 from crawler.reasons import Removed
 
-PROSE = [
-    "The city council voted on Tuesday to approve a new pedestrian bridge across the river, "
-    "ending a debate that has divided residents of the two neighbourhoods for almost ten years.",
-    "Supporters of the project said the bridge would cut the walk between the train station and "
-    "the hospital by twenty minutes, and would bring new customers to the shops on both banks.",
-    "Opponents argued that the money should instead be spent on repairing the existing roads, "
-    "many of which have not been resurfaced since the flood that damaged the district in 2009.",
-]
+PROSE = ARTICLE_PARAGRAPHS[:3]
 
 
 def _one_weight_model(feature: str, weight: float, bias: float) -> hc.ChoiceModel:
