@@ -29,9 +29,6 @@ from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.model import Capture
@@ -41,6 +38,8 @@ from crawler.readers.htmlscan import looks_like_html
 from crawler.reasons import Rejected
 
 if TYPE_CHECKING:
+    from warcio.archiveiterator import ArchiveIterator
+
     from crawler.readers.inputs import Input
 
 LOGGER = logging.getLogger(__name__)
@@ -94,11 +93,27 @@ class WarcReader:
         try:
             with open(path, "rb") as stream:
                 stream.seek(offset)
-                iterator = ArchiveIterator(stream, arc2warc=True)
+                iterator = _records(stream)
                 record = next(iterator)
                 return _record_input(path, iterator, record, settings, _mtime(path))
-        except (OSError, StopIteration, ArchiveLoadFailed, ValueError, EOFError) as exc:
+        except _read_errors(StopIteration) as exc:
             return _refused(path, offset, 0, "", Rejected.READ_ERROR, _why(exc))
+
+
+def _records(stream: IO[bytes]) -> ArchiveIterator:
+    """warcio's record iterator over `stream` (ARC records read as WARC). warcio is imported
+    on first use: it imports fsspec and asyncio (~0.13 s), which a run without archives, and
+    every process that only registers this reader, need not pay."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    return ArchiveIterator(stream, arc2warc=True)
+
+
+def _read_errors(*more: type[Exception]) -> tuple[type[Exception], ...]:
+    """What reading a damaged or unreadable archive raises (and `more`)."""
+    from warcio.exceptions import ArchiveLoadFailed
+
+    return (OSError, ArchiveLoadFailed, ValueError, EOFError, *more)
 
 
 def _new_input(**fields: Any) -> Input:
@@ -116,13 +131,13 @@ def archive_inputs(path: Path, settings: Settings) -> Iterator[Input]:
     offset = 0
     try:
         with open(path, "rb") as stream:
-            iterator = ArchiveIterator(stream, arc2warc=True)
+            iterator = _records(stream)
             for record in iterator:
                 item = _record_input(path, iterator, record, settings, modified)
                 offset = iterator.get_record_offset() + iterator.get_record_length()
                 if item is not None:
                     yield item
-    except (OSError, ArchiveLoadFailed, ValueError, EOFError) as exc:
+    except _read_errors() as exc:
         LOGGER.warning("%s: unreadable from byte %d on: %s", path, offset, _why(exc))
         yield _refused(path, offset, None, "", _damage_reason(exc), _why(exc))
 
@@ -214,9 +229,9 @@ def load_record(path: str, offset: int, max_bytes: int) -> RawInput:
     try:
         with open(archive, "rb") as stream:
             stream.seek(offset)
-            record = next(ArchiveIterator(stream, arc2warc=True))
+            record = next(_records(stream))
             body, truncated = _payload(record, max_bytes)
-    except (OSError, StopIteration, ArchiveLoadFailed, ValueError, EOFError) as exc:
+    except _read_errors(StopIteration) as exc:
         raise Drop(_damage_reason(exc), f"record at byte {offset}: {_why(exc)}") from exc
     refusal = _refusal(record, body, truncated, max_bytes)
     if refusal is not None:
