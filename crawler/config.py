@@ -38,6 +38,7 @@ class Settings:
     workers: int = 0
     max_input_bytes: int = 20 * 1024 * 1024
     min_words: int = 30
+    min_article_words: int = 5
     shingle_size: int = 5
     num_perm: int = 64
     lsh_bands: int = 32
@@ -88,8 +89,15 @@ class Settings:
             raise ConfigError("num_perm must be a multiple of lsh_bands")
         if not 0 < self.near_dup_threshold <= 1:
             raise ConfigError("near_dup_threshold must be in (0, 1]")
-        if self.max_input_bytes < 1 or self.min_words < 0 or self.shingle_size < 1:
-            raise ConfigError("max_input_bytes, min_words and shingle_size must be positive")
+        if (
+            self.max_input_bytes < 1
+            or self.min_words < 0
+            or self.min_article_words < 0
+            or self.shingle_size < 1
+        ):
+            raise ConfigError(
+                "max_input_bytes, min_words, min_article_words and shingle_size must be positive"
+            )
         counts = ("max_lines", "max_line_chars", "max_html_elements", "max_html_attributes")
         if any(getattr(self, name) < 1 for name in counts):
             raise ConfigError(f"{', '.join(counts)} must be >= 1")

@@ -41,6 +41,16 @@ class Capture:
 
 
 @dataclass(frozen=True)
+class PageEvidence:
+    """What an HTML page shows about itself besides its text, for the record rule
+    (crawler/filters/): is it an article, is it an error page. Page dumps have none."""
+
+    declared_article: bool = False  # og:type article, or a schema.org Article type declared
+    headings: tuple[str, ...] = ()  # the page's <title> and <h1> texts, as written
+    leads: tuple[str, ...] = ()  # the prose paragraph right under each headline candidate
+
+
+@dataclass(frozen=True)
 class Removal:
     """One input line that is not in the kept text, and why (a row of the `audit` table)."""
 
@@ -63,6 +73,7 @@ class Document:
     content_hash: str = ""
     word_count: int = 0
     capture: Capture = field(default_factory=Capture)
+    evidence: PageEvidence | None = None  # HTML only; read by the filters, not stored
 
     def to_row(self) -> dict[str, Any]:
         """The document as a plain dict (for staging between steps): the metadata fields are

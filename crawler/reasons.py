@@ -48,7 +48,8 @@ class Rejected(StrEnum):
     TOO_MANY_ATTRIBUTES = "too_many_attributes"  # an HTML tag with more attributes than the limit
     TIMEOUT = "timeout"  # cleaning took longer than the per-document time limit
     ONLY_BOILERPLATE = "only_boilerplate"  # nothing left after cleaning
-    TOO_SHORT = "too_short"  # less text left than the configured minimum
+    TOO_SHORT = "too_short"  # less text left than the minimum, and no article evidence for it
+    SOFT_404 = "soft_404"  # an error page ("page not found") served as a page
     LANGUAGE = "language"  # not in `[filters] languages` (or no language detected)
     UNSUPPORTED = "unsupported"  # a file type no reader handles
     SYMLINK = "symlink"  # a symbolic link out of the input folder, not followed

@@ -71,6 +71,7 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         content_hash=content_hash(text),
         word_count=words,
         capture=raw.capture or Capture(),
+        evidence=found.evidence,
     )
     return apply_filters(doc, settings)
 

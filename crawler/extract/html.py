@@ -28,6 +28,7 @@ from trafilatura.xml import xmltotxt
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract.boilerplate import clean_text
+from crawler.extract.evidence import page_evidence
 from crawler.extract.html_combine import (
     default_model,
     prefer_second,
@@ -37,7 +38,7 @@ from crawler.extract.html_combine import (
 from crawler.extract.html_meta import PageMeta, page_meta, split_authors
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
-from crawler.model import Meta, Removal
+from crawler.model import Meta, PageEvidence, Removal
 from crawler.readers.decode import decode_bytes
 from crawler.reasons import Removed
 
@@ -74,6 +75,7 @@ class Extracted:
     meta: Meta = field(default_factory=Meta)
     removed: list[Removal] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
+    evidence: PageEvidence | None = None  # HTML only: what the page shows besides its text
 
     @property
     def text(self) -> str:
@@ -333,6 +335,7 @@ def _extract(
         check_html_tree(tree, limits)
     page = page_meta(tree, base_url)
     meta = page.meta
+    evidence = page_evidence(tree)
     _drop_inline_link_clusters(tree)
     _unwrap_embedded_posts(tree)
     document = bare_extraction(
@@ -392,5 +395,6 @@ def _extract(
         meta=meta,
         removed=sorted([*title_removed, *removed], key=lambda r: r.line_no),
         captions=list(cleaned.captions) if cleaned else [],
+        evidence=evidence,
     )
     return found, second

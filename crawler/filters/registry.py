@@ -6,12 +6,14 @@ from __future__ import annotations
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.filters.base import Filter
+from crawler.filters.error_page import ErrorPage
 from crawler.filters.language import Language
 from crawler.filters.length import OnlyBoilerplate, TooShort
 from crawler.model import Document
 
 FILTERS: tuple[type[Filter], ...] = (
     OnlyBoilerplate,
+    ErrorPage,
     TooShort,
     Language,
 )

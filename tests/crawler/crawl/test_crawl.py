@@ -224,7 +224,9 @@ def test_stopped_crawl_resumes_without_refetching(tmp_path: Path) -> None:
 def test_chain_rejects_are_dropped_items_and_rejects_rows(tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     with serve(3, traps=False) as site:
-        job = site_job(site, out, corpus_settings={"min_words": 5000}, workers=0)
+        job = site_job(
+            site, out, corpus_settings={"min_words": 5000, "min_article_words": 5000}, workers=0
+        )
         report = run_crawl_job(job, capture_log=True)
     # the three articles, and the about page (no sign of a list: the chain judges it)
     assert report.crawl["dropped"] == {"too_short": 4}

@@ -14,6 +14,7 @@ from crawler.config_file import flat_items, load_config
 from crawler.errors import ConfigError, Drop
 from crawler.extract.chain import process
 from crawler.filters.base import Filter
+from crawler.filters.error_page import ErrorPage
 from crawler.filters.language import Language
 from crawler.filters.length import OnlyBoilerplate, TooShort
 from crawler.filters.registry import FILTERS, active_filters
@@ -42,7 +43,8 @@ def reject(text: str, settings: Settings, kind: str = "text") -> Drop:
 
 
 def test_every_filter_owns_a_distinct_reason_and_the_order_is_the_old_gate_s() -> None:
-    assert FILTERS[:2] == (OnlyBoilerplate, TooShort)  # the gate's old order comes first
+    # the gate's old order comes first; an error page is named so before it is too short
+    assert FILTERS[:3] == (OnlyBoilerplate, ErrorPage, TooShort)
     reasons = [kind.reason for kind in FILTERS]
     assert len(set(reasons)) == len(reasons) and all(isinstance(r, Rejected) for r in reasons)
     assert all(issubclass(kind, Filter) for kind in FILTERS)
@@ -57,12 +59,12 @@ def test_nothing_left_is_only_boilerplate_counting_removed_lines_only() -> None:
 
 def test_too_short_says_how_many_words_and_the_minimum() -> None:
     assert TooShort(30).check(Document("u", "text", "a b", word_count=2)) == (
-        "2 words left after cleaning (min 30)"
+        "2 words left after cleaning (min 30; no article evidence)"
     )
     assert TooShort(2).check(Document("u", "text", "a b", word_count=2)) is None
     drop = reject(ENGLISH, Settings(min_words=500))
     assert drop.reason == Rejected.TOO_SHORT
-    assert drop.detail == "46 words left after cleaning (min 500)"
+    assert drop.detail == "46 words left after cleaning (min 500; no article evidence)"
 
 
 def test_the_chain_rejects_an_all_chrome_page_as_before() -> None:
