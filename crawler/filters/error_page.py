@@ -60,13 +60,15 @@ _ERROR_TEXT = re.compile(
 # article about the error (the chrome the extractor may keep is well under this).
 MAX_ERROR_PAGE_WORDS = 200
 _MESSAGE_LINES = 6  # where an error page's message stands: its first lines
+_HEADING_WORDS = 8  # a removed line this short that reads as an error headline is one
 
 
 @dataclass(frozen=True)
 class ErrorPage(Filter):
-    """Rejects a document whose headline (record title, the page's <title> or <h1>) or whose
-    first lines say the page is not found / not available, when it has fewer than
-    MAX_ERROR_PAGE_WORDS words."""
+    """Rejects a document whose headline (record title, the page's <title> or <h1>), first
+    lines or removed lines say the page is not found / not available, when it has fewer than
+    MAX_ERROR_PAGE_WORDS words. The removed lines count because the cleaner takes a short
+    error message out as chrome and keeps the menus around it (page dumps especially)."""
 
     reason = Rejected.SOFT_404
 
@@ -84,4 +86,9 @@ class ErrorPage(Filter):
         for line in doc.text.split("\n")[:_MESSAGE_LINES]:
             if _ERROR_TEXT.search(line):
                 return f"error page: text {line[:80]!r}"
+        for removed in doc.removed:
+            line = removed.text
+            short = len(line.split()) <= _HEADING_WORDS
+            if _ERROR_TEXT.search(line) or (short and _ERROR_HEADING.search(line)):
+                return f"error page: removed line {line[:80]!r}"
         return None

@@ -171,3 +171,23 @@ def test_an_error_h1_among_the_page_headings_is_read() -> None:
     doc = Document("u", "html", "Home News", meta=Meta(title="Harbour Notes"), word_count=2)
     doc.evidence = evidence
     assert ErrorPage().check(doc) == "error page: headline 'Page not found'"
+
+
+def test_an_error_message_the_cleaner_took_out_still_makes_a_soft_404() -> None:
+    # a page dump: the cleaner removes the short message as chrome and keeps the sidebar's prose
+    dump = "\n".join(
+        [
+            "Home",
+            "News",
+            "Archives",
+            "Page not found",
+            "Sorry, the page you are looking for could not be found.",
+            "Go to the home page",
+            "About this blog",
+            "Notes on bikes, bread and the harbour town I live in, written on slow mornings "
+            "since 2009 with coffee and too many photos of the same lighthouse at dawn.",
+            "Copyright 2012 Harbour Notes. All rights reserved.",
+        ]
+    )
+    drop = rejected(dump, kind="text", settings=Settings(min_words=0))
+    assert drop.reason == Rejected.SOFT_404
