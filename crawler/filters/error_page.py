@@ -37,15 +37,17 @@ _ERROR_HEADING = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # A line of an error page's own message ("Sorry, the page you are looking for could not be
-# found", "This article is no longer available").
+# found", "This article is no longer available"; not a video player's "this content is not
+# available in your country", which stands in articles' chrome).
 _ERROR_TEXT = re.compile(
     r"""
     \b(?:page|url|link|file|article|story|content)\s+(?:that\s+)?you\s+
       (?:are|were|'re)?\s*(?:looking\s+for|requested|tried\s+to\s+(?:reach|access|open)|followed)
       .{0,40}?\b(?:not|no\s+longer|n't|may\s+have\s+been|has\s+been|was)\b
-    | \b(?:this|the|that)\s+(?:page|article|story|content|post)\s+(?:is\s+|has\s+been\s+)?
-      (?:no\s+longer\s+available|not\s+available|unavailable|removed|could\s+not\s+be\s+found
-         |cannot\s+be\s+found|can'?t\s+be\s+found|does\s+not\s+exist|doesn'?t\s+exist)
+    | \b(?:this|the|that)\s+(?:page|article|story|post)\s+(?:is\s+|has\s+been\s+)?
+      (?:(?:no\s+longer|not)\s+available(?!\s+(?:in|to|for|on)\b)|unavailable(?!\s+(?:in|to|for)\b)
+         |removed|could\s+not\s+be\s+found|cannot\s+be\s+found|can'?t\s+be\s+found
+         |does\s+not\s+exist|doesn'?t\s+exist)
     | \b(?:error|erreur|fehler|errore|erro)\s*:?\s*40[34]\b
     | \b40[34]\s*[-:–—]?\s*(?:page\s+)?not\s+found
     | die\s+(?:angeforderte|gesuchte)\s+seite

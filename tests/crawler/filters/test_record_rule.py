@@ -13,7 +13,7 @@ from crawler.errors import Drop
 from crawler.extract.chain import process
 from crawler.filters.error_page import ErrorPage
 from crawler.filters.length import TooShort
-from crawler.model import Document, Meta, PageEvidence
+from crawler.model import Document, Meta, PageEvidence, Removal
 from crawler.readers.files import RawInput
 from crawler.reasons import Rejected
 
@@ -164,6 +164,15 @@ def test_stories_about_missing_things_or_errors_are_not_error_pages() -> None:
         "u", "html", long_text, meta=Meta(title="404: Page not found, a history"), word_count=250
     )
     assert check(about_404) is None  # an article about the error, not one
+    geo_blocked = Document(  # a video player's message in an article's chrome
+        "u",
+        "html",
+        SHORT_POST,
+        meta=Meta(title="Fog over the harbour"),
+        removed=[Removal(3, "Sorry, this content is not available in your country.", "ui_chrome")],
+        word_count=15,
+    )
+    assert check(geo_blocked) is None
 
 
 def test_an_error_h1_among_the_page_headings_is_read() -> None:
