@@ -118,9 +118,17 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 process.start()
             # Scrapy saved its queue; what it fetched is committed now, whatever Ctrl-C says
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            (job_dir / RUNNING).unlink(missing_ok=True)
-            stats = crawler.stats.get_stats() if crawler.stats else {}
             pipeline = crawler.get_item_pipeline(CorpusPipeline)
+            if pipeline is not None and not pipeline.settled:
+                # stopped hard (a second Ctrl-C) with pages fetched but not cleaned: Scrapy's
+                # saved state holds them as seen; kept `running`, the next run starts again
+                # from its seeds and fetches them again (see _forget_killed_queue)
+                pipeline.abandon()
+                left = pipeline.unsettled
+                _note(f"{left} fetched page(s) not cleaned: the next run fetches them again")
+            else:
+                (job_dir / RUNNING).unlink(missing_ok=True)
+            stats = crawler.stats.get_stats() if crawler.stats else {}
             batches = pipeline.batches if pipeline else []
             counts = crawl_counts(stats)
             unchanged = counts["skipped"].get("already_in_dataset", 0)
@@ -144,7 +152,7 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             for path in archived:
                 path.unlink(missing_ok=True)
             reason = str(stats.get("finish_reason", "unknown"))
-            finished = reason == "finished"
+            finished = reason == "finished" and (pipeline is None or pipeline.settled)
             if finished:
                 shutil.rmtree(job_dir, ignore_errors=True)
             return {
