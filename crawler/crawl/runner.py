@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,10 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             process = CrawlerProcess(scrapy_settings(job, ctx, progress_file))
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler)
+            cpu = time.process_time()
             with session.timed("crawl"):
                 process.start()
+            cpu = time.process_time() - cpu  # this process's, workers not included
             # Scrapy saved its queue; what it fetched is committed now, whatever Ctrl-C says
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             pipeline = crawler.get_item_pipeline(CorpusPipeline)
@@ -159,7 +162,7 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 "finish_reason": reason,
                 "job_dir": str(job_dir),
                 "finished": finished,
-                "crawl": counts,
+                "crawl": {**counts, "cpu_seconds": round(cpu, 3)},
                 "summary": summary.to_dict(),
                 "events": CrawlLog.of(crawler).as_dicts(),
             }
