@@ -173,6 +173,7 @@ def extract_child(pages_file: str, result_file: str) -> None:
 def crawl_once(
     site: NewsSite, tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
 ) -> tuple[dict[str, Any], Measured]:
+    """One crawl of the whole site into a new dataset (`tmp` is the round's folder)."""
     extra: dict[str, Any] = {"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 32}
     if name == "loop":
         extra["CORPUS_CLEAN_PAGE"] = STUB
@@ -215,8 +216,9 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp_name:
             tmp = Path(tmp_name)
-            for _ in range(args.rounds):
-                rows.append(one_round(site, tmp, env, args))
+            for n in range(args.rounds):
+                (tmp / f"round-{n}").mkdir()
+                rows.append(one_round(site, tmp / f"round-{n}", env, args))
     finally:
         site.stop()
     report(rows, args, cores, code, site)
@@ -305,6 +307,16 @@ def report(
         print(
             f"  whole crawl / (cores x extraction rate): {cleaned / w_secs / bound:.2f} "
             f"(target >= 0.9; {cores} x {one_core:.1f} = {bound:.1f} pages/s)"
+        )
+        # the same in CPU per page, which the load moves far less than wall-clock rates: what
+        # idle cores would give, the crawl process sharing them with the workers
+        whole_cpu = w_cpu / crawl["pages_fetched"] + m_whole.cpu_children / max(1, cleaned)
+        extract_cpu = extract["cpu"] / extract["pages"]
+        print(
+            f"  in CPU per article: whole crawl {whole_cpu * 1000:.2f} ms (crawl process + "
+            f"workers) vs extraction {extract_cpu * 1000:.2f} ms: on {cores} idle cores "
+            f"{cores / whole_cpu:.0f} vs {cores / extract_cpu:.0f} pages/s, "
+            f"{extract_cpu / whole_cpu:.2f}"
         )
 
 
