@@ -191,8 +191,13 @@ class CorpusPipeline:
             return item
         # back-pressure: a full queue holds this item (and so its response, in Scrapy's
         # scraper slot) until a worker call returns; each call is bounded (crawler.run.workers)
-        while self.queue and (
-            len(self.queue) >= self.max_queued_pages or self.queued_bytes >= self.max_queued_bytes
+        while (
+            not self._closed
+            and self.queue
+            and (
+                len(self.queue) >= self.max_queued_pages
+                or self.queued_bytes >= self.max_queued_bytes
+            )
         ):
             self._room.clear()
             await self._room.wait()
@@ -320,6 +325,7 @@ class CorpusPipeline:
         """Stage what is cleaned and stop the workers, whatever is still queued (the crawl
         was stopped hard, its loop gone: `settled` says whether anything was left)."""
         self._closed = True
+        self._room.set()  # no item waits for room any more (what it queues is unsettled)
         self.flush()
         if self.pool is not None:
             self.pool.close()  # kills its workers; calls still waiting raise PoolClosed
