@@ -1,11 +1,24 @@
-"""Crawl throughput: our crawl (classify, follow, clean, dedup, commit) vs a bare Scrapy spider
-that only downloads the same pages, both against a generated site on 127.0.0.1.
+"""Crawl throughput against a generated site on 127.0.0.1, as ratios against baselines measured in
+the same run: the fetch loop against a bare Scrapy spider, the whole crawl against the cores
+times the extraction rate.
 
-    .venv/bin/python bench/crawl_bench.py [--articles 1000] [--workers N]
+    .venv/bin/python bench/crawl_bench.py [--articles 1000] [--workers N] [--rounds 1]
+        [--code DIR]
 
-Prints pages/s for both (over Scrapy's crawl time, and end to end including process start and
-the commit), the ratio, and the peak memory of each crawl's process tree (RSS summed over the
-crawl process and its chain workers, polled every 50 ms). A figure, never a timed test.
+Each round runs, one after the other on the same site:
+- `bare`: a bare Scrapy spider that only downloads the URLs our crawl got a response for;
+- `loop`: our crawl (classify, follow, archive, hand-off to the workers, stage, commit) with the
+  extraction stubbed out by this bench (`stub_clean_page`: a reject, no parse), not the product;
+- `whole`: our crawl as shipped;
+- `extract`: `crawler.crawl.pipelines.clean_page` on the article pages the crawl stored, one
+  process, one core: the extraction rate.
+Prints pages/s of each (over Scrapy's crawl time), the ratios `loop / bare` (target >= 0.7)
+and `whole / (cores x extract)` (target >= 0.9), CPU seconds per page of the crawl process and
+of its workers, peak RSS of each crawl's process tree, and the load average around each run
+(the machine is shared: wall-clock rates move with the load; CPU per page does not much).
+`--code DIR` runs the crawls and the extraction with the `crawler` package of another checkout
+(e.g. an old commit unpacked with `git archive`), for before/after figures with one bench.
+A figure, never a timed test.
 """
 
 from __future__ import annotations
@@ -13,16 +26,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+CODE = Path(os.environ.get("CRAWL_BENCH_CODE", ROOT))  # the checkout whose crawler runs
+sys.path.insert(0, str(CODE))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from newssite import FAST, NewsSite, site_job  # noqa: E402
@@ -34,9 +50,21 @@ SCRAPY_COMMON = {
     "LOG_LEVEL": "WARNING",
     "CONCURRENT_REQUESTS": 32,
 }
-
+STUB = "crawl_bench.stub_clean_page"  # importable by the crawl and its workers (PYTHONPATH)
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def stub_clean_page(page: Any, settings: Any) -> tuple[None, dict[str, Any]]:
+    """The extraction stubbed out: every page a reject, nothing parsed (the `loop` crawl)."""
+    detail = "extraction stubbed out by bench/crawl_bench.py"
+    return None, {
+        "source_uri": page.url,
+        "reason": "stubbed",
+        "detail": detail,
+        "size_bytes": len(page.body),
+        "input_hash": None,
+    }
 
 
 def _tree(pid: int, cpu: dict[int, float]) -> int:
@@ -63,21 +91,34 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_measured(command: list[str]) -> tuple[float, int, float, float]:
-    """Run a command; (wall seconds, peak RSS of its process tree, CPU seconds of that tree
-    as sampled, CPU seconds of this process meanwhile: the site's server threads)."""
+@dataclass
+class Measured:
+    wall: float  # seconds, process start to exit
+    rss: int  # peak RSS of the process tree
+    cpu_main: float  # CPU seconds of the process itself (its own figure, at exit)
+    cpu_children: float  # CPU seconds of its descendants (workers), as last sampled
+    cpu_server: float  # CPU seconds of this process meanwhile: the site's server threads
+    load: tuple[float, float]  # 1-minute load average before and after
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> Measured:
+    """Run a command, polling its process tree every 50 ms."""
+    load = os.getloadavg()[0]
     server = _cpu()
     cpu: dict[int, float] = {}
     started = time.perf_counter()
-    child = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    child = subprocess.Popen(command, env=env, cwd=env.get("CRAWL_BENCH_CODE"))
     peak = 0
     while child.poll() is None:
         peak = max(peak, _tree(child.pid, cpu))
         time.sleep(0.05)
+    wall = time.perf_counter() - started
     if child.returncode:
         raise SystemExit(f"{command[:4]} exited {child.returncode}")
-    wall = time.perf_counter() - started
-    return wall, peak, sum(cpu.values()), _cpu() - server
+    main = cpu.pop(child.pid, 0.0)
+    return Measured(
+        wall, peak, main, sum(cpu.values()), _cpu() - server, (load, os.getloadavg()[0])
+    )
 
 
 def bare_child(urls_file: str, stats_file: str) -> None:
@@ -100,75 +141,183 @@ def bare_child(urls_file: str, stats_file: str) -> None:
     process = CrawlerProcess({**SCRAPY_COMMON, **FAST})
     crawler = process.create_crawler(Bare)
     process.crawl(crawler)
+    cpu = time.process_time()
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    stats["cpu_seconds"] = time.process_time() - cpu  # as our crawl reports it
     Path(stats_file).write_text(json.dumps(stats, default=str))
+
+
+def extract_child(pages_file: str, result_file: str) -> None:
+    """The extraction rate (in its own process, on one core): `clean_page` on each page."""
+    from crawler.config import Settings
+    from crawler.crawl.items import PageItem
+    from crawler.crawl.pipelines import clean_page
+
+    pages: list[tuple[str, bytes]] = pickle.loads(Path(pages_file).read_bytes())
+    settings = Settings()
+    items = [PageItem(url, url, body, "utf-8", "bench") for url, body in pages]
+    clean_page(items[0], settings)  # first-call costs (lazy imports, caches) are not a rate
+    cpu, started, stored = time.process_time(), time.perf_counter(), 0
+    for item in items:
+        stored += clean_page(item, settings)[0] is not None
+    result = {
+        "pages": len(items),
+        "stored": stored,
+        "cpu": time.process_time() - cpu,
+        "wall": time.perf_counter() - started,
+    }
+    Path(result_file).write_text(json.dumps(result))
+
+
+def crawl_once(
+    site: NewsSite, tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
+) -> tuple[dict[str, Any], Measured]:
+    """One crawl of the whole site into a new dataset (`tmp` is the round's folder)."""
+    extra: dict[str, Any] = {"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 32}
+    if name == "loop":
+        extra["CORPUS_CLEAN_PAGE"] = STUB
+    job = site_job(
+        site,
+        tmp / f"{name}-corpus",
+        workers=args.workers,
+        max_pages=args.articles + 100,  # every article and listing page of the site
+        scrapy_settings=extra,
+    )
+    job_file, report_file = tmp / f"{name}-job.json", tmp / f"{name}-report.json"
+    job_file.write_text(job.to_json())
+    command = [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)]
+    measured = run_measured(command, env)
+    return json.loads(report_file.read_text()), measured
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=None, help="chain worker processes")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose crawler runs")
     parser.add_argument("--bare-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--extract-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_child:
         bare_child(*args.bare_child)
         return 0
+    if args.extract_child:
+        extract_child(*args.extract_child)
+        return 0
 
+    code = args.code.resolve()
+    path = os.pathsep.join([str(code), str(ROOT / "bench"), str(ROOT / "tests")])
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, "CRAWL_BENCH_CODE": str(code)}
+    cores = os.cpu_count() or 1
+    rows: list[dict[str, Any]] = []
     site = NewsSite(args.articles, traps=False, per_page=50).start()
     try:
-        with tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp:
-            out = Path(tmp) / "corpus"
-            job = site_job(
-                site,
-                out,
-                workers=args.workers,
-                scrapy_settings={"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 32},
-            )
-            job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
-            job_file.write_text(job.to_json())
-            ours_wall, ours_rss, ours_cpu, ours_server = run_measured(
-                [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)]
-            )
-            report = json.loads(report_file.read_text())
-            crawl = report["crawl"]
-            # the bare spider downloads exactly the pages our crawl got a response for
-            fetched = sorted(p for p in site.requests if p != "/robots.txt")
-            urls_file, stats_file = Path(tmp) / "urls.json", Path(tmp) / "bare.json"
-            urls_file.write_text(json.dumps([site.url(p) for p in fetched]))
-            bare_wall, bare_rss, bare_cpu, bare_server = run_measured(
-                [sys.executable, __file__, "--bare-child", str(urls_file), str(stats_file)]
-            )
-            bare = json.loads(stats_file.read_text())
+        with tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+            for n in range(args.rounds):
+                (tmp / f"round-{n}").mkdir()
+                rows.append(one_round(site, tmp / f"round-{n}", env, args))
     finally:
         site.stop()
-
-    ours_pages, bare_pages = crawl["pages_fetched"], int(bare["response_received_count"])
-    ours_rate = ours_pages / crawl["seconds"]
-    bare_rate = bare_pages / float(bare["elapsed_time_seconds"])
-    mib = 1024 * 1024
-    print(f"site: {args.articles} articles + listing pages on {site.base}; cpus {os.cpu_count()}")
-    print(
-        f"ours: {ours_pages} responses, {crawl['stored']} stored, "
-        f"{report['summary']['added']} added, listings {crawl['listings']}, "
-        f"dropped {crawl['dropped']}, skipped {crawl['skipped']}, errors {crawl['errors']}"
-    )
-    print(
-        f"ours: {ours_rate:.1f} pages/s over the crawl ({crawl['seconds']:.2f} s), "
-        f"{ours_pages / ours_wall:.1f} pages/s end to end ({ours_wall:.2f} s, commit "
-        f"{report['summary']['seconds'].get('dedup_and_commit', 0):.2f} s); "
-        f"peak RSS {ours_rss / mib:.0f} MiB; CPU {ours_cpu:.1f} s (site server {ours_server:.1f} s)"
-    )
-    print(
-        f"bare: {bare_rate:.1f} pages/s over the crawl ({float(bare['elapsed_time_seconds']):.2f}"
-        f" s), {bare_pages / bare_wall:.1f} pages/s end to end ({bare_wall:.2f} s); "
-        f"peak RSS {bare_rss / mib:.0f} MiB; CPU {bare_cpu:.1f} s (site server {bare_server:.1f} s)"
-    )
-    print(
-        f"ratio ours/bare: {ours_rate / bare_rate:.2f} over the crawl, "
-        f"{(ours_pages / ours_wall) / (bare_pages / bare_wall):.2f} end to end (target >= 0.7)"
-    )
+    report(rows, args, cores, code, site)
     return 0
+
+
+def one_round(
+    site: NewsSite, tmp: Path, env: dict[str, str], args: argparse.Namespace
+) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    site.requests.clear()
+    row["whole"] = crawl_once(site, tmp, "whole", env, args)
+    # the bare spider downloads exactly the pages our crawl got a response for
+    fetched = sorted(p for p in site.requests if p != "/robots.txt")
+    urls_file, stats_file = tmp / "urls.json", tmp / "bare.json"
+    urls_file.write_text(json.dumps([site.url(p) for p in fetched]))
+    bare = [sys.executable, __file__, "--bare-child", str(urls_file), str(stats_file)]
+    measured = run_measured(bare, env)
+    row["bare"] = json.loads(stats_file.read_text()), measured
+    row["loop"] = crawl_once(site, tmp, "loop", env, args)
+    articles = [p for p in fetched if p.startswith("/articles/")]
+    pages_file, result_file = tmp / "pages.pickle", tmp / "extract.json"
+    pages = [(site.url(p), site.pages[p].body) for p in articles if p in site.pages]
+    pages_file.write_bytes(pickle.dumps(pages))
+    extract = [sys.executable, __file__, "--extract-child", str(pages_file), str(result_file)]
+    measured = run_measured(extract, env)
+    row["extract"] = json.loads(result_file.read_text()), measured
+    return row
+
+
+def _ms(seconds: float, n: int) -> str:
+    return f"{seconds / max(1, n) * 1000:.2f} ms"
+
+
+def report(
+    rows: list[dict[str, Any]], args: argparse.Namespace, cores: int, code: Path, site: NewsSite
+) -> None:
+    mib = 1024 * 1024
+    print(f"site: {args.articles} articles + listing pages on {site.base}; cores {cores}")
+    print(f"code: {code}; workers {args.workers or 'default'}; rounds {len(rows)}")
+    for n, row in enumerate(rows, 1):
+        (bare, m_bare), (loop, m_loop), (whole, m_whole) = row["bare"], row["loop"], row["whole"]
+        extract, m_extract = row["extract"]
+        print(f"round {n}:")
+        for name, m in (("whole", m_whole), ("bare", m_bare), ("loop", m_loop)):
+            print(
+                f"  {name:7} load {m.load[0]:.1f}->{m.load[1]:.1f}; wall {m.wall:.2f} s; CPU: "
+                f"crawl process {m.cpu_main:.1f} s, workers {m.cpu_children:.1f} s, site "
+                f"server {m.cpu_server:.1f} s; peak RSS {m.rss / mib:.0f} MiB"
+            )
+        one_core = extract["pages"] / extract["wall"]
+        print(
+            f"  extract load {m_extract.load[0]:.1f}->{m_extract.load[1]:.1f}; "
+            f"{extract['pages']} article pages ({extract['stored']} give a document): "
+            f"{one_core:.1f} pages/s on one core, {_ms(extract['cpu'], extract['pages'])} CPU "
+            "per page"
+        )
+        b_pages, b_secs = int(bare["response_received_count"]), float(bare["elapsed_time_seconds"])
+        l_pages, l_secs = loop["crawl"]["pages_fetched"], loop["crawl"]["seconds"]
+        b_cpu, l_cpu = float(bare["cpu_seconds"]), loop["crawl"].get("cpu_seconds", m_loop.cpu_main)
+        print(
+            f"  bare    {b_pages / b_secs:.1f} pages/s ({b_pages} pages in {b_secs:.2f} s; "
+            f"{_ms(b_cpu, b_pages)} CPU per page during the crawl)"
+        )
+        print(
+            f"  loop    {l_pages / l_secs:.1f} pages/s ({l_pages} pages in {l_secs:.2f} s; "
+            f"{_ms(l_cpu, l_pages)} CPU per page in the crawl process during the crawl, "
+            f"{_ms(m_loop.cpu_children, l_pages)} in its workers)"
+        )
+        crawl = whole["crawl"]
+        cleaned, w_secs = crawl["articles"], crawl["seconds"]
+        w_cpu = crawl.get("cpu_seconds", m_whole.cpu_main)
+        print(
+            f"  whole   {cleaned / w_secs:.1f} articles cleaned/s ({cleaned} articles of "
+            f"{crawl['pages_fetched']} pages in {w_secs:.2f} s; {crawl['stored']} stored, "
+            f"{whole['summary']['added']} added, dropped {crawl['dropped']}; "
+            f"{_ms(w_cpu, crawl['pages_fetched'])} CPU per page in the crawl process during "
+            f"the crawl, {_ms(m_whole.cpu_children, cleaned)} per article in its workers)"
+        )
+        bound = cores * one_core
+        print(
+            f"  fetch loop / bare Scrapy: {(l_pages / l_secs) / (b_pages / b_secs):.2f} in "
+            f"pages/s (target >= 0.7), {(b_cpu / b_pages) / (l_cpu / l_pages):.2f} in CPU "
+            "per page"
+        )
+        print(
+            f"  whole crawl / (cores x extraction rate): {cleaned / w_secs / bound:.2f} "
+            f"(target >= 0.9; {cores} x {one_core:.1f} = {bound:.1f} pages/s)"
+        )
+        # the same in CPU per page, which the load moves far less than wall-clock rates: what
+        # idle cores would give, the crawl process sharing them with the workers
+        whole_cpu = w_cpu / crawl["pages_fetched"] + m_whole.cpu_children / max(1, cleaned)
+        extract_cpu = extract["cpu"] / extract["pages"]
+        print(
+            f"  in CPU per article: whole crawl {whole_cpu * 1000:.2f} ms (crawl process + "
+            f"workers) vs extraction {extract_cpu * 1000:.2f} ms: on {cores} idle cores "
+            f"{cores / whole_cpu:.0f} vs {cores / extract_cpu:.0f} pages/s, "
+            f"{extract_cpu / whole_cpu:.2f}"
+        )
 
 
 if __name__ == "__main__":

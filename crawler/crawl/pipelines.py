@@ -2,19 +2,27 @@
 
 Each page goes through `crawler.run.clean.clean_input` (extract -> normalize -> quality gate, the
 same function every ingested file goes through), in worker processes (`crawler.run.workers`'
-IsolatingPool, as for ingested files) so extraction does not hold up the downloads. Documents
-and rejects are staged in batches with `crawler.run.clean.write_staged`; `crawler.crawl.runner`
-dedups and commits them with `finish_run` when the crawl ends. A page that gives no document
-is a DropItem with the chain's reason.
+IsolatingPool, as for ingested files). Fetching is decoupled from cleaning: `process_item` only
+queues the page and returns, so the Scrapy loop goes on fetching while the workers clean; the
+queue is bounded (pages and bytes), and a full queue holds the item, which holds its response in
+Scrapy's scraper slot, which stops Scrapy fetching (back-pressure). Pages go to the workers a
+few at a time (one pickled call per few pages, not per page). Documents and rejects are staged
+in batches with `crawler.run.clean.write_staged`; `crawler.crawl.runner` dedups and commits
+them with `finish_run` when the crawl ends. Closing the spider (the crawl's end, Ctrl-C) waits
+for every queued page to be cleaned. A page that gives no document is reported (`CrawlLog`,
+outcome `dropped`) with the chain's reason; one whose worker died is a `crashed` reject of its
+own (the other pages of its call are cleaned again, one process each).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache, partial
 from pathlib import Path
@@ -35,11 +43,12 @@ from crawler.readers.decode import decode_bytes, strip_controls
 from crawler.readers.files import RawInput
 from crawler.reasons import Rejected
 from crawler.run.clean import PendingInput, clean_input, reject_row, write_staged
-from crawler.run.workers import IsolatingPool, WorkerLost
+from crawler.run.workers import IsolatingPool, PoolClosed, WorkerLost, deadline
 from crawler.run_types import BatchResult, RunContext
 from crawler.store.dataset import Dataset
 from crawler.store.staged import read_docs, read_rejects
 
+LOGGER = logging.getLogger(__name__)
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
 
 
@@ -75,6 +84,24 @@ CleanedPage = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (staged row
 CleanPage = Callable[[PageItem, Settings], CleanedPage]
 
 
+def _page_reject(page: PageItem, reason: str, detail: str) -> CleanedPage:
+    digest = hashlib.sha256(page.body).hexdigest()
+    return None, reject_row(page.url, reason, detail, len(page.body), digest)
+
+
+def clean_pages(clean: CleanPage, pages: list[PageItem], settings: Settings) -> list[CleanedPage]:
+    """Several pages through `clean`, in one worker call. A bug on one page (`clean` raising)
+    costs that page alone, as an `extract_error` reject."""
+    results = []
+    for page in pages:
+        try:
+            results.append(clean(page, settings))
+        except Exception as exc:
+            detail = f"unexpected {type(exc).__name__}: {exc}"
+            results.append(_page_reject(page, Rejected.EXTRACT_ERROR, detail))
+    return results
+
+
 PRELOAD = "crawler.crawl.pipelines"  # what the forkserver imports once for the page workers
 
 
@@ -105,8 +132,9 @@ class CorpusPipeline:
         if not isinstance(ctx, RunContext):
             raise RuntimeError("CorpusPipeline runs under crawler.crawl.runner (no run context)")
         self.ctx: RunContext = ctx
-        self.batch_size = crawler.settings.getint("CORPUS_BATCH_SIZE", ctx.settings.batch_size)
-        self.workers = crawler.settings.getint("CORPUS_WORKERS")
+        settings = crawler.settings
+        self.batch_size = settings.getint("CORPUS_BATCH_SIZE", ctx.settings.batch_size)
+        self.workers = settings.getint("CORPUS_WORKERS")
         self.batches: list[BatchResult] = []
         self.seen: set[str] = set()
         self.docs: list[dict[str, Any]] = []
@@ -115,9 +143,23 @@ class CorpusPipeline:
         self.pool = IsolatingPool(self.workers, PRELOAD) if self.workers > 0 else None
         self.threads: ThreadPoolExecutor | None = None  # they wait on the pool for the reactor
         self.max_doc_seconds = ctx.settings.max_doc_seconds
-        self.clean: CleanPage = load_object(crawler.settings["CORPUS_CLEAN_PAGE"])
+        self.clean: CleanPage = load_object(settings["CORPUS_CLEAN_PAGE"])
         self.archive: WarcArchiveMiddleware | None = None
         self._started = time.perf_counter()
+        # the hand-off from the fetch loop to the workers (see the module's docstring)
+        self.max_queued_pages = max(1, settings.getint("CORPUS_QUEUE_PAGES", 64))
+        self.max_queued_bytes = max(1, settings.getint("CORPUS_QUEUE_BYTES", 64 * 1024 * 1024))
+        self.pages_per_call = max(1, settings.getint("CORPUS_PAGES_PER_CALL", 8))
+        # calls on the pool at once: one more than its workers keeps each worker busy while
+        # the answer of its last call comes back
+        self.calls = max(1, self.workers) + 1
+        self.queue: deque[PageItem] = deque()
+        self.queued_bytes = 0
+        self.in_flight = 0  # pages in calls on the pool
+        self.lost = 0  # pages queued but never cleaned: the pool was closed under them
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Event()
+        self._closed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CorpusPipeline:
@@ -128,44 +170,114 @@ class CorpusPipeline:
         self.seen = load_seen_urls(Dataset(self.ctx.dataset_root)) | _staged_urls(self.batches)
         self.archive = archive_of(self.crawler)
 
+    @property
+    def unsettled(self) -> int:
+        """Pages handed to the pipeline and not cleaned: queued, in a worker, or lost to a pool
+        closed under them (the crawl stopped hard)."""
+        return len(self.queue) + self.in_flight + self.lost
+
+    @property
+    def settled(self) -> bool:
+        return self.unsettled == 0
+
     async def process_item(self, item: PageItem) -> PageItem:
         log = CrawlLog.of(self.crawler)
         if item.canonical_url in self.seen and not item.revisit:
             log.note(item.url, "dropped", "duplicate_url", item.canonical_url)
             raise DropItem(f"duplicate_url: {item.canonical_url} is already stored")
         self.seen.add(item.canonical_url)
-        row, reject = await self._clean(item)
+        if self.pool is None:  # no workers: cleaned here, holding up the loop
+            self._done(item, *self.clean(item, self.ctx.settings))
+            return item
+        # back-pressure: a full queue holds this item (and so its response, in Scrapy's
+        # scraper slot) until a worker call returns; each call is bounded (crawler.run.workers)
+        while (
+            not self._closed
+            and self.queue
+            and (
+                len(self.queue) >= self.max_queued_pages
+                or self.queued_bytes >= self.max_queued_bytes
+            )
+        ):
+            self._room.clear()
+            await self._room.wait()
+        self.queue.append(item)
+        self.queued_bytes += len(item.body)
+        self._dispatch()
+        return item
+
+    def _dispatch(self) -> None:
+        """Hand queued pages to the pool, a few per call, while it has room for calls."""
+        if self.pool is None or self._closed:
+            return
+        if self.threads is None:  # the first page: on the reactor's (main) thread
+            self.pool.start_forkserver()
+            self.threads = ThreadPoolExecutor(self.calls, thread_name_prefix="clean")
+        while self.queue and len(self._tasks) < self.calls:
+            # share the queue between the free calls, at most `pages_per_call` each
+            n = min(self.pages_per_call, max(1, len(self.queue) // self.calls))
+            pages = [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+            self.queued_bytes -= sum(len(p.body) for p in pages)
+            self.in_flight += len(pages)
+            task = asyncio.get_running_loop().create_task(self._clean_call(pages))
+            self._tasks.add(task)
+        self._room.set()
+
+    async def _clean_call(self, pages: list[PageItem]) -> None:
+        try:
+            assert self.threads is not None
+            call = partial(self._clean_blocking, pages)
+            try:
+                results = await asyncio.get_running_loop().run_in_executor(self.threads, call)
+            except PoolClosed:  # the crawl was stopped hard: these pages are not cleaned
+                self.lost += len(pages)
+                return
+            except Exception:  # not one page's fault (it would be its reject): keep going
+                LOGGER.exception("%d page(s) could not be cleaned", len(pages))
+                self.lost += len(pages)
+                return
+            for page, (row, reject) in zip(pages, results, strict=True):
+                self._done(page, row, reject)
+        finally:
+            self.in_flight -= len(pages)
+            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._dispatch()  # a closed pool refuses at once: the queue empties either way
+
+    def _clean_blocking(self, pages: list[PageItem]) -> list[CleanedPage]:
+        """`pages` through the chain in the crawl's IsolatingPool (on a thread, not the
+        reactor): a worker that dies or hangs costs only its own page, a `crashed` (or
+        `timeout`) reject; the other pages of its call are cleaned again, each alone. See
+        crawler.run.workers for the rules."""
+        assert self.pool is not None
+        args = (self.clean, pages, self.ctx.settings)
+        try:
+            return self.pool.call(clean_pages, args, len(pages), self.max_doc_seconds)
+        except WorkerLost as lost:
+            if len(pages) == 1:
+                return [_page_reject(pages[0], *lost.reject())]
+        results = []
+        for page in pages:  # lost alone too, with its other pages: find the one that kills
+            try:
+                one = (self.clean, [page], self.ctx.settings)
+                results += self.pool.alone(clean_pages, one, deadline(self.max_doc_seconds, 1))
+            except WorkerLost as lost:
+                results.append(_page_reject(page, *lost.reject()))
+        return results
+
+    def _done(
+        self, item: PageItem, row: dict[str, Any] | None, reject: dict[str, Any] | None
+    ) -> None:
+        """A page's result kept for staging, and reported."""
         if row is None:
             assert reject is not None
             self.rejects.append(reject)
-            self._flush_if_full()
-            log.note(item.url, "dropped", reject["reason"], reject["detail"])
-            raise DropItem(f"{reject['reason']}: {reject['detail']}")
-        if self.archive is not None:  # where its raw response is (crawler.crawl.warc_archive)
-            row.update(capture_columns(self.archive.location(item.url)))
-        self.docs.append(row)
-        self.crawler.stats.inc_value("corpus/stored")
+            CrawlLog.of(self.crawler).note(item.url, "dropped", reject["reason"], reject["detail"])
+        else:
+            if self.archive is not None:  # where its raw response is (crawler.crawl.warc_archive)
+                row.update(capture_columns(self.archive.location(item.url)))
+            self.docs.append(row)
+            self.crawler.stats.inc_value("corpus/stored")
         self._flush_if_full()
-        return item
-
-    async def _clean(self, item: PageItem) -> CleanedPage:
-        """The page through the chain, in the crawl's IsolatingPool when there are workers (a
-        thread waits on it, not the reactor): a worker that dies or hangs costs only its own
-        page, a `crashed` (or `timeout`) reject; see crawler.run.workers for the rules."""
-        if self.pool is None:
-            return self.clean(item, self.ctx.settings)
-        if self.threads is None:  # the first page: on the reactor's (main) thread
-            self.pool.start_forkserver()
-            self.threads = ThreadPoolExecutor(2 * self.workers, thread_name_prefix="clean")
-        call = partial(
-            self.pool.call, self.clean, (item, self.ctx.settings), 1, self.max_doc_seconds
-        )
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self.threads, call)
-        except WorkerLost as lost:
-            reason, detail = lost.reject()
-            digest = hashlib.sha256(item.body).hexdigest()
-            return None, reject_row(item.url, reason, detail, len(item.body), digest)
 
     def _flush_if_full(self) -> None:
         if len(self.docs) + len(self.rejects) >= self.batch_size:
@@ -193,9 +305,29 @@ class CorpusPipeline:
         self.docs, self.rejects = [], []
         self._started = time.perf_counter()
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Awaitable[None] | None:
+        """The crawl's end (or Ctrl-C): every queued page cleaned (each call is bounded), what
+        is pending staged, the workers stopped. Returns what Scrapy awaits while pages are
+        still being cleaned."""
+        if self._tasks or self.queue:
+            return self._drain_then_close()
+        self.abandon()
+        return None
+
+    async def _drain_then_close(self) -> None:
+        try:
+            while self._tasks:  # a finished call hands on the queued pages (`_dispatch`)
+                await asyncio.wait(set(self._tasks))
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Stage what is cleaned and stop the workers, whatever is still queued (the crawl
+        was stopped hard, its loop gone: `settled` says whether anything was left)."""
+        self._closed = True
+        self._room.set()  # no item waits for room any more (what it queues is unsettled)
         self.flush()
         if self.pool is not None:
-            self.pool.close()  # kills its workers; no page is waiting any more
+            self.pool.close()  # kills its workers; calls still waiting raise PoolClosed
         if self.threads is not None:
             self.threads.shutdown(wait=False, cancel_futures=True)

@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +115,23 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             process = CrawlerProcess(scrapy_settings(job, ctx, progress_file))
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler)
+            cpu = time.process_time()
             with session.timed("crawl"):
                 process.start()
+            cpu = time.process_time() - cpu  # this process's, workers not included
             # Scrapy saved its queue; what it fetched is committed now, whatever Ctrl-C says
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            (job_dir / RUNNING).unlink(missing_ok=True)
-            stats = crawler.stats.get_stats() if crawler.stats else {}
             pipeline = crawler.get_item_pipeline(CorpusPipeline)
+            if pipeline is not None and not pipeline.settled:
+                # stopped hard (a second Ctrl-C) with pages fetched but not cleaned: Scrapy's
+                # saved state holds them as seen; kept `running`, the next run starts again
+                # from its seeds and fetches them again (see _forget_killed_queue)
+                pipeline.abandon()
+                left = pipeline.unsettled
+                _note(f"{left} fetched page(s) not cleaned: the next run fetches them again")
+            else:
+                (job_dir / RUNNING).unlink(missing_ok=True)
+            stats = crawler.stats.get_stats() if crawler.stats else {}
             batches = pipeline.batches if pipeline else []
             counts = crawl_counts(stats)
             unchanged = counts["skipped"].get("already_in_dataset", 0)
@@ -144,14 +155,14 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             for path in archived:
                 path.unlink(missing_ok=True)
             reason = str(stats.get("finish_reason", "unknown"))
-            finished = reason == "finished"
+            finished = reason == "finished" and (pipeline is None or pipeline.settled)
             if finished:
                 shutil.rmtree(job_dir, ignore_errors=True)
             return {
                 "finish_reason": reason,
                 "job_dir": str(job_dir),
                 "finished": finished,
-                "crawl": counts,
+                "crawl": {**counts, "cpu_seconds": round(cpu, 3)},
                 "summary": summary.to_dict(),
                 "events": CrawlLog.of(crawler).as_dicts(),
             }

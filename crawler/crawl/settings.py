@@ -69,6 +69,16 @@ EXTENSIONS = {"crawler.crawl.log.CrawlLog": 0, "crawler.crawl.progress.ProgressF
 
 # The item pipeline cleans pages in CORPUS_WORKERS worker processes (0: in the crawl process)
 # and stages them in batches of CORPUS_BATCH_SIZE: both set from corpus.toml by run_crawl.
+# Fetching does not wait for cleaning: the pipeline queues each article and returns; at most
+# CORPUS_QUEUE_PAGES pages or CORPUS_QUEUE_BYTES bytes wait for a worker (then Scrapy stops
+# fetching until there is room), handed to the workers CORPUS_PAGES_PER_CALL at a time.
+CORPUS_QUEUE_PAGES = 64
+CORPUS_QUEUE_BYTES = 64 * 1024 * 1024
+CORPUS_PAGES_PER_CALL = 8
+# Items of one response processed at once. Scrapy starts this many asyncio tasks for every
+# response (its default, 100, cost more CPU than the rest of the fetch loop's Scrapy part);
+# a response yields one item at most, and the pipeline returns at once unless its queue is full.
+CONCURRENT_ITEMS = 4
 # the function that runs a page through the chain in a worker (a dotted path; tests swap it)
 CORPUS_CLEAN_PAGE = "crawler.crawl.pipelines.clean_page"
 CORPUS_MAX_EVENTS = 5000

@@ -1,0 +1,170 @@
+"""The crawl's item pipeline hands pages to its workers without holding up the fetch loop: a
+page is queued and `process_item` returns while the workers clean; a full queue holds items
+back (back-pressure on Scrapy); closing waits for every queued page; a worker that dies costs
+only its own page. Counted with cleaners that wait for a gate (tests/gatedclean.py), never
+timed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.config import Settings
+from crawler.crawl.items import PageItem
+from crawler.crawl.pipelines import CorpusPipeline
+from crawler.run.session import cleanup, start_run
+from crawler.run_types import RunContext
+
+pytestmark = pytest.mark.slow  # worker processes
+WAIT_SECONDS = 120.0  # a bound for the test, not a timing assertion
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[RunContext]:
+    run = start_run(tmp_path / "corpus", Settings(workers=2))
+    yield run
+    cleanup(run)
+
+
+def pipeline(ctx: RunContext, clean: str, **settings: Any) -> CorpusPipeline:
+    crawler = get_crawler(
+        settings_dict={
+            "CORPUS_RUN_CONTEXT": ctx,
+            "CORPUS_WORKERS": 2,
+            "CORPUS_CLEAN_PAGE": clean,
+            "EXTENSIONS": {"crawler.crawl.log.CrawlLog": 0},
+            **settings,
+        }
+    )
+    crawler._apply_settings()  # the extensions (CrawlLog), as a crawl builds them
+    made = CorpusPipeline.from_crawler(crawler)
+    made.open_spider()
+    return made
+
+
+def pages(gate: Path, n: int, names: str = "page") -> list[PageItem]:
+    return [
+        PageItem(f"http://127.0.0.1/{names}-{i}", f"http://127.0.0.1/{names}-{i}", b"<p>x</p>",
+                 "utf-8", str(gate))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def results(made: CorpusPipeline) -> dict[str, str]:
+    """Each cleaned page's reason, by URL (staged or pending)."""
+    from crawler.store.staged import read_rejects
+
+    found = {r["source_uri"]: r["reason"] for r in made.rejects}
+    for batch in made.batches:
+        table = read_rejects(batch.rejects_path, ["source_uri", "reason"])
+        found.update(zip(table["source_uri"].to_pylist(), table["reason"].to_pylist(), strict=True))
+    return found
+
+
+async def until(check: Any) -> None:
+    end = time.monotonic() + WAIT_SECONDS
+    while not check():
+        assert time.monotonic() < end, "gave up waiting"
+        await asyncio.sleep(0.01)
+
+
+def test_the_fetch_loop_goes_on_while_pages_are_cleaned(ctx: RunContext, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    made = pipeline(ctx, "gatedclean.gated_clean", CORPUS_QUEUE_PAGES=1000, CORPUS_BATCH_SIZE=7)
+    items = pages(gate, 40)
+
+    async def crawl() -> tuple[int, int, int]:
+        for item in items:  # as Scrapy hands them over, one after another
+            assert await made.process_item(item) is item
+        handed, cleaned = len(items), len(results(made))
+        # the workers are busy on the first pages, the gate closed
+        await until(lambda: any(tmp_path.glob("started-*")))
+        started = len(list(tmp_path.glob("started-*")))
+        gate.touch()
+        await made.close_spider()  # the crawl's end: waits for every queued page
+        return handed, cleaned, started
+
+    handed, cleaned, started = asyncio.run(crawl())
+    assert handed == 40 and cleaned == 0  # every page handed over before any was cleaned
+    assert 0 < started < 40  # the workers held some, the queue the rest
+    assert set(results(made)) == {i.url for i in items}  # each cleaned once, all staged
+    assert set(results(made).values()) == {"cleaned"} and not made.rejects
+    assert made.settled and sum(b.counters["rejected"] for b in made.batches) == 40
+
+
+def test_a_full_queue_holds_items_back_until_a_worker_call_returns(
+    ctx: RunContext, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    made = pipeline(ctx, "gatedclean.gated_clean", CORPUS_QUEUE_PAGES=3, CORPUS_PAGES_PER_CALL=2)
+    items = pages(gate, 30)
+    returned: list[str] = []
+
+    async def crawl() -> tuple[int, int]:
+        async def one(item: PageItem) -> None:
+            await made.process_item(item)
+            returned.append(item.url)
+
+        tasks = [asyncio.ensure_future(one(item)) for item in items]
+        await until(lambda: any(tmp_path.glob("started-*")))
+        await asyncio.sleep(0.2)  # let every item that can go through, go through
+        held = len(returned)
+        queued = len(made.queue) + made.in_flight
+        gate.touch()
+        await asyncio.gather(*tasks)
+        await made.close_spider()
+        return held, queued
+
+    held, queued = asyncio.run(crawl())
+    # in the calls (3 calls of at most 2 pages) and the queue (3 pages); the rest held back
+    assert held == queued <= 3 * 2 + 3
+    assert held < len(items)
+    assert set(results(made)) == {i.url for i in items} and made.settled
+
+
+def test_a_page_that_kills_its_worker_costs_only_itself(ctx: RunContext, tmp_path: Path) -> None:
+    made = pipeline(ctx, "gatedclean.clean_or_die", CORPUS_PAGES_PER_CALL=8)
+    items = (
+        pages(tmp_path / "gate", 12)
+        + pages(tmp_path / "gate", 1, "die")
+        + pages(tmp_path / "gate", 12, "after")
+    )
+
+    async def crawl() -> None:
+        for item in items:
+            await made.process_item(item)
+        await made.close_spider()
+
+    asyncio.run(crawl())
+    found = results(made)
+    assert set(found) == {i.url for i in items}  # none lost
+    assert found.pop("http://127.0.0.1/die-0") == "crashed"
+    assert set(found.values()) == {"cleaned"}  # the innocent pages of its call too
+    assert made.settled
+
+
+def test_a_pool_closed_under_queued_pages_leaves_the_pipeline_unsettled(
+    ctx: RunContext, tmp_path: Path
+) -> None:
+    # a crawl stopped hard: the runner keeps the job `running`, so that the next run fetches
+    # again the pages that were fetched and not cleaned
+    gate = tmp_path / "gate"
+    made = pipeline(ctx, "gatedclean.gated_clean", CORPUS_QUEUE_PAGES=1000)
+    items = pages(gate, 20)
+
+    async def crawl() -> int:
+        for item in items:
+            await made.process_item(item)
+        await until(lambda: any(tmp_path.glob("started-*")))
+        made.abandon()
+        await until(lambda: made.in_flight == 0)
+        return made.unsettled
+
+    left = asyncio.run(crawl())
+    assert not made.settled and left + len(results(made)) == 20 and left > 0
