@@ -7,7 +7,7 @@ teaser list; readability takes a whole container, comments and all, or a sidebar
 is right shows in what they extracted: how much each has, how much of it the other engine
 also has, how much of each reads as prose (sentence ends, function words, few short lines)
 and how much of readability's text the dump cleaner (`crawler.extract.boilerplate`) keeps.
-A logistic regression over those page figures (`page_row`, parameters in
+Small gradient-boosted trees over those page figures (`page_row`, parameters in
 `combine_model.json`, trained by `bench/train_html_combine.py` on Dragnet's training split,
 AGPL-3.0, and eval/dev, MIT) says when readability's article is the better one; otherwise
 trafilatura's stays. A per-line merge of the two was measured and lost to both engines
@@ -182,7 +182,9 @@ def page_row(a: Sequence[str], b: Sequence[str]) -> Arr:
 
 @dataclass(frozen=True)
 class ChoiceModel:
-    """Logistic regression over standardised, clipped page figures: P(readability is better)."""
+    """P(readability is better) from page figures: logistic regression over standardised,
+    clipped figures ("logreg"), or gradient-boosted trees, full binary trees in heap order
+    ("gbdt", the shipped kind: it beat the regression under site-grouped CV)."""
 
     cols: npt.NDArray[np.int64]
     mean: Arr
@@ -190,11 +192,26 @@ class ChoiceModel:
     weights: Arr
     bias: float
     threshold: float = 0.5
+    lr: float = 0.0
+    trees: tuple[npt.NDArray[np.int64], Arr, Arr] | None = None
+    """(split feature, split value) per inner node and value per leaf, one row per tree."""
 
     def predict(self, x: Arr) -> Arr:
         """Probability, per row of page figures, that readability's article is the better."""
-        z = np.clip((x[..., self.cols] - self.mean) / self.scale, -_CLIP, _CLIP)
-        raw = z @ self.weights + self.bias
+        z = x[..., self.cols]
+        if self.trees is not None:  # every tree walked at once, level by level
+            feat, thr, leaf = self.trees
+            rows = np.atleast_2d(z)[:, None, :]
+            t = np.arange(len(feat))
+            node = np.zeros((len(rows), len(feat)), dtype=np.int64)
+            for _ in range(int(np.log2(leaf.shape[1]))):
+                f = np.take_along_axis(rows, feat[t, node][..., None], axis=2)[..., 0]
+                node = 2 * node + 1 + (f > thr[t, node])
+            raw = self.bias + self.lr * leaf[t, node - feat.shape[1]].sum(axis=1)
+            if x.ndim == 1:
+                raw = raw[0]
+        else:
+            raw = np.clip((z - self.mean) / self.scale, -_CLIP, _CLIP) @ self.weights + self.bias
         out: Arr = 1.0 / (1.0 + np.exp(-np.clip(raw, -30, 30)))
         return out
 
@@ -202,15 +219,34 @@ class ChoiceModel:
 def model_from_spec(spec: Mapping[str, Any]) -> ChoiceModel:
     """A model from its JSON form (`bench/train_html_combine.py --model-out`)."""
     missing = [f for f in spec["features"] if f not in FEATURES]
-    if missing or spec.get("kind") != "logreg":
+    kind = spec.get("kind")
+    if missing or kind not in ("logreg", "gbdt"):
         raise ValueError(f"combine model: unknown kind or features {missing[:3]}")
+    cols = np.array([FEATURES.index(f) for f in spec["features"]], dtype=np.int64)
+    threshold = float(spec.get("threshold", 0.5))
+    if kind == "gbdt":
+        empty = np.zeros(0)
+        inner = {len(t["feature"]) for t in spec["trees"]} | {
+            len(t["threshold"]) for t in spec["trees"]
+        }
+        leaves = {len(t["leaf"]) for t in spec["trees"]}
+        if len(inner) != 1 or len(leaves) != 1 or inner.pop() + 1 != leaves.pop():
+            raise ValueError("combine model: trees must be full binary trees of one depth")
+        trees = (
+            np.array([t["feature"] for t in spec["trees"]], dtype=np.int64),
+            np.array([t["threshold"] for t in spec["trees"]], dtype=np.float64),
+            np.array([t["leaf"] for t in spec["trees"]], dtype=np.float64),
+        )
+        return ChoiceModel(
+            cols, empty, empty, empty, float(spec["base"]), threshold, float(spec["lr"]), trees
+        )
     return ChoiceModel(
-        np.array([FEATURES.index(f) for f in spec["features"]], dtype=np.int64),
+        cols,
         np.array(spec["mean"], dtype=np.float64),
         np.array(spec["scale"], dtype=np.float64),
         np.array(spec["weights"], dtype=np.float64),
         float(spec["bias"]),
-        float(spec.get("threshold", 0.5)),
+        threshold,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from helpers import ARTICLE_PARAGRAPHS
 
@@ -54,6 +55,43 @@ def test_model_spec_with_unknown_features_is_refused() -> None:
     spec = {"kind": "logreg", "features": ["nope"], "mean": [0], "scale": [1], "weights": [1]}
     with pytest.raises(ValueError, match="unknown"):
         hc.model_from_spec({**spec, "bias": 0})
+
+
+def _one_split_trees(feature: str, split: float, below: float, above: float) -> dict[str, object]:
+    """A tree model with one depth-1 tree: raw score `below` or `above` the split."""
+    return {
+        "kind": "gbdt",
+        "features": [feature],
+        "base": 0.0,
+        "lr": 1.0,
+        "trees": [{"feature": [0], "threshold": [split], "leaf": [below, above]}],
+    }
+
+
+def test_a_tree_model_decides_by_its_splits() -> None:
+    a, b = [PROSE[0]], [PROSE[0], PROSE[1]]
+    # readability when its article has more shingles (log ratio a - b below 0)
+    more_text_wins = hc.model_from_spec(_one_split_trees("log_shingle_ratio", 0.0, 4.0, -4.0))
+    assert hc.prefer_second(a, b, more_text_wins)
+    assert not hc.prefer_second(b, a, more_text_wins)
+    rows = np.stack([hc.page_row(a, b), hc.page_row(b, a)])
+    assert more_text_wins.predict(rows).tolist() == pytest.approx([0.982, 0.018], abs=1e-3)
+
+
+def test_tree_model_spec_that_is_not_a_full_tree_is_refused() -> None:
+    spec = _one_split_trees("log_shingle_ratio", 0.0, 1.0, -1.0)
+    spec["trees"] = [{"feature": [0], "threshold": [0.0], "leaf": [1.0, -1.0, 0.5]}]
+    with pytest.raises(ValueError, match="full binary trees"):
+        hc.model_from_spec(spec)
+
+
+def test_shipped_model_reads_one_page_as_in_a_batch() -> None:
+    model = hc.default_model()
+    assert model is not None
+    rows = np.stack([hc.page_row(PROSE[:1], PROSE), hc.page_row(PROSE, ["Share this"])])
+    batch = model.predict(rows)
+    assert batch.shape == (2,)
+    assert [float(model.predict(r)) for r in rows] == pytest.approx(batch.tolist())
 
 
 def test_shipped_model_loads_and_names_its_training_data() -> None:
