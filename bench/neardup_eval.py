@@ -30,6 +30,7 @@ import polars as pl
 from crawler.config import Settings
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.minhash import MinHasher, shingle_set
+from crawler.dedup.pages import removed_prose
 from crawler.dedup.resolve import resolve
 from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats
@@ -79,6 +80,7 @@ def clean_set(docs: Path, cache: Path, line_stats: bool = True) -> pl.DataFrame:
 def predict(frame: pl.DataFrame, settings: Settings) -> dict[str, str]:
     """file -> doc_id as one `corpus ingest` run of these documents would decide."""
     texts = frame["text"].to_list()
+    pages = [removed_prose(r) for r in frame["removed"].to_list()]
     hasher = MinHasher(settings.num_perm)
     sigs = hasher.signatures([shingle_set(t, settings.shingle_size) for t in texts])
     rows = [
@@ -99,6 +101,7 @@ def predict(frame: pl.DataFrame, settings: Settings) -> dict[str, str]:
         lambda ids: {},
         settings.shingle_size,
         settings.near_dup_threshold,
+        page_of=pages.__getitem__,
     )
     return dict(result.doc_of_source)
 

@@ -9,6 +9,13 @@ and of the dataset), and the run's records' paragraphs. MinHash estimates Jaccar
 which is low when one text is much longer than the other (a short article inside a page whose
 chrome survived cleaning, a partial repost); a shared paragraph finds such pairs whatever the
 sizes. Both kinds of candidate are verified alike, by containment.
+
+Cleaning is not perfect: on a repost framed in another site's chrome the cleaner may keep a
+block of the frame and drop the article. So dedup also looks at each page as it was before
+cleaning (`page_of`: the prose lines the cleaner removed, added to the kept text): a record
+whose whole text is found inside a later page's prose is that page's article (its repost),
+unless the later page's own kept text is prose that no other page of the run has (an article
+of its own: two different articles in one frame share only the frame, which recurs).
 """
 
 from __future__ import annotations
@@ -21,7 +28,14 @@ from typing import Any
 import numpy as np
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.minhash import U64, LSHIndex, containment, paragraph_hashes, shingle_set
+from crawler.dedup.minhash import (
+    U64,
+    LSHIndex,
+    containment,
+    paragraph_hashes,
+    paragraph_keys,
+    shingle_set,
+)
 from crawler.record import make_doc_id
 
 PARAGRAPH_WORDS = 10  # shorter lines ("Share this:", a byline) say nothing about the article
@@ -34,6 +48,13 @@ PARAGRAPH_MOST = 8
 MIN_COVER = 0.2
 LEAD_WORDS = 60
 LEAD_SHARE = 0.5
+# A record found inside a page's prose must be an article, not a line or two
+# (~25 words; its shingles)
+PAGE_MATCH_MIN_SHINGLES = 20
+# ... and the page's own kept text must be mostly prose other pages of the run have too
+# (chrome of a shared frame); its words in prose lines found on no other page, at most
+OWN_PROSE_MAX = 0.5
+_FOLD_HASHES = 1 << 20  # paragraph hashes buffered before they are counted
 
 
 @dataclass(frozen=True)
@@ -65,13 +86,21 @@ def resolve(
     shingle_size: int,
     threshold: float,
     cache_size: int = 4096,
+    page_of: Callable[[int], str] | None = None,
 ) -> Resolution:
     """Group the staged rows (source_uri, content_hash, word_count, signature; `text_of(i)` is
-    row i's text) against each other and against the committed records in `index` (which it
-    extends). Shingle sets are computed only for candidate pairs, and only a bounded number are
-    cached, so memory does not grow with the run."""
+    row i's text, `page_of(i)` the prose lines its cleaner removed) against each other and
+    against the committed records in `index` (which it extends). Shingle sets are computed
+    only for candidate pairs, and only a bounded number are cached, so memory does not grow
+    with the run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
-    paragraphs = LSHIndex(1)  # paragraph hash -> the run's records that have it
+    paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
+
+    def page_text(i: int) -> str:
+        removed = page_of(i) if page_of is not None else ""
+        return f"{text_of(i)}\n{removed}" if removed else text_of(i)
+
+    shared = _shared_paragraphs(page_text, len(rows)) if page_of is not None else None
 
     def shingles(text: str) -> tuple[U64, U64]:
         lead = " ".join(text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
@@ -80,6 +109,19 @@ def resolve(
     @lru_cache(maxsize=cache_size)
     def run_shingles(i: int) -> tuple[U64, U64]:
         return shingles(text_of(i))
+
+    @lru_cache(maxsize=cache_size)
+    def page_shingles(i: int) -> U64:
+        return shingle_set(page_text(i), shingle_size)
+
+    def article_in_page(i: int, theirs: U64) -> float:
+        """Share of a record's shingles found in row i's page (0 when that is no evidence)."""
+        if shared is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
+            return 0.0
+        score = np.intersect1d(theirs, page_shingles(i), assume_unique=True).size / theirs.size
+        if score < threshold or _own_prose(text_of(i), shared) > OWN_PROSE_MAX:
+            return 0.0
+        return score
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
         found = {d: run_shingles(result.new_records[d]) for d in doc_ids if d in result.new_records}
@@ -98,7 +140,7 @@ def resolve(
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
-        own_paragraphs = paragraph_hashes(text_of(i), PARAGRAPH_WORDS)
+        own_paragraphs = paragraph_hashes(page_text(i), PARAGRAPH_WORDS)
         candidates = sorted(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
@@ -108,7 +150,9 @@ def resolve(
             for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
                 score = containment(own, theirs)
                 if score < threshold or not _covers(own, theirs, lead):
-                    continue
+                    score = article_in_page(i, theirs)
+                    if not score:
+                        continue
                 if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
@@ -135,6 +179,41 @@ def _covers(own: U64, theirs: U64, lead: U64) -> bool:
         lead.size > 0
         and np.intersect1d(own, lead, assume_unique=True).size >= LEAD_SHARE * lead.size
     )
+
+
+def _shared_paragraphs(page_text: Callable[[int], str], n: int) -> U64:
+    """Sorted hashes of the paragraphs found on at least two of the n pages (a first pass over
+    the run; hashes are counted in sorted arrays folded every _FOLD_HASHES, never all held)."""
+    keys, counts = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    pending: list[U64] = []
+    size = 0
+
+    def fold() -> None:
+        nonlocal keys, counts, pending, size
+        unique, inverse = np.unique(np.concatenate([keys, *pending]), return_inverse=True)
+        weights = np.concatenate([counts, np.ones(size, dtype=np.int64)])
+        keys, counts = unique, np.bincount(inverse, weights=weights).astype(np.int64)
+        pending, size = [], 0
+
+    for i in range(n):
+        hashes = paragraph_hashes(page_text(i), PARAGRAPH_WORDS)
+        pending.append(hashes)
+        size += hashes.size
+        if size >= _FOLD_HASHES:
+            fold()
+    fold()
+    out: U64 = keys[counts >= 2]
+    return out
+
+
+def _own_prose(text: str, shared: U64) -> float:
+    """Share of the words of a text's prose lines that are on no other page of the run."""
+    lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+    if not lines:
+        return 0.0
+    words = np.array([len(line.split()) for line in lines])
+    alone = ~np.isin(keys, shared)
+    return float(words[alone].sum() / words.sum())
 
 
 def _merge(result: Resolution, merge: Merge) -> None:
