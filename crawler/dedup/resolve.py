@@ -15,7 +15,9 @@ block of the frame and drop the article. So dedup also looks at each page as it 
 cleaning (`page_of`: the prose lines the cleaner removed, added to the kept text): a record
 whose whole text is found inside a later page's prose is that page's article (its repost),
 unless the later page's own kept text is prose that no other page of the run has (an article
-of its own: two different articles in one frame share only the frame, which recurs).
+of its own: two different articles in one frame share only the frame, which recurs). The other
+way round, a page's kept text found inside a record's page merges into it only when the run's
+cleaners voted the record's own kept text chrome (other pages removed those lines).
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ PAGE_MATCH_MIN_SHINGLES = 20
 # ... and the page's own kept text must be mostly prose other pages of the run have too
 # (chrome of a shared frame); its words in prose lines found on no other page, at most
 OWN_PROSE_MAX = 0.5
+# A page's kept text inside a record's page: the record's own kept text must be mostly lines
+# that other pages' cleaners removed (chrome its cleaner kept), at least this share of words
+CHROME_VOTE_MIN = 0.5
 _FOLD_HASHES = 1 << 20  # paragraph hashes buffered before they are counted
 
 
@@ -100,7 +105,7 @@ def resolve(
         removed = page_of(i) if page_of is not None else ""
         return f"{text_of(i)}\n{removed}" if removed else text_of(i)
 
-    shared = _shared_paragraphs(page_text, len(rows)) if page_of is not None else None
+    votes = _Votes(text_of, page_of, len(rows)) if page_of is not None else None
 
     def shingles(text: str) -> tuple[U64, U64]:
         lead = " ".join(text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
@@ -115,13 +120,24 @@ def resolve(
         return shingle_set(page_text(i), shingle_size)
 
     def article_in_page(i: int, theirs: U64) -> float:
-        """Share of a record's shingles found in row i's page (0 when that is no evidence)."""
-        if shared is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
+        """Share of a record's shingles found in row i's page, when row i's own kept text is
+        mostly prose other pages have too (0 otherwise: no evidence)."""
+        if votes is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
             return 0.0
         score = np.intersect1d(theirs, page_shingles(i), assume_unique=True).size / theirs.size
-        if score < threshold or _own_prose(text_of(i), shared) > OWN_PROSE_MAX:
+        if score < threshold:
             return 0.0
-        return score
+        return score if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX else 0.0
+
+    def own_in_page(own: U64, k: int) -> float:
+        """Share of row i's shingles found in the page of the run's record k, when k's own kept
+        text is mostly chrome by the run's vote (0 otherwise: no evidence)."""
+        if votes is None or own.size < PAGE_MATCH_MIN_SHINGLES:
+            return 0.0
+        score = np.intersect1d(own, page_shingles(k), assume_unique=True).size / own.size
+        if score < threshold:
+            return 0.0
+        return score if votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN else 0.0
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
         found = {d: run_shingles(result.new_records[d]) for d in doc_ids if d in result.new_records}
@@ -151,6 +167,8 @@ def resolve(
                 score = containment(own, theirs)
                 if score < threshold or not _covers(own, theirs, lead):
                     score = article_in_page(i, theirs)
+                    if not score and doc_id in result.new_records:
+                        score = own_in_page(own, result.new_records[doc_id])
                     if not score:
                         continue
                 if best is None or (score, doc_id) > best:
@@ -181,39 +199,57 @@ def _covers(own: U64, theirs: U64, lead: U64) -> bool:
     )
 
 
-def _shared_paragraphs(page_text: Callable[[int], str], n: int) -> U64:
-    """Sorted hashes of the paragraphs found on at least two of the n pages (a first pass over
-    the run; hashes are counted in sorted arrays folded every _FOLD_HASHES, never all held)."""
-    keys, counts = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    pending: list[U64] = []
-    size = 0
+class _Votes:
+    """For the paragraphs found on at least two pages of the run: on how many pages the
+    cleaner kept each, and on how many it removed it (a first pass over the run; hashes are
+    counted in sorted arrays folded every _FOLD_HASHES, never all held at once)."""
 
-    def fold() -> None:
-        nonlocal keys, counts, pending, size
-        unique, inverse = np.unique(np.concatenate([keys, *pending]), return_inverse=True)
-        weights = np.concatenate([counts, np.ones(size, dtype=np.int64)])
-        keys, counts = unique, np.bincount(inverse, weights=weights).astype(np.int64)
-        pending, size = [], 0
+    def __init__(
+        self, text_of: Callable[[int], str], page_of: Callable[[int], str], n: int
+    ) -> None:
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.counts = np.zeros((2, 0), dtype=np.int64)  # kept, removed
+        pending: list[tuple[U64, int]] = []
+        size = 0
+        for i in range(n):
+            kept = paragraph_hashes(text_of(i), PARAGRAPH_WORDS)
+            removed = np.setdiff1d(
+                paragraph_hashes(page_of(i), PARAGRAPH_WORDS), kept, assume_unique=True
+            )
+            pending += [(kept, 0), (removed, 1)]
+            size += kept.size + removed.size
+            if size >= _FOLD_HASHES:
+                self._fold(pending)
+                pending, size = [], 0
+        self._fold(pending)
+        keep = self.counts.sum(axis=0) >= 2
+        self.keys, self.counts = self.keys[keep], self.counts[:, keep]
 
-    for i in range(n):
-        hashes = paragraph_hashes(page_text(i), PARAGRAPH_WORDS)
-        pending.append(hashes)
-        size += hashes.size
-        if size >= _FOLD_HASHES:
-            fold()
-    fold()
-    out: U64 = keys[counts >= 2]
-    return out
+    def _fold(self, pending: list[tuple[U64, int]]) -> None:
+        keys = np.concatenate([self.keys, *(h for h, _ in pending)])
+        side = np.concatenate([np.zeros(0, np.int64)] + [np.full(h.size, s) for h, s in pending])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        counts = np.empty((2, unique.size), dtype=np.int64)
+        for k in (0, 1):
+            weights = np.concatenate([self.counts[k], side == k])
+            counts[k] = np.bincount(inverse, weights=weights, minlength=unique.size)
+        self.keys, self.counts = unique, counts
 
-
-def _own_prose(text: str, shared: U64) -> float:
-    """Share of the words of a text's prose lines that are on no other page of the run."""
-    lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
-    if not lines:
-        return 0.0
-    words = np.array([len(line.split()) for line in lines])
-    alone = ~np.isin(keys, shared)
-    return float(words[alone].sum() / words.sum())
+    def shares(self, text: str) -> tuple[float, float]:
+        """Of the words of a kept text's prose lines: the share on no other page, and the
+        share that other pages' cleaners mostly removed (chrome this page's cleaner kept)."""
+        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+        if not lines:
+            return 0.0, 0.0
+        words = np.array([len(line.split()) for line in lines])
+        total = words.sum()
+        if not self.keys.size:
+            return 1.0, 0.0
+        at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        found = self.keys[at] == keys
+        others_kept = np.where(found, self.counts[0][at] - 1, 0)
+        removed = np.where(found, self.counts[1][at], 0)
+        return float(words[~found].sum() / total), float(words[removed > others_kept].sum() / total)
 
 
 def _merge(result: Resolution, merge: Merge) -> None:
