@@ -8,6 +8,7 @@ lines. They are spilled to one file per run (like the texts), read back row by r
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -35,7 +36,7 @@ class SpilledProse:
 
     def __init__(self, columns: Iterable[pa.ChunkedArray], path: str | Path) -> None:
         self.path = Path(path)
-        ends = [0]
+        ends = array("q", [0])  # 8 bytes a row while the file is written
         try:
             with open(self.path, "wb") as out:
                 for column in columns:
@@ -46,7 +47,7 @@ class SpilledProse:
         except BaseException:
             self.path.unlink(missing_ok=True)
             raise
-        self._offsets: npt.NDArray[np.int64] = np.array(ends, dtype=np.int64)
+        self._offsets: npt.NDArray[np.int64] = np.frombuffer(ends, dtype=np.int64).copy()
         self._fd = os.open(self.path, os.O_RDONLY)
 
     def __len__(self) -> int:
