@@ -15,7 +15,8 @@ block of the frame and drop the article. So dedup also looks at each page as it 
 cleaning (`page_of`: the prose lines the cleaner removed, added to the kept text): a record
 whose whole text is found inside a later page's prose is that page's article (its repost),
 unless the later page's own kept text is prose that no other page of the run has (an article
-of its own: two different articles in one frame share only the frame, which recurs). The other
+of its own: two different articles in one frame share only the frame, which recurs) and reads
+at least as much like article prose as the record (`prose_density`). The other
 way round, a page's kept text found inside a record's page merges into it only when the run's
 cleaners voted the record's own kept text chrome (other pages removed those lines).
 """
@@ -119,15 +120,20 @@ def resolve(
     def page_shingles(i: int) -> U64:
         return shingle_set(page_text(i), shingle_size)
 
-    def article_in_page(i: int, theirs: U64) -> float:
+    def article_in_page(i: int, theirs: U64, record: int | None) -> float:
         """Share of a record's shingles found in row i's page, when row i's own kept text is
-        mostly prose other pages have too (0 otherwise: no evidence)."""
+        mostly prose other pages have too, or reads less like article prose than the record's
+        (`record`: its row, for a record of this run); 0 otherwise (no evidence)."""
         if votes is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
             return 0.0
         score = np.intersect1d(theirs, page_shingles(i), assume_unique=True).size / theirs.size
         if score < threshold:
             return 0.0
-        return score if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX else 0.0
+        if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX:
+            return score
+        if record is not None and prose_density(text_of(record)) > prose_density(text_of(i)):
+            return score
+        return 0.0
 
     def own_in_page(own: U64, k: int) -> float:
         """Share of row i's shingles found in the page of the run's record k, when k's own kept
@@ -166,9 +172,10 @@ def resolve(
             for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
                 score = containment(own, theirs)
                 if score < threshold or not _covers(own, theirs, lead):
-                    score = article_in_page(i, theirs)
-                    if not score and doc_id in result.new_records:
-                        score = own_in_page(own, result.new_records[doc_id])
+                    record = result.new_records.get(doc_id)
+                    score = article_in_page(i, theirs, record)
+                    if not score and record is not None:
+                        score = own_in_page(own, record)
                     if not score:
                         continue
                 if best is None or (score, doc_id) > best:
@@ -250,6 +257,21 @@ class _Votes:
         others_kept = np.where(found, self.counts[0][at] - 1, 0)
         removed = np.where(found, self.counts[1][at], 0)
         return float(words[~found].sum() / total), float(words[removed > others_kept].sum() / total)
+
+
+_SENTENCE_END = tuple('.!?"\u201d\u2019)')
+
+
+def prose_density(text: str) -> float:
+    """Share of a text's words in lines of PARAGRAPH_WORDS words or more that end a sentence:
+    an article's paragraphs, not a teaser list, a tweet stream or a comment thread's handles."""
+    total = good = 0
+    for line in text.split("\n"):
+        words = len(line.split())
+        total += words
+        if words >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END):
+            good += words
+    return good / total if total else 0.0
 
 
 def _merge(result: Resolution, merge: Merge) -> None:

@@ -9,7 +9,7 @@ import pyarrow as pa
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.minhash import MinHasher, shingle_set
 from crawler.dedup.pages import SpilledProse, removed_prose
-from crawler.dedup.resolve import Resolution, resolve
+from crawler.dedup.resolve import Resolution, prose_density, resolve
 from crawler.extract.normalize import content_hash, word_count
 
 
@@ -119,3 +119,19 @@ def test_spilled_prose_reads_back_each_row_and_removes_its_file(tmp_path: Path) 
     with SpilledProse(batches, path) as prose:
         assert [prose[i] for i in range(len(prose))] == [line, "", ""]
     assert not path.exists()
+
+
+def test_repost_in_a_frame_seen_once_merges_when_its_kept_text_is_no_article() -> None:
+    # the frame's page is not in the run: its tweet stream is prose no other page has, but
+    # none of its lines ends a sentence, unlike the article the cleaner dropped
+    tweets = [line.rstrip(".") + " 2 hours ago" for line in block("tweet", 4, 12)]
+    rows = [page("original", ARTICLE, []), page("repost", tweets, ARTICLE)]
+    assert groups(rows, run(rows)) == {frozenset({"original", "repost"})}
+
+
+def test_prose_density_counts_words_of_sentence_lines() -> None:
+    sentence = " ".join(["word"] * 12) + "."
+    assert prose_density(sentence) == 1.0
+    assert prose_density(f"{sentence}\nMenu Home News") == 12 / 15
+    assert prose_density(" ".join(["word"] * 12)) == 0.0
+    assert prose_density("") == 0.0
