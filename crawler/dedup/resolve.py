@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.minhash import (
@@ -60,6 +61,11 @@ OWN_PROSE_MAX = 0.5
 # A page's kept text inside a record's page: the record's own kept text must be mostly lines
 # that other pages' cleaners removed (chrome its cleaner kept), at least this share of words
 CHROME_VOTE_MIN = 0.5
+# A prose line on more than this many pages of the run, and this share of them, is chrome (a
+# blog platform's comment form); a repost is on a handful. Such lines are left out when texts
+# are compared. A story syndicated to more pages than that merges only by its other lines.
+COMMON_PAGES = 16
+COMMON_SHARE = 0.01
 _FOLD_HASHES = 1 << 20  # paragraph hashes buffered before they are counted
 
 
@@ -109,6 +115,8 @@ def resolve(
     votes = _Votes(text_of, page_of, len(rows)) if page_of is not None else None
 
     def shingles(text: str) -> tuple[U64, U64]:
+        if votes is not None:
+            text = votes.without_common(text)
         lead = " ".join(text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
         return shingle_set(text, shingle_size), shingle_set(lead, shingle_size)
 
@@ -231,6 +239,8 @@ class _Votes:
         self._fold(pending)
         keep = self.counts.sum(axis=0) >= 2
         self.keys, self.counts = self.keys[keep], self.counts[:, keep]
+        self.pages = self.counts.sum(axis=0)
+        self.most = max(COMMON_PAGES, COMMON_SHARE * n)
 
     def _fold(self, pending: list[tuple[U64, int]]) -> None:
         keys = np.concatenate([self.keys, *(h for h, _ in pending)])
@@ -241,6 +251,23 @@ class _Votes:
             weights = np.concatenate([self.counts[k], side == k])
             counts[k] = np.bincount(inverse, weights=weights, minlength=unique.size)
         self.keys, self.counts = unique, counts
+
+    def without_common(self, text: str) -> str:
+        """The text without its prose lines common in the run (`COMMON_PAGES`): what two texts
+        share there is no evidence that they are one article."""
+        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+        common = self.common_keys(keys)
+        if not common.any():
+            return text
+        drop = {line for line, c in zip(lines, common, strict=True) if c}
+        return "\n".join(line for line in text.split("\n") if line not in drop)
+
+    def common_keys(self, keys: U64) -> npt.NDArray[np.bool_]:
+        if not self.keys.size:
+            return np.zeros(keys.size, dtype=bool)
+        at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        common: npt.NDArray[np.bool_] = (self.keys[at] == keys) & (self.pages[at] > self.most)
+        return common
 
     def shares(self, text: str) -> tuple[float, float]:
         """Of the words of a kept text's prose lines: the share on no other page, and the

@@ -135,3 +135,20 @@ def test_prose_density_counts_words_of_sentence_lines() -> None:
     assert prose_density(f"{sentence}\nMenu Home News") == 12 / 15
     assert prose_density(" ".join(["word"] * 12)) == 0.0
     assert prose_density("") == 0.0
+
+
+def test_texts_sharing_only_lines_common_in_the_run_stay_apart() -> None:
+    form = block("comment-form", 3, 12)  # a blog platform's comment form, kept by two cleaners
+    filler = [page(f"site-{k}", block(f"story{k}-", 3, 30), form) for k in range(17)]
+    rows = [
+        *filler,
+        page("kept-the-form", form, block("first", 3, 30)),
+        page("kept-it-too", [*form, *block("second", 1, 10)], block("third", 3, 30)),
+    ]
+    result = run(rows)
+    assert result.doc_of_source["kept-the-form"] != result.doc_of_source["kept-it-too"]
+
+
+def test_story_on_a_handful_of_pages_still_merges() -> None:
+    rows = [page(f"copy-{k}", [*ARTICLE, f"Chrome of site {k} " * 3], []) for k in range(10)]
+    assert len(groups(rows, run(rows))) == 1
