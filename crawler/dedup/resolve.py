@@ -66,7 +66,7 @@ CHROME_VOTE_MIN = 0.5
 # are compared. A story syndicated to more pages than that merges only by its other lines.
 COMMON_PAGES = 16
 COMMON_SHARE = 0.01
-_FOLD_HASHES = 1 << 20  # paragraph hashes buffered before they are counted
+_FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class _Votes:
         self, text_of: Callable[[int], str], page_of: Callable[[int], str], n: int
     ) -> None:
         self.keys = np.zeros(0, dtype=np.uint64)
-        self.counts = np.zeros((2, 0), dtype=np.int64)  # kept, removed
+        self.counts = np.zeros((2, 0), dtype=np.int32)  # kept, removed
         pending: list[tuple[U64, int]] = []
         size = 0
         for i in range(n):
@@ -246,7 +246,7 @@ class _Votes:
         keys = np.concatenate([self.keys, *(h for h, _ in pending)])
         side = np.concatenate([np.zeros(0, np.int64)] + [np.full(h.size, s) for h, s in pending])
         unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.empty((2, unique.size), dtype=np.int64)
+        counts = np.empty((2, unique.size), dtype=np.int32)
         for k in (0, 1):
             weights = np.concatenate([self.counts[k], side == k])
             counts[k] = np.bincount(inverse, weights=weights, minlength=unique.size)
