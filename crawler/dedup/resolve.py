@@ -66,6 +66,7 @@ CHROME_VOTE_MIN = 0.5
 # are compared. A story syndicated to more pages than that merges only by its other lines.
 COMMON_PAGES = 16
 COMMON_SHARE = 0.01
+PAGE_CACHE = 64
 _FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
 
 
@@ -124,7 +125,7 @@ def resolve(
     def run_shingles(i: int) -> tuple[U64, U64]:
         return shingles(text_of(i))
 
-    @lru_cache(maxsize=cache_size)
+    @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
     def page_shingles(i: int) -> U64:
         return shingle_set(page_text(i), shingle_size)
 
