@@ -8,8 +8,9 @@ Each set is cleaned once with the chain (LineStats over the set, as `corpus inge
 cached under WORK (outside the repo: the pages are third-party text); then
 `crawler.dedup.resolve.resolve` groups the documents as `corpus ingest` would, and this prints
 pairwise P/R/F1 (the metric of score_neardup.py, files that gave no document as singletons),
-the recall of each perturbation class (a variant merged with its cluster's original or, without
-one, with another member) and, for negatives (`role` "negative": another article in a frame
+the same on two fixed halves of the clusters (a change should gain on both, not on one),
+the recall of each perturbation class (a variant merged with its cluster's original or,
+without one, with another member) and, for negatives (`role` "negative": another article in a frame
 already in the set), the share kept apart from the frame's page.
 """
 
@@ -30,6 +31,7 @@ import polars as pl
 from crawler.config import Settings
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.minhash import MinHasher, shingle_set
+from crawler.dedup.pages import removed_prose
 from crawler.dedup.resolve import resolve
 from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats
@@ -76,9 +78,11 @@ def clean_set(docs: Path, cache: Path, line_stats: bool = True) -> pl.DataFrame:
     return frame
 
 
-def predict(frame: pl.DataFrame, settings: Settings) -> dict[str, str]:
-    """file -> doc_id as one `corpus ingest` run of these documents would decide."""
+def predict(frame: pl.DataFrame, settings: Settings, pages: bool = True) -> dict[str, str]:
+    """file -> doc_id as one `corpus ingest` run of these documents would decide (without
+    `pages`: on the kept texts alone, as dedup did before it read the removed prose)."""
     texts = frame["text"].to_list()
+    removed = [removed_prose(r) for r in frame["removed"].to_list()]
     hasher = MinHasher(settings.num_perm)
     sigs = hasher.signatures([shingle_set(t, settings.shingle_size) for t in texts])
     rows = [
@@ -99,12 +103,17 @@ def predict(frame: pl.DataFrame, settings: Settings) -> dict[str, str]:
         lambda ids: {},
         settings.shingle_size,
         settings.near_dup_threshold,
+        page_of=removed.__getitem__ if pages else None,
     )
     return dict(result.doc_of_source)
 
 
 def _pairs(counts: Iterable[int]) -> int:
     return sum(n * (n - 1) // 2 for n in counts)
+
+
+def _half(cluster: str) -> int:
+    return hashlib.sha256(cluster.encode()).digest()[0] & 1
 
 
 def pairwise(pred: dict[str, str], truth: dict[str, str]) -> tuple[float, float, float]:
@@ -170,6 +179,9 @@ def main() -> None:
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpus-neardup-eval"))
     parser.add_argument("--show", type=int, default=0, help="list N misses and false merges")
+    parser.add_argument(
+        "--kept-only", action="store_true", help="dedup on the kept texts only (the old way)"
+    )
     args = parser.parse_args()
     settings = Settings()
     for root in args.sets:
@@ -177,10 +189,14 @@ def main() -> None:
         manifest = json.loads((root / "manifest.json").read_text("utf-8"))
         key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
         frame = clean_set(root / "docs", args.work / f"{root.name}-{key}.parquet")
-        pred = predict(frame, settings)
+        pred = predict(frame, settings, not args.kept_only)
         p, r, f1 = pairwise(pred, truth)
         print(f"== {root}  ({len(truth)} files, {len(frame)} documents)")
         print(f"   pairwise P {p:.3f}  R {r:.3f}  F1 {f1:.3f}")
+        for half in (0, 1):  # the clusters split in two fixed halves (by their id's hash)
+            part = {f: c for f, c in truth.items() if _half(c) == half}
+            hp, hr, hf = pairwise(pred, part)
+            print(f"   half {half}: {len(part)} files  P {hp:.3f}  R {hr:.3f}  F1 {hf:.3f}")
         for cls, (ok, n) in sorted(per_class(pred, truth, manifest).items()):
             print(f"   {cls:<24} {ok:>4}/{n:<4} {ok / n:.3f}")
         if args.show:

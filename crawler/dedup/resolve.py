@@ -9,6 +9,16 @@ and of the dataset), and the run's records' paragraphs. MinHash estimates Jaccar
 which is low when one text is much longer than the other (a short article inside a page whose
 chrome survived cleaning, a partial repost); a shared paragraph finds such pairs whatever the
 sizes. Both kinds of candidate are verified alike, by containment.
+
+Cleaning is not perfect: on a repost framed in another site's chrome the cleaner may keep a
+block of the frame and drop the article. So dedup also looks at each page as it was before
+cleaning (`page_of`: the prose lines the cleaner removed, added to the kept text): a record
+whose whole text is found inside a later page's prose is that page's article (its repost),
+unless the later page's own kept text is prose that no other page of the run has (an article
+of its own: two different articles in one frame share only the frame, which recurs) and reads
+at least as much like article prose as the record (`prose_density`). The other
+way round, a page's kept text found inside a record's page merges into it only when the run's
+cleaners voted the record's own kept text chrome (other pages removed those lines).
 """
 
 from __future__ import annotations
@@ -19,9 +29,17 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.minhash import U64, LSHIndex, containment, paragraph_hashes, shingle_set
+from crawler.dedup.minhash import (
+    U64,
+    LSHIndex,
+    containment,
+    paragraph_hashes,
+    paragraph_keys,
+    shingle_set,
+)
 from crawler.record import make_doc_id
 
 PARAGRAPH_WORDS = 10  # shorter lines ("Share this:", a byline) say nothing about the article
@@ -34,6 +52,22 @@ PARAGRAPH_MOST = 8
 MIN_COVER = 0.2
 LEAD_WORDS = 60
 LEAD_SHARE = 0.5
+# A record found inside a page's prose must be an article, not a line or two
+# (~25 words; its shingles)
+PAGE_MATCH_MIN_SHINGLES = 20
+# ... and the page's own kept text must be mostly prose other pages of the run have too
+# (chrome of a shared frame); its words in prose lines found on no other page, at most
+OWN_PROSE_MAX = 0.5
+# A page's kept text inside a record's page: the record's own kept text must be mostly lines
+# that other pages' cleaners removed (chrome its cleaner kept), at least this share of words
+CHROME_VOTE_MIN = 0.5
+# A prose line on more than this many pages of the run, and this share of them, is chrome (a
+# blog platform's comment form); a repost is on a handful. Such lines are left out when texts
+# are compared. A story syndicated to more pages than that merges only by its other lines.
+COMMON_PAGES = 16
+COMMON_SHARE = 0.01
+PAGE_CACHE = 64
+_FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
 
 
 @dataclass(frozen=True)
@@ -65,21 +99,60 @@ def resolve(
     shingle_size: int,
     threshold: float,
     cache_size: int = 4096,
+    page_of: Callable[[int], str] | None = None,
 ) -> Resolution:
     """Group the staged rows (source_uri, content_hash, word_count, signature; `text_of(i)` is
-    row i's text) against each other and against the committed records in `index` (which it
-    extends). Shingle sets are computed only for candidate pairs, and only a bounded number are
-    cached, so memory does not grow with the run."""
+    row i's text, `page_of(i)` the prose lines its cleaner removed) against each other and
+    against the committed records in `index` (which it extends). Shingle sets are computed
+    only for candidate pairs, and only a bounded number are cached, so memory does not grow
+    with the run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
-    paragraphs = LSHIndex(1)  # paragraph hash -> the run's records that have it
+    paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
+
+    def page_text(i: int) -> str:
+        removed = page_of(i) if page_of is not None else ""
+        return f"{text_of(i)}\n{removed}" if removed else text_of(i)
+
+    votes = _Votes(text_of, page_of, len(rows)) if page_of is not None else None
 
     def shingles(text: str) -> tuple[U64, U64]:
+        if votes is not None:
+            text = votes.without_common(text)
         lead = " ".join(text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
         return shingle_set(text, shingle_size), shingle_set(lead, shingle_size)
 
     @lru_cache(maxsize=cache_size)
     def run_shingles(i: int) -> tuple[U64, U64]:
         return shingles(text_of(i))
+
+    @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
+    def page_shingles(i: int) -> U64:
+        return shingle_set(page_text(i), shingle_size)
+
+    def article_in_page(i: int, theirs: U64, record: int | None) -> float:
+        """Share of a record's shingles found in row i's page, when row i's own kept text is
+        mostly prose other pages have too, or reads less like article prose than the record's
+        (`record`: its row, for a record of this run); 0 otherwise (no evidence)."""
+        if votes is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
+            return 0.0
+        score = np.intersect1d(theirs, page_shingles(i), assume_unique=True).size / theirs.size
+        if score < threshold:
+            return 0.0
+        if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX:
+            return score
+        if record is not None and prose_density(text_of(record)) > prose_density(text_of(i)):
+            return score
+        return 0.0
+
+    def own_in_page(own: U64, k: int) -> float:
+        """Share of row i's shingles found in the page of the run's record k, when k's own kept
+        text is mostly chrome by the run's vote (0 otherwise: no evidence)."""
+        if votes is None or own.size < PAGE_MATCH_MIN_SHINGLES:
+            return 0.0
+        score = np.intersect1d(own, page_shingles(k), assume_unique=True).size / own.size
+        if score < threshold:
+            return 0.0
+        return score if votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN else 0.0
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
         found = {d: run_shingles(result.new_records[d]) for d in doc_ids if d in result.new_records}
@@ -98,7 +171,7 @@ def resolve(
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
-        own_paragraphs = paragraph_hashes(text_of(i), PARAGRAPH_WORDS)
+        own_paragraphs = paragraph_hashes(page_text(i), PARAGRAPH_WORDS)
         candidates = sorted(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
@@ -108,7 +181,12 @@ def resolve(
             for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
                 score = containment(own, theirs)
                 if score < threshold or not _covers(own, theirs, lead):
-                    continue
+                    record = result.new_records.get(doc_id)
+                    score = article_in_page(i, theirs, record)
+                    if not score and record is not None:
+                        score = own_in_page(own, record)
+                    if not score:
+                        continue
                 if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
@@ -135,6 +213,93 @@ def _covers(own: U64, theirs: U64, lead: U64) -> bool:
         lead.size > 0
         and np.intersect1d(own, lead, assume_unique=True).size >= LEAD_SHARE * lead.size
     )
+
+
+class _Votes:
+    """For the paragraphs found on at least two pages of the run: on how many pages the
+    cleaner kept each, and on how many it removed it (a first pass over the run; hashes are
+    counted in sorted arrays folded every _FOLD_HASHES, never all held at once)."""
+
+    def __init__(
+        self, text_of: Callable[[int], str], page_of: Callable[[int], str], n: int
+    ) -> None:
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.counts = np.zeros((2, 0), dtype=np.int32)  # kept, removed
+        pending: list[tuple[U64, int]] = []
+        size = 0
+        for i in range(n):
+            kept = paragraph_hashes(text_of(i), PARAGRAPH_WORDS)
+            removed = np.setdiff1d(
+                paragraph_hashes(page_of(i), PARAGRAPH_WORDS), kept, assume_unique=True
+            )
+            pending += [(kept, 0), (removed, 1)]
+            size += kept.size + removed.size
+            if size >= _FOLD_HASHES:
+                self._fold(pending)
+                pending, size = [], 0
+        self._fold(pending)
+        keep = self.counts.sum(axis=0) >= 2
+        self.keys, self.counts = self.keys[keep], self.counts[:, keep]
+        self.pages = self.counts.sum(axis=0)
+        self.most = max(COMMON_PAGES, COMMON_SHARE * n)
+
+    def _fold(self, pending: list[tuple[U64, int]]) -> None:
+        keys = np.concatenate([self.keys, *(h for h, _ in pending)])
+        side = np.concatenate([np.zeros(0, np.int64)] + [np.full(h.size, s) for h, s in pending])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        counts = np.empty((2, unique.size), dtype=np.int32)
+        for k in (0, 1):
+            weights = np.concatenate([self.counts[k], side == k])
+            counts[k] = np.bincount(inverse, weights=weights, minlength=unique.size)
+        self.keys, self.counts = unique, counts
+
+    def without_common(self, text: str) -> str:
+        """The text without its prose lines common in the run (`COMMON_PAGES`): what two texts
+        share there is no evidence that they are one article."""
+        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+        common = self.common_keys(keys)
+        if not common.any():
+            return text
+        drop = {line for line, c in zip(lines, common, strict=True) if c}
+        return "\n".join(line for line in text.split("\n") if line not in drop)
+
+    def common_keys(self, keys: U64) -> npt.NDArray[np.bool_]:
+        if not self.keys.size:
+            return np.zeros(keys.size, dtype=bool)
+        at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        common: npt.NDArray[np.bool_] = (self.keys[at] == keys) & (self.pages[at] > self.most)
+        return common
+
+    def shares(self, text: str) -> tuple[float, float]:
+        """Of the words of a kept text's prose lines: the share on no other page, and the
+        share that other pages' cleaners mostly removed (chrome this page's cleaner kept)."""
+        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+        if not lines:
+            return 0.0, 0.0
+        words = np.array([len(line.split()) for line in lines])
+        total = words.sum()
+        if not self.keys.size:
+            return 1.0, 0.0
+        at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        found = self.keys[at] == keys
+        others_kept = np.where(found, self.counts[0][at] - 1, 0)
+        removed = np.where(found, self.counts[1][at], 0)
+        return float(words[~found].sum() / total), float(words[removed > others_kept].sum() / total)
+
+
+_SENTENCE_END = tuple('.!?"\u201d\u2019)')
+
+
+def prose_density(text: str) -> float:
+    """Share of a text's words in lines of PARAGRAPH_WORDS words or more that end a sentence:
+    an article's paragraphs, not a teaser list, a tweet stream or a comment thread's handles."""
+    total = good = 0
+    for line in text.split("\n"):
+        words = len(line.split())
+        total += words
+        if words >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END):
+            good += words
+    return good / total if total else 0.0
 
 
 def _merge(result: Resolution, merge: Merge) -> None:

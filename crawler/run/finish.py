@@ -28,6 +28,7 @@ from crawler.dedup.index import (
     load_dedup_index,
     read_record_texts,
 )
+from crawler.dedup.pages import SpilledProse
 from crawler.dedup.resolve import Resolution, resolve
 from crawler.dedup.site_lines import strip_site_lines
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
@@ -62,7 +63,11 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
     dedup asks for them (`SpilledColumns`), so memory does not grow with the run's texts."""
     settings = ctx.settings
     keys = _read_columns(docs_paths, KEY_COLUMNS)
-    with SpilledColumns(docs_paths, ["text", "signature"], ctx.staging) as spilled:
+    removed = (read_docs(p, ["removed"]).column("removed") for p in docs_paths)
+    with (
+        SpilledColumns(docs_paths, ["text", "signature"], ctx.staging) as spilled,
+        SpilledProse(removed, Path(ctx.staging) / "run-removed-prose.spill") as prose,
+    ):
         rows = StagedRows(
             keys["source_uri"].to_pylist(),
             keys["content_hash"].to_pylist(),
@@ -77,6 +82,7 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
             lambda ids: read_record_texts(dataset, ids),
             settings.shingle_size,
             settings.near_dup_threshold,
+            page_of=prose.__getitem__,
         )
 
 

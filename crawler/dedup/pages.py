@@ -1,0 +1,77 @@
+"""Dedup's second view of a page: the prose lines its cleaner removed.
+
+A repost framed in other chrome may come out of cleaning as a block of the frame, its article
+among the removed lines; `resolve` matches records against the page's kept text plus these
+lines. They are spilled to one file per run (like the texts), read back row by row.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from crawler.extract.normalize import tokens
+
+PROSE_WORDS = 10  # as resolve.PARAGRAPH_WORDS: shorter removed lines are menus and buttons
+
+
+def removed_prose(lines: Iterable[str]) -> str:
+    """The removed lines of at least PROSE_WORDS word tokens, one per line."""
+    return "\n".join(line for line in lines if len(tokens(line)) >= PROSE_WORDS)
+
+
+class SpilledProse:
+    """The removed prose of every row of a run's staged batches, in one file read back with
+    `pread` (row i counts across the batches, in order): memory holds 8 bytes per row.
+
+    `columns` yields each batch's `removed` column (list of {line_no, line, reason}); a
+    context manager: the file is removed on exit."""
+
+    def __init__(self, columns: Iterable[pa.ChunkedArray], path: str | Path) -> None:
+        self.path = Path(path)
+        ends = array("q", [0])  # 8 bytes a row while the file is written
+        try:
+            with open(self.path, "wb") as out:
+                for column in columns:
+                    for removed in column.to_pylist():
+                        data = removed_prose(r["line"] for r in removed or ()).encode("utf-8")
+                        out.write(data)
+                        ends.append(ends[-1] + len(data))
+        except BaseException:
+            self.path.unlink(missing_ok=True)
+            raise
+        self._offsets: npt.NDArray[np.int64] = np.frombuffer(ends, dtype=np.int64).copy()
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return int(self._offsets.size - 1)
+
+    def __getitem__(self, i: int) -> str:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        return os.pread(self._fd, end - start, start).decode("utf-8")
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> SpilledProse:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,154 @@
+"""Dedup's second view of a page (the prose lines its cleaner removed): reposts match on their
+body whichever block the cleaner kept; different articles in one frame stay apart."""
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from crawler.dedup.index import DedupIndex
+from crawler.dedup.minhash import MinHasher, shingle_set
+from crawler.dedup.pages import SpilledProse, removed_prose
+from crawler.dedup.resolve import Resolution, prose_density, resolve
+from crawler.extract.normalize import content_hash, word_count
+
+
+def block(name: str, paragraphs: int, words: int) -> list[str]:
+    return [" ".join(f"{name}{p}w{i}" for i in range(words)) + "." for p in range(paragraphs)]
+
+
+ARTICLE = block("article", 4, 30)  # the reposted article
+FRAME = block("frame", 3, 15)  # prose chrome of an aggregator's frame
+FRAME_BODY = block("framebody", 5, 40)  # the frame page's own article
+
+
+def page(uri: str, kept: list[str], removed: list[str]) -> dict[str, Any]:
+    text = "\n".join(kept)
+    sig = MinHasher(64).signature(shingle_set(text, 5))
+    return {
+        "source_uri": uri,
+        "text": text,
+        "removed": "\n".join(removed),
+        "content_hash": content_hash(text),
+        "word_count": word_count(text),
+        "signature": sig.astype("<u4").tobytes(),
+    }
+
+
+def run(rows: list[dict[str, Any]]) -> Resolution:
+    return resolve(
+        rows,
+        lambda i: str(rows[i]["text"]),
+        DedupIndex(32),
+        lambda ids: {},
+        5,
+        0.8,
+        page_of=lambda i: str(rows[i]["removed"]),
+    )
+
+
+def groups(rows: list[dict[str, Any]], result: Resolution) -> set[frozenset[str]]:
+    by_doc: dict[str, set[str]] = {}
+    for row in rows:
+        uri = row["source_uri"]
+        by_doc.setdefault(result.doc_of_source[uri], set()).add(uri)
+    return {frozenset(g) for g in by_doc.values()}
+
+
+def test_repost_whose_cleaner_kept_the_frame_merges_with_the_article() -> None:
+    rows = [
+        page("frame-page", FRAME_BODY, FRAME),
+        page("original", ARTICLE, block("own-chrome", 1, 12)),
+        page("repost", FRAME, ARTICLE),  # the cleaner kept the frame, dropped the article
+    ]
+    assert groups(rows, run(rows)) == {
+        frozenset({"frame-page"}),
+        frozenset({"original", "repost"}),
+    }
+
+
+def test_repost_kept_first_takes_the_article_when_the_run_votes_its_text_chrome() -> None:
+    long_frame = block("frame", 4, 40)  # the repost is visited first: the longer kept text
+    rows = [
+        page("frame-page", block("framebody", 6, 40), long_frame),
+        page("repost", long_frame, ARTICLE),
+        page("original", ARTICLE[:3], []),
+    ]
+    assert groups(rows, run(rows)) == {
+        frozenset({"frame-page"}),
+        frozenset({"original", "repost"}),
+    }
+
+
+def test_different_articles_in_one_frame_stay_apart() -> None:
+    rows = [
+        page("frame-page", FRAME_BODY, FRAME),
+        page("other-in-frame", block("second", 3, 30), FRAME),
+        page("kept-the-frame", FRAME, block("first", 3, 30)),
+    ]
+    assert len(groups(rows, run(rows))) == 3
+
+
+def test_frame_notice_kept_by_a_cleaner_does_not_merge_into_the_frames_article() -> None:
+    notice = block("cookie", 1, 60)
+    rows = [
+        page("frame-page", ARTICLE, notice),
+        page("its-repost", ARTICLE[:3], []),
+        page("kept-the-notice", notice, block("story", 3, 30)),
+    ]
+    assert groups(rows, run(rows)) == {
+        frozenset({"frame-page", "its-repost"}),
+        frozenset({"kept-the-notice"}),
+    }
+
+
+def test_removed_prose_keeps_lines_of_ten_words_or_more() -> None:
+    assert removed_prose(["Home | News | Sport", " ".join(["word"] * 10), "Share this"]) == (
+        " ".join(["word"] * 10)
+    )
+
+
+def test_spilled_prose_reads_back_each_row_and_removes_its_file(tmp_path: Path) -> None:
+    line = " ".join(f"w{i}" for i in range(12))
+    struct = pa.struct([("line_no", pa.int32()), ("line", pa.string()), ("reason", pa.string())])
+    batches = [
+        pa.chunked_array([[[{"line_no": 1, "line": line, "reason": "x"}], None]], pa.list_(struct)),
+        pa.chunked_array([[[{"line_no": 2, "line": "menu", "reason": "nav"}]]], pa.list_(struct)),
+    ]
+    path = tmp_path / "prose.spill"
+    with SpilledProse(batches, path) as prose:
+        assert [prose[i] for i in range(len(prose))] == [line, "", ""]
+    assert not path.exists()
+
+
+def test_repost_in_a_frame_seen_once_merges_when_its_kept_text_is_no_article() -> None:
+    # the frame's page is not in the run: its tweet stream is prose no other page has, but
+    # none of its lines ends a sentence, unlike the article the cleaner dropped
+    tweets = [line.rstrip(".") + " 2 hours ago" for line in block("tweet", 4, 12)]
+    rows = [page("original", ARTICLE, []), page("repost", tweets, ARTICLE)]
+    assert groups(rows, run(rows)) == {frozenset({"original", "repost"})}
+
+
+def test_prose_density_counts_words_of_sentence_lines() -> None:
+    sentence = " ".join(["word"] * 12) + "."
+    assert prose_density(sentence) == 1.0
+    assert prose_density(f"{sentence}\nMenu Home News") == 12 / 15
+    assert prose_density(" ".join(["word"] * 12)) == 0.0
+    assert prose_density("") == 0.0
+
+
+def test_texts_sharing_only_lines_common_in_the_run_stay_apart() -> None:
+    form = block("comment-form", 3, 12)  # a blog platform's comment form, kept by two cleaners
+    filler = [page(f"site-{k}", block(f"story{k}-", 3, 30), form) for k in range(17)]
+    rows = [
+        *filler,
+        page("kept-the-form", form, block("first", 3, 30)),
+        page("kept-it-too", [*form, *block("second", 1, 10)], block("third", 3, 30)),
+    ]
+    result = run(rows)
+    assert result.doc_of_source["kept-the-form"] != result.doc_of_source["kept-it-too"]
+
+
+def test_story_on_a_handful_of_pages_still_merges() -> None:
+    rows = [page(f"copy-{k}", [*ARTICLE, f"Chrome of site {k} " * 3], []) for k in range(10)]
+    assert len(groups(rows, run(rows))) == 1
