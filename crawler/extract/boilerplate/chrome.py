@@ -218,9 +218,13 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         return Removed.REPOST_NOTICE
     if units <= 30 and folded.may_contain(_COPYRIGHT_ANY) and _COPYRIGHT.search(text):
         return Removed.LEGAL
-    if _TAGS.match(text) and not (f.inner_sentences >= 2 and f.prose_like):
+    if (
+        (":" in text or "：" in text)
+        and _TAGS.match(text)
+        and not (f.inner_sentences >= 2 and f.prose_like)
+    ):
         return Removed.NAVIGATION  # (a label glued to the story's paragraph is no tag line)
-    if units <= 25 and _SOCIAL_FOLLOW.match(text):
+    if units <= 25 and text[:1] in "fFlLjJ" and _SOCIAL_FOLLOW.match(text):
         return Removed.SHARE
     if units <= 20 and _may_be_comment_meta(text) and _COMMENT_META.search(text):
         return Removed.COMMENTS
@@ -230,7 +234,7 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         and (_NEWSLETTER.search(text) or _SUBSCRIBE.search(text))
     ):
         return Removed.NEWSLETTER
-    if _GALLERY.match(text) and not f.date_like:
+    if text[:1].isdecimal() and _GALLERY.match(text) and not f.date_like:
         return Removed.CAPTION
     if units <= 12 and folded.may_contain(_APP_ANY) and _APP.search(text):
         return Removed.APP_PROMO

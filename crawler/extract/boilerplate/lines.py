@@ -55,8 +55,8 @@ _DATE_DIGITS = (
         r"\d(?<!\w\d)\d*\s*(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?)\s+ago\b",
         re.IGNORECASE,
     ),
-    re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日"),
 )
+_DATE_CJK = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日")
 _DATE_WORDS_RE = re.compile(
     r"\b(?:a|an|one)\s+(?:hour|minute|day|week|month|year)\s+ago\b|\byesterday\b|\bjust now\b",
     re.IGNORECASE,
@@ -142,7 +142,7 @@ class LineFeatures:
     def data_like(self) -> bool:
         """A short content line of a list or table: figures with words ("1 tsp cinnamon",
         "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
-        if self.date_like or _COUNT_SUFFIX.search(self.text):
+        if self.date_like or (self.text.endswith((")", "]")) and _COUNT_SUFFIX.search(self.text)):
             return False
         has_digit = self.digit_ratio > 0
         return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
@@ -198,6 +198,8 @@ def _has_date(text: str, digits: int) -> bool:
         for pattern in _DATE_DIGITS:
             if pattern.search(text) is not None:
                 return True
+        if "月" in text and _DATE_CJK.search(text) is not None:
+            return True
     folded = text.casefold()
     if "ago" in folded or "yesterday" in folded or "just now" in folded:
         return _DATE_WORDS_RE.search(text) is not None
