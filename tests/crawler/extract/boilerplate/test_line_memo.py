@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -124,3 +125,15 @@ def test_has_date_is_the_one_regex() -> None:
     for text in DATE_LINES:
         digits = sum(map(str.isdigit, text))
         assert lines._has_date(text, digits) == (_DATE_ONE_REGEX.search(text) is not None), text
+
+
+def test_features_are_a_complete_line_features() -> None:
+    """`features_of_normalized` fills the frozen dataclass's dict directly: every field set,
+    and equal to the same values passed to its constructor."""
+    names = [f.name for f in dataclasses.fields(lines.LineFeatures)]
+    for text in [t for t in DATE_LINES if t]:
+        f = lines.features_of_normalized(lines.normalize(text))
+        assert sorted(vars(f)) == sorted(names)
+        assert f == lines.LineFeatures(**{n: getattr(f, n) for n in names})
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            f.chars = 0  # type: ignore[misc]
