@@ -48,15 +48,34 @@ def normalize_text(paragraphs: list[str]) -> str:
     return "\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
 
 
+# The last text tokenised / counted in this process and its result: a worker asks for one
+# document's tokens twice (content hash, then MinHash shingles) and its word count twice (the
+# record, then language id's sample, the same text when it is short). One entry per function,
+# replaced as a whole (one assignment), so threads never see a half-written one.
+_LAST_TOKENS: tuple[str, list[str]] = ("", [])
+_LAST_WORDS: tuple[str, int] = ("", 0)
+
+
 def word_count(text: str) -> int:
     """Words in text; each CJK character counts as a word (those scripts have no spaces)."""
+    global _LAST_WORDS
+    last_text, last_count = _LAST_WORDS
+    if text == last_text:
+        return last_count
     cjk = len(_CJK.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
+    count = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
+    _LAST_WORDS = (text, count)
+    return count
 
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (CJK split per character): the unit of hashing and shingling."""
-    return [t for t in _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))]
+    global _LAST_TOKENS
+    last_text, last_tokens = _LAST_TOKENS
+    if text != last_text:
+        last_tokens = _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))
+        _LAST_TOKENS = (text, last_tokens)
+    return list(last_tokens)  # a copy: the caller may change its list
 
 
 def content_hash(text: str) -> str:

@@ -139,24 +139,6 @@ _NEWSLETTER_ANY = _any_of(_NEWSLETTER_WORDS)
 _APP_ANY = _any_of(("app", "play"))
 
 
-class _Folded:
-    """A line's lower case, made once and only if needed, for the cheap preconditions of the
-    case-insensitive regexes: `may_contain(words)` is False only if such a regex cannot match."""
-
-    __slots__ = ("_low", "_special", "_text")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._low: str | None = None
-        self._special = False
-
-    def may_contain(self, words: re.Pattern[str]) -> bool:
-        if self._low is None:
-            self._special = not _FOLD_SPECIAL.isdisjoint(self._text)
-            self._low = self._text.lower()
-        return self._special or words.search(self._low) is not None
-
-
 def _may_be_comment_meta(text: str) -> bool:
     """Precondition of `_COMMENT_META`: "<name> says:" or a leading count."""
     return ":" in text or "：" in text or text[:1].isdecimal()
@@ -209,30 +191,43 @@ def phrase_reason(text: str, words: int) -> Removed | None:
 def chrome_reason(f: LineFeatures) -> Removed | None:
     """Reason code if the line is page chrome by itself (phrase or generic shape)."""
     text, units = f.text, f.units  # cheap length tests first: most lines are long prose
-    folded = _Folded(text)
+    # lower case once for the cheap "may contain" tests of the case-insensitive regexes (all
+    # for lines of <= 40 units); a line with a character IGNORECASE maps to another ASCII
+    # letter ("ſ", "K") skips those tests
+    short = units <= 40
+    low = text.lower() if short else ""
+    special = short and not _FOLD_SPECIAL.isdisjoint(text)
     if units <= 12 and _READ_TIME.search(text):
         return Removed.READ_TIME
     if _attribution(text) is not None:
         return Removed.ATTRIBUTION
-    if units <= 30 and folded.may_contain(_REPOST_ANY) and _REPOST.search(text):
+    if units <= 30 and (special or _REPOST_ANY.search(low) is not None) and _REPOST.search(text):
         return Removed.REPOST_NOTICE
-    if units <= 30 and folded.may_contain(_COPYRIGHT_ANY) and _COPYRIGHT.search(text):
+    if (
+        units <= 30
+        and (special or _COPYRIGHT_ANY.search(low) is not None)
+        and _COPYRIGHT.search(text)
+    ):
         return Removed.LEGAL
-    if _TAGS.match(text) and not (f.inner_sentences >= 2 and f.prose_like):
+    if (
+        (":" in text or "：" in text)
+        and _TAGS.match(text)
+        and not (f.inner_sentences >= 2 and f.prose_like)
+    ):
         return Removed.NAVIGATION  # (a label glued to the story's paragraph is no tag line)
-    if units <= 25 and _SOCIAL_FOLLOW.match(text):
+    if units <= 25 and text[:1] in "fFlLjJ" and _SOCIAL_FOLLOW.match(text):
         return Removed.SHARE
     if units <= 20 and _may_be_comment_meta(text) and _COMMENT_META.search(text):
         return Removed.COMMENTS
     if (
         units <= 25
-        and folded.may_contain(_NEWSLETTER_ANY)
+        and (special or _NEWSLETTER_ANY.search(low) is not None)
         and (_NEWSLETTER.search(text) or _SUBSCRIBE.search(text))
     ):
         return Removed.NEWSLETTER
-    if _GALLERY.match(text) and not f.date_like:
+    if text[:1].isdecimal() and _GALLERY.match(text) and not f.date_like:
         return Removed.CAPTION
-    if units <= 12 and folded.may_contain(_APP_ANY) and _APP.search(text):
+    if units <= 12 and (special or _APP_ANY.search(low) is not None) and _APP.search(text):
         return Removed.APP_PROMO
     reason = phrase_reason(text, f.words)
     if reason is not None:
@@ -242,7 +237,7 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
     if (
         units <= 40
         and f.inner_sentences <= 1
-        and folded.may_contain(_CREDIT_ANY)
+        and (special or _CREDIT_ANY.search(low) is not None)
         and _CREDIT.search(text)
     ):
         return Removed.CAPTION

@@ -7,6 +7,7 @@ from crawler.extract.normalize import (
     normalize_line,
     normalize_text,
     parse_date,
+    tokens,
     word_count,
 )
 
@@ -64,3 +65,18 @@ def test_one_language_normaliser_for_declarations() -> None:
     assert norm_language("de, en") == detect_language("kurz", "de, en") == "de"
     assert norm_language("jp") == detect_language("kurz", "jp") == "ja"
     assert detect_language("kurz", "x-klingon") is None
+
+
+def test_tokens_and_word_count_asked_twice_are_the_same() -> None:
+    """The last text's tokens / count are reused (content hash then shingles): same answer,
+    and a caller changing its list does not change the next caller's."""
+    text = "Der Bundestag hat 2019 beschlossen.\n東京で会議 — the Council met"
+    expected = ["der", "bundestag", "hat", "2019", "beschlossen", *"東京で会議", "the", "council"]
+    expected.append("met")
+    first = tokens(text)
+    first.append("changed")
+    assert tokens(text) == first[:-1] == expected
+    assert tokens("Other words") == ["other", "words"]
+    assert word_count(text) == word_count(text) == 13
+    assert word_count("one two") == 2
+    assert word_count(text) == 13

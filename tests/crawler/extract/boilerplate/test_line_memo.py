@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 
 from crawler.extract.boilerplate import LineStats, clean_text, cleaner, lines
@@ -86,3 +89,51 @@ def test_token_counts_are_the_token_by_token_counts(monkeypatch: pytest.MonkeyPa
             sample = text.split(" ") if text else []
             assert lines._token_counts(sample) == lines._token_counts_of(sample), text
             assert len(lines._TOKENS) <= 8 + widest
+
+
+# The date expressions as one alternation (what `lines._has_date` searches piece by piece).
+_DATE_ONE_REGEX = re.compile(
+    r"\b\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b(?:19|20)\d{2}\b"
+    r"|\b\d+\s*(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?)\s+ago\b"
+    r"|\b(?:a|an|one)\s+(?:hour|minute|day|week|month|year)\s+ago\b"
+    r"|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|\byesterday\b|\bjust now\b",
+    re.IGNORECASE,
+)
+DATE_LINES = [
+    *TOKEN_LINES,
+    "2019-11-20",
+    "a2019-11-20 x12:30 b1999 x3 hours ago",  # no word boundary before the digits
+    "12019-11-20",
+    "on 20/11/2019, at 9:02",
+    "In 1999 and 2020",
+    "3.11.20199",
+    "19999 20222 1 9",
+    "posted 5 HOURS AGO",
+    "an hour ago",
+    "5hrs  ago today",
+    "2019年11月20日 11月20日",
+    "12345年6月7日",
+    "Yesterday, just now",
+    "YESTERDAYS and ſjust now",
+    "١٢:٣٠ ٢٠١٩",  # Arabic-Indic digits are \d
+    "²³:⁴⁵",  # superscripts: isdigit but not \d
+    "no date here at all",
+]
+
+
+def test_has_date_is_the_one_regex() -> None:
+    for text in DATE_LINES:
+        digits = sum(map(str.isdigit, text))
+        assert lines._has_date(text, digits) == (_DATE_ONE_REGEX.search(text) is not None), text
+
+
+def test_features_are_a_complete_line_features() -> None:
+    """`features_of_normalized` fills the frozen dataclass's dict directly: every field set,
+    and equal to the same values passed to its constructor."""
+    names = [f.name for f in dataclasses.fields(lines.LineFeatures)]
+    for text in [t for t in DATE_LINES if t]:
+        f = lines.features_of_normalized(lines.normalize(text))
+        assert sorted(vars(f)) == sorted(names)
+        assert f == lines.LineFeatures(**{n: getattr(f, n) for n in names})
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            f.chars = 0  # type: ignore[misc]
