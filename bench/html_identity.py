@@ -88,8 +88,10 @@ def main() -> int:
         if a != b:
             diffs += 1
             changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-            shown = [k if k in ("text", "removed", "captions") else f"{k} {a.get(k)!r} -> "
-                     f"{b.get(k)!r}" for k in changed]
+            shown = [
+                k if k in ("text", "removed", "captions") else f"{k} {a.get(k)!r} -> {b.get(k)!r}"
+                for k in changed
+            ]
             print(f"DIFF {page}: {'; '.join(shown)}")
     print(f"{diffs} of {len(now)} pages differ from {args.against}")
     return 1 if diffs else 0

@@ -29,6 +29,8 @@ On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
 import statistics
 import sys
@@ -109,10 +111,8 @@ def stage_times(files: list[Path], settings: Settings) -> dict[str, float]:
             a = time.process_time()
             raw = read_input(path, settings.max_input_bytes)
             b = time.process_time()
-            try:
+            with contextlib.suppress(Drop):
                 chain_mod.process(raw, settings)
-            except Drop:
-                pass
             c = time.process_time()
             t["read"] += b - a
             total += c - b
@@ -140,10 +140,8 @@ def _rate(n: int, fn: Callable[[], Any]) -> tuple[float, float]:
 
 def _ours(raws: list[RawInput], settings: Settings) -> None:
     for raw in raws:
-        try:
+        with contextlib.suppress(Drop):
             chain_mod.process(raw, settings)
-        except Drop:
-            pass
 
 
 def main() -> int:
@@ -184,7 +182,9 @@ def main() -> int:
             if not args.no_ingest:
                 out = tmp / f"dev-{r}"
                 rates["ingest"].append(
-                    _rate(len(pages), lambda: run_ingest([str(EVAL)], out, ingest_settings))[1]
+                    _rate(
+                        len(pages), functools.partial(run_ingest, [str(EVAL)], out, ingest_settings)
+                    )[1]
                 )
     med = {k: statistics.median(v) for k, v in rates.items() if v}
     print(f"\nsame run, median of {args.rounds} interleaved rounds, {len(pages)} dev pages:")

@@ -94,9 +94,7 @@ def test_attribute_scan_follows_the_tokenizer(page: str, expected: int) -> None:
 def test_attribute_scan_above_a_limit_is_exact_where_it_matters(above: int) -> None:
     # the cheap scan (`above`: tags too short to exceed it, pages with too few separators, are
     # not counted) agrees with the full one on which pages exceed the limit, and on the count
-    pages = [
-        "<p " + " ".join(f"a{i}" for i in range(n)) + ">" + "x " * 5 for n in range(25, 40)
-    ]
+    pages = ["<p " + " ".join(f"a{i}" for i in range(n)) + ">" + "x " * 5 for n in range(25, 40)]
     pages += ['<p a="' + "<b " * 20 + '"' + " c" * 12 + ">", "<p a/b/c " + "d " * 30 + ">"]
     for page in pages:
         full = max_attributes(page)
