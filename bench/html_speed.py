@@ -1,6 +1,7 @@
 """Where the HTML ingest's time goes, per stage, and its speed as a ratio to trafilatura (issue 15).
 
     .venv/bin/python bench/html_speed.py [--rounds 3] [--dragnet N] [--no-ingest]
+    .venv/bin/python bench/html_speed.py --options [--rounds 3]
 
 On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
 ../shared/eval/dragnet-train/html (read in place, never copied), in one process and one thread:
@@ -24,6 +25,11 @@ On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
      wall time, against the baseline's wall time in the same round;
    and the ratios. The load average (1 min) is printed at start and end: on a busy machine the
    wall figures, and so the ingest ratio, read low.
+
+--options instead measures trafilatura's extraction options inside our path: `extract_html` on
+the dev pages with `bare_extraction` given each variant's options (the shipped ones: fast=True,
+include_comments=False, include_tables=True), F1 against eval/dev/gold.json (the metric of
+bench/eval_html.py) and CPU ms/doc, the variants taking turns in each round.
 """
 
 from __future__ import annotations
@@ -144,6 +150,54 @@ def _ours(raws: list[RawInput], settings: Settings) -> None:
             chain_mod.process(raw, settings)
 
 
+# variants of the options our path gives `bare_extraction` (on top of the shipped ones)
+OPTION_VARIANTS: dict[str, dict[str, Any]] = {
+    "shipped": {},
+    "fast=False": {"fast": False},
+    "include_tables=False": {"include_tables": False},
+    "favor_precision": {"favor_precision": True},
+    "favor_recall": {"favor_recall": True},
+    "deduplicate": {"deduplicate": True},
+    "include_comments=True": {"include_comments": True},
+}
+
+
+def measure_options(rounds: int) -> None:
+    """F1 and CPU ms/doc of `extract_html` with each of OPTION_VARIANTS."""
+    import json
+    import logging
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import train_cleaner  # the metric of bench/eval_html.py, per length band
+
+    logging.disable(logging.WARNING)
+    pages = {p.stem: p.read_text("utf-8") for p in sorted(EVAL.glob("*.html"))}
+    gold = {i: g["text"] for i, g in json.loads((EVAL.parent / "gold.json").read_text()).items()}
+    shipped = html_mod.bare_extraction
+    cpu: dict[str, list[float]] = {name: [] for name in OPTION_VARIANTS}
+    f1: dict[str, float] = {}
+    for html in pages.values():  # warm-up: dateparser compiles its locales on first use
+        html_mod.extract_html(html)
+    try:
+        for _ in range(rounds):
+            for name, options in OPTION_VARIANTS.items():
+                html_mod.bare_extraction = functools.partial(shipped, **options)  # type: ignore[assignment]
+                start = time.process_time()
+                preds = {i: html_mod.extract_html(h).text for i, h in pages.items()}
+                cpu[name].append(time.process_time() - start)
+                f1[name] = train_cleaner.summarise({i: gold[i] for i in pages}, preds)["F1"]
+    finally:
+        html_mod.bare_extraction = shipped
+    base = statistics.median(cpu["shipped"])
+    print(
+        f"\nextract_html on {len(pages)} dev pages, bare_extraction options (median of {rounds}):"
+    )
+    print(f"  {'variant':22s} {'F1':>6s} {'ms/doc':>7s} {'time':>6s}")
+    for name, times in cpu.items():
+        t = statistics.median(times)
+        print(f"  {name:22s} {f1[name]:6.3f} {1000 * t / len(pages):7.2f} {t / base:6.2f}x")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,7 +205,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--dragnet", type=int, default=0, help="dragnet-train pages to profile too")
     ap.add_argument("--no-ingest", action="store_true", help="skip the whole-ingest runs")
+    ap.add_argument("--options", action="store_true", help="measure trafilatura's options")
     args = ap.parse_args()
+    if args.options:
+        measure_options(args.rounds)
+        return 0
     import trafilatura
 
     print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
