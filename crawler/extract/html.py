@@ -27,7 +27,6 @@ from lxml.html import (
     fromstring,
 )
 from trafilatura import bare_extraction
-from trafilatura.metadata import extract_author
 from trafilatura.settings import set_date_params
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 from trafilatura.xml import xmltotxt
@@ -41,7 +40,7 @@ from crawler.extract.html_combine import (
     readability_lines,
     wants_second,
 )
-from crawler.extract.html_meta import PageMeta, page_meta, split_authors
+from crawler.extract.html_meta import PageMeta, byline_author, page_meta, split_authors
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
 from crawler.model import Meta, Removal
@@ -247,7 +246,7 @@ def _drop_title_echo(
 def _fallback_authors(tree: HtmlElement) -> list[str]:
     """trafilatura's byline search, for pages that declare no author."""
     try:
-        return split_authors((extract_author(tree) or "").split(";"))
+        return split_authors((byline_author(tree) or "").split(";"))
     except Exception:
         return []
 
