@@ -261,7 +261,7 @@ _BYLINE_PAGES = [  # each rule of trafilatura's byline search, and what it skips
     '<span class="author">Jane Roe</span>',
     '<div class="post-author-name">Jane Roe</div>',
     '<p>By <strong itemprop="author name">Jane Roe</strong></p>',
-    '<span><rel>me</rel>Jane Roe</span>',
+    "<span><rel>me</rel>Jane Roe</span>",
     "<author>Jane Roe</author>",
     '<div data-testid="AuthorCard">Jane Roe</div>',
     '<h4 class="byline">Jane Roe and John Doe</h4>',
