@@ -42,7 +42,7 @@ def check_html_source(html: str, settings: Settings) -> None:
     """Drop a page with a tag holding more attributes than the settings allow, before parsing:
     the parser's time grows with the square of one element's attribute count, in C, where no
     time limit can interrupt it (`crawler.readers.htmlscan`)."""
-    most = max_attributes(html)
+    most = max_attributes(html, above=settings.max_html_attributes)
     if most > settings.max_html_attributes:
         raise Drop(
             Rejected.TOO_MANY_ATTRIBUTES,

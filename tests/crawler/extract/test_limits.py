@@ -90,6 +90,20 @@ def test_attribute_scan_follows_the_tokenizer(page: str, expected: int) -> None:
     assert max_attributes(page) == expected
 
 
+@pytest.mark.parametrize("above", [0, 9, 10, 11, 30, 31, 32, 33, 40])
+def test_attribute_scan_above_a_limit_is_exact_where_it_matters(above: int) -> None:
+    # the cheap scan (`above`: tags too short to exceed it, pages with too few separators, are
+    # not counted) agrees with the full one on which pages exceed the limit, and on the count
+    pages = ["<p " + " ".join(f"a{i}" for i in range(n)) + ">" + "x " * 5 for n in range(25, 40)]
+    pages += ['<p a="' + "<b " * 20 + '"' + " c" * 12 + ">", "<p a/b/c " + "d " * 30 + ">"]
+    for page in pages:
+        full = max_attributes(page)
+        cheap = max_attributes(page, above=above)
+        assert (cheap > above) == (full > above)
+        if full > above:
+            assert cheap == full
+
+
 def test_attribute_bomb_is_rejected_before_parsing() -> None:
     bomb = "<html><body><p " + " ".join(f"a{i}" for i in range(200_000)) + ">x</p></body></html>"
     assert reason(lambda: check_html_source(bomb, Settings())) == Rejected.TOO_MANY_ATTRIBUTES
