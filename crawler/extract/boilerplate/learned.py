@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from crawler.extract.boilerplate import blocks
 from crawler.extract.boilerplate.blocks import Line
+from crawler.extract.boilerplate.lines import _CJK
 from crawler.extract.boilerplate.stats import LineStats
 from crawler.reasons import Removed
 
@@ -84,6 +85,76 @@ def feature_names() -> list[str]:
     names += [f"prose_share_w{w}" for w in (5, 11)]
     names += ["page_log_lines", "page_prose_share", "page_log_units", "units_over_max"]
     return names
+
+
+_STACK_WINDOWS = (5, 11, 21)
+
+
+def stack_names() -> list[str]:
+    """Columns `stack_rows` appends for a second-stage model (first-stage probabilities)."""
+    names = ["p1"] + [f"p1@{d:+d}" for d in _WINDOW]
+    names += [f"p1_mean_w{w}" for w in _STACK_WINDOWS]
+    names += ["p1_in_run", "p1_rel_run_start", "p1_rel_run_end"]
+    names += ["page_p1_mean", "page_p1_max", "page_p1_kept_share", "page_p1_kept_units"]
+    names += ["page_p1_kept_units_share"]
+    return names
+
+
+def text_words(text: str) -> float:
+    """Words of a text as the `short` decoding counts them: the metric's `\\w+` tokens,
+    with a CJK character as half a word (a CJK run is one `\\w+` token, so a long
+    Japanese article would otherwise count as a few words), as `LineFeatures.units`."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return float(len(_TOKEN.findall(text)))
+    return len(_TOKEN.findall(_CJK.sub(" ", text))) + cjk / 2.0
+
+
+def _best_run(s: Arr) -> tuple[int, int]:
+    """The contiguous run with the largest sum (Kadane); (0, 0) when every value is <= 0."""
+    best, span, cur, start = 0.0, (0, 0), 0.0, 0
+    for k, v in enumerate(s.tolist()):
+        if cur <= 0:
+            cur, start = v, k
+        else:
+            cur += v
+        if cur > best:
+            best, span = cur, (start, k + 1)
+    return span
+
+
+def stack_rows(x: Arr, p1: Arr) -> Arr:
+    """Context of the first stage's line probabilities `p1` for the second stage: the
+    line's own, its neighbours' (-1 past the page edge), window means, the best run of
+    log-odds, and the page's aggregates (how much text the first stage keeps)."""
+    n = len(p1)
+    cols = [p1]
+    for d in _WINDOW:
+        s = np.full(n, -1.0)
+        if d < 0:
+            s[-d:] = p1[:d]
+        else:
+            s[:-d] = p1[d:]
+        cols.append(s)
+    ones = np.ones(n)
+    cols += [_window_sum(p1, w) / _window_sum(ones, w) for w in _STACK_WINDOWS]
+    lo = np.log(np.clip(p1, 1e-4, 1 - 1e-4) / np.clip(1 - p1, 1e-4, 1.0))
+    start, end = _best_run(np.clip(lo, -4.0, 4.0))
+    idx = np.arange(n, dtype=np.float64)
+    width = max(1, end - start)
+    cols += [
+        ((idx >= start) & (idx < end)).astype(np.float64),
+        np.clip((idx - start) / width, -3, 3),
+        np.clip((idx - end) / width, -3, 3),
+    ]
+    units = np.expm1(x[:, _OWN.index("log_units")])
+    kept = p1 > 0.5
+    kept_units = float(units[kept].sum())
+    page = [p1.mean(), p1.max(), kept.mean(), np.log1p(kept_units)]
+    page.append(kept_units / max(1.0, float(units.sum())))
+    cols += [np.full(n, v) for v in page]
+    out: Arr = np.stack(cols, axis=1)
+    return out
 
 
 def _own_row(ln: Line, stats: LineStats | None, score: float, nav: bool, sect: bool) -> list[float]:
@@ -218,11 +289,20 @@ class LineModel:
     lr: float = 0.0
     trees: tuple[tuple[npt.NDArray[np.int64], Arr, Arr], ...] = ()
     short_words: int = 0
-    """> 0: the threshold decides only on pages where the rules keep fewer words (metric
-    tokens) than this; elsewhere the band (hybrid) decides, or with no band the rules."""
+    """> 0: the threshold decides only on pages where the rules keep fewer words
+    (`text_words`) than this; elsewhere the band (hybrid) decides, or with no band the rules."""
+    first: LineModel | None = None
+    """A first-stage model: its probabilities, in context (`stack_rows`), are columns of
+    this one's rows (stacked generalisation)."""
+    held: frozenset[Removed] = frozenset({Removed.TITLE})
+    """Lines the rules remove for these reasons are never kept: their text goes to the
+    record's metadata columns (the headline to `title`, bylines and datelines to
+    `authors` / `date_text`)."""
 
     def predict(self, x: Arr) -> Arr:
         """Probability that each row's line is article text."""
+        if self.first is not None:
+            x = np.concatenate([x, stack_rows(x, self.first.predict(x))], axis=1)
         z = x[:, self.cols]
         if self.kind == "logreg":
             return _sigmoid(
@@ -240,7 +320,8 @@ class LineModel:
 
 def model_from_spec(spec: Mapping[str, Any]) -> LineModel:
     """A model from its JSON form (`bench/train_cleaner.py --model-out`)."""
-    names = feature_names()
+    first = model_from_spec(spec["first"]) if "first" in spec else None
+    names = feature_names() + (stack_names() if first is not None else [])
     missing = [f for f in spec["features"] if f not in names]
     if missing:
         raise ValueError(f"cleaner model: unknown features {missing[:3]}")
@@ -254,6 +335,7 @@ def model_from_spec(spec: Mapping[str, Any]) -> LineModel:
         lo, hi = (float(v) for v in spec["band"])
         band = (lo, hi)
     short = int(spec["short_words"]) if decode == "short" else 0
+    held = frozenset(Removed(r) for r in spec.get("held", [Removed.TITLE.value]))
     if spec["kind"] == "logreg":
         return LineModel(
             "logreg",
@@ -265,6 +347,8 @@ def model_from_spec(spec: Mapping[str, Any]) -> LineModel:
             np.array(spec["weights"], dtype=np.float64),
             float(spec["bias"]),
             short_words=short,
+            first=first,
+            held=held,
         )
     if spec["kind"] == "gbdt":
         trees = tuple(
@@ -288,6 +372,8 @@ def model_from_spec(spec: Mapping[str, Any]) -> LineModel:
             float(spec["lr"]),
             trees,
             short_words=short,
+            first=first,
+            held=held,
         )
     raise ValueError(f"cleaner model: unknown kind {spec['kind']!r}")
 
@@ -309,11 +395,12 @@ def learned_keep(
     nav: set[int],
     reasons: Mapping[int, Removed],
 ) -> npt.NDArray[np.bool_]:
-    """Which lines the model keeps (the headline never: it goes to `title`)."""
+    """Which lines the model keeps (never the lines of `model.held`: the headline goes to
+    `title`, bylines and datelines to the metadata columns)."""
     rules = np.array([k not in reasons for k in range(len(lines))])
     band = model.band
     if model.short_words > 0:
-        words = sum(len(_TOKEN.findall(ln.f.text)) for k, ln in enumerate(lines) if rules[k])
+        words = sum(text_words(ln.f.text) for k, ln in enumerate(lines) if rules[k])
         if words >= model.short_words:
             if band is None:
                 return rules  # a long article: the rules decide, no rows needed
@@ -324,5 +411,5 @@ def learned_keep(
         keep: npt.NDArray[np.bool_] = p > model.threshold
     else:
         keep = (rules & (p > band[0])) | (p > band[1])
-    keep &= np.array([reasons.get(k) != Removed.TITLE for k in range(len(lines))])
+    keep &= np.array([reasons.get(k) not in model.held for k in range(len(lines))])
     return keep
