@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ import numpy.typing as npt
 from crawler.extract.boilerplate import blocks
 from crawler.extract.boilerplate.blocks import Line
 from crawler.extract.boilerplate.lines import _CJK
-from crawler.extract.boilerplate.stats import LineStats
+from crawler.extract.boilerplate.stats import LineStats, key_hash
 from crawler.reasons import Removed
 
 Arr = npt.NDArray[np.float64]
@@ -157,38 +157,74 @@ def stack_rows(x: Arr, p1: Arr) -> Arr:
     return out
 
 
-def _own_row(ln: Line, stats: LineStats | None, score: float, nav: bool, sect: bool) -> list[float]:
-    f = ln.f
-    freq = stats.key_freq(ln.key) if stats is not None else 0
-    return [
-        float(np.log1p(f.chars)),
-        float(np.log1p(f.units)),
-        f.alpha_words / max(1, f.words),
-        float(f.end_punct),
-        float(f.end_colon),
-        f.stop_ratio,
-        f.title_ratio,
-        f.upper_ratio,
-        f.digit_ratio,
-        float(f.date_like),
-        float(f.has_date),
-        float(f.bulleted),
-        min(f.separators, 10),
-        min(f.inner_sentences, 20),
-        float(f.is_cjk),
-        float(f.prose_like),
-        float(f.data_like),
-        float(f.headline_like),
-        float(ln.repeats > 1),
-        float(ln.repeats >= 3),
-        float(ln.chrome is not None),
-        float(ln.recurring),
-        float(np.log1p(max(0, freq - 1))),  # other pages of the ingest with this line
-        float(freq >= 3),
-        score,
-        float(nav),
-        float(sect),
-    ]
+def _own_rows(
+    lines: Sequence[Line],
+    stats: LineStats | None,
+    scores: Sequence[float],
+    nav: set[int],
+    sect: Mapping[int, Removed],
+) -> Arr:
+    """The `_OWN` columns of every line, built column-wise (one Python pass for the raw
+    values, numpy for the rest: the cleaner's hot path pays for these rows)."""
+    n = len(lines)
+    raw = np.array(
+        [
+            (
+                f.chars,
+                f.units,
+                f.alpha_words,
+                f.words,
+                f.end_punct,
+                f.end_colon,
+                f.stop_ratio,
+                f.title_ratio,
+                f.upper_ratio,
+                f.digit_ratio,
+                f.date_like,
+                f.has_date,
+                f.bulleted,
+                f.separators,
+                f.inner_sentences,
+                f.is_cjk,
+                f.prose_like,
+                f.data_like,
+                f.headline_like,
+                ln.repeats,
+                ln.chrome is not None,
+                ln.recurring,
+            )
+            for ln in lines
+            for f in (ln.f,)
+        ],
+        dtype=np.float64,
+    ).reshape(n, 22)
+    if stats is not None:
+        freq = np.array(stats.hash_freqs([key_hash(ln.key) for ln in lines]), dtype=np.float64)
+    else:
+        freq = np.zeros(n)
+    idx = range(n)
+    out: Arr = np.stack(
+        [
+            np.log1p(raw[:, 0]),
+            np.log1p(raw[:, 1]),
+            raw[:, 2] / np.maximum(1.0, raw[:, 3]),
+            *raw[:, 4:13].T,
+            np.minimum(raw[:, 13], 10),
+            np.minimum(raw[:, 14], 20),
+            *raw[:, 15:19].T,
+            (raw[:, 19] > 1).astype(np.float64),
+            (raw[:, 19] >= 3).astype(np.float64),
+            raw[:, 20],
+            raw[:, 21],
+            np.log1p(np.maximum(0.0, freq - 1)),  # other pages of the ingest with this line
+            (freq >= 3).astype(np.float64),
+            np.asarray(scores, dtype=np.float64).reshape(n),
+            np.fromiter((k in nav for k in idx), dtype=np.float64, count=n),
+            np.fromiter((k in sect for k in idx), dtype=np.float64, count=n),
+        ],
+        axis=1,
+    )
+    return out
 
 
 def _one_hot(values: Sequence[Removed | None], classes: Sequence[Removed]) -> Arr:
@@ -224,9 +260,7 @@ def line_rows(
         return np.zeros((0, len(feature_names())))
     start, end = span
     scores = [blocks.line_score(ln, k in sect, k in nav) for k, ln in enumerate(lines)]
-    own = np.array(
-        [_own_row(ln, stats, scores[k], k in nav, k in sect) for k, ln in enumerate(lines)]
-    )
+    own = _own_rows(lines, stats, scores, nav, sect)
     kept = np.array([k not in reasons for k in range(n)], dtype=np.float64)
     why = [reasons.get(k) for k in range(n)]
     chrome = _one_hot([ln.chrome for ln in lines], _CHROME_REASONS)
@@ -308,14 +342,29 @@ class LineModel:
             return _sigmoid(
                 np.clip((z - self.mean) / self.scale, -_CLIP, _CLIP) @ self.weights + self.bias
             )
-        raw = np.full(len(z), self.bias)
-        rows = np.arange(len(z))
-        for feat, thr, leaf in self.trees:
-            node = np.zeros(len(z), dtype=np.int64)
-            for _ in range(int(np.log2(len(leaf)))):
-                node = 2 * node + 1 + (z[rows, feat[node]] > thr[node])
-            raw += self.lr * leaf[node - (len(leaf) - 1)]
-        return _sigmoid(raw)
+        return _sigmoid(self.bias + self.lr * self._leaf_values(z).sum(axis=1))
+
+    def _leaf_values(self, z: Arr) -> Arr:
+        """(rows, trees) leaf values: every tree walked at once, one level per step (the
+        trees are full, of one depth, in heap order)."""
+        feat, thr, leaf = self._forest
+        n_trees = len(feat)
+        node = np.zeros((len(z), n_trees), dtype=np.int64)
+        tree = np.arange(n_trees)
+        rows = np.arange(len(z))[:, None]
+        for _ in range(int(np.log2(leaf.shape[1]))):
+            node = 2 * node + 1 + (z[rows, feat[tree, node]] > thr[tree, node])
+        out: Arr = leaf[tree, node - (leaf.shape[1] - 1)]
+        return out
+
+    @cached_property
+    def _forest(self) -> tuple[npt.NDArray[np.int64], Arr, Arr]:
+        """The trees as three (trees, nodes) arrays."""
+        return (
+            np.stack([t[0] for t in self.trees]),
+            np.stack([t[1] for t in self.trees]),
+            np.stack([t[2] for t in self.trees]),
+        )
 
 
 def model_from_spec(spec: Mapping[str, Any]) -> LineModel:
