@@ -153,36 +153,42 @@ def stack(pages: dict[str, dict[str, Any]], ids: Sequence[str]) -> tuple[Arr, Ar
 def page_decode(prob: Arr, page: dict[str, Any], decode: str) -> npt.NDArray[np.bool_]:
     """`line_models.decode`, plus `shortN` / `shortNh`: the model's threshold decision on a
     page where the rules keep fewer than N words (`WORDS`), elsewhere the rules'
-    decision (`shortN`) or the hybrid one (`shortNh`). A `+held` suffix never keeps the
-    lines the rules take as bylines or datelines (they go to the metadata columns)."""
+    decision (`shortN`) or the hybrid one (`shortNh`). `@LO:HI` sets the hybrid band
+    (default 0.1,0.9: the rules' decision unless p < LO or p > HI). A `+held` suffix never
+    keeps the lines the rules take as bylines or datelines (they go to the metadata)."""
     if decode.endswith("+held"):
         keep = page_decode(prob, page, decode.removesuffix("+held"))
         held: npt.NDArray[np.bool_] = page["x"][:, HELD_COLS].sum(axis=1) > 0
         return keep & ~held
+    lo, hi = 0.1, 0.9
+    if "@" in decode:
+        decode, band = decode.split("@")
+        lo, hi = (float(v) for v in band.split(":"))
+    rules: npt.NDArray[np.bool_] = page["kept"]
+    hybrid: npt.NDArray[np.bool_] = (rules & (prob > lo)) | (prob > hi)
+    if decode == "hybrid":
+        return hybrid
     if not decode.startswith("short"):
-        return lm.decode(prob, page["kept"], decode)
-    hybrid = decode.endswith("h")
+        return lm.decode(prob, rules, decode)
     limit = int(decode.removeprefix("short").removesuffix("h"))
-    words = sum(WORDS(t) for t, k in zip(page["texts"], page["kept"], strict=True) if k)
+    words = sum(WORDS(t) for t, k in zip(page["texts"], rules, strict=True) if k)
     if words < limit:
-        return lm.decode(prob, page["kept"], "threshold")
-    out: npt.NDArray[np.bool_] = (
-        lm.decode(prob, page["kept"], "hybrid") if hybrid else page["kept"].copy()
-    )
-    return out
+        out: npt.NDArray[np.bool_] = prob > 0.5
+        return out
+    return hybrid if decode.endswith("h") else rules.copy()
 
 
 def predict_pages(
-    model: lm.Model, pages: dict[str, dict[str, Any]], ids: Sequence[str], decode: str
+    probs: dict[str, Arr], pages: dict[str, dict[str, Any]], ids: Sequence[str], decode: str
 ) -> dict[str, str]:
+    """Each page's kept text under `decode`, from its lines' probabilities `probs[i]`."""
     out = {}
     for i in ids:
         p = pages[i]
         if len(p["texts"]) == 0:
             out[i] = ""
             continue
-        prob = model.predict(p["x"].astype(np.float64))
-        keep = page_decode(prob, p, decode)
+        keep = page_decode(probs[i], p, decode)
         if TITLE_AS_TODAY:
             keep &= p["x"][:, TITLE_COL] == 0
         out[i] = "\n".join(t for t, k in zip(p["texts"], keep, strict=True) if k)
@@ -255,9 +261,14 @@ def export(
     if decode.endswith("+held"):
         spec["held"] = ["title", "byline", "dateline"]
         decode = decode.removesuffix("+held")
+    name = decode
+    band = [0.1, 0.9]
+    if "@" in decode:
+        decode, lohi = decode.split("@")
+        band = [float(v) for v in lohi.split(":")]
     spec["threshold"] = 0.5
     if decode == "hybrid" or (decode.startswith("short") and decode.endswith("h")):
-        spec["decode"], spec["band"] = "hybrid", [0.1, 0.9]  # line_models.decode's band
+        spec["decode"], spec["band"] = "hybrid", band
     if decode.startswith("short"):
         spec["decode"] = "short"
         spec["short_words"] = int(decode.removeprefix("short").removesuffix("h"))
@@ -265,7 +276,7 @@ def export(
         "dragnet-train (Dragnet's training split, AGPL-3.0) and eval/dev (MIT), fitted by "
         f"bench/train_cleaner.py (model {type(model).__name__} {args.params}, first stage "
         f"{args.stack or 'none'}, "
-        f"decode {decode}, dev weight {args.dev_weight}, title policy {args.title_policy})"
+        f"decode {name}, dev weight {args.dev_weight}, title policy {args.title_policy})"
     )
     spec["cv_f1"] = {s: round(v["F1"], 4) for s, v in cv.items()}
     spec["cv_f1_under_100_words"] = {s: round(v["<100"]["F1"], 4) for s, v in cv.items()}
@@ -300,6 +311,12 @@ def main() -> int:
     )
     ap.add_argument("--params", default="", help="fit parameters, e.g. n_trees=120,depth=4")
     ap.add_argument("--word-count", default="cjk", choices=["cjk", "tokens"])
+    ap.add_argument(
+        "--probs",
+        default="",
+        help="file of the CV line probabilities ({model} = kind-features): written after "
+        "the folds are fitted, read instead of fitting when it exists (other decodings)",
+    )
     args = ap.parse_args()
     global TITLE_AS_TODAY, WORDS
     TITLE_AS_TODAY = args.title_policy == "today"
@@ -430,14 +447,25 @@ def main() -> int:
             final: lm.Model | None = None
             cv_dn: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
             cv_dev: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
-            for f in range(args.folds):
-                dn_view, dev_view = stacked(f) if args.stack else (dn_pages, dev_pages)
-                model = fit_excluding(kind, frozenset({f}), cols, dn_view, dev_view, params)
-                test_dev = [i for i in dev_ids if dfold[i] == f]
-                for d in cv_dn:
-                    cv_dn[d].update(predict_pages(model, dn_view, folds[f], d))
-                    cv_dev[d].update(predict_pages(model, dev_view, test_dev, d))
-                print(f"  fold {f} done {time.perf_counter() - t0:.0f} s", flush=True)
+            saved = Path(args.probs.replace("{model}", f"{kind}-{feats}")) if args.probs else None
+            if saved is not None and saved.exists():  # decode again, no refit
+                probs = pickle.loads(saved.read_bytes())
+            else:
+                probs = {"dragnet": {}, "dev": {}}
+                for f in range(args.folds):
+                    dn_view, dev_view = stacked(f) if args.stack else (dn_pages, dev_pages)
+                    model = fit_excluding(kind, frozenset({f}), cols, dn_view, dev_view, params)
+                    for i in folds[f]:
+                        probs["dragnet"][i] = model.predict(dn_view[i]["x"].astype(np.float64))
+                    for i in dev_ids:
+                        if dfold[i] == f:
+                            probs["dev"][i] = model.predict(dev_view[i]["x"].astype(np.float64))
+                    print(f"  fold {f} done {time.perf_counter() - t0:.0f} s", flush=True)
+                if saved is not None:
+                    saved.write_bytes(pickle.dumps(probs))
+            for d in cv_dn:
+                cv_dn[d] = predict_pages(probs["dragnet"], dn_pages, dn_ids, d)
+                cv_dev[d] = predict_pages(probs["dev"], dev_pages, dev_ids, d)
             for d in cv_dn:
                 name = f"{kind}/{feats}/{d}"
                 results[name] = per_set(cv_dn[d], cv_dev[d])
