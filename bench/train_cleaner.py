@@ -258,10 +258,10 @@ def export(
     spec = model.export(cf.feature_names() + (learned.stack_names() if first else []))
     if first is not None:
         spec["first"] = first.export(cf.feature_names())
+    name = decode
     if decode.endswith("+held"):
         spec["held"] = ["title", "byline", "dateline"]
         decode = decode.removesuffix("+held")
-    name = decode
     band = [0.1, 0.9]
     if "@" in decode:
         decode, lohi = decode.split("@")
@@ -293,9 +293,11 @@ def main() -> int:
         "--cache", default="/tmp/train_cleaner_cache", help="feature cache (outside the repo)"
     )
     ap.add_argument("--model-out", default="", help="write the model fitted on all pages")
-    ap.add_argument("--export", default="gbdt/all/short300h", help="KIND/FEATURES/DECODE")
+    ap.add_argument(
+        "--export", default="gbdt/all/hybrid@0.1:0.95+held", help="KIND/FEATURES/DECODE"
+    )
     ap.add_argument("--models", default="gbdt")
-    ap.add_argument("--decodes", default="short300h")
+    ap.add_argument("--decodes", default="hybrid@0.1:0.95+held")
     ap.add_argument(
         "--features", default="all", help="variants: all / no-today (without today's decision)"
     )
