@@ -343,13 +343,19 @@ def main() -> int:
     fold = cf.assign_folds(groups, args.folds)
     folds = [[i for i in dn_ids if fold[i] == f] for f in range(args.folds)]
     split_id = digest(fold)
-    dn_pages = cached(cache / f"dragnet-{split_id}.pkl", lambda: extract(dn_texts, dn_gold, folds))
+    # the feature list is in the file names: a cache of other columns is never read
+    feats_id = digest(cf.feature_names())
+    dn_pages = cached(
+        cache / f"dragnet-{split_id}-{feats_id}.pkl", lambda: extract(dn_texts, dn_gold, folds)
+    )
     dev = ev / "dev"
     dev_gold = {i: g["text"] for i, g in json.loads((dev / "gold.json").read_text("utf-8")).items()}
     dev_ids = sorted(dev_gold)
     dev_texts = cf.read_texts(dev / "text", dev_ids)
     # dev is cleaned as one ingest, as `make eval` does: recurrence is label-free evidence
-    dev_pages = cached(cache / "dev.pkl", lambda: extract(dev_texts, dev_gold, [dev_ids]))
+    dev_pages = cached(
+        cache / f"dev-{feats_id}.pkl", lambda: extract(dev_texts, dev_gold, [dev_ids])
+    )
     dev_keys = {
         i: cf.site_key((dev / "html" / f"{i}.html").read_text("utf-8", "replace"))[0]
         for i in dev_ids
