@@ -84,6 +84,7 @@ def feature_names() -> list[str]:
     names += [f"sum_score_w{w}" for w in (5, 11, 21)]
     names += [f"prose_share_w{w}" for w in (5, 11)]
     names += ["page_log_lines", "page_prose_share", "page_log_units", "units_over_max"]
+    names += ["page_recur_share", "page_prose_recur_share", "recur_share_w5"]
     return names
 
 
@@ -296,10 +297,32 @@ def line_rows(
     page = np.tile([np.log1p(n), prose.mean(), np.log1p(np.expm1(units).sum())], (n, 1))
     rel = (units / max(units.max(), 1e-9))[:, None]
     x: Arr = np.concatenate(
-        [own, chrome, pos, reason_cols, *shifted, np.stack(sums + shares, axis=1), page, rel],
+        [
+            own,
+            chrome,
+            pos,
+            reason_cols,
+            *shifted,
+            np.stack(sums + shares, axis=1),
+            page,
+            rel,
+            _recurrence_context(own),
+        ],
         axis=1,
     )
     return x
+
+
+def _recurrence_context(own: Arr) -> Arr:
+    """How much of the page, of its prose, and of the lines around each line recurs in other
+    pages of the ingest: a syndicated story recurs as a whole, site chrome does not."""
+    n = len(own)
+    other = (own[:, _OWN.index("log_other_docs")] > 0).astype(np.float64)
+    prose = own[:, _OWN.index("prose_like")]
+    prose_share = float((other * prose).sum() / max(1.0, prose.sum()))
+    around = _window_sum(other, 5) / _window_sum(np.ones(n), 5)
+    out: Arr = np.stack([np.full(n, other.mean()), np.full(n, prose_share), around], axis=1)
+    return out
 
 
 def _sigmoid(z: Arr) -> Arr:
