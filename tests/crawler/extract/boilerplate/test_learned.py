@@ -171,3 +171,20 @@ def test_stack_rows_have_one_named_column_each() -> None:
     col = dict(zip(learned.stack_names(), s.T, strict=True))
     assert col["p1_in_run"].tolist() == [0.0, 1.0, 1.0, 0.0]  # the best run of log-odds
     assert col["p1@-1"].tolist() == [-1.0, 0.1, 0.9, 0.8]  # -1: past the page edge
+
+
+def test_rows_say_how_much_of_the_page_recurs_in_the_ingest() -> None:
+    from crawler.extract.boilerplate import blocks, cleaner
+
+    def recur_share(stats: LineStats) -> float:
+        lines = cleaner._analyse(PAGE.split("\n"), stats)
+        nav = blocks.navigation_runs(lines)
+        start, end, sect = cleaner._body_span(lines, "dump", nav)
+        x = learned.line_rows(lines, stats, (start, end), sect, nav, {})
+        return float(x[0, feature_names().index("page_recur_share")])
+
+    alone, syndicated = LineStats(), LineStats()
+    alone.add(PAGE)
+    for _ in range(4):
+        syndicated.add(PAGE)
+    assert recur_share(alone) == 0.0 and recur_share(syndicated) == 1.0
