@@ -224,12 +224,24 @@ def fit_gbdt(
     return Trees(cols, lr, base, trees)
 
 
-def fit(kind: str, x: Arr, y: Arr, cols: list[int], w8: Arr | None = None) -> Model:
-    """`w8`: per-row weights (None: all 1)."""
+def fit(
+    kind: str,
+    x: Arr,
+    y: Arr,
+    cols: list[int],
+    w8: Arr | None = None,
+    params: dict[str, float] | None = None,
+) -> Model:
+    """`w8`: per-row weights (None: all 1); `params`: keyword arguments of the fit
+    (`n_trees`, `depth`, `lr`, ... for gbdt; `l2` for logreg)."""
+    kw: dict[str, Any] = {
+        k: int(v) if k in ("n_trees", "depth", "bins", "steps") else v
+        for k, v in (params or {}).items()
+    }
     if kind == "logreg":
-        return fit_logreg(x, y, cols, w8)
+        return fit_logreg(x, y, cols, w8, **kw)
     if kind == "gbdt":
-        return fit_gbdt(x, y, cols, w8)
+        return fit_gbdt(x, y, cols, w8, **kw)
     raise ValueError(kind)
 
 

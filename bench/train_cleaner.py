@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
 
+from crawler.extract.boilerplate import learned  # noqa: E402
 from crawler.extract.boilerplate.stats import LineStats  # noqa: E402
 from crawler.extract.normalize import detect_language  # noqa: E402
 
@@ -52,6 +53,15 @@ Arr = npt.NDArray[np.float64]
 
 
 TITLE_COL = cf.feature_names().index("title_line")
+HELD_COLS = [cf.feature_names().index(f"reason={r}") for r in ("byline", "dateline")]
+
+
+def token_words(text: str) -> float:
+    return float(len(cf.TOKEN.findall(text)))
+
+
+WORDS: Callable[[str], float] = learned.text_words
+"""How `shortN` counts a page's kept words (`--word-count tokens`: the metric's `\\w+`)."""
 TITLE_AS_TODAY = False
 """The line today's cleaner takes as the headline is left out of the labels and never
 kept: the product stores it in `title` (dev's gold has no headline; dragnet's gold has it
@@ -142,34 +152,43 @@ def stack(pages: dict[str, dict[str, Any]], ids: Sequence[str]) -> tuple[Arr, Ar
 
 def page_decode(prob: Arr, page: dict[str, Any], decode: str) -> npt.NDArray[np.bool_]:
     """`line_models.decode`, plus `shortN` / `shortNh`: the model's threshold decision on a
-    page where the rules keep fewer than N words (metric tokens), elsewhere the rules'
-    decision (`shortN`) or the hybrid one (`shortNh`)."""
+    page where the rules keep fewer than N words (`WORDS`), elsewhere the rules'
+    decision (`shortN`) or the hybrid one (`shortNh`). `@LO:HI` sets the hybrid band
+    (default 0.1,0.9: the rules' decision unless p < LO or p > HI). A `+held` suffix never
+    keeps the lines the rules take as bylines or datelines (they go to the metadata)."""
+    if decode.endswith("+held"):
+        keep = page_decode(prob, page, decode.removesuffix("+held"))
+        held: npt.NDArray[np.bool_] = page["x"][:, HELD_COLS].sum(axis=1) > 0
+        return keep & ~held
+    lo, hi = 0.1, 0.9
+    if "@" in decode:
+        decode, band = decode.split("@")
+        lo, hi = (float(v) for v in band.split(":"))
+    rules: npt.NDArray[np.bool_] = page["kept"]
+    hybrid: npt.NDArray[np.bool_] = (rules & (prob > lo)) | (prob > hi)
+    if decode == "hybrid":
+        return hybrid
     if not decode.startswith("short"):
-        return lm.decode(prob, page["kept"], decode)
-    hybrid = decode.endswith("h")
+        return lm.decode(prob, rules, decode)
     limit = int(decode.removeprefix("short").removesuffix("h"))
-    words = sum(
-        len(cf.TOKEN.findall(t)) for t, k in zip(page["texts"], page["kept"], strict=True) if k
-    )
+    words = sum(WORDS(t) for t, k in zip(page["texts"], rules, strict=True) if k)
     if words < limit:
-        return lm.decode(prob, page["kept"], "threshold")
-    out: npt.NDArray[np.bool_] = (
-        lm.decode(prob, page["kept"], "hybrid") if hybrid else page["kept"].copy()
-    )
-    return out
+        out: npt.NDArray[np.bool_] = prob > 0.5
+        return out
+    return hybrid if decode.endswith("h") else rules.copy()
 
 
 def predict_pages(
-    model: lm.Model, pages: dict[str, dict[str, Any]], ids: Sequence[str], decode: str
+    probs: dict[str, Arr], pages: dict[str, dict[str, Any]], ids: Sequence[str], decode: str
 ) -> dict[str, str]:
+    """Each page's kept text under `decode`, from its lines' probabilities `probs[i]`."""
     out = {}
     for i in ids:
         p = pages[i]
         if len(p["texts"]) == 0:
             out[i] = ""
             continue
-        prob = model.predict(p["x"].astype(np.float64))
-        keep = page_decode(prob, p, decode)
+        keep = page_decode(probs[i], p, decode)
         if TITLE_AS_TODAY:
             keep &= p["x"][:, TITLE_COL] == 0
         out[i] = "\n".join(t for t, k in zip(p["texts"], keep, strict=True) if k)
@@ -196,6 +215,7 @@ def fit_on(
     kind: str,
     sets: Sequence[tuple[dict[str, dict[str, Any]], Sequence[str], float]],
     cols: list[int],
+    params: dict[str, float] | None = None,
 ) -> lm.Model:
     """Fit on the labelled lines of several sets: (pages, ids, weight of each page)."""
     xs, ys, ws = [], [], []
@@ -206,24 +226,57 @@ def fit_on(
         xs.append(x)
         ys.append(y)
         ws.append(w * weight)
-    return lm.fit(kind, np.concatenate(xs)[:, cols], np.concatenate(ys), cols, np.concatenate(ws))
+    x, y, w = np.concatenate(xs)[:, cols], np.concatenate(ys), np.concatenate(ws)
+    return lm.fit(kind, x, y, cols, w, params)
+
+
+def with_stack(
+    pages: dict[str, dict[str, Any]], ids: Sequence[str], first: Callable[[str], lm.Model]
+) -> dict[str, dict[str, Any]]:
+    """The pages `ids` with the first stage's probabilities in context appended to their
+    rows (`learned.stack_rows`); `first(i)` is the first-stage model that scores page i."""
+    out = {}
+    for i in ids:
+        p = pages[i]
+        x = p["x"].astype(np.float64)
+        extra = learned.stack_rows(x, first(i).predict(x)) if len(x) else np.zeros((0, N_STACK))
+        out[i] = {**p, "x": np.concatenate([x, extra], axis=1).astype(np.float32)}
+    return out
+
+
+N_STACK = len(learned.stack_names())
 
 
 def export(
-    model: lm.Model, decode: str, args: argparse.Namespace, cv: dict[str, Any]
+    model: lm.Model,
+    decode: str,
+    args: argparse.Namespace,
+    cv: dict[str, Any],
+    first: lm.Model | None = None,
 ) -> dict[str, Any]:
     """The parameters file the product reads (crawler/extract/boilerplate/learned.py)."""
-    spec = model.export(cf.feature_names())
+    spec = model.export(cf.feature_names() + (learned.stack_names() if first else []))
+    if first is not None:
+        spec["first"] = first.export(cf.feature_names())
+    name = decode
+    if decode.endswith("+held"):
+        spec["held"] = ["title", "byline", "dateline"]
+        decode = decode.removesuffix("+held")
+    band = [0.1, 0.9]
+    if "@" in decode:
+        decode, lohi = decode.split("@")
+        band = [float(v) for v in lohi.split(":")]
     spec["threshold"] = 0.5
     if decode == "hybrid" or (decode.startswith("short") and decode.endswith("h")):
-        spec["decode"], spec["band"] = "hybrid", [0.1, 0.9]  # line_models.decode's band
+        spec["decode"], spec["band"] = "hybrid", band
     if decode.startswith("short"):
         spec["decode"] = "short"
         spec["short_words"] = int(decode.removeprefix("short").removesuffix("h"))
     spec["trained_on"] = (
         "dragnet-train (Dragnet's training split, AGPL-3.0) and eval/dev (MIT), fitted by "
-        f"bench/train_cleaner.py (model {type(model).__name__}, "
-        f"decode {decode}, dev weight {args.dev_weight}, title policy {args.title_policy})"
+        f"bench/train_cleaner.py (model {type(model).__name__} {args.params}, first stage "
+        f"{args.stack or 'none'}, "
+        f"decode {name}, dev weight {args.dev_weight}, title policy {args.title_policy})"
     )
     spec["cv_f1"] = {s: round(v["F1"], 4) for s, v in cv.items()}
     spec["cv_f1_under_100_words"] = {s: round(v["<100"]["F1"], 4) for s, v in cv.items()}
@@ -240,9 +293,11 @@ def main() -> int:
         "--cache", default="/tmp/train_cleaner_cache", help="feature cache (outside the repo)"
     )
     ap.add_argument("--model-out", default="", help="write the model fitted on all pages")
-    ap.add_argument("--export", default="gbdt/all/short300h", help="KIND/FEATURES/DECODE")
+    ap.add_argument(
+        "--export", default="gbdt/all/hybrid@0.1:0.95+held", help="KIND/FEATURES/DECODE"
+    )
     ap.add_argument("--models", default="gbdt")
-    ap.add_argument("--decodes", default="short300h")
+    ap.add_argument("--decodes", default="hybrid@0.1:0.95+held")
     ap.add_argument(
         "--features", default="all", help="variants: all / no-today (without today's decision)"
     )
@@ -250,9 +305,26 @@ def main() -> int:
     ap.add_argument("--train-on", default="both", choices=["both", "dragnet"])
     ap.add_argument("--dev-weight", type=float, default=1.0, help="weight of a dev page")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--stack",
+        default="",
+        help="first-stage model kind (logreg / gbdt): its out-of-fold line probabilities "
+        "in context are features of the second stage (nested within each training split)",
+    )
+    ap.add_argument("--params", default="", help="fit parameters, e.g. n_trees=120,depth=4")
+    ap.add_argument("--word-count", default="cjk", choices=["cjk", "tokens"])
+    ap.add_argument(
+        "--probs",
+        default="",
+        help="file of the CV line probabilities ({model} = kind-features): written after "
+        "the folds are fitted, read instead of fitting when it exists (other decodings)",
+    )
     args = ap.parse_args()
-    global TITLE_AS_TODAY
+    global TITLE_AS_TODAY, WORDS
     TITLE_AS_TODAY = args.title_policy == "today"
+    if args.word_count == "tokens":
+        WORDS = token_words
+    params = {k: float(v) for k, v in (kv.split("=") for kv in args.params.split(",") if kv)}
     ev = Path(args.eval_dir)
     cache = Path(args.cache)
     t0 = time.perf_counter()
@@ -271,13 +343,19 @@ def main() -> int:
     fold = cf.assign_folds(groups, args.folds)
     folds = [[i for i in dn_ids if fold[i] == f] for f in range(args.folds)]
     split_id = digest(fold)
-    dn_pages = cached(cache / f"dragnet-{split_id}.pkl", lambda: extract(dn_texts, dn_gold, folds))
+    # the feature list is in the file names: a cache of other columns is never read
+    feats_id = digest(cf.feature_names())
+    dn_pages = cached(
+        cache / f"dragnet-{split_id}-{feats_id}.pkl", lambda: extract(dn_texts, dn_gold, folds)
+    )
     dev = ev / "dev"
     dev_gold = {i: g["text"] for i, g in json.loads((dev / "gold.json").read_text("utf-8")).items()}
     dev_ids = sorted(dev_gold)
     dev_texts = cf.read_texts(dev / "text", dev_ids)
     # dev is cleaned as one ingest, as `make eval` does: recurrence is label-free evidence
-    dev_pages = cached(cache / "dev.pkl", lambda: extract(dev_texts, dev_gold, [dev_ids]))
+    dev_pages = cached(
+        cache / f"dev-{feats_id}.pkl", lambda: extract(dev_texts, dev_gold, [dev_ids])
+    )
     dev_keys = {
         i: cf.site_key((dev / "html" / f"{i}.html").read_text("utf-8", "replace"))[0]
         for i in dev_ids
@@ -328,26 +406,74 @@ def main() -> int:
     }
     names = cf.feature_names()
     dev_w = args.dev_weight if args.train_on == "both" else 0.0
+
+    def fit_excluding(
+        kind: str,
+        out: frozenset[int],
+        cols: list[int],
+        dn: dict[str, dict[str, Any]],
+        dv: dict[str, dict[str, Any]],
+        fit_params: dict[str, float] | None,
+    ) -> lm.Model:
+        """A model fitted on every page whose fold is not in `out`."""
+        train_dev = [i for i in dev_ids if dfold[i] not in out] if dev_w > 0 else []
+        train_dn = [i for i in dn_ids if fold[i] not in out]
+        return fit_on(kind, [(dn, train_dn, 1.0), (dv, train_dev, dev_w)], cols, fit_params)
+
+    firsts: dict[frozenset[int], lm.Model] = {}
+
+    def first_stage(out: frozenset[int]) -> lm.Model:
+        """First-stage models, by excluded folds (cached: {f, g} serves f's inner fold g
+        and g's inner fold f)."""
+        if out not in firsts:
+            firsts[out] = fit_excluding(
+                args.stack, out, list(range(len(cf.feature_names()))), dn_pages, dev_pages, None
+            )
+            print(f"  first stage without folds {sorted(out)} fitted", flush=True)
+        return firsts[out]
+
+    def stacked(test: int | None) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Rows with first-stage context for the split that holds out fold `test` (None:
+        no fold, the final model): a page of fold `test` is scored by the model fitted
+        without `test`; a training page of fold g by the one fitted without `test` and g
+        (out of fold, so the second stage learns from honest first-stage errors)."""
+        held = frozenset() if test is None else frozenset({test})
+
+        def model_for(g: int) -> lm.Model:
+            return first_stage(held | {g})
+
+        return (
+            with_stack(dn_pages, dn_ids, lambda i: model_for(fold[i])),
+            with_stack(dev_pages, dev_ids, lambda i: model_for(dfold[i])),
+        )
+
+    if args.stack:
+        names = names + learned.stack_names()
     for kind in args.models.split(","):
         for feats in args.features.split(","):
             cols = lm.columns(names, drop_today="no-today" in feats)
             final: lm.Model | None = None
             cv_dn: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
             cv_dev: dict[str, dict[str, str]] = {d: {} for d in args.decodes.split(",")}
-            for f in range(args.folds):
-                train_dev = [i for i in dev_ids if dfold[i] != f] if dev_w > 0 else []
-                model = fit_on(
-                    kind,
-                    [
-                        (dn_pages, [i for i in dn_ids if fold[i] != f], 1.0),
-                        (dev_pages, train_dev, dev_w),
-                    ],
-                    cols,
-                )
-                test_dev = [i for i in dev_ids if dfold[i] == f]
-                for d in cv_dn:
-                    cv_dn[d].update(predict_pages(model, dn_pages, folds[f], d))
-                    cv_dev[d].update(predict_pages(model, dev_pages, test_dev, d))
+            saved = Path(args.probs.replace("{model}", f"{kind}-{feats}")) if args.probs else None
+            if saved is not None and saved.exists():  # decode again, no refit
+                probs = pickle.loads(saved.read_bytes())
+            else:
+                probs = {"dragnet": {}, "dev": {}}
+                for f in range(args.folds):
+                    dn_view, dev_view = stacked(f) if args.stack else (dn_pages, dev_pages)
+                    model = fit_excluding(kind, frozenset({f}), cols, dn_view, dev_view, params)
+                    for i in folds[f]:
+                        probs["dragnet"][i] = model.predict(dn_view[i]["x"].astype(np.float64))
+                    for i in dev_ids:
+                        if dfold[i] == f:
+                            probs["dev"][i] = model.predict(dev_view[i]["x"].astype(np.float64))
+                    print(f"  fold {f} done {time.perf_counter() - t0:.0f} s", flush=True)
+                if saved is not None:
+                    saved.write_bytes(pickle.dumps(probs))
+            for d in cv_dn:
+                cv_dn[d] = predict_pages(probs["dragnet"], dn_pages, dn_ids, d)
+                cv_dev[d] = predict_pages(probs["dev"], dev_pages, dev_ids, d)
             for d in cv_dn:
                 name = f"{kind}/{feats}/{d}"
                 results[name] = per_set(cv_dn[d], cv_dev[d])
@@ -358,13 +484,12 @@ def main() -> int:
                 )
                 if args.model_out and (name == args.export or args.export == f"{kind}/{feats}/*"):
                     if final is None:
-                        final = fit_on(
-                            kind, [(dn_pages, dn_ids, 1.0), (dev_pages, dev_ids, dev_w)], cols
-                        )
+                        dn_view, dev_view = stacked(None) if args.stack else (dn_pages, dev_pages)
+                        final = fit_excluding(kind, frozenset(), cols, dn_view, dev_view, params)
+                    first = first_stage(frozenset()) if args.stack else None
                     out = Path(args.model_out.replace("{decode}", d))
-                    out.write_text(
-                        json.dumps(export(final, d, args, results[name]), indent=1) + "\n", "utf-8"
-                    )
+                    spec = export(final, d, args, results[name], first)
+                    out.write_text(json.dumps(spec, indent=1) + "\n", "utf-8")
     report["results"] = results
     report["seconds"] = round(time.perf_counter() - t0, 1)
     if args.json:

@@ -107,3 +107,84 @@ def test_shipped_parameters_are_small_documented_and_load() -> None:
     assert model is not None and len(model.cols) == len(spec["features"])
     res = clean_text(PAGE, learned=True)
     assert BODY[0] in res.paragraphs
+
+
+JA_BODY = [
+    "政府は火曜日に新しい予算案を承認した。議会では長い議論が続き、反対派は増税を懸念したが、"
+    "賛成派は学校の修繕が遅れていると主張した。",
+    "市の担当者によると、予算の三分の一は学校に充てられ、残りは道路と公園の整備に使われる予定だという。",
+    "専門家は、この決定が地域経済に与える影響は大きいと指摘している。住民の間でも賛否が分かれている。",
+]
+
+
+def test_words_count_cjk_characters_not_runs() -> None:
+    assert learned.text_words("The council voted, 7 to 2.") == 6  # the metric's tokens
+    # 11 CJK characters: half a word each
+    assert learned.text_words("政府は予算案を承認した") == 5.5
+    assert learned.text_words("東京 news 今日") == 1 + 2.0
+
+
+def test_short_decoding_sees_a_long_japanese_article_as_long() -> None:
+    """`short` decoding lets the model decide only on pages where the rules keep few
+    words; a Japanese article's CJK runs are one `\\w+` token each, yet it is not short."""
+    page = "\n".join(["東京のニュース", "ホーム", *JA_BODY, "著作権 2019 東京新聞"])
+    drop_all = {**constant_model(-5.0), "decode": "short", "short_words": 40}
+    assert clean_text(page, learned=False).paragraphs == JA_BODY
+    assert clean_text(page, learned=model_from_spec(drop_all)).paragraphs == JA_BODY
+    tiny = {**drop_all, "short_words": 1000}  # a page under the bound: the model decides
+    assert clean_text(page, learned=model_from_spec(tiny)).paragraphs == []
+
+
+def test_held_lines_are_never_kept() -> None:
+    """Lines the rules take as bylines / datelines go to the record's metadata, whatever
+    the model says, when the parameters hold them (as the headline always is)."""
+    keep_all = constant_model(5.0)
+    assert "By Jane Doe" in clean_text(PAGE, learned=model_from_spec(keep_all)).paragraphs
+    held = {**keep_all, "held": ["title", "byline", "dateline"]}
+    res = clean_text(PAGE, learned=model_from_spec(held))
+    assert "By Jane Doe" not in res.paragraphs and "Home" in res.paragraphs
+    assert {r.text: r.reason for r in res.removed}["By Jane Doe"] == Removed.BYLINE
+
+
+@pytest.mark.parametrize(("first_bias", "kept"), [(5.0, True), (-5.0, False)])
+def test_a_second_stage_reads_the_first_stages_probabilities(first_bias: float, kept: bool) -> None:
+    names = feature_names() + learned.stack_names()
+    n = len(names)
+    second = {
+        "kind": "logreg",
+        "features": names,
+        "mean": [0.0] * n,
+        "scale": [1.0] * n,
+        "weights": [10.0 if f == "p1" else 0.0 for f in names],  # follows the first stage
+        "bias": -5.0,
+        "first": constant_model(first_bias),
+    }
+    res = clean_text(PAGE, learned=model_from_spec(second))
+    assert (BODY[0] in res.paragraphs) is kept and ("Home" in res.paragraphs) is kept
+
+
+def test_stack_rows_have_one_named_column_each() -> None:
+    x = np.zeros((4, len(feature_names())))
+    p1 = np.array([0.1, 0.9, 0.8, 0.2])
+    s = learned.stack_rows(x, p1)
+    assert s.shape == (4, len(learned.stack_names())) and np.isfinite(s).all()
+    col = dict(zip(learned.stack_names(), s.T, strict=True))
+    assert col["p1_in_run"].tolist() == [0.0, 1.0, 1.0, 0.0]  # the best run of log-odds
+    assert col["p1@-1"].tolist() == [-1.0, 0.1, 0.9, 0.8]  # -1: past the page edge
+
+
+def test_rows_say_how_much_of_the_page_recurs_in_the_ingest() -> None:
+    from crawler.extract.boilerplate import blocks, cleaner
+
+    def recur_share(stats: LineStats) -> float:
+        lines = cleaner._analyse(PAGE.split("\n"), stats)
+        nav = blocks.navigation_runs(lines)
+        start, end, sect = cleaner._body_span(lines, "dump", nav)
+        x = learned.line_rows(lines, stats, (start, end), sect, nav, {})
+        return float(x[0, feature_names().index("page_recur_share")])
+
+    alone, syndicated = LineStats(), LineStats()
+    alone.add(PAGE)
+    for _ in range(4):
+        syndicated.add(PAGE)
+    assert recur_share(alone) == 0.0 and recur_share(syndicated) == 1.0
