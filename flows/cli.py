@@ -104,7 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     out_option(ingest)
     ingest.add_argument("--batch-size", type=int, help="documents per cleaning batch")
     ingest.add_argument("--workers", type=int, help="cleaning processes (0: one per CPU)")
-    ingest.add_argument("--min-words", type=int, help="reject documents with fewer words left")
+    ingest.add_argument(
+        "--min-words",
+        type=int,
+        help="reject documents with fewer words left, except pages that show an article "
+        "(declared type, prose under the headline): those down to min_article_words "
+        "(corpus.toml)",
+    )
     ingest.add_argument(
         "--languages",
         metavar="CODES",
@@ -371,7 +377,13 @@ def add_crawl_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     crawl.add_argument("--http-cache", metavar="DIR", help="cache responses in DIR (a day)")
     crawl.add_argument("--workers", type=int, help="processes running the chain (0: per CPU)")
     crawl.add_argument("--batch-size", type=int, help="documents per staged batch")
-    crawl.add_argument("--min-words", type=int, help="reject documents with fewer words left")
+    crawl.add_argument(
+        "--min-words",
+        type=int,
+        help="reject documents with fewer words left, except pages that show an article "
+        "(declared type, prose under the headline): those down to min_article_words "
+        "(corpus.toml)",
+    )
     crawl.add_argument(
         "--set",
         action="append",
