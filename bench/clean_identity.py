@@ -24,12 +24,10 @@ sys.path.insert(0, str(ROOT))
 from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
 from crawler.extract.normalize import detect_language, normalize_text  # noqa: E402
 
-DEFAULT_SETS = [
-    ROOT / "eval" / "dev" / "text",
-    ROOT.parent / "shared" / "eval" / "dragnet-train" / "text",
-]
-if not DEFAULT_SETS[1].is_dir():
-    DEFAULT_SETS[1] = Path("/work/shared/eval/dragnet-train/text")
+sys.path.insert(0, str(ROOT / "bench"))
+from cleaner_features import default_eval  # noqa: E402
+
+DEFAULT_SETS = [ROOT / "eval" / "dev" / "text", default_eval() / "dragnet-train" / "text"]
 
 
 def _sha(value: object) -> str:

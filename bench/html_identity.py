@@ -15,7 +15,6 @@ if any.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import sys
@@ -29,16 +28,11 @@ from crawler.errors import Drop  # noqa: E402
 from crawler.extract.chain import extract  # noqa: E402
 from crawler.readers.files import read_input  # noqa: E402
 
-DEFAULT_SETS = [
-    ROOT / "eval" / "dev" / "html",
-    ROOT.parent / "shared" / "eval" / "dragnet-train" / "html",
-]
-if not DEFAULT_SETS[1].is_dir():
-    DEFAULT_SETS[1] = Path("/work/shared/eval/dragnet-train/html")
+sys.path.insert(0, str(ROOT / "bench"))
+from clean_identity import _sha  # noqa: E402
+from cleaner_features import default_eval  # noqa: E402
 
-
-def _sha(value: object) -> str:
-    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:20]
+DEFAULT_SETS = [ROOT / "eval" / "dev" / "html", default_eval() / "dragnet-train" / "html"]
 
 
 def fingerprint(path: Path, settings: Settings) -> dict[str, object]:
