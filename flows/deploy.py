@@ -191,6 +191,11 @@ def prepare_inbox(config: CorpusConfig) -> None:
 def serve_deployments(config: CorpusConfig) -> None:
     """Serve the deployments until stopped; one flow run at a time across all of them. Without
     PREFECT_API_URL, on a local Prefect server started here (stopped after the serve loop)."""
+    # prefect.runner.server is imported here, not by the runner: Prefect prints "being served"
+    # before its runner imports its webserver (fastapi, pydantic: seconds on a busy machine)
+    # and takes SIGTERM over, and a SIGTERM in that window raised our SystemExit inside
+    # pydantic's schema build, which turned it into an error (exit 1)
+    import prefect.runner.server  # noqa: F401
     from prefect import serve
 
     deployments = _enabled(config)
