@@ -248,9 +248,10 @@ class Dataset:
                 candidates += [moved, _hidden(moved)]
         return next((c for c in candidates if c.exists()), path)
 
-    def files(self, table: str) -> list[Path]:
-        """The committed files of a table, where they are now (see `locate`)."""
-        manifest = self.manifest()
+    def files(self, table: str, manifest: dict[str, Any] | None = None) -> list[Path]:
+        """The committed files of a table, where they are now (see `locate`), by `manifest`
+        (default: the one on disk now)."""
+        manifest = self.manifest() if manifest is None else manifest
         swaps = _swaps(manifest)
         return [self._located(rel, swaps) for rel in manifest["files"][table]]
 

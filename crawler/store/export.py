@@ -13,7 +13,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 
 from crawler.errors import ConfigError
 from crawler.schemas import table
@@ -21,6 +20,7 @@ from crawler.store.dataset import Dataset
 from crawler.store.jsonl import JsonlSink
 from crawler.store.parquet_file import ParquetFileSink
 from crawler.store.sinks import Sink
+from crawler.store.snapshot import Snapshot, snapshot
 
 SinkFactory = Callable[[Path | None, pa.Schema], Sink]
 FORMATS: dict[str, SinkFactory] = {
@@ -28,6 +28,9 @@ FORMATS: dict[str, SinkFactory] = {
     "parquet": ParquetFileSink,
 }
 BATCH_ROWS = 5_000  # rows per read and write: bounds memory whatever the dataset's size
+_ID_SCHEMA = pa.schema(
+    [table("records").schema.field("doc_id"), table("records").schema.field("ingested_at")]
+)
 
 
 def export_records(
@@ -54,12 +57,13 @@ def export_records(
     sink = FORMATS[fmt](out, schema)
     written = 0
     try:
-        for rows in latest_rows(dataset, schema.names):
-            sink.write(rows)
-            written += len(rows)
-        for rows in revision_rows(dataset, schema.names) if history else ():
-            sink.write(rows)
-            written += len(rows)
+        with snapshot(dataset, ["records", "revisions"]) as files:
+            for rows in latest_rows(files, schema.names):
+                sink.write(rows)
+                written += len(rows)
+            for rows in revision_rows(files, schema.names) if history else ():
+                sink.write(rows)
+                written += len(rows)
     except BaseException:
         sink.abort()
         raise
@@ -81,10 +85,10 @@ def export_schema(records: pa.Schema, columns: list[str] | None) -> pa.Schema:
     return pa.schema([records.field(c) for c in columns], metadata=records.metadata)
 
 
-def latest_rows(dataset: Dataset, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
-    """Batches of the committed records (these columns), the latest row of each doc_id only."""
+def latest_rows(files: Snapshot, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the snapshot's records (these columns), the latest row of each doc_id only."""
     records = table("records").schema
-    files = [str(f) for f in dataset.files("records")]
+    paths = files.paths("records")
     try:
         winners = _latest_file_of_repeated(files, records)
         emitted: set[str] = set()
@@ -98,41 +102,41 @@ def latest_rows(dataset: Dataset, columns: list[str]) -> Iterator[list[dict[str,
             emitted.add(doc_id)
             return True
 
-        for index, path in enumerate(files):
-            data = pads.dataset(path, schema=records, format="parquet")
-            read = columns if not winners else list(dict.fromkeys([*columns, "doc_id"]))
-            for batch in data.to_batches(columns=read, batch_size=BATCH_ROWS):
+        read = columns if not winners else list(dict.fromkeys([*columns, "doc_id"]))
+        for index in range(len(paths)):
+            for batch in files.batches("records", index, records, read, BATCH_ROWS):
                 rows = batch.to_pylist()
                 if winners:
                     rows = [{c: r[c] for c in columns} for r in rows if keep(r["doc_id"], index)]
                 if rows:
                     yield rows
     except (OSError, pa.ArrowException) as exc:
-        raise dataset.damaged_file_error(files, exc) from None
+        raise files.dataset.damaged_file_error(paths, exc) from None
 
 
-def revision_rows(dataset: Dataset, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
-    """Batches of the replaced revisions (`_revisions`), these columns."""
-    files = [str(f) for f in dataset.files("revisions")]
+def revision_rows(files: Snapshot, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the snapshot's replaced revisions (`_revisions`), these columns."""
+    revisions = table("revisions").schema
+    paths = files.paths("revisions")
     try:
-        data = pads.dataset(files, schema=table("revisions").schema, format="parquet")
-        for batch in data.to_batches(columns=columns, batch_size=BATCH_ROWS):
-            if batch.num_rows:
-                yield batch.to_pylist()
+        for index in range(len(paths)):
+            for batch in files.batches("revisions", index, revisions, columns, BATCH_ROWS):
+                if batch.num_rows:
+                    yield batch.to_pylist()
     except (OSError, pa.ArrowException) as exc:
-        raise dataset.damaged_file_error(files, exc) from None
+        raise files.dataset.damaged_file_error(paths, exc) from None
 
 
-def _latest_file_of_repeated(files: list[str], schema: pa.Schema) -> dict[str, int]:
+def _latest_file_of_repeated(files: Snapshot, schema: pa.Schema) -> dict[str, int]:
     """For each doc_id in more than one row: the index of the file holding its latest row
     (max ingested_at, then the later commit). Empty when every doc_id is unique (the rule)."""
-    if not files:
+    count = len(files.paths("records"))
+    if not count:
         return {}
     parts = []
-    for index, path in enumerate(files):
-        ids = pads.dataset(path, schema=schema, format="parquet").to_table(
-            columns=["doc_id", "ingested_at"]
-        )
+    for index in range(count):
+        batches = files.batches("records", index, schema, ["doc_id", "ingested_at"], BATCH_ROWS)
+        ids = pa.Table.from_batches(list(batches), schema=_ID_SCHEMA)
         parts.append(ids.append_column("file", pa.array([index] * ids.num_rows, pa.int32())))
     keys = pa.concat_tables(parts)
     counts = keys.group_by("doc_id").aggregate([("doc_id", "count")])

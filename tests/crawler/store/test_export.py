@@ -17,6 +17,7 @@ import pytest
 
 from crawler.errors import ConfigError, DatasetDamagedError
 from crawler.record import RECORDS_SCHEMA
+from crawler.store.compact import compact
 from crawler.store.dataset import Dataset, TableWriter
 from crawler.store.export import FORMATS, export_records
 from crawler.store.jsonl import JsonlSink
@@ -115,6 +116,35 @@ def test_the_latest_row_of_a_record_wins(tmp_path: Path) -> None:
         {"doc_id": "other", "title": "only"},
         {"doc_id": "same", "title": "new"},  # ingested last, though committed first
     ]
+
+
+def test_a_compaction_committed_during_an_export_takes_no_file_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Export reads the files of one commit: the compaction below swaps them out (and deletes
+    them) after the first batch was written, and the export still writes every record."""
+    dataset = Dataset(tmp_path / "c")
+    for run in range(3):
+        row = BASE_ROW | {"doc_id": f"d{run}", "title": f"t{run}", "run_id": f"r{run}"}
+        row["ingested_at"] = datetime(2026, 11, 9, run, tzinfo=UTC)
+        writer = dataset.writer("records", RECORDS_SCHEMA, f"r{run}", "ingest_date=2026-11-09")
+        writer.write([row])
+        dataset.commit(f"r{run}", [writer.close() or Path()], {})
+    before = dataset.files("records")
+    compacted: list[dict[str, tuple[int, int]]] = []
+
+    class CompactingSink(JsonlSink):
+        def write(self, rows: list[dict[str, Any]]) -> None:
+            super().write(rows)
+            if not compacted:
+                compacted.append(compact(dataset))
+
+    monkeypatch.setitem(FORMATS, "jsonl", CompactingSink)
+    out = tmp_path / "r.jsonl"
+    assert export_records(dataset, "jsonl", ["doc_id", "title"], out) == 3
+    assert compacted == [{"records": (3, 1)}] and not any(p.exists() for p in before)
+    exported = sorted(json.loads(line)["title"] for line in out.read_text().splitlines())
+    assert exported == ["t0", "t1", "t2"]
 
 
 def test_bad_requests_are_config_errors(seeds_dataset: Path, tmp_path: Path) -> None:
