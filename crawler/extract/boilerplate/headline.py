@@ -209,7 +209,7 @@ _PAGER = re.compile(r"^\s*[«‹←]|[»›→]\s*$")  # "« Previous post", "Ne
 _POSTED = re.compile(r"\b(?:by|posted|updated|published|filed)\b", re.IGNORECASE)
 
 
-def _never_headline(text: str) -> bool:
+def never_headline(text: str) -> bool:
     """Lines shaped like a headline that are page furniture: previous / next links, bars of
     several " | " items, a relative date ("Last reply was 20 hours ago"), a date with a
     byline verb ("06 November 2012 by Jane Doe")."""
@@ -220,7 +220,7 @@ def _never_headline(text: str) -> bool:
 
 def title_score(f: LineFeatures, doubled: bool, distance: int) -> float:
     """How much a pre-body line looks like the article headline (higher is better)."""
-    if (f.end_punct and f.text[-1:] not in "?!？！") or f.end_colon or _never_headline(f.text):
+    if (f.end_punct and f.text[-1:] not in "?!？！") or f.end_colon or never_headline(f.text):
         return 0.0
     units = f.units
     if f.is_cjk:
