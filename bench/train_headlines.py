@@ -25,7 +25,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import eval_headlines as eh  # noqa: E402
 from cleaner_features import default_eval  # noqa: E402
 
-from crawler.extract.boilerplate import LineStats, clean_text, headline, headline_vote  # noqa: E402
+from crawler.extract.boilerplate import LineStats, headline, headline_vote  # noqa: E402
 
 Arr = npt.NDArray[np.float64]
 L2 = 0.01
@@ -57,25 +56,6 @@ class Page:
         ).reshape(len(self.keys), len(headline_vote.FEATURES))
         self.titles = [headline.split_outlet(texts[k])[0] for k in self.keys]
         self.right = np.array([t == label for t in self.titles], dtype=bool)
-
-
-def capture(text: str, stats: LineStats) -> tuple[dict[int, dict[str, float]], list[str]]:
-    """The vote's features on one dump, as `clean_text` computes them."""
-    got: dict[str, Any] = {}
-    real = headline_vote.pick
-
-    def spy(lines: Sequence[Any], start: int, end: int, sect: set[int], nav: set[int],
-            chosen: int | None, weights: Any = None) -> int | None:  # fmt: skip
-        got["rows"] = headline_vote.features(lines, start, end, sect, nav, chosen)
-        got["texts"] = [ln.f.text for ln in lines]
-        return real(lines, start, end, sect, nav, chosen, weights)
-
-    headline_vote.pick = spy  # type: ignore[assignment]
-    try:
-        clean_text(text, stats)
-    finally:
-        headline_vote.pick = real  # type: ignore[assignment]
-    return got.get("rows", {}), got.get("texts", [])
 
 
 def fit(pages: Sequence[Page]) -> Arr:
@@ -132,7 +112,9 @@ def main() -> int:
     pages = []
     for pid, label in labels.items():
         site = eh.site_key((root / "html" / f"{pid}.html").read_text("utf-8", "replace"))
-        rows, texts = capture((root / "text" / f"{pid}.txt").read_text("utf-8", "replace"), stats)
+        rows, texts = eh.capture(
+            (root / "text" / f"{pid}.txt").read_text("utf-8", "replace"), stats
+        )
         pages.append(Page(pid, site, rows, texts, label))
     by_half = {h: [p for p in pages if p.half == h] for h in "AB"}
     print(f"{len(pages)} pages; half A {len(by_half['A'])}, half B {len(by_half['B'])}")
