@@ -50,6 +50,10 @@ def _shaped(ln: Line) -> bool:
             return False
     elif not 3 <= f.words <= 30 or (f.prose_like and f.words > 20):
         return False
+    elif f.inner_sentences and f.words > 16:
+        return False  # several sentences: a notice or a teaser's text, not a title
+    elif sum(w.isdigit() for w in f.text.split()) * 2 >= f.words:
+        return False  # a row of figures (a table, a score line)
     return not (
         _LABELLED.search(f.text)
         or headline.byline_or_date(f.text)
