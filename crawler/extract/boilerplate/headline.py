@@ -137,8 +137,13 @@ def _is_outlet_name(s: str) -> bool:
     return _looks_like_outlet(s) and (s.lower().startswith("the ") or bool(_OUTLET_WORDS.search(s)))
 
 
+_DATE_HINT = re.compile(r"\d|ago|yesterday|just now", re.IGNORECASE)  # in every date phrase
+
+
 def find_date(text: str) -> str | None:
     """The first date phrase in a line (relative or absolute), as written."""
+    if _DATE_HINT.search(text) is None:  # both patterns below need one of these
+        return None
     m = _REL_DATE.search(text)
     if m:
         return m.group("date").strip()

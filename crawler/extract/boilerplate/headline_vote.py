@@ -39,27 +39,19 @@ _AFFIX_END = re.compile(r"\s[|–—-]\s*$")  # "Headline | X": X is the outlet 
 
 
 def _shaped(ln: Line) -> bool:
-    """Could be a headline by itself: a few words, not a sentence of running text, not a
-    byline, a date, chrome or page furniture. (A final full stop is allowed here; it needs
-    an echo elsewhere on the page, see `scores`.)"""
+    """Shaped like a headline by itself: a few words, not a sentence of running text, not
+    chrome. (`_Page.shaped` also rules out bylines, dates and page furniture; a final full
+    stop is allowed here, it needs an echo elsewhere on the page, see `features`.)"""
     f = ln.f
     if ln.chrome is not None or f.date_like or f.end_colon or f.chars > 300:
         return False
     if f.is_cjk:
-        if not 6 <= f.cjk <= 80:
-            return False
-    elif not 3 <= f.words <= 30 or (f.prose_like and f.words > 20):
+        return 6 <= f.cjk <= 80
+    if not 3 <= f.words <= 30 or (f.prose_like and f.words > 20):
         return False
-    elif f.inner_sentences and f.words > 16:
+    if f.inner_sentences and f.words > 16:
         return False  # several sentences: a notice or a teaser's text, not a title
-    elif sum(w.isdigit() for w in f.text.split()) * 2 >= f.words:
-        return False  # a row of figures (a table, a score line)
-    return not (
-        _LABELLED.search(f.text)
-        or headline.byline_or_date(f.text)
-        or headline.parse_byline(f) is not None
-        or headline.never_headline(f.text)
-    )
+    return sum(w.isdigit() for w in f.text.split()) * 2 < f.words  # not a row of figures
 
 
 def _sentence_end(f: LineFeatures) -> bool:
@@ -70,14 +62,59 @@ def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.casefold()) if len(w) >= 3 and w not in STOP_WORDS}
 
 
+# Lines already judged, across the pages this process cleaned: site chrome and menus recur
+# page after page, and whether a line is a byline or date depends only on its text.
+_META_SEEN: dict[str, bool] = {}
+_META_SEEN_MAX = 16_384
+
+
 def _is_meta(f: LineFeatures) -> bool:
     """A byline, dateline or date line."""
-    return (
-        f.date_like
-        or headline.byline_or_date(f.text)
-        or headline.parse_byline(f) is not None
-        or (f.chars <= 300 and _LABELLED.search(f.text) is not None)
-    )
+    got = _META_SEEN.get(f.text)
+    if got is None:
+        got = (
+            f.date_like
+            or headline.byline_or_date(f.text)
+            or headline.parse_byline(f) is not None
+            or (f.chars <= 300 and _LABELLED.search(f.text) is not None)
+        )
+        if len(_META_SEEN) >= _META_SEEN_MAX:
+            _META_SEEN.clear()
+        if f.chars <= 300:
+            _META_SEEN[f.text] = got
+    return got
+
+
+class _Page:
+    """Per-line answers of one page, computed once and only for the lines asked about (the
+    byline and date patterns are the costly part)."""
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.lines = lines
+        self.shape = [_shaped(ln) for ln in lines]
+        self._meta: dict[int, bool] = {}
+        self._shaped: dict[int, bool] = {}
+
+    def meta(self, j: int) -> bool:
+        got = self._meta.get(j)
+        if got is None:
+            got = self._meta[j] = _is_meta(self.lines[j].f)
+        return got
+
+    def shaped(self, j: int) -> bool:
+        """Headline-shaped and not a byline, a date, a field or page furniture."""
+        if not (0 <= j < len(self.lines) and self.shape[j]):
+            return False
+        got = self._shaped.get(j)
+        if got is None:
+            got = self._shaped[j] = not (
+                self.meta(j) or headline.never_headline(self.lines[j].f.text)
+            )
+        return got
+
+    def plain(self, j: int) -> bool:
+        """A headline-shaped line that is not running text (a teaser, a menu entry)."""
+        return self.shaped(j) and not self.lines[j].f.prose_like
 
 
 def _echoes(lines: Sequence[Line], k: int, joined: str) -> tuple[int, int]:
@@ -141,10 +178,11 @@ FEATURES = (
 )
 
 
-def _local(lines: Sequence[Line], k: int, shaped: Sequence[bool], row: dict[str, float]) -> str:
+def _local(page: _Page, k: int, row: dict[str, float]) -> str:
     """Features of the lines around a candidate; returns the first paragraph below it."""
+    lines = page.lines
     n = len(lines)
-    row["date_above"] = float(k > 0 and _is_meta(lines[k - 1].f))
+    row["date_above"] = float(k > 0 and page.meta(k - 1))
     para = ""
     meta_at = 0
     for j in range(k + 1, min(n, k + 1 + _LOOKAHEAD)):
@@ -152,17 +190,13 @@ def _local(lines: Sequence[Line], k: int, shaped: Sequence[bool], row: dict[str,
         if f.prose_like and f.units >= 12:
             para = f.text
             break
-        if _is_meta(f) and not meta_at:
+        if not meta_at and page.meta(j):
             meta_at = j - k
     if meta_at:
         row[f"meta_below_{min(meta_at, 3)}"] = 1.0
     row["para_below"] = float(bool(para))
-
-    def plain(j: int) -> bool:
-        return 0 <= j < n and shaped[j] and not lines[j].f.prose_like and not _is_meta(lines[j].f)
-
-    row["teaser_run"] = float(plain(k + 1) and plain(k + 2))
-    row["under_heading"] = float(plain(k - 1) and not plain(k - 2))
+    row["teaser_run"] = float(page.plain(k + 1) and page.plain(k + 2))
+    row["under_heading"] = float(page.plain(k - 1) and not page.plain(k - 2))
     return para
 
 
@@ -172,14 +206,14 @@ def features(
     """Features of every headline-shaped line (position -> name -> value; a repeated line
     only at its first position). `start`/`end`: the body the cleaner chose; `sect`, `nav`:
     its story-list and navigation lines; `chosen`: its rules' headline."""
-    shaped = [_shaped(ln) for ln in lines]
+    page = _Page(lines)
     texts = [ln.f.text for ln in lines]
     joined = "\n".join(texts)
     body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
     body_words = _content_words(body[:2_000])
     out: dict[int, dict[str, float]] = {}
     seen: set[str] = set()
-    for k in [k for k, ok in enumerate(shaped) if ok][:_MAX_CANDIDATES]:
+    for k in [k for k in range(len(lines)) if page.shaped(k)][:_MAX_CANDIDATES]:
         ln = lines[k]
         f = ln.f
         if f.text in seen:  # a later copy of a line already scored: the first one stands
@@ -191,7 +225,7 @@ def features(
         row = dict.fromkeys(FEATURES, 0.0)
         row["quoted"] = float(min(quoted, 3))
         row["copied"] = float(same)
-        para = _local(lines, k, shaped, row)
+        para = _local(page, k, row)
         if start - _WINDOW <= k < start:
             row["above_body"] = 1.0 - (start - 1 - k) / _WINDOW
         row["body_start"] = float(start <= k < start + 2 and bool(para))
