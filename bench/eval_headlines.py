@@ -1,6 +1,8 @@
 """Headline exact match of the record's `title`, HTML and page-dump paths, against hand labels.
 
-    .venv/bin/python bench/eval_headlines.py [--shared ../shared] [--misses 20] [--json]
+    .venv/bin/python bench/eval_headlines.py [--shared ../shared] [--misses 20] [--half A]
+        [--paths html,dump] [--json]
+    .venv/bin/python bench/eval_headlines.py --cost [--rounds 3]
 
 Gold: `eval/headlines/dragnet-train.json` (page id -> headline, labelled by hand; the pages are
 read from `<shared>/eval/dragnet-train/{html,text}` and never copied here) and the seeds' golden
@@ -13,6 +15,14 @@ split by site, deterministic: sha256 of the site key; half A is the one rules ar
 on, half B is held out), and the seeds. The title is the one the record gets: `chain.extract`
 (the code `corpus ingest` runs) then the chain's one-line normalization; dumps are cleaned with
 line statistics learned from every dump of the folder, as `corpus ingest <folder>` does.
+
+For dumps it also prints the ceiling (pages whose headline is a whole line of the dump, or
+inside one) and every miss by cause: not in the dump; in the dump but no candidate of the
+vote (`boilerplate/headline_vote.py`: not headline-shaped); a candidate the vote ranked below
+another; the right line with different characters or affixes.
+
+`--cost`: CPU time (this process) of `clean_text` over every dragnet-train dump with the vote
+and with the vote replaced by the rules' pick, interleaved rounds; prints ms per page.
 """
 
 from __future__ import annotations
@@ -23,8 +33,12 @@ import json
 import logging
 import re
 import sys
+import time
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +47,13 @@ sys.path.insert(0, str(ROOT))
 from lxml import html as lxml_html  # noqa: E402
 
 from crawler.config import Settings  # noqa: E402
-from crawler.extract.boilerplate import LineStats  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text, headline_vote  # noqa: E402
 from crawler.extract.chain import extract  # noqa: E402
 from crawler.extract.normalize import normalize_line  # noqa: E402
 from crawler.readers.files import RawInput  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from cleaner_features import default_eval  # noqa: E402
 
 LABELS = ROOT / "eval" / "headlines" / "dragnet-train.json"
 GOLDEN = ROOT / "tests" / "golden" / "expected.jsonl"
@@ -96,6 +113,79 @@ def record_title(kind: str, uri: str, text: str, stats: LineStats | None) -> str
     return title or None
 
 
+def capture(text: str, stats: LineStats | None) -> tuple[dict[int, dict[str, float]], list[str]]:
+    """The headline vote's candidates and features on one dump, as `clean_text` computes
+    them (position -> feature -> value), and the texts of the analysed lines."""
+    got: dict[str, Any] = {}
+    real = headline_vote.pick
+
+    def spy(lines: Sequence[Any], start: int, end: int, sect: set[int], nav: set[int],
+            chosen: int | None, weights: Any = None) -> int | None:  # fmt: skip
+        got["rows"] = headline_vote.features(lines, start, end, sect, nav, chosen)
+        got["texts"] = [ln.f.text for ln in lines]
+        return real(lines, start, end, sect, nav, chosen, weights)
+
+    headline_vote.pick = spy  # type: ignore[assignment]
+    try:
+        clean_text(text, stats)
+    finally:
+        headline_vote.pick = real  # type: ignore[assignment]
+    return got.get("rows", {}), got.get("texts", [])
+
+
+def miss_cause(label: str | None, dump: str, stats: LineStats | None) -> str:
+    """Why the dump path missed `label` (see the module doc)."""
+    if label is None:
+        return "no headline on the page (a title was given)"
+    rows, texts = capture(dump, stats)
+    if label not in texts:
+        if any(label in t for t in texts):
+            return "in the dump only inside a longer line"
+        return "not in the dump"
+    if not any(texts[k] == label for k in rows):
+        return "in the dump, not headline-shaped (no candidate)"
+    return "a candidate, ranked below another line"
+
+
+def ceiling(label: str | None, dump: str) -> str:
+    lines = {normalize_line(s) for s in dump.split("\n")}
+    if label is None:
+        return "null label"
+    if label in lines:
+        return "whole line"
+    return "inside a line" if any(label in s for s in lines) else "absent"
+
+
+def cost(root: Path, rounds: int) -> int:
+    """CPU ms per page of clean_text with and without the headline vote (module doc)."""
+    texts = [p.read_text("utf-8", "replace") for p in sorted((root / "text").glob("*.txt"))]
+    stats = LineStats()
+    for text in texts:
+        stats.add(text)
+    real = headline_vote.pick
+
+    def rules_only(lines: Sequence[Any], start: int, end: int, sect: set[int], nav: set[int],
+                   chosen: int | None, weights: Any = None) -> int | None:  # fmt: skip
+        return chosen
+
+    spent: dict[str, list[float]] = {"vote": [], "rules": []}
+    for _ in range(rounds):
+        for name, fn in (("rules", rules_only), ("vote", real)):
+            headline_vote.pick = fn  # type: ignore[assignment]
+            t0 = time.process_time()
+            for text in texts:
+                clean_text(text, stats)
+            spent[name].append((time.process_time() - t0) * 1000 / len(texts))
+    headline_vote.pick = real  # type: ignore[assignment]
+    best = {k: min(v) for k, v in spent.items()}
+    print(
+        f"{len(texts)} dumps, best of {rounds} rounds, CPU ms/page: rules' pick "
+        f"{best['rules']:.2f}, vote {best['vote']:.2f}, extra {best['vote'] - best['rules']:.2f} "
+        f"({best['vote'] / best['rules']:.3f}x)"
+    )
+    return 0
+
+
 def _score(pairs: list[tuple[str | None, str | None]]) -> tuple[float, float]:
     n = len(pairs) or 1
     exact = sum((p or None) == (g or None) for p, g in pairs)
@@ -105,14 +195,19 @@ def _score(pairs: list[tuple[str | None, str | None]]) -> tuple[float, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--shared", default=str(ROOT.parent / "shared"), help="../shared folder")
+    ap.add_argument("--shared", default=str(default_eval().parent), help="../shared folder")
+    ap.add_argument("--paths", default="html,dump", help="input paths to score: html,dump")
     ap.add_argument("--misses", type=int, default=0, help="print this many misses per path")
     ap.add_argument("--half", choices=["A", "B"], help="misses of this half only")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    ap.add_argument("--cost", action="store_true", help="CPU ms per page with / without the vote")
+    ap.add_argument("--rounds", type=int, default=3, help="--cost: interleaved rounds")
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     shared = Path(args.shared)
     root = shared / "eval" / "dragnet-train"
+    if args.cost:
+        return cost(root, args.rounds)
     labels: dict[str, str | None] = json.loads(LABELS.read_text("utf-8"))
     htmls = {i: (root / "html" / f"{i}.html").read_text("utf-8", "replace") for i in labels}
     sites = {i: site_key(h) for i, h in htmls.items()}
@@ -121,11 +216,18 @@ def main() -> int:
     stats = LineStats()
     for path in sorted((root / "text").glob("*.txt")):
         stats.add(path.read_text("utf-8", "replace"))
-    preds: dict[str, dict[str, str | None]] = {"html": {}, "dump": {}}
+    paths = [p.strip() for p in args.paths.split(",") if p.strip() in ("html", "dump")]
+    preds: dict[str, dict[str, str | None]] = {p: {} for p in paths}
+    dumps = {i: (root / "text" / f"{i}.txt").read_text("utf-8", "replace") for i in labels}
     for i in labels:
-        preds["html"][i] = record_title("html", str(root / "html" / f"{i}.html"), htmls[i], None)
-        dump = (root / "text" / f"{i}.txt").read_text("utf-8", "replace")
-        preds["dump"][i] = record_title("text", str(root / "text" / f"{i}.txt"), dump, stats)
+        if "html" in preds:
+            preds["html"][i] = record_title(
+                "html", str(root / "html" / f"{i}.html"), htmls[i], None
+            )
+        if "dump" in preds:
+            preds["dump"][i] = record_title(
+                "text", str(root / "text" / f"{i}.txt"), dumps[i], stats
+            )
 
     seed_stats = LineStats()
     seed_texts = {p.name: p.read_text("utf-8") for p in sorted((shared / "seeds").glob("*.txt"))}
@@ -151,6 +253,18 @@ def main() -> int:
             out[f"{kind}/{name}"] = {"n": len(ids), "exact": exact, "normalized": normed}
     exact, normed = _score(seeds)
     out["seeds"] = {"n": len(seeds), "exact": exact, "normalized": normed}
+    if "dump" in preds:
+        for name in ("all", "A", "B"):
+            ids = [i for i in labels if name in ("all", halves[i])]
+            out[f"dump ceiling/{name}"] = dict(Counter(ceiling(labels[i], dumps[i]) for i in ids))
+            causes = Counter(
+                "right line, other characters or affixes"
+                if norm_title(preds["dump"][i]) == norm_title(labels[i])
+                else miss_cause(labels[i], dumps[i], stats)
+                for i in ids
+                if preds["dump"][i] != labels[i]
+            )
+            out[f"dump misses by cause/{name}"] = dict(causes.most_common())
     if args.json:
         print(json.dumps(out, indent=1))
         return 0
@@ -159,6 +273,9 @@ def main() -> int:
     for key, val in out.items():
         if isinstance(val, dict) and "n" in val:
             print(f"{key:10s} {val['n']:4d} {val['exact']:6.3f} {val['normalized']:10.3f}")
+    for key, val in out.items():
+        if key.startswith("dump ") and isinstance(val, dict):
+            print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in val.items()))
     for keep_name, got_by in preds.items():
         shown = 0
         for i in labels:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from itertools import islice
 from typing import Literal
 
-from crawler.extract.boilerplate import blocks, headline
+from crawler.extract.boilerplate import blocks, headline, headline_vote
 from crawler.extract.boilerplate import learned as line_model
 from crawler.extract.boilerplate.blocks import Line
 from crawler.extract.boilerplate.chrome import (
@@ -335,6 +335,10 @@ def clean_text(
             publisher = by.outlet
         if by.date_text and date_text is None:
             date_text = by.date_text
+
+    if mode == "dump":  # the record's title only: the body's decisions above keep `t`
+        voted = headline_vote.pick(lines, start, end, set(sect), nav, t)
+        title = headline.split_outlet(lines[voted].f.text)[0] if voted is not None else None
 
     # -- trailing boxes that read like prose: "About <company>", contacts, author bio -----
     if mode == "dump":

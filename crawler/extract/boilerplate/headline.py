@@ -137,8 +137,13 @@ def _is_outlet_name(s: str) -> bool:
     return _looks_like_outlet(s) and (s.lower().startswith("the ") or bool(_OUTLET_WORDS.search(s)))
 
 
+_DATE_HINT = re.compile(r"\d|ago|yesterday|just now", re.IGNORECASE)  # in every date phrase
+
+
 def find_date(text: str) -> str | None:
     """The first date phrase in a line (relative or absolute), as written."""
+    if _DATE_HINT.search(text) is None:  # both patterns below need one of these
+        return None
     m = _REL_DATE.search(text)
     if m:
         return m.group("date").strip()
@@ -209,7 +214,7 @@ _PAGER = re.compile(r"^\s*[«‹←]|[»›→]\s*$")  # "« Previous post", "Ne
 _POSTED = re.compile(r"\b(?:by|posted|updated|published|filed)\b", re.IGNORECASE)
 
 
-def _never_headline(text: str) -> bool:
+def never_headline(text: str) -> bool:
     """Lines shaped like a headline that are page furniture: previous / next links, bars of
     several " | " items, a relative date ("Last reply was 20 hours ago"), a date with a
     byline verb ("06 November 2012 by Jane Doe")."""
@@ -220,7 +225,7 @@ def _never_headline(text: str) -> bool:
 
 def title_score(f: LineFeatures, doubled: bool, distance: int) -> float:
     """How much a pre-body line looks like the article headline (higher is better)."""
-    if (f.end_punct and f.text[-1:] not in "?!？！") or f.end_colon or _never_headline(f.text):
+    if (f.end_punct and f.text[-1:] not in "?!？！") or f.end_colon or never_headline(f.text):
         return 0.0
     units = f.units
     if f.is_cjk:

@@ -1,0 +1,289 @@
+"""The page dump's headline by a vote among its headline-shaped lines.
+
+A dump has no `<title>`, but it usually carries the headline more than once (the browser's
+title line "Headline | Outlet", a breadcrumb "Home / Headline", the article's own heading,
+"Comments on Headline", "Listed below are links to weblogs that reference Headline"), and the
+heading sits in a recognisable place: above a byline or date line, under a date line, right
+above the article's first paragraph, whose words it shares. Teasers of other stories sit in
+runs of headline-shaped lines; blog and outlet names recur on every page of the site.
+
+`features` describes every headline-shaped line by those signals plus its position relative
+to the body the cleaner chose; `pick` returns the line with the highest weighted sum. The
+weights (`headline_weights.json`, next to this module) are learned by
+`bench/train_headlines.py` from hand-labelled headlines of one half of the labelled sites.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+from crawler.extract.boilerplate import headline
+from crawler.extract.boilerplate.blocks import Line
+from crawler.extract.boilerplate.lines import LineFeatures
+from crawler.extract.boilerplate.stopwords import STOP_WORDS
+
+_MAX_CANDIDATES = 400  # bounds the echo search on very long dumps (first lines first)
+_WINDOW = 14  # lines above the body start that get a position bonus
+_LOOKAHEAD = 4  # lines below a candidate searched for its byline / first paragraph
+WEIGHTS_PATH = Path(__file__).with_name("headline_weights.json")
+_WORD = re.compile(r"\w+")
+_QUOTE_END = re.compile(r"^[\s\"'”’»):.!?]*$")  # what may follow a title quoted at a line's end
+_LABELLED = re.compile(  # "Tags: ...", "Posted in: News": a field of the page, not a title
+    r"\b(?:tags|tagged|posted in|filed (?:under|in)|categor(?:y|ies)|labels|topics)\s*:", re.I
+)
+_AFFIX_END = re.compile(r"\s[|–—-]\s*$")  # "Headline | X": X is the outlet or author
+
+
+def _shaped(ln: Line) -> bool:
+    """Shaped like a headline by itself: a few words, not a sentence of running text, not
+    chrome. (`_Page.shaped` also rules out bylines, dates and page furniture; a final full
+    stop is allowed here, it needs an echo elsewhere on the page, see `features`.)"""
+    f = ln.f
+    if ln.chrome is not None or f.date_like or f.end_colon or f.chars > 300:
+        return False
+    if f.is_cjk:
+        return 6 <= f.cjk <= 80
+    if not 3 <= f.words <= 30 or (f.prose_like and f.words > 20):
+        return False
+    if f.inner_sentences and f.words > 16:
+        return False  # several sentences: a notice or a teaser's text, not a title
+    return sum(w.isdigit() for w in f.text.split()) * 2 < f.words  # not a row of figures
+
+
+def _sentence_end(f: LineFeatures) -> bool:
+    return f.end_punct and f.text[-1:] not in "?!？！"
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.casefold()) if len(w) >= 3 and w not in STOP_WORDS}
+
+
+# Lines already judged, across the pages this process cleaned: site chrome and menus recur
+# page after page, and whether a line is a byline or date depends only on its text.
+_META_SEEN: dict[str, bool] = {}
+_META_SEEN_MAX = 16_384
+
+
+def _is_meta(f: LineFeatures) -> bool:
+    """A byline, dateline or date line."""
+    got = _META_SEEN.get(f.text)
+    if got is None:
+        got = (
+            f.date_like
+            or headline.byline_or_date(f.text)
+            or headline.parse_byline(f) is not None
+            or (f.chars <= 300 and _LABELLED.search(f.text) is not None)
+        )
+        if len(_META_SEEN) >= _META_SEEN_MAX:
+            _META_SEEN.clear()
+        if f.chars <= 300:
+            _META_SEEN[f.text] = got
+    return got
+
+
+class _Page:
+    """Per-line answers of one page, computed once and only for the lines asked about (the
+    byline and date patterns are the costly part)."""
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.lines = lines
+        self.shape = [_shaped(ln) for ln in lines]
+        self._meta: dict[int, bool] = {}
+        self._shaped: dict[int, bool] = {}
+
+    def meta(self, j: int) -> bool:
+        got = self._meta.get(j)
+        if got is None:
+            got = self._meta[j] = _is_meta(self.lines[j].f)
+        return got
+
+    def shaped(self, j: int) -> bool:
+        """Headline-shaped and not a byline, a date, a field or page furniture."""
+        if not (0 <= j < len(self.lines) and self.shape[j]):
+            return False
+        got = self._shaped.get(j)
+        if got is None:
+            got = self._shaped[j] = not (
+                self.meta(j) or headline.never_headline(self.lines[j].f.text)
+            )
+        return got
+
+    def plain(self, j: int) -> bool:
+        """A headline-shaped line that is not running text (a teaser, a menu entry)."""
+        return self.shaped(j) and not self.lines[j].f.prose_like
+
+
+def _echoes(lines: Sequence[Line], k: int, joined: str) -> tuple[int, int]:
+    """Other lines that repeat line `k`: (lines quoting it at their start or end: "X | Outlet",
+    "Home / X", "Comments on X", "3 Responses to “X”"; identical copies, 0 or 1). A
+    paragraph that merely starts with it, a line naming it mid-sentence, a line recurring on
+    the site's other pages and the copy right below it (a doubled caption) are no echo."""
+    text = lines[k].f.text
+    if joined.count(text) <= 1:
+        return 0, 0
+    quoted, same = 0, 0
+    for j, ln in enumerate(lines):
+        other = ln.f.text
+        if j == k or ln.recurring or text not in other:
+            continue
+        if other == text:
+            same = same or int(j != k + 1)
+            continue
+        at = other.find(text)
+        before, after = other[:at].rstrip(), other[at + len(text) :].lstrip()
+        if before[-1:].isalnum() or after[:1].isalnum():
+            continue  # inside a longer word ("Ball" in "Football")
+        at_end = len(_QUOTE_END.sub("", after)) == 0
+        if at == 0 and after and len(other) > 2 * len(text):
+            continue  # a paragraph that starts with the same words
+        if at_end and _AFFIX_END.search(before):
+            continue  # "Headline | X": X is the outlet or the author
+        if at == 0 or at_end:
+            quoted += 1
+    return quoted, same
+
+
+FEATURES = (
+    "quoted",  # lines quoting it: "Home / X", "X | Outlet", "Comments on X" (at most 3)
+    "copied",  # an identical copy elsewhere (not right below it)
+    "date_above",  # the line above is a byline / date line
+    "meta_below_1",  # a byline / date line right below
+    "meta_below_2",  # ... one line further
+    "meta_below_3",  # ... two lines further
+    "para_below",  # a paragraph of running text within the next lines
+    "teaser_run",  # followed by another teaser, not by the body
+    "under_heading",  # right under another heading-shaped line (a standfirst, a sub-heading)
+    "above_body",  # within the lines above the body start, 1 right above it, 0 far up
+    "body_start",  # the first lines of the body, followed by a paragraph
+    "overlap_para",  # share of its words in the paragraph below it
+    "overlap_body",  # share of its words in the body's first lines
+    "after_body",  # below the body's end (related stories, comments, footers)
+    "page_position",  # line position / lines of the page
+    "most_quoted",  # quoted by more lines than any other candidate of the page
+    "nearest_above",  # the candidate closest above the body start
+    "after_chrome",  # the line above is chrome, navigation or recurs on the site's pages
+    "recurring",  # recurs across the ingest's documents (site names, menus)
+    "in_section",  # inside a list of other stories / comments
+    "in_nav",  # inside a navigation run
+    "separators",  # " | " / " / " separators
+    "rules_pick",  # the line the cleaner's rules take for the headline
+    "sentence",  # ends in a full stop (kept only when quoted elsewhere)
+    "outlet_suffix",  # carries an outlet suffix ("Headline | Outlet")
+    "long",  # words / 20, at most 1
+    "title_case",  # most words capitalised
+)
+
+
+def _local(page: _Page, k: int, row: dict[str, float]) -> str:
+    """Features of the lines around a candidate; returns the first paragraph below it."""
+    lines = page.lines
+    n = len(lines)
+    row["date_above"] = float(k > 0 and page.meta(k - 1))
+    para = ""
+    meta_at = 0
+    for j in range(k + 1, min(n, k + 1 + _LOOKAHEAD)):
+        f = lines[j].f
+        if f.prose_like and f.units >= 12:
+            para = f.text
+            break
+        if not meta_at and page.meta(j):
+            meta_at = j - k
+    if meta_at:
+        row[f"meta_below_{min(meta_at, 3)}"] = 1.0
+    row["para_below"] = float(bool(para))
+    row["teaser_run"] = float(page.plain(k + 1) and page.plain(k + 2))
+    row["under_heading"] = float(page.plain(k - 1) and not page.plain(k - 2))
+    return para
+
+
+def features(
+    lines: Sequence[Line], start: int, end: int, sect: set[int], nav: set[int], chosen: int | None
+) -> dict[int, dict[str, float]]:
+    """Features of every headline-shaped line (position -> name -> value; a repeated line
+    only at its first position). `start`/`end`: the body the cleaner chose; `sect`, `nav`:
+    its story-list and navigation lines; `chosen`: its rules' headline."""
+    page = _Page(lines)
+    texts = [ln.f.text for ln in lines]
+    joined = "\n".join(texts)
+    body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
+    body_words = _content_words(body[:2_000])
+    out: dict[int, dict[str, float]] = {}
+    seen: set[str] = set()
+    for k in [k for k in range(len(lines)) if page.shaped(k)][:_MAX_CANDIDATES]:
+        ln = lines[k]
+        f = ln.f
+        if f.text in seen:  # a later copy of a line already scored: the first one stands
+            continue
+        seen.add(f.text)
+        quoted, same = _echoes(lines, k, joined)
+        if _sentence_end(f) and not quoted:
+            continue  # a sentence, unless the page quotes it as a title elsewhere
+        row = dict.fromkeys(FEATURES, 0.0)
+        row["quoted"] = float(min(quoted, 3))
+        row["copied"] = float(same)
+        para = _local(page, k, row)
+        if start - _WINDOW <= k < start:
+            row["above_body"] = 1.0 - (start - 1 - k) / _WINDOW
+        row["body_start"] = float(start <= k < start + 2 and bool(para))
+        words = _content_words(f.text)
+        if words:
+            row["overlap_para"] = len(words & _content_words(para)) / len(words)
+            row["overlap_body"] = len(words & body_words) / len(words)
+        row["after_body"] = float(k >= end)
+        row["page_position"] = k / len(lines)
+        up = lines[k - 1] if k > 0 else None
+        row["after_chrome"] = float(
+            up is not None and (up.chrome is not None or k - 1 in nav or up.recurring)
+        )
+        row["recurring"] = float(ln.recurring)
+        row["in_section"] = float(k in sect)
+        row["in_nav"] = float(k in nav)
+        row["separators"] = float(f.separators > 0)
+        row["rules_pick"] = float(k == chosen)
+        row["sentence"] = float(_sentence_end(f))
+        row["outlet_suffix"] = float(headline.split_outlet(f.text)[1] is not None)
+        row["long"] = min(f.words, 20) / 20
+        row["title_case"] = float(f.title_ratio >= 0.6 and not f.is_cjk)
+        out[k] = row
+    if out:
+        top = max(row["quoted"] for row in out.values())
+        above = [k for k in out if k < start]
+        for k, row in out.items():
+            row["most_quoted"] = float(top > 0 and row["quoted"] == top)
+            row["nearest_above"] = float(bool(above) and k == above[-1])
+    return out
+
+
+@cache
+def default_weights() -> dict[str, float]:
+    """The shipped weights (`headline_weights.json`)."""
+    spec = json.loads(WEIGHTS_PATH.read_text("utf-8"))
+    return {name: float(spec["weights"].get(name, 0.0)) for name in FEATURES}
+
+
+def score(row: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    return sum(weights.get(name, 0.0) * value for name, value in row.items())
+
+
+def pick(
+    lines: Sequence[Line],
+    start: int,
+    end: int,
+    sect: set[int],
+    nav: set[int],
+    chosen: int | None,
+    weights: Mapping[str, float] | None = None,
+) -> int | None:
+    """Position of the page's headline: the best-scoring headline-shaped line, or `chosen`
+    (the rules' pick) when no line is headline-shaped."""
+    if not lines:
+        return chosen
+    w = default_weights() if weights is None else weights
+    rows = features(lines, start, end, sect, nav, chosen)
+    if not rows:
+        return chosen
+    return max(rows, key=lambda k: (score(rows[k], w), -k))

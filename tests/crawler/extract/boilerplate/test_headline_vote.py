@@ -1,0 +1,111 @@
+"""The dump headline vote (`boilerplate/headline_vote.py`): the record's title on page dumps."""
+
+from __future__ import annotations
+
+import json
+
+from crawler.extract.boilerplate import clean_text, headline_vote
+from crawler.extract.boilerplate.cleaner import _analyse
+
+_BODY = [
+    "The city council voted on Tuesday to close the old river bridge to all traffic after "
+    "engineers found deep cracks in two of its supporting piers during a routine inspection.",
+    "Repairs are expected to take at least eight months, the council said, and a temporary "
+    "ferry service will carry pedestrians and cyclists across the river in the meantime.",
+    "Local shop owners said the closure would hurt business on both banks, and several of "
+    "them asked the council to speed up the work or open a second temporary crossing soon.",
+]
+
+
+def _dump(*parts: str | list[str]) -> str:
+    out: list[str] = []
+    for part in parts:
+        out.extend(part if isinstance(part, list) else [part])
+    return "\n".join(out)
+
+
+def test_headline_above_the_byline_beats_a_teaser_right_above_the_body() -> None:
+    text = _dump(
+        "Home",
+        "News",
+        "Sport",
+        "River bridge closed after engineers find cracks | The Valley Times",
+        "River bridge closed after engineers find cracks",
+        "By Jane Doe",
+        "March 3, 2021",
+        "Related stories",
+        "Mayor opens new library wing in the old post office",
+        _BODY,
+        "Comments on River bridge closed after engineers find cracks",
+        "Contact us",
+    )
+    assert clean_text(text).meta.title == "River bridge closed after engineers find cracks"
+
+
+def test_blog_post_heading_that_starts_the_body_is_the_title() -> None:
+    text = _dump(
+        "The Riverside Blog",
+        "« Older post | Main | Newer post »",
+        "November 05, 2012",
+        "Why the river bridge had to close",
+        _BODY,
+        "Posted by Jane Doe at 10:04 AM",
+        "TrackBack URL for this entry:",
+        "Listed below are links to weblogs that reference Why the river bridge had to close:",
+    )
+    assert clean_text(text).meta.title == "Why the river bridge had to close"
+
+
+def test_the_body_is_the_same_whichever_line_the_vote_takes() -> None:
+    # the vote only sets the record's title: the teaser line stays where the rules put it
+    text = _dump(
+        "River bridge closed after engineers find cracks",
+        "By Jane Doe",
+        "Mayor opens new library wing in the old post office",
+        _BODY,
+        "Comments on River bridge closed after engineers find cracks",
+    )
+    res = clean_text(text)
+    assert res.meta.title == "River bridge closed after engineers find cracks"
+    assert res.paragraphs[-3:] == _BODY
+
+
+def _echoes(lines: list[str], k: int) -> tuple[int, int]:
+    analysed = _analyse(lines, None)
+    return headline_vote._echoes(analysed, k, "\n".join(ln.f.text for ln in analysed))
+
+
+def test_echoes_count_lines_quoting_the_title_at_their_start_or_end() -> None:
+    title = "River bridge closed after engineers find cracks"
+    lines = [
+        title,
+        f"{title} | The Valley Times",
+        f"Home » {title}",
+        f"3 Responses to “{title}”",
+        f"Readers argued that {title} was no surprise to anyone living near it.",
+        f"{title} and what the council plans to do about the ferry service next spring",
+    ]
+    assert _echoes(lines, 0) == (3, 0)
+
+
+def test_an_outlet_or_author_suffix_and_a_longer_word_are_no_echo() -> None:
+    assert _echoes(["Jane Doe Smith", "Bridge closed | Jane Doe Smith"], 0) == (0, 0)
+    assert _echoes(["Ball games", "Football games"], 0) == (0, 0)
+    assert _echoes(["Ball games", "Main > Ball games", "Ball games"], 0) == (1, 1)
+
+
+def test_a_doubled_caption_is_no_copy() -> None:
+    caption = "The old river bridge at dawn"
+    assert _echoes([caption, caption, "Other text here"], 0) == (0, 0)
+
+
+def test_the_shipped_weights_name_every_feature() -> None:
+    spec = json.loads(headline_vote.WEIGHTS_PATH.read_text("utf-8"))
+    assert set(spec["weights"]) == set(headline_vote.FEATURES)
+    assert set(headline_vote.default_weights()) == set(headline_vote.FEATURES)
+
+
+def test_no_headline_shaped_line_keeps_the_rules_choice() -> None:
+    assert headline_vote.pick([], 0, 0, set(), set(), None) is None
+    lines = _analyse(_BODY, None)
+    assert headline_vote.pick(lines, 0, len(lines), set(), set(), None) is None
