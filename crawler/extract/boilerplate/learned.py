@@ -9,7 +9,8 @@ the probability that it is article text. Lines above the threshold are kept.
 The parameters (`cleaner_model.json`, next to this module) are written by
 `bench/train_cleaner.py --model-out`; they were trained on Dragnet's training split
 (AGPL-3.0, third-party pages kept outside the repository), synthetic ingests built from it
-at training time (`bench/syndicated_ingests.py`) and the project's eval/dev pages (MIT). Prediction needs numpy only.
+at training time (`bench/syndicated_ingests.py`) and the project's eval/dev pages (MIT).
+Prediction needs numpy only.
 """
 
 from __future__ import annotations
