@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
+import syndicated_ingests as si  # noqa: E402
 
 from crawler.extract.boilerplate import learned  # noqa: E402
 from crawler.extract.boilerplate.stats import LineStats  # noqa: E402
@@ -53,6 +54,7 @@ Arr = npt.NDArray[np.float64]
 
 
 TITLE_COL = cf.feature_names().index("title_line")
+SYNTH_VERSION = "framed24-duplicate8-bare8-v1"  # in the synthetic cache's file name
 HELD_COLS = [cf.feature_names().index(f"reason={r}") for r in ("byline", "dateline")]
 
 
@@ -97,6 +99,43 @@ def extract(
                 "y": cf.line_labels(rows.texts, golds[i]),
             }
     return pages
+
+
+def extract_synthetic(
+    texts: dict[str, str],
+    golds: dict[str, str],
+    folds: Sequence[Sequence[str]],
+    groups: dict[str, str],
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Rows and labels of the synthetic pages of every fold (`syndicated_ingests.py`: one
+    story recurring across the pages of an ingest), and each page's fold. A synthetic
+    ingest's line counts are its fold's real pages plus its own pages; identical copies
+    are featurised once."""
+    pages: dict[str, dict[str, Any]] = {}
+    fold_of: dict[str, int] = {}
+    for f, ids in enumerate(folds):
+        base = LineStats()
+        for i in ids:
+            base.add(texts[i])
+        ingests = si.fold_pages(ids, texts, golds, groups, cf.line_labels, seed=f)
+        for n, ingest in enumerate(ingests):
+            stats = si.ingest_stats(base, ingest)
+            seen: set[str] = set()
+            for c, page in enumerate(ingest):
+                if page.text in seen:
+                    continue
+                seen.add(page.text)
+                rows = cf.page_matrix(page.text, stats)
+                key = f"synth{f}-{n:02d}-{c}-{page.kind}"
+                pages[key] = {
+                    "texts": rows.texts,
+                    "x": rows.x.astype(np.float32),
+                    "kept": rows.kept,
+                    "y": cf.line_labels(rows.texts, page.gold),
+                    "gold": page.gold,
+                }
+                fold_of[key] = f
+    return pages, fold_of
 
 
 def cached(path: Path, make: Callable[[], Any]) -> Any:
@@ -156,6 +195,8 @@ def page_decode(prob: Arr, page: dict[str, Any], decode: str) -> npt.NDArray[np.
     decision (`shortN`) or the hybrid one (`shortNh`). `@LO:HI` sets the hybrid band
     (default 0.1,0.9: the rules' decision unless p < LO or p > HI). A `+held` suffix never
     keeps the lines the rules take as bylines or datelines (they go to the metadata)."""
+    if decode == "rules":
+        return np.array(page["kept"], dtype=bool)
     if decode.endswith("+held"):
         keep = page_decode(prob, page, decode.removesuffix("+held"))
         held: npt.NDArray[np.bool_] = page["x"][:, HELD_COLS].sum(axis=1) > 0
@@ -193,6 +234,34 @@ def predict_pages(
             keep &= p["x"][:, TITLE_COL] == 0
         out[i] = "\n".join(t for t, k in zip(p["texts"], keep, strict=True) if k)
     return out
+
+
+def agg_f1(per_doc: dict[str, dict[str, Any]], ids: Sequence[str]) -> float:
+    """eval/score.py's F1 of the pages `ids` from its per-page precision and recall."""
+    ps = [per_doc[i]["precision"] for i in ids if per_doc[i]["precision"] is not None]
+    rs = [per_doc[i]["recall"] for i in ids if per_doc[i]["recall"] is not None]
+    p = sum(ps) / len(ps) if ps else 0.0
+    r = sum(rs) / len(rs) if rs else 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def select_decode(
+    per_doc: dict[str, dict[str, dict[str, Any]]],
+    rules: dict[str, dict[str, Any]],
+    dn_ids: Sequence[str],
+    dev_ids: Sequence[str],
+) -> str:
+    """The candidate decoding with the best F1 over `dn_ids` + `dev_ids` among those whose
+    F1 on `dev_ids` is not below the rules' there (`per_doc[decode]`: eval/score.py's
+    per-page scores); "rules" when none is."""
+    floor = agg_f1(rules, dev_ids)
+    both = list(dn_ids) + list(dev_ids)
+    best, best_f1 = "rules", agg_f1(rules, both)
+    for d, docs in per_doc.items():
+        f1 = agg_f1(docs, both)
+        if agg_f1(docs, dev_ids) >= floor and f1 > best_f1:
+            best, best_f1 = d, f1
+    return best
 
 
 def digest(obj: Any) -> str:
@@ -304,7 +373,21 @@ def main() -> int:
     ap.add_argument("--title-policy", default="today", choices=["today", "label"])
     ap.add_argument("--train-on", default="both", choices=["both", "dragnet"])
     ap.add_argument("--dev-weight", type=float, default=1.0, help="weight of a dev page")
+    ap.add_argument(
+        "--synthetic",
+        type=float,
+        default=0.5,
+        help="weight of a synthetic page (syndicated_ingests.py: a story recurring across "
+        "an ingest's pages; 0: none)",
+    )
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--select",
+        default="",
+        help="candidate decodings: for each fold, the one chosen on the other folds' pages "
+        "(best union F1 with dev F1 not below the rules') decodes it (row KIND/FEATURES/selected); "
+        "the export's `selected` is the one chosen on all folds",
+    )
     ap.add_argument(
         "--stack",
         default="",
@@ -348,6 +431,12 @@ def main() -> int:
     dn_pages = cached(
         cache / f"dragnet-{split_id}-{feats_id}.pkl", lambda: extract(dn_texts, dn_gold, folds)
     )
+    syn_pages, syn_fold = cached(
+        cache / f"synthetic-{split_id}-{feats_id}-{digest(SYNTH_VERSION)}.pkl",
+        lambda: extract_synthetic(dn_texts, dn_gold, folds, groups),
+    )
+    syn_ids = sorted(syn_pages)
+    syn_gold = {i: syn_pages[i]["gold"] for i in syn_ids}
     dev = ev / "dev"
     dev_gold = {i: g["text"] for i, g in json.loads((dev / "gold.json").read_text("utf-8")).items()}
     dev_ids = sorted(dev_gold)
@@ -386,12 +475,21 @@ def main() -> int:
 
     langs = {i: detect_language(g) or "?" for i, g in dev_gold.items()}
 
-    def per_set(dn_preds: dict[str, str], dev_preds: dict[str, str]) -> dict[str, Any]:
+    def per_set(
+        dn_preds: dict[str, str], dev_preds: dict[str, str], syn_preds: dict[str, str]
+    ) -> dict[str, Any]:
         both_gold = {**dn_gold, **dev_gold}
         out = {
             "dragnet": summarise(dn_gold, dn_preds),
             "dev": summarise(dev_gold, dev_preds),
             "union": summarise(both_gold, {**dn_preds, **dev_preds}),
+            "synthetic": summarise(syn_gold, syn_preds),
+        }
+        out["synthetic"]["kind"] = {
+            kind: page_f1(sub, {i: syn_preds.get(i, "") for i in sub})["f1"]
+            for kind in ("framed", "duplicate", "bare")
+            for sub in [{i: g for i, g in syn_gold.items() if i.endswith(kind)}]
+            if sub
         }
         out["dev"]["lang"] = {
             lang: page_f1(sub, {i: dev_preds.get(i, "") for i in sub})["f1"]
@@ -401,8 +499,16 @@ def main() -> int:
         return out
 
     results: dict[str, Any] = {
-        "oracle(labels)": per_set(joined(dn_pages, dn_ids, "y"), joined(dev_pages, dev_ids, "y")),
-        "today": per_set(joined(dn_pages, dn_ids, "kept"), joined(dev_pages, dev_ids, "kept")),
+        "oracle(labels)": per_set(
+            joined(dn_pages, dn_ids, "y"),
+            joined(dev_pages, dev_ids, "y"),
+            joined(syn_pages, syn_ids, "y"),
+        ),
+        "today": per_set(
+            joined(dn_pages, dn_ids, "kept"),
+            joined(dev_pages, dev_ids, "kept"),
+            joined(syn_pages, syn_ids, "kept"),
+        ),
     }
     names = cf.feature_names()
     dev_w = args.dev_weight if args.train_on == "both" else 0.0
@@ -418,7 +524,13 @@ def main() -> int:
         """A model fitted on every page whose fold is not in `out`."""
         train_dev = [i for i in dev_ids if dfold[i] not in out] if dev_w > 0 else []
         train_dn = [i for i in dn_ids if fold[i] not in out]
-        return fit_on(kind, [(dn, train_dn, 1.0), (dv, train_dev, dev_w)], cols, fit_params)
+        train_syn = [i for i in syn_ids if syn_fold[i] not in out] if args.synthetic > 0 else []
+        return fit_on(
+            kind,
+            [(dn, train_dn, 1.0), (dv, train_dev, dev_w), (syn_pages, train_syn, args.synthetic)],
+            cols,
+            fit_params,
+        )
 
     firsts: dict[frozenset[int], lm.Model] = {}
 
@@ -448,7 +560,33 @@ def main() -> int:
         )
 
     if args.stack:
+        if args.synthetic > 0:
+            raise SystemExit(
+                "--stack needs --synthetic 0 (no first-stage rows for synthetic pages)"
+            )
         names = names + learned.stack_names()
+
+    def nested_selection(probs: dict[str, dict[str, Arr]], cands: Sequence[str]) -> dict[str, str]:
+        """Fold (as a string) -> the candidate chosen on the other folds' dragnet and dev
+        pages (never on the fold it decodes), and "all" -> the one chosen on every page."""
+        per_doc = {}
+        for d in cands:
+            dn_p = predict_pages(probs["dragnet"], dn_pages, dn_ids, d)
+            dev_p = predict_pages(probs["dev"], dev_pages, dev_ids, d)
+            per_doc[d] = page_f1({**dn_gold, **dev_gold}, {**dn_p, **dev_p})["per_doc"]
+        rules_doc = page_f1(
+            {**dn_gold, **dev_gold},
+            {**joined(dn_pages, dn_ids, "kept"), **joined(dev_pages, dev_ids, "kept")},
+        )["per_doc"]
+        out = {}
+        for f in [*range(args.folds), None]:
+            dn_train = [i for i in dn_ids if fold[i] != f]
+            dev_train = [i for i in dev_ids if dfold[i] != f]
+            out["all" if f is None else str(f)] = select_decode(
+                per_doc, rules_doc, dn_train, dev_train
+            )
+        return out
+
     for kind in args.models.split(","):
         for feats in args.features.split(","):
             cols = lm.columns(names, drop_today="no-today" in feats)
@@ -459,7 +597,7 @@ def main() -> int:
             if saved is not None and saved.exists():  # decode again, no refit
                 probs = pickle.loads(saved.read_bytes())
             else:
-                probs = {"dragnet": {}, "dev": {}}
+                probs = {"dragnet": {}, "dev": {}, "synthetic": {}}
                 for f in range(args.folds):
                     dn_view, dev_view = stacked(f) if args.stack else (dn_pages, dev_pages)
                     model = fit_excluding(kind, frozenset({f}), cols, dn_view, dev_view, params)
@@ -468,15 +606,35 @@ def main() -> int:
                     for i in dev_ids:
                         if dfold[i] == f:
                             probs["dev"][i] = model.predict(dev_view[i]["x"].astype(np.float64))
+                    for i in syn_ids:
+                        if syn_fold[i] == f:
+                            probs["synthetic"][i] = model.predict(
+                                syn_pages[i]["x"].astype(np.float64)
+                            )
                     print(f"  fold {f} done {time.perf_counter() - t0:.0f} s", flush=True)
                 if saved is not None:
                     saved.write_bytes(pickle.dumps(probs))
+            cv_syn: dict[str, dict[str, str]] = {}
             for d in cv_dn:
                 cv_dn[d] = predict_pages(probs["dragnet"], dn_pages, dn_ids, d)
                 cv_dev[d] = predict_pages(probs["dev"], dev_pages, dev_ids, d)
+                cv_syn[d] = predict_pages(probs["synthetic"], syn_pages, syn_ids, d)
+            if args.select:
+                chosen = nested_selection(probs, args.select.split(","))
+                for d in set(chosen.values()) - set(cv_dn):
+                    cv_dn[d] = predict_pages(probs["dragnet"], dn_pages, dn_ids, d)
+                    cv_dev[d] = predict_pages(probs["dev"], dev_pages, dev_ids, d)
+                    cv_syn[d] = predict_pages(probs["synthetic"], syn_pages, syn_ids, d)
+                sel = chosen.pop("all")
+                print(f"selected per fold {chosen}, on all folds {sel}", flush=True)
+                report.setdefault("selected", {})[f"{kind}/{feats}"] = {**chosen, "all": sel}
+                pick = {i: cv_dn[chosen[str(fold[i])]][i] for i in dn_ids}
+                cv_dn["selected"] = pick
+                cv_dev["selected"] = {i: cv_dev[chosen[str(dfold[i])]][i] for i in dev_ids}
+                cv_syn["selected"] = {i: cv_syn[chosen[str(syn_fold[i])]][i] for i in syn_ids}
             for d in cv_dn:
                 name = f"{kind}/{feats}/{d}"
-                results[name] = per_set(cv_dn[d], cv_dev[d])
+                results[name] = per_set(cv_dn[d], cv_dev[d], cv_syn[d])
                 print(
                     name,
                     json.dumps({k: round(v["F1"], 4) for k, v in results[name].items()}),
@@ -488,7 +646,7 @@ def main() -> int:
                         final = fit_excluding(kind, frozenset(), cols, dn_view, dev_view, params)
                     first = first_stage(frozenset()) if args.stack else None
                     out = Path(args.model_out.replace("{decode}", d))
-                    spec = export(final, d, args, results[name], first)
+                    spec = export(final, sel if d == "selected" else d, args, results[name], first)
                     out.write_text(json.dumps(spec, indent=1) + "\n", "utf-8")
     report["results"] = results
     report["seconds"] = round(time.perf_counter() - t0, 1)
@@ -498,13 +656,14 @@ def main() -> int:
     print(json.dumps(report["site_keys"]))
     for name, r in results.items():
         print(name)
-        for s in ("dragnet", "dev", "union"):
+        for s in ("dragnet", "dev", "union", "synthetic"):
             v = r[s]
             bands = " ".join(f"{b} {v[b]['F1']:.3f}" for b in ("<100", "100-500", ">500") if b in v)
             prf = f"P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f}"
             print(f"    {s:8s} {prf} [{bands}] zero {v['zero']}")
-            if "lang" in v:
-                print("             " + " ".join(f"{k} {f:.3f}" for k, f in v["lang"].items()))
+            for extra in ("lang", "kind"):
+                if extra in v:
+                    print("             " + " ".join(f"{k} {f:.3f}" for k, f in v[extra].items()))
     return 0
 
 

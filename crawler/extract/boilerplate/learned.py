@@ -8,8 +8,9 @@ the probability that it is article text. Lines above the threshold are kept.
 
 The parameters (`cleaner_model.json`, next to this module) are written by
 `bench/train_cleaner.py --model-out`; they were trained on Dragnet's training split
-(AGPL-3.0, third-party pages kept outside the repository) and the project's eval/dev pages
-(MIT). Prediction needs numpy only.
+(AGPL-3.0, third-party pages kept outside the repository), synthetic ingests built from it
+at training time (`bench/syndicated_ingests.py`) and the project's eval/dev pages (MIT).
+Prediction needs numpy only.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from crawler.reasons import Removed
 Arr = npt.NDArray[np.float64]
 _TOKEN = re.compile(r"\w+")  # the metric's tokens (eval/score.py): what "words" count
 MODEL_PATH = Path(__file__).with_name("cleaner_model.json")
-LEARNED_BY_DEFAULT = False
-"""Whether `clean_text` uses the shipped model when not told: only when its site-grouped
-cross-validated F1 beats the rules' (docs/learned-cleaner.md)."""
+LEARNED_BY_DEFAULT = True
+"""Whether `clean_text` uses the shipped model when not told: on since its site-grouped
+cross-validated F1 beats the rules' on dragnet-train, holds dev level per language, and a
+story syndicated across an ingest keeps its lines (docs/learned-cleaner.md, third session)."""
 
 _REASONS = list(Removed)
 _CHROME_REASONS = sorted(Removed, key=str)
@@ -85,6 +87,7 @@ def feature_names() -> list[str]:
     names += [f"prose_share_w{w}" for w in (5, 11)]
     names += ["page_log_lines", "page_prose_share", "page_log_units", "units_over_max"]
     names += ["page_recur_share", "page_prose_recur_share", "recur_share_w5"]
+    names += ["recur_run_log_units", "recur_run_prose_share", "recur_run_page_share"]
     return names
 
 
@@ -315,13 +318,31 @@ def line_rows(
 
 def _recurrence_context(own: Arr) -> Arr:
     """How much of the page, of its prose, and of the lines around each line recurs in other
-    pages of the ingest: a syndicated story recurs as a whole, site chrome does not."""
+    pages of the ingest: a syndicated story recurs as a whole, site chrome does not. Then
+    the contiguous run of recurring lines the line sits in: its size, its prose share and
+    its share of the page's text (a recurring story is one long block of prose; recurring
+    chrome is short runs of short lines). 0 for a line that does not recur."""
     n = len(own)
     other = (own[:, _OWN.index("log_other_docs")] > 0).astype(np.float64)
     prose = own[:, _OWN.index("prose_like")]
     prose_share = float((other * prose).sum() / max(1.0, prose.sum()))
     around = _window_sum(other, 5) / _window_sum(np.ones(n), 5)
-    out: Arr = np.stack([np.full(n, other.mean()), np.full(n, prose_share), around], axis=1)
+    units = np.expm1(own[:, _OWN.index("log_units")])
+    run = np.cumsum(np.concatenate([[1.0], other[1:] != other[:-1]])).astype(np.int64)
+    run_units = np.bincount(run, weights=units * other)[run]
+    run_prose = np.bincount(run, weights=prose * other)[run]
+    run_lines = np.bincount(run, weights=other)[run]
+    out: Arr = np.stack(
+        [
+            np.full(n, other.mean()),
+            np.full(n, prose_share),
+            around,
+            np.log1p(run_units),
+            run_prose / np.maximum(1.0, run_lines),
+            run_units / max(1.0, float(units.sum())),
+        ],
+        axis=1,
+    )
     return out
 
 
