@@ -67,6 +67,13 @@ CHROME_VOTE_MIN = 0.5
 COMMON_PAGES = 16
 COMMON_SHARE = 0.01
 PAGE_CACHE = 64
+# Two pages are different articles in a shared frame (never merged) when each has at least
+# OWN_MIN_WORDS words of article prose the other lacks, and OWN_RATIO times the prose they
+# share (fixed before measuring; a repost shares its whole body, a frame shares chrome). A
+# line is shared when SHARED_LINE of its shingles are in the other page.
+OWN_MIN_WORDS = 40
+OWN_RATIO = 3.0
+SHARED_LINE = 0.5
 _FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
 
 
@@ -85,6 +92,7 @@ class Resolution:
     merges: list[Merge] = field(default_factory=list)
     doc_of_source: dict[str, str] = field(default_factory=dict)  # every source -> its doc_id
     kept_sources: set[str] = field(default_factory=set)  # sources whose text became a record
+    alias: dict[str, str] = field(default_factory=dict)  # a record joined into another -> it
 
 
 def visit_order(row: Mapping[str, Any]) -> tuple[int, str, str]:
@@ -107,6 +115,7 @@ def resolve(
     only for candidate pairs, and only a bounded number are cached, so memory does not grow
     with the run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
+    run_rows: dict[str, int] = {}  # every record of this run -> its row, joined ones too
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
     def page_text(i: int) -> str:
@@ -128,6 +137,17 @@ def resolve(
     @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
     def page_shingles(i: int) -> U64:
         return shingle_set(page_text(i), shingle_size)
+
+    def apart(i: int, k: int) -> bool:
+        """Whether rows i and k are two articles that share only chrome: each page has more
+        article prose of its own (sentences the other page lacks) than the prose they share."""
+        if votes is None:
+            return False
+        sides = (
+            _own_prose(votes, page_text(i), page_shingles(k), shingle_size),
+            _own_prose(votes, page_text(k), page_shingles(i), shingle_size),
+        )
+        return all(own >= max(OWN_MIN_WORDS, OWN_RATIO * shared) for own, shared in sides)
 
     def article_in_page(i: int, theirs: U64, record: int | None) -> float:
         """Share of a record's shingles found in row i's page, when row i's own kept text is
@@ -155,7 +175,7 @@ def resolve(
         return score if votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN else 0.0
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
-        found = {d: run_shingles(result.new_records[d]) for d in doc_ids if d in result.new_records}
+        found = {d: run_shingles(run_rows[d]) for d in doc_ids if d in run_rows}
         older = [d for d in doc_ids if d not in found]
         if older:
             for doc_id, text in existing_texts(older).items():
@@ -166,8 +186,8 @@ def resolve(
         row = rows[i]
         uri = row["source_uri"]
         target = index.doc_by_hash.get(row["content_hash"])
-        if target is not None:
-            _merge(result, Merge(uri, target, "exact", 1.0))
+        if target is not None and not (target in run_rows and apart(i, run_rows[target])):
+            _merge(result, Merge(uri, _root(result, target), "exact", 1.0))
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
@@ -176,30 +196,92 @@ def resolve(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
         )
+        matched: list[tuple[float, str]] = []
         if candidates:
             own = run_shingles(i)[0]
             for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
                 score = containment(own, theirs)
                 if score < threshold or not _covers(own, theirs, lead):
-                    record = result.new_records.get(doc_id)
+                    record = run_rows.get(doc_id)
                     score = article_in_page(i, theirs, record)
                     if not score and record is not None:
                         score = own_in_page(own, record)
                     if not score:
                         continue
+                if doc_id in run_rows and apart(i, run_rows[doc_id]):
+                    continue
+                matched.append((score, doc_id))
                 if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
-            _merge(result, Merge(uri, best[1], "near", round(best[0], 4)))
+            target = _join(result, matched, best[1], lambda a, b: apart(run_rows[a], run_rows[b]))
+            _merge(result, Merge(uri, target, "near", round(best[0], 4)))
             continue
         doc_id = make_doc_id(row["content_hash"])
+        if doc_id in run_rows:  # the same text as a record it was kept apart from
+            doc_id = make_doc_id(f"{row['content_hash']}:{uri}")
         index.add(doc_id, row["content_hash"], int(row["word_count"]), signature)
         paragraphs.add_hashes(doc_id, own_paragraphs)
         result.new_records[doc_id] = i
         result.sources[doc_id] = [uri]
         result.doc_of_source[uri] = doc_id
         result.kept_sources.add(uri)
+        run_rows[doc_id] = i
+    _repoint(result)
     return result
+
+
+def _join(
+    result: Resolution,
+    matched: list[tuple[float, str]],
+    best: str,
+    apart: Callable[[str, str], bool],
+) -> str:
+    """The record a document that matched several goes to: the run's records it matched hold
+    one article (each with other chrome around it), so they become one, kept by the first
+    visited (the fullest text); committed records stay as they are. `result.alias` maps a
+    joined record to the one kept (merges and sources are re-pointed at the end)."""
+    score: dict[str, float] = {}
+    for value, doc_id in matched:
+        root = _root(result, doc_id)
+        score[root] = max(score.get(root, 0.0), value)
+    run_roots = sorted(
+        (d for d in score if d in result.new_records), key=lambda d: result.new_records[d]
+    )
+    if len(run_roots) < 2:
+        return _root(result, best)
+    keep, *others = run_roots
+    for other in others:
+        if apart(keep, other):
+            continue
+        del result.new_records[other]
+        moved = result.sources.pop(other)
+        result.sources[keep].extend(moved)
+        result.kept_sources.discard(moved[0])
+        result.merges.append(Merge(moved[0], other, "near", round(score[other], 4)))
+        result.alias[other] = keep
+    return keep
+
+
+def _root(result: Resolution, doc_id: str) -> str:
+    while doc_id in result.alias:
+        doc_id = result.alias[doc_id]
+    return doc_id
+
+
+def _repoint(result: Resolution) -> None:
+    """Merges and sources into joined records now point at the record kept."""
+    if not result.alias:
+        return
+    result.merges = [
+        Merge(m.source_uri, _root(result, m.doc_id), m.kind, m.similarity)
+        if m.doc_id in result.alias
+        else m
+        for m in result.merges
+    ]
+    for uri, doc_id in result.doc_of_source.items():
+        if doc_id in result.alias:
+            result.doc_of_source[uri] = _root(result, doc_id)
 
 
 def _covers(own: U64, theirs: U64, lead: U64) -> bool:
@@ -285,6 +367,23 @@ class _Votes:
         others_kept = np.where(found, self.counts[0][at] - 1, 0)
         removed = np.where(found, self.counts[1][at], 0)
         return float(words[~found].sum() / total), float(words[removed > others_kept].sum() / total)
+
+
+def _own_prose(votes: _Votes, page: str, other: U64, shingle_size: int) -> tuple[int, int]:
+    """Words of a page's article prose (lines of PARAGRAPH_WORDS words or more that end a
+    sentence, not common in the run): those the other page lacks, and those it shares."""
+    lines, keys = paragraph_keys(page, PARAGRAPH_WORDS)
+    own = shared = 0
+    for line, is_common in zip(lines, votes.common_keys(keys).tolist(), strict=True):
+        if is_common or not line.rstrip().endswith(_SENTENCE_END):
+            continue
+        found = shingle_set(line, shingle_size)
+        inside = np.intersect1d(found, other, assume_unique=True).size / max(found.size, 1)
+        if inside >= SHARED_LINE:
+            shared += len(line.split())
+        else:
+            own += len(line.split())
+    return own, shared
 
 
 _SENTENCE_END = tuple('.!?"\u201d\u2019)')
