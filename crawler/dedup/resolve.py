@@ -16,9 +16,17 @@ cleaning (`page_of`: the prose lines the cleaner removed, added to the kept text
 whose whole text is found inside a later page's prose is that page's article (its repost),
 unless the later page's own kept text is prose that no other page of the run has (an article
 of its own: two different articles in one frame share only the frame, which recurs) and reads
-at least as much like article prose as the record (`prose_density`). The other
-way round, a page's kept text found inside a record's page merges into it only when the run's
-cleaners voted the record's own kept text chrome (other pages removed those lines).
+at least as much like article prose as the record (`prose_density`), or the run's cleaners
+voted the record's text the article (kept on two pages or more). The other way round, a page's
+kept text found inside a record's page merges into it only when the run's cleaners voted the
+record's own kept text chrome (other pages removed those lines). A run record is compared
+through its first near copies too (it keeps the fullest copy, often the one with most chrome).
+
+Groups are transitive within a run: a text that matches several of the run's records (each a
+copy of one article with its own chrome, too different from each other to match) joins them
+into the first visited. And before any merge of two pages of the run, exact or near, a second
+check (`apart`): two pages that each have much more article prose of their own than they share
+are two articles in one frame (the same chrome kept by both cleaners), never merged.
 """
 
 from __future__ import annotations
@@ -72,6 +80,15 @@ PAGE_CACHE = 64
 # share (fixed before measuring; a repost shares its whole body, a frame shares chrome). A
 # line is shared when SHARED_LINE of its shingles are in the other page.
 OWN_MIN_WORDS = 40
+# A record found inside a page whose cleaner kept other prose is still that page's article
+# when the run voted it so: KEPT_SHARE of its prose words kept by the cleaners of KEPT_PAGES
+# pages or more, at least as often as removed (0.5 and 2 chosen among 0.5/0.8 and 2/3 on
+# neardup/dragnet-train, checked on neardup/dev and bench/repost_set.py's set)
+KEPT_SHARE = 0.5
+KEPT_PAGES = 2
+# A run record is also compared through the first COPIES rows merged into it: the record keeps
+# the fullest copy, often the one with the most chrome, and a repost may match a cleaner copy
+COPIES = 3
 OWN_RATIO = 3.0
 SHARED_LINE = 0.5
 _FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
@@ -116,6 +133,7 @@ def resolve(
     with the run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
     run_rows: dict[str, int] = {}  # every record of this run -> its row, joined ones too
+    copies: dict[str, list[int]] = {}  # a run record -> the rows merged into it as near copies
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
     def page_text(i: int) -> str:
@@ -137,6 +155,11 @@ def resolve(
     @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
     def page_shingles(i: int) -> U64:
         return shingle_set(page_text(i), shingle_size)
+
+    def direct(own: U64, theirs: U64, lead: U64) -> float:
+        """Containment of the smaller text in the larger, when it covers the larger enough."""
+        score = containment(own, theirs)
+        return score if score >= threshold and _covers(own, theirs, lead) else 0.0
 
     def apart(i: int, k: int) -> bool:
         """Whether rows i and k are two articles that share only chrome: each page has more
@@ -161,6 +184,8 @@ def resolve(
         if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX:
             return score
         if record is not None and prose_density(text_of(record)) > prose_density(text_of(i)):
+            return score
+        if record is not None and votes.kept_share(text_of(record)) >= KEPT_SHARE:
             return score
         return 0.0
 
@@ -200,14 +225,17 @@ def resolve(
         if candidates:
             own = run_shingles(i)[0]
             for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
-                score = containment(own, theirs)
-                if score < threshold or not _covers(own, theirs, lead):
-                    record = run_rows.get(doc_id)
-                    score = article_in_page(i, theirs, record)
-                    if not score and record is not None:
-                        score = own_in_page(own, record)
-                    if not score:
-                        continue
+                record = run_rows.get(doc_id)
+                score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
+                if not score and record is not None:
+                    score = own_in_page(own, record)
+                    for k in copies.get(_root(result, doc_id), [])[:COPIES]:
+                        if score:
+                            break
+                        theirs, lead = run_shingles(k)
+                        score = direct(own, theirs, lead) or article_in_page(i, theirs, k)
+                if not score:
+                    continue
                 if doc_id in run_rows and apart(i, run_rows[doc_id]):
                     continue
                 matched.append((score, doc_id))
@@ -216,6 +244,8 @@ def resolve(
         if best is not None:
             target = _join(result, matched, best[1], lambda a, b: apart(run_rows[a], run_rows[b]))
             _merge(result, Merge(uri, target, "near", round(best[0], 4)))
+            if target in run_rows:
+                copies.setdefault(target, []).append(i)
             continue
         doc_id = make_doc_id(row["content_hash"])
         if doc_id in run_rows:  # the same text as a record it was kept apart from
@@ -344,6 +374,19 @@ class _Votes:
             return text
         drop = {line for line, c in zip(lines, common, strict=True) if c}
         return "\n".join(line for line in text.split("\n") if line not in drop)
+
+    def kept_share(self, text: str) -> float:
+        """Share of the words of a kept text's prose lines that the cleaners of at least two
+        pages kept, and kept at least as often as they removed them (the run's article)."""
+        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+        if not lines or not self.keys.size:
+            return 0.0
+        words = np.array([len(line.split()) for line in lines])
+        at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        found = self.keys[at] == keys
+        kept, removed = self.counts[0][at], self.counts[1][at]
+        voted = found & (kept >= KEPT_PAGES) & (kept >= removed)
+        return float(words[voted].sum() / words.sum())
 
     def common_keys(self, keys: U64) -> npt.NDArray[np.bool_]:
         if not self.keys.size:

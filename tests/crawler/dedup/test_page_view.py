@@ -182,3 +182,27 @@ def test_two_pages_whose_cleaners_kept_the_same_chrome_stay_apart() -> None:
     result = run(rows)
     assert len(groups(rows, result)) == 2
     assert len(result.new_records) == 2 and not result.merges
+
+
+def test_repost_whose_cleaner_kept_other_prose_merges_when_the_run_kept_the_article() -> None:
+    """The repost's cleaner kept a comment thread (prose seen nowhere else, as dense as the
+    article) and removed the article; two other pages' cleaners kept the article."""
+    comments = block("comment", 2, 25)
+    rows = [
+        page("original", ARTICLE, block("own-chrome", 1, 12)),
+        page("clean-repost", ARTICLE, block("other-chrome", 1, 12)),
+        page("repost", comments, ARTICLE),
+    ]
+    assert groups(rows, run(rows)) == {frozenset({"original", "clean-repost", "repost"})}
+
+
+def test_a_partial_repost_matches_the_record_through_its_clean_copy() -> None:
+    """The record keeps the fullest copy (the article with a long teaser list after it); a
+    partial repost covers too little of that, but is most of the clean copy merged into it."""
+    teasers = [" ".join(f"teaser{p}w{i}" for i in range(8)) for p in range(50)]
+    rows = [
+        page("with-teasers", ARTICLE + teasers, []),
+        page("clean-copy", ARTICLE, []),
+        page("partial", ARTICLE[1:], []),
+    ]
+    assert groups(rows, run(rows)) == {frozenset({"with-teasers", "clean-copy", "partial"})}
