@@ -44,6 +44,7 @@ from crawler.dedup.minhash import (
     U64,
     LSHIndex,
     containment,
+    line_shingles,
     paragraph_hashes,
     paragraph_keys,
     shingle_set,
@@ -161,10 +162,17 @@ def resolve(
         score = containment(own, theirs)
         return score if score >= threshold and _covers(own, theirs, lead) else 0.0
 
+    @lru_cache(maxsize=PAGE_CACHE)
+    def prose_words(i: int) -> int:
+        """Words of a page's article prose (`prose_density`'s lines): what `apart` could find
+        its own, at most."""
+        return _sentence_words(page_text(i))
+
+    @lru_cache(maxsize=PAGE_CACHE)
     def apart(i: int, k: int) -> bool:
         """Whether rows i and k are two articles that share only chrome: each page has more
         article prose of its own (sentences the other page lacks) than the prose they share."""
-        if votes is None:
+        if votes is None or min(prose_words(i), prose_words(k)) < OWN_MIN_WORDS:
             return False
         sides = (
             _own_prose(votes, page_text(i), page_shingles(k), shingle_size),
@@ -416,20 +424,35 @@ def _own_prose(votes: _Votes, page: str, other: U64, shingle_size: int) -> tuple
     """Words of a page's article prose (lines of PARAGRAPH_WORDS words or more that end a
     sentence, not common in the run): those the other page lacks, and those it shares."""
     lines, keys = paragraph_keys(page, PARAGRAPH_WORDS)
-    own = shared = 0
-    for line, is_common in zip(lines, votes.common_keys(keys).tolist(), strict=True):
-        if is_common or not line.rstrip().endswith(_SENTENCE_END):
-            continue
-        found = shingle_set(line, shingle_size)
-        inside = np.intersect1d(found, other, assume_unique=True).size / max(found.size, 1)
-        if inside >= SHARED_LINE:
-            shared += len(line.split())
-        else:
-            own += len(line.split())
-    return own, shared
+    common = votes.common_keys(keys).tolist()
+    prose = [
+        line
+        for line, is_common in zip(lines, common, strict=True)
+        if not is_common and line.rstrip().endswith(_SENTENCE_END)
+    ]
+    if not prose:
+        return 0, 0
+    hashes, line_of = line_shingles(prose, shingle_size)
+    at = np.minimum(np.searchsorted(other, hashes), max(other.size - 1, 0))
+    found = other[at] == hashes if other.size else np.zeros(hashes.size, dtype=bool)
+    total = np.bincount(line_of, minlength=len(prose))
+    inside = np.bincount(line_of, weights=found, minlength=len(prose))
+    words = np.array([len(line.split()) for line in prose])
+    shared = inside >= SHARED_LINE * np.maximum(total, 1)
+    return int(words[~shared].sum()), int(words[shared].sum())
 
 
 _SENTENCE_END = tuple('.!?"\u201d\u2019)')
+
+
+def _sentence_words(text: str) -> int:
+    """Words in lines of PARAGRAPH_WORDS words or more that end a sentence."""
+    total = 0
+    for line in text.split("\n"):
+        words = len(line.split())
+        if words >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END):
+            total += words
+    return total
 
 
 def prose_density(text: str) -> float:
