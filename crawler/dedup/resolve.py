@@ -31,6 +31,7 @@ are two articles in one frame (the same chrome kept by both cleaners), never mer
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -133,7 +134,9 @@ def resolve(
     only for candidate pairs, and only a bounded number are cached, so memory does not grow
     with the run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
-    run_rows: dict[str, int] = {}  # every record of this run -> its row, joined ones too
+    joined_rows: dict[str, int] = {}  # a run record joined into another -> its row
+    # every record of this run -> its row, joined ones too (a view: no second copy)
+    run_rows = ChainMap(result.new_records, joined_rows)
     copies: dict[str, list[int]] = {}  # a run record -> the rows merged into it as near copies
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
@@ -250,7 +253,9 @@ def resolve(
                 if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
-            target = _join(result, matched, best[1], lambda a, b: apart(run_rows[a], run_rows[b]))
+            target = _join(
+                result, matched, best[1], lambda a, b: apart(run_rows[a], run_rows[b]), joined_rows
+            )
             _merge(result, Merge(uri, target, "near", round(best[0], 4)))
             if target in run_rows:
                 copies.setdefault(target, []).append(i)
@@ -264,7 +269,6 @@ def resolve(
         result.sources[doc_id] = [uri]
         result.doc_of_source[uri] = doc_id
         result.kept_sources.add(uri)
-        run_rows[doc_id] = i
     _repoint(result)
     return result
 
@@ -274,6 +278,7 @@ def _join(
     matched: list[tuple[float, str]],
     best: str,
     apart: Callable[[str, str], bool],
+    joined_rows: dict[str, int],
 ) -> str:
     """The record a document that matched several goes to: the run's records it matched hold
     one article (each with other chrome around it), so they become one, kept by the first
@@ -292,7 +297,7 @@ def _join(
     for other in others:
         if apart(keep, other):
             continue
-        del result.new_records[other]
+        joined_rows[other] = result.new_records.pop(other)
         moved = result.sources.pop(other)
         result.sources[keep].extend(moved)
         result.kept_sources.discard(moved[0])
