@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -172,6 +174,29 @@ def missed(pred: dict[str, str], truth: dict[str, str], manifest: dict[str, Any]
     return out
 
 
+def cpu_ratio(frame: pl.DataFrame, settings: Settings, before: Path, rounds: int = 3) -> str:
+    """Dedup's CPU time (this process, `time.process_time`) on the set, this code against an
+    older resolve module, interleaved so that the machine's load hits both alike."""
+    spec = importlib.util.spec_from_file_location("resolve_before", before)
+    assert spec is not None and spec.loader is not None
+    old = importlib.util.module_from_spec(spec)
+    sys.modules["resolve_before"] = old
+    spec.loader.exec_module(old)
+    spent = {"before": 0.0, "now": 0.0}
+    for _ in range(rounds):
+        for name, fn in (("before", old.resolve), ("now", resolve)):
+            globals()["resolve"] = fn
+            start = time.process_time()
+            predict(frame, settings)
+            spent[name] += time.process_time() - start
+    globals()["resolve"] = _RESOLVE
+    b, n = spent["before"] / rounds, spent["now"] / rounds
+    return f"dedup CPU s: before {b:.2f}  now {n:.2f}  ratio {n / b:.2f}"
+
+
+_RESOLVE = resolve
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,6 +206,12 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="list N misses and false merges")
     parser.add_argument(
         "--kept-only", action="store_true", help="dedup on the kept texts only (the old way)"
+    )
+    parser.add_argument(
+        "--cpu-before",
+        type=Path,
+        help="an older crawler/dedup/resolve.py (git show REV:crawler/dedup/resolve.py > F): "
+        "print dedup's CPU time on each set, this code against it (3 interleaved rounds)",
     )
     args = parser.parse_args()
     settings = Settings()
@@ -199,6 +230,8 @@ def main() -> None:
             print(f"   half {half}: {len(part)} files  P {hp:.3f}  R {hr:.3f}  F1 {hf:.3f}")
         for cls, (ok, n) in sorted(per_class(pred, truth, manifest).items()):
             print(f"   {cls:<24} {ok:>4}/{n:<4} {ok / n:.3f}")
+        if args.cpu_before:
+            print("   " + cpu_ratio(frame, settings, args.cpu_before))
         if args.show:
             print("   missed:", " ".join(missed(pred, truth, manifest)[: args.show]))
             for g in false_merges(pred, truth)[: args.show]:

@@ -80,6 +80,27 @@ def shingle_set(text: str, k: int) -> U64:
     return np.unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
 
 
+def line_shingles(lines: Sequence[str], k: int) -> tuple[U64, npt.NDArray[np.intp]]:
+    """The k-word shingle hashes of each line (the whole line if shorter; made as in
+    `shingle_set`, so they compare with its hashes), all lines at once: the hashes, and the
+    index of the line each came from (lines without a word token have none)."""
+    toks = [tokens(line) for line in lines]
+    counts = np.array([len(t) for t in toks], dtype=np.intp)
+    if not counts.sum():
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.intp)
+    data = np.frombuffer(" ".join(w for t in toks for w in t).encode(), dtype=np.uint8)
+    spaces = np.flatnonzero(data == _SPACE).astype(np.uint64)
+    starts = np.concatenate(([np.uint64(0)], spaces + np.uint64(1)))  # of every word
+    ends = np.concatenate((spaces, [np.uint64(data.size)]))
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))  # each line's first word
+    per_line = np.where(counts > 0, np.maximum(counts - k + 1, 1), 0)
+    line_of = np.repeat(np.arange(len(lines)), per_line)
+    offset = np.arange(line_of.size) - np.repeat(np.cumsum(per_line) - per_line, per_line)
+    begin = first[line_of] + offset
+    last = begin + np.minimum(counts[line_of], k) - 1
+    return _span_hashes(data, starts[begin], ends[last]), line_of
+
+
 def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
     """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
     hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""

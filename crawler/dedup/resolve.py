@@ -16,13 +16,22 @@ cleaning (`page_of`: the prose lines the cleaner removed, added to the kept text
 whose whole text is found inside a later page's prose is that page's article (its repost),
 unless the later page's own kept text is prose that no other page of the run has (an article
 of its own: two different articles in one frame share only the frame, which recurs) and reads
-at least as much like article prose as the record (`prose_density`). The other
-way round, a page's kept text found inside a record's page merges into it only when the run's
-cleaners voted the record's own kept text chrome (other pages removed those lines).
+at least as much like article prose as the record (`prose_density`), or the run's cleaners
+voted the record's text the article (kept on two pages or more). The other way round, a page's
+kept text found inside a record's page merges into it only when the run's cleaners voted the
+record's own kept text chrome (other pages removed those lines). A run record is compared
+through its first near copies too (it keeps the fullest copy, often the one with most chrome).
+
+Groups are transitive within a run: a text that matches several of the run's records (each a
+copy of one article with its own chrome, too different from each other to match) joins them
+into the first visited. And before any merge of two pages of the run, exact or near, a second
+check (`apart`): two pages that each have much more article prose of their own than they share
+are two articles in one frame (the same chrome kept by both cleaners), never merged.
 """
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +45,7 @@ from crawler.dedup.minhash import (
     U64,
     LSHIndex,
     containment,
+    line_shingles,
     paragraph_hashes,
     paragraph_keys,
     shingle_set,
@@ -67,6 +77,22 @@ CHROME_VOTE_MIN = 0.5
 COMMON_PAGES = 16
 COMMON_SHARE = 0.01
 PAGE_CACHE = 64
+# Two pages are different articles in a shared frame (never merged) when each has at least
+# OWN_MIN_WORDS words of article prose the other lacks, and OWN_RATIO times the prose they
+# share (fixed before measuring; a repost shares its whole body, a frame shares chrome). A
+# line is shared when SHARED_LINE of its shingles are in the other page.
+OWN_MIN_WORDS = 40
+# A record found inside a page whose cleaner kept other prose is still that page's article
+# when the run voted it so: KEPT_SHARE of its prose words kept by the cleaners of KEPT_PAGES
+# pages or more, at least as often as removed (0.5 and 2 chosen among 0.5/0.8 and 2/3 on
+# neardup/dragnet-train, checked on neardup/dev and bench/repost_set.py's set)
+KEPT_SHARE = 0.5
+KEPT_PAGES = 2
+# A run record is also compared through the first COPIES rows merged into it: the record keeps
+# the fullest copy, often the one with the most chrome, and a repost may match a cleaner copy
+COPIES = 3
+OWN_RATIO = 3.0
+SHARED_LINE = 0.5
 _FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
 
 
@@ -85,6 +111,7 @@ class Resolution:
     merges: list[Merge] = field(default_factory=list)
     doc_of_source: dict[str, str] = field(default_factory=dict)  # every source -> its doc_id
     kept_sources: set[str] = field(default_factory=set)  # sources whose text became a record
+    alias: dict[str, str] = field(default_factory=dict)  # a record joined into another -> it
 
 
 def visit_order(row: Mapping[str, Any]) -> tuple[int, str, str]:
@@ -107,6 +134,10 @@ def resolve(
     only for candidate pairs, and only a bounded number are cached, so memory does not grow
     with the run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
+    joined_rows: dict[str, int] = {}  # a run record joined into another -> its row
+    # every record of this run -> its row, joined ones too (a view: no second copy)
+    run_rows = ChainMap(result.new_records, joined_rows)
+    copies: dict[str, list[int]] = {}  # a run record -> the rows merged into it as near copies
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
     def page_text(i: int) -> str:
@@ -129,6 +160,29 @@ def resolve(
     def page_shingles(i: int) -> U64:
         return shingle_set(page_text(i), shingle_size)
 
+    def direct(own: U64, theirs: U64, lead: U64) -> float:
+        """Containment of the smaller text in the larger, when it covers the larger enough."""
+        score = containment(own, theirs)
+        return score if score >= threshold and _covers(own, theirs, lead) else 0.0
+
+    @lru_cache(maxsize=PAGE_CACHE)
+    def prose_words(i: int) -> int:
+        """Words of a page's article prose (`prose_density`'s lines): what `apart` could find
+        its own, at most."""
+        return _sentence_words(page_text(i))
+
+    @lru_cache(maxsize=PAGE_CACHE)
+    def apart(i: int, k: int) -> bool:
+        """Whether rows i and k are two articles that share only chrome: each page has more
+        article prose of its own (sentences the other page lacks) than the prose they share."""
+        if votes is None or min(prose_words(i), prose_words(k)) < OWN_MIN_WORDS:
+            return False
+        sides = (
+            _own_prose(votes, page_text(i), page_shingles(k), shingle_size),
+            _own_prose(votes, page_text(k), page_shingles(i), shingle_size),
+        )
+        return all(own >= max(OWN_MIN_WORDS, OWN_RATIO * shared) for own, shared in sides)
+
     def article_in_page(i: int, theirs: U64, record: int | None) -> float:
         """Share of a record's shingles found in row i's page, when row i's own kept text is
         mostly prose other pages have too, or reads less like article prose than the record's
@@ -141,6 +195,8 @@ def resolve(
         if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX:
             return score
         if record is not None and prose_density(text_of(record)) > prose_density(text_of(i)):
+            return score
+        if record is not None and votes.kept_share(text_of(record)) >= KEPT_SHARE:
             return score
         return 0.0
 
@@ -155,7 +211,7 @@ def resolve(
         return score if votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN else 0.0
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
-        found = {d: run_shingles(result.new_records[d]) for d in doc_ids if d in result.new_records}
+        found = {d: run_shingles(run_rows[d]) for d in doc_ids if d in run_rows}
         older = [d for d in doc_ids if d not in found]
         if older:
             for doc_id, text in existing_texts(older).items():
@@ -166,8 +222,8 @@ def resolve(
         row = rows[i]
         uri = row["source_uri"]
         target = index.doc_by_hash.get(row["content_hash"])
-        if target is not None:
-            _merge(result, Merge(uri, target, "exact", 1.0))
+        if target is not None and not (target in run_rows and apart(i, run_rows[target])):
+            _merge(result, Merge(uri, _root(result, target), "exact", 1.0))
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
@@ -176,30 +232,99 @@ def resolve(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
         )
+        matched: list[tuple[float, str]] = []
         if candidates:
             own = run_shingles(i)[0]
             for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
-                score = containment(own, theirs)
-                if score < threshold or not _covers(own, theirs, lead):
-                    record = result.new_records.get(doc_id)
-                    score = article_in_page(i, theirs, record)
-                    if not score and record is not None:
-                        score = own_in_page(own, record)
-                    if not score:
-                        continue
+                record = run_rows.get(doc_id)
+                score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
+                if not score and record is not None:
+                    score = own_in_page(own, record)
+                    for k in copies.get(_root(result, doc_id), [])[:COPIES]:
+                        if score:
+                            break
+                        theirs, lead = run_shingles(k)
+                        score = direct(own, theirs, lead) or article_in_page(i, theirs, k)
+                if not score:
+                    continue
+                if doc_id in run_rows and apart(i, run_rows[doc_id]):
+                    continue
+                matched.append((score, doc_id))
                 if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
-            _merge(result, Merge(uri, best[1], "near", round(best[0], 4)))
+            target = _join(
+                result, matched, best[1], lambda a, b: apart(run_rows[a], run_rows[b]), joined_rows
+            )
+            _merge(result, Merge(uri, target, "near", round(best[0], 4)))
+            if target in run_rows:
+                copies.setdefault(target, []).append(i)
             continue
         doc_id = make_doc_id(row["content_hash"])
+        if doc_id in run_rows:  # the same text as a record it was kept apart from
+            doc_id = make_doc_id(f"{row['content_hash']}:{uri}")
         index.add(doc_id, row["content_hash"], int(row["word_count"]), signature)
         paragraphs.add_hashes(doc_id, own_paragraphs)
         result.new_records[doc_id] = i
         result.sources[doc_id] = [uri]
         result.doc_of_source[uri] = doc_id
         result.kept_sources.add(uri)
+    _repoint(result)
     return result
+
+
+def _join(
+    result: Resolution,
+    matched: list[tuple[float, str]],
+    best: str,
+    apart: Callable[[str, str], bool],
+    joined_rows: dict[str, int],
+) -> str:
+    """The record a document that matched several goes to: the run's records it matched hold
+    one article (each with other chrome around it), so they become one, kept by the first
+    visited (the fullest text); committed records stay as they are. `result.alias` maps a
+    joined record to the one kept (merges and sources are re-pointed at the end)."""
+    score: dict[str, float] = {}
+    for value, doc_id in matched:
+        root = _root(result, doc_id)
+        score[root] = max(score.get(root, 0.0), value)
+    run_roots = sorted(
+        (d for d in score if d in result.new_records), key=lambda d: result.new_records[d]
+    )
+    if len(run_roots) < 2:
+        return _root(result, best)
+    keep, *others = run_roots
+    for other in others:
+        if apart(keep, other):
+            continue
+        joined_rows[other] = result.new_records.pop(other)
+        moved = result.sources.pop(other)
+        result.sources[keep].extend(moved)
+        result.kept_sources.discard(moved[0])
+        result.merges.append(Merge(moved[0], other, "near", round(score[other], 4)))
+        result.alias[other] = keep
+    return keep
+
+
+def _root(result: Resolution, doc_id: str) -> str:
+    while doc_id in result.alias:
+        doc_id = result.alias[doc_id]
+    return doc_id
+
+
+def _repoint(result: Resolution) -> None:
+    """Merges and sources into joined records now point at the record kept."""
+    if not result.alias:
+        return
+    result.merges = [
+        Merge(m.source_uri, _root(result, m.doc_id), m.kind, m.similarity)
+        if m.doc_id in result.alias
+        else m
+        for m in result.merges
+    ]
+    for uri, doc_id in result.doc_of_source.items():
+        if doc_id in result.alias:
+            result.doc_of_source[uri] = _root(result, doc_id)
 
 
 def _covers(own: U64, theirs: U64, lead: U64) -> bool:
@@ -263,6 +388,19 @@ class _Votes:
         drop = {line for line, c in zip(lines, common, strict=True) if c}
         return "\n".join(line for line in text.split("\n") if line not in drop)
 
+    def kept_share(self, text: str) -> float:
+        """Share of the words of a kept text's prose lines that the cleaners of at least two
+        pages kept, and kept at least as often as they removed them (the run's article)."""
+        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+        if not lines or not self.keys.size:
+            return 0.0
+        words = np.array([len(line.split()) for line in lines])
+        at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        found = self.keys[at] == keys
+        kept, removed = self.counts[0][at], self.counts[1][at]
+        voted = found & (kept >= KEPT_PAGES) & (kept >= removed)
+        return float(words[voted].sum() / words.sum())
+
     def common_keys(self, keys: U64) -> npt.NDArray[np.bool_]:
         if not self.keys.size:
             return np.zeros(keys.size, dtype=bool)
@@ -287,7 +425,39 @@ class _Votes:
         return float(words[~found].sum() / total), float(words[removed > others_kept].sum() / total)
 
 
+def _own_prose(votes: _Votes, page: str, other: U64, shingle_size: int) -> tuple[int, int]:
+    """Words of a page's article prose (lines of PARAGRAPH_WORDS words or more that end a
+    sentence, not common in the run): those the other page lacks, and those it shares."""
+    lines, keys = paragraph_keys(page, PARAGRAPH_WORDS)
+    common = votes.common_keys(keys).tolist()
+    prose = [
+        line
+        for line, is_common in zip(lines, common, strict=True)
+        if not is_common and line.rstrip().endswith(_SENTENCE_END)
+    ]
+    if not prose:
+        return 0, 0
+    hashes, line_of = line_shingles(prose, shingle_size)
+    at = np.minimum(np.searchsorted(other, hashes), max(other.size - 1, 0))
+    found = other[at] == hashes if other.size else np.zeros(hashes.size, dtype=bool)
+    total = np.bincount(line_of, minlength=len(prose))
+    inside = np.bincount(line_of, weights=found, minlength=len(prose))
+    words = np.array([len(line.split()) for line in prose])
+    shared = inside >= SHARED_LINE * np.maximum(total, 1)
+    return int(words[~shared].sum()), int(words[shared].sum())
+
+
 _SENTENCE_END = tuple('.!?"\u201d\u2019)')
+
+
+def _sentence_words(text: str) -> int:
+    """Words in lines of PARAGRAPH_WORDS words or more that end a sentence."""
+    total = 0
+    for line in text.split("\n"):
+        words = len(line.split())
+        if words >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END):
+            total += words
+    return total
 
 
 def prose_density(text: str) -> float:

@@ -152,3 +152,57 @@ def test_texts_sharing_only_lines_common_in_the_run_stay_apart() -> None:
 def test_story_on_a_handful_of_pages_still_merges() -> None:
     rows = [page(f"copy-{k}", [*ARTICLE, f"Chrome of site {k} " * 3], []) for k in range(10)]
     assert len(groups(rows, run(rows))) == 1
+
+
+def test_a_text_inside_two_run_records_joins_them_into_one() -> None:
+    """Two copies of one article, each with its own frame's chrome kept around it, do not
+    match each other; the clean article inside both joins them (one article, one record)."""
+    chrome = [" ".join(f"{name}{p}w{i}" for i in range(15)) for p in range(6) for name in "xy"]
+    rows = [
+        page("copy-one", ARTICLE + chrome[0::2], []),
+        page("copy-two", ARTICLE + chrome[1::2][:5], []),
+        page("clean", ARTICLE, []),
+    ]
+    result = run(rows)
+    assert groups(rows, result) == {frozenset({"copy-one", "copy-two", "clean"})}
+    assert len(result.new_records) == 1
+    (doc_id,) = result.new_records
+    assert sorted(result.sources[doc_id]) == ["clean", "copy-one", "copy-two"]
+    assert {m.doc_id for m in result.merges} == {doc_id}
+
+
+def test_two_pages_whose_cleaners_kept_the_same_chrome_stay_apart() -> None:
+    """The same kept text (a frame's comment list) on two pages, each with an article of its
+    own among the removed lines: not one article, whatever the content hashes say."""
+    widget = [" ".join(f"widget{p}w{i}" for i in range(14)) + " by Name" for p in range(5)]
+    rows = [
+        page("page-one", widget, block("first", 3, 30)),
+        page("page-two", widget, block("second", 3, 30)),
+    ]
+    result = run(rows)
+    assert len(groups(rows, result)) == 2
+    assert len(result.new_records) == 2 and not result.merges
+
+
+def test_repost_whose_cleaner_kept_other_prose_merges_when_the_run_kept_the_article() -> None:
+    """The repost's cleaner kept a comment thread (prose seen nowhere else, as dense as the
+    article) and removed the article; two other pages' cleaners kept the article."""
+    comments = block("comment", 2, 25)
+    rows = [
+        page("original", ARTICLE, block("own-chrome", 1, 12)),
+        page("clean-repost", ARTICLE, block("other-chrome", 1, 12)),
+        page("repost", comments, ARTICLE),
+    ]
+    assert groups(rows, run(rows)) == {frozenset({"original", "clean-repost", "repost"})}
+
+
+def test_a_partial_repost_matches_the_record_through_its_clean_copy() -> None:
+    """The record keeps the fullest copy (the article with a long teaser list after it); a
+    partial repost covers too little of that, but is most of the clean copy merged into it."""
+    teasers = [" ".join(f"teaser{p}w{i}" for i in range(8)) for p in range(50)]
+    rows = [
+        page("with-teasers", ARTICLE + teasers, []),
+        page("clean-copy", ARTICLE, []),
+        page("partial", ARTICLE[1:], []),
+    ]
+    assert groups(rows, run(rows)) == {frozenset({"with-teasers", "clean-copy", "partial"})}
