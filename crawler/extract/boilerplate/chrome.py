@@ -22,6 +22,25 @@ def phrase_key(text: str) -> str:
     return " ".join(_KEY_DROP.sub(" ", normalize(text).lower()).split())
 
 
+class _KeyDrop(dict[int, str]):
+    """`str.translate` table of `_KEY_DROP`: a character it matches becomes a space, others
+    stay; filled as characters are met (runs of spaces are collapsed by the caller)."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        value = self[code] = " " if _KEY_DROP.match(c) else c
+        return value
+
+
+_KEY_DROP_TABLE = _KeyDrop()
+
+
+def key_of_normalized(text: str) -> str:
+    """`phrase_key` of a line without zero-width characters or soft hyphens (a normalised
+    line or a part of one): each dropped character a space, then spaces collapsed."""
+    return " ".join(text.lower().translate(_KEY_DROP_TABLE).split())
+
+
 _EXACT: dict[str, Removed] = {}
 for _reason, _phrases in PHRASES.items():
     for _p in _phrases:
@@ -150,7 +169,7 @@ def _is_inline_link(text: str) -> bool:
     head, colon, rest = text.partition(":")
     if not colon or not rest.strip() or len(head.split()) > 4:
         return False
-    if _EXACT.get(phrase_key(head)) != Removed.RELATED_BLOCK:
+    if _EXACT.get(key_of_normalized(head)) != Removed.RELATED_BLOCK:
         return False
     rest = rest.strip()
     return not (rest.endswith(".") and rest.count(" ") >= 3 and not rest.endswith("..."))
@@ -169,11 +188,12 @@ def _attribution(text: str) -> str | None:
     return pub or None
 
 
-def phrase_reason(text: str, words: int) -> Removed | None:
-    """The reason code of a short line that is (or starts with) a known UI phrase."""
+def phrase_reason(text: str, words: int, normalized: bool = False) -> Removed | None:
+    """The reason code of a short line that is (or starts with) a known UI phrase
+    (`normalized`: `text` is a normalised line)."""
     if words > 10:
         return None
-    key = phrase_key(text)
+    key = key_of_normalized(text) if normalized else phrase_key(text)
     if not key:
         return None
     if key in _EXACT and words <= 8:
@@ -229,7 +249,7 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         return Removed.CAPTION
     if units <= 12 and (special or _APP_ANY.search(low) is not None) and _APP.search(text):
         return Removed.APP_PROMO
-    reason = phrase_reason(text, f.words)
+    reason = phrase_reason(text, f.words, normalized=True)
     if reason is not None:
         return reason
     if units <= 30 and _is_inline_link(text):
