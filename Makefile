@@ -14,7 +14,15 @@ export UV_PYTHON := $(PYTHON)
 
 .PHONY: setup run test test-fast lint format eval eval-html train-cleaner train-html-combine bench clean
 
-setup: $(VENV)/.synced
+setup: $(VENV)/.synced $(VENV)/.native
+
+# The dump cleaner's per-line modules compiled with mypyc (crawler/extract/boilerplate/native.py):
+# rebuilt when a source of the package changes; a failed build leaves the cleaner plain Python.
+NATIVE_SOURCES := $(wildcard crawler/extract/boilerplate/*.py)
+$(VENV)/.native: $(VENV)/.synced $(NATIVE_SOURCES)
+	$(BIN)/python -W ignore::DeprecationWarning -c \
+		'from crawler.extract.boilerplate import native; native.main(["build"])'
+	touch $@
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -73,4 +81,5 @@ train-html-combine: setup
 	nice -n 15 $(BIN)/python bench/train_html_combine.py --model-out crawler/extract/combine_model.json
 
 clean:
-	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache .import_linter_cache \
+		crawler/extract/boilerplate/_compiled

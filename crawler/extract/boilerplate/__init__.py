@@ -9,8 +9,12 @@ result = clean_text(text, stats)            # a whole-page dump
 result = clean_text(text, mode="extracted") # text an HTML extractor produced
 """
 
-from crawler.extract.boilerplate.cleaner import clean_text
-from crawler.extract.boilerplate.result import CleanResult, Removal
-from crawler.extract.boilerplate.stats import LineStats
+from crawler.extract.boilerplate import native
+
+native.activate()  # the per-line modules compiled with mypyc, when a build matches the sources
+
+from crawler.extract.boilerplate.cleaner import clean_text  # noqa: E402
+from crawler.extract.boilerplate.result import CleanResult, Removal  # noqa: E402
+from crawler.extract.boilerplate.stats import LineStats  # noqa: E402
 
 __all__ = ["CleanResult", "LineStats", "Removal", "clean_text"]

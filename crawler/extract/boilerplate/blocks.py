@@ -14,7 +14,7 @@ import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from crawler.extract.boilerplate.chrome import phrase_key
+from crawler.extract.boilerplate.chrome import key_of_normalized
 from crawler.extract.boilerplate.lines import LineFeatures
 from crawler.extract.boilerplate.phrases import SECTION_WORDS
 from crawler.reasons import Removed
@@ -71,7 +71,7 @@ def section_header(lines: Sequence[Line], i: int) -> Removed | None:
         if first_prose and not (len(nxt) > 1 and is_list_item(nxt[1]) and nxt[0].repeats > 1):
             return None
         return ln.chrome
-    words = phrase_key(f.text).split()
+    words = key_of_normalized(f.text).split()
     keyword = bool(words) and words[0] in SECTION_WORDS
     shaped = 2 <= f.words <= 5 and bool(_SECTION_SHAPE.match(f.text))
     if keyword and shaped and not first_prose and items >= min(3, len(nxt)):

@@ -22,6 +22,25 @@ def phrase_key(text: str) -> str:
     return " ".join(_KEY_DROP.sub(" ", normalize(text).lower()).split())
 
 
+class _KeyDrop(dict[int, str]):
+    """`str.translate` table of `_KEY_DROP`: a character it matches becomes a space, others
+    stay; filled as characters are met (runs of spaces are collapsed by the caller)."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        value = self[code] = " " if _KEY_DROP.match(c) else c
+        return value
+
+
+_KEY_DROP_TABLE = _KeyDrop()
+
+
+def key_of_normalized(text: str) -> str:
+    """`phrase_key` of a line without zero-width characters or soft hyphens (a normalised
+    line or a part of one): each dropped character a space, then spaces collapsed."""
+    return " ".join(text.lower().translate(_KEY_DROP_TABLE).split())
+
+
 _EXACT: dict[str, Removed] = {}
 for _reason, _phrases in PHRASES.items():
     for _p in _phrases:
@@ -124,7 +143,35 @@ _REPOST_WORDS = (
 )
 _COPYRIGHT_WORDS = ("©", "(c)", "copyright", "℗", "all rights reserved")
 _NEWSLETTER_WORDS = ("newsletter", "inbox", "mail updates", "subscribe")
-_FOLD_SPECIAL = frozenset("ſKİı")  # characters IGNORECASE matches to other ASCII letters
+
+
+def _fold_special() -> frozenset[str]:
+    """Characters a case-insensitive regex matches to a letter `str.lower` does not give:
+    "İ" (lower() makes two characters) and the variants the regex engine adds ("ſ" for "s",
+    "ı" for "i", "ᲀ" for "в", "K" Kelvin, Greek symbol forms): every variant of its table that
+    is not the lower case of its own upper case."""
+    special = set("ſKİı")
+    try:
+        from re._casefix import _EXTRA_CASES  # the table the regex compiler itself uses
+    except ImportError:  # another Python: the Latin ones above
+        return frozenset(special)
+    for key, values in _EXTRA_CASES.items():
+        special.update(c for c in map(chr, (key, *values)) if c.upper().lower() != c)
+    return frozenset(special)
+
+
+_FOLD_SPECIAL = _fold_special()  # a short line holding one skips the "may contain" tests
+_READ_TIME_STARTS = (  # every `_READ_TIME` alternative but the leading count starts with one
+    "read",
+    "tempo de leitura",
+    "tiempo de lectura",
+    "temps de lecture",
+    "lesezeit",
+    "время чтения",
+    "読了時間",
+    "この記事は約",
+    "estimated reading time",
+)
 
 
 def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -136,7 +183,6 @@ _CREDIT_ANY = _any_of(_CREDIT_WORDS)
 _REPOST_ANY = _any_of(_REPOST_WORDS)
 _COPYRIGHT_ANY = _any_of(_COPYRIGHT_WORDS)
 _NEWSLETTER_ANY = _any_of(_NEWSLETTER_WORDS)
-_APP_ANY = _any_of(("app", "play"))
 
 
 def _may_be_comment_meta(text: str) -> bool:
@@ -150,7 +196,7 @@ def _is_inline_link(text: str) -> bool:
     head, colon, rest = text.partition(":")
     if not colon or not rest.strip() or len(head.split()) > 4:
         return False
-    if _EXACT.get(phrase_key(head)) != Removed.RELATED_BLOCK:
+    if _EXACT.get(key_of_normalized(head)) != Removed.RELATED_BLOCK:
         return False
     rest = rest.strip()
     return not (rest.endswith(".") and rest.count(" ") >= 3 and not rest.endswith("..."))
@@ -169,11 +215,12 @@ def _attribution(text: str) -> str | None:
     return pub or None
 
 
-def phrase_reason(text: str, words: int) -> Removed | None:
-    """The reason code of a short line that is (or starts with) a known UI phrase."""
+def phrase_reason(text: str, words: int, normalized: bool = False) -> Removed | None:
+    """The reason code of a short line that is (or starts with) a known UI phrase
+    (`normalized`: `text` is a normalised line)."""
     if words > 10:
         return None
-    key = phrase_key(text)
+    key = key_of_normalized(text) if normalized else phrase_key(text)
     if not key:
         return None
     if key in _EXACT and words <= 8:
@@ -197,7 +244,11 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
     short = units <= 40
     low = text.lower() if short else ""
     special = short and not _FOLD_SPECIAL.isdisjoint(text)
-    if units <= 12 and _READ_TIME.search(text):
+    if (
+        units <= 12
+        and (special or text[:1].isdecimal() or low.startswith(_READ_TIME_STARTS))
+        and _READ_TIME.search(text)
+    ):
         return Removed.READ_TIME
     if _attribution(text) is not None:
         return Removed.ATTRIBUTION
@@ -227,9 +278,9 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         return Removed.NEWSLETTER
     if text[:1].isdecimal() and _GALLERY.match(text) and not f.date_like:
         return Removed.CAPTION
-    if units <= 12 and (special or _APP_ANY.search(low) is not None) and _APP.search(text):
+    if units <= 12 and (special or "app" in low or "play" in low) and _APP.search(text):
         return Removed.APP_PROMO
-    reason = phrase_reason(text, f.words)
+    reason = phrase_reason(text, f.words, normalized=True)
     if reason is not None:
         return reason
     if units <= 30 and _is_inline_link(text):

@@ -75,7 +75,7 @@ def _single(text: str) -> _Single:
         reason = chrome_reason(f)
         if reason is None and is_template_junk(text):
             reason = Removed.UI_CHROME
-    return f, fold_normalized(text), reason
+    return f, fold_normalized(text, f.digit_ratio == 0), reason
 
 
 def _analysed(s: str) -> _Single | None:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 from itertools import compress
 from operator import itemgetter, methodcaller, not_, or_
-from typing import Any, Generic, TypeVar
 
+from crawler.extract.boilerplate.features import LineFeatures as LineFeatures
 from crawler.extract.boilerplate.stopwords import STOP_WORDS
 
 _WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
@@ -62,7 +59,7 @@ _DATE_WORDS_RE = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^(?:[-–—•·*▪►▶»›]|\d{1,2}[.)])\s+")
-_COUNT_SUFFIX = re.compile(r"^\D*[(\[]\d+[)\]]$")  # "Category (15)": a count, not data
+_BULLET_FIRST = "-–—•·*▪►▶»›"  # a bullet's first character, else a digit (\d is isdecimal)
 _FOLD_WORD = re.compile(r"[^\W\d_]{3}")
 # `\s[|•·»›/]\s|\s{2,}`, written to test one \s per position (the cleaner's costliest regex)
 _SEPARATORS = re.compile(r"\s(?:[|•·»›/]\s|\s+)")
@@ -82,80 +79,6 @@ _CASED_NON_LETTER = re.compile(
     "[\u0345\u2160-\u217f\u24b6-\u24e9\U0001f130-\U0001f149\U0001f150-\U0001f169"
     "\U0001f170-\U0001f189]"
 )
-
-
-_T = TypeVar("_T")
-_new_features = object.__new__
-
-
-class _once(cached_property[_T], Generic[_T]):  # used like cached_property
-    """`functools.cached_property` without its lock (Python 3.11 takes one on every first
-    access; Python 3.12 dropped it). Two threads reading one line's property at once both
-    compute the same value: the properties are pure."""
-
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        super().__init__(func)
-
-    def __get__(self, instance: object, owner: type[Any] | None = None) -> _T:  # type: ignore[override]
-        if instance is None:
-            return self  # type: ignore[return-value]
-        value = instance.__dict__[self.attrname or self.func.__name__] = self.func(instance)
-        return value
-
-
-@dataclass(frozen=True)
-class LineFeatures:
-    """Shape features of one non-blank line."""
-
-    text: str  # whitespace-normalised line
-    chars: int  # characters
-    words: int  # space-separated tokens (a CJK run counts as one)
-    cjk: int  # CJK characters (Han / kana)
-    units: float  # length in word-equivalents: words, or CJK characters / 2
-    alpha_words: int  # tokens that contain letters
-    end_punct: bool  # ends in sentence punctuation (. ! ? 。 ！ ？ …), quotes allowed after
-    end_colon: bool  # ends in a colon (introduces a list or quote)
-    stop_ratio: float  # share of tokens that are function words (any built-in language)
-    title_ratio: float  # share of letter tokens that start with a capital letter
-    upper_ratio: float  # share of cased letters that are upper case
-    digit_ratio: float  # share of characters that are digits
-    date_like: bool  # the line is (almost) only a date / time / relative time
-    has_date: bool  # the line contains a date or time expression (lines <= 2,000 chars)
-    bulleted: bool  # starts with a bullet or list number
-    separators: int  # " | ", " • ", " / " style separators (menus, breadcrumbs)
-    inner_sentences: int  # sentence ends inside the line (". X")
-
-    @_once
-    def is_cjk(self) -> bool:
-        """Mostly written in a script without spaces (Japanese, Chinese)."""
-        return self.cjk >= max(4, self.chars // 3)
-
-    @_once
-    def prose_like(self) -> bool:
-        """Looks like running text: long enough and sentence-shaped."""
-        if self.is_cjk:
-            return self.cjk >= 20 and (self.end_punct or "、" in self.text)
-        if self.units >= 10 and (self.end_punct or self.inner_sentences > 0):
-            return self.stop_ratio >= 0.08 or self.units >= 25
-        return self.units >= 20 and self.stop_ratio >= 0.15
-
-    @_once
-    def data_like(self) -> bool:
-        """A short content line of a list or table: figures with words ("1 tsp cinnamon",
-        "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
-        if self.date_like or (self.text.endswith((")", "]")) and _COUNT_SUFFIX.search(self.text)):
-            return False
-        has_digit = self.digit_ratio > 0
-        return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
-
-    @_once
-    def headline_like(self) -> bool:
-        """Short, no final full stop, several words: a title, teaser or menu entry."""
-        if (self.end_punct and self.text[-1:] not in "?!？！") or self.end_colon:
-            return False
-        if self.is_cjk:
-            return 6 <= self.cjk <= 60
-        return 3 <= self.words <= 20
 
 
 def normalize(line: str) -> str:
@@ -239,9 +162,18 @@ _TOKENS_MAX = 50_000  # ~5 MB
 
 
 def _packed(token: str) -> int:
-    alpha, caps, numeric, stop, dates = _token_counts_of([token])
-    empty = 1 - alpha - numeric  # its core is empty
-    return alpha | caps << _FIELD | empty << 2 * _FIELD | stop << 3 * _FIELD | dates << 4 * _FIELD
+    """`_token_counts_of([token])` packed, computed directly (a new token costs ~1/6)."""
+    core = token.strip(_TOKEN_STRIP)
+    low = core.lower()
+    if core.isalpha() or (core and _WORD.search(token) is not None):  # an empty core: no letter
+        counts = 1 | token.lstrip(_CAP_STRIP)[:1].isupper() << _FIELD
+    else:
+        counts = 1 << 2 * _FIELD if not core else 0  # empty core, else a numeric token
+    if low in STOP_WORDS:
+        counts |= 1 << 3 * _FIELD
+    if low in _DATE_WORDS or low.rstrip("s,") in _DATE_WORDS:
+        counts |= 1 << 4 * _FIELD
+    return counts
 
 
 def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
@@ -267,10 +199,20 @@ def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
     )
 
 
+def _may_have_separator(text: str) -> bool:
+    """Precondition of `_SEPARATORS`, exact for any line: the separators other than " | "
+    and " / " are non-ASCII, and ASCII white space other than " " is not printable."""
+    if " " not in text:
+        return False
+    if not text.isascii():
+        return True
+    return " | " in text or " / " in text or "  " in text or not text.isprintable()
+
+
 def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
     chars = len(text)
-    cjk = len(_CJK.findall(text))
+    cjk = 0 if text.isascii() else len(_CJK.findall(text))
     tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
     words = len(tokens) + (1 if cjk else 0)
     sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
@@ -288,7 +230,7 @@ def features_of_normalized(text: str) -> LineFeatures:
     stripped = text.rstrip(_CLOSERS + " ")
     # the frozen dataclass's __init__ sets its 17 fields one by one through
     # object.__setattr__ (~3 us a line); its instance dict filled at once is the same object
-    features = _new_features(LineFeatures)
+    features = object.__new__(LineFeatures)
     features.__dict__.update(
         text=text,
         chars=chars,
@@ -304,8 +246,9 @@ def features_of_normalized(text: str) -> LineFeatures:
         digit_ratio=digits / max(1, chars),
         date_like=date_like,
         has_date=has_date,
-        bulleted=_BULLET.match(text) is not None,
-        separators=len(_SEPARATORS.findall(text)) if " " in text else 0,
+        bulleted=(text[:1] in _BULLET_FIRST or text[:1].isdecimal())
+        and _BULLET.match(text) is not None,
+        separators=len(_SEPARATORS.findall(text)) if _may_have_separator(text) else 0,
         inner_sentences=inner,
     )
     return features
@@ -318,8 +261,11 @@ def fold_key(text: str) -> str:
     return fold_normalized(normalize(text))
 
 
-def fold_normalized(text: str) -> str:
-    """`fold_key` of an already normalised line."""
+def fold_normalized(text: str, no_digits: bool = False) -> str:
+    """`fold_key` of an already normalised line. `no_digits`: the caller knows the line has
+    no digit (str.isdigit): an ASCII line is then only lower-cased."""
+    if no_digits and text.isascii():
+        return text.lower()  # lower() makes no digit, so `_DIGITS` would replace nothing
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     text = text.lower()

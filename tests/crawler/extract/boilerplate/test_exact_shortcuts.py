@@ -1,0 +1,97 @@
+"""The cleaner's shortcuts (preconditions before regexes, per-token tables, str.translate keys)
+give exactly what the regexes / the token-by-token counts give."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from crawler.extract.boilerplate import chrome, lines
+from crawler.extract.boilerplate.lines import features
+from crawler.reasons import Removed
+
+TOKENS = [
+    "",
+    "...",
+    "'",
+    "don't",
+    "e-mail",
+    "«Hello»",
+    "(c)",
+    "2019",
+    "Mon,",
+    "days",
+    "ſ",
+    "İstanbul",
+    "Ⅻ",
+    "①",
+    "_a_",
+    "'s",
+    "ǅx",
+    "The",
+    "the",
+    "UPDATED",
+]
+
+
+@pytest.mark.parametrize("token", TOKENS)
+def test_a_new_tokens_packed_counts_are_its_counts(token: str) -> None:
+    alpha, caps, numeric, stop, dates = lines._token_counts_of([token])
+    empty = 1 - alpha - numeric
+    f = lines._FIELD
+    assert lines._packed(token) == (
+        alpha | caps << f | empty << 2 * f | stop << 3 * f | dates << 4 * f
+    )
+
+
+def test_separator_bullet_and_cjk_preconditions_agree_with_the_regexes() -> None:
+    rng = random.Random(15)
+    alphabet = " \t\n\x0b\x1c\x85\u2028\u3000|/•·»›ab1١-–.日"
+    for _ in range(20_000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        want = len(lines._SEPARATORS.findall(t)) if " " in t else 0
+        got = len(lines._SEPARATORS.findall(t)) if lines._may_have_separator(t) else 0
+        assert got == want, repr(t)
+        first = t[:1] in lines._BULLET_FIRST or t[:1].isdecimal()
+        assert (first and lines._BULLET.match(t) is not None) == (
+            lines._BULLET.match(t) is not None
+        ), repr(t)
+        if t.isascii():
+            assert not lines._CJK.findall(t)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Share this: Twitter",
+        "İstanbul ©2019 ſ_x",
+        "a\u0307b",
+        "Ⅻ ① ㉑",
+        "Related: News 24/7",
+        "x_y",
+    ],
+)
+def test_phrase_key_of_a_normalised_line_by_translate(text: str) -> None:
+    assert chrome.key_of_normalized(lines.normalize(text)) == chrome.phrase_key(text)
+
+
+@pytest.mark.parametrize("text", ["Home Page", "Ⅻ Title", "Straße", "Le Café"])
+def test_fold_key_of_a_line_without_digits(text: str) -> None:
+    assert lines.fold_normalized(text, no_digits=True) == lines.fold_normalized(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("фᲂтᲂ: Reuters", Removed.CAPTION),  # "ᲂ" is "о" to a case-insensitive regex
+        ("ФОТО: Reuters", Removed.CAPTION),
+        ("ſubſcribe now to our newsletter", Removed.NEWSLETTER),
+        ("ВРЕМЯ ЧТЕНИЯ 3 минуты", Removed.READ_TIME),
+        ("5 MIN READ", Removed.READ_TIME),
+        ("Estimated Reading Time: 4 minutes", Removed.READ_TIME),
+        ("Get it on Google PLAY", Removed.APP_PROMO),
+    ],
+)
+def test_case_variants_the_regexes_match_pass_the_cheap_tests(text: str, reason: Removed) -> None:
+    assert chrome.chrome_reason(features(text)) == reason
