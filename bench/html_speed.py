@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/html_speed.py [--rounds 3] [--dragnet N] [--no-ingest]
     .venv/bin/python bench/html_speed.py --options [--rounds 3]
+    .venv/bin/python bench/html_speed.py --warm-up [--rounds 2]
 
 On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
 ../shared/eval/dragnet-train/html (read in place, never copied), in one process and one thread:
@@ -25,6 +26,12 @@ On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
      wall time, against the baseline's wall time in the same round;
    and the ratios. The load average (1 min) is printed at start and end: on a busy machine the
    wall figures, and so the ingest ratio, read low.
+
+--warm-up instead measures the forkserver's HTML warm-up (`crawler.run.warm_html`): in a fresh
+worker from `IsolatingPool(1, warm_html=...)`, cold and warm taking turns, the worker's CPU time
+for a first pass of the chain over the dev pages, then `trafilatura.extract` over them, then a
+second pass; printed as ratios to trafilatura in the same worker. (A test process's forkserver
+is global: each variant's pool is the first of its own fresh `python` process.)
 
 --options instead measures trafilatura's extraction options inside our path: `extract_html` on
 the dev pages with `bare_extraction` given each variant's options (the shipped ones: fast=True,
@@ -198,6 +205,54 @@ def measure_options(rounds: int) -> None:
         print(f"  {name:22s} {f1[name]:6.3f} {1000 * t / len(pages):7.2f} {t / base:6.2f}x")
 
 
+def worker_passes() -> tuple[float, float, float]:
+    """In a worker: CPU s of the chain over the dev pages, of trafilatura.extract, of the chain."""
+    import trafilatura
+
+    settings = Settings()
+    files = sorted(EVAL.glob("*.html"))
+    raws = [read_input(p, settings.max_input_bytes) for p in files]
+    first = _rate(1, lambda: _ours(raws, settings))[0]
+    pages = [p.read_text("utf-8") for p in files]
+    traf = _rate(1, lambda: [trafilatura.extract(h) for h in pages])[0]
+    second = _rate(1, lambda: _ours(raws, settings))[0]
+    return 1 / first, 1 / traf, 1 / second
+
+
+def _one_worker(warm: bool) -> None:
+    from crawler.run.workers import IsolatingPool
+
+    pool = IsolatingPool(1, warm_html=warm)
+    try:
+        print(*pool.call(worker_passes, (), 1, 600))
+    finally:
+        pool.close()
+
+
+def measure_warm_up(rounds: int) -> None:
+    """Cold vs warm workers (fresh processes, taking turns): first pass, trafilatura, second."""
+    import subprocess
+
+    n = len(list(EVAL.glob("*.html")))
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"worker CPU s over {n} dev pages (ratio: trafilatura.extract's CPU / ours)")
+    for _ in range(rounds):
+        for warm in (False, True):
+            out = subprocess.run(
+                [sys.executable, __file__, "--one-worker", "warm" if warm else "cold"],
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=True,
+            ).stdout.split()
+            first, traf, second = map(float, out[-3:])
+            print(
+                f"  {'warm' if warm else 'cold'}: first pass {first:.2f} s ({traf / first:.2f}x),"
+                f" trafilatura {traf:.2f} s, second pass {second:.2f} s ({traf / second:.2f}x)"
+            )
+    print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -206,7 +261,15 @@ def main() -> int:
     ap.add_argument("--dragnet", type=int, default=0, help="dragnet-train pages to profile too")
     ap.add_argument("--no-ingest", action="store_true", help="skip the whole-ingest runs")
     ap.add_argument("--options", action="store_true", help="measure trafilatura's options")
+    ap.add_argument("--warm-up", action="store_true", help="cold vs warm-started workers")
+    ap.add_argument("--one-worker", choices=("cold", "warm"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one_worker:
+        _one_worker(args.one_worker == "warm")
+        return 0
+    if args.warm_up:
+        measure_warm_up(args.rounds)
+        return 0
     if args.options:
         measure_options(args.rounds)
         return 0

@@ -82,11 +82,13 @@ def breaking_pools(real: Any) -> Any:
     one-worker pools that run calls alone are real)."""
     made: list[int] = []
 
-    def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPoolExecutor:
+    def worker_pool(
+        workers: int, preload: str = "crawler.run.clean", warm_html: bool = False
+    ) -> ProcessPoolExecutor:
         if workers > 1 and not made:
             made.append(workers)
             return BreaksOnSubmit(workers)
-        pool: ProcessPoolExecutor = real(workers, preload)
+        pool: ProcessPoolExecutor = real(workers, preload, warm_html)
         return pool
 
     return worker_pool

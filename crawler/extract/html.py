@@ -424,3 +424,36 @@ def _extract(
         evidence=evidence,
     )
     return found, second
+
+
+# A short article with no declared date or author, and a date only in its text: it takes the
+# whole path (trafilatura, the byline and htmldate's searches down to dateparser, readability
+# and the engine choice, language id)
+_WARM_UP_PAGE = """<html><head><title>Harbour ferry returns</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<article><h1>Harbour ferry returns after a winter of repairs</h1>
+<p class="byline">By Jane Example</p><p>Posted on 3 March 2021, 10:15</p>
+<p>The harbour ferry is back on its old route this morning, after four months in the yard
+where its engines were rebuilt and its hull was painted.</p>
+<p>Passengers waiting on the pier said the crossing was quieter and faster than before, and
+the operator promised a timetable with two more sailings every day until the autumn.</p>
+</article><footer>Copyright 2021 Example News</footer></body></html>"""
+
+
+def warm_up() -> None:
+    """Pay the HTML path's first-use costs in this process now: dateparser loading and
+    compiling every locale (htmldate's last resort, ~2 s of CPU), the language model (~0.8 s),
+    lazy imports. The worker pool's forkserver calls this once (`crawler.run.warm_html`), so
+    that every worker it forks starts with them paid. Never raises."""
+    try:
+        from htmldate.extractors import get_external_parser
+
+        from crawler.extract.normalize import detect_language
+
+        found = extract_html(_WARM_UP_PAGE, "https://example.org/news/ferry")
+        detect_language(found.text)
+        # a string no locale reads: dateparser tries (and so loads) every one of them; the page
+        # alone may not get that far (htmldate reads its date before asking dateparser)
+        get_external_parser().get_date_data("Posted 12 xyzzy 2020")
+    except Exception as err:  # a warm-up must not stop a run: a worker pays on first use
+        LOGGER.debug("HTML warm-up failed: %s", err)

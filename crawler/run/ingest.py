@@ -35,7 +35,13 @@ from crawler.run.clean import (
 from crawler.run.finish import finish_run
 from crawler.run.progress import NoProgress, Progress
 from crawler.run.session import Commit, RunSession, cleanup, start_run
-from crawler.run.workers import IsolatingPool, WorkerLost, WorkerPool, clean_batches
+from crawler.run.workers import (
+    IsolatingPool,
+    WorkerLost,
+    WorkerPool,
+    clean_batches,
+    may_hold_html,
+)
 from crawler.run_types import BatchResult, RunContext, RunSummary, ScanResult
 from crawler.store.dataset import Dataset
 
@@ -256,8 +262,12 @@ def run_stages(
     workers: the scan feeds it the page dumps to learn line statistics from, then it cleans
     the batches. `corpus ingest` and the Prefect flow (which retries `commit`) both run this."""
     workers = session.settings.worker_count()
-    pool = IsolatingPool(workers) if workers > 1 else None
+    html = may_hold_html(files)
+    pool = IsolatingPool(workers, warm_html=html) if workers > 1 else None
     try:
+        if pool is not None and html and len(files) > session.settings.batch_size:
+            # workers will be needed: the forkserver warms up on another core during the scan
+            pool.start_forkserver()
         return ingest_stages(
             session,
             files,

@@ -32,7 +32,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crawler.errors import ConfigError
-from crawler.readers.files import file_uri
+from crawler.readers.files import file_uri, input_kind
 from crawler.readers.inputs import Input
 from crawler.reasons import Rejected
 from crawler.run.clean import (
@@ -124,21 +124,36 @@ def deadline(max_doc_seconds: float, inputs: int) -> float:
     return WORKER_START_SECONDS + inputs * max_doc_seconds
 
 
-def worker_pool(workers: int, preload: str = "crawler.run.clean") -> ProcessPoolExecutor:
+WARM_HTML = "crawler.run.warm_html"  # the forkserver's HTML warm-up (crawler/run/warm_html.py)
+
+
+def may_hold_html(files: Iterable[str | Path]) -> bool:
+    """Whether any of a run's input files may hold an HTML page: any but a page dump (.txt)."""
+    return any(input_kind(Path(f)) != "text" for f in files)
+
+
+def worker_pool(
+    workers: int, preload: str = "crawler.run.clean", warm_html: bool = False
+) -> ProcessPoolExecutor:
     """Worker processes forked from a forkserver: they start clean (no inherited threads,
-    locks or reactor), and the forkserver imports `preload` (the chain) once for all.
+    locks or reactor), and the forkserver imports `preload` (the chain) once for all, and with
+    `warm_html` pays the HTML path's first-use costs once for all (`crawler.run.warm_html`).
     Workers ignore Ctrl-C (the run decides when to stop them) and exit when orphaned."""
     mp = multiprocessing.get_context("forkserver")
     # the forkserver ignores Ctrl-C before it imports the chain (crawler/run/no_ctrl_c.py);
     # its workers do without pandas (crawler/run/no_pandas.py)
-    start_forkserver(preload)
+    start_forkserver(preload, warm_html)
     return ProcessPoolExecutor(
         workers, mp_context=mp, initializer=_worker_started, initargs=(os.getpid(),)
     )
 
 
-def start_forkserver(preload: str) -> None:
-    """Start the forkserver (if it is not running) with `preload`. From the main thread it
+def start_forkserver(preload: str, warm_html: bool = False) -> None:
+    """Start the forkserver (if it is not running) with `preload` (and the HTML warm-up with
+    `warm_html`; a forkserver already running keeps what it was started with: its workers
+    then pay the HTML path's first-use costs themselves, as they would without). It returns
+    at once: the forkserver imports (and warms) in its own process, on another core, until
+    its first worker is asked for. From the main thread it
     starts with Ctrl-C ignored: a signal ignored across fork and exec stays ignored, and
     Python then installs no KeyboardInterrupt handler, so a Ctrl-C sent to the process group
     while the forkserver is still importing (before its preload ignores Ctrl-C; seconds on a
@@ -148,6 +163,7 @@ def start_forkserver(preload: str) -> None:
     WorkersUnavailable when no worker process can start here."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(
         ["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload]
+        + ([WARM_HTML] if warm_html else [])
     )
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # one fork+exec
@@ -229,9 +245,12 @@ class IsolatingPool:
     what `fn` raised. `fn` and its arguments must pickle; `inputs` is how many documents the
     call holds (its share of the deadline)."""
 
-    def __init__(self, workers: int, preload: str = "crawler.run.clean") -> None:
+    def __init__(
+        self, workers: int, preload: str = "crawler.run.clean", *, warm_html: bool = False
+    ) -> None:
         self.workers = max(1, workers)
         self.preload = preload  # what the forkserver imports once for all workers
+        self.warm_html = warm_html  # whether it pays the HTML path's first-use costs too
         self.starts = 0  # worker pools started, lazily (0: no call needed a worker)
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
@@ -244,7 +263,7 @@ class IsolatingPool:
     def start_forkserver(self) -> None:
         """Start the workers' forkserver now, from the main thread, when the pool's calls will
         come from other threads (see `start_forkserver`)."""
-        start_forkserver(self.preload)
+        start_forkserver(self.preload, self.warm_html)
 
     def call(
         self, fn: Callable[..., T], args: tuple[Any, ...], inputs: int, max_doc_seconds: float
@@ -253,7 +272,8 @@ class IsolatingPool:
             if self._closed:
                 raise PoolClosed("the worker pool is closed")
             if self._pool is None:
-                self._pool, self._broken = worker_pool(self.workers, self.preload), Future()
+                self._pool = worker_pool(self.workers, self.preload, self.warm_html)
+                self._broken = Future()
                 self.starts += 1
             pool, broken = self._pool, self._broken
             # every input in the pool may be cleaned before this call's, one after another
@@ -308,7 +328,7 @@ class IsolatingPool:
             with self._lock:
                 if self._closed:
                     raise PoolClosed("the worker pool is closed")
-                pool = worker_pool(1, self.preload)
+                pool = worker_pool(1, self.preload, self.warm_html)
                 self._alone_pools.add(pool)
             try:
                 try:
@@ -405,7 +425,7 @@ def clean_batches(
             progress.advance(len(batch))
         return results
 
-    pool = pool or IsolatingPool(workers)
+    pool = pool or IsolatingPool(workers, warm_html=may_hold_html(k for b in batches for k in b))
     if batches:
         pool.start_forkserver()
     threads = ThreadPoolExecutor(workers, thread_name_prefix="clean")  # one batch per worker

@@ -24,6 +24,7 @@ from crawler.run.workers import (
     PoolClosed,
     WorkerPool,
     clean_batches,
+    may_hold_html,
     worker_pool,
 )
 from crawler.run_types import RunSummary, ScanResult
@@ -262,3 +263,36 @@ def test_workers_convert_lists_to_arrow_without_importing_pandas() -> None:
     finally:
         pool.close()
     assert converted == ["a"] and has_pandas is False
+
+
+WARM_PROBE = """
+from crawler.run.workers import IsolatingPool
+probe = (
+    "__import__('htmldate.extractors').extractors.get_external_parser.cache_info().currsize,"
+    " 'dateparser.languages.loader' in __import__('sys').modules"
+)
+pool = IsolatingPool(1, warm_html=WARM)
+try:
+    print(pool.call(eval, (probe,), 1, 120))
+finally:
+    pool.close()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [True, False])
+def test_workers_of_an_html_run_start_with_dateparser_loaded(warm: bool) -> None:
+    """dateparser loads every locale on first use (~2 s of CPU): with `warm_html` the
+    forkserver pays it once and every worker it forks has it; without, no worker pays it
+    before it needs it. In a fresh process: a test process's forkserver is already running."""
+    code = "WARM = " + str(warm) + WARM_PROBE
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.strip() == str((1, True) if warm else (0, False))
+
+
+def test_only_page_dumps_are_known_to_hold_no_html() -> None:
+    assert not may_hold_html(["a/1.txt", "b/2.TXT"])
+    assert may_hold_html(["a/1.txt", "b/2.html"])
+    assert may_hold_html(["crawl.warc.gz"])
