@@ -157,10 +157,43 @@ _FOOTER = (
 )
 
 
+_FURNITURE = "ancestor-or-self::*[self::nav or self::header or self::footer or self::aside]"
+
+
+def _drop_article_text(tree: Any, block: Any, title: str) -> None:
+    """Remove the donor article's own text outside `block`: its headline (any <h1>, and any
+    h2/h3 that repeats its title), its photos and their captions, its standfirst and lead
+    (paragraphs and text-only <div>s of 40+ characters outside the header, menus, sidebars and
+    footer), its <title> and og:title (the listing's title instead): a listing carries no
+    article text of its donor."""
+    donor_title = " ".join(
+        " ".join(t.split()).lower()
+        for t in tree.xpath("//title/text()|//meta[@property='og:title']/@content")
+    )
+    inside = {block, *block.iter(), *block.iterancestors()}  # the list and what holds it
+    doomed = []
+    for elem in tree.iter("h1", "h2", "h3", "p", "div", "figure"):
+        if elem in inside or elem.xpath(_FURNITURE):
+            continue
+        text = " ".join(_text(elem).split()).lower()
+        headline = elem.tag == "h1" or (elem.tag in ("h2", "h3") and text in donor_title)
+        lead = len(text) >= 40 and (elem.tag == "p" or not elem.xpath("./div|./p|./ul|./table"))
+        if headline or lead or elem.tag == "figure":
+            doomed.append(elem)
+    for elem in doomed:
+        if elem.getparent() is not None and not any(a in doomed for a in elem.iterancestors()):
+            elem.drop_tree()  # (keeps its tail: text after it is not the donor's)
+    for bad in tree.xpath("//meta[@property='og:title']|//meta[@name='description']"):
+        bad.getparent().remove(bad)
+    for node in tree.xpath("//title"):
+        node.text = title
+
+
 def in_real_chrome(donor: Any, title: str, listing: str) -> str:
     """The listing inside a real page's chrome: the smallest element holding nine tenths of the
     donor's prose is emptied and given the list (its <head>, header, menus, sidebars and footer
-    stay; its declared types go, as a real listing page would not carry the article's)."""
+    stay; its declared types go, as a real listing page would not carry the article's, and so
+    does the article's own text around that element: `_drop_article_text`)."""
     tree = lxml.html.document_fromstring(lxml.html.tostring(donor))
     lengths = {p: len(_text(p)) for p in tree.iter("p") if len(_text(p)) >= 80}
     total = sum(lengths.values())
@@ -177,6 +210,7 @@ def in_real_chrome(donor: Any, title: str, listing: str) -> str:
     for child in list(block):
         block.remove(child)
     block.text = None
+    _drop_article_text(tree, block, title)
     for elem in lxml.html.fragments_fromstring(f"<h1>{html.escape(title)}</h1>{listing}"):
         if isinstance(elem, str):
             continue

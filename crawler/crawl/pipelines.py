@@ -272,6 +272,12 @@ class CorpusPipeline:
             assert reject is not None
             self.rejects.append(reject)
             CrawlLog.of(self.crawler).note(item.url, "dropped", reject["reason"], reject["detail"])
+            # Scrapy counted the item scraped when `process_item` returned; it is a dropped
+            # item, as when the chain ran in `process_item` and raised DropItem
+            stats = self.crawler.stats
+            stats.inc_value("item_dropped_count")
+            stats.inc_value(f"item_dropped_reasons_count/{DropItem.__name__}")
+            stats.inc_value("item_scraped_count", -1)
         else:
             if self.archive is not None:  # where its raw response is (crawler.crawl.warc_archive)
                 row.update(capture_columns(self.archive.location(item.url)))

@@ -86,6 +86,9 @@ CORPUS_MAX_EVENTS = 5000
 # dataset's _warc/, a new file past this size. Off: --set CORPUS_WARC=false.
 CORPUS_WARC = True
 CORPUS_WARC_MAX_BYTES = 1_000_000_000
+# gzip level of each record (1..9): 1 costs the fetch loop a quarter of warcio's 9, for
+# archives ~15 % larger; 9 for the smallest archive
+CORPUS_WARC_GZIP_LEVEL = 1
 CORPUS_CONTACT = ""
 
 LOG_LEVEL = "INFO"

@@ -14,12 +14,14 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
@@ -28,7 +30,7 @@ from crawler.crawl.feeds import parse_url_list
 from crawler.crawl.items import PageItem
 from crawler.crawl.log import CrawlLog
 from crawler.crawl.middlewares import PAGE_META, REVISIT_META
-from crawler.crawl.pagetype import classify
+from crawler.crawl.pagetype import classify, page_tree
 from crawler.crawl.redact import redact
 from crawler.crawl.sources import Source
 from crawler.dedup.index import load_seen_urls
@@ -252,7 +254,8 @@ class NewsSpider(Spider):
             # a generic type (application/octet-stream, none): Scrapy saw HTML in the URL or body
             sniffed = ctype or "no Content-Type"
             self.log_.note(response.url, "recovered", "content_type_sniffed", sniffed)
-        root = response.selector.root
+        # one parse for the page type, the canonical URL and the links (not parsel's selector)
+        root = page_tree(response.text, get_base_url(response))
         kind = classify(root, response.url, self.patterns.get(source.name))
         self.crawler.stats.inc_value(f"corpus/pages/{kind.kind}")
         if kind.kind == "listing":
@@ -263,7 +266,7 @@ class NewsSpider(Spider):
             self._remember(response.url, ARTICLE, response.status, *_validators(response))
             yield PageItem(
                 url=redact(response.url),
-                canonical_url=redact(self._canonical(response)),
+                canonical_url=redact(self._canonical(response, root)),
                 body=response.body,
                 charset=self._charset(response, ctype),
                 source=source.name,
@@ -273,10 +276,13 @@ class NewsSpider(Spider):
         if hops >= source.max_depth:
             self.crawler.stats.inc_value("corpus/skipped/max_depth")
             return
+        base = get_base_url(response)  # (Scrapy's `response.urljoin`, once per distinct href)
+        joined: dict[str, str] = {}
         for link in root.xpath("//a[@href]"):
             if "nofollow" in (link.get("rel") or "").lower() or link.get("download") is not None:
                 continue
-            url = response.urljoin(str(link.get("href")))
+            href = str(link.get("href"))
+            url = joined.get(href) or joined.setdefault(href, urljoin(base, href))
             if is_not_a_page(url):
                 self.crawler.stats.inc_value("corpus/links_not_followed/not_a_page")
                 continue
@@ -297,12 +303,12 @@ class NewsSpider(Spider):
         return declared
 
     @staticmethod
-    def _canonical(response: HtmlResponse) -> str:
+    def _canonical(response: HtmlResponse, root: Any) -> str:
         """The page's rel=canonical (http/https only), else its canonicalized URL."""
-        for link in response.xpath("//link[@href]"):
-            rels = (link.attrib.get("rel") or "").lower().split()
+        for link in root.xpath("//link[@href]"):
+            rels = (link.get("rel") or "").lower().split()
             if "canonical" in rels:
-                declared = canonicalize_url(link.attrib["href"], base=response.url)
+                declared = canonicalize_url(link.get("href"), base=response.url)
                 if declared:
                     return declared
         return canonicalize_url(response.url) or response.url

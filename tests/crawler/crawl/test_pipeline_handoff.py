@@ -168,3 +168,24 @@ def test_a_pool_closed_under_queued_pages_leaves_the_pipeline_unsettled(
 
     left = asyncio.run(crawl())
     assert not made.settled and left + len(results(made)) == 20 and left > 0
+
+
+def test_pages_the_chain_rejects_count_as_dropped_items(ctx: RunContext, tmp_path: Path) -> None:
+    """Scrapy's item_dropped_count counts the pages the chain rejects (cleaned after
+    `process_item` returned: Scrapy saw no DropItem) as well as the duplicate URLs it did see."""
+    made = pipeline(ctx, "crawler.crawl.pipelines.clean_page", CORPUS_WORKERS=0)
+    stats = made.crawler.stats
+    assert stats is not None
+    items = pages(tmp_path / "unused", 3, "short")  # "<p>x</p>": too short for the chain
+
+    async def crawl() -> None:
+        for item in items:
+            await made.process_item(item)
+            stats.inc_value("item_scraped_count")  # what Scrapy does when it returns
+
+    asyncio.run(crawl())
+    assert set(results(made).values()) == {"too_short"}
+    assert stats.get_value("item_dropped_count") == 3
+    assert stats.get_value("item_dropped_reasons_count/DropItem") == 3
+    assert stats.get_value("item_scraped_count", 0) == 0
+    made.abandon()
