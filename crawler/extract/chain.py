@@ -11,7 +11,7 @@ from __future__ import annotations
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats, clean_text
-from crawler.extract.html import Extracted, extract_limited
+from crawler.extract.extracted import Extracted
 from crawler.extract.limits import check_lines, check_time
 from crawler.extract.normalize import (
     content_hash,
@@ -43,6 +43,9 @@ def extract(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
     base_url = raw.capture.fetched_url if raw.capture else None
     if base_url is None and raw.source_uri.startswith(("http://", "https://")):
         base_url = raw.source_uri
+    # Imported here: a run of page dumps never needs trafilatura, lxml or readability.
+    from crawler.extract.html import extract_limited
+
     try:
         return extract_limited(text, base_url, settings)
     except Drop:

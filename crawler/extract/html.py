@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
 from lxml.etree import ElementDefaultClassLookup, LxmlError, XPath, _Element
@@ -35,6 +35,7 @@ from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract.boilerplate import clean_text
 from crawler.extract.evidence import page_evidence
+from crawler.extract.extracted import Extracted as Extracted  # re-exported: callers name it here
 from crawler.extract.html_combine import (
     default_model,
     prefer_second,
@@ -44,7 +45,7 @@ from crawler.extract.html_combine import (
 from crawler.extract.html_meta import PageMeta, byline_author, page_meta, split_authors
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
-from crawler.model import Meta, PageEvidence, Removal
+from crawler.model import Removal
 from crawler.readers.decode import decode_bytes
 from crawler.reasons import Removed
 
@@ -82,22 +83,6 @@ _PARSER.set_element_class_lookup(
         entity=HtmlEntity,
     )
 )
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """An article's body paragraphs and the metadata found for it."""
-
-    paragraphs: list[str]
-    meta: Meta = field(default_factory=Meta)
-    removed: list[Removal] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
-    evidence: PageEvidence | None = None  # HTML only: what the page shows besides its text
-
-    @property
-    def text(self) -> str:
-        """The body as one string, one paragraph per line."""
-        return "\n".join(self.paragraphs)
 
 
 def _parse(html: str | bytes) -> HtmlElement | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from crawler.config import Settings
 from crawler.extract.boilerplate import LineStats
 from crawler.extract.chain import extract
-from crawler.extract.html import Extracted
+from crawler.extract.extracted import Extracted
 from crawler.readers.files import read_input
 
 KEPT = "kept"
