@@ -13,8 +13,10 @@ was fitted to.
 
 1. Recall: every gold line (of dragnet-train) that the chosen article misses (under half of its
    4-token shingles in it), by where its text is: the page's headline (first gold line, equal
-   to the <title> or an <h1>), the other engine's article, the page's text dump (the page
-   holds it, neither engine took it) or nowhere (a different rendering); and by the line's
+   to the <title> or an <h1>), a byline or date line (`boilerplate.headline.byline_or_date`:
+   the product reads those into the record's metadata), the other engine's article, the
+   page's text dump (the page holds it, neither engine took it) or nowhere (a different
+   rendering); and by the line's
    position in the gold (first, last, in between). Cost = the line's share of its page's gold
    tokens, summed and divided by the pages: the points of averaged recall it costs.
 2. Precision: every chosen line that is not gold text, by position in the article (first,
@@ -62,6 +64,7 @@ import train_html_combine as thc  # noqa: E402
 import train_html_refine as trh  # noqa: E402
 
 from crawler.extract import html_combine as hc  # noqa: E402
+from crawler.extract.boilerplate.headline import byline_or_date  # noqa: E402
 from crawler.extract.evidence import page_evidence  # noqa: E402
 from crawler.extract.html import _parse  # noqa: E402
 from crawler.extract.html_meta import page_meta  # noqa: E402
@@ -187,6 +190,8 @@ def main() -> int:
             folded = _NON_WORD.sub("", x.casefold())
             if k == 0 and folded and any(folded in h for h in heads):
                 kind = "headline"
+            elif byline_or_date(x.strip()):
+                kind = "byline or date line"
             elif hc._share(sh, other) >= 0.5:
                 kind = "other engine's article"
             elif hc._share(sh, page) >= 0.5:
