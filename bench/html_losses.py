@@ -1,4 +1,4 @@
-"""Where the HTML path still loses F1 on unseen sites, and three ways of winning it back that
+"""Where the HTML path still loses F1 on unseen sites, and four ways of winning it back that
 were measured (issue 14, "HTML beyond one engine"). Research code: nothing in the product
 imports it.
 
@@ -30,7 +30,8 @@ was fitted to.
    gradient-boosted trees over the dump cleaner's own line rows (`cf.page_matrix`: shape,
    chrome reasons, block context, the rules' decision) plus position, agreement with the
    other engine, the line's token share, labels from the gold shingles, dropping lines under
-   a probability threshold.
+   a probability threshold; (d) readability's article, when chosen, through the project's
+   line cleaning (`clean_text(mode="extracted")`), as trafilatura's is.
 
 The "diagnostic" line scores the page's declared title (`html_meta.page_meta`) followed by the
 chosen text: Dragnet's gold keeps the headline in the body on most pages, the product puts it
@@ -64,6 +65,7 @@ import train_html_combine as thc  # noqa: E402
 import train_html_refine as trh  # noqa: E402
 
 from crawler.extract import html_combine as hc  # noqa: E402
+from crawler.extract.boilerplate import clean_text  # noqa: E402
 from crawler.extract.boilerplate.headline import byline_or_date  # noqa: E402
 from crawler.extract.evidence import page_evidence  # noqa: E402
 from crawler.extract.html import _parse  # noqa: E402
@@ -263,6 +265,13 @@ def main() -> int:
         for i in order
     }
     show("(b) other engine's lines between agreed lines", merged)
+    cleaned_b = {
+        i: "\n".join(clean_text(b_text[i], mode="extracted").paragraphs) or chosen[i]
+        if chose_b(i)
+        else chosen[i]
+        for i in order
+    }
+    show("(d) readability's article cleaned as trafilatura's", cleaned_b)
     line_filter(order, chosen, a, b, ran, gold, fold, args.folds, show, chose_b)
     print(f"done in {time.perf_counter() - t0:.0f}s")
     return 0
