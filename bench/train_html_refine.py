@@ -46,8 +46,11 @@ N_TREES, DEPTH, LEARNING_RATE, SUBSAMPLE = 80, 3, 0.2, 0.5
 THRESHOLD = 0.5
 
 
-def _sets(ev: Path, folds: int) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
-    """Gold bodies per set, and the fold of every page (site-grouped, as the combiner's)."""
+def load_sets(
+    ev: Path, folds: int
+) -> tuple[dict[str, dict[str, str]], dict[str, int], dict[str, str]]:
+    """Gold bodies per set, the fold of every page (site-grouped, as the combiner's) and the
+    site group of every dragnet-train page."""
     dn, dev = ev / "dragnet-train", ev / "dev"
     golds = {
         s: {i: g["text"] for i, g in json.loads((d / "gold.json").read_text("utf-8")).items()}
@@ -64,7 +67,7 @@ def _sets(ev: Path, folds: int) -> tuple[dict[str, dict[str, str]], dict[str, in
         for i in sorted(golds["dev"])
     }
     fold.update(tc.dev_folds(dev_keys, keys, fold, folds))
-    return golds, fold
+    return golds, fold, groups
 
 
 def _views(
@@ -91,7 +94,7 @@ def main() -> int:
     logging.disable(logging.WARNING)
     ev, cache = Path(args.eval_dir), Path(args.cache)
     t0 = time.perf_counter()
-    golds, fold = _sets(ev, args.folds)
+    golds, fold, _ = load_sets(ev, args.folds)
     ids = {s: sorted(g) for s, g in golds.items()}
     lines = {s: thc.engines(ev / s, ids[s], cache) for s in golds}
     every = [(s, i) for s in golds for i in ids[s]]
