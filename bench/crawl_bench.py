@@ -13,9 +13,11 @@ Each round runs, one after the other on the same site:
 - `extract`: `crawler.crawl.pipelines.clean_page` on the article pages the crawl stored, one
   process, one core: the extraction rate.
 Prints pages/s of each (over Scrapy's crawl time), the ratios `loop / bare` (target >= 0.7)
-and `whole / (cores x extract)` (target >= 0.9), CPU seconds per page of the crawl process and
-of its workers, peak RSS of each crawl's process tree, and the load average around each run
-(the machine is shared: wall-clock rates move with the load; CPU per page does not much).
+and `whole / (cores x extract)` (target >= 0.9; the whole crawl: fetch and clean, then dedup
+and commit, as the run summary times them; the crawl alone too), CPU seconds per page of the
+crawl process, of its workers and of its dedup and commit, peak RSS of each crawl's process
+tree, and the load average around each run (the machine is shared: wall-clock rates move with
+the load; CPU per page does not much).
 `--code DIR` runs the crawls and the extraction with the `crawler` package of another checkout
 (e.g. an old commit unpacked with `git archive`), for before/after figures with one bench.
 A figure, never a timed test.
@@ -298,6 +300,17 @@ def report(
             f"{_ms(w_cpu, crawl['pages_fetched'])} CPU per page in the crawl process during "
             f"the crawl, {_ms(m_whole.cpu_children, cleaned)} per article in its workers)"
         )
+        # the step after the crawl: dedup and commit, in the crawl process
+        seconds = whole["summary"]["seconds"]
+        dedup, commit = seconds.get("dedup", 0.0), seconds.get("write_and_commit", 0.0)
+        f_cpu = crawl.get("finish_cpu_seconds")
+        run_secs = w_secs + dedup + commit  # fetch + clean, then dedup + commit
+        print(
+            f"  finish  dedup {dedup:.2f} s + write and commit {commit:.2f} s"
+            + (f" ({f_cpu:.1f} s CPU)" if f_cpu is not None else "")
+            + f"; whole run {run_secs:.2f} s = {cleaned / run_secs:.1f} articles/s "
+            f"(process wall {m_whole.wall:.2f} s, start-up and exit included)"
+        )
         bound = cores * one_core
         print(
             f"  fetch loop / bare Scrapy: {(l_pages / l_secs) / (b_pages / b_secs):.2f} in "
@@ -305,18 +318,22 @@ def report(
             "per page"
         )
         print(
-            f"  whole crawl / (cores x extraction rate): {cleaned / w_secs / bound:.2f} "
-            f"(target >= 0.9; {cores} x {one_core:.1f} = {bound:.1f} pages/s)"
+            f"  whole crawl (crawl + dedup + commit) / (cores x extraction rate): "
+            f"{cleaned / run_secs / bound:.2f} (target >= 0.9; {cores} x {one_core:.1f} = "
+            f"{bound:.1f} pages/s); the crawl alone (fetch + clean): "
+            f"{cleaned / w_secs / bound:.2f}"
         )
-        # the same in CPU per page, which the load moves far less than wall-clock rates: what
-        # idle cores would give, the crawl process sharing them with the workers
+        # the same in CPU per article, which the load moves far less than wall-clock rates:
+        # what idle cores would give, the crawl process sharing them with the workers
+        finish_cpu = (f_cpu or 0.0) / max(1, cleaned)
         whole_cpu = w_cpu / crawl["pages_fetched"] + m_whole.cpu_children / max(1, cleaned)
         extract_cpu = extract["cpu"] / extract["pages"]
         print(
-            f"  in CPU per article: whole crawl {whole_cpu * 1000:.2f} ms (crawl process + "
-            f"workers) vs extraction {extract_cpu * 1000:.2f} ms: on {cores} idle cores "
-            f"{cores / whole_cpu:.0f} vs {cores / extract_cpu:.0f} pages/s, "
-            f"{extract_cpu / whole_cpu:.2f}"
+            f"  in CPU per article: whole crawl {(whole_cpu + finish_cpu) * 1000:.2f} ms (crawl "
+            f"process {w_cpu / crawl['pages_fetched'] * 1000:.2f} ms per page fetched + "
+            f"workers {m_whole.cpu_children / max(1, cleaned) * 1000:.2f} + dedup and commit "
+            f"{finish_cpu * 1000:.2f}) vs extraction {extract_cpu * 1000:.2f} ms: "
+            f"{extract_cpu / (whole_cpu + finish_cpu):.2f}"
         )
 
 

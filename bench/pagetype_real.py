@@ -17,7 +17,10 @@ pages are served on 127.0.0.1 as one site per eval set (home -> paginated sectio
 pages -> articles) and crawled with `python -m crawler.crawl.runner`, the crawl `corpus crawl`
 runs; the report then says, per set, how many article pages were stored, which were not and
 why (from the crawl's own events and rejects), and how many listing pages were stored.
-Targets: articles stored >= 99 %, listings stored <= 2 %.
+Targets: articles stored >= 99 %, listings stored <= 2 %. It then prints the whole crawl's
+articles/s (fetch and clean, then dedup and commit, as the run summary times them) against the
+cores times the HTML path's rate on the same article pages (`clean_page` in one process on one
+core, measured right after the crawl), with the load around each (target >= 0.9).
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
+import pickle
 import random
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from crawl_bench import run_measured  # noqa: E402
 from newssite import FAST, build_site  # noqa: E402
 
 from crawler.crawl.pagetype import classify  # noqa: E402
@@ -407,16 +412,16 @@ def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> di
             )
             job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
             job_file.write_text(job.to_json())
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)],
-                check=True,
-                cwd=ROOT,
-            )
-            seconds = time.perf_counter() - started
+            command = [
+                sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)
+            ]  # fmt: skip
+            # the crawl's process tree polled for its CPU (the workers' too)
+            measured = run_measured(command, {**os.environ, "CRAWL_BENCH_CODE": str(ROOT)})
+            seconds, load = measured.wall, list(measured.load)
             report = json.loads(report_file.read_text())
             stored = _stored_paths(out, base)
             rejected = _rejected(out, base)
+            extract = extraction_rate(site, base, Path(tmp))
     finally:
         server.shutdown()
         server.server_close()
@@ -426,12 +431,31 @@ def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> di
         why.setdefault(path, f"{event['outcome']} {event['reason']}")
     return {
         "seconds": seconds,
+        "load": load,
+        "cpu": {"crawl process": measured.cpu_main, "workers": measured.cpu_children},
+        "extract": extract,
         "report": report,
         "stored": stored,
         "rejected": rejected,
         "why": why,
         "hits": dict(hits),
     }
+
+
+def extraction_rate(site: Site, base: str, tmp: Path) -> dict[str, Any]:
+    """The HTML path alone on the site's article pages, in a process of its own on one core
+    (`bench/crawl_bench.py --extract-child`: `clean_page` on each page, first call not
+    counted): the rate the crawl is measured against."""
+    pages = [(base + p, site.pages[p][0]) for p in site.paths("article")]
+    pages_file, result_file = tmp / "pages.pickle", tmp / "extract.json"
+    pages_file.write_bytes(pickle.dumps(pages))
+    bench = ROOT / "bench" / "crawl_bench.py"
+    load = os.getloadavg()[0]
+    command = [sys.executable, str(bench), "--extract-child", str(pages_file), str(result_file)]
+    subprocess.run(command, check=True, cwd=ROOT)
+    result: dict[str, Any] = json.loads(result_file.read_text())
+    result["load"] = [load, os.getloadavg()[0]]
+    return result
 
 
 def _stored_paths(out: Path, base: str) -> set[str]:
@@ -486,6 +510,7 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
         f"{name}: crawl {result['seconds']:.1f} s, {crawl['pages_fetched']} responses, "
         f"status {crawl['status']}"
     )
+    throughput(result)
     print(
         f"  articles stored {len(arts) - sum(missed.values())}/{len(arts)} "
         f"({100 * (len(arts) - sum(missed.values())) / max(len(arts), 1):.1f} %); judged article "
@@ -513,6 +538,40 @@ def crawl_summary(name: str, site: Site, result: dict[str, Any]) -> None:
     print(f"  requests to paths that do not exist (404): {sum(gone.values())}")
     for path in sorted(gone)[:15]:
         print(f"    {path}")
+
+
+def throughput(result: dict[str, Any]) -> None:
+    """The whole crawl (fetch and clean, then dedup and commit) against the cores times the
+    HTML path's rate on the same article pages, with the load around each."""
+    crawl, extract = result["report"]["crawl"], result["extract"]
+    seconds = result["report"]["summary"]["seconds"]
+    dedup, commit = seconds.get("dedup", 0.0), seconds.get("write_and_commit", 0.0)
+    run = crawl["seconds"] + dedup + commit
+    cores = os.cpu_count() or 1
+    one_core = extract["pages"] / extract["wall"]
+    articles = crawl["articles"]
+    print(
+        f"  throughput (load {result['load'][0]:.1f}->{result['load'][1]:.1f}): "
+        f"{articles} articles; fetch and clean {crawl['seconds']:.1f} s, dedup {dedup:.1f} s, "
+        f"write and commit {commit:.1f} s: {articles / run:.1f} articles/s; extraction alone "
+        f"(load {extract['load'][0]:.1f}->{extract['load'][1]:.1f}) {one_core:.1f} pages/s "
+        f"on one core ({extract['cpu'] / extract['pages'] * 1000:.1f} ms CPU a page)"
+    )
+    print(
+        f"  whole crawl / (cores x extraction rate): {articles / run / (cores * one_core):.2f} "
+        f"(target >= 0.9; {cores} x {one_core:.1f} pages/s); the crawl alone (fetch + clean): "
+        f"{articles / crawl['seconds'] / (cores * one_core):.2f}"
+    )
+    # in CPU, which the load moves far less: what idle cores would give
+    main, workers = result["cpu"]["crawl process"], result["cpu"]["workers"]
+    per_article = (main + workers) / max(1, articles)
+    extract_cpu = extract["cpu"] / extract["pages"]
+    print(
+        f"  in CPU per article: whole crawl {per_article * 1000:.1f} ms (crawl process "
+        f"{main:.1f} s, of it dedup and commit {crawl.get('finish_cpu_seconds', 0.0):.1f} s; "
+        f"workers and their forkserver {workers:.1f} s) vs extraction {extract_cpu * 1000:.1f} "
+        f"ms: {extract_cpu / per_article:.2f}"
+    )
 
 
 def _default_eval() -> Path:

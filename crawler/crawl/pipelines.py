@@ -139,11 +139,16 @@ class CorpusPipeline:
         self.seen: set[str] = set()
         self.docs: list[dict[str, Any]] = []
         self.rejects: list[dict[str, Any]] = []
-        # started on the first page to clean: a re-crawl with nothing new starts no process
-        self.pool = IsolatingPool(self.workers, PRELOAD) if self.workers > 0 else None
+        self.clean: CleanPage = load_object(settings["CORPUS_CLEAN_PAGE"])
+        # started on the first page to clean: a re-crawl with nothing new starts no process.
+        # Pages go through the HTML path: its first-use costs (~3 s of CPU: dateparser's
+        # locales, the language model) are paid once in the forkserver, not in every worker
+        warm = self.clean is clean_page
+        self.pool = (
+            IsolatingPool(self.workers, PRELOAD, warm_html=warm) if self.workers > 0 else None
+        )
         self.threads: ThreadPoolExecutor | None = None  # they wait on the pool for the reactor
         self.max_doc_seconds = ctx.settings.max_doc_seconds
-        self.clean: CleanPage = load_object(settings["CORPUS_CLEAN_PAGE"])
         self.archive: WarcArchiveMiddleware | None = None
         self._started = time.perf_counter()
         # the hand-off from the fetch loop to the workers (see the module's docstring)

@@ -146,9 +146,11 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
             )
             archive = archive_of(crawler)  # its WARC files are committed with the run
             archived = archive.close() if archive else []
+            finish_cpu = time.process_time()
             summary = session.finish(
                 batches, processed + unchanged, unchanged, states, archive_files=archived
             )
+            finish_cpu = time.process_time() - finish_cpu  # dedup + commit, this process
             for batch in batches:  # committed: a resumed job must not stage them again
                 Path(batch.docs_path).unlink(missing_ok=True)
                 Path(batch.rejects_path).unlink(missing_ok=True)
@@ -162,7 +164,11 @@ def crawl(job: CrawlJob, progress_file: str | None = None) -> dict[str, Any]:
                 "finish_reason": reason,
                 "job_dir": str(job_dir),
                 "finished": finished,
-                "crawl": {**counts, "cpu_seconds": round(cpu, 3)},
+                "crawl": {
+                    **counts,
+                    "cpu_seconds": round(cpu, 3),
+                    "finish_cpu_seconds": round(finish_cpu, 3),
+                },
                 "summary": summary.to_dict(),
                 "events": CrawlLog.of(crawler).as_dicts(),
             }

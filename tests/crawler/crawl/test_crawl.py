@@ -284,3 +284,13 @@ def test_every_real_dev_article_is_stored(tmp_path: Path) -> None:
     not_stored = {e["url"]: e["reason"] for e in report.not_stored()}
     assert missing == [], {u: not_stored.get(u, "?") for u in missing}
     assert not_stored[site.url("/")] == "listing"
+
+
+def test_the_report_gives_the_crawl_processs_cpu_in_the_crawl_and_in_its_finish(
+    first: tuple[Path, CrawlReport],
+) -> None:
+    """What the benches weigh against the extraction: the crawl process's CPU while crawling
+    and in the dedup and commit after it (its workers' not included)."""
+    _, report = first
+    assert report.summary["added"] > 0
+    assert report.crawl["cpu_seconds"] > 0 and report.crawl["finish_cpu_seconds"] > 0

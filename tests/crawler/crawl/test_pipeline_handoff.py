@@ -7,6 +7,9 @@ timed."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +192,38 @@ def test_pages_the_chain_rejects_count_as_dropped_items(ctx: RunContext, tmp_pat
     assert stats.get_value("item_dropped_reasons_count/DropItem") == 3
     assert stats.get_value("item_scraped_count", 0) == 0
     made.abandon()
+
+
+CLEAN_PAGE = "crawler.crawl.pipelines.clean_page"  # the product's (crawler/crawl/settings.py)
+WARM_PROBE = """
+import sys
+from pathlib import Path
+from scrapy.utils.test import get_crawler
+from crawler.config import Settings
+from crawler.crawl.pipelines import CorpusPipeline
+from crawler.run.session import cleanup, start_run
+
+ctx = start_run(Path(sys.argv[1]), Settings(workers=1))
+settings = {"CORPUS_RUN_CONTEXT": ctx, "CORPUS_WORKERS": 1, "CORPUS_CLEAN_PAGE": sys.argv[2]}
+made = CorpusPipeline.from_crawler(get_crawler(settings_dict=settings))
+probe = "'dateparser.languages.loader' in __import__('sys').modules"
+try:
+    print(made.pool.call(eval, (probe,), 1, 120))
+finally:
+    made.abandon()
+    cleanup(ctx)
+"""
+
+
+@pytest.mark.parametrize("clean", [CLEAN_PAGE, "gatedclean.gated_clean"])
+def test_page_workers_start_with_the_html_paths_first_use_costs_paid(
+    tmp_path: Path, clean: str
+) -> None:
+    """Crawled pages go through the HTML path: its first-use costs (dateparser's locales, the
+    language model: ~3 s of CPU) are paid once in the crawl's forkserver, so every worker
+    starts with them; a crawl whose pages go elsewhere (a test's cleaner) does not pay them.
+    In a fresh process: the test process's forkserver may be running already."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", WARM_PROBE, str(tmp_path / "corpus"), clean]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True, env=env)
+    assert out.stdout.strip() == str(clean == CLEAN_PAGE)
