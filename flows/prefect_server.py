@@ -14,6 +14,7 @@ import ctypes
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -28,6 +29,10 @@ from crawler.errors import ConfigError
 HOST = "127.0.0.1"
 PREFERRED_PORT = 4200  # Prefect's own default: the UI address users know
 _PR_SET_PDEATHSIG = 1
+# Two servers started at once may both find the preferred port free; the one that loses exits
+# ("Port ... is already in use") while the other answers the loser's health checks. The loser
+# is then started again on a port the system picks, at most this many times in all.
+_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,6 @@ def local_server(
     stopped with everything it started on exit. Raises ConfigError when it is not healthy
     within `startup_timeout` seconds (the log's tail says why)."""
     home.mkdir(parents=True, exist_ok=True)
-    chosen = free_port(port)
     child_env = {k: v for k, v in (os.environ if env is None else env).items()}
     child_env.pop("PREFECT_API_URL", None)
     child_env.update(
@@ -88,29 +92,58 @@ def local_server(
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_SERVER_UI_ENABLED=str(ui).lower(),
     )
+    deadline = time.monotonic() + startup_timeout
+    for attempt in range(_ATTEMPTS):
+        chosen = free_port(port if attempt == 0 else None)
+        proc, server = _start(home, chosen, child_env)
+        try:
+            if _wait_until_healthy(proc, server, startup_timeout, deadline):
+                break
+        except BaseException:
+            stop_process_group(proc)
+            raise
+        stop_process_group(proc)  # it lost its port to another server: try another
+    else:
+        raise ConfigError(
+            f"the local Prefect server lost its port {_ATTEMPTS} times (log {server.log})"
+        )
+    try:
+        yield server
+    finally:
+        stop_process_group(proc)
+
+
+def _start(
+    home: Path, port: int, env: Mapping[str, str]
+) -> tuple[subprocess.Popen[bytes], LocalServer]:
     command = [sys.executable, "-m", "prefect", "server", "start"]
     log_path = home / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [*command, "--host", HOST, "--port", str(chosen)],
-            env=child_env,
+            [*command, "--host", HOST, "--port", str(port)],
+            env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
-    server = LocalServer(proc.pid, f"http://{HOST}:{chosen}", log_path)
-    try:
-        _wait_until_healthy(proc, server, startup_timeout)
-        yield server
-    finally:
-        stop_process_group(proc)
+    return proc, LocalServer(proc.pid, f"http://{HOST}:{port}", log_path)
 
 
-def _wait_until_healthy(proc: subprocess.Popen[bytes], server: LocalServer, bound: float) -> None:
-    deadline = time.monotonic() + bound
-    while not healthy(server.api_url):
+def _wait_until_healthy(
+    proc: subprocess.Popen[bytes], server: LocalServer, bound: float, deadline: float
+) -> bool:
+    """True once the server answers on its port and holds that port itself; False when it
+    exited while another process answered there (it lost the port); ConfigError otherwise."""
+    port = int(server.url.rsplit(":", 1)[1])
+    while True:
+        answered = healthy(server.api_url)
+        owner = listens(proc.pid, port) if answered else None
+        if answered and owner is not False:
+            return True
+        if proc.poll() is not None and answered:
+            return False
         if proc.poll() is not None or time.monotonic() > deadline:
             tail = server.log.read_text("utf-8", errors="replace").strip().splitlines()[-3:]
             why = "exited" if proc.returncode is not None else f"not healthy after {bound:g} s"
@@ -119,6 +152,24 @@ def _wait_until_healthy(proc: subprocess.Popen[bytes], server: LocalServer, boun
                 f"{' | '.join(tail) or 'empty'})"
             )
         time.sleep(0.5)
+
+
+def listens(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds the listening TCP socket on HOST:`port` (Linux's /proc);
+    None where that cannot be read."""
+    table, fds = Path("/proc/net/tcp"), Path(f"/proc/{pid}/fd")
+    try:
+        rows = table.read_text().splitlines()[1:]
+        held = set()
+        for fd in fds.iterdir():
+            with contextlib.suppress(OSError):
+                held.add(os.readlink(fd))
+    except OSError:
+        return None
+    (address,) = struct.unpack("=I", socket.inet_aton(HOST))
+    local = f"{address:08X}:{port:04X}"
+    listening = {f"socket:[{r.split()[9]}]" for r in rows if r.split()[1:4:2] == [local, "0A"]}
+    return bool(listening & held)
 
 
 def _die_with_parent() -> None:

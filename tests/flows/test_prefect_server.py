@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psutil
 import pytest
 from helpers import ROOT
 
+import flows.prefect_server
 from crawler.errors import ConfigError
-from flows.prefect_env import apply_defaults
-from flows.prefect_server import HOST, free_port, local_server
+from flows.prefect_env import apply_defaults, server_startup_timeout
+from flows.prefect_server import HOST, free_port, healthy, listens, local_server
 
 SHOW_SETTINGS = """
 import json, sys
@@ -88,3 +91,50 @@ def test_a_server_that_does_not_come_up_in_time_is_one_line_and_leaves_nothing(
     assert "\n" not in message and "not healthy after 0 s" in message, message
     assert str(tmp_path / "server.log") in message
     assert [p for p in prefect_servers_of_this_process() if p.pid not in before] == []
+
+
+def test_listens_names_the_process_that_holds_the_port() -> None:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert listens(os.getpid(), port) is True
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:
+            assert listens(other.pid, port) is False
+        finally:
+            other.kill()
+            other.wait(timeout=30)
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"true")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_a_server_that_lost_its_port_to_another_is_started_again_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two `corpus serve` started at once both find the preferred port free; the other one's
+    # server binds it first and answers health checks there. Ours must not take it for itself.
+    other = http.server.ThreadingHTTPServer((HOST, 0), _Health)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    taken = other.server_address[1]
+    real_free_port = flows.prefect_server.free_port
+    monkeypatch.setattr(
+        flows.prefect_server, "free_port", lambda p: taken if p == taken else real_free_port(p)
+    )
+    try:
+        with local_server(tmp_path, server_startup_timeout(), ui=False, port=taken) as server:
+            port = int(server.url.rsplit(":", 1)[1])
+            assert port != taken
+            assert listens(server.pid, port) is True and healthy(server.api_url)
+    finally:
+        other.shutdown()
+        other.server_close()
