@@ -200,15 +200,20 @@ def resolve(
             return score
         return 0.0
 
+    @lru_cache(maxsize=cache_size)
+    def mostly_chrome(k: int) -> bool:
+        """Whether the run's vote calls most of record k's own kept text chrome."""
+        return votes is not None and votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN
+
     def own_in_page(own: U64, k: int) -> float:
         """Share of row i's shingles found in the page of the run's record k, when k's own kept
         text is mostly chrome by the run's vote (0 otherwise: no evidence)."""
-        if votes is None or own.size < PAGE_MATCH_MIN_SHINGLES:
+        # the vote first: a page's shingles cost far more, and a run whose pages share their
+        # chrome makes every record a candidate of every row
+        if own.size < PAGE_MATCH_MIN_SHINGLES or not mostly_chrome(k):
             return 0.0
         score = np.intersect1d(own, page_shingles(k), assume_unique=True).size / own.size
-        if score < threshold:
-            return 0.0
-        return score if votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN else 0.0
+        return score if score >= threshold else 0.0
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
         found = {d: run_shingles(run_rows[d]) for d in doc_ids if d in run_rows}
