@@ -99,13 +99,6 @@ COPIES = 3
 # reaches the threshold, both have PAGE_MATCH_MIN_SHINGLES prose shingles, and the frame check
 # (`apart`) does not keep them apart.
 PROSE_GATE = 0.5
-# Long prose on both sides (PROSE_LONG shingles each) that shares MUTUAL_PROSE of the larger
-# side's prose shingles is one article lightly edited (quotes translated again, words changed:
-# each changed word breaks 5 shingles). 0.6 chosen among 0.5/0.6/0.7 on half 0 of the clusters
-# of neardup/dragnet-train, neardup/dev and the repost set (0.5 merged two dev articles),
-# reported on half 1 (docs/quality.md)
-PROSE_LONG = 100
-MUTUAL_PROSE = 0.6
 OWN_RATIO = 3.0
 SHARED_LINE = 0.5
 _FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
@@ -199,13 +192,7 @@ def resolve(
         if min(mine.size, other.size) < PAGE_MATCH_MIN_SHINGLES:
             return 0.0
         score = containment(mine, other)
-        if score >= threshold:
-            return score if _covers(mine, other, lead) else 0.0
-        if min(mine.size, other.size) >= PROSE_LONG:
-            common = np.intersect1d(mine, other, assume_unique=True).size
-            if common >= MUTUAL_PROSE * max(mine.size, other.size):
-                return score
-        return 0.0
+        return score if score >= threshold and _covers(mine, other, lead) else 0.0
 
     @lru_cache(maxsize=PAGE_CACHE)
     def prose_words(i: int) -> int:
