@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,14 @@ KEPT_PAGES = 2
 # A run record is also compared through the first COPIES rows merged into it: the record keeps
 # the fullest copy, often the one with the most chrome, and a repost may match a cleaner copy
 COPIES = 3
+# Chrome kept by one side's cleaner (a comment thread, a site blurb, a caption list) lowers the
+# containment of two copies of one article; their prose lines (`_prose`: PARAGRAPH_WORDS words
+# or more, ending a sentence) hold the article and less of that chrome. Two texts whose plain
+# containment is at least PROSE_GATE (they share half their text: a cost bound, prose
+# containment is computed for those pairs only) merge when their prose lines' containment
+# reaches the threshold, both have PAGE_MATCH_MIN_SHINGLES prose shingles, and the frame check
+# (`apart`) does not keep them apart.
+PROSE_GATE = 0.5
 OWN_RATIO = 3.0
 SHARED_LINE = 0.5
 _FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
@@ -166,6 +174,27 @@ def resolve(
         return score if score >= threshold and _covers(own, theirs, lead) else 0.0
 
     @lru_cache(maxsize=PAGE_CACHE)
+    def run_prose(i: int) -> U64:
+        return prose_shingles(text_of(i))
+
+    def prose_shingles(text: str) -> U64:
+        if votes is not None:
+            text = votes.without_common(text)
+        return shingle_set(_prose(text), shingle_size)
+
+    def prose_match(
+        own: U64, theirs: U64, lead: U64, i: int, their_prose: Callable[[], U64]
+    ) -> float:
+        """Containment of the two texts' prose lines (`PROSE_GATE`), 0 when it is no evidence."""
+        if containment(own, theirs) < PROSE_GATE:
+            return 0.0
+        mine, other = run_prose(i), their_prose()
+        if min(mine.size, other.size) < PAGE_MATCH_MIN_SHINGLES:
+            return 0.0
+        score = containment(mine, other)
+        return score if score >= threshold and _covers(mine, other, lead) else 0.0
+
+    @lru_cache(maxsize=PAGE_CACHE)
     def prose_words(i: int) -> int:
         """Words of a page's article prose (`prose_density`'s lines): what `apart` could find
         its own, at most."""
@@ -215,12 +244,17 @@ def resolve(
         score = np.intersect1d(own, page_shingles(k), assume_unique=True).size / own.size
         return score if score >= threshold else 0.0
 
-    def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64]]:
-        found = {d: run_shingles(run_rows[d]) for d in doc_ids if d in run_rows}
+    def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64, Callable[[], U64]]]:
+        """Each candidate's shingles, its lead's, and a function giving its prose shingles."""
+        found: dict[str, tuple[U64, U64, Callable[[], U64]]] = {
+            d: (*run_shingles(k), partial(run_prose, k))
+            for d in doc_ids
+            if (k := run_rows.get(d)) is not None
+        }
         older = [d for d in doc_ids if d not in found]
         if older:
             for doc_id, text in existing_texts(older).items():
-                found[doc_id] = shingles(text)
+                found[doc_id] = (*shingles(text), partial(prose_shingles, text))
         return found
 
     for i in sorted(range(len(rows)), key=lambda k: visit_order(rows[k])):
@@ -240,9 +274,10 @@ def resolve(
         matched: list[tuple[float, str]] = []
         if candidates:
             own = run_shingles(i)[0]
-            for doc_id, (theirs, lead) in candidate_shingles(candidates).items():
+            for doc_id, (theirs, lead, their_prose) in candidate_shingles(candidates).items():
                 record = run_rows.get(doc_id)
                 score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
+                score = score or prose_match(own, theirs, lead, i, their_prose)
                 if not score and record is not None:
                     score = own_in_page(own, record)
                     for k in copies.get(_root(result, doc_id), [])[:COPIES]:
@@ -250,6 +285,7 @@ def resolve(
                             break
                         theirs, lead = run_shingles(k)
                         score = direct(own, theirs, lead) or article_in_page(i, theirs, k)
+                        score = score or prose_match(own, theirs, lead, i, partial(run_prose, k))
                 if not score:
                     continue
                 if doc_id in run_rows and apart(i, run_rows[doc_id]):
@@ -453,6 +489,15 @@ def _own_prose(votes: _Votes, page: str, other: U64, shingle_size: int) -> tuple
 
 
 _SENTENCE_END = tuple('.!?"\u201d\u2019)')
+
+
+def _prose(text: str) -> str:
+    """The text's lines of PARAGRAPH_WORDS words or more that end a sentence."""
+    return "\n".join(
+        line
+        for line in text.split("\n")
+        if len(line.split()) >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END)
+    )
 
 
 def _sentence_words(text: str) -> int:

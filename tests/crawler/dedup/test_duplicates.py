@@ -110,3 +110,30 @@ def test_partial_repost_of_the_lead_merges() -> None:
         full = _paragraphs(f"f{k}", 12)
         rows += [row(f"full{k}", full), row(f"lead{k}", full[:2])]
     assert _sources(rows) == {frozenset({f"full{k}", f"lead{k}"}) for k in range(6)}
+
+
+def _teasers(tag: str, count: int) -> list[str]:
+    """Headline-like lines (8 words, no sentence end): chrome a cleaner may keep."""
+    return [" ".join(_words(f"{tag}t{t}w", 8)) for t in range(count)]
+
+
+def test_copies_with_different_chrome_kept_match_on_their_prose_lines() -> None:
+    # one article (6 paragraphs) on two pages whose cleaners kept 20 teaser lines each, other
+    # teasers on each page: half of each text is chrome (containment ~0.53), their prose lines
+    # are the same article. Two other articles under one page's teasers stay apart
+    rows = []
+    for k in range(4):
+        body = _paragraphs(f"a{k}", 6)
+        rows += [
+            row(f"first{k}", body + _teasers(f"x{k}", 20)),
+            row(f"second{k}", _teasers(f"y{k}", 20) + body),
+        ]
+    for k in range(2):
+        frame = _teasers(f"frame{k}", 20)
+        rows += [
+            row(f"framed{k}a", _paragraphs(f"b{k}", 6) + frame),
+            row(f"framed{k}b", _paragraphs(f"c{k}", 6) + frame),
+        ]
+    assert _sources(rows) == {frozenset({f"first{k}", f"second{k}"}) for k in range(4)} | {
+        frozenset({f"framed{k}{s}"}) for k in range(2) for s in "ab"
+    }
