@@ -38,8 +38,13 @@ _ATTEMPTS = 3
 @dataclass(frozen=True)
 class LocalServer:
     pid: int
-    url: str  # the UI: http://127.0.0.1:PORT
+    port: int
     log: Path
+
+    @property
+    def url(self) -> str:
+        """The UI: http://127.0.0.1:PORT."""
+        return f"http://{HOST}:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -121,14 +126,14 @@ def _start(
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [*command, "--host", HOST, "--port", str(port)],
-            env=dict(env),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
-    return proc, LocalServer(proc.pid, f"http://{HOST}:{port}", log_path)
+    return proc, LocalServer(proc.pid, port, log_path)
 
 
 def _wait_until_healthy(
@@ -136,15 +141,14 @@ def _wait_until_healthy(
 ) -> bool:
     """True once the server answers on its port and holds that port itself; False when it
     exited while another process answered there (it lost the port); ConfigError otherwise."""
-    port = int(server.url.rsplit(":", 1)[1])
     while True:
         answered = healthy(server.api_url)
-        owner = listens(proc.pid, port) if answered else None
-        if answered and owner is not False:
+        if answered and listens(proc.pid, server.port) is not False:
             return True
-        if proc.poll() is not None and answered:
+        exited = proc.poll() is not None
+        if exited and answered:
             return False
-        if proc.poll() is not None or time.monotonic() > deadline:
+        if exited or time.monotonic() > deadline:
             tail = server.log.read_text("utf-8", errors="replace").strip().splitlines()[-3:]
             why = "exited" if proc.returncode is not None else f"not healthy after {bound:g} s"
             raise ConfigError(
