@@ -229,6 +229,14 @@ def resolve(
             return score
         return 0.0
 
+    def text_match(
+        i: int, own: U64, theirs: U64, lead: U64, record: int | None, prose: Callable[[], U64]
+    ) -> float:
+        """Row i against one text (`record`: its row, for a text of this run): its containment,
+        the text inside row i's page, or their prose lines' containment; 0 for no evidence."""
+        score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
+        return score or prose_match(own, theirs, lead, i, prose)
+
     @lru_cache(maxsize=cache_size)
     def mostly_chrome(k: int) -> bool:
         """Whether the run's vote calls most of record k's own kept text chrome."""
@@ -276,16 +284,13 @@ def resolve(
             own = run_shingles(i)[0]
             for doc_id, (theirs, lead, their_prose) in candidate_shingles(candidates).items():
                 record = run_rows.get(doc_id)
-                score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
-                score = score or prose_match(own, theirs, lead, i, their_prose)
+                score = text_match(i, own, theirs, lead, record, their_prose)
                 if not score and record is not None:
                     score = own_in_page(own, record)
                     for k in copies.get(_root(result, doc_id), [])[:COPIES]:
                         if score:
                             break
-                        theirs, lead = run_shingles(k)
-                        score = direct(own, theirs, lead) or article_in_page(i, theirs, k)
-                        score = score or prose_match(own, theirs, lead, i, partial(run_prose, k))
+                        score = text_match(i, own, *run_shingles(k), k, partial(run_prose, k))
                 if not score:
                     continue
                 if doc_id in run_rows and apart(i, run_rows[doc_id]):
