@@ -69,10 +69,14 @@ def shingle_set(text: str, k: int) -> U64:
     """Sorted unique 64-bit hashes of the text's k-word shingles (the whole text if shorter).
 
     A shingle's hash is that of the bytes of its k tokens joined by single spaces."""
-    toks = tokens(text)
-    if not toks:
+    return shingles_of_tokens(" ".join(tokens(text)), k)
+
+
+def shingles_of_tokens(joined: str, k: int) -> U64:
+    """`shingle_set` of a text whose word tokens, joined by single spaces, are `joined`."""
+    if not joined:
         return np.zeros(0, dtype=np.uint64)
-    data = np.frombuffer(" ".join(toks).encode(), dtype=np.uint8)
+    data = np.frombuffer(joined.encode(), dtype=np.uint8)
     spaces = np.flatnonzero(data == _SPACE).astype(np.uint64)
     starts = np.concatenate(([np.uint64(0)], spaces + np.uint64(1)))
     ends = np.concatenate((spaces, [np.uint64(data.size)]))
@@ -80,15 +84,15 @@ def shingle_set(text: str, k: int) -> U64:
     return np.unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
 
 
-def line_shingles(lines: Sequence[str], k: int) -> tuple[U64, npt.NDArray[np.intp]]:
+def line_shingles_of_tokens(lines: Sequence[str], k: int) -> tuple[U64, npt.NDArray[np.intp]]:
     """The k-word shingle hashes of each line (the whole line if shorter; made as in
-    `shingle_set`, so they compare with its hashes), all lines at once: the hashes, and the
-    index of the line each came from (lines without a word token have none)."""
-    toks = [tokens(line) for line in lines]
-    counts = np.array([len(t) for t in toks], dtype=np.intp)
+    `shingle_set`, so they compare with its hashes), all lines at once, from each line's tokens
+    joined by single spaces: the hashes, and the index of the line each came from (lines
+    without a word token have none)."""
+    counts = np.array([t.count(" ") + 1 if t else 0 for t in lines], dtype=np.intp)
     if not counts.sum():
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.intp)
-    data = np.frombuffer(" ".join(w for t in toks for w in t).encode(), dtype=np.uint8)
+    data = np.frombuffer(" ".join(t for t in lines if t).encode(), dtype=np.uint8)
     spaces = np.flatnonzero(data == _SPACE).astype(np.uint64)
     starts = np.concatenate(([np.uint64(0)], spaces + np.uint64(1)))  # of every word
     ends = np.concatenate((spaces, [np.uint64(data.size)]))
@@ -101,28 +105,16 @@ def line_shingles(lines: Sequence[str], k: int) -> tuple[U64, npt.NDArray[np.int
     return _span_hashes(data, starts[begin], ends[last]), line_of
 
 
-def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
-    """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
-    hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""
-    lines, keys = [], []
-    for line in text.split("\n"):
-        toks = tokens(line)
-        if len(toks) >= min_words:
-            lines.append(line)
-            keys.append(" ".join(toks))
+def span_hashes_of_lines(keys: Sequence[str]) -> U64:
+    """A 64-bit hash of each string (a paragraph's tokens joined by single spaces), made like a
+    shingle of all its tokens."""
     if not keys:
-        return [], np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64)
     data = np.frombuffer("\n".join(keys).encode(), dtype=np.uint8)
     breaks = np.flatnonzero(data == ord("\n")).astype(np.uint64)
     starts = np.concatenate(([np.uint64(0)], breaks + np.uint64(1)))
     ends = np.concatenate((breaks, [np.uint64(data.size)]))
-    return lines, _span_hashes(data, starts, ends)
-
-
-def paragraph_hashes(text: str, min_words: int) -> U64:
-    """Sorted unique hashes of the text's paragraphs of at least min_words words
-    (`paragraph_keys`)."""
-    return np.unique(paragraph_keys(text, min_words)[1])
+    return _span_hashes(data, starts, ends)
 
 
 class MinHasher:
@@ -247,16 +239,23 @@ class _Run:
 
     def lookup(self, query: U64) -> U32:
         """Doc numbers of the entries whose hash is in query."""
+        return self.lookup_each(query)[0]
+
+    def lookup_each(self, query: U64) -> tuple[U32, npt.NDArray[np.intp]]:
+        """Doc numbers of the entries whose hash is in query, and for each, the position in
+        query of its hash (in query order)."""
         slot = (query >> self.shift).astype(np.intp)
         lo = self.slots[slot].astype(np.intp)
         span = self.slots[slot + 1].astype(np.intp) - lo
         total = int(span.sum())
         if not total:
-            return np.zeros(0, dtype=np.uint32)
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp)
         starts = lo - np.cumsum(span) + span  # lo minus the segment's offset in pos
         pos = np.repeat(starts, span) + np.arange(total)
-        numbers: U32 = self.numbers[pos[self.hashes[pos] == np.repeat(query, span)]]
-        return numbers
+        at = np.repeat(np.arange(query.size), span)
+        hit = self.hashes[pos] == query[at]
+        numbers: U32 = self.numbers[pos[hit]]
+        return numbers, at[hit]
 
     @staticmethod
     def merge(older: _Run, newer: _Run) -> _Run:
@@ -329,16 +328,25 @@ class LSHIndex:
         return list(dict.fromkeys(self._keys[n] for n in sorted(set(numbers))))
 
     def _rare_candidates(self, query: U64, most: int) -> list[str]:
-        found: dict[int, list[int]] = {}
-        for h in query.tolist():
-            one = np.array([h], dtype=np.uint64)
-            numbers = [n for run in self._runs for n in run.lookup(one).tolist()]
+        query = np.unique(query)
+        numbers: list[int] = []
+        at: list[int] = []  # the position in query of each number's hash
+        for run in self._runs:
+            found, where = run.lookup_each(query)
+            numbers += found.tolist()
+            at += where.tolist()
+        for j, h in enumerate(query.tolist()):
             if (n := self._pending.get(h)) is not None:
                 numbers.append(n)
-            numbers += self._overflow.get(h, [])
-            if len(numbers) <= most:
-                found[h] = numbers
-        unique = sorted({n for numbers in found.values() for n in numbers})
+                at.append(j)
+            for n in self._overflow.get(h, ()):
+                numbers.append(n)
+                at.append(j)
+        if not numbers:
+            return []
+        where = np.array(at, dtype=np.intp)
+        rare = (np.bincount(where, minlength=query.size) <= most)[where]
+        unique = sorted(set(np.array(numbers, dtype=np.int64)[rare].tolist()))
         return list(dict.fromkeys(self._keys[n] for n in unique))
 
     def nbytes(self) -> int:

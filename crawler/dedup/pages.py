@@ -16,7 +16,9 @@ from types import TracebackType
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from crawler.dedup.lines import token_counts, token_lines
 from crawler.extract.normalize import tokens
 
 PROSE_WORDS = 10  # as resolve.PARAGRAPH_WORDS: shorter removed lines are menus and buttons
@@ -24,7 +26,16 @@ PROSE_WORDS = 10  # as resolve.PARAGRAPH_WORDS: shorter removed lines are menus 
 
 def removed_prose(lines: Iterable[str]) -> str:
     """The removed lines of at least PROSE_WORDS word tokens, one per line."""
-    return "\n".join(line for line in lines if len(tokens(line)) >= PROSE_WORDS)
+    chosen = list(lines)
+    return "\n".join(line for line, on in zip(chosen, is_prose(chosen), strict=True) if on)
+
+
+def is_prose(lines: list[str]) -> list[bool]:
+    """Whether each line has at least PROSE_WORDS word tokens (all tokenized in one pass)."""
+    joined = "\n".join(lines)
+    if joined.count("\n") != max(len(lines) - 1, 0):  # a line holds a line break
+        return [len(tokens(line)) >= PROSE_WORDS for line in lines]
+    return (token_counts(token_lines(joined)) >= PROSE_WORDS).tolist() if lines else []
 
 
 class SpilledProse:
@@ -40,10 +51,21 @@ class SpilledProse:
         try:
             with open(self.path, "wb") as out:
                 for column in columns:
-                    for removed in column.to_pylist():
-                        data = removed_prose(r["line"] for r in removed or ()).encode("utf-8")
-                        out.write(data)
-                        ends.append(ends[-1] + len(data))
+                    for chunk in column.chunks:
+                        sizes = pc.fill_null(pc.list_value_length(chunk), 0).to_pylist()
+                        lines = chunk.flatten().field("line").to_pylist()
+                        prose = is_prose(lines)
+                        start = 0
+                        for size in sizes:
+                            end = start + size
+                            data = "\n".join(
+                                line
+                                for line, on in zip(lines[start:end], prose[start:end], strict=True)
+                                if on
+                            ).encode("utf-8")
+                            start = end
+                            out.write(data)
+                            ends.append(ends[-1] + len(data))
         except BaseException:
             self.path.unlink(missing_ok=True)
             raise

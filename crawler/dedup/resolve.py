@@ -41,15 +41,8 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.minhash import (
-    U64,
-    LSHIndex,
-    containment,
-    line_shingles,
-    paragraph_hashes,
-    paragraph_keys,
-    shingle_set,
-)
+from crawler.dedup.lines import BoolArray, Lines, paragraph_hashes
+from crawler.dedup.minhash import U64, LSHIndex, containment, shingle_set
 from crawler.record import make_doc_id
 
 PARAGRAPH_WORDS = 10  # shorter lines ("Share this:", a byline) say nothing about the article
@@ -92,8 +85,8 @@ KEPT_PAGES = 2
 # the fullest copy, often the one with the most chrome, and a repost may match a cleaner copy
 COPIES = 3
 # Chrome kept by one side's cleaner (a comment thread, a site blurb, a caption list) lowers the
-# containment of two copies of one article; their prose lines (`_prose`: PARAGRAPH_WORDS words
-# or more, ending a sentence) hold the article and less of that chrome. Two texts whose plain
+# containment of two copies of one article; their prose lines (`prose_shingles`: PARAGRAPH_WORDS
+# words or more, ending a sentence) hold the article and less of that chrome. Two texts whose plain
 # containment is at least PROSE_GATE (they share half their text: a cost bound, prose
 # containment is computed for those pairs only) merge when their prose lines' containment
 # reaches the threshold, both have PAGE_MATCH_MIN_SHINGLES prose shingles, and the frame check
@@ -148,25 +141,26 @@ def resolve(
     copies: dict[str, list[int]] = {}  # a run record -> the rows merged into it as near copies
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
-    def page_text(i: int) -> str:
-        removed = page_of(i) if page_of is not None else ""
-        return f"{text_of(i)}\n{removed}" if removed else text_of(i)
-
     votes = _Votes(text_of, page_of, len(rows)) if page_of is not None else None
 
-    def shingles(text: str) -> tuple[U64, U64]:
-        if votes is not None:
-            text = votes.without_common(text)
-        lead = " ".join(text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
-        return shingle_set(text, shingle_size), shingle_set(lead, shingle_size)
+    @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
+    def page(i: int) -> _Page:
+        return _Page(text_of(i), page_of(i) if page_of is not None else "")
+
+    def shingles(view: _Page) -> tuple[U64, U64]:
+        """The shingles of a kept text without its lines common in the run, and of its lead."""
+        keep = votes.uncommon(view) if votes is not None else None
+        return view.kept.shingles(shingle_size, keep), shingle_set(
+            view.kept.lead(LEAD_WORDS, keep), shingle_size
+        )
 
     @lru_cache(maxsize=cache_size)
     def run_shingles(i: int) -> tuple[U64, U64]:
-        return shingles(text_of(i))
+        return shingles(page(i))
 
-    @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
+    @lru_cache(maxsize=PAGE_CACHE)
     def page_shingles(i: int) -> U64:
-        return shingle_set(page_text(i), shingle_size)
+        return page(i).lines.shingles(shingle_size)
 
     def direct(own: U64, theirs: U64, lead: U64) -> float:
         """Containment of the smaller text in the larger, when it covers the larger enough."""
@@ -175,12 +169,14 @@ def resolve(
 
     @lru_cache(maxsize=PAGE_CACHE)
     def run_prose(i: int) -> U64:
-        return prose_shingles(text_of(i))
+        return prose_shingles(page(i))
 
-    def prose_shingles(text: str) -> U64:
-        if votes is not None:
-            text = votes.without_common(text)
-        return shingle_set(_prose(text), shingle_size)
+    def prose_shingles(view: _Page) -> U64:
+        """The shingles of a kept text's prose lines (PARAGRAPH_WORDS words or more, ending a
+        sentence) not common in the run."""
+        prose = view.kept.prose(PARAGRAPH_WORDS)
+        keep = votes.uncommon(view) if votes is not None else None
+        return view.kept.shingles(shingle_size, prose if keep is None else prose & keep)
 
     def prose_match(
         own: U64, theirs: U64, lead: U64, i: int, their_prose: Callable[[], U64]
@@ -198,7 +194,8 @@ def resolve(
     def prose_words(i: int) -> int:
         """Words of a page's article prose (`prose_density`'s lines): what `apart` could find
         its own, at most."""
-        return _sentence_words(page_text(i))
+        lines = page(i).lines
+        return int(lines.words[lines.prose(PARAGRAPH_WORDS)].sum())
 
     @lru_cache(maxsize=PAGE_CACHE)
     def apart(i: int, k: int) -> bool:
@@ -207,8 +204,8 @@ def resolve(
         if votes is None or min(prose_words(i), prose_words(k)) < OWN_MIN_WORDS:
             return False
         sides = (
-            _own_prose(votes, page_text(i), page_shingles(k), shingle_size),
-            _own_prose(votes, page_text(k), page_shingles(i), shingle_size),
+            _own_prose(votes, page(i), page_shingles(k), shingle_size),
+            _own_prose(votes, page(k), page_shingles(i), shingle_size),
         )
         return all(own >= max(OWN_MIN_WORDS, OWN_RATIO * shared) for own, shared in sides)
 
@@ -221,13 +218,28 @@ def resolve(
         score = np.intersect1d(theirs, page_shingles(i), assume_unique=True).size / theirs.size
         if score < threshold:
             return 0.0
-        if votes.shares(text_of(i))[0] <= OWN_PROSE_MAX:
+        if shares(i)[0] <= OWN_PROSE_MAX:
             return score
-        if record is not None and prose_density(text_of(record)) > prose_density(text_of(i)):
+        if record is not None and density(record) > density(i):
             return score
-        if record is not None and votes.kept_share(text_of(record)) >= KEPT_SHARE:
+        if record is not None and kept_share(record) >= KEPT_SHARE:
             return score
         return 0.0
+
+    # a row's figures, asked for each candidate pair: kept for the rows asked most recently
+    @lru_cache(maxsize=cache_size)
+    def shares(i: int) -> tuple[float, float]:
+        assert votes is not None
+        return votes.shares(page(i))
+
+    @lru_cache(maxsize=cache_size)
+    def density(i: int) -> float:
+        return page(i).kept.prose_density(PARAGRAPH_WORDS)
+
+    @lru_cache(maxsize=cache_size)
+    def kept_share(i: int) -> float:
+        assert votes is not None
+        return votes.kept_share(page(i))
 
     def text_match(
         i: int, own: U64, theirs: U64, lead: U64, record: int | None, prose: Callable[[], U64]
@@ -237,10 +249,9 @@ def resolve(
         score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
         return score or prose_match(own, theirs, lead, i, prose)
 
-    @lru_cache(maxsize=cache_size)
     def mostly_chrome(k: int) -> bool:
         """Whether the run's vote calls most of record k's own kept text chrome."""
-        return votes is not None and votes.shares(text_of(k))[1] >= CHROME_VOTE_MIN
+        return votes is not None and shares(k)[1] >= CHROME_VOTE_MIN
 
     def own_in_page(own: U64, k: int) -> float:
         """Share of row i's shingles found in the page of the run's record k, when k's own kept
@@ -262,7 +273,8 @@ def resolve(
         older = [d for d in doc_ids if d not in found]
         if older:
             for doc_id, text in existing_texts(older).items():
-                found[doc_id] = (*shingles(text), partial(prose_shingles, text))
+                view = _Page(text, "")
+                found[doc_id] = (*shingles(view), partial(prose_shingles, view))
         return found
 
     for i in sorted(range(len(rows)), key=lambda k: visit_order(rows[k])):
@@ -274,7 +286,7 @@ def resolve(
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
-        own_paragraphs = paragraph_hashes(page_text(i), PARAGRAPH_WORDS)
+        own_paragraphs = np.unique(page(i).paragraphs[1])
         candidates = sorted(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
@@ -386,6 +398,22 @@ def _covers(own: U64, theirs: U64, lead: U64) -> bool:
     )
 
 
+class _Page:
+    """A row's kept text and its page (the kept text, then the prose lines its cleaner
+    removed), tokenized once; and the page's paragraphs (lines of PARAGRAPH_WORDS tokens or
+    more: their numbers and keys), the kept text's first."""
+
+    __slots__ = ("kept", "kept_paragraphs", "lines", "paragraphs")
+
+    def __init__(self, text: str, removed: str) -> None:
+        self.kept = Lines.of(text)
+        self.lines = self.kept + Lines.of(removed) if removed else self.kept
+        self.paragraphs = self.lines.paragraphs(PARAGRAPH_WORDS)
+        at, keys = self.paragraphs
+        inside = at < len(self.kept)
+        self.kept_paragraphs = at[inside], keys[inside]
+
+
 class _Votes:
     """For the paragraphs found on at least two pages of the run: on how many pages the
     cleaner kept each, and on how many it removed it (a first pass over the run; hashes are
@@ -424,23 +452,25 @@ class _Votes:
             counts[k] = np.bincount(inverse, weights=weights, minlength=unique.size)
         self.keys, self.counts = unique, counts
 
-    def without_common(self, text: str) -> str:
-        """The text without its prose lines common in the run (`COMMON_PAGES`): what two texts
-        share there is no evidence that they are one article."""
-        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
+    def uncommon(self, page: _Page) -> BoolArray | None:
+        """Which lines of a kept text are not its prose lines common in the run
+        (`COMMON_PAGES`: what two texts share there is no evidence that they are one article);
+        None when none is common."""
+        at, keys = page.kept_paragraphs
         common = self.common_keys(keys)
         if not common.any():
-            return text
-        drop = {line for line, c in zip(lines, common, strict=True) if c}
-        return "\n".join(line for line in text.split("\n") if line not in drop)
+            return None
+        keep = np.ones(len(page.kept), dtype=bool)
+        keep[at[common]] = False
+        return keep
 
-    def kept_share(self, text: str) -> float:
+    def kept_share(self, page: _Page) -> float:
         """Share of the words of a kept text's prose lines that the cleaners of at least two
         pages kept, and kept at least as often as they removed them (the run's article)."""
-        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
-        if not lines or not self.keys.size:
+        at, keys = page.kept_paragraphs
+        if not at.size or not self.keys.size:
             return 0.0
-        words = np.array([len(line.split()) for line in lines])
+        words = page.kept.words[at]
         at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
         found = self.keys[at] == keys
         kept, removed = self.counts[0][at], self.counts[1][at]
@@ -454,13 +484,13 @@ class _Votes:
         common: npt.NDArray[np.bool_] = (self.keys[at] == keys) & (self.pages[at] > self.most)
         return common
 
-    def shares(self, text: str) -> tuple[float, float]:
+    def shares(self, page: _Page) -> tuple[float, float]:
         """Of the words of a kept text's prose lines: the share on no other page, and the
         share that other pages' cleaners mostly removed (chrome this page's cleaner kept)."""
-        lines, keys = paragraph_keys(text, PARAGRAPH_WORDS)
-        if not lines:
+        at, keys = page.kept_paragraphs
+        if not at.size:
             return 0.0, 0.0
-        words = np.array([len(line.split()) for line in lines])
+        words = page.kept.words[at]
         total = words.sum()
         if not self.keys.size:
             return 1.0, 0.0
@@ -471,60 +501,30 @@ class _Votes:
         return float(words[~found].sum() / total), float(words[removed > others_kept].sum() / total)
 
 
-def _own_prose(votes: _Votes, page: str, other: U64, shingle_size: int) -> tuple[int, int]:
+def _own_prose(votes: _Votes, page: _Page, other: U64, shingle_size: int) -> tuple[int, int]:
     """Words of a page's article prose (lines of PARAGRAPH_WORDS words or more that end a
     sentence, not common in the run): those the other page lacks, and those it shares."""
-    lines, keys = paragraph_keys(page, PARAGRAPH_WORDS)
-    common = votes.common_keys(keys).tolist()
-    prose = [
-        line
-        for line, is_common in zip(lines, common, strict=True)
-        if not is_common and line.rstrip().endswith(_SENTENCE_END)
-    ]
-    if not prose:
+    lines = page.lines
+    at, keys = page.paragraphs
+    prose = at[~votes.common_keys(keys) & lines.sentence[at]]
+    if not prose.size:
         return 0, 0
-    hashes, line_of = line_shingles(prose, shingle_size)
+    keep = np.zeros(len(lines), dtype=bool)
+    keep[prose] = True
+    hashes, line_of = lines.line_shingles(shingle_size, keep)
     at = np.minimum(np.searchsorted(other, hashes), max(other.size - 1, 0))
     found = other[at] == hashes if other.size else np.zeros(hashes.size, dtype=bool)
-    total = np.bincount(line_of, minlength=len(prose))
-    inside = np.bincount(line_of, weights=found, minlength=len(prose))
-    words = np.array([len(line.split()) for line in prose])
+    total = np.bincount(line_of, minlength=prose.size)
+    inside = np.bincount(line_of, weights=found, minlength=prose.size)
+    words = lines.words[prose]
     shared = inside >= SHARED_LINE * np.maximum(total, 1)
     return int(words[~shared].sum()), int(words[shared].sum())
-
-
-_SENTENCE_END = tuple('.!?"\u201d\u2019)')
-
-
-def _prose(text: str) -> str:
-    """The text's lines of PARAGRAPH_WORDS words or more that end a sentence."""
-    return "\n".join(
-        line
-        for line in text.split("\n")
-        if len(line.split()) >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END)
-    )
-
-
-def _sentence_words(text: str) -> int:
-    """Words in lines of PARAGRAPH_WORDS words or more that end a sentence."""
-    total = 0
-    for line in text.split("\n"):
-        words = len(line.split())
-        if words >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END):
-            total += words
-    return total
 
 
 def prose_density(text: str) -> float:
     """Share of a text's words in lines of PARAGRAPH_WORDS words or more that end a sentence:
     an article's paragraphs, not a teaser list, a tweet stream or a comment thread's handles."""
-    total = good = 0
-    for line in text.split("\n"):
-        words = len(line.split())
-        total += words
-        if words >= PARAGRAPH_WORDS and line.rstrip().endswith(_SENTENCE_END):
-            good += words
-    return good / total if total else 0.0
+    return Lines.of(text).prose_density(PARAGRAPH_WORDS)
 
 
 def _merge(result: Resolution, merge: Merge) -> None:

@@ -30,7 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from crawler.config import Settings
-from crawler.dedup.minhash import MinHasher, paragraph_keys, shingle_set
+from crawler.dedup.lines import paragraph_keys
+from crawler.dedup.minhash import MinHasher, shingle_set
 from crawler.extract.normalize import content_hash, word_count
 from crawler.extract.urls import host_of
 from crawler.reasons import Removed

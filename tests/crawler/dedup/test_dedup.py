@@ -145,7 +145,7 @@ def test_band_hashes_separate_bands_and_rows() -> None:
 
 
 def test_paragraph_hashes_ignore_short_lines_case_and_punctuation() -> None:
-    from crawler.dedup.minhash import paragraph_hashes
+    from crawler.dedup.lines import paragraph_hashes
 
     text = "Share this:\nThe mayor said the bridge will open in May, after repairs.\nBy Jane"
     same = "THE MAYOR SAID THE BRIDGE WILL OPEN IN MAY AFTER REPAIRS"

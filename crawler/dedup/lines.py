@@ -1,0 +1,139 @@
+"""A text's lines as dedup reads them, tokenized once.
+
+Dedup looks at a page's lines many ways (paragraph keys, shingles of all of them or of a few,
+prose lines, word counts); each used to tokenize the text again, line by line. `Lines` does it
+once for the whole text, in one pass of a regular expression, and keeps per line its tokens
+(as `crawler.extract.normalize.tokens` makes them, joined by single spaces), its token count,
+its white-space word count and whether it ends a sentence; the rest is derived from these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from crawler.dedup.minhash import (
+    U64,
+    line_shingles_of_tokens,
+    shingles_of_tokens,
+    span_hashes_of_lines,
+)
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+
+# `normalize.tokens` is `\w+` over the case-folded text with each CJK character set apart by
+# spaces; the same, with every run of other characters except a line break made one space, keeps
+# each line's tokens on its line (tests/crawler/dedup/test_lines.py checks they agree)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_NOT_WORD = re.compile(r"[^\w\n]+")
+SENTENCE_END = tuple('.!?"\u201d\u2019)')
+
+
+def token_lines(text: str) -> list[str]:
+    """Each line's (`text.split("\\n")`) word tokens joined by single spaces, "" for a line
+    without one: `" ".join(tokens(line))` for every line, in one pass over the text."""
+    folded = text.casefold()
+    if _CJK.search(folded):
+        folded = _CJK.sub(lambda m: f" {m.group()} ", folded)
+    return [line.strip(" ") for line in _NOT_WORD.sub(" ", folded).split("\n")]
+
+
+def token_counts(token_strings: Sequence[str]) -> IntArray:
+    """Tokens in each of `token_lines`' strings."""
+    counts = (s.count(" ") + 1 if s else 0 for s in token_strings)
+    return np.fromiter(counts, dtype=np.intp, count=len(token_strings))
+
+
+def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
+    """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
+    hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""
+    toks = token_lines(text)
+    at = [j for j, t in enumerate(toks) if t and t.count(" ") + 1 >= min_words]
+    if not at:
+        return [], np.zeros(0, dtype=np.uint64)
+    raw = text.split("\n")
+    return [raw[j] for j in at], span_hashes_of_lines([toks[j] for j in at])
+
+
+def paragraph_hashes(text: str, min_words: int) -> U64:
+    """Sorted unique hashes of the text's paragraphs of at least min_words words
+    (`paragraph_keys`)."""
+    return np.unique(paragraph_keys(text, min_words)[1])
+
+
+class Lines:
+    """One text's lines (`text.split("\\n")`), tokenized once."""
+
+    __slots__ = ("counts", "raw", "sentence", "tokens", "words")
+
+    def __init__(self, raw: list[str], tokens: list[str]) -> None:
+        self.raw = raw
+        self.tokens = tokens
+        self.counts = token_counts(tokens)
+        self.words = np.fromiter((len(line.split()) for line in raw), np.intp, count=len(raw))
+        self.sentence = np.fromiter(
+            (line.rstrip().endswith(SENTENCE_END) for line in raw), bool, count=len(raw)
+        )
+
+    @classmethod
+    def of(cls, text: str) -> Lines:
+        return cls(text.split("\n"), token_lines(text))
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __add__(self, other: Lines) -> Lines:
+        """The lines of `f"{a}\\n{b}"`."""
+        joined = Lines.__new__(Lines)
+        joined.raw, joined.tokens = self.raw + other.raw, self.tokens + other.tokens
+        joined.counts = np.concatenate((self.counts, other.counts))
+        joined.words = np.concatenate((self.words, other.words))
+        joined.sentence = np.concatenate((self.sentence, other.sentence))
+        return joined
+
+    def paragraphs(self, min_words: int) -> tuple[IntArray, U64]:
+        """The lines of at least min_words tokens (their numbers) and their keys, as
+        `minhash.paragraph_keys` makes them."""
+        at = np.flatnonzero(self.counts >= min_words)
+        return at, span_hashes_of_lines([self.tokens[j] for j in at])
+
+    def shingles(self, k: int, keep: BoolArray | None = None) -> U64:
+        """`shingle_set` of the text made of the lines (those where `keep`)."""
+        chosen = self.tokens if keep is None else [self.tokens[j] for j in np.flatnonzero(keep)]
+        return shingles_of_tokens(" ".join(t for t in chosen if t), k)
+
+    def line_shingles(self, k: int, keep: BoolArray) -> tuple[U64, IntArray]:
+        """The k-word shingles of each line where `keep` (`minhash.line_shingles_of_tokens`:
+        the hashes, and the number, among those lines, of the line each came from)."""
+        return line_shingles_of_tokens([self.tokens[j] for j in np.flatnonzero(keep)], k)
+
+    def text(self, keep: BoolArray | None = None) -> str:
+        """The text of the lines (those where `keep`)."""
+        if keep is None:
+            return "\n".join(self.raw)
+        return "\n".join(self.raw[j] for j in np.flatnonzero(keep))
+
+    def lead(self, n: int, keep: BoolArray | None = None) -> str:
+        """The first n white-space words of the text of the lines (those where `keep`), joined
+        by single spaces: `" ".join(text.split(maxsplit=n)[:n])`."""
+        words: list[str] = []
+        for j, line in enumerate(self.raw):
+            if keep is None or keep[j]:
+                words += line.split(maxsplit=n - len(words))[: n - len(words)]
+                if len(words) >= n:
+                    break
+        return " ".join(words)
+
+    def prose_density(self, min_words: int) -> float:
+        """Share of the words in lines of min_words words or more that end a sentence."""
+        total = int(self.words.sum())
+        return int(self.words[self.prose(min_words)].sum()) / total if total else 0.0
+
+    def prose(self, min_words: int) -> BoolArray:
+        """Lines of at least min_words white-space words that end a sentence."""
+        mask: BoolArray = (self.words >= min_words) & self.sentence
+        return mask

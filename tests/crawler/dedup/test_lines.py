@@ -1,0 +1,75 @@
+"""A text's lines tokenized once (`crawler.dedup.lines`) give what tokenizing each line gave."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.dedup.lines import Lines, paragraph_keys, token_lines
+from crawler.dedup.minhash import shingle_set
+from crawler.extract.normalize import tokens
+
+# letters that case-fold to two (ß, ﬁ, ŉ), CJK and kana, digits, underscores, punctuation, the
+# white space str.split() knows and \w does not, a combining mark
+ALPHABET = "aB ßﬁŉ日本語カナ한12_.,!?\"”’)'-\t\r\x0b\x0c\x1c\x85\u2028\u3000\u0301é\n"
+TEXTS = st.text(alphabet=ALPHABET, max_size=120)
+PAGE = (
+    "Breaking: The Council Voted Tonight, after 3 hours; of debate, on the new budget plan.\n"
+    "Home | News | Sport\n"
+    "\n"
+    "Straße in Köln: die Stadt plant eine neue Brücke über den Rhein bis zum Jahr 2030!\n"
+    "東京の新しい駅は来年開業する予定です 詳しくは後で\n"
+    "Share this"
+)
+
+
+@given(TEXTS)
+@settings(max_examples=400, deadline=None)
+def test_token_lines_are_each_lines_tokens(text: str) -> None:
+    assert token_lines(text) == [" ".join(tokens(line)) for line in text.split("\n")]
+
+
+def test_token_lines_of_a_page() -> None:
+    got = token_lines(PAGE)
+    assert got == [" ".join(tokens(line)) for line in PAGE.split("\n")]
+    assert got[2] == "" and got[3].startswith("strasse in köln")
+    assert "東 京 の" in got[4]
+
+
+def _old_paragraph_keys(text: str, min_words: int) -> tuple[list[str], list[str]]:
+    """What the keys were made of: lines of min_words tokens or more, their tokens."""
+    lines = [line for line in text.split("\n") if len(tokens(line)) >= min_words]
+    return lines, [" ".join(tokens(line)) for line in lines]
+
+
+@given(TEXTS, st.integers(1, 4))
+@settings(max_examples=200, deadline=None)
+def test_paragraph_keys_are_those_of_each_lines_tokens(text: str, min_words: int) -> None:
+    lines, keys = paragraph_keys(text, min_words)
+    old_lines, old_keys = _old_paragraph_keys(text, min_words)
+    assert lines == old_lines
+    # a key is the shingle hash of all the line's tokens (a shingle as long as the line)
+    expected = [shingle_set(k, k.count(" ") + 1)[0] if k else None for k in old_keys]
+    assert keys.tolist() == expected
+
+
+@given(TEXTS, TEXTS, st.integers(1, 6))
+@settings(max_examples=200, deadline=None)
+def test_lines_give_the_shingles_of_their_text(a: str, b: str, k: int) -> None:
+    lines = Lines.of(a) + Lines.of(b)
+    text = f"{a}\n{b}"
+    assert lines.text() == text
+    assert np.array_equal(lines.shingles(k), shingle_set(text, k))
+    keep = np.arange(len(lines)) % 2 == 0
+    assert np.array_equal(lines.shingles(k, keep), shingle_set(lines.text(keep), k))
+    assert lines.words.tolist() == [len(line.split()) for line in text.split("\n")]
+
+
+def test_line_shingles_compare_with_the_text_shingles() -> None:
+    lines = Lines.of(PAGE)
+    keep = lines.counts >= 5
+    hashes, line_of = lines.line_shingles(5, keep)
+    chosen = [line for line, on in zip(PAGE.split("\n"), keep, strict=True) if on]
+    for n, line in enumerate(chosen):
+        assert np.array_equal(np.unique(hashes[line_of == n]), shingle_set(line, 5))
