@@ -170,6 +170,7 @@ def main() -> None:
             saved = out.parent / f"{out.name}.json"
             if args.reuse_before and tree is not None and saved.exists():
                 run = json.loads(saved.read_text())
+                run.setdefault("load", float("nan"))
             else:
                 run = run_child(staged, out, tree, args.profile and r == 0)
                 run["load"] = (load + os.getloadavg()[0]) / 2

@@ -30,16 +30,52 @@ IntArray = npt.NDArray[np.intp]
 # each line's tokens on its line (tests/crawler/dedup/test_lines.py checks they agree)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _NOT_WORD = re.compile(r"[^\w\n]+")
+_WORD_CHAR = re.compile(r"\w")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# A text whose characters beyond ASCII are all separators (quotes, dashes, no-break spaces, as in
+# most English news) is tokenized on its UTF-8 bytes: word bytes lower-cased, line breaks kept,
+# every other byte a space
+_ASCII_TOKENS = (
+    bytes(
+        (c | 32 if 65 <= c <= 90 else c) if chr(c).isalnum() or c in b"_\n" else 32
+        for c in range(128)
+    )
+    + b" " * 128
+)
+_SEPARATOR: dict[str, bool] = {}  # a character beyond ASCII -> neither it nor its folding is \w
 SENTENCE_END = tuple('.!?"\u201d\u2019)')
 
 
 def token_lines(text: str) -> list[str]:
     """Each line's (`text.split("\\n")`) word tokens joined by single spaces, "" for a line
     without one: `" ".join(tokens(line))` for every line, in one pass over the text."""
+    if _ascii_tokens(text):
+        return _ascii_token_lines(text)
     folded = text.casefold()
     if _CJK.search(folded):
         folded = _CJK.sub(lambda m: f" {m.group()} ", folded)
     return [line.strip(" ") for line in _NOT_WORD.sub(" ", folded).split("\n")]
+
+
+def _ascii_tokens(text: str) -> bool:
+    """Whether every character of the text beyond ASCII separates tokens, folded or not."""
+    if text.isascii():
+        return True
+    for char in set("".join(_NON_ASCII.findall(text))):
+        separator = _SEPARATOR.get(char)
+        if separator is None:
+            separator = not _WORD_CHAR.search(char) and not _WORD_CHAR.search(char.casefold())
+            if len(_SEPARATOR) < 1 << 16:
+                _SEPARATOR[char] = separator
+        if not separator:
+            return False
+    return True
+
+
+def _ascii_token_lines(text: str) -> list[str]:
+    """`token_lines` of a text whose tokens are ASCII (`_ascii_tokens`), from its bytes."""
+    data = text.encode("utf-8", "surrogatepass").translate(_ASCII_TOKENS).decode("ascii")
+    return [" ".join(line.split()) for line in data.split("\n")]
 
 
 def token_counts(token_strings: Sequence[str]) -> IntArray:
@@ -51,12 +87,19 @@ def token_counts(token_strings: Sequence[str]) -> IntArray:
 def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
     """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
     hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""
-    toks = token_lines(text)
-    at = [j for j, t in enumerate(toks) if t and t.count(" ") + 1 >= min_words]
-    if not at:
-        return [], np.zeros(0, dtype=np.uint64)
+    at, keys = paragraph_keys_of(token_lines(text), min_words)
+    if not at.size:
+        return [], keys
     raw = text.split("\n")
-    return [raw[j] for j in at], span_hashes_of_lines([toks[j] for j in at])
+    return [raw[j] for j in at], keys
+
+
+def paragraph_keys_of(token_strings: list[str], min_words: int) -> tuple[IntArray, U64]:
+    """Of `token_lines`' strings: the lines of at least min_words tokens (their numbers) and
+    their keys (`paragraph_keys`)."""
+    at = [j for j, t in enumerate(token_strings) if t and t.count(" ") + 1 >= min_words]
+    keys = span_hashes_of_lines([token_strings[j] for j in at])
+    return np.array(at, dtype=np.intp), keys
 
 
 def paragraph_hashes(text: str, min_words: int) -> U64:
@@ -95,11 +138,18 @@ class Lines:
         joined.sentence = np.concatenate((self.sentence, other.sentence))
         return joined
 
+    def head(self, n: int) -> Lines:
+        """The first n lines."""
+        part = Lines.__new__(Lines)
+        part.raw, part.tokens = self.raw[:n], self.tokens[:n]
+        part.counts, part.words, part.sentence = self.counts[:n], self.words[:n], self.sentence[:n]
+        return part
+
     def paragraphs(self, min_words: int) -> tuple[IntArray, U64]:
         """The lines of at least min_words tokens (their numbers) and their keys, as
         `minhash.paragraph_keys` makes them."""
         at = np.flatnonzero(self.counts >= min_words)
-        return at, span_hashes_of_lines([self.tokens[j] for j in at])
+        return at, span_hashes_of_lines([self.tokens[j] for j in at.tolist()])
 
     def shingles(self, k: int, keep: BoolArray | None = None) -> U64:
         """`shingle_set` of the text made of the lines (those where `keep`)."""

@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.lines import BoolArray, Lines, paragraph_hashes
+from crawler.dedup.lines import BoolArray, Lines, paragraph_keys_of, token_lines
 from crawler.dedup.minhash import U64, LSHIndex, containment, shingle_set
 from crawler.record import make_doc_id
 
@@ -406,8 +406,11 @@ class _Page:
     __slots__ = ("kept", "kept_paragraphs", "lines", "paragraphs")
 
     def __init__(self, text: str, removed: str) -> None:
-        self.kept = Lines.of(text)
-        self.lines = self.kept + Lines.of(removed) if removed else self.kept
+        if removed:
+            self.lines = Lines.of(f"{text}\n{removed}")
+            self.kept = self.lines.head(text.count("\n") + 1)
+        else:
+            self.lines = self.kept = Lines.of(text)
         self.paragraphs = self.lines.paragraphs(PARAGRAPH_WORDS)
         at, keys = self.paragraphs
         inside = at < len(self.kept)
@@ -427,10 +430,11 @@ class _Votes:
         pending: list[tuple[U64, int]] = []
         size = 0
         for i in range(n):
-            kept = paragraph_hashes(text_of(i), PARAGRAPH_WORDS)
-            removed = np.setdiff1d(
-                paragraph_hashes(page_of(i), PARAGRAPH_WORDS), kept, assume_unique=True
-            )
+            text = text_of(i)
+            at, keys = paragraph_keys_of(token_lines(f"{text}\n{page_of(i)}"), PARAGRAPH_WORDS)
+            inside = at < text.count("\n") + 1
+            kept = np.unique(keys[inside])
+            removed = np.setdiff1d(np.unique(keys[~inside]), kept, assume_unique=True)
             pending += [(kept, 0), (removed, 1)]
             size += kept.size + removed.size
             if size >= _FOLD_HASHES:

@@ -13,7 +13,11 @@ from crawler.extract.normalize import tokens
 # letters that case-fold to two (ß, ﬁ, ŉ), CJK and kana, digits, underscores, punctuation, the
 # white space str.split() knows and \w does not, a combining mark
 ALPHABET = "aB ßﬁŉ日本語カナ한12_.,!?\"”’)'-\t\r\x0b\x0c\x1c\x85\u2028\u3000\u0301é\n"
-TEXTS = st.text(alphabet=ALPHABET, max_size=120)
+# beyond ASCII, only separators (the text is tokenized on its bytes); and U+0345, no word
+# character itself, that folds to one
+SEPARATED = "aBz09_ .,;:!?'\"\t\r\x0c\n\u00a0\u2019\u201c\u201d\u2014\u2026\u00ab\u2122"
+TEXTS = st.text(alphabet=ALPHABET, max_size=120) | st.text(alphabet=SEPARATED, max_size=120)
+TEXTS |= st.text(alphabet=SEPARATED + "\u0345", max_size=40)
 PAGE = (
     "Breaking: The Council Voted Tonight, after 3 hours; of debate, on the new budget plan.\n"
     "Home | News | Sport\n"
@@ -28,6 +32,20 @@ PAGE = (
 @settings(max_examples=400, deadline=None)
 def test_token_lines_are_each_lines_tokens(text: str) -> None:
     assert token_lines(text) == [" ".join(tokens(line)) for line in text.split("\n")]
+
+
+def test_token_lines_of_ascii_tokens_and_folding_separators() -> None:
+    for text in (
+        "",
+        "\n",
+        "a",
+        " A-b_C ",
+        "x\n\ny  z\n",
+        "It\u2019s \u201cok\u201d\u2014yes",
+        "a\u0345b",
+        "a\ud800b c",
+    ):
+        assert token_lines(text) == [" ".join(tokens(line)) for line in text.split("\n")]
 
 
 def test_token_lines_of_a_page() -> None:
