@@ -109,18 +109,17 @@ def paragraph_hashes(text: str, min_words: int) -> U64:
 
 
 class Lines:
-    """One text's lines (`text.split("\\n")`), tokenized once."""
+    """One text's lines (`text.split("\\n")`), tokenized once; white-space words and sentence
+    ends are counted when first asked for (most pages of a run never are)."""
 
-    __slots__ = ("counts", "raw", "sentence", "tokens", "words")
+    __slots__ = ("_sentence", "_words", "counts", "raw", "tokens")
 
     def __init__(self, raw: list[str], tokens: list[str]) -> None:
         self.raw = raw
         self.tokens = tokens
         self.counts = token_counts(tokens)
-        self.words = np.fromiter((len(line.split()) for line in raw), np.intp, count=len(raw))
-        self.sentence = np.fromiter(
-            (line.rstrip().endswith(SENTENCE_END) for line in raw), bool, count=len(raw)
-        )
+        self._words: IntArray | None = None
+        self._sentence: BoolArray | None = None
 
     @classmethod
     def of(cls, text: str) -> Lines:
@@ -129,20 +128,32 @@ class Lines:
     def __len__(self) -> int:
         return len(self.raw)
 
+    @property
+    def words(self) -> IntArray:
+        """White-space words per line (`len(line.split())`)."""
+        if self._words is None:
+            raw = self.raw
+            self._words = np.fromiter((len(line.split()) for line in raw), np.intp, len(raw))
+        return self._words
+
+    @property
+    def sentence(self) -> BoolArray:
+        """Whether each line ends a sentence."""
+        if self._sentence is None:
+            ends = (line.rstrip().endswith(SENTENCE_END) for line in self.raw)
+            self._sentence = np.fromiter(ends, bool, len(self.raw))
+        return self._sentence
+
     def __add__(self, other: Lines) -> Lines:
         """The lines of `f"{a}\\n{b}"`."""
-        joined = Lines.__new__(Lines)
-        joined.raw, joined.tokens = self.raw + other.raw, self.tokens + other.tokens
-        joined.counts = np.concatenate((self.counts, other.counts))
-        joined.words = np.concatenate((self.words, other.words))
-        joined.sentence = np.concatenate((self.sentence, other.sentence))
-        return joined
+        return Lines(self.raw + other.raw, self.tokens + other.tokens)
 
     def head(self, n: int) -> Lines:
         """The first n lines."""
         part = Lines.__new__(Lines)
-        part.raw, part.tokens = self.raw[:n], self.tokens[:n]
-        part.counts, part.words, part.sentence = self.counts[:n], self.words[:n], self.sentence[:n]
+        part.raw, part.tokens, part.counts = self.raw[:n], self.tokens[:n], self.counts[:n]
+        part._words = None if self._words is None else self._words[:n]
+        part._sentence = None if self._sentence is None else self._sentence[:n]
         return part
 
     def paragraphs(self, min_words: int) -> tuple[IntArray, U64]:

@@ -203,11 +203,11 @@ def resolve(
         article prose of its own (sentences the other page lacks) than the prose they share."""
         if votes is None or min(prose_words(i), prose_words(k)) < OWN_MIN_WORDS:
             return False
-        sides = (
-            _own_prose(votes, page(i), page_shingles(k), shingle_size),
-            _own_prose(votes, page(k), page_shingles(i), shingle_size),
-        )
-        return all(own >= max(OWN_MIN_WORDS, OWN_RATIO * shared) for own, shared in sides)
+        for one, other in ((i, k), (k, i)):  # the second side only when the first has its own
+            own, shared = _own_prose(votes, page(one), page_shingles(other), shingle_size)
+            if own < max(OWN_MIN_WORDS, OWN_RATIO * shared):
+                return False
+        return True
 
     def article_in_page(i: int, theirs: U64, record: int | None) -> float:
         """Share of a record's shingles found in row i's page, when row i's own kept text is

@@ -82,6 +82,9 @@ def test_lines_give_the_shingles_of_their_text(a: str, b: str, k: int) -> None:
     keep = np.arange(len(lines)) % 2 == 0
     assert np.array_equal(lines.shingles(k, keep), shingle_set(lines.text(keep), k))
     assert lines.words.tolist() == [len(line.split()) for line in text.split("\n")]
+    head = Lines.of(text).head(a.count("\n") + 1)
+    assert np.array_equal(head.shingles(k), shingle_set(a, k))
+    assert head.lead(3) == " ".join(a.split(maxsplit=3)[:3])
 
 
 def test_line_shingles_compare_with_the_text_shingles() -> None:
