@@ -206,3 +206,39 @@ def test_a_partial_repost_matches_the_record_through_its_clean_copy() -> None:
         page("partial", ARTICLE[1:], []),
     ]
     assert groups(rows, run(rows)) == {frozenset({"with-teasers", "clean-copy", "partial"})}
+
+
+def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> None:
+    import crawler.dedup.lines as lines_module
+    import crawler.dedup.minhash as minhash_module
+    import crawler.dedup.resolve as resolve_module
+    from crawler.extract.normalize import tokens
+
+    rows = [
+        page(f"p{n}", [*ARTICLE, *block(f"own{n}x", 2, 20)], [*FRAME, *block(f"gone{n}x", 3, 12)])
+        for n in range(6)
+    ]
+    per_line: list[str] = []
+    whole: list[str] = []
+
+    def counted_tokens(text: str) -> list[str]:
+        per_line.append(text)
+        return tokens(text)
+
+    def counted_lines(text: str) -> list[str]:
+        whole.append(text)
+        return lines_module.token_lines(text)
+
+    monkeypatch.setattr(minhash_module, "tokens", counted_tokens)
+    monkeypatch.setattr(resolve_module, "token_lines", counted_lines)
+    monkeypatch.setattr(
+        lines_module.Lines,
+        "of",
+        classmethod(lambda cls, text: cls(text.split("\n"), counted_lines(text))),
+    )
+    run(rows)
+    # the run's vote reads each page once, its resolution once more; only leads (60 words)
+    # are tokenized apart
+    assert len(whole) <= 2 * len(rows)
+    assert len(per_line) <= len(rows)
+    assert all(len(text.split()) <= 60 for text in per_line)
