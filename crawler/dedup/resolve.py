@@ -433,10 +433,14 @@ class _Votes:
             text = text_of(i)
             at, keys = paragraph_keys_of(token_lines(f"{text}\n{page_of(i)}"), PARAGRAPH_WORDS)
             inside = at < text.count("\n") + 1
-            kept = np.unique(keys[inside])
-            removed = np.setdiff1d(np.unique(keys[~inside]), kept, assume_unique=True)
-            pending += [(kept, 0), (removed, 1)]
-            size += kept.size + removed.size
+            # distinct keys, in any order (the fold counts them): a few per page, sets are cheapest
+            kept = set(keys[inside].tolist())
+            removed = set(keys[~inside].tolist()) - kept
+            pending += [
+                (np.fromiter(kept, np.uint64, len(kept)), 0),
+                (np.fromiter(removed, np.uint64, len(removed)), 1),
+            ]
+            size += len(kept) + len(removed)
             if size >= _FOLD_HASHES:
                 self._fold(pending)
                 pending, size = [], 0
