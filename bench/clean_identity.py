@@ -1,13 +1,22 @@
 """Fingerprint of the text path's output, to prove a speed change left it identical.
 
-    .venv/bin/python bench/clean_identity.py OUT.json [--sets DIR ...]
+    .venv/bin/python bench/clean_identity.py OUT.json [--sets DIR ...] [--code CHECKOUT]
     .venv/bin/python bench/clean_identity.py OUT.json --against BEFORE.json
+
+Old code against new, in two runs (the old checkout needs no venv of its own):
+
+    git archive main | tar -x -C /tmp/main-code
+    .venv/bin/python bench/clean_identity.py /tmp/before.json --code /tmp/main-code
+    .venv/bin/python bench/clean_identity.py /tmp/after.json --against /tmp/before.json
 
 For every page dump of each set (default: eval/dev/text and ../shared/eval/dragnet-train/text,
 read in place, never copied), with `LineStats` over the set first as an ingest learns them:
 sha256 of the cleaned paragraphs, of the removed-lines audit (line number, text, reason), of the
 metadata and captions, and the detected language of the cleaned text (`detect_language`). Writes
 them to OUT.json; with --against, prints every page whose fingerprint differs and exits 1 if any.
+--code: the cleaner of another checkout (its `crawler` package) instead of this one. Prints
+whether the cleaner ran compiled (`make setup`'s mypyc build) or as plain Python
+(CORPUS_PURE_PYTHON=1 forces the latter; both must give the same fingerprints).
 """
 
 from __future__ import annotations
@@ -19,9 +28,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(CODE.resolve()))
 
-from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
+from crawler.extract.boilerplate import LineStats, clean_text, native  # noqa: E402
 from crawler.extract.normalize import detect_language, normalize_text  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -61,7 +71,10 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--sets", type=Path, nargs="+", default=DEFAULT_SETS)
     ap.add_argument("--against", type=Path, help="an earlier OUT.json to compare with")
+    ap.add_argument("--code", type=Path, help="the checkout whose cleaner to run (default: this)")
     args = ap.parse_args()
+    state = "compiled" if native.ACTIVE else "plain Python"
+    print(f"cleaner of {CODE.resolve()} ({state})")
     now: dict[str, dict[str, str | None]] = {}
     for folder in args.sets:
         now |= fingerprints(folder)

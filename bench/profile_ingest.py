@@ -58,10 +58,18 @@ STAGES = ("read", "decode", "stats", "clean", "langid", "hash", "minhash", "row+
 
 
 def _cold_memo() -> None:
-    """Forget the cleaner's cross-document line memo (if this version has one)."""
-    seen = getattr(cleaner_module, "_SEEN", None)
-    if isinstance(seen, dict):
-        seen.clear()
+    """Forget the cleaner's cross-document memos (those this version has: lines, bylines, key
+    hashes)."""
+    from crawler.extract.boilerplate import stats as stats_module
+
+    for module, name in (
+        (cleaner_module, "_SEEN"),
+        (cleaner_module, "_BYLINES"),
+        (stats_module, "_HASHES"),
+    ):
+        seen = getattr(module, name, None)
+        if isinstance(seen, dict):
+            seen.clear()
 
 
 def stage_times(files: list[Path], settings: Settings, tmp: Path) -> dict[str, float]:

@@ -91,6 +91,27 @@ def _analysed(s: str) -> _Single | None:
     return got
 
 
+# `headline.parse_byline` of lines already asked about (a pure function of the line's text):
+# the rules ask about the lines above the body up to three times a page, and bylines recur
+# across a site's pages. Only short lines (a byline is short); emptied when full.
+_BYLINES: dict[str, headline.Byline | None] = {}
+_BYLINES_MAX = 4_096
+_BYLINE_MEMO_CHARS = 300
+
+
+def _byline(f: LineFeatures) -> headline.Byline | None:
+    """`headline.parse_byline(f)`, from `_BYLINES` when the line was asked about before."""
+    text = f.text
+    if text in _BYLINES:
+        return _BYLINES[text]
+    got = headline.parse_byline(f)
+    if len(text) <= _BYLINE_MEMO_CHARS:
+        if len(_BYLINES) >= _BYLINES_MAX:
+            _BYLINES.clear()
+        _BYLINES[text] = got
+    return got
+
+
 def _recurring_keys(found: Sequence[_Single], stats: LineStats | None) -> set[str]:
     """Fold keys of the lines that recur across the ingest's documents, looked up at once.
     Prose and long lines are never flagged by corpus frequency alone."""
@@ -174,7 +195,7 @@ def _trim_head(lines: Sequence[Line], start: int, end: int) -> int:
     new = start
     for k in range(start, min(end - 1, start + _LEAD_WINDOW)):
         f = lines[k].f
-        if f.date_like or (not f.prose_like and headline.parse_byline(f) is not None):
+        if f.date_like or (not f.prose_like and _byline(f) is not None):
             new = k + 1
     return new
 
@@ -200,7 +221,7 @@ def _body_span(
         start = 1
     while start < min(len(lines), _HEAD_WINDOW):
         ln = lines[start]
-        if ln.f.prose_like or not (ln.f.date_like or headline.parse_byline(ln.f)):
+        if ln.f.prose_like or not (ln.f.date_like or _byline(ln.f)):
             break
         start += 1
     return start, len(lines), sect
@@ -217,7 +238,7 @@ def _extracted_title(lines: Sequence[Line]) -> bool:
     if headline.split_outlet(f.text)[1] is not None:
         return True
     nxt = lines[1].f if len(lines) > 1 else None
-    return nxt is not None and (nxt.date_like or headline.parse_byline(nxt) is not None)
+    return nxt is not None and (nxt.date_like or _byline(nxt) is not None)
 
 
 def _between_chrome(lines: Sequence[Line], k: int) -> bool:
@@ -240,7 +261,7 @@ def _pick_title(
             ln.chrome is not None
             or k in sect
             or ln.f.date_like
-            or headline.parse_byline(ln.f) is not None
+            or _byline(ln.f) is not None
             or _between_chrome(lines, k)
         ):
             continue
@@ -324,7 +345,7 @@ def clean_text(
         ln = lines[k]
         if k == start and ln.f.prose_like:
             break
-        by = headline.parse_byline(ln.f)
+        by = _byline(ln.f)
         if by is None or ln.chrome is not None:
             continue
         reasons[k] = Removed.DATELINE if ln.f.date_like else Removed.BYLINE

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -140,8 +141,7 @@ def stack_rows(x: Arr, p1: Arr) -> Arr:
         else:
             s[:-d] = p1[d:]
         cols.append(s)
-    ones = np.ones(n)
-    cols += [_window_sum(p1, w) / _window_sum(ones, w) for w in _STACK_WINDOWS]
+    cols += [_window_sum(p1, w) / _window_size(n, w) for w in _STACK_WINDOWS]
     lo = np.log(np.clip(p1, 1e-4, 1 - 1e-4) / np.clip(1 - p1, 1e-4, 1.0))
     start, end = _best_run(np.clip(lo, -4.0, 4.0))
     idx = np.arange(n, dtype=np.float64)
@@ -161,6 +161,36 @@ def stack_rows(x: Arr, p1: Arr) -> Arr:
     return out
 
 
+_RAW_FEATURES = attrgetter(
+    "chars",
+    "units",
+    "alpha_words",
+    "words",
+    "end_punct",
+    "end_colon",
+    "stop_ratio",
+    "title_ratio",
+    "upper_ratio",
+    "digit_ratio",
+    "date_like",
+    "has_date",
+    "bulleted",
+    "separators",
+    "inner_sentences",
+    "is_cjk",
+    "prose_like",
+    "data_like",
+    "headline_like",
+)
+
+
+def _indicator(n: int, positions: Iterable[int]) -> Arr:
+    """1.0 at the given line positions (those in range), else 0.0."""
+    out = np.zeros(n)
+    out[[k for k in positions if 0 <= k < n]] = 1.0
+    return out
+
+
 def _own_rows(
     lines: Sequence[Line],
     stats: LineStats | None,
@@ -168,45 +198,16 @@ def _own_rows(
     nav: set[int],
     sect: Mapping[int, Removed],
 ) -> Arr:
-    """The `_OWN` columns of every line, built column-wise (one Python pass for the raw
-    values, numpy for the rest: the cleaner's hot path pays for these rows)."""
+    """The `_OWN` columns of every line, built column-wise (one C call per line for the
+    raw values, numpy for the rest: the cleaner's hot path pays for these rows)."""
     n = len(lines)
-    raw = np.array(
-        [
-            (
-                f.chars,
-                f.units,
-                f.alpha_words,
-                f.words,
-                f.end_punct,
-                f.end_colon,
-                f.stop_ratio,
-                f.title_ratio,
-                f.upper_ratio,
-                f.digit_ratio,
-                f.date_like,
-                f.has_date,
-                f.bulleted,
-                f.separators,
-                f.inner_sentences,
-                f.is_cjk,
-                f.prose_like,
-                f.data_like,
-                f.headline_like,
-                ln.repeats,
-                ln.chrome is not None,
-                ln.recurring,
-            )
-            for ln in lines
-            for f in (ln.f,)
-        ],
-        dtype=np.float64,
-    ).reshape(n, 22)
+    raw = np.array(list(map(_RAW_FEATURES, [ln.f for ln in lines])), dtype=np.float64)
+    raw = raw.reshape(n, 19)
+    repeats = np.array([ln.repeats for ln in lines], dtype=np.float64)
     if stats is not None:
         freq = np.array(stats.hash_freqs([key_hash(ln.key) for ln in lines]), dtype=np.float64)
     else:
         freq = np.zeros(n)
-    idx = range(n)
     out: Arr = np.stack(
         [
             np.log1p(raw[:, 0]),
@@ -216,36 +217,59 @@ def _own_rows(
             np.minimum(raw[:, 13], 10),
             np.minimum(raw[:, 14], 20),
             *raw[:, 15:19].T,
-            (raw[:, 19] > 1).astype(np.float64),
-            (raw[:, 19] >= 3).astype(np.float64),
-            raw[:, 20],
-            raw[:, 21],
+            (repeats > 1).astype(np.float64),
+            (repeats >= 3).astype(np.float64),
+            _indicator(n, (k for k, ln in enumerate(lines) if ln.chrome is not None)),
+            _indicator(n, (k for k, ln in enumerate(lines) if ln.recurring)),
             np.log1p(np.maximum(0.0, freq - 1)),  # other pages of the ingest with this line
             (freq >= 3).astype(np.float64),
             np.asarray(scores, dtype=np.float64).reshape(n),
-            np.fromiter((k in nav for k in idx), dtype=np.float64, count=n),
-            np.fromiter((k in sect for k in idx), dtype=np.float64, count=n),
+            _indicator(n, nav),
+            _indicator(n, sect),
         ],
         axis=1,
     )
     return out
 
 
-def _one_hot(values: Sequence[Removed | None], classes: Sequence[Removed]) -> Arr:
+def _one_hot(values: Mapping[int, Removed], n: int, classes: Sequence[Removed]) -> Arr:
+    """(n, classes) indicators of the reason at each line position (none: a row of 0)."""
     index = {c: j for j, c in enumerate(classes)}
-    out = np.zeros((len(values), len(classes)))
-    for k, v in enumerate(values):
-        if v is not None:
-            out[k, index[v]] = 1.0
+    out = np.zeros((n, len(classes)))
+    rows = [k for k in values if 0 <= k < n]
+    out[rows, [index[values[k]] for k in rows]] = 1.0
     return out
+
+
+@lru_cache(maxsize=256)
+def _window_bounds(n: int, w: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First and one-past-last positions of the window of width `w` centred on each of `n`
+    positions, cut at the edges (read only: shared by every call for this page length)."""
+    h = w // 2
+    at = np.arange(n)
+    lo = np.minimum(np.maximum(at - h, 0), n)
+    hi = np.minimum(np.maximum(at + h + 1, 0), n)
+    lo.flags.writeable = hi.flags.writeable = False
+    return lo, hi
 
 
 def _window_sum(v: Arr, w: int) -> Arr:
     c = np.concatenate([[0.0], np.cumsum(v)])
-    n, h = len(v), w // 2
-    lo = np.clip(np.arange(n) - h, 0, n)
-    hi = np.clip(np.arange(n) + h + 1, 0, n)
+    lo, hi = _window_bounds(len(v), w)
     out: Arr = c[hi] - c[lo]
+    return out
+
+
+def _window_size(n: int, w: int) -> Arr:
+    """`_window_sum` of n ones: the lines in each window (exact small integers)."""
+    lo, hi = _window_bounds(n, w)
+    out: Arr = (hi - lo).astype(np.float64)
+    return out
+
+
+def _clip3(v: Arr) -> Arr:
+    """`np.clip(v, -3, 3)` (the same values, without its per-call overhead)."""
+    out: Arr = np.minimum(np.maximum(v, -3.0), 3.0)
     return out
 
 
@@ -265,33 +289,30 @@ def line_rows(
     start, end = span
     scores = [blocks.line_score(ln, k in sect, k in nav) for k, ln in enumerate(lines)]
     own = _own_rows(lines, stats, scores, nav, sect)
-    kept = np.array([k not in reasons for k in range(n)], dtype=np.float64)
-    why = [reasons.get(k) for k in range(n)]
-    chrome = _one_hot([ln.chrome for ln in lines], _CHROME_REASONS)
+    kept = 1.0 - _indicator(n, reasons)
+    chrome = _one_hot(
+        {k: ln.chrome for k, ln in enumerate(lines) if ln.chrome is not None}, n, _CHROME_REASONS
+    )
     idx = np.arange(n, dtype=np.float64)
     width = max(1, end - start)
     pos = np.stack(
         [
             idx / max(1, n - 1),
-            np.clip((idx - start) / width, -3, 3),
-            np.clip((idx - end) / width, -3, 3),
+            _clip3((idx - start) / width),
+            _clip3((idx - end) / width),
             ((idx >= start) & (idx < end)).astype(np.float64),
             kept,
-            np.array([w == Removed.TITLE for w in why], dtype=np.float64),
+            _indicator(n, (k for k, w in reasons.items() if w == Removed.TITLE)),
         ],
         axis=1,
     )
-    reason_cols = _one_hot(why, _REASONS)
+    reason_cols = _one_hot(reasons, n, _REASONS)
     ctx_cols = [_OWN.index(c) for c in _CONTEXT[:-1]]
-    ctx = np.concatenate([own[:, ctx_cols], kept[:, None]], axis=1)
-    shifted = []
-    for d in _WINDOW:
-        s = np.full_like(ctx, -1.0)  # -1: no line there (page edge)
-        if d < 0:
-            s[-d:] = ctx[:d]
-        else:
-            s[:-d] = ctx[d:]
-        shifted.append(s)
+    pad = max(abs(d) for d in _WINDOW)
+    padded = np.full((n + 2 * pad, len(_CONTEXT)), -1.0)  # -1: no line there (page edge)
+    padded[pad : pad + n, :-1] = own[:, ctx_cols]
+    padded[pad : pad + n, -1] = kept
+    shifted = [padded[pad + d : pad + d + n] for d in _WINDOW]
     sc = np.array(scores)
     prose = own[:, _OWN.index("prose_like")]
     sums = [_window_sum(sc, w) for w in (5, 11, 21)]
@@ -326,7 +347,7 @@ def _recurrence_context(own: Arr) -> Arr:
     other = (own[:, _OWN.index("log_other_docs")] > 0).astype(np.float64)
     prose = own[:, _OWN.index("prose_like")]
     prose_share = float((other * prose).sum() / max(1.0, prose.sum()))
-    around = _window_sum(other, 5) / _window_sum(np.ones(n), 5)
+    around = _window_sum(other, 5) / _window_size(n, 5)
     units = np.expm1(own[:, _OWN.index("log_units")])
     run = np.cumsum(np.concatenate([[1.0], other[1:] != other[:-1]])).astype(np.int64)
     run_units = np.bincount(run, weights=units * other)[run]
@@ -381,34 +402,47 @@ class LineModel:
         """Probability that each row's line is article text."""
         if self.first is not None:
             x = np.concatenate([x, stack_rows(x, self.first.predict(x))], axis=1)
-        z = x[:, self.cols]
         if self.kind == "logreg":
+            z = x[:, self.cols]
             return _sigmoid(
                 np.clip((z - self.mean) / self.scale, -_CLIP, _CLIP) @ self.weights + self.bias
             )
-        return _sigmoid(self.bias + self.lr * self._leaf_values(z).sum(axis=1))
+        return _sigmoid(self.bias + self.lr * self._leaf_values(x).sum(axis=1))
 
-    def _leaf_values(self, z: Arr) -> Arr:
-        """(rows, trees) leaf values: every tree walked at once, one level per step (the
-        trees are full, of one depth, in heap order)."""
-        feat, thr, leaf = self._forest
-        n_trees = len(feat)
-        node = np.zeros((len(z), n_trees), dtype=np.int64)
-        tree = np.arange(n_trees)
-        rows = np.arange(len(z))[:, None]
-        for _ in range(int(np.log2(leaf.shape[1]))):
-            node = 2 * node + 1 + (z[rows, feat[tree, node]] > thr[tree, node])
-        out: Arr = leaf[tree, node - (leaf.shape[1] - 1)]
+    def _leaf_values(self, x: Arr) -> Arr:
+        """(rows, trees) leaf values of rows `x` (all columns, not only `cols`): every split
+        of every tree tested at once (one gather, one comparison), the answers of each tree
+        packed into one code, and the code looked up in the tree's table of leaves."""
+        columns, thr, bits, table = self._forest
+        n_trees = len(table)
+        right = np.take(x, columns, axis=1) > thr
+        code = right.reshape(len(x), n_trees, len(bits)).view(np.uint8) @ bits
+        out: Arr = table[np.arange(n_trees), code]
         return out
 
     @cached_property
-    def _forest(self) -> tuple[npt.NDArray[np.int64], Arr, Arr]:
-        """The trees as three (trees, nodes) arrays."""
-        return (
-            np.stack([t[0] for t in self.trees]),
-            np.stack([t[1] for t in self.trees]),
-            np.stack([t[2] for t in self.trees]),
-        )
+    def _forest(
+        self,
+    ) -> tuple[npt.NDArray[np.intp], Arr, npt.NDArray[np.unsignedinteger[Any]], Arr]:
+        """The trees as arrays: the row column each split tests and its threshold, in (tree,
+        node) order flattened; the weight of each node's answer in a tree's code (bit i: node
+        i's row value is above its threshold); per tree, the leaf value every code reaches.
+        The trees are full, of one depth, in heap order."""
+        feat = np.stack([t[0] for t in self.trees])
+        thr = np.stack([t[1] for t in self.trees])
+        leaf = np.stack([t[2] for t in self.trees])
+        n_nodes = feat.shape[1]
+        if n_nodes > 15:
+            raise ValueError(f"cleaner model: trees of {n_nodes} splits (at most 15)")
+        codes = np.arange(1 << n_nodes)
+        node = np.zeros(len(codes), dtype=np.intp)
+        for _ in range(int(np.log2(leaf.shape[1]))):
+            node = 2 * node + 1 + ((codes >> node) & 1)
+        table = leaf[:, node - (leaf.shape[1] - 1)]  # (trees, codes)
+        bits: npt.NDArray[np.unsignedinteger[Any]] = (1 << np.arange(n_nodes)).astype(np.uint16)
+        if n_nodes <= 8:
+            bits = bits.astype(np.uint8)  # a byte per code: the product stays in bytes
+        return self.cols[feat].ravel().astype(np.intp), thr.ravel(), bits, table
 
 
 def model_from_spec(spec: Mapping[str, Any]) -> LineModel:

@@ -34,10 +34,26 @@ def line_hash(line: str) -> int:
     return key_hash(fold_key(line))
 
 
+# Hashes of short keys already computed in this process: site chrome recurs page after page,
+# and one page's keys are looked up by the rules and again by the line model. Emptied when
+# full, so a process's memory does not grow with the ingest (~5 MB at most).
+_HASHES: dict[str, int] = {}
+_HASHES_MAX = 32_768
+_HASHED_MAX_CHARS = 200
+
+
 def key_hash(key: str) -> int:
     """`line_hash` of a line already folded with `lines.fold_key` (lone surrogates included)."""
+    h = _HASHES.get(key)
+    if h is not None:
+        return h
     data = key.encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+    h = int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+    if len(key) <= _HASHED_MAX_CHARS:
+        if len(_HASHES) >= _HASHES_MAX:
+            _HASHES.clear()
+        _HASHES[key] = h
+    return h
 
 
 def _count_unique(

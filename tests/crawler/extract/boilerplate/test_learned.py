@@ -261,3 +261,40 @@ def test_shipped_model_keeps_a_wire_story_every_site_of_the_ingest_carries() -> 
     for page in framed:
         res = clean_text(page, stats, learned=True)
         assert [p for p in res.paragraphs if p in WIRE] == WIRE, res.paragraphs
+
+
+def _walk(trees: list[dict[str, list[float]]], z: np.ndarray) -> np.ndarray:
+    """Leaf values of every row in every tree, one row and one split at a time."""
+    out = np.zeros((len(z), len(trees)))
+    for i, row in enumerate(z):
+        for t, tree in enumerate(trees):
+            node = 0
+            while node < len(tree["feature"]):
+                above = row[int(tree["feature"][node])] > tree["threshold"][node]
+                node = 2 * node + 1 + int(above)
+            out[i, t] = tree["leaf"][node - len(tree["feature"])]
+    return out
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_trees_give_the_leaf_of_a_walk_split_by_split(depth: int) -> None:
+    """The forest, evaluated all splits at once, lands on the leaf a plain walk reaches
+    (values on a threshold go left), for trees of every depth up to four."""
+    rng = np.random.default_rng(depth)
+    names = feature_names()
+    nodes, n_feat = 2**depth - 1, 6
+    trees = [
+        {
+            "feature": rng.integers(0, n_feat, nodes).tolist(),
+            "threshold": rng.choice([-1.0, 0.0, 0.5, 2.0], nodes).tolist(),
+            "leaf": rng.normal(size=nodes + 1).tolist(),
+        }
+        for _ in range(9)
+    ]
+    spec = {"kind": "gbdt", "features": names[3 : 3 + n_feat], "lr": 0.3, "base": 0.1}
+    model = model_from_spec(spec | {"trees": trees})
+    x = rng.choice([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0], size=(40, len(names)))
+    want = _walk(trees, x[:, 3 : 3 + n_feat])
+    assert np.array_equal(model._leaf_values(x), want)
+    p = 1.0 / (1.0 + np.exp(-np.clip(0.1 + 0.3 * want.sum(axis=1), -30, 30)))
+    assert np.array_equal(model.predict(x), p)
