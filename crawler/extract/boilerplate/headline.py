@@ -87,7 +87,9 @@ def _looks_like_outlet(s: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _OUTLET_SMALL for w in words)
 
 
-_NAME_ARTICLE = re.compile(r"^(?:the|le|la|les|el|los|las|der|die|das|il|lo|de|het|o|a)\s", re.I)
+_NAME_ARTICLE = re.compile(  # capitalised: "Building Unity Farm - the Barn" names no outlet
+    r"^(?:The|THE|Le|La|Les|El|Los|Las|Der|Die|Das|Il|Lo|De|Het|O|A)\s"
+)
 _DOMAIN = re.compile(r"\w\.(?:com|net|org|co|info|news|tv|[a-z]{2})\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,5}$")
 

@@ -36,6 +36,11 @@ _LABELLED = re.compile(  # "Tags: ...", "Posted in: News": a field of the page, 
     r"\b(?:tags|tagged|posted in|filed (?:under|in)|categor(?:y|ies)|labels|topics)\s*:", re.I
 )
 _AFFIX_END = re.compile(r"\s[|–—-]\s*$")  # "Headline | X": X is the outlet or author
+_PAGER = re.compile(  # a previous / next bar: "« Older post | Main", "Previous | Index"
+    r"^\s*[«‹←]|[»›→]\s*$|^(?:previous|prev|back|next|older|newer)\b[^|]{0,60}\|", re.I
+)
+_PAGER_REACH = 3  # lines above a candidate searched for a pager bar
+_PROSE_REACH = 8  # lines below a candidate whose running text counts
 
 
 def _shaped(ln: Line) -> bool:
@@ -56,6 +61,10 @@ def _shaped(ln: Line) -> bool:
 
 def _sentence_end(f: LineFeatures) -> bool:
     return f.end_punct and f.text[-1:] not in "?!？！"
+
+
+def _title_case(f: LineFeatures) -> bool:
+    return f.title_ratio >= 0.6 and not f.is_cjk
 
 
 def _content_words(text: str) -> set[str]:
@@ -117,21 +126,30 @@ class _Page:
         return self.shaped(j) and not self.lines[j].f.prose_like
 
 
+def _on_ref(text: str) -> bool:
+    """ "Name on Post title": an entry of a recent-comments list."""
+    at = text.find(" on ")
+    return at > 0 and text.count(" ", 0, at) <= 3 and len(text) - at >= 16
+
+
 def _echoes(lines: Sequence[Line], k: int, joined: str) -> tuple[int, int]:
     """Other lines that repeat line `k`: (lines quoting it at their start or end: "X | Outlet",
     "Home / X", "Comments on X", "3 Responses to “X”"; identical copies, 0 or 1). A
     paragraph that merely starts with it, a line naming it mid-sentence, a line recurring on
-    the site's other pages and the copy right below it (a doubled caption) are no echo."""
+    the site's other pages and a copy right next to it (a doubled caption) are no echo."""
     text = lines[k].f.text
     if joined.count(text) <= 1:
         return 0, 0
     quoted, same = 0, 0
+    site_wide = lines[k].recurring
     for j, ln in enumerate(lines):
         other = ln.f.text
-        if j == k or ln.recurring or text not in other:
+        if j == k or text not in other:
             continue
-        if other == text:
-            same = same or int(j != k + 1)
+        if other == text:  # a recurring copy of a line that is not: a site-wide list of posts
+            same = same or int(abs(j - k) != 1 and not site_wide)
+            continue
+        if ln.recurring:
             continue
         at = other.find(text)
         before, after = other[:at].rstrip(), other[at + len(text) :].lstrip()
@@ -175,6 +193,9 @@ FEATURES = (
     "outlet_suffix",  # carries an outlet suffix ("Headline | Outlet")
     "long",  # words / 20, at most 1
     "title_case",  # most words capitalised
+    "pager_above",  # a previous / next link bar among the lines above ("« Older | Main | Newer »")
+    "comment_ref",  # a "Name on Post" entry of a recent-comments list (a neighbour has the form)
+    "prose_below",  # words of running text in the lines below it (/ 150, at most 1)
 )
 
 
@@ -197,31 +218,47 @@ def _local(page: _Page, k: int, row: dict[str, float]) -> str:
     row["para_below"] = float(bool(para))
     row["teaser_run"] = float(page.plain(k + 1) and page.plain(k + 2))
     row["under_heading"] = float(page.plain(k - 1) and not page.plain(k - 2))
+    row["pager_above"] = float(
+        any(_PAGER.search(lines[j].f.text) for j in range(max(0, k - _PAGER_REACH), k))
+    )
+    row["comment_ref"] = float(
+        _on_ref(lines[k].f.text)
+        and (
+            (k > 0 and _on_ref(lines[k - 1].f.text)) or (k + 1 < n and _on_ref(lines[k + 1].f.text))
+        )
+    )
+    prose = sum(
+        lines[j].f.words
+        for j in range(k + 1, min(n, k + 1 + _PROSE_REACH))
+        if lines[j].f.prose_like
+    )
+    row["prose_below"] = min(prose, 150) / 150
     return para
 
 
 def features(
     lines: Sequence[Line], start: int, end: int, sect: set[int], nav: set[int], chosen: int | None
 ) -> dict[int, dict[str, float]]:
-    """Features of every headline-shaped line (position -> name -> value; a repeated line
-    only at its first position). `start`/`end`: the body the cleaner chose; `sect`, `nav`:
-    its story-list and navigation lines; `chosen`: its rules' headline."""
+    """Features of every headline-shaped line (position -> name -> value; each copy of a
+    repeated line at its own position: the headline's first copy is often a teaser in a list
+    of recent posts). `start`/`end`: the body the cleaner chose; `sect`, `nav`: its
+    story-list and navigation lines; `chosen`: its rules' headline."""
     page = _Page(lines)
     texts = [ln.f.text for ln in lines]
     joined = "\n".join(texts)
     body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
     body_words = _content_words(body[:2_000])
     out: dict[int, dict[str, float]] = {}
-    seen: set[str] = set()
+    echoes: dict[str, tuple[int, int]] = {}
     for k in [k for k in range(len(lines)) if page.shaped(k)][:_MAX_CANDIDATES]:
         ln = lines[k]
         f = ln.f
-        if f.text in seen:  # a later copy of a line already scored: the first one stands
-            continue
-        seen.add(f.text)
-        quoted, same = _echoes(lines, k, joined)
-        if _sentence_end(f) and not quoted:
-            continue  # a sentence, unless the page quotes it as a title elsewhere
+        got = echoes.get(f.text)
+        if got is None:
+            got = echoes[f.text] = _echoes(lines, k, joined)
+        quoted, same = got
+        if _sentence_end(f) and not (quoted or same or _title_case(f)):
+            continue  # a sentence, unless the page repeats it or it is capitalised as a title
         row = dict.fromkeys(FEATURES, 0.0)
         row["quoted"] = float(min(quoted, 3))
         row["copied"] = float(same)
@@ -247,7 +284,7 @@ def features(
         row["sentence"] = float(_sentence_end(f))
         row["outlet_suffix"] = float(headline.split_outlet(f.text)[1] is not None)
         row["long"] = min(f.words, 20) / 20
-        row["title_case"] = float(f.title_ratio >= 0.6 and not f.is_cjk)
+        row["title_case"] = float(_title_case(f))
         out[k] = row
     if out:
         top = max(row["quoted"] for row in out.values())
