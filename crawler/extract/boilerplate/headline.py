@@ -233,7 +233,8 @@ def parse_byline(f: LineFeatures) -> Byline | None:
     )
 
 
-_PAGER = re.compile(r"^\s*[«‹←]|[»›→]\s*$")  # "« Previous post", "Next story »"
+_PAGER_FIRST = frozenset("«‹←")  # "« Previous post", "Next story »": first / last character
+_PAGER_LAST = frozenset("»›→")
 _POSTED = re.compile(r"\b(?:by|posted|updated|published|filed)\b", re.IGNORECASE)
 
 
@@ -241,7 +242,9 @@ def never_headline(text: str) -> bool:
     """Lines shaped like a headline that are page furniture: previous / next links, bars of
     several " | " items, a relative date ("Last reply was 20 hours ago"), a date with a
     byline verb ("06 November 2012 by Jane Doe")."""
-    if _PAGER.search(text) or text.count(" | ") >= 2:
+    if text.lstrip()[:1] in _PAGER_FIRST or text.rstrip()[-1:] in _PAGER_LAST:
+        return True
+    if text.count(" | ") >= 2:
         return True
     if _DATE_HINT.search(text) is None:  # no relative date, no date phrase: nothing below
         return False
