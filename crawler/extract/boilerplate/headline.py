@@ -87,7 +87,9 @@ def _looks_like_outlet(s: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _OUTLET_SMALL for w in words)
 
 
-_NAME_ARTICLE = re.compile(r"^(?:the|le|la|les|el|los|las|der|die|das|il|lo|de|het|o|a)\s", re.I)
+_NAME_ARTICLE = re.compile(  # capitalised: "Building Unity Farm - the Barn" names no outlet
+    r"^(?:The|THE|Le|La|Les|El|Los|Las|Der|Die|Das|Il|Lo|De|Het|O|A)\s"
+)
 _DOMAIN = re.compile(r"\w\.(?:com|net|org|co|info|news|tv|[a-z]{2})\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,5}$")
 
@@ -140,15 +142,36 @@ def _is_outlet_name(s: str) -> bool:
 _DATE_HINT = re.compile(r"\d|ago|yesterday|just now", re.IGNORECASE)  # in every date phrase
 
 
+# Lines already searched for a date: a line is asked up to three times (byline, date line,
+# page furniture), and menus and footers recur from page to page.
+_DATES_SEEN: dict[str, str | None] = {}
+_DATES_SEEN_MAX = 16_384
+
+
 def find_date(text: str) -> str | None:
     """The first date phrase in a line (relative or absolute), as written."""
     if _DATE_HINT.search(text) is None:  # both patterns below need one of these
         return None
+    if text in _DATES_SEEN:
+        return _DATES_SEEN[text]
     m = _REL_DATE.search(text)
     if m:
-        return m.group("date").strip()
-    m = _ABS_DATE.search(text)
-    return m.group(0).strip() if m else None
+        got: str | None = m.group("date").strip()
+    else:
+        m = _ABS_DATE.search(text)
+        got = m.group(0).strip() if m else None
+    if len(_DATES_SEEN) >= _DATES_SEEN_MAX:
+        _DATES_SEEN.clear()
+    if len(text) <= _BYLINE_MAX_CHARS:
+        _DATES_SEEN[text] = got
+    return got
+
+
+def may_be_byline(text: str) -> bool:
+    """False when neither `byline_or_date` nor `parse_byline` can accept the line: every
+    byline pattern starts with a by-word, holds a handle ("@") or a date phrase (which needs
+    a digit or a relative-date word). A cheap test first, the same answers."""
+    return _DATE_HINT.search(text) is not None or "@" in text or _BY.match(text) is not None
 
 
 def byline_or_date(text: str) -> bool:
@@ -210,7 +233,8 @@ def parse_byline(f: LineFeatures) -> Byline | None:
     )
 
 
-_PAGER = re.compile(r"^\s*[«‹←]|[»›→]\s*$")  # "« Previous post", "Next story »"
+_PAGER_FIRST = frozenset("«‹←")  # "« Previous post", "Next story »": first / last character
+_PAGER_LAST = frozenset("»›→")
 _POSTED = re.compile(r"\b(?:by|posted|updated|published|filed)\b", re.IGNORECASE)
 
 
@@ -218,7 +242,13 @@ def never_headline(text: str) -> bool:
     """Lines shaped like a headline that are page furniture: previous / next links, bars of
     several " | " items, a relative date ("Last reply was 20 hours ago"), a date with a
     byline verb ("06 November 2012 by Jane Doe")."""
-    if _PAGER.search(text) or text.count(" | ") >= 2 or _REL_DATE.search(text):
+    if text.lstrip()[:1] in _PAGER_FIRST or text.rstrip()[-1:] in _PAGER_LAST:
+        return True
+    if text.count(" | ") >= 2:
+        return True
+    if _DATE_HINT.search(text) is None:  # no relative date, no date phrase: nothing below
+        return False
+    if _REL_DATE.search(text):
         return True
     return len(text) <= _BYLINE_MAX_CHARS and bool(_POSTED.search(text)) and bool(find_date(text))
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from functools import cache
+from operator import mul
 from pathlib import Path
 
 from crawler.extract.boilerplate import headline
@@ -36,6 +38,12 @@ _LABELLED = re.compile(  # "Tags: ...", "Posted in: News": a field of the page, 
     r"\b(?:tags|tagged|posted in|filed (?:under|in)|categor(?:y|ies)|labels|topics)\s*:", re.I
 )
 _AFFIX_END = re.compile(r"\s[|–—-]\s*$")  # "Headline | X": X is the outlet or author
+_PAGER = re.compile(r"(?:previous|prev|back|next|older|newer)\b[^|]{0,60}\|", re.I)
+_PAGER_FIRST = frozenset("«‹←")  # "« Older post | Main", "Previous | Index": a pager bar
+_PAGER_LAST = frozenset("»›→")
+_SEP_CHAR = re.compile(r"[–—|:•·-]")  # in every outlet separator of `headline.split_outlet`
+_PAGER_REACH = 3  # lines above a candidate searched for a pager bar
+_PROSE_REACH = 8  # lines below a candidate whose running text counts
 
 
 def _shaped(ln: Line) -> bool:
@@ -51,6 +59,8 @@ def _shaped(ln: Line) -> bool:
         return False
     if f.inner_sentences and f.words > 16:
         return False  # several sentences: a notice or a teaser's text, not a title
+    if f.digit_ratio == 0:  # no digit at all (the common case): no figure either
+        return True
     return sum(w.isdigit() for w in f.text.split()) * 2 < f.words  # not a row of figures
 
 
@@ -58,8 +68,24 @@ def _sentence_end(f: LineFeatures) -> bool:
     return f.end_punct and f.text[-1:] not in "?!？！"
 
 
-def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.casefold()) if len(w) >= 3 and w not in STOP_WORDS}
+def _title_case(f: LineFeatures) -> bool:
+    return f.title_ratio >= 0.6 and not f.is_cjk
+
+
+_WORDS_SEEN: dict[str, frozenset[str]] = {}
+_WORDS_SEEN_MAX = 16_384
+
+
+def _content_words(text: str) -> frozenset[str]:
+    got = _WORDS_SEEN.get(text)
+    if got is None:
+        got = frozenset(
+            w for w in _WORD.findall(text.casefold()) if len(w) >= 3 and w not in STOP_WORDS
+        )
+        if len(_WORDS_SEEN) >= _WORDS_SEEN_MAX:
+            _WORDS_SEEN.clear()
+        _WORDS_SEEN[text] = got
+    return got
 
 
 # Lines already judged, across the pages this process cleaned: site chrome and menus recur
@@ -72,11 +98,14 @@ def _is_meta(f: LineFeatures) -> bool:
     """A byline, dateline or date line."""
     got = _META_SEEN.get(f.text)
     if got is None:
+        text = f.text
         got = (
             f.date_like
-            or headline.byline_or_date(f.text)
-            or headline.parse_byline(f) is not None
-            or (f.chars <= 300 and _LABELLED.search(f.text) is not None)
+            or (f.chars <= 300 and ":" in text and _LABELLED.search(text) is not None)
+            or (
+                headline.may_be_byline(text)
+                and (headline.byline_or_date(text) or headline.parse_byline(f) is not None)
+            )
         )
         if len(_META_SEEN) >= _META_SEEN_MAX:
             _META_SEEN.clear()
@@ -86,14 +115,30 @@ def _is_meta(f: LineFeatures) -> bool:
 
 
 class _Page:
-    """Per-line answers of one page, computed once and only for the lines asked about (the
-    byline and date patterns are the costly part)."""
+    """Per-line answers of one page, each computed once (the byline and date patterns are
+    the costly part, and only asked of headline-shaped lines and their neighbours)."""
 
     def __init__(self, lines: Sequence[Line]) -> None:
         self.lines = lines
-        self.shape = [_shaped(ln) for ln in lines]
         self._meta: dict[int, bool] = {}
-        self._shaped: dict[int, bool] = {}
+        self._pager: dict[int, bool] = {}
+        never = headline.never_headline
+        # headline-shaped and not a byline, a date, a field or page furniture
+        self.ok = [
+            _shaped(ln) and not (self.meta(j) or never(ln.f.text)) for j, ln in enumerate(lines)
+        ]
+
+    def pager(self, j: int) -> bool:
+        """A previous / next link bar."""
+        got = self._pager.get(j)
+        if got is None:
+            text = self.lines[j].f.text  # normalised: no white space at either end
+            got = self._pager[j] = (
+                text[:1] in _PAGER_FIRST
+                or text[-1:] in _PAGER_LAST
+                or ("|" in text and _PAGER.match(text) is not None)
+            )
+        return got
 
     def meta(self, j: int) -> bool:
         got = self._meta.get(j)
@@ -103,46 +148,67 @@ class _Page:
 
     def shaped(self, j: int) -> bool:
         """Headline-shaped and not a byline, a date, a field or page furniture."""
-        if not (0 <= j < len(self.lines) and self.shape[j]):
-            return False
-        got = self._shaped.get(j)
-        if got is None:
-            got = self._shaped[j] = not (
-                self.meta(j) or headline.never_headline(self.lines[j].f.text)
-            )
-        return got
+        return 0 <= j < len(self.ok) and self.ok[j]
 
     def plain(self, j: int) -> bool:
         """A headline-shaped line that is not running text (a teaser, a menu entry)."""
-        return self.shaped(j) and not self.lines[j].f.prose_like
+        return 0 <= j < len(self.ok) and self.ok[j] and not self.lines[j].f.prose_like
 
 
-def _echoes(lines: Sequence[Line], k: int, joined: str) -> tuple[int, int]:
+def _on_ref(text: str) -> bool:
+    """ "Name on Post title": an entry of a recent-comments list."""
+    at = text.find(" on ")
+    return at > 0 and text.count(" ", 0, at) <= 3 and len(text) - at >= 16
+
+
+def _line_starts(lines: Sequence[Line]) -> list[int]:
+    """Offset of every line in the page's lines joined by newlines."""
+    starts, at = [], 0
+    for ln in lines:
+        starts.append(at)
+        at += len(ln.f.text) + 1
+    return starts
+
+
+def _echoes(
+    lines: Sequence[Line], k: int, joined: str, starts: Sequence[int] | None = None
+) -> tuple[int, int]:
     """Other lines that repeat line `k`: (lines quoting it at their start or end: "X | Outlet",
     "Home / X", "Comments on X", "3 Responses to “X”"; identical copies, 0 or 1). A
     paragraph that merely starts with it, a line naming it mid-sentence, a line recurring on
-    the site's other pages and the copy right below it (a doubled caption) are no echo."""
+    the site's other pages and a copy right next to it (a doubled caption) are no echo.
+    `starts`: `_line_starts(lines)` (`joined` is the lines joined by newlines)."""
     text = lines[k].f.text
-    if joined.count(text) <= 1:
+    at = joined.find(text)
+    if at < 0 or joined.find(text, at + len(text)) < 0:  # once only: itself
         return 0, 0
+    if starts is None:
+        starts = _line_starts(lines)
     quoted, same = 0, 0
-    for j, ln in enumerate(lines):
+    site_wide = lines[k].recurring
+    n = len(lines)
+    while at >= 0:  # the lines holding the text, each once, in order (a line has no newline)
+        j = bisect_right(starts, at) - 1
+        at = joined.find(text, starts[j + 1]) if j + 1 < n else -1
+        if j == k:
+            continue
+        ln = lines[j]
         other = ln.f.text
-        if j == k or ln.recurring or text not in other:
+        if other == text:  # a recurring copy of a line that is not: a site-wide list of posts
+            same = same or int(abs(j - k) != 1 and not site_wide)
             continue
-        if other == text:
-            same = same or int(j != k + 1)
+        if ln.recurring:
             continue
-        at = other.find(text)
-        before, after = other[:at].rstrip(), other[at + len(text) :].lstrip()
+        pos = other.find(text)
+        before, after = other[:pos].rstrip(), other[pos + len(text) :].lstrip()
         if before[-1:].isalnum() or after[:1].isalnum():
             continue  # inside a longer word ("Ball" in "Football")
         at_end = len(_QUOTE_END.sub("", after)) == 0
-        if at == 0 and after and len(other) > 2 * len(text):
+        if pos == 0 and after and len(other) > 2 * len(text):
             continue  # a paragraph that starts with the same words
         if at_end and _AFFIX_END.search(before):
             continue  # "Headline | X": X is the outlet or the author
-        if at == 0 or at_end:
+        if pos == 0 or at_end:
             quoted += 1
     return quoted, same
 
@@ -175,6 +241,9 @@ FEATURES = (
     "outlet_suffix",  # carries an outlet suffix ("Headline | Outlet")
     "long",  # words / 20, at most 1
     "title_case",  # most words capitalised
+    "pager_above",  # a previous / next link bar among the lines above ("« Older | Main | Newer »")
+    "comment_ref",  # a "Name on Post" entry of a recent-comments list (a neighbour has the form)
+    "prose_below",  # words of running text in the lines below it (/ 150, at most 1)
 )
 
 
@@ -197,31 +266,46 @@ def _local(page: _Page, k: int, row: dict[str, float]) -> str:
     row["para_below"] = float(bool(para))
     row["teaser_run"] = float(page.plain(k + 1) and page.plain(k + 2))
     row["under_heading"] = float(page.plain(k - 1) and not page.plain(k - 2))
+    row["pager_above"] = float(any(page.pager(j) for j in range(max(0, k - _PAGER_REACH), k)))
+    row["comment_ref"] = float(
+        _on_ref(lines[k].f.text)
+        and (
+            (k > 0 and _on_ref(lines[k - 1].f.text)) or (k + 1 < n and _on_ref(lines[k + 1].f.text))
+        )
+    )
+    prose = 0
+    for j in range(k + 1, min(n, k + 1 + _PROSE_REACH)):
+        f = lines[j].f
+        if f.prose_like:
+            prose += f.words
+    row["prose_below"] = min(prose, 150) / 150
     return para
 
 
 def features(
     lines: Sequence[Line], start: int, end: int, sect: set[int], nav: set[int], chosen: int | None
 ) -> dict[int, dict[str, float]]:
-    """Features of every headline-shaped line (position -> name -> value; a repeated line
-    only at its first position). `start`/`end`: the body the cleaner chose; `sect`, `nav`:
-    its story-list and navigation lines; `chosen`: its rules' headline."""
+    """Features of every headline-shaped line (position -> name -> value; each copy of a
+    repeated line at its own position: the headline's first copy is often a teaser in a list
+    of recent posts). `start`/`end`: the body the cleaner chose; `sect`, `nav`: its
+    story-list and navigation lines; `chosen`: its rules' headline."""
     page = _Page(lines)
     texts = [ln.f.text for ln in lines]
     joined = "\n".join(texts)
+    starts = _line_starts(lines)
     body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
     body_words = _content_words(body[:2_000])
     out: dict[int, dict[str, float]] = {}
-    seen: set[str] = set()
-    for k in [k for k in range(len(lines)) if page.shaped(k)][:_MAX_CANDIDATES]:
+    echoes: dict[str, tuple[int, int]] = {}
+    for k in [k for k, ok in enumerate(page.ok) if ok][:_MAX_CANDIDATES]:
         ln = lines[k]
         f = ln.f
-        if f.text in seen:  # a later copy of a line already scored: the first one stands
-            continue
-        seen.add(f.text)
-        quoted, same = _echoes(lines, k, joined)
-        if _sentence_end(f) and not quoted:
-            continue  # a sentence, unless the page quotes it as a title elsewhere
+        got = echoes.get(f.text)
+        if got is None:
+            got = echoes[f.text] = _echoes(lines, k, joined, starts)
+        quoted, same = got
+        if _sentence_end(f) and not (quoted or same or _title_case(f)):
+            continue  # a sentence, unless the page repeats it or it is capitalised as a title
         row = dict.fromkeys(FEATURES, 0.0)
         row["quoted"] = float(min(quoted, 3))
         row["copied"] = float(same)
@@ -231,7 +315,8 @@ def features(
         row["body_start"] = float(start <= k < start + 2 and bool(para))
         words = _content_words(f.text)
         if words:
-            row["overlap_para"] = len(words & _content_words(para)) / len(words)
+            if para:
+                row["overlap_para"] = len(words & _content_words(para)) / len(words)
             row["overlap_body"] = len(words & body_words) / len(words)
         row["after_body"] = float(k >= end)
         row["page_position"] = k / len(lines)
@@ -245,9 +330,11 @@ def features(
         row["separators"] = float(f.separators > 0)
         row["rules_pick"] = float(k == chosen)
         row["sentence"] = float(_sentence_end(f))
-        row["outlet_suffix"] = float(headline.split_outlet(f.text)[1] is not None)
+        row["outlet_suffix"] = float(
+            _SEP_CHAR.search(f.text) is not None and headline.split_outlet(f.text)[1] is not None
+        )
         row["long"] = min(f.words, 20) / 20
-        row["title_case"] = float(f.title_ratio >= 0.6 and not f.is_cjk)
+        row["title_case"] = float(_title_case(f))
         out[k] = row
     if out:
         top = max(row["quoted"] for row in out.values())
@@ -286,4 +373,6 @@ def pick(
     rows = features(lines, start, end, sect, nav, chosen)
     if not rows:
         return chosen
-    return max(rows, key=lambda k: (score(rows[k], w), -k))
+    # `score` with the weights in FEATURES order, which is every row's order: the same sums
+    ws = [w.get(name, 0.0) for name in FEATURES]
+    return max(rows, key=lambda k: (sum(map(mul, ws, rows[k].values())), -k))

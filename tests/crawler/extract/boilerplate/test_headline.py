@@ -124,3 +124,12 @@ def test_split_outlet_keeps_a_capitalised_end_that_names_no_outlet(line: str) ->
 )
 def test_page_furniture_is_never_a_headline(line: str) -> None:
     assert title_score(features(line), doubled=True, distance=0) == 0.0
+
+
+def test_a_lowercase_article_after_the_dash_is_the_headline_s_end() -> None:
+    line = "Raising Chickens at Home - the Coop"
+    assert split_outlet(line) == (line, None)
+    assert split_outlet("Raising Chickens at Home - The Coop News") == (
+        "Raising Chickens at Home",
+        "The Coop News",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from crawler.extract.boilerplate import clean_text, headline_vote
@@ -109,3 +110,70 @@ def test_no_headline_shaped_line_keeps_the_rules_choice() -> None:
     assert headline_vote.pick([], 0, 0, set(), set(), None) is None
     lines = _analyse(_BODY, None)
     assert headline_vote.pick(lines, 0, len(lines), set(), set(), None) is None
+
+
+_RECENT = [
+    "Recent Posts",
+    "Why the river bridge had to close",
+    "Mayor opens new library wing in the old post office",
+    "Council approves the summer ferry timetable",
+    "Market square to get new trees next spring",
+]
+
+
+def test_a_headline_listed_among_recent_posts_is_taken_at_its_own_copy() -> None:
+    # the first copy sits in the sidebar list; the article's copy (under the pager bar and
+    # the date, above the body) is the one scored as the headline
+    text = _dump(
+        "The Riverside Blog",
+        _RECENT,
+        "Recent Comments",
+        "« Older post | Main | Newer post »",
+        "November 05, 2012",
+        "Why the river bridge had to close",
+        _BODY,
+        "Posted by Jane Doe at 10:04 AM",
+    )
+    analysed = _analyse(text.split("\n"), None)
+    k = headline_vote.pick(analysed, 10, len(analysed) - 1, set(), set(), None)
+    assert k == 9 and analysed[k].f.text == "Why the river bridge had to close"
+
+
+def test_every_copy_of_a_repeated_line_is_a_candidate() -> None:
+    lines = _analyse(["Why the river bridge had to close", *_BODY, *_RECENT], None)
+    rows = headline_vote.features(lines, 1, 4, set(), set(), None)
+    assert 0 in rows and 5 in rows
+    assert rows[5]["copied"] == rows[0]["copied"] == 1.0
+
+
+def test_a_capitalised_title_ending_in_a_full_stop_is_a_candidate() -> None:
+    lines = _analyse(["Today, I Only Care That You Vote.", *_BODY], None)
+    assert 0 in headline_vote.features(lines, 1, 4, set(), set(), None)
+    lines = _analyse(["The bridge was closed on Tuesday.", *_BODY], None)
+    assert 0 not in headline_vote.features(lines, 1, 4, set(), set(), None)
+
+
+def test_pager_and_recent_comment_entries_are_features() -> None:
+    lines = _analyse(
+        [
+            "Jane on Why the river bridge had to close",
+            "Tom Roe on Council approves the summer ferry timetable",
+            "Previous | Index",
+            "Why the river bridge had to close",
+            *_BODY,
+        ],
+        None,
+    )
+    rows = headline_vote.features(lines, 4, 7, set(), set(), None)
+    assert rows[0]["comment_ref"] == rows[1]["comment_ref"] == 1.0
+    assert rows[3]["comment_ref"] == 0.0
+    assert rows[3]["pager_above"] == 1.0 and rows[3]["prose_below"] > 0.5
+
+
+def test_echoes_count_a_site_wide_copy_only_of_a_line_that_is_not_site_wide() -> None:
+    lines = _analyse(["Why the river bridge had to close", "Other text here", "x"], None)
+    lines[2] = dataclasses.replace(lines[0], recurring=True)
+    joined = "\n".join(ln.f.text for ln in lines)
+    assert headline_vote._echoes(lines, 0, joined) == (0, 1)
+    lines[0] = dataclasses.replace(lines[0], recurring=True)
+    assert headline_vote._echoes(lines, 0, joined) == (0, 0)
