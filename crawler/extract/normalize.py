@@ -91,6 +91,12 @@ def _langid() -> object:
     return load_identifier()
 
 
+def load_language_model() -> None:
+    """Load the language model now rather than on the first text (the worker pool's forkserver
+    does, so that its workers share one copy)."""
+    _langid()
+
+
 # region or script subtags wrongly used as language codes, and retired ISO 639-1 codes
 _LANG_FIXES = {"jp": "ja", "cn": "zh", "kr": "ko", "gr": "el", "cz": "cs", "dk": "da", "ua": "uk"}
 _LANG_FIXES |= {"iw": "he", "in": "id", "ji": "yi"}
