@@ -5,12 +5,13 @@ identical (the cleaner alone: `bench/clean_identity.py`).
     .venv/bin/python bench/ingest_identity.py OUT.json --against BEFORE.json
 
 Ingests each set (default: eval/dev/text and ../shared/eval/dragnet-train/text, read in place,
-never copied; give both runs the same --sets: a record's source is its file's URI) into a fresh dataset with `run_ingest` (what `corpus ingest` runs: scan, worker
-processes, dedup, write), then reads back every row of the records, audit, merges and rejects
-tables, drops what differs between any two runs (run ids, times), and writes one sha256 per
-row, keyed by source and table, plus the rows' order in the records table. With --against,
-prints each row that differs and exits 1 if any does. To fingerprint other code, run the
-script of that checkout (it imports the code beside it).
+never copied; give both runs the same --sets: a record's source is its file's URI) into a
+fresh dataset with `run_ingest` (what `corpus ingest` runs: scan, worker processes, dedup,
+write), then reads back every row of the records, audit, merges and rejects tables, drops what
+differs between any two runs (run ids, times), and writes one sha256 per row, keyed by source
+and table, plus the rows' order in the records table. With --against, prints each row that
+differs and exits 1 if any does. To fingerprint other code, run the script of that checkout
+(it imports the code beside it).
 """
 
 from __future__ import annotations
