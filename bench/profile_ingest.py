@@ -1,7 +1,7 @@
 """Where a text ingest's time goes, per stage, and its speed as a ratio to trafilatura (issue 15).
 
     .venv/bin/python bench/profile_ingest.py [--generated 2000] [--rounds 3] [--work DIR]
-                                             [--no-ingest]
+                                             [--no-ingest] [--cli N [--vs-code DIR]]
 
 On the 63 dev page dumps (eval/dev/text) and N generated dumps (`bench/gen_corpus.py`, cached in
 WORK), in one process and one thread, every stage a worker runs on each document, timed alone
@@ -20,6 +20,14 @@ Then, in the same run and interleaved round by round (median of --rounds):
   processes, dedup, write), wall time, after a warm-up run;
 and prints docs/s of each and the ratios to trafilatura. The load average (1 min) is printed at
 start and end: on a busy machine the wall figures, and so the ingest ratio, read low.
+
+--cli N: the whole command instead, `corpus ingest eval/dev/text` in a fresh process N times
+(start-up, forkserver, workers, report: what a user waits for), as a child subreaper so that
+the CPU of every process of its tree is counted (the forkserver and its workers outlive the
+command's own wait). Prints wall and CPU seconds: of the command's process, of the rest of its
+tree (forkserver, workers, resource tracker), their sum, and the per-doc stages' share of it.
+With --vs-code DIR, runs of the checkout at DIR (its code first on PYTHONPATH, this venv)
+take turns with these, and the medians' ratios are printed.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -151,6 +160,55 @@ def ingest_rate(folder: Path, n: int, tmp: Path, tag: str) -> float:
     return _docs_per_s(n, lambda: run_ingest([str(folder)], tmp / tag, Settings()))
 
 
+def _tree_run(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall, CPU of the command's process, CPU of the rest of its tree) of one run."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, own = os.wait4(child.pid, 0)
+    child.returncode = 0  # reaped here
+    rest = 0.0
+    while True:  # its orphans (the forkserver, the resource tracker) were re-parented here
+        try:
+            _, _, usage = os.wait4(-1, 0)
+        except ChildProcessError:
+            break
+        rest += usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, own.ru_utime + own.ru_stime, rest
+
+
+def cli_runs(rounds: int, code: Path | None, stage_cpu: float) -> None:
+    """`corpus ingest` of the dev dumps, whole, `rounds` times (see the module's docstring)."""
+    import ctypes
+
+    if ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER (Linux)
+        print("cannot become a child subreaper here: the tree's CPU would be missed")
+        return
+    corpus = str(Path(sys.executable).parent / "corpus")
+    versions = {"this checkout": dict(os.environ)}
+    if code is not None:
+        versions[str(code)] = dict(os.environ, PYTHONPATH=str(code))
+    runs: dict[str, list[tuple[float, float, float]]] = {v: [] for v in versions}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            for name, env in versions.items():
+                out = Path(tmp) / f"run-{r}-{len(runs[name])}-{abs(hash(name))}"
+                runs[name].append(
+                    _tree_run([corpus, "ingest", str(EVAL / "text"), "--out", str(out)], env)
+                )
+    print(f"\n`corpus ingest eval/dev/text`, median of {rounds} (CPU s, all processes of the run):")
+    print(f"  {'code':28s} {'wall':>6s} {'command':>8s} {'rest':>6s} {'total':>6s} {'stages':>7s}")
+    medians = {}
+    for name, got in runs.items():
+        wall, own, rest = (statistics.median(x) for x in zip(*got, strict=True))
+        total = statistics.median(o + t for _, o, t in got)
+        medians[name] = (wall, total)
+        share = stage_cpu / total
+        print(f"  {name[-28:]:28s} {wall:6.2f} {own:8.2f} {rest:6.2f} {total:6.2f} {share:7.0%}")
+    if code is not None:
+        (w1, c1), (w0, c0) = medians.values()
+        print(f"  this / {code}: wall {w1 / w0:.2f}x, CPU {c1 / c0:.2f}x")
+
+
 def print_stages(name: str, n: int, t: dict[str, float]) -> None:
     total = sum(t.values())
     print(f"\n{name}: {n} docs, {total:.2f} CPU s in the stages = {n / total:.0f} docs/s (1 core)")
@@ -167,6 +225,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "profile_ingest")
     ap.add_argument("--no-ingest", action="store_true", help="skip the whole-ingest runs")
+    ap.add_argument("--cli", type=int, default=0, help="runs of the whole `corpus ingest`")
+    ap.add_argument("--vs-code", type=Path, help="a checkout whose `corpus ingest` takes turns")
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
     print(f"load average (1 min) at start: {load0:.2f} on {os.cpu_count()} CPUs")
@@ -184,9 +244,12 @@ def main() -> int:
     detect_language("Warm up: the language model loads once, before any stage is timed.")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        print_stages(
-            "dev dumps (eval/dev/text)", len(dev_files), stage_times(dev_files, settings, tmp)
-        )
+        dev_stages = stage_times(dev_files, settings, tmp)
+        print_stages("dev dumps (eval/dev/text)", len(dev_files), dev_stages)
+        if args.cli:
+            cli_runs(args.cli, args.vs_code, sum(dev_stages.values()))
+            print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")
+            return 0
         if gen_files:
             t = stage_times(gen_files, settings, tmp)
             print_stages(f"generated dumps ({gen_dir})", len(gen_files), t)

@@ -11,6 +11,7 @@ import warnings
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from itertools import islice
 
 from dateutil import parser as date_parser
 from dateutil.parser import UnknownTimezoneWarning
@@ -44,8 +45,19 @@ def normalize_line(line: str) -> str:
 
 
 def normalize_text(paragraphs: list[str]) -> str:
-    """Paragraphs -> the record's text: one normalized paragraph per line, blanks dropped."""
-    return "\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
+    """Paragraphs -> the record's text: one normalized paragraph per line, blanks dropped.
+
+    `normalize_line` of each paragraph, done on the whole text at once where that is the same:
+    when no paragraph holds a line break, each step keeps to its line (NFC neither composes
+    nor reorders across a line break; white space runs end at one), and after them the only
+    white space left at a line's ends is one space, which `strip` removes as it would."""
+    text = "\n".join(paragraphs)
+    if text.count("\n") != len(paragraphs) - 1:  # a paragraph of several lines
+        return "\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
+    text = unicodedata.normalize("NFC", text)
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    return "\n".join(p for p in (p.strip() for p in _SPACES.sub(" ", text).split("\n")) if p)
 
 
 # The last text tokenised / counted in this process and its result: a worker asks for one
@@ -66,6 +78,18 @@ def word_count(text: str) -> int:
     count = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
     _LAST_WORDS = (text, count)
     return count
+
+
+def _words_up_to(text: str, limit: int) -> int:
+    """min(word_count(text), limit), reading only as far as the limit-th word."""
+    last_text, last_count = _LAST_WORDS
+    if text == last_text:  # language id's sample of a short text: the text itself
+        return min(last_count, limit)
+    cjk = sum(1 for _ in islice(_CJK.finditer(text), limit))
+    if cjk >= limit:
+        return limit
+    plain = _CJK.sub(" ", text) if cjk else text  # (fewer than limit: all of them were found)
+    return cjk + sum(1 for _ in islice(_WORD.finditer(plain), limit - cjk))
 
 
 def tokens(text: str) -> list[str]:
@@ -89,6 +113,12 @@ def _langid() -> object:
     from crawler.extract.language import load_identifier  # numpy and the model: on first use
 
     return load_identifier()
+
+
+def load_language_model() -> None:
+    """Load the language model now rather than on the first text (the worker pool's forkserver
+    does, so that its workers share one copy)."""
+    _langid()
 
 
 # region or script subtags wrongly used as language codes, and retired ISO 639-1 codes
@@ -116,7 +146,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     """
     code = norm_language(declared)
     sample = text[:4000]
-    words = word_count(sample)
+    words = _words_up_to(sample, 50)  # only "fewer than 5" and "at least 50" are asked
     if words < 5:
         return code
     lang, prob = _langid().classify(sample)  # type: ignore[attr-defined]

@@ -121,9 +121,10 @@ def file_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def read_input(path: Path, max_bytes: int) -> RawInput:
-    """Read and decode one file. Raises Drop with a reason for anything that is not usable text."""
-    uri = file_uri(path)
+def read_input(path: Path, max_bytes: int, uri: str | None = None) -> RawInput:
+    """Read and decode one file. Raises Drop with a reason for anything that is not usable text.
+    `uri`: its `file_uri`, when the caller has it (the scan did: it is not resolved again)."""
+    uri = uri or file_uri(path)
     if path.is_symlink():  # `discover` resolves the links it may follow: this one it may not
         raise Drop(Rejected.SYMLINK, f"symbolic link to {os.readlink(path)}: {_NOT_FOLLOWED}")
     kind = input_kind(path)

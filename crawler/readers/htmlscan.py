@@ -138,6 +138,8 @@ def looks_like_html(text: str, *, hint_html: bool) -> bool:
     head = text[:_SNIFF_CHARS]
     if _DOCUMENT_START.match(head):
         return True
+    if _COMMON_TAG.search(head) is None:  # (a line's tag is one in the head: no line has one)
+        return False
     lines = [line for line in head.split("\n") if line.strip()]
     tagged = sum(1 for line in lines if _COMMON_TAG.search(line))
     if hint_html:

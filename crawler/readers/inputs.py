@@ -93,11 +93,12 @@ class FileReader:
             modified = status.st_mtime
         except OSError:  # gone since discovery: read_input rejects it
             size, modified = None, 0.0
+        uri = file_uri(path)
         return Input(
-            source_uri=file_uri(path),
+            source_uri=uri,
             size_bytes=size,
             input_hash=input_hash(path) or "",
-            load=partial(read_input, path, settings.max_input_bytes),
+            load=partial(read_input, path, settings.max_input_bytes, uri),
             key=str(path),
             kind_hint=input_kind(path),
             modified=modified,

@@ -10,6 +10,7 @@ is `crawler.run.session`, shared with the crawl. The stages themselves: `crawler
 
 from __future__ import annotations
 
+import itertools
 import logging
 import pickle
 from collections.abc import Callable
@@ -104,6 +105,10 @@ def scan_inputs(
                 found += 1
                 if not item.input_hash or (item.source_uri, item.input_hash) not in seen:
                     new.append(item)
+                    if pool is not None and len(new) == 2:
+                        # two new inputs are two batches for the workers: their forkserver
+                        # imports (and warms up) on another core while this process scans
+                        pool.start_forkserver()
                     if learn and item.kind_hint == "text":
                         learner.add(item)
                 elif item.kind_hint == "text":
@@ -169,8 +174,14 @@ class _StatsLearner:
             return learn_line_stats(chunk)
 
     def result(self) -> LineStats:
-        """The statistics of every dump added (counts add up, so the order does not matter)."""
-        self._submit()
+        """The statistics of every dump added (counts add up, so the order does not matter).
+        Dumps that fit in one chunk are learned here: a worker would first wait for the
+        forkserver's imports, for what takes this process well under a second."""
+        if self.futures:
+            self._submit()
+        else:
+            self.parts.append(learn_line_stats(self.chunk))
+            self.chunk = []
         parts = self.parts + [f.result() for f in self.futures]
         while len(parts) > 1:  # pairwise: each merge sorts the keys of both
             merged = []
@@ -188,9 +199,19 @@ class _StatsLearner:
             self.threads.shutdown(wait=True, cancel_futures=True)
 
 
-def plan_batches(items: list[T], batch_size: int) -> list[list[T]]:
-    """`items` in batches of `batch_size` (the last one smaller)."""
-    return [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+def plan_batches(items: list[T], batch_size: int, workers: int = 1) -> list[list[T]]:
+    """`items` in order, in batches of at most `batch_size` that differ by one item at most,
+    as many as a multiple of `workers` (when there are that many items): every worker gets as
+    much to clean. 63 dumps on 2 workers are 32 + 31, not one batch cleaned by one process
+    (one core, and no worker to lose instead of the run); 450 in batches of 200 are
+    113 + 113 + 112 + 112, not 200 + 200 + 50."""
+    if not items:
+        return []
+    count = -(-len(items) // batch_size)
+    count = min(len(items), -(-count // max(1, workers)) * max(1, workers))
+    size, longer = divmod(len(items), count)
+    bounds = [i * size + min(i, longer) for i in range(count + 1)]
+    return [items[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 CleanBatches = Callable[[RunContext, list[list[str]], str | None], list[BatchResult]]
@@ -223,7 +244,8 @@ def ingest_stages(
         scanned.unchanged,
         session.seconds["scan"],
     )
-    batches = save_batches(ctx, plan_batches(scanned.new_inputs, ctx.settings.batch_size))
+    planned = plan_batches(scanned.new_inputs, ctx.settings.batch_size, ctx.settings.worker_count())
+    batches = save_batches(ctx, planned)
     # the inputs travel as keys from here on: the run does not hold them
     scanned = replace(scanned, new_files=[], new_inputs=[])
     with session.timed("clean"):

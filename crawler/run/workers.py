@@ -24,15 +24,17 @@ process that started them is gone (no orphans holding its pipes).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
@@ -43,7 +45,7 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import forkserver
+from multiprocessing import forkserver, spawn
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -125,6 +127,9 @@ def deadline(max_doc_seconds: float, inputs: int) -> float:
 
 
 WARM_HTML = "crawler.run.warm_html"  # the forkserver's HTML warm-up (crawler/run/warm_html.py)
+WARM_TEXT = "crawler.run.warm_text"  # the language model, for every run (crawler/run/warm_text.py)
+MAIN_SCRIPT = "crawler.run.main_script"  # the run's script, once (crawler/run/main_script.py)
+MAIN_SCRIPT_ENV = "CORPUS_FORKSERVER_MAIN_SCRIPT"  # its path, for the forkserver
 
 
 def may_hold_html(files: Iterable[str | Path]) -> bool:
@@ -162,18 +167,37 @@ def start_forkserver(preload: str, warm_html: bool = False) -> None:
     (a blocked signal would not do: the forkserver starts with an empty signal mask). Raises
     WorkersUnavailable when no worker process can start here."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(
-        ["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload]
+        ["crawler.run.no_ctrl_c", "crawler.run.no_pandas", preload, WARM_TEXT, MAIN_SCRIPT]
         + ([WARM_HTML] if warm_html else [])
     )
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # one fork+exec
     try:
-        forkserver.ensure_running()
+        with _main_script_told():
+            forkserver.ensure_running()
     except OSError as exc:  # no forkserver socket, no fork: no worker can start here
         raise WorkersUnavailable.because(exc) from exc
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
+
+
+_ENVIRON_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_script_told() -> Iterator[None]:
+    """The path of this process's main script in the environment a forkserver started inside
+    inherits (`crawler.run.main_script` imports it there once for all workers)."""
+    # none for `python -c` or `-m`: the workers import no script (nor one inherited here)
+    path = spawn.get_preparation_data("forkserver").get("init_main_from_path")
+    told = json.dumps({"path": path, "argv": sys.argv}) if path else ""
+    with _ENVIRON_LOCK:
+        os.environ[MAIN_SCRIPT_ENV] = told
+        try:
+            yield
+        finally:
+            os.environ.pop(MAIN_SCRIPT_ENV, None)
 
 
 def _worker_started(creator: int) -> None:

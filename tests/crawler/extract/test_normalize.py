@@ -1,5 +1,8 @@
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from crawler.extract.normalize import (
     content_hash,
     detect_language,
@@ -80,3 +83,33 @@ def test_tokens_and_word_count_asked_twice_are_the_same() -> None:
     assert word_count(text) == word_count(text) == 13
     assert word_count("one two") == 2
     assert word_count(text) == 13
+
+
+# characters each step of normalize_line treats specially: white space of every kind, line
+# breaks, invisible and control characters, combining marks (NFC), CJK, letters
+_TRICKY = st.sampled_from(
+    [
+        *" \t\n\r\x0b\x0c\x1c\x85\u2028\u2029\u3000\u00a0\u200b\u00ad\x07\ufeff",
+        *("e", "\u0301", "\u0327", "A", "\u1100", "\u1161", "日", "x", "é", "\u212b"),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(_TRICKY, max_size=12), max_size=8))
+def test_normalize_text_is_each_paragraph_normalized(paragraphs: list[str]) -> None:
+    """Done on the whole text at once (when no paragraph holds a line break), the record's
+    text is still `normalize_line` of each paragraph, blanks dropped."""
+    expected = "\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
+    assert normalize_text(paragraphs) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("ab 日本,.\n")), max_size=80), st.integers(1, 12))
+def test_language_ids_bounded_word_count_is_the_word_count_up_to_its_limit(
+    text: str, limit: int
+) -> None:
+    from crawler.extract.normalize import _words_up_to
+
+    assert _words_up_to(text, limit) == min(word_count(text + " "), limit)
+    assert _words_up_to(text, limit) == min(word_count(text), limit)  # the memo's answer

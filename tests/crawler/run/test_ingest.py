@@ -151,6 +151,7 @@ def test_bad_inputs_are_reported_and_the_run_completes(tmp_path: Path) -> None:
 CRASH_SCRIPT = """
 import os, signal, sys
 import crawler.extract.chain, crawler.store.dataset, crawler.run.clean
+from crawler.config import Settings
 from crawler.run.ingest import run_ingest
 
 where, n = sys.argv[3], int(sys.argv[4])
@@ -165,11 +166,11 @@ def killer(real):
         return real(*args, **kwargs)
     return wrapped
 
-if where == "clean":
+if where == "clean":  # in this process (one worker): the run dies mid-clean
     crawler.run.clean.process = killer(crawler.run.clean.process)
 else:  # "commit": the n-th rename of the commit (1 = the manifest, the commit point)
     crawler.store.dataset.os.replace = killer(crawler.store.dataset.os.replace)
-run_ingest([sys.argv[1]], sys.argv[2])
+run_ingest([sys.argv[1]], sys.argv[2], Settings(workers=1 if where == "clean" else 0))
 """
 
 
@@ -402,3 +403,47 @@ def test_a_reader_of_many_inputs_per_file_is_one_registration(
     ]
     again = run_ingest([str(folder)], out, Settings(workers=1))
     assert (again.inputs, again.unchanged, again.added) == (3, 3, 0)
+
+
+@pytest.mark.parametrize(
+    ("n", "batch_size", "workers", "sizes"),
+    [
+        (63, 200, 2, [32, 31]),  # one batch would be one process: one core, no isolation
+        (450, 200, 2, [113, 113, 112, 112]),  # not 200 + 200 + 50
+        (400, 200, 2, [200, 200]),
+        (5, 200, 1, [5]),
+        (1, 200, 4, [1]),
+        (3, 200, 4, [1, 1, 1]),
+        (7, 2, 3, [2, 1, 1, 1, 1, 1]),
+        (0, 200, 2, []),
+    ],
+)
+def test_batches_are_even_and_give_every_worker_its_share(
+    n: int, batch_size: int, workers: int, sizes: list[int]
+) -> None:
+    from crawler.run.ingest import plan_batches
+
+    batches = plan_batches(list(range(n)), batch_size, workers)
+    assert [len(b) for b in batches] == sizes
+    assert [i for b in batches for i in b] == list(range(n))  # in order, each once
+
+
+def test_the_scan_learns_the_line_statistics_of_one_chunk_itself(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """Dumps that fit in one chunk are learned in the scan's process: no worker (nor the
+    forkserver's imports) is waited for, for what takes this process milliseconds."""
+    import crawler.run.ingest as ingest
+    from crawler.run.session import cleanup, start_run
+    from crawler.run.workers import IsolatingPool
+
+    files = ingest.discover_inputs([str(seeds_copy)])
+    pool = IsolatingPool(2)
+    ctx = start_run(tmp_path / "c", Settings())
+    try:
+        scanned = ingest.scan_inputs(ctx, files, pool=pool)
+        assert scanned.line_stats_path is not None
+        assert pool.starts == 0
+    finally:
+        cleanup(ctx)
+        pool.close()

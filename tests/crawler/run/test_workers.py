@@ -292,6 +292,80 @@ def test_workers_of_an_html_run_start_with_dateparser_loaded(warm: bool) -> None
     assert out.stdout.strip() == str((1, True) if warm else (0, False))
 
 
+@pytest.mark.slow
+def test_workers_start_with_the_language_model_loaded() -> None:
+    """Every run's workers detect languages: the forkserver loads the model once (~0.75 s of
+    CPU) instead of each worker on its first document. In a fresh process (a test process's
+    forkserver may already be running)."""
+    code = (
+        "from crawler.run.workers import IsolatingPool\n"
+        "probe = \"__import__('crawler.extract.normalize').extract.normalize._langid"
+        '.cache_info().currsize"\n'
+        "pool = IsolatingPool(1)\n"
+        "try:\n"
+        "    print(pool.call(eval, (probe,), 1, 120))\n"
+        "finally:\n"
+        "    pool.close()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.strip() == "1"
+
+
+MAIN_SCRIPT = """
+import sys, threading
+from pathlib import Path
+
+with open(sys.argv[1], "a") as log:  # one line each time this script is imported
+    log.write(__name__ + "\\n")
+
+
+def where() -> str:
+    import os, time
+
+    time.sleep(1.0)  # both calls at once: two workers
+    return str(os.getpid())
+
+
+if __name__ == "__main__":
+    from crawler.run.workers import IsolatingPool
+
+    pool = IsolatingPool(2)
+    pids = []
+    try:
+        calls = [
+            threading.Thread(target=lambda: pids.append(pool.call(where, (), 1, 120)))
+            for _ in range(2)
+        ]
+        for call in calls:
+            call.start()
+        for call in calls:
+            call.join()
+    finally:
+        pool.close()
+    print(len(set(pids)))
+"""
+
+
+@pytest.mark.slow
+def test_the_run_script_is_imported_once_for_all_workers(tmp_path: Path) -> None:
+    """multiprocessing imports the parent's main script in every worker it starts (so that
+    what it defines unpickles there: `where` here): the forkserver imports it once instead."""
+    script, log = tmp_path / "run.py", tmp_path / "imports.log"
+    script.write_text(MAIN_SCRIPT)
+    out = subprocess.run(
+        [sys.executable, str(script), str(log)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert out.stdout.strip() == "2"  # two workers ran the script's function
+    assert log.read_text().split() == ["__main__", "__mp_main__"]  # this run, the forkserver
+
+
 def test_only_page_dumps_are_known_to_hold_no_html() -> None:
     assert not may_hold_html(["a/1.txt", "b/2.TXT"])
     assert may_hold_html(["a/1.txt", "b/2.html"])
