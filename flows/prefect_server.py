@@ -9,7 +9,7 @@ server does not run the scheduler, so cron deployments never fire on it. The chi
 With `ephemeral=True` the child is the server Prefect itself starts for a flow run when no
 `PREFECT_API_URL` is set (`SubprocessASGIServer`: uvicorn running Prefect's app in its
 ephemeral mode, no UI, only the services a flow run needs); `flows/temporary_server.py`
-starts it for `python -m flows.ingest` and `python -m flows.crawl`.
+starts it for `python -m flows.ingest`.
 """
 
 from __future__ import annotations

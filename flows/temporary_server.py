@@ -1,4 +1,4 @@
-"""The Prefect API of a one-off flow run (`python -m flows.ingest`, `python -m flows.crawl`).
+"""The Prefect API of a one-off flow run (`python -m flows.ingest`; `flows.crawl` could use it too).
 
 With `PREFECT_API_URL` set, that server. Without it, Prefect would start its temporary server
 itself on the run's first API call, after importing its whole server package into the flow's
