@@ -1,94 +1,118 @@
-"""The Prefect ingest flow vs `corpus ingest` (the CLI's `run_ingest`) on the same inputs: wall
-time, CPU time of the whole process tree and the largest process's peak RSS, as ratios. Each
-run is a child process on a fresh dataset; the two are interleaved, `--runs` times each, and
-the best of each is compared. The 1-minute load average is printed with every run (the machine
-is shared: figures, not a test).
+"""The Prefect ingest flow vs `corpus ingest`, each run as the README prints it, on the same
+inputs: wall time, CPU time of the whole process tree and peak memory, as ratios flow / CLI.
 
     PREFECT_HOME=$PWD/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \\
         .venv/bin/python bench/flow_workers.py [--inputs DIR] [--runs 2] [--batch-size N]
-                                               [--tree DIR]
+                                               [--before DIR]
 
-`--tree DIR` measures the code of another checkout (e.g. `git worktree add /tmp/before main`).
+The two commands, each a child process on a fresh dataset, interleaved (cli flow cli flow ...):
 
-`--inputs` defaults to the 10k generated dumps of bench/scale_bench.py (generated if missing).
+    .venv/bin/corpus ingest INPUTS --out OUT
+    .venv/bin/python -m flows.ingest INPUTS --out OUT      (Prefect's temporary server: the
+                                                            README's default, `make run`)
+
+The wall time is the whole command's (imports, the temporary server's start and stop, the flow
+run's API calls); `outside stages` is the wall time less the run's own stages (scan, clean,
+dedup, commit as its summary prints them), i.e. what the command costs around the work.
+CPU is exact for the whole tree: this script makes itself the subreaper of its children
+(prctl PR_SET_CHILD_SUBREAPER), so every process of the tree (the temporary server, the
+forkserver and its workers) is reaped here with its rusage. `largest` is the largest single
+process's peak RSS (kernel's maxrss); `tree` the peak of the summed RSS of the tree, sampled
+5 times a second. The 1-minute load average is printed with every run (a shared machine).
+
+`--before DIR` runs the flow of another checkout too (e.g. `git archive COMMIT | tar -x -C
+DIR`, with its `crawler/extract/boilerplate/_compiled` copied in), as a third variant of every
+round: before and after in the same script. `--inputs` defaults to 10k dumps of
+bench/gen_corpus.py (as bench/scale_bench.py makes them; generated if missing).
 Target (issue 15): the flow within 10% of the CLI.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import ctypes
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 GB = 1 << 30
-CLI = """
-import json, sys, time
-from crawler.config import Settings
-from crawler.run.ingest import run_ingest
-inputs, out, batch, result = sys.argv[1:5]
-settings = Settings().with_overrides(batch_size=int(batch) if batch else None)
-started = time.perf_counter()
-run_ingest([inputs], out, settings)
-json.dump({"run": time.perf_counter() - started, "server": 0.0}, open(result, "w"))
-"""
-# The temporary Prefect server is started first (a flow that does nothing), and timed apart:
-# a scheduled flow run (`corpus serve`) finds its server running.
-FLOW = """
-import json, sys, time
-from prefect import flow
-from flows.ingest import ingest_flow
-inputs, out, batch, result = sys.argv[1:5]
-started = time.perf_counter()
-flow(lambda: None, name="start-server")()
-server = time.perf_counter() - started
-started = time.perf_counter()
-ingest_flow(paths=[inputs], out=out, batch_size=int(batch) if batch else None)
-json.dump({"run": time.perf_counter() - started, "server": server}, open(result, "w"))
-"""
+HERE = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PR_SET_CHILD_SUBREAPER = 36
+STRAGGLER_SECONDS = 30.0  # how long the tree may outlive its root (a forkserver's exit)
+
+
+@dataclass
+class Variant:
+    label: str
+    args: list[str]  # the command, without inputs and --out
+    tree: Path  # the checkout it runs from (its cwd)
 
 
 @dataclass
 class Figures:
-    wall: float  # the ingest itself, timed in the child (without the Prefect server's start)
-    server: float  # the temporary Prefect server's start, before the flow run
-    cpu: float  # user + system seconds of every process of the child's tree (sampled)
-    max_rss: int  # bytes, the largest single process of the tree (sampled)
+    wall: float  # the whole command, start to exit
+    stages: float  # the run's own stages, from its printed summary
+    cpu: float  # user + system seconds of every process of the tree
+    largest: int  # bytes: the largest single process's peak RSS
+    tree_rss: int  # bytes: the peak of the tree's summed RSS (sampled)
     load: float
+    roles: dict[str, float]  # CPU seconds by process role (sampled)
 
 
 class TreeSampler(threading.Thread):
-    """Samples the child's process tree from /proc until stopped: the last CPU seconds seen
-    of every process (workers of a forkserver are not reaped by the child, so its rusage
-    misses them) and the largest single RSS."""
+    """The peak of the summed RSS of a process tree, sampled from /proc until stopped, and the
+    last CPU seconds seen of each of its processes by role (`role_of`): where the CPU goes,
+    approximately (a process's last 0.2 s is missed)."""
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.cpu: dict[int, float] = {}
-        self.max_rss = 0
+        self.peak = 0
+        self.cpu: dict[int, tuple[str, float]] = {}
         self.done = threading.Event()
 
     def run(self) -> None:
-        tick = os.sysconf("SC_CLK_TCK")
+        page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
         while not self.done.wait(self.interval):
+            total = 0
             for pid in tree_pids(self.pid):
                 try:
                     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    rss = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
-                except (OSError, IndexError):
+                    total += int(stat[21]) * page
+                    role = self.cpu[pid][0] if pid in self.cpu else role_of(pid, self.pid)
+                except (OSError, IndexError, ValueError):
                     continue
-                self.cpu[pid] = (int(stat[11]) + int(stat[12])) / tick
-                self.max_rss = max(self.max_rss, rss)
+                self.cpu[pid] = (role, (int(stat[11]) + int(stat[12])) / tick)
+            self.peak = max(self.peak, total)
+
+    def by_role(self) -> dict[str, float]:
+        roles: dict[str, float] = {}
+        for role, seconds in self.cpu.values():
+            roles[role] = roles.get(role, 0.0) + seconds
+        return roles
+
+
+def role_of(pid: int, root: int) -> str:
+    """`main` (the command's process), `server` (Prefect's temporary server), `workers` (the
+    forkserver and its workers) or `other`."""
+    if pid == root:
+        return "main"
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    if b"uvicorn" in cmdline or b"prefect" in cmdline:
+        return "server"
+    return "workers" if b"forkserver" in cmdline or b"multiprocessing" in cmdline else "other"
 
 
 def tree_pids(root: int) -> list[int]:
+    """`root` and its descendants, and the orphans of the tree (reparented to this script)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -97,7 +121,7 @@ def tree_pids(root: int) -> list[int]:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
+    found, todo = [], [root, *[p for p in children.get(os.getpid(), []) if p != root]]
     while todo:
         pid = todo.pop()
         found.append(pid)
@@ -105,38 +129,110 @@ def tree_pids(root: int) -> list[int]:
     return found
 
 
-def run(code: str, inputs: str, batch: int | None, tree: Path | None) -> Figures:
+def become_subreaper() -> None:
+    """Orphaned descendants (a forkserver outliving its parent) are reparented to this process,
+    so their CPU time is counted when this process reaps them."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise SystemExit(f"prctl(PR_SET_CHILD_SUBREAPER): errno {ctypes.get_errno()}")
+
+
+def reap_tree(root: int) -> tuple[int, float, int]:
+    """Wait for `root` and then, for up to STRAGGLER_SECONDS, for every orphan of its tree.
+    Returns root's exit status, the CPU seconds and the largest maxrss (bytes) of them all."""
+    status, cpu, largest = None, 0.0, 0
+    deadline = None
+    while True:
+        try:
+            pid, code, usage = os.wait4(-1, 0 if deadline is None else os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:  # stragglers still running
+            if time.monotonic() > deadline:  # type: ignore[operator]
+                raise SystemExit(f"processes of the run still alive {STRAGGLER_SECONDS} s after it")
+            time.sleep(0.1)
+            continue
+        cpu += usage.ru_utime + usage.ru_stime
+        largest = max(largest, usage.ru_maxrss * 1024)
+        if pid == root:
+            status = os.waitstatus_to_exitcode(code)
+            deadline = time.monotonic() + STRAGGLER_SECONDS
+    assert status is not None
+    return status, cpu, largest
+
+
+STAGES = re.compile(r"^time per stage \(s\):\n(.+)$", re.M)
+
+
+def stage_seconds(summary: str) -> float:
+    """The run's stages from its printed summary (`scan 1.2, clean 3.4, ...`), without
+    `clean_work` (the workers' summed time, inside `clean`)."""
+    match = STAGES.search(summary)
+    if match is None:
+        return float("nan")
+    pairs = (item.strip().split() for item in match.group(1).split(","))
+    return sum(float(value) for name, value in pairs if name != "clean_work")
+
+
+def run(variant: Variant, inputs: str, batch: int | None) -> Figures:
     with tempfile.TemporaryDirectory(prefix="flow-bench-") as tmp:
-        result = Path(tmp) / "result.json"
-        args = [sys.executable, "-c", code, inputs, str(Path(tmp) / "corpus"), str(batch or "")]
-        args.append(str(result))
+        args = [*variant.args, inputs, "--out", str(Path(tmp) / "corpus")]
+        if batch:
+            args += ["--batch-size", str(batch)]
+        env = dict(os.environ, PYTHONPATH=str(variant.tree))  # its packages first
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         load = os.getloadavg()[0]
-        env = dict(os.environ)
-        if tree is not None:  # its packages first (the child's cwd is first on sys.path too)
-            env["PYTHONPATH"] = str(tree)
-        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env, cwd=tree)
+        started = time.perf_counter()
+        with out.open("w") as stdout, err.open("w") as stderr:
+            child = subprocess.Popen(args, stdout=stdout, stderr=stderr, env=env, cwd=variant.tree)
         sampler = TreeSampler(child.pid)
         sampler.start()
-        if child.wait():
-            raise SystemExit(f"run failed: {args}")
+        status, cpu, largest = reap_tree(child.pid)
+        wall = time.perf_counter() - started
+        child.returncode = status  # reaped above
         sampler.done.set()
         sampler.join()
+        if status:
+            tail = err.read_text()[-2000:]
+            raise SystemExit(f"{variant.label} failed with status {status}: {args}\n{tail}")
         load = (load + os.getloadavg()[0]) / 2
-        times = json.loads(result.read_text())
-        cpu = sum(sampler.cpu.values())
-        return Figures(times["run"], times["server"], cpu, sampler.max_rss, load)
+        stages = stage_seconds(out.read_text())
+        return Figures(wall, stages, cpu, largest, sampler.peak, load, sampler.by_role())
 
 
 def show(label: str, f: Figures, docs: int) -> None:
     print(
-        f"{label:5} {f.wall:7.1f} s ({docs / f.wall:5.0f} docs/s; server start {f.server:.1f} s),"
-        f" {f.cpu:7.1f} s CPU, largest process {f.max_rss / GB:.2f} GB (load {f.load:.1f})",
+        f"{label:11} {f.wall:6.1f} s wall ({docs / f.wall:4.0f} docs/s, outside stages"
+        f" {f.wall - f.stages:5.1f} s), {f.cpu:6.1f} s CPU, largest process"
+        f" {f.largest / GB:.2f} GB, tree {f.tree_rss / GB:.2f} GB (load {f.load:.1f})",
         flush=True,
+    )
+    roles = ", ".join(f"{role} {seconds:.1f}" for role, seconds in sorted(f.roles.items()))
+    print(f"{'':11} CPU s by process (sampled): {roles}", flush=True)
+
+
+def ratio(label: str, flow: list[Figures], cli: list[Figures]) -> str:
+    """Medians of the rounds (each is interleaved with the other's)."""
+
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+    wall = median([f.wall for f in flow]), median([f.wall for f in cli])
+    cpu = median([f.cpu for f in flow]), median([f.cpu for f in cli])
+    big = median([f.largest for f in flow]), median([f.largest for f in cli])
+    tree = median([f.tree_rss for f in flow]), median([f.tree_rss for f in cli])
+    return (
+        f"{label} / cli (median of {len(flow)}): wall {wall[0] / wall[1]:.2f}x"
+        f" ({wall[0] - wall[1]:+.1f} s), CPU {cpu[0] / cpu[1]:.2f}x ({cpu[0] - cpu[1]:+.1f} s),"
+        f" largest process {big[0] / big[1]:.2f}x ({(big[0] - big[1]) / GB:+.2f} GB),"
+        f" tree {tree[0] / tree[1]:.2f}x ({(tree[0] - tree[1]) / GB:+.2f} GB)"
     )
 
 
 def default_inputs() -> str:
-    corpus = Path("/tmp/corpus-scale-bench/n10000/corpus")
+    corpus = Path(tempfile.gettempdir()) / "corpus-flow-bench" / "n10000" / "corpus"
     if not (corpus / "truth.jsonl").exists():
         sys.path.insert(0, str(Path(__file__).parent))
         from gen_corpus import generate
@@ -148,29 +244,37 @@ def default_inputs() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", help="default: the 10k dumps of bench/scale_bench.py")
+    parser.add_argument("--inputs", help="default: 10k dumps of bench/gen_corpus.py")
     parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--tree", type=Path, help="run the code of this checkout (e.g. older code)")
+    parser.add_argument("--runs", type=int, default=2, help="rounds (each runs every variant)")
+    parser.add_argument("--before", type=Path, help="a checkout whose flow runs as a third variant")
     args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from flows.prefect_env import apply_defaults
+
+    apply_defaults()  # the same PREFECT_HOME for every variant (the --before tree's too)
     inputs = args.inputs or default_inputs()
     from crawler.run.ingest import discover_inputs
 
     docs = len(discover_inputs([inputs]))
-    results: dict[str, list[Figures]] = {"cli": [], "flow": []}
+    variants = [
+        Variant("cli", [str(BIN / "corpus"), "ingest"], HERE),
+        Variant("flow", [str(BIN / "python"), "-m", "flows.ingest"], HERE),
+    ]
+    if args.before is not None:
+        before = args.before.resolve()
+        variants.append(Variant("flow-before", [str(BIN / "python"), "-m", "flows.ingest"], before))
+    become_subreaper()
+    print(f"{docs} inputs, {os.cpu_count()} CPUs; {' | '.join(v.label for v in variants)}")
+    results: dict[str, list[Figures]] = {v.label: [] for v in variants}
     for _ in range(args.runs):
-        for label, code in (("cli", CLI), ("flow", FLOW)):
-            figures = run(code, inputs, args.batch_size, args.tree)
-            show(label, figures, docs)
-            results[label].append(figures)
-    cli = min(results["cli"], key=lambda f: f.wall)
-    flow = min(results["flow"], key=lambda f: f.wall)
-    print(
-        f"flow / cli (best of {args.runs}, {docs} docs): wall {flow.wall / cli.wall:.2f}x"
-        f" (+{flow.wall - cli.wall:.1f} s), CPU {flow.cpu / cli.cpu:.2f}x"
-        f" (+{flow.cpu - cli.cpu:.1f} s), largest process {flow.max_rss / cli.max_rss:.2f}x"
-        f" ({(flow.max_rss - cli.max_rss) / GB:+.2f} GB); target: wall within 1.10x"
-    )
+        for variant in variants:
+            figures = run(variant, inputs, args.batch_size)
+            show(variant.label, figures, docs)
+            results[variant.label].append(figures)
+    for variant in variants[1:]:
+        print(ratio(variant.label, results[variant.label], results["cli"]))
+    print("target: the flow within 1.10x of the CLI")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,18 @@ server does not run the scheduler, so cron deployments never fire on it. The chi
 `python -m prefect server start` in a session of its own (a Ctrl-C in the terminal reaches
 `corpus serve`, which stops the serve loop first and the server after it), with its state in
 `PREFECT_HOME`, and on Linux it is told to stop when its parent dies, even by SIGKILL.
+
+With `ephemeral=True` the child is the server Prefect itself starts for a flow run when no
+`PREFECT_API_URL` is set (`SubprocessASGIServer`: uvicorn running Prefect's app in its
+ephemeral mode, no UI, only the services a flow run needs); `flows/temporary_server.py`
+starts it for `python -m flows.ingest`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import signal
 import socket
@@ -85,22 +91,29 @@ def local_server(
     ui: bool = True,
     port: int | None = PREFERRED_PORT,
     env: Mapping[str, str] | None = None,
+    ephemeral: bool = False,
+    log: Path | None = None,
 ) -> Iterator[LocalServer]:
-    """A `prefect server start` with its state (and `server.log`) in `home`, healthy on entry,
-    stopped with everything it started on exit. Raises ConfigError when it is not healthy
-    within `startup_timeout` seconds (the log's tail says why)."""
+    """A `prefect server start` (with `ephemeral`, Prefect's temporary server) with its state
+    in `home` and its output in `log` (default `home/server.log`), healthy on entry, stopped
+    with everything it started on exit. Raises ConfigError when it is not healthy within
+    `startup_timeout` seconds (the log's tail says why)."""
     home.mkdir(parents=True, exist_ok=True)
     child_env = {k: v for k, v in (os.environ if env is None else env).items()}
     child_env.pop("PREFECT_API_URL", None)
     child_env.update(
         PREFECT_HOME=str(home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_UI_ENABLED=str(ui).lower(),
+        PREFECT_SERVER_UI_ENABLED=str(ui and not ephemeral).lower(),
     )
+    if ephemeral:  # as SubprocessASGIServer sets them (prefect/server/api/server.py)
+        child_env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1")
+        child_env.update(PREFECT__SERVER_FINAL="1")
+    log = log or home / "server.log"
     deadline = time.monotonic() + startup_timeout
     for attempt in range(_ATTEMPTS):
         chosen = free_port(port if attempt == 0 else None)
-        proc, server = _start(home, chosen, child_env)
+        proc, server = _start(server_command(chosen, ephemeral), log, chosen, child_env)
         try:
             if _wait_until_healthy(proc, server, startup_timeout, deadline):
                 break
@@ -118,14 +131,31 @@ def local_server(
         stop_process_group(proc)
 
 
+def server_command(port: int, ephemeral: bool) -> list[str]:
+    """`prefect server start`, or the command Prefect's temporary server runs (uvicorn with
+    Prefect's app factory: Prefect is not imported here, its server modules cost seconds)."""
+    if not ephemeral:
+        return [
+            *(sys.executable, "-m", "prefect", "server", "start"),
+            *("--host", HOST, "--port", str(port)),
+        ]
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("Prefect is not installed in this environment")
+    app_dir = Path(next(iter(spec.submodule_search_locations))).parent
+    return [
+        *(sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir)),
+        *("--factory", "prefect.server.api.server:create_app"),
+        *("--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"),
+    ]
+
+
 def _start(
-    home: Path, port: int, env: Mapping[str, str]
+    command: list[str], log_path: Path, port: int, env: Mapping[str, str]
 ) -> tuple[subprocess.Popen[bytes], LocalServer]:
-    command = [sys.executable, "-m", "prefect", "server", "start"]
-    log_path = home / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [*command, "--host", HOST, "--port", str(port)],
+            command,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

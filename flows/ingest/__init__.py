@@ -8,7 +8,8 @@ Prefect orchestrates and stays off the data path: the flow runs the same `RunSes
 never record lists; only the I/O tasks (discover, commit) retry, with exponential backoff, and
 only on OSError. The run waits for the dataset's lock when another run holds it
 (`runs.lock_wait_seconds`), so overlapping schedules take turns.
-Run it: `python -m flows.ingest seeds --out data/corpus` (Prefect's embedded server by default).
+Run it: `python -m flows.ingest seeds --out data/corpus` (flows/ingest/__main__.py; Prefect's
+temporary server by default: flows/temporary_server.py).
 With `--dask tcp://host:8786` (or `--dask local:2`) the cleaning batches run on a Dask cluster;
 everything else stays in this process (flows/dask.py, docs/distributed.md).
 """
@@ -47,6 +48,7 @@ from crawler.run.ingest import (
 )
 from crawler.run.session import RunSession
 from flows.artifacts import publish_failure, publish_run_report
+from flows.temporary_server import flow_run_api
 
 
 def is_io_error(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -210,9 +212,14 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
     try:
-        run_ingest_flow(
-            args.paths, out=args.out, batch_size=args.batch_size, dask=args.dask, config=args.config
-        )
+        with flow_run_api():
+            run_ingest_flow(
+                args.paths,
+                out=args.out,
+                batch_size=args.batch_size,
+                dask=args.dask,
+                config=args.config,
+            )
     except (ConfigError, DatasetLockedError, DatasetDamagedError, DatasetAccessError) as exc:
         print(f"flows.ingest: error: {exc}", file=sys.stderr)
         return EXIT_STATUS[type(exc)]
@@ -226,7 +233,3 @@ EXIT_STATUS = {
     DatasetDamagedError: 4,
     DatasetAccessError: 5,
 }
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,91 @@
+"""`python -m flows.ingest` as the README runs it: what its processes load, and what the run
+leaves in Prefect. Prefect orchestrates from the flow's process; the workers only clean."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import SEEDS
+
+# Imported by every Python process of the run (PYTHONPATH): marks which modules the run's
+# worker processes (forked from the forkserver) and its main process import, as files.
+WATCH = """
+import os, sys
+
+MARKS = os.environ["FLOW_TEST_MARKS"]
+WORKER = any("multiprocessing.forkserver" in arg for arg in sys.orig_argv)
+MAIN = sys.orig_argv[1:3] == ["-m", "flows.ingest"]
+
+
+def mark(name):
+    open(os.path.join(MARKS, name), "w").close()
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if WORKER and name in ("prefect", "flows.ingest"):
+            mark(f"worker-imported-{name}-{os.getpid()}")
+        if MAIN and name == "prefect.server.api.server":
+            mark(f"main-imported-{name}")
+        return None
+
+
+if WORKER:
+    mark(f"forkserver-{os.getpid()}")
+sys.meta_path.insert(0, Watch())
+"""
+
+
+@pytest.mark.slow
+def test_python_m_flows_ingest_keeps_prefect_out_of_the_workers_and_records_the_run(
+    tmp_path: Path,
+) -> None:
+    hook, marks, home = tmp_path / "hook", tmp_path / "marks", tmp_path / "prefect"
+    hook.mkdir()
+    marks.mkdir()
+    (hook / "sitecustomize.py").write_text(WATCH)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CORPUS_"))}
+    env.update(
+        PYTHONPATH=str(hook),
+        FLOW_TEST_MARKS=str(marks),
+        PREFECT_HOME=str(home),  # no PREFECT_API_URL: the README's default, a temporary server
+        CORPUS_SETTINGS_WORKERS="2",
+    )
+    command = [sys.executable, "-m", "flows.ingest", str(SEEDS), "--out", str(tmp_path / "c")]
+    done = subprocess.run(
+        [*command, "--batch-size", "2"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = sorted(p.name for p in marks.iterdir())
+    assert any(name.startswith("forkserver-") for name in seen), seen  # workers did run
+    # the workers import neither the flow nor Prefect (multiprocessing re-imports a `-m`
+    # module in each), and the flow's process does not load Prefect's server to start one
+    assert [name for name in seen if not name.startswith("forkserver-")] == []
+    assert sorted(p.name for p in home.glob("temporary-server-*.log")) == []
+
+    # the run as Prefect keeps it: its state, task runs, logs and artifacts, in PREFECT_HOME
+    with sqlite3.connect(f"file:{home / 'prefect.db'}?mode=ro", uri=True) as db:
+        runs = db.execute("SELECT id, state_type FROM flow_run").fetchall()
+        assert [state for _, state in runs] == ["COMPLETED"]
+        run_id = runs[0][0]
+        tasks = db.execute("SELECT name, state_type FROM task_run WHERE flow_run_id = ?", (run_id,))
+        assert sorted((name.split("-")[0], state) for name, state in tasks) == [
+            ("commit_task", "COMPLETED"),
+            ("discover_task", "COMPLETED"),
+        ]
+        logs = [
+            m for (m,) in db.execute("SELECT message FROM log WHERE flow_run_id = ?", (run_id,))
+        ]
+        assert any("committed: 4 added" in m for m in logs), logs
+        artifacts = db.execute("SELECT key FROM artifact WHERE flow_run_id = ?", (run_id,))
+        assert sorted(key for (key,) in artifacts) == ["ingest-review", "ingest-run-report"]
