@@ -97,9 +97,13 @@ def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
 def paragraph_keys_of(token_strings: list[str], min_words: int) -> tuple[IntArray, U64]:
     """Of `token_lines`' strings: the lines of at least min_words tokens (their numbers) and
     their keys (`paragraph_keys`)."""
-    at = [j for j, t in enumerate(token_strings) if t and t.count(" ") + 1 >= min_words]
-    keys = span_hashes_of_lines([token_strings[j] for j in at])
-    return np.array(at, dtype=np.intp), keys
+    return _keys_where(token_strings, token_counts(token_strings) >= min_words)
+
+
+def _keys_where(token_strings: list[str], chosen: BoolArray) -> tuple[IntArray, U64]:
+    """The numbers of the chosen lines and their paragraph keys."""
+    at = np.flatnonzero(chosen)
+    return at, span_hashes_of_lines([token_strings[j] for j in at.tolist()])
 
 
 def paragraph_hashes(text: str, min_words: int) -> U64:
@@ -159,8 +163,7 @@ class Lines:
     def paragraphs(self, min_words: int) -> tuple[IntArray, U64]:
         """The lines of at least min_words tokens (their numbers) and their keys, as
         `minhash.paragraph_keys` makes them."""
-        at = np.flatnonzero(self.counts >= min_words)
-        return at, span_hashes_of_lines([self.tokens[j] for j in at.tolist()])
+        return _keys_where(self.tokens, self.counts >= min_words)
 
     def shingles(self, k: int, keep: BoolArray | None = None) -> U64:
         """`shingle_set` of the text made of the lines (those where `keep`)."""
