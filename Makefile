@@ -60,9 +60,10 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## eval: score both input paths on the dev set (eval/)
+## eval: P/R/F1 of both input paths per set (eval/dev; with ../shared also dragnet-train and the
+## near-dup sets), per language and length band; in-sample: CV figures come from the train-* targets
 eval: setup
-	$(BIN)/python bench/eval_dev.py
+	$(BIN)/python bench/eval_quality.py
 
 ## train-cleaner: refit the dump cleaner's line model from ../shared/eval (dragnet-train, AGPL-3.0,
 ## and eval/dev) with site-grouped CV figures; writes crawler/extract/boilerplate/cleaner_model.json

@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import pickle
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -45,6 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
 import syndicated_ingests as si  # noqa: E402
+from scoring import SCORE, band, page_f1, summarise  # noqa: E402, F401 (others import them here)
 
 from crawler.extract.boilerplate import learned  # noqa: E402
 from crawler.extract.boilerplate.stats import LineStats  # noqa: E402
@@ -68,17 +67,6 @@ TITLE_AS_TODAY = False
 """The line today's cleaner takes as the headline is left out of the labels and never
 kept: the product stores it in `title` (dev's gold has no headline; dragnet's gold has it
 on 62% of pages). `--title-policy label` learns it like any line instead."""
-
-
-def scorer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("eval_score", ROOT / "eval" / "score.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCORE = scorer()
 
 
 def extract(
@@ -145,30 +133,6 @@ def cached(path: Path, make: Callable[[], Any]) -> Any:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(value))
     return value
-
-
-def page_f1(golds: dict[str, str], preds: dict[str, str]) -> dict[str, Any]:
-    res: dict[str, Any] = SCORE.evaluate(golds, preds)
-    return res
-
-
-def band(words: int) -> str:
-    return "<100" if words < 100 else "100-500" if words <= 500 else ">500"
-
-
-def summarise(golds: dict[str, str], preds: dict[str, str]) -> dict[str, Any]:
-    """P/R/F1 overall and per gold length band (words = metric tokens of the gold body)."""
-    res = page_f1(golds, preds)
-    out = {"n": len(golds), "P": res["precision"], "R": res["recall"], "F1": res["f1"]}
-    bands: dict[str, dict[str, str]] = {}
-    for i, g in golds.items():
-        bands.setdefault(band(len(SCORE.TOKEN.findall(g))), {})[i] = g
-    for b in ("<100", "100-500", ">500"):
-        if b in bands:
-            r = page_f1(bands[b], {i: preds.get(i, "") for i in bands[b]})
-            out[b] = {"n": len(bands[b]), "F1": r["f1"]}
-    out["zero"] = sum(1 for d in res["per_doc"].values() if d["f1"] == 0)
-    return out
 
 
 def stack(pages: dict[str, dict[str, Any]], ids: Sequence[str]) -> tuple[Arr, Arr, Arr]:
@@ -331,13 +295,13 @@ def export(
     if decode.endswith("+held"):
         spec["held"] = ["title", "byline", "dateline"]
         decode = decode.removesuffix("+held")
-    band = [0.1, 0.9]
+    p_band = [0.1, 0.9]
     if "@" in decode:
         decode, lohi = decode.split("@")
-        band = [float(v) for v in lohi.split(":")]
+        p_band = [float(v) for v in lohi.split(":")]
     spec["threshold"] = 0.5
     if decode == "hybrid" or (decode.startswith("short") and decode.endswith("h")):
-        spec["decode"], spec["band"] = "hybrid", band
+        spec["decode"], spec["band"] = "hybrid", p_band
     if decode.startswith("short"):
         spec["decode"] = "short"
         spec["short_words"] = int(decode.removeprefix("short").removesuffix("h"))
