@@ -173,10 +173,10 @@ def main() -> int:
     for name, v in report.items():
         if name.startswith("neardup/"):
             (vm, vn), (na, nn) = v["variants"], v["negatives_apart"]
+            apart = f"  negatives kept apart {na}/{nn}" if nn else ""
             print(
                 f"{name}: {v['files']} files, {v['documents']} documents  pairwise P {v['P']:.3f}"
-                f"  R {v['R']:.3f}  F1 {v['F1']:.3f}  variants merged {vm}/{vn}"
-                f"  negatives kept apart {na}/{nn}"
+                f"  R {v['R']:.3f}  F1 {v['F1']:.3f}  variants merged {vm}/{vn}{apart}"
             )
     for note in report["skipped"]:
         print(f"skipped {note}")
