@@ -67,6 +67,7 @@ _VISIBLE_TEXT = etree.XPath(
     smart_strings=False,
 )
 _STRING = etree.XPath("string()", smart_strings=False)  # = HtmlElement.text_content()
+_OG_TYPE = etree.XPath("string(//meta[@property='og:type']/@content)", smart_strings=False)
 _PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
 _MAX_LINKS_IN_TEXT = 2  # headline links an article's body may hold (previous / next post)
 _WORD = re.compile(r"\w+")
@@ -180,6 +181,12 @@ def page_tree(text: str, base_url: str | None = None) -> HtmlElement:
     return root
 
 
+def _linked(root: HtmlElement, *tags: str) -> list[HtmlElement]:
+    """Elements of these tags holding a link, in document order (as the XPath
+    `//*[self::h2 or self::h3][.//a]`, without evaluating its predicates on every element)."""
+    return [elem for elem in root.iter(*tags) if next(elem.iter("a"), None) is not None]
+
+
 def _text_len(elem: HtmlElement) -> int:
     return sum(map(len, map(str.strip, _VISIBLE_TEXT(elem))))
 
@@ -191,24 +198,25 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
     line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
     separated by `<br>`, each count once."""
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        elem = stack.pop()
+        elem = pop()
         parts = [elem.text or ""]
+        add = parts.append
         linked = 0
         for child in elem:
-            tag = child.tag if isinstance(child.tag, str) else ""
+            tag = child.tag
             if tag in _INLINE:
                 # (an inline element may hold a script: its code is no text)
                 text = "".join(_VISIBLE_TEXT(child)) if len(child) else child.text or ""
-                parts.append(text)
-                linked += (
-                    len(text.strip())
-                    if tag == "a"
-                    else sum(len(_STRING(a).strip()) for a in child.iter("a"))
-                )
-            elif tag and tag not in _NO_TEXT:
-                stack.append(child)
-            parts.append(child.tail or "")
+                add(text)
+                if tag == "a":
+                    linked += len(text.strip())
+                elif len(child):
+                    linked += sum(len(_STRING(a).strip()) for a in child.iter("a"))
+            elif tag.__class__ is str and tag not in _NO_TEXT:  # (comments: no text)
+                push(child)
+            add(child.tail or "")
         text = " ".join(" ".join(parts).split())
         if text:
             yield elem, text, linked
@@ -339,7 +347,7 @@ class _Page:
         in_cards: set[HtmlElement] = set()
         # a card's headline links to another page of the site: not a headline linked to the
         # page itself (permalink titles) or to the original of a repost elsewhere
-        for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
+        for heading in _linked(root, "h2", "h3", "h4"):
             if not any(other_page(a.get("href")) for a in heading.iter("a")):
                 continue
             card = heading.getparent()
@@ -377,7 +385,7 @@ class _Page:
 
     @cached_property
     def og_type(self) -> str | None:
-        found = self.root.xpath("string(//meta[@property='og:type']/@content)")
+        found = _OG_TYPE(self.root)
         return str(found).strip().lower() or None
 
     @cached_property
@@ -403,7 +411,7 @@ class _Page:
     @cached_property
     def cards(self) -> int:
         root = self.root
-        return len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
+        return sum(1 for _ in root.iter("article")) + len(_linked(root, "h2", "h3"))
 
     def features(self) -> PageFeatures:
         return PageFeatures(
@@ -472,7 +480,7 @@ def _headed(
     order = {elem: i for i, elem in enumerate(root.iter())}
     paragraphs = sorted(order[b] for b in prose if b is text or text in b.iterancestors())
     links_at = [order[a] for a in standalone]
-    for heading in root.xpath("//h1|//h2|//h3"):
+    for heading in root.iter("h1", "h2", "h3"):
         words = " ".join(_STRING(heading).split()).lower()
         if not words or layout.in_chrome(heading):
             continue

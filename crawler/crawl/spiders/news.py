@@ -278,7 +278,9 @@ class NewsSpider(Spider):
             return
         base = get_base_url(response)  # (Scrapy's `response.urljoin`, once per distinct href)
         joined: dict[str, str] = {}
-        for link in root.xpath("//a[@href]"):
+        for link in root.iter("a"):  # (as `//a[@href]`: lxml's C filter, no XPath)
+            if link.get("href") is None:
+                continue
             if "nofollow" in (link.get("rel") or "").lower() or link.get("download") is not None:
                 continue
             href = str(link.get("href"))
@@ -305,7 +307,9 @@ class NewsSpider(Spider):
     @staticmethod
     def _canonical(response: HtmlResponse, root: Any) -> str:
         """The page's rel=canonical (http/https only), else its canonicalized URL."""
-        for link in root.xpath("//link[@href]"):
+        for link in root.iter("link"):
+            if link.get("href") is None:
+                continue
             rels = (link.get("rel") or "").lower().split()
             if "canonical" in rels:
                 declared = canonicalize_url(link.get("href"), base=response.url)

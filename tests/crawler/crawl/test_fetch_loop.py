@@ -251,3 +251,61 @@ def test_warc_records_are_those_warcio_writes(tmp_path: Path) -> None:
     assert [line for line in got if not line.startswith("WARC-Record-ID")] == [
         line for line in expected if not line.startswith("WARC-Record-ID")
     ]
+
+
+LONG_ARTICLE = (
+    "<html><head><title>A story</title><meta property='og:type' content='article'>"
+    '<script type=\'application/ld+json\'>{"@type": "NewsArticle"}</script></head><body>'
+    "<nav><a href='/'>Home</a> <a href='/world/'>World</a></nav><article><h1>A story</h1>"
+    + "".join(
+        f"<p>Paragraph {i} of the story, long enough to be prose of its own here, with a clause or two more to make sure.</p>"
+        for i in range(30)
+    )
+    + "</article><aside><h2><a href='/articles/other.html'>Another story of the day</a></h2>"
+    "</aside></body></html>"
+)
+
+
+def test_the_page_type_reads_only_what_its_score_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long article is an article by its text alone: its declared types (a JSON-LD parse)
+    and the headline above its text are not measured for the score, only when its features
+    are asked for, and then they are those `page_features` measures."""
+    from crawler.crawl import pagetype
+
+    calls: list[str] = []
+
+    def counted(name: str) -> Any:
+        real = getattr(pagetype, name)
+
+        def call(*args: Any) -> Any:
+            calls.append(name)
+            return real(*args)
+
+        return call
+
+    for name in ("_ld_types", "_headed"):
+        monkeypatch.setattr(pagetype, name, counted(name))
+    url = "http://x.test/articles/story.html"
+    kind = pagetype.classify(pagetype.page_tree(LONG_ARTICLE, url), url)
+    assert (kind.kind, kind.score) == ("article", 3)
+    assert calls == []  # (the old classifier measured every feature of every page)
+    full = pagetype.page_features(pagetype.page_tree(LONG_ARTICLE, url), url, None)
+    assert kind.features == full and "newsarticle" in full.ld_types and full.headed_chars > 0
+
+
+def test_linked_headings_are_those_the_xpath_finds() -> None:
+    from lxml import etree
+
+    from crawler.crawl.pagetype import _linked, page_tree
+
+    html = (
+        "<html><body><h2><a href='/a'>x</a></h2><h3>no link</h3><div><h4><span><a>y</a>"
+        "</span></h4><h2>plain</h2><!-- c --><h3><b><a href='/b'>z</a></b></h3></div></body></html>"
+    )
+    root = page_tree(html, "http://x.test/")
+    for tags, xpath in (
+        (("h2", "h3", "h4"), "//*[self::h2 or self::h3 or self::h4][.//a]"),
+        (("h2", "h3"), "//*[self::h2 or self::h3][.//a]"),
+    ):
+        assert _linked(root, *tags) == etree.XPath(xpath)(root)
+        assert len(_linked(root, *tags)) >= 2
