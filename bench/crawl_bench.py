@@ -3,7 +3,7 @@ the same run: the fetch loop against a bare Scrapy spider, the whole crawl again
 times the extraction rate.
 
     .venv/bin/python bench/crawl_bench.py [--articles 1000] [--workers N] [--rounds 1]
-        [--code DIR]
+        [--code DIR] [--loop-only]
 
 Each round runs, one after the other on the same site:
 - `bare`: a bare Scrapy spider that only downloads the URLs our crawl got a response for;
@@ -18,6 +18,9 @@ and commit, as the run summary times them; the crawl alone too), CPU seconds per
 crawl process, of its workers and of its dedup and commit, peak RSS of each crawl's process
 tree, and the load average around each run (the machine is shared: wall-clock rates move with
 the load; CPU per page does not much).
+`--loop-only` runs only `loop` and `bare` (the bare spider on the URLs the loop crawl got a
+response for), alternating which goes first from round to round: the fetch loop's ratio alone,
+in a fraction of the time.
 `--code DIR` runs the crawls and the extraction with the `crawler` package of another checkout
 (e.g. an old commit unpacked with `git archive`), for before/after figures with one bench.
 A figure, never a timed test.
@@ -36,6 +39,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,6 +203,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="chain worker processes")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose crawler runs")
+    parser.add_argument(
+        "--loop-only", action="store_true", help="only the fetch loop and the bare spider"
+    )
     parser.add_argument("--bare-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--extract-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -220,26 +227,49 @@ def main() -> int:
             tmp = Path(tmp_name)
             for n in range(args.rounds):
                 (tmp / f"round-{n}").mkdir()
-                rows.append(one_round(site, tmp / f"round-{n}", env, args))
+                one = loop_round if args.loop_only else one_round
+                rows.append(one(site, tmp / f"round-{n}", env, args, n))
     finally:
         site.stop()
     report(rows, args, cores, code, site)
     return 0
 
 
+def run_bare(site: NewsSite, tmp: Path, env: dict[str, str], fetched: list[str]) -> Any:
+    """The bare spider on these site paths: (its stats, Measured)."""
+    urls_file, stats_file = tmp / "urls.json", tmp / "bare.json"
+    urls_file.write_text(json.dumps([site.url(p) for p in fetched]))
+    bare = [sys.executable, __file__, "--bare-child", str(urls_file), str(stats_file)]
+    measured = run_measured(bare, env)
+    return json.loads(stats_file.read_text()), measured
+
+
+def loop_round(
+    site: NewsSite, tmp: Path, env: dict[str, str], args: argparse.Namespace, n: int
+) -> dict[str, Any]:
+    """`loop` and `bare` only; which one runs first alternates from round to round."""
+    row: dict[str, Any] = {}
+    if n % 2 and (tmp.parent / "round-0" / "urls.json").exists():  # bare first
+        fetched = json.loads((tmp.parent / "round-0" / "urls.json").read_text())
+        row["bare"] = run_bare(site, tmp, env, [p.removeprefix(site.base) for p in fetched])
+        row["loop"] = crawl_once(site, tmp, "loop", env, args)
+        return row
+    site.requests.clear()
+    row["loop"] = crawl_once(site, tmp, "loop", env, args)
+    fetched = sorted(p for p in site.requests if p != "/robots.txt")
+    row["bare"] = run_bare(site, tmp, env, fetched)
+    return row
+
+
 def one_round(
-    site: NewsSite, tmp: Path, env: dict[str, str], args: argparse.Namespace
+    site: NewsSite, tmp: Path, env: dict[str, str], args: argparse.Namespace, n: int
 ) -> dict[str, Any]:
     row: dict[str, Any] = {}
     site.requests.clear()
     row["whole"] = crawl_once(site, tmp, "whole", env, args)
     # the bare spider downloads exactly the pages our crawl got a response for
     fetched = sorted(p for p in site.requests if p != "/robots.txt")
-    urls_file, stats_file = tmp / "urls.json", tmp / "bare.json"
-    urls_file.write_text(json.dumps([site.url(p) for p in fetched]))
-    bare = [sys.executable, __file__, "--bare-child", str(urls_file), str(stats_file)]
-    measured = run_measured(bare, env)
-    row["bare"] = json.loads(stats_file.read_text()), measured
+    row["bare"] = run_bare(site, tmp, env, fetched)
     row["loop"] = crawl_once(site, tmp, "loop", env, args)
     articles = [p for p in fetched if p.startswith("/articles/")]
     pages_file, result_file = tmp / "pages.pickle", tmp / "extract.json"
@@ -261,23 +291,17 @@ def report(
     mib = 1024 * 1024
     print(f"site: {args.articles} articles + listing pages on {site.base}; cores {cores}")
     print(f"code: {code}; workers {args.workers or 'default'}; rounds {len(rows)}")
+    ratios: list[tuple[float, float]] = []
     for n, row in enumerate(rows, 1):
-        (bare, m_bare), (loop, m_loop), (whole, m_whole) = row["bare"], row["loop"], row["whole"]
-        extract, m_extract = row["extract"]
+        (bare, _), (loop, m_loop) = row["bare"], row["loop"]
         print(f"round {n}:")
-        for name, m in (("whole", m_whole), ("bare", m_bare), ("loop", m_loop)):
+        runs = [(k, row[k][1]) for k in ("whole", "bare", "loop") if k in row]
+        for name, m in sorted(runs, key=lambda r: list(row).index(r[0])):
             print(
                 f"  {name:7} load {m.load[0]:.1f}->{m.load[1]:.1f}; wall {m.wall:.2f} s; CPU: "
                 f"crawl process {m.cpu_main:.1f} s, workers {m.cpu_children:.1f} s, site "
                 f"server {m.cpu_server:.1f} s; peak RSS {m.rss / mib:.0f} MiB"
             )
-        one_core = extract["pages"] / extract["wall"]
-        print(
-            f"  extract load {m_extract.load[0]:.1f}->{m_extract.load[1]:.1f}; "
-            f"{extract['pages']} article pages ({extract['stored']} give a document): "
-            f"{one_core:.1f} pages/s on one core, {_ms(extract['cpu'], extract['pages'])} CPU "
-            "per page"
-        )
         b_pages, b_secs = int(bare["response_received_count"]), float(bare["elapsed_time_seconds"])
         l_pages, l_secs = loop["crawl"]["pages_fetched"], loop["crawl"]["seconds"]
         b_cpu, l_cpu = float(bare["cpu_seconds"]), loop["crawl"].get("cpu_seconds", m_loop.cpu_main)
@@ -290,51 +314,73 @@ def report(
             f"{_ms(l_cpu, l_pages)} CPU per page in the crawl process during the crawl, "
             f"{_ms(m_loop.cpu_children, l_pages)} in its workers)"
         )
-        crawl = whole["crawl"]
-        cleaned, w_secs = crawl["articles"], crawl["seconds"]
-        w_cpu = crawl.get("cpu_seconds", m_whole.cpu_main)
+        ratio = ((l_pages / l_secs) / (b_pages / b_secs), (b_cpu / b_pages) / (l_cpu / l_pages))
+        ratios.append(ratio)
         print(
-            f"  whole   {cleaned / w_secs:.1f} articles cleaned/s ({cleaned} articles of "
-            f"{crawl['pages_fetched']} pages in {w_secs:.2f} s; {crawl['stored']} stored, "
-            f"{whole['summary']['added']} added, dropped {crawl['dropped']}; "
-            f"{_ms(w_cpu, crawl['pages_fetched'])} CPU per page in the crawl process during "
-            f"the crawl, {_ms(m_whole.cpu_children, cleaned)} per article in its workers)"
+            f"  fetch loop / bare Scrapy: {ratio[0]:.2f} in pages/s (target >= 0.7), "
+            f"{ratio[1]:.2f} in CPU per page"
         )
-        # the step after the crawl: dedup and commit, in the crawl process
-        seconds = whole["summary"]["seconds"]
-        dedup, commit = seconds.get("dedup", 0.0), seconds.get("write_and_commit", 0.0)
-        f_cpu = crawl.get("finish_cpu_seconds")
-        run_secs = w_secs + dedup + commit  # fetch + clean, then dedup + commit
+        if "whole" in row:
+            whole_report(row, cores)
+    if len(ratios) > 1:
+        wall, cpu = sorted(r[0] for r in ratios), sorted(r[1] for r in ratios)
         print(
-            f"  finish  dedup {dedup:.2f} s + write and commit {commit:.2f} s"
-            + (f" ({f_cpu:.1f} s CPU)" if f_cpu is not None else "")
-            + f"; whole run {run_secs:.2f} s = {cleaned / run_secs:.1f} articles/s "
-            f"(process wall {m_whole.wall:.2f} s, start-up and exit included)"
+            f"fetch loop / bare Scrapy over {len(ratios)} rounds: median {median(wall):.2f} in "
+            f"pages/s ({wall[0]:.2f}-{wall[-1]:.2f}), median {median(cpu):.2f} in CPU per page "
+            f"({cpu[0]:.2f}-{cpu[-1]:.2f})"
         )
-        bound = cores * one_core
-        print(
-            f"  fetch loop / bare Scrapy: {(l_pages / l_secs) / (b_pages / b_secs):.2f} in "
-            f"pages/s (target >= 0.7), {(b_cpu / b_pages) / (l_cpu / l_pages):.2f} in CPU "
-            "per page"
-        )
-        print(
-            f"  whole crawl (crawl + dedup + commit) / (cores x extraction rate): "
-            f"{cleaned / run_secs / bound:.2f} (target >= 0.9; {cores} x {one_core:.1f} = "
-            f"{bound:.1f} pages/s); the crawl alone (fetch + clean): "
-            f"{cleaned / w_secs / bound:.2f}"
-        )
-        # the same in CPU per article, which the load moves far less than wall-clock rates:
-        # what idle cores would give, the crawl process sharing them with the workers
-        finish_cpu = (f_cpu or 0.0) / max(1, cleaned)
-        whole_cpu = w_cpu / crawl["pages_fetched"] + m_whole.cpu_children / max(1, cleaned)
-        extract_cpu = extract["cpu"] / extract["pages"]
-        print(
-            f"  in CPU per article: whole crawl {(whole_cpu + finish_cpu) * 1000:.2f} ms (crawl "
-            f"process {w_cpu / crawl['pages_fetched'] * 1000:.2f} ms per page fetched + "
-            f"workers {m_whole.cpu_children / max(1, cleaned) * 1000:.2f} + dedup and commit "
-            f"{finish_cpu * 1000:.2f}) vs extraction {extract_cpu * 1000:.2f} ms: "
-            f"{extract_cpu / (whole_cpu + finish_cpu):.2f}"
-        )
+
+
+def whole_report(row: dict[str, Any], cores: int) -> None:
+    """The whole crawl against the extraction rate (a round with `whole` and `extract`)."""
+    (whole, m_whole), (extract, m_extract) = row["whole"], row["extract"]
+    one_core = extract["pages"] / extract["wall"]
+    print(
+        f"  extract load {m_extract.load[0]:.1f}->{m_extract.load[1]:.1f}; "
+        f"{extract['pages']} article pages ({extract['stored']} give a document): "
+        f"{one_core:.1f} pages/s on one core, {_ms(extract['cpu'], extract['pages'])} CPU "
+        "per page"
+    )
+    crawl = whole["crawl"]
+    cleaned, w_secs = crawl["articles"], crawl["seconds"]
+    w_cpu = crawl.get("cpu_seconds", m_whole.cpu_main)
+    print(
+        f"  whole   {cleaned / w_secs:.1f} articles cleaned/s ({cleaned} articles of "
+        f"{crawl['pages_fetched']} pages in {w_secs:.2f} s; {crawl['stored']} stored, "
+        f"{whole['summary']['added']} added, dropped {crawl['dropped']}; "
+        f"{_ms(w_cpu, crawl['pages_fetched'])} CPU per page in the crawl process during "
+        f"the crawl, {_ms(m_whole.cpu_children, cleaned)} per article in its workers)"
+    )
+    # the step after the crawl: dedup and commit, in the crawl process
+    seconds = whole["summary"]["seconds"]
+    dedup, commit = seconds.get("dedup", 0.0), seconds.get("write_and_commit", 0.0)
+    f_cpu = crawl.get("finish_cpu_seconds")
+    run_secs = w_secs + dedup + commit  # fetch + clean, then dedup + commit
+    print(
+        f"  finish  dedup {dedup:.2f} s + write and commit {commit:.2f} s"
+        + (f" ({f_cpu:.1f} s CPU)" if f_cpu is not None else "")
+        + f"; whole run {run_secs:.2f} s = {cleaned / run_secs:.1f} articles/s "
+        f"(process wall {m_whole.wall:.2f} s, start-up and exit included)"
+    )
+    bound = cores * one_core
+    print(
+        f"  whole crawl (crawl + dedup + commit) / (cores x extraction rate): "
+        f"{cleaned / run_secs / bound:.2f} (target >= 0.9; {cores} x {one_core:.1f} = "
+        f"{bound:.1f} pages/s); the crawl alone (fetch + clean): "
+        f"{cleaned / w_secs / bound:.2f}"
+    )
+    # the same in CPU per article, which the load moves far less than wall-clock rates:
+    # what idle cores would give, the crawl process sharing them with the workers
+    finish_cpu = (f_cpu or 0.0) / max(1, cleaned)
+    whole_cpu = w_cpu / crawl["pages_fetched"] + m_whole.cpu_children / max(1, cleaned)
+    extract_cpu = extract["cpu"] / extract["pages"]
+    print(
+        f"  in CPU per article: whole crawl {(whole_cpu + finish_cpu) * 1000:.2f} ms (crawl "
+        f"process {w_cpu / crawl['pages_fetched'] * 1000:.2f} ms per page fetched + "
+        f"workers {m_whole.cpu_children / max(1, cleaned) * 1000:.2f} + dedup and commit "
+        f"{finish_cpu * 1000:.2f}) vs extraction {extract_cpu * 1000:.2f} ms: "
+        f"{extract_cpu / (whole_cpu + finish_cpu):.2f}"
+    )
 
 
 if __name__ == "__main__":

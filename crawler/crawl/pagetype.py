@@ -13,13 +13,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from urllib.parse import urljoin
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
 
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel.selector import create_root_node
 
+from crawler.crawl.links import host, join_url
 from crawler.extract.html_meta import json_ld_objects
 from crawler.extract.urls import host_of
 
@@ -65,6 +67,7 @@ _VISIBLE_TEXT = etree.XPath(
     smart_strings=False,
 )
 _STRING = etree.XPath("string()", smart_strings=False)  # = HtmlElement.text_content()
+_OG_TYPE = etree.XPath("string(//meta[@property='og:type']/@content)", smart_strings=False)
 _PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
 _MAX_LINKS_IN_TEXT = 2  # headline links an article's body may hold (previous / next post)
 _WORD = re.compile(r"\w+")
@@ -104,7 +107,12 @@ class PageFeatures:
 class PageKind:
     kind: str  # "article" or "listing"
     score: int
-    features: PageFeatures
+    page: _Page = field(repr=False, compare=False)
+
+    @property
+    def features(self) -> PageFeatures:
+        """Every feature of the page (those the score did not need measured now)."""
+        return self.page.features()
 
 
 class _Layout:
@@ -173,6 +181,12 @@ def page_tree(text: str, base_url: str | None = None) -> HtmlElement:
     return root
 
 
+def _linked(root: HtmlElement, *tags: str) -> list[HtmlElement]:
+    """Elements of these tags holding a link, in document order (as the XPath
+    `//*[self::h2 or self::h3][.//a]`, without evaluating its predicates on every element)."""
+    return [elem for elem in root.iter(*tags) if next(elem.iter("a"), None) is not None]
+
+
 def _text_len(elem: HtmlElement) -> int:
     return sum(map(len, map(str.strip, _VISIBLE_TEXT(elem))))
 
@@ -184,24 +198,25 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
     line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
     separated by `<br>`, each count once."""
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        elem = stack.pop()
+        elem = pop()
         parts = [elem.text or ""]
+        add = parts.append
         linked = 0
         for child in elem:
-            tag = child.tag if isinstance(child.tag, str) else ""
+            tag = child.tag
             if tag in _INLINE:
                 # (an inline element may hold a script: its code is no text)
                 text = "".join(_VISIBLE_TEXT(child)) if len(child) else child.text or ""
-                parts.append(text)
-                linked += (
-                    len(text.strip())
-                    if tag == "a"
-                    else sum(len(_STRING(a).strip()) for a in child.iter("a"))
-                )
-            elif tag and tag not in _NO_TEXT:
-                stack.append(child)
-            parts.append(child.tail or "")
+                add(text)
+                if tag == "a":
+                    linked += len(text.strip())
+                elif len(child):
+                    linked += sum(len(_STRING(a).strip()) for a in child.iter("a"))
+            elif tag.__class__ is str and tag not in _NO_TEXT:  # (comments: no text)
+                push(child)
+            add(child.tail or "")
         text = " ".join(" ".join(parts).split())
         if text:
             yield elem, text, linked
@@ -235,111 +250,182 @@ def _canonical(root: HtmlElement, url: str) -> set[str]:
     """The page's own addresses: its URL and the canonical / og:url it declares."""
     own = {url.split("#", 1)[0]}
     for href in root.xpath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content"):
-        own.add(urljoin(url, str(href).strip()).split("#", 1)[0])
+        own.add(join_url(url, str(href).strip()).split("#", 1)[0])
     return own
+
+
+class Features(Protocol):
+    """What `score` reads: a `PageFeatures`, or a page measured lazily (`_Page`)."""
+
+    @property
+    def og_type(self) -> str | None: ...
+    @property
+    def ld_types(self) -> frozenset[str]: ...
+    @property
+    def prose_chars(self) -> int: ...
+    @property
+    def prose_paragraphs(self) -> int: ...
+    @property
+    def dominant_share(self) -> float: ...
+    @property
+    def article_links(self) -> int: ...
+    @property
+    def teasers(self) -> int: ...
+    @property
+    def teaser_share(self) -> float: ...
+    @property
+    def cards(self) -> int: ...
+    @property
+    def headed_chars(self) -> int: ...
 
 
 def page_features(
     root: HtmlElement, url: str, article_pattern: re.Pattern[str] | None
 ) -> PageFeatures:
     """Measure the page (root: the lxml tree of the whole document)."""
-    og = root.xpath("string(//meta[@property='og:type']/@content)").strip().lower() or None
-    layout = _Layout(root)
-    body = root.find("body")
-    host = host_of(url)
-    own = _canonical(root, url)
-    joined: dict[str, str] = {}  # href -> absolute URL without fragment (links repeat)
-    same_site: dict[str, bool] = {}
+    return _Page(root, url, article_pattern).features()
 
-    def join(href: str) -> str:
-        target = joined.get(href)
-        if target is None:
-            target = joined[href] = urljoin(url, href).split("#", 1)[0]
-        return target
 
-    def other_page(href: str | None) -> str | None:
-        """The same-site page another than this one that a link points to, else None."""
-        href = (href or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")):
-            return None
-        target = join(href)
-        on_site = same_site.get(target)
-        if on_site is None:
-            on_site = same_site[target] = host_of(target) == host
-        return target if on_site and target not in own else None
+class _Page:
+    """A page's features, each measured when first asked for: the prose, teaser and link
+    measures at once (every rule of `score` reads them); the declared types, the headline
+    above the text and the cards only when a rule reaches them (most articles are decided
+    by their long text first)."""
 
-    def is_self(href: str) -> bool:
-        return join(href.strip()) in own
+    def __init__(
+        self, root: HtmlElement, url: str, article_pattern: re.Pattern[str] | None
+    ) -> None:
+        self.root = root
+        layout = self.layout = _Layout(root)
+        body = root.find("body")
+        page_host = host_of(url)
+        own = _canonical(root, url)
+        joined: dict[str, str] = {}  # href -> absolute URL without fragment (links repeat)
+        same_site: dict[str, bool] = {}
 
-    per_block: Counter[HtmlElement] = Counter()
-    prose: dict[HtmlElement, int] = {}
-    for block, text, linked in _blocks(body if body is not None else root):
-        if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
-            continue
-        if block.tag == "li" or layout.in_chrome(block):
-            continue
-        prose[block] = len(text)
-        parent = block.getparent()
-        per_block[parent if parent is not None else block] += len(text)
-    prose_chars = sum(prose.values())
+        def join(href: str) -> str:
+            target = joined.get(href)
+            if target is None:
+                target = joined[href] = join_url(url, href).split("#", 1)[0]
+            return target
 
-    # prose blocks and their chars under each element (the block itself included)
-    blocks_in: Counter[HtmlElement] = Counter()
-    chars_in: Counter[HtmlElement] = Counter()
-    for block, chars in prose.items():
-        for holder in (block, *block.iterancestors()):
-            blocks_in[holder] += 1
-            chars_in[holder] += chars
-    teasers = teaser_chars = 0
-    in_cards: set[HtmlElement] = set()
-    # a card's headline links to another page of the site: not a headline linked to the page
-    # itself (permalink titles) or to the original of a repost elsewhere
-    for heading in root.xpath("//*[self::h2 or self::h3 or self::h4][.//a]"):
-        if not any(other_page(a.get("href")) for a in heading.iter("a")):
-            continue
-        card = heading.getparent()
-        if card is not None and 1 <= blocks_in[card] <= 2 and card not in in_cards:
-            in_cards.add(card)
-            teasers += 1
-            teaser_chars += chars_in[card]
+        def other_page(href: str | None) -> str | None:
+            """The same-site page another than this one that a link points to, else None."""
+            href = (href or "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:")):
+                return None
+            target = join(href)
+            on_site = same_site.get(target)
+            if on_site is None:
+                on_site = same_site[target] = host(target) == page_host
+            return target if on_site and target not in own else None
 
-    links: set[str] = set()
-    headline_links_in: Counter[HtmlElement] = Counter()
-    standalone: list[HtmlElement] = []  # headline links not in a sentence
-    for a in root.iter("a"):
-        words = len(_WORD.findall(_STRING(a)))
-        if words < 4 and article_pattern is None:
-            continue
-        target = other_page(a.get("href"))
-        if target is None:
-            continue
-        matches = bool(article_pattern and article_pattern.search(target))
-        if matches or (words >= 4 and not layout.in_chrome(a)):
-            links.add(target)
-            if not any(anc in prose for anc in a.iterancestors()):  # not a link in a sentence
-                standalone.append(a)
-                for holder in a.iterancestors():
-                    headline_links_in[holder] += 1
-    text_main, top = _main_text(prose, chars_in, headline_links_in, in_cards)
-    main = max(max(per_block.values(), default=0), text_main)
-    headed = (
-        text_main
-        if top is not None and _headed(root, top, prose, layout, standalone, other_page, is_self)
-        else 0
-    )
-    cards = len(root.xpath("//article")) + len(root.xpath("//*[self::h2 or self::h3][.//a]"))
-    return PageFeatures(
-        og_type=og,
-        ld_types=_ld_types(root),
-        prose_chars=prose_chars,
-        prose_paragraphs=len(prose),
-        dominant_share=min(1.0, main / prose_chars) if prose_chars else 0.0,
-        article_links=len(links),
-        teasers=teasers,
-        teaser_share=teaser_chars / prose_chars if prose_chars else 0.0,
-        cards=cards,
-        headed_chars=headed,
-    )
+        def is_self(href: str) -> bool:
+            return join(href.strip()) in own
+
+        self.other_page, self.is_self = other_page, is_self
+        per_block: Counter[HtmlElement] = Counter()
+        prose: dict[HtmlElement, int] = {}
+        for block, text, linked in _blocks(body if body is not None else root):
+            if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
+                continue
+            if block.tag == "li" or layout.in_chrome(block):
+                continue
+            prose[block] = len(text)
+            parent = block.getparent()
+            per_block[parent if parent is not None else block] += len(text)
+        prose_chars = sum(prose.values())
+
+        # prose blocks and their chars under each element (the block itself included)
+        blocks_in: Counter[HtmlElement] = Counter()
+        chars_in: Counter[HtmlElement] = Counter()
+        for block, chars in prose.items():
+            for holder in (block, *block.iterancestors()):
+                blocks_in[holder] += 1
+                chars_in[holder] += chars
+        teasers = teaser_chars = 0
+        in_cards: set[HtmlElement] = set()
+        # a card's headline links to another page of the site: not a headline linked to the
+        # page itself (permalink titles) or to the original of a repost elsewhere
+        for heading in _linked(root, "h2", "h3", "h4"):
+            if not any(other_page(a.get("href")) for a in heading.iter("a")):
+                continue
+            card = heading.getparent()
+            if card is not None and 1 <= blocks_in[card] <= 2 and card not in in_cards:
+                in_cards.add(card)
+                teasers += 1
+                teaser_chars += chars_in[card]
+
+        links: set[str] = set()
+        headline_links_in: Counter[HtmlElement] = Counter()
+        standalone: list[HtmlElement] = []  # headline links not in a sentence
+        for a in root.iter("a"):
+            words = len(_WORD.findall(_STRING(a)))
+            if words < 4 and article_pattern is None:
+                continue
+            target = other_page(a.get("href"))
+            if target is None:
+                continue
+            matches = bool(article_pattern and article_pattern.search(target))
+            if matches or (words >= 4 and not layout.in_chrome(a)):
+                links.add(target)
+                if not any(anc in prose for anc in a.iterancestors()):  # not in a sentence
+                    standalone.append(a)
+                    for holder in a.iterancestors():
+                        headline_links_in[holder] += 1
+        self.text_main, self.top = _main_text(prose, chars_in, headline_links_in, in_cards)
+        main = max(max(per_block.values(), default=0), self.text_main)
+        self.prose, self.standalone = prose, standalone
+        self.prose_chars = prose_chars
+        self.prose_paragraphs = len(prose)
+        self.dominant_share = min(1.0, main / prose_chars) if prose_chars else 0.0
+        self.article_links = len(links)
+        self.teasers = teasers
+        self.teaser_share = teaser_chars / prose_chars if prose_chars else 0.0
+
+    @cached_property
+    def og_type(self) -> str | None:
+        found = _OG_TYPE(self.root)
+        return str(found).strip().lower() or None
+
+    @cached_property
+    def ld_types(self) -> frozenset[str]:
+        return _ld_types(self.root)
+
+    @cached_property
+    def headed_chars(self) -> int:
+        """Chars of the main text when the page's headline stands right above it, else 0."""
+        if self.top is None:
+            return 0
+        headed = _headed(
+            self.root,
+            self.top,
+            self.prose,
+            self.layout,
+            self.standalone,
+            self.other_page,
+            self.is_self,
+        )
+        return self.text_main if headed else 0
+
+    @cached_property
+    def cards(self) -> int:
+        root = self.root
+        return sum(1 for _ in root.iter("article")) + len(_linked(root, "h2", "h3"))
+
+    def features(self) -> PageFeatures:
+        return PageFeatures(
+            og_type=self.og_type,
+            ld_types=self.ld_types,
+            prose_chars=self.prose_chars,
+            prose_paragraphs=self.prose_paragraphs,
+            dominant_share=self.dominant_share,
+            article_links=self.article_links,
+            teasers=self.teasers,
+            teaser_share=self.teaser_share,
+            cards=self.cards,
+            headed_chars=self.headed_chars,
+        )
 
 
 def _main_text(
@@ -394,7 +480,7 @@ def _headed(
     order = {elem: i for i, elem in enumerate(root.iter())}
     paragraphs = sorted(order[b] for b in prose if b is text or text in b.iterancestors())
     links_at = [order[a] for a in standalone]
-    for heading in root.xpath("//h1|//h2|//h3"):
+    for heading in root.iter("h1", "h2", "h3"):
         words = " ".join(_STRING(heading).split()).lower()
         if not words or layout.in_chrome(heading):
             continue
@@ -411,31 +497,31 @@ def _headed(
     return False
 
 
-def is_teaser_list(f: PageFeatures) -> bool:
+def is_teaser_list(f: Features) -> bool:
     """Most of the prose sits in cards under linked headlines."""
     return f.teasers >= 3 and f.teaser_share >= 0.5
 
 
-def is_headline_list(f: PageFeatures) -> bool:
+def is_headline_list(f: Features) -> bool:
     """Headline links outweigh the longest text."""
     return f.article_links >= 4 and main_text(f) < _CHARS_PER_HEADLINE * f.article_links
 
 
-def main_text(f: PageFeatures) -> int:
+def main_text(f: Features) -> int:
     """Chars of the page's largest text that is no list of other pages."""
     return int(f.prose_chars * f.dominant_share)
 
 
-def dominant_text(f: PageFeatures) -> int:
+def dominant_text(f: Features) -> int:
     """Chars of the main text when it holds most of the prose, else 0."""
     return main_text(f) if f.dominant_share >= 0.6 else 0
 
 
-def declares_article(f: PageFeatures) -> bool:
+def declares_article(f: Features) -> bool:
     return f.og_type == "article" or bool(f.ld_types & ARTICLE_TYPES)
 
 
-def score(f: PageFeatures) -> int:
+def score(f: Features) -> int:
     """> 0: one article; <= 0: a page of links to articles.
 
     In order: one long text is an article, whatever else the page shows (a page that looks
@@ -472,7 +558,8 @@ def score(f: PageFeatures) -> int:
 def classify(
     root: HtmlElement, url: str, article_pattern: re.Pattern[str] | None = None
 ) -> PageKind:
-    """Article or listing, with the score and the features behind it."""
-    features = page_features(root, url, article_pattern)
-    points = score(features)
-    return PageKind("article" if points > 0 else "listing", points, features)
+    """Article or listing, with the score and the features behind it (those `score` did not
+    read are measured when `PageKind.features` is asked for)."""
+    page = _Page(root, url, article_pattern)
+    points = score(page)
+    return PageKind("article" if points > 0 else "listing", points, page)

@@ -15,12 +15,13 @@ them: `capture_columns`). `corpus ingest <dataset>/_warc` re-extracts the pages.
 
 from __future__ import annotations
 
-import io
+import hashlib
 import logging
+import uuid
 import zlib
+from base64 import b32encode
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from email.message import Message
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
@@ -30,7 +31,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from crawler.run_types import RunContext
 
@@ -43,25 +43,50 @@ _DROPPED_HEADERS = {b"transfer-encoding"}
 # warcio compresses at level 9; level 1 costs a quarter of its CPU for archives ~15 % larger
 # (real news pages, 2026-12-01), and the archive is written in the fetch loop
 GZIP_LEVEL = 1
+WARC_VERSION = "WARC/1.0"  # as warcio writes by default
 
 
-class _LevelGzip(GzippingWrapper):  # type: ignore[misc]  # (warcio has no type hints)
-    """warcio's one-gzip-member-per-record wrapper at a chosen compression level."""
-
-    def __init__(self, out: IO[bytes], level: int) -> None:
-        self.compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self.out = out
+def _digest(hashed: Any) -> str:
+    return "sha1:" + b32encode(hashed.digest()).decode("ascii")
 
 
-class _Writer(WARCWriter):  # type: ignore[misc]  # (warcio has no type hints)
-    """warcio's writer, each record its own gzip member at `level` (warcio fixes 9)."""
+def _gzip_record(
+    level: int, headers: list[tuple[str, str]], content_type: str, http: bytes, payload: bytes
+) -> tuple[bytes, str]:
+    """One WARC record (HTTP header block, then the payload) as its own gzip member, with the
+    headers, digests and layout warcio's `WARCWriter` writes (tests/crawler/crawl/
+    test_warc_archive.py compares them): warcio's Python per record (its record builder, a
+    stream per payload read in chunks, its gzip wrapper) cost the fetch loop more than the
+    compression. Returns the member and the record's WARC-Record-ID."""
+    record_id = f"<urn:uuid:{uuid.uuid4()}>"
+    block = hashlib.sha1(http)
+    block.update(payload)
+    lines = [
+        WARC_VERSION,
+        *(f"{name}: {value}" for name, value in headers),
+        f"WARC-Record-ID: {record_id}",
+        f"WARC-Payload-Digest: {_digest(hashlib.sha1(payload))}",
+        f"WARC-Block-Digest: {_digest(block)}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(http) + len(payload)}",
+    ]
+    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    parts = [
+        compressor.compress(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")),
+        compressor.compress(http),
+        compressor.compress(payload),
+        compressor.compress(b"\r\n\r\n"),
+        compressor.flush(),
+    ]
+    return b"".join(parts), record_id
 
-    def __init__(self, out: IO[bytes], level: int) -> None:
-        super().__init__(out, gzip=False)
-        self.level = level
 
-    def _write_warc_record(self, out: IO[bytes], record: Any) -> None:
-        super()._write_warc_record(_LevelGzip(out, self.level), record)
+def _http_block(headers: StatusAndHeaders) -> bytes:
+    """An HTTP status line and headers as warcio writes them (non-ASCII values
+    percent-encoded, as its `to_ascii_bytes`)."""
+    headers.compute_headers_buffer()
+    block: bytes = headers.headers_buff
+    return block
 
 
 @dataclass(frozen=True)
@@ -89,45 +114,49 @@ class WarcFiles:
         self.max_bytes = max_bytes
         self.gzip_level = gzip_level
         self._stream: IO[bytes] | None = None
-        self._writer: WARCWriter | None = None
         self._name = ""
 
     def write(self, request: Request, response: Response, when: datetime) -> Location:
         """Archive one request/response pair; where its response record is."""
-        writer, stream = self._current()
+        stream = self._current()
         date = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         http = StatusAndHeaders(
             _status_line(response.status),
             _headers(response.headers.items()),
             protocol=str(getattr(response, "protocol", None) or "HTTP/1.1"),
         )
-        warc_headers = {"WARC-Date": date}
+        warc_headers = [("WARC-Date", date)]
         if getattr(response, "ip_address", None) is not None:
-            warc_headers["WARC-IP-Address"] = str(response.ip_address)
-        record = writer.create_warc_record(
-            response.url,
-            "response",
-            payload=io.BytesIO(response.body),
-            http_headers=http,
-            warc_headers_dict=warc_headers,
+            warc_headers.append(("WARC-IP-Address", str(response.ip_address)))
+        warc_headers += [("WARC-Type", "response"), ("WARC-Target-URI", response.url)]
+        record, record_id = _gzip_record(
+            self.gzip_level,
+            warc_headers,
+            "application/http; msgtype=response",
+            _http_block(http),
+            response.body,
         )
-        record_id = str(record.rec_headers.get_header("WARC-Record-ID"))
         path = request.url.split("://", 1)[-1].partition("/")[2]
         sent = StatusAndHeaders(
             f"{request.method} /{path} HTTP/1.1",
             _headers(request.headers.items()),
             is_http_request=True,
         )
-        asked = writer.create_warc_record(
-            request.url,
-            "request",
-            payload=io.BytesIO(request.body or b""),
-            http_headers=sent,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+        asked, _ = _gzip_record(
+            self.gzip_level,
+            [
+                ("WARC-Date", date),
+                ("WARC-Concurrent-To", record_id),
+                ("WARC-Type", "request"),
+                ("WARC-Target-URI", request.url),
+            ],
+            "application/http; msgtype=request",
+            _http_block(sent),
+            request.body or b"",
         )
         offset = stream.tell()
-        writer.write_record(record)
-        writer.write_record(asked)
+        stream.write(record)
+        stream.write(asked)
         content_type, charset = _content_type(response.headers.get(b"Content-Type"))
         return Location(
             fetched_url=response.url,
@@ -139,10 +168,10 @@ class WarcFiles:
             warc_record_id=record_id.strip("<>"),
         )
 
-    def _current(self) -> tuple[WARCWriter, IO[bytes]]:
+    def _current(self) -> IO[bytes]:
         if self._stream is not None and self._stream.tell() >= self.max_bytes:
             self.close()
-        if self._stream is None or self._writer is None:
+        if self._stream is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             taken = {p.name for p in self.folder.glob("*.warc.gz")}  # a resumed crawl's too
             n = 0
@@ -150,13 +179,12 @@ class WarcFiles:
                 n += 1
             self._name = f"{self.prefix}-{n:05d}.warc.gz"
             self._stream = open(self.folder / self._name, "xb")  # noqa: SIM115 (kept open)
-            self._writer = _Writer(self._stream, self.gzip_level)
-        return self._writer, self._stream
+        return self._stream
 
     def close(self) -> None:
         if self._stream is not None:
             self._stream.close()
-        self._stream, self._writer = None, None
+        self._stream = None
 
     def files(self) -> list[Path]:
         """Every WARC file in the folder (a resumed crawl's earlier ones too), closed first."""
@@ -237,9 +265,19 @@ def _headers(items: Any) -> list[tuple[str, str]]:
 
 
 def _content_type(value: bytes | None) -> tuple[str | None, str | None]:
+    """A Content-Type header and its charset parameter (lower case, unquoted), as
+    `email.message.Message.get_content_charset` reads it."""
     if not value:
         return None, None
     text = value.decode("latin-1")
-    message = Message()
-    message["content-type"] = text
-    return text, message.get_content_charset()
+    return text, http_content_type_encoding_param(text)
+
+
+def http_content_type_encoding_param(text: str) -> str | None:
+    """The `charset` parameter of a Content-Type value, or None."""
+    for param in text.split(";")[1:]:
+        name, eq, found = param.partition("=")
+        if eq and name.strip().lower() == "charset":
+            charset = found.strip().strip('"').strip("'").strip().lower()
+            return charset or None
+    return None

@@ -14,7 +14,6 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -28,6 +27,7 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.crawl.failures import failure_reason
 from crawler.crawl.feeds import parse_url_list
 from crawler.crawl.items import PageItem
+from crawler.crawl.links import host, join_url, not_a_page
 from crawler.crawl.log import CrawlLog
 from crawler.crawl.middlewares import PAGE_META, REVISIT_META
 from crawler.crawl.pagetype import classify, page_tree
@@ -35,7 +35,7 @@ from crawler.crawl.redact import redact
 from crawler.crawl.sources import Source
 from crawler.dedup.index import load_seen_urls
 from crawler.errors import Drop
-from crawler.extract.urls import canonicalize_url, host_of, in_domains, is_not_a_page, url_shape
+from crawler.extract.urls import canonicalize_url, host_of, in_domains, url_shape
 from crawler.readers.decode import codec_name, page_encoding, sniff_bytes
 from crawler.run_types import RunContext
 from crawler.store.dataset import Dataset
@@ -142,7 +142,7 @@ class NewsSpider(Spider):
         canonical = canonicalize_url(url)
         if canonical is None or canonical in self._requested:
             return None
-        if not in_domains(host_of(canonical), source.allowed_domains):
+        if not in_domains(host(canonical), source.allowed_domains):
             return None
         if canonical.split("?", 1)[0].lower().endswith(_IGNORED_SUFFIXES):
             return None
@@ -278,12 +278,14 @@ class NewsSpider(Spider):
             return
         base = get_base_url(response)  # (Scrapy's `response.urljoin`, once per distinct href)
         joined: dict[str, str] = {}
-        for link in root.xpath("//a[@href]"):
+        for link in root.iter("a"):  # (as `//a[@href]`: lxml's C filter, no XPath)
+            if link.get("href") is None:
+                continue
             if "nofollow" in (link.get("rel") or "").lower() or link.get("download") is not None:
                 continue
             href = str(link.get("href"))
-            url = joined.get(href) or joined.setdefault(href, urljoin(base, href))
-            if is_not_a_page(url):
+            url = joined.get(href) or joined.setdefault(href, join_url(base, href))
+            if not_a_page(url):
                 self.crawler.stats.inc_value("corpus/links_not_followed/not_a_page")
                 continue
             request = self.page_request(source, url, hops + 1)
@@ -305,7 +307,9 @@ class NewsSpider(Spider):
     @staticmethod
     def _canonical(response: HtmlResponse, root: Any) -> str:
         """The page's rel=canonical (http/https only), else its canonicalized URL."""
-        for link in root.xpath("//link[@href]"):
+        for link in root.iter("link"):
+            if link.get("href") is None:
+                continue
             rels = (link.get("rel") or "").lower().split()
             if "canonical" in rels:
                 declared = canonicalize_url(link.get("href"), base=response.url)
