@@ -175,6 +175,12 @@ def _unwrap_embedded_posts(tree: HtmlElement) -> None:
             parent.replace(wrapper, quote)
 
 
+def _prepare(tree: HtmlElement) -> None:
+    """What the page's tree goes through before the engines read it."""
+    _drop_inline_link_clusters(tree)
+    _unwrap_embedded_posts(tree)
+
+
 def _unwrap_whitespace(body: _Element) -> None:
     """Collapse source line breaks inside text nodes, so one element gives one line."""
     for elem in body.iter():
@@ -306,10 +312,20 @@ def _fragment_lines(tree: HtmlElement) -> list[str]:
     return [t for t in texts if t]
 
 
-def _second_engine(tree: HtmlElement, url: str | None) -> list[str]:
-    """readability-lxml's lines; none if it fails (trafilatura's alone then decide)."""
+def _second_engine(tree: HtmlElement, html: str | bytes, url: str | None) -> list[str]:
+    """readability-lxml's lines; none if it fails (trafilatura's alone then decide). The tree
+    is readability's to change (it is the last to read it); should it need the tree again as
+    it was, the page is parsed and prepared again."""
+
+    def rebuild() -> HtmlElement:
+        again = _parse(html)
+        if again is None:  # cannot be: the same page parsed before
+            raise ValueError("the page no longer parses")
+        _prepare(again)
+        return again
+
     try:
-        return readability_lines(tree)
+        return readability_lines(tree, rebuild)
     except Exception as err:
         LOGGER.debug("readability failed for %s: %s", url, err)
         return []
@@ -347,8 +363,7 @@ def _extract(
     page = page_meta(tree, base_url)
     meta = page.meta
     evidence = page_evidence(tree)
-    _drop_inline_link_clusters(tree)
-    _unwrap_embedded_posts(tree)
+    _prepare(tree)
     document = bare_extraction(
         tree,
         url=base_url or meta.url,
@@ -387,7 +402,7 @@ def _extract(
     wanted = keep_second or (model is not None and wants_second(paragraphs))
     if post_clean and wanted and not _is_fragment(html):
         # a fragment is taken whole (above); last: readability drops hidden elements from the tree
-        second = _second_engine(tree, meta.url or base_url)
+        second = _second_engine(tree, html, meta.url or base_url)
         second = _drop_title_echo(second, page, second)[0]
         if (
             model is not None
