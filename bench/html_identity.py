@@ -6,10 +6,10 @@
 For every HTML page of each set (default: eval/dev/html and ../shared/eval/dragnet-train/html,
 read in place, never copied), run through the chain as an ingest runs it (`read_input`, then
 `crawler.extract.chain.extract` with the default settings): sha256 of the paragraphs, of the
-removed-lines audit, of the captions, and the metadata itself (title, publisher, authors,
-date, language, URL), or the reject reason. Writes them to OUT.json; with --against, prints
-every page whose fingerprint differs (the metadata fields that changed, old -> new) and exits 1
-if any.
+removed-lines audit, of the captions and of the page's article evidence, and the metadata
+itself (title, publisher, authors, date, language, URL), or the reject reason. Writes them to
+OUT.json; with --against, prints every page whose fingerprint differs (the metadata fields that
+changed, old -> new) and exits 1 if any.
 """
 
 from __future__ import annotations
@@ -53,6 +53,16 @@ def fingerprint(path: Path, settings: Settings) -> dict[str, object]:
         "date_text": m.date_text,
         "language": m.language,
         "url": m.url,
+        "evidence": _sha(
+            [
+                str(found.evidence.declared_article),
+                *found.evidence.headings,
+                "|",
+                *found.evidence.leads,
+            ]
+        )
+        if found.evidence
+        else None,
     }
 
 

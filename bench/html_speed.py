@@ -16,7 +16,8 @@ On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
        meta       `page_meta` (declared metadata and the headline vote)
        prep       hover-card clusters, embedded posts   trafil.   `bare_extraction`
        lines      trafilatura's body to lines           clean     the post-clean (`clean_text`)
-       fallback   byline and htmldate searches          second    readability-lxml (< 300 tokens)
+       evidence   article evidence (`page_evidence`)    byline    trafilatura's byline search
+       date       htmldate's search                     second    readability-lxml (< 300 tokens)
        langid     `detect_language`                     rest      normalize, hash, filters...
 
 2. interleaved round by round (median of --rounds), on the dev pages:
@@ -78,7 +79,9 @@ STAGES = (
     "trafil.",
     "lines",
     "clean",
-    "fallback",
+    "evidence",
+    "byline",
+    "date",
     "second",
     "langid",
     "rest",
@@ -93,7 +96,9 @@ _WRAPPED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "trafil.": (html_mod, ("bare_extraction",)),
     "lines": (html_mod, ("_body_lines",)),
     "clean": (html_mod, ("clean_text",)),
-    "fallback": (html_mod, ("_fallback_authors", "_fallback_date")),
+    "evidence": (html_mod, ("page_evidence",)),
+    "byline": (html_mod, ("_fallback_authors",)),
+    "date": (html_mod, ("_fallback_date",)),
     "second": (html_mod, ("_second_engine", "prefer_second")),
     "langid": (chain_mod, ("detect_language",)),
 }

@@ -17,9 +17,10 @@ trafilatura's stays. A per-line merge of the two was measured and lost to both e
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.extract.boilerplate import clean_text
@@ -82,27 +84,152 @@ def _readability_document() -> type:
         safe_attrs_only=False,
     )
 
+    _quiet_readability_debug()
+    # readability renames a <div> to <p> when none of its descendants' start tags matches this
+    # regex in the serialized HTML of its children ("<p", "<div"... by prefix)
+    block = re.fullmatch(r"<\(([a-z|]+)\)", REGEXES["divToPElementsRe"].pattern)
+    block_prefixes = tuple(block[1].split("|")) if block else None
+
     class TreeDocument(Document):  # type: ignore[misc]
+        def __init__(
+            self, input: HtmlElement, rebuild: Callable[[], HtmlElement] | None = None
+        ) -> None:
+            super().__init__(input)
+            self.rebuild = rebuild
+            self.passes = 0
+
         def _parse(self, input: HtmlElement) -> HtmlElement:
             self.encoding = "utf-8"
+            self.passes += 1
+            # with `rebuild`, the tree given is readability's own: its first pass cleans and
+            # rewrites it in place, a second pass (rare) starts from a rebuilt one; without
+            # it, every pass works on a copy (the library's way)
+            if self.rebuild is not None and self.passes > 1:
+                input = self.rebuild()
             for elem in input.xpath("//*[@hidden]"):
                 elem.drop_tree()
             for elem in input.xpath("//*[@style]"):
                 if REGEXES["displayNoneRe"].search(elem.get("style")):
                     elem.drop_tree()
+            if self.rebuild is not None:
+                cleaner(input)
+                return input
             doc: HtmlElement = cleaner.clean_html(input)
             return doc
+
+        def remove_unlikely_candidates(self) -> None:
+            # readability-lxml 0.9's, over the elements with a class or an id only: the
+            # others have nothing for its patterns to match ("{class} {id}" < 2 characters)
+            for elem in _CLASSED_OR_IDENTIFIED(self.html):
+                s = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
+                if len(s) < 2:
+                    continue
+                if (
+                    REGEXES["unlikelyCandidatesRe"].search(s)
+                    and (not REGEXES["okMaybeItsACandidateRe"].search(s))
+                    and elem.tag not in ["html", "body"]
+                    and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
+                    and not elem.xpath(
+                        "descendant-or-self::main | descendant-or-self::article | "
+                        "descendant-or-self::math"
+                    )
+                ):
+                    elem.drop_tree()
+
+        def transform_misused_divs_into_paragraphs(self) -> None:
+            if block_prefixes is None:  # another readability: its own way
+                super().transform_misused_divs_into_paragraphs()
+                return
+            # its first step serializes every <div>'s children to search that regex; the tags
+            # of their elements say the same (text and attribute values are escaped in that
+            # serialization, comments and processing instructions are gone: no other "<")
+            for elem in self.tags(self.html, "div"):
+                if not any(
+                    isinstance(d.tag, str) and d.tag.lower().startswith(block_prefixes)
+                    for d in elem.iterdescendants()
+                ):
+                    elem.tag = "p"
+            _wrap_inline_children(self, self.tags(self.html, "div"))
 
     return TreeDocument
 
 
-def readability_lines(tree: HtmlElement) -> list[str]:
+def _quiet_readability_debug() -> None:
+    """readability formats a description of elements (`describe`) for its debug log on every
+    call, logged or not: 8% of its time. Described only when its debug log is on."""
+    import readability.readability as rr
+
+    describe = rr.describe
+    if getattr(describe, "lazy", False):
+        return
+
+    def lazy(node: Any, depth: int = 1) -> str:
+        return str(describe(node, depth)) if rr.log.isEnabledFor(logging.DEBUG) else ""
+
+    lazy.lazy = True  # type: ignore[attr-defined]
+    rr.describe = lazy
+
+
+def _wrap_inline_children(doc: Any, divs: Iterable[HtmlElement]) -> None:
+    """The rest of readability-lxml 0.9's `transform_misused_divs_into_paragraphs` (as it is):
+    a <div>'s own text, runs of inline children and tails each become a <p>; <br>s go."""
+    from lxml.etree import tounicode
+    from lxml.html import fragment_fromstring
+    from readability.readability import REGEXES
+
+    inline_tags = {
+        "a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u",
+    }  # fmt: skip
+    for elem in divs:
+        children = list(elem)
+        paragraph = None
+        if elem.text and elem.text.strip():
+            p = fragment_fromstring("<p/>")
+            p.text = elem.text
+            elem.text = None
+            elem.insert(0, p)
+            paragraph = p
+
+        for child in children:
+            if child.tag == "br":
+                paragraph = None
+                continue
+            if child.tag not in inline_tags or REGEXES["divToPElementsRe"].search(
+                tounicode(child, method="html")
+            ):
+                paragraph = None
+                continue
+            if paragraph is None:
+                paragraph = fragment_fromstring("<p/>")
+                child.addprevious(paragraph)
+            paragraph.append(child)
+
+        for pos, child in reversed(list(enumerate(elem))):
+            if child.tail and child.tail.strip():
+                p = fragment_fromstring("<p/>")
+                p.text = child.tail
+                child.tail = None
+                elem.insert(pos + 1, p)
+            if child.tag == "br":
+                child.drop_tree()
+
+
+# `findall(".//*")` (elements in document order, the root excluded) with a class or an id
+_CLASSED_OR_IDENTIFIED = XPath(".//*[@class or @id]")
+
+
+def readability_lines(
+    tree: HtmlElement, rebuild: Callable[[], HtmlElement] | None = None
+) -> list[str]:
     """readability-lxml's article of a parsed page, one line per block element.
 
     readability drops hidden elements from the tree it is given (then works on a copy): call it
-    once nothing else needs the tree. Empty when readability finds nothing.
+    once nothing else needs the tree. With `rebuild` (a fresh tree equal to `tree` as given,
+    made on demand), it works on `tree` itself, no copy, and calls `rebuild` only for a second
+    pass (when its first, ruthless one finds too little). Empty when readability finds nothing.
     """
-    return summary_lines(_readability_document()(tree).summary(html_partial=True))
+    document = _readability_document()(tree, rebuild)
+    return summary_lines(document.summary(html_partial=True))
 
 
 def summary_lines(summary: str) -> list[str]:

@@ -16,9 +16,11 @@ from functools import lru_cache
 
 _MARKUP = re.compile(
     r"""
-    <!--(?:-?>|.*?--!?>|.*)                           # comment, HTML5 endings included
-    | <[!?][^>]*>? | </(?![A-Za-z])[^>]*>?            # bogus comment: doctype, <?...>, </ x>
-    | (?P<tag><                                       # start or end tag:
+    <(?:                                              # "<" once, in front: the regex engine
+                                                      # then skips text by a fast search for it
+      !--(?:-?>|.*?--!?>|.*)                          # comment, HTML5 endings included
+    | [!?][^>]*>? | /(?![A-Za-z])[^>]*>?              # bogus comment: doctype, <?...>, </ x>
+    | (?P<tag>                                        # start or end tag:
         (?:(?=(?P<raw>(?i:script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext))
           [\t\n\f\r />]))?                           # (a raw-text element's start tag)
         /?[A-Za-z][^\t\n\f\r />]*                      # its name, then
@@ -26,7 +28,7 @@ _MARKUP = re.compile(
           | [^\t\n\f\r />][^\t\n\f\r />=]*             # or an attribute name and value
             (?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >]*))?
         )*+(?P<end>/?>)?)                             # "/>": self-closing
-    """,
+    )""",
     re.ASCII | re.DOTALL | re.VERBOSE,  # ASCII: "ſcript" is not "script" to the parser
 )  # `*+` (possessive): no backtracking state kept per attribute, a 20 MB tag takes no memory
 # what changes the state of a script's text: <!-- (<!--> and <!---> change nothing), -->,
@@ -36,7 +38,7 @@ _SCRIPT_MARK = re.compile(
 )
 _QUOTED = re.compile(r"""=[\t\n\f\r ]*("[^"]*"|'[^']*')""")
 _WORD = re.compile(r"[^\t\n\f\r /=>]+")
-_SEPARATORS = "\t\n\f\r /=>"  # what `_WORD`s are split by
+_SEPARATORS = " \n=/>\t\r\f"  # what `_WORD`s are split by (the most frequent first)
 _SHORT_TAG = 64  # a tag this short cannot have many attributes: not counted
 
 
@@ -50,7 +52,7 @@ def max_attributes(html: str, above: int = 0) -> int:
     shortest = max(_SHORT_TAG, 2 * (above + 1))
     # and a page with no more separators than `above` has no more words than `above` + 1 in
     # all, so no tag with more attributes (a few C-speed counts instead of the scan)
-    if above and sum(html.count(sep) for sep in _SEPARATORS) <= above:
+    if above and _at_most(html, _SEPARATORS, above):
         return 0
     most, pos = 0, 0
     while True:
@@ -63,6 +65,16 @@ def max_attributes(html: str, above: int = 0) -> int:
                 break
         else:
             return most
+
+
+def _at_most(text: str, chars: str, limit: int) -> bool:
+    """Whether `text` holds `limit` or fewer of `chars` in all (counting stops above it)."""
+    total = 0
+    for char in chars:
+        total += text.count(char)
+        if total > limit:
+            return False
+    return True
 
 
 def _count_attributes(tag: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -216,3 +217,58 @@ def test_only_fragments_fall_back_to_their_whole_text() -> None:
     assert not _is_fragment("<head><title>t</title></head><p>x</p>")
     empty_page = "<html><body><div class='ad'></div><script>var a = 1;</script></body></html>"
     assert extract_html(empty_page).paragraphs == []
+
+
+def _old_char_ref(ref: re.Match[str]) -> str:
+    """The reference filter as first written: the code read, then judged."""
+    code = int(ref[1], 16) if ref[1] else int(ref[2])
+    refused = (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF)
+    return "" if refused else ref[0]
+
+
+_REFS = [
+    *(f"&#{n}" for n in (*range(0, 40), 65533, 65534, 65535, 65536, 165534, 655340)),
+    *(f"&#x{n:x}" for n in (*range(0, 40), 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0xFFFFE)),
+    *(f"&#X{n:X}" for n in (0x0B, 0x1F, 0xFFFE)),
+    "&#0000;",
+    "&#x0000b",
+    "&#00065535;",
+    "&#x;",
+    "&#;",
+    "&#xg",
+    "&#12a",
+    "&#x1fg",
+    "&#&#1;",
+    "&#" + "9" * 30,
+]
+
+
+def test_refused_character_references_go_as_before() -> None:
+    from crawler.extract.html import _REFUSED_CHAR_REF
+
+    old = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+    for ref in _REFS:
+        for text in (ref, ref + ";", f"a{ref} b", f"{ref}{ref};x", ref + "0"):
+            assert _REFUSED_CHAR_REF.sub("", text) == old.sub(_old_char_ref, text), text
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body><p>plain</p></body></html>",
+        "<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN' 'x/y.dtd'>\n<html><p>x</p></html>",
+        "<!doctype html/>",  # no newline: the fix adds one
+        "<!DOCTYPE html>\n<html lang='en'/>\n<body><p>x</p></body>",
+        "<html>\x01<p>a\x0bb\x1f</p>\ufffe\uffff</html>",
+        "<!DOC\x01TYPE html/>\n<html/>\n<p>x\x0c</p>",
+        "<html><p>caf\u00e9 \ud800 lone surrogate</p></html>",
+    ],
+)
+def test_repaired_page_bytes_are_trafilaturas_repair(page: str) -> None:
+    from trafilatura.utils import repair_faulty_html
+
+    from crawler.extract.html import _repaired_utf8
+
+    beginning = page[:50].lower()
+    expected = repair_faulty_html(page, beginning).encode("utf-8", "surrogatepass")
+    assert _repaired_utf8(page, beginning) == expected

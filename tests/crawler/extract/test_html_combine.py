@@ -160,7 +160,7 @@ def test_readability_s_short_post_replaces_trafilatura_s_boilerplate(
 def test_readability_is_not_run_on_a_long_article(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
 
-    def counted(tree: object) -> list[str]:
+    def counted(tree: object, rebuild: object = None) -> list[str]:
         calls.append(tree)
         return []
 
@@ -187,3 +187,121 @@ def test_readability_on_our_tree_reads_as_the_library_on_the_source() -> None:
     ours = hc.readability_lines(tree)
     assert ours == hc.summary_lines(Document(page).summary(html_partial=True))
     assert ours[0].startswith(PROSE[0]) and "Hidden teaser" not in " ".join(ours)
+
+
+_DIV_PAGES = [  # <div>s with and without block elements below them, at any depth
+    "<div>plain text <b>bold</b> and <a href='#'>a link</a></div>",
+    "<div><span><a href='#'><img src='x.png'></a></span> caption</div>",
+    "<div>text<div>inner</div>tail</div>",
+    "<div><p>para</p></div><div><em>x</em><table><tr><td>c</td></tr></table></div>",
+    "<div><abbr title='<p>'>a</abbr> <address>addr</address> <pre>code</pre></div>",
+    "<div>a &lt;p&gt; in text <span title='&lt;div&gt;'>x</span><br>after<br></div>",
+    "<div><ul><li>one</li></ul><section><blockquote>q</blockquote></section></div>",
+    "<div><span><span><dl><dt>t</dt></dl></span></span>t<b>b</b>u</div>",
+    "<div><o:p>office</o:p><svg><path d='M0'/></svg><picture>pic</picture></div>",
+]
+
+
+@pytest.mark.parametrize("body", _DIV_PAGES)
+def test_misused_divs_become_paragraphs_as_readability_makes_them(body: str) -> None:
+    # readability's own step serializes each <div>'s children to search them for block tags;
+    # ours reads the elements' tags: the same tree comes out
+    from lxml.etree import tostring
+    from lxml.html import document_fromstring
+    from readability import Document
+
+    page = f"<html><body><article>{body}{body}</article></body></html>"
+    ours, theirs = (hc._readability_document()(document_fromstring(page)) for _ in range(2))
+    for doc in (ours, theirs):
+        doc._html(True)
+    ours.transform_misused_divs_into_paragraphs()
+    Document.transform_misused_divs_into_paragraphs(theirs)
+    assert tostring(ours.html) == tostring(theirs.html)
+
+
+_UNLIKELY_PAGES = [  # class/id patterns readability drops, and what keeps an element
+    "<div class='sidebar'>s</div><div id='comment-1'>c<span class='footer'>f</span></div>",
+    "<div class='sidebar article-body'>kept: maybe a candidate</div><p id=''>x</p>",
+    "<div class='comment'><pre><span class='share'>code</span></pre></div>",
+    "<aside class='related'><article>story</article></aside><div class=' '>t</div>",
+    "<div class='popup'><div class='ad-break'>a</div><main>m</main></div><b class='x'>y</b>",
+]
+
+
+@pytest.mark.parametrize("body", _UNLIKELY_PAGES)
+def test_unlikely_candidates_go_as_readability_drops_them(body: str) -> None:
+    from lxml.etree import tostring
+    from lxml.html import document_fromstring
+    from readability import Document
+
+    page = f"<html><body class='menu'><div>{body}</div><p>{PROSE[0]}</p></body></html>"
+    ours, theirs = (hc._readability_document()(document_fromstring(page)) for _ in range(2))
+    for doc in (ours, theirs):
+        doc._html(True)
+    ours.remove_unlikely_candidates()
+    Document.remove_unlikely_candidates(theirs)
+    assert tostring(ours.html) == tostring(theirs.html)
+
+
+def test_readability_serializes_no_div_and_describes_nothing_unlogged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the misused-div step reads tags instead of serializing every <div>'s children, and the
+    # debug descriptions of elements are made only when readability's debug log is on
+    import readability.debug as rd
+    import readability.readability as rr
+
+    calls = {"tostring": 0, "describe_node": 0}
+
+    def counted(name: str, fn: object) -> object:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return fn(*args, **kwargs)  # type: ignore[operator]
+
+        return wrapper
+
+    hc._readability_document()  # readability set up as the HTML path sets it up
+    monkeypatch.setattr(rr, "tostring", counted("tostring", rr.tostring))
+    monkeypatch.setattr(rd, "describe_node", counted("describe_node", rd.describe_node))
+    sidebar = "<div class='sidebar'><a href='/a'>More</a> <a href='/b'>Other</a></div>"
+    page = (
+        "<html><body><div id='main'><div>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + f"</div>{sidebar}<div class='comment'>Nice.</div></div></body></html>"
+    )
+    from lxml.html import document_fromstring
+
+    assert hc.readability_lines(document_fromstring(page))
+    assert calls == {"tostring": 0, "describe_node": 0}
+
+
+def test_readability_reads_the_path_s_tree_without_copying_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # readability is the last to read the page's tree: its cleaning works on the tree itself
+    # (no deep copy), and its second pass, when the first finds too little, on a tree the
+    # path parses again: the article is the library's own either way
+    import copy
+
+    from readability import Document
+
+    short = _page("<p>Too short a note to be an article.</p>")  # a second pass
+    long = _page("".join(f"<p>{p}</p>" for p in PROSE))  # one pass
+    copies, rebuilt = [], []
+    real = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda *a, **k: copies.append(1) or real(*a, **k))
+    for page, passes in ((long, 1), (short, 2)):
+        copies.clear()
+        rebuilt.clear()
+        tree = html_mod._parse(page)
+        assert tree is not None
+
+        def rebuild(page: str = page) -> object:
+            rebuilt.append(1)
+            return html_mod._parse(page)
+
+        document = hc._readability_document()(tree, rebuild)
+        lines = hc.summary_lines(document.summary(html_partial=True))
+        assert document.passes == passes and len(rebuilt) == passes - 1
+        assert copies == []
+        assert lines == hc.summary_lines(Document(page).summary(html_partial=True))

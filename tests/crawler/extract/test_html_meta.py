@@ -277,6 +277,14 @@ _BYLINE_PAGES = [  # each rule of trafilatura's byline search, and what it skips
     '<div id="comments-1"><span class="author">Commenter</span></div>',
     '<span class="author">ab</span><span class="author">Jane Roe</span>',
     "<p>No byline on this page at all.</p>",
+    # deleted sections inside the byline: their tails join the text before them, unbroken
+    '<span class="author">By<time>today</time>Jane Roe</span>',
+    '<div class="author">Jane<figure>x</figure> Roe<time>t</time>, editor</div>',
+    '<span class="author">Jane<span class="comments">c</span>Roe</span>',
+    '<span class="author"><time>t</time><time>u</time>Jane<b>Roe</b><time>v</time>Smith</span>',
+    '<span class="author"><b>Jane</b><figure><time>t</time></figure>Roe</span>',
+    "<span><rel>m<time>t</time>e</rel>Jane Roe</span>",
+    '<div class="comments">c<time>t</time>d</div><span class="author">Jo Lee</span>',
 ]
 
 
@@ -292,3 +300,18 @@ def test_byline_author_finds_what_trafilaturas_search_finds(body: str) -> None:
     before = len(list(tree.iter()))
     assert byline_author(tree) == extract_author(document_fromstring(page))
     assert len(list(tree.iter())) == before
+
+
+def test_byline_author_copies_no_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the sections trafilatura deletes from a deep copy are skipped instead: no copy of the page
+    import copy
+
+    from crawler.extract.html_meta import byline_author
+
+    copies = []
+    real = copy.deepcopy
+    monkeypatch.setattr(copy, "deepcopy", lambda *a, **k: copies.append(1) or real(*a, **k))
+    body = '<div class="comments"><span class="author">X Y</span></div><span class="author">Jo Lee</span>'
+    tree = document_fromstring(f"<html><body><article>{body}</article></body></html>")
+    assert byline_author(tree) == "Jo Lee"
+    assert copies == []
