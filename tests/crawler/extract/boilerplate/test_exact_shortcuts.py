@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from crawler.extract.boilerplate import chrome, lines
+from crawler.extract.boilerplate import chrome, headline, lines
 from crawler.extract.boilerplate.lines import features
 from crawler.reasons import Removed
 
@@ -95,3 +95,21 @@ def test_fold_key_of_a_line_without_digits(text: str) -> None:
 )
 def test_case_variants_the_regexes_match_pass_the_cheap_tests(text: str, reason: Removed) -> None:
     assert chrome.chrome_reason(features(text)) == reason
+
+
+_DATE_PIECES = ["ago", "AGO", "aGo", "yesterday", "YESTERDAY", "yeſterday", "just now",
+                "JUST NOW", "just  now", "2", "٣", "１", "3 hours ago", "an hour ago", "x", " ",
+                "Posted", "by", "K", "İ", "ı", "a", "g", "o", "—", "é"]  # fmt: skip
+
+
+def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> None:
+    """`_date_hint` is `_DATE_HINT.search`; a line `_may_be_relative` rejects matches neither
+    relative-date pattern (case variants the regex engine folds: ſ, K, İ, ı, fullwidth)."""
+    rng = random.Random(7)
+    texts = ["".join(rng.choices(_DATE_PIECES, k=rng.randint(1, 6))) for _ in range(5_000)]
+    texts += _DATE_PIECES
+    for text in texts:
+        assert headline._date_hint(text) == (headline._DATE_HINT.search(text) is not None), text
+        if not headline._may_be_relative(text):
+            assert headline._REL_DATE.search(text) is None, text
+            assert headline._GLUED_REL_DATE.match(text) is None, text
