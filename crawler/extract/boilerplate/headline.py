@@ -153,6 +153,12 @@ def _may_be_relative(text: str) -> bool:
     return "ago" in low or "yesterday" in low or "just now" in low
 
 
+def _may_be_absolute(text: str) -> bool:
+    """Precondition of `_ABS_DATE`, exact: every form but the Japanese one has a year
+    starting "19" or "20"; that one has 年."""
+    return "19" in text or "20" in text or "年" in text
+
+
 def _date_hint(text: str) -> bool:
     """`_DATE_HINT.search(text) is not None`, cheaper: `_DATE_HINT` has no literal prefix,
     so a search tries every position; a digit search skips to its first candidate, and on
@@ -178,7 +184,7 @@ def find_date(text: str) -> str | None:
     if m:
         got: str | None = m.group("date").strip()
     else:
-        m = _ABS_DATE.search(text)
+        m = _ABS_DATE.search(text) if _may_be_absolute(text) else None
         got = m.group(0).strip() if m else None
     if len(_DATES_SEEN) >= _DATES_SEEN_MAX:
         _DATES_SEEN.clear()
@@ -228,7 +234,7 @@ def parse_byline(f: LineFeatures) -> Byline | None:
                 return Byline((), who, g.group("date"))
             return Byline((who,), None, g.group("date"))
         return Byline((), None, g.group("date"))
-    h = _HANDLE.match(text)
+    h = _HANDLE.match(text) if "@" in text else None  # the handle's "@" is literal
     if h and _looks_like_name(h.group("name")):
         return Byline((h.group("name"),), None, find_date(text))
     date = find_date(text)

@@ -94,6 +94,18 @@ _META_SEEN: dict[str, bool] = {}
 _META_SEEN_MAX = 16_384
 
 
+_LABEL_WORDS = ("tag", "posted in", "filed ", "categor", "labels", "topics")
+
+
+def _may_be_labelled(text: str) -> bool:
+    """Precondition of `_LABELLED`, exact: on ASCII text one of its words is in the lower
+    case; other text answers True (the pattern decides)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in _LABEL_WORDS)
+
+
 def _is_meta(f: LineFeatures) -> bool:
     """A byline, dateline or date line."""
     got = _META_SEEN.get(f.text)
@@ -101,7 +113,12 @@ def _is_meta(f: LineFeatures) -> bool:
         text = f.text
         got = (
             f.date_like
-            or (f.chars <= 300 and ":" in text and _LABELLED.search(text) is not None)
+            or (
+                f.chars <= 300
+                and ":" in text
+                and _may_be_labelled(text)
+                and _LABELLED.search(text) is not None
+            )
             or (
                 headline.may_be_byline(text)
                 and (headline.byline_or_date(text) or headline.parse_byline(f) is not None)

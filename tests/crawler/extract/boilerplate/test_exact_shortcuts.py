@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from crawler.extract.boilerplate import chrome, headline, lines
+from crawler.extract.boilerplate import chrome, headline, headline_vote, lines
 from crawler.extract.boilerplate.lines import features
 from crawler.reasons import Removed
 
@@ -113,3 +113,44 @@ def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> N
         if not headline._may_be_relative(text):
             assert headline._REL_DATE.search(text) is None, text
             assert headline._GLUED_REL_DATE.match(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["May 5, 2019", "5th May 2019", "2019-11-20", "1.2.2020", "1999年1月2日", "２０２４年1月2日",
+     "Sept. 3, 2020 at 5:30 p.m. EST", "03/04/1998", "11 Nov 21", "2:30 pm", "May 5"],
+)  # fmt: skip
+def test_the_absolute_date_precondition_lets_every_absolute_date_through(text: str) -> None:
+    if headline._ABS_DATE.search(text) is not None:
+        assert headline._may_be_absolute(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Jane Doe says:", Removed.COMMENTS),
+        ("Jane Doe SAYS：", Removed.COMMENTS),
+        ("12 Comments", Removed.COMMENTS),
+        ("This story was first published on Example News", Removed.REPOST_NOTICE),
+        ("ORIGINALLY POSTED AT example.org", Removed.REPOST_NOTICE),
+        ("Source: AP", Removed.REPOST_NOTICE),
+        ("ИСТОЧНИК: ТАСС", Removed.REPOST_NOTICE),
+        ("Originally appeared in The Example", Removed.REPOST_NOTICE),
+    ],
+)
+def test_comment_and_repost_lines_pass_their_preconditions(text: str, reason: Removed) -> None:
+    """`_may_be_comment_meta` (a final colon or a leading digit) and `_may_be_repost` (a verb
+    of the sentence forms or a leading label) let every line the patterns match through."""
+    assert chrome._may_be_comment_meta(text) or chrome._COMMENT_META.search(text) is None
+    assert chrome._may_be_repost(text.lower()) or chrome._REPOST.search(text) is None
+    assert chrome.chrome_reason(features(text)) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["TAGS: x", "Tagged: y", "Filed Under: News", "filed in: a", "CATEGORIES: a", "Category: b",
+     "Posted In : b", "Topics: y", "Labels: z", "Etiquetas: z"],
+)  # fmt: skip
+def test_field_labels_pass_the_labelled_precondition(text: str) -> None:
+    if headline_vote._LABELLED.search(text) is not None:
+        assert headline_vote._may_be_labelled(text)
