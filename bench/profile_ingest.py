@@ -68,13 +68,15 @@ STAGES = ("read", "decode", "stats", "clean", "langid", "hash", "minhash", "row+
 
 def _cold_memo() -> None:
     """Forget the cleaner's cross-document memos (those this version has: lines, bylines, key
-    hashes)."""
+    hashes, the headline vote's candidate lines)."""
+    from crawler.extract.boilerplate import headline_vote
     from crawler.extract.boilerplate import stats as stats_module
 
     for module, name in (
         (cleaner_module, "_SEEN"),
         (cleaner_module, "_BYLINES"),
         (stats_module, "_HASHES"),
+        (headline_vote, "_OK_SEEN"),
     ):
         seen = getattr(module, name, None)
         if isinstance(seen, dict):

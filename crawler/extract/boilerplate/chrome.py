@@ -130,17 +130,8 @@ _CREDIT_WORDS = (  # every _CREDIT alternative contains one of these (lower case
     "istock",
     "alamy",
 )
-_REPOST_WORDS = (
-    "original",
-    "first",
-    "this",
-    "source",
-    "quelle",
-    "fonte",
-    "fuente",
-    "sumber",
-    "источник",
-)
+_REPOST_VERBS = ("published", "appeared", "posted")  # in both sentence forms of `_REPOST`
+_REPOST_STARTS = ("source", "quelle", "fonte", "fuente", "sumber", "источник")  # its label form
 _COPYRIGHT_WORDS = ("©", "(c)", "copyright", "℗", "all rights reserved")
 _NEWSLETTER_WORDS = ("newsletter", "inbox", "mail updates", "subscribe")
 
@@ -181,8 +172,15 @@ def _has_any(text: str, words: tuple[str, ...]) -> bool:
 
 
 def _may_be_comment_meta(text: str) -> bool:
-    """Precondition of `_COMMENT_META`: "<name> says:" or a leading count."""
-    return ":" in text or "：" in text or text[:1].isdecimal()
+    """Precondition of `_COMMENT_META` for a normalised line (no white space at its end):
+    "<name> says:" ends in a colon, a count starts with a digit (`isdecimal` is the digit class)."""
+    return text.endswith((":", "：")) or text[:1].isdecimal()
+
+
+def _may_be_repost(low: str) -> bool:
+    """Precondition of `_REPOST` on a line's lower case: a sentence form needs one of its
+    verbs, the label form starts with its label."""
+    return _has_any(low, _REPOST_VERBS) or low.startswith(_REPOST_STARTS)
 
 
 def _is_inline_link(text: str) -> bool:
@@ -252,7 +250,7 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         return Removed.READ_TIME
     if _attribution(text) is not None:
         return Removed.ATTRIBUTION
-    if units <= 30 and (special or _has_any(low, _REPOST_WORDS)) and _REPOST.search(text):
+    if units <= 30 and (special or _may_be_repost(low)) and _REPOST.search(text):
         return Removed.REPOST_NOTICE
     if units <= 30 and (special or _has_any(low, _COPYRIGHT_WORDS)) and _COPYRIGHT.search(text):
         return Removed.LEGAL

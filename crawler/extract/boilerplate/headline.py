@@ -140,6 +140,32 @@ def _is_outlet_name(s: str) -> bool:
 
 
 _DATE_HINT = re.compile(r"\d|ago|yesterday|just now", re.IGNORECASE)  # in every date phrase
+_DIGIT = re.compile(r"\d")
+
+
+def _may_be_relative(text: str) -> bool:
+    """False only when the text holds no "ago", "yesterday" or "just now" in any case: the
+    literal part of every relative-date pattern. Exact for ASCII text (its lower case);
+    other text answers True and the patterns decide (IGNORECASE also matches "ſ" for "s")."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return "ago" in low or "yesterday" in low or "just now" in low
+
+
+def _may_be_absolute(text: str) -> bool:
+    """Precondition of `_ABS_DATE`, exact: every form but the Japanese one has a year
+    starting "19" or "20"; that one has 年."""
+    return "19" in text or "20" in text or "年" in text
+
+
+def _date_hint(text: str) -> bool:
+    """`_DATE_HINT.search(text) is not None`, cheaper: `_DATE_HINT` has no literal prefix,
+    so a search tries every position; a digit search skips to its first candidate, and on
+    ASCII text the words are substrings of the lower case."""
+    if not text.isascii():
+        return _DATE_HINT.search(text) is not None
+    return _DIGIT.search(text) is not None or _may_be_relative(text)
 
 
 # Lines already searched for a date: a line is asked up to three times (byline, date line,
@@ -150,15 +176,15 @@ _DATES_SEEN_MAX = 16_384
 
 def find_date(text: str) -> str | None:
     """The first date phrase in a line (relative or absolute), as written."""
-    if _DATE_HINT.search(text) is None:  # both patterns below need one of these
+    if not _date_hint(text):  # both patterns below need one of these
         return None
     if text in _DATES_SEEN:
         return _DATES_SEEN[text]
-    m = _REL_DATE.search(text)
+    m = _REL_DATE.search(text) if _may_be_relative(text) else None
     if m:
         got: str | None = m.group("date").strip()
     else:
-        m = _ABS_DATE.search(text)
+        m = _ABS_DATE.search(text) if _may_be_absolute(text) else None
         got = m.group(0).strip() if m else None
     if len(_DATES_SEEN) >= _DATES_SEEN_MAX:
         _DATES_SEEN.clear()
@@ -171,7 +197,7 @@ def may_be_byline(text: str) -> bool:
     """False when neither `byline_or_date` nor `parse_byline` can accept the line: every
     byline pattern starts with a by-word, holds a handle ("@") or a date phrase (which needs
     a digit or a relative-date word). A cheap test first, the same answers."""
-    return _DATE_HINT.search(text) is not None or "@" in text or _BY.match(text) is not None
+    return _date_hint(text) or "@" in text or _BY.match(text) is not None
 
 
 def byline_or_date(text: str) -> bool:
@@ -200,7 +226,7 @@ def parse_byline(f: LineFeatures) -> Byline | None:
         if authors or outlets:
             return Byline(authors, outlets[0] if outlets else None, date)
         return None
-    g = _GLUED_REL_DATE.match(text)
+    g = _GLUED_REL_DATE.match(text) if _may_be_relative(text) else None
     if g and f.words <= 8:
         who = g.group("who").strip(" •·-–—|,")
         if _looks_like_outlet(who):
@@ -208,7 +234,7 @@ def parse_byline(f: LineFeatures) -> Byline | None:
                 return Byline((), who, g.group("date"))
             return Byline((who,), None, g.group("date"))
         return Byline((), None, g.group("date"))
-    h = _HANDLE.match(text)
+    h = _HANDLE.match(text) if "@" in text else None  # the handle's "@" is literal
     if h and _looks_like_name(h.group("name")):
         return Byline((h.group("name"),), None, find_date(text))
     date = find_date(text)
@@ -246,9 +272,9 @@ def never_headline(text: str) -> bool:
         return True
     if text.count(" | ") >= 2:
         return True
-    if _DATE_HINT.search(text) is None:  # no relative date, no date phrase: nothing below
+    if not _date_hint(text):  # no relative date, no date phrase: nothing below
         return False
-    if _REL_DATE.search(text):
+    if _may_be_relative(text) and _REL_DATE.search(text):
         return True
     return len(text) <= _BYLINE_MAX_CHARS and bool(_POSTED.search(text)) and bool(find_date(text))
 

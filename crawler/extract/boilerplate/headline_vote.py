@@ -94,6 +94,18 @@ _META_SEEN: dict[str, bool] = {}
 _META_SEEN_MAX = 16_384
 
 
+_LABEL_WORDS = ("tag", "posted in", "filed ", "categor", "labels", "topics")
+
+
+def _may_be_labelled(text: str) -> bool:
+    """Precondition of `_LABELLED`, exact: on ASCII text one of its words is in the lower
+    case; other text answers True (the pattern decides)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in _LABEL_WORDS)
+
+
 def _is_meta(f: LineFeatures) -> bool:
     """A byline, dateline or date line."""
     got = _META_SEEN.get(f.text)
@@ -101,7 +113,12 @@ def _is_meta(f: LineFeatures) -> bool:
         text = f.text
         got = (
             f.date_like
-            or (f.chars <= 300 and ":" in text and _LABELLED.search(text) is not None)
+            or (
+                f.chars <= 300
+                and ":" in text
+                and _may_be_labelled(text)
+                and _LABELLED.search(text) is not None
+            )
             or (
                 headline.may_be_byline(text)
                 and (headline.byline_or_date(text) or headline.parse_byline(f) is not None)
@@ -114,6 +131,14 @@ def _is_meta(f: LineFeatures) -> bool:
     return got
 
 
+# `_Page.ok` of lines already judged, across pages: a pure function of the line's text (its
+# shape, chrome reason, byline / date patterns), and menus, teasers and bylines recur on a
+# site's pages. Short lines only (a headline is short); emptied when full.
+_OK_SEEN: dict[str, bool] = {}
+_OK_SEEN_MAX = 16_384
+_OK_SEEN_CHARS = 300
+
+
 class _Page:
     """Per-line answers of one page, each computed once (the byline and date patterns are
     the costly part, and only asked of headline-shaped lines and their neighbours)."""
@@ -123,10 +148,19 @@ class _Page:
         self._meta: dict[int, bool] = {}
         self._pager: dict[int, bool] = {}
         never = headline.never_headline
+        seen = _OK_SEEN
         # headline-shaped and not a byline, a date, a field or page furniture
-        self.ok = [
-            _shaped(ln) and not (self.meta(j) or never(ln.f.text)) for j, ln in enumerate(lines)
-        ]
+        self.ok: list[bool] = []
+        for j, ln in enumerate(lines):
+            text = ln.f.text
+            got = seen.get(text)
+            if got is None:
+                got = _shaped(ln) and not (self.meta(j) or never(text))
+                if len(text) <= _OK_SEEN_CHARS:
+                    if len(seen) >= _OK_SEEN_MAX:
+                        seen.clear()
+                    seen[text] = got
+            self.ok.append(got)
 
     def pager(self, j: int) -> bool:
         """A previous / next link bar."""
@@ -247,11 +281,28 @@ FEATURES = (
 )
 
 
-def _local(page: _Page, k: int, row: dict[str, float]) -> str:
-    """Features of the lines around a candidate; returns the first paragraph below it."""
+_COL = {name: i for i, name in enumerate(FEATURES)}
+_QUOTED, _COPIED, _DATE_ABOVE = _COL["quoted"], _COL["copied"], _COL["date_above"]
+_META_BELOW = (_COL["meta_below_1"], _COL["meta_below_2"], _COL["meta_below_3"])
+_PARA_BELOW, _TEASER_RUN, _UNDER = _COL["para_below"], _COL["teaser_run"], _COL["under_heading"]
+_ABOVE_BODY, _BODY_START = _COL["above_body"], _COL["body_start"]
+_OVERLAP_PARA, _OVERLAP_BODY = _COL["overlap_para"], _COL["overlap_body"]
+_AFTER_BODY, _PAGE_POS = _COL["after_body"], _COL["page_position"]
+_MOST_QUOTED = _COL["most_quoted"]
+_NEAREST, _AFTER_CHROME, _RECURRING = _COL["nearest_above"], _COL["after_chrome"], _COL["recurring"]
+_IN_SECTION, _IN_NAV, _SEPARATORS = _COL["in_section"], _COL["in_nav"], _COL["separators"]
+_RULES_PICK, _SENTENCE, _OUTLET = _COL["rules_pick"], _COL["sentence"], _COL["outlet_suffix"]
+_LONG, _TITLE_CASE, _PAGER_ABOVE = _COL["long"], _COL["title_case"], _COL["pager_above"]
+_COMMENT_REF, _PROSE_BELOW = _COL["comment_ref"], _COL["prose_below"]
+
+
+def _local(page: _Page, k: int, row: list[float], prose_words: Sequence[int]) -> str:
+    """Features of the lines around a candidate (into `row`, by `FEATURES` position);
+    returns the first paragraph below it. `prose_words`: running sums of the words of the
+    page's prose lines (`prose_words[j]`: lines before position j)."""
     lines = page.lines
     n = len(lines)
-    row["date_above"] = float(k > 0 and page.meta(k - 1))
+    row[_DATE_ABOVE] = float(k > 0 and page.meta(k - 1))
     para = ""
     meta_at = 0
     for j in range(k + 1, min(n, k + 1 + _LOOKAHEAD)):
@@ -262,24 +313,97 @@ def _local(page: _Page, k: int, row: dict[str, float]) -> str:
         if not meta_at and page.meta(j):
             meta_at = j - k
     if meta_at:
-        row[f"meta_below_{min(meta_at, 3)}"] = 1.0
-    row["para_below"] = float(bool(para))
-    row["teaser_run"] = float(page.plain(k + 1) and page.plain(k + 2))
-    row["under_heading"] = float(page.plain(k - 1) and not page.plain(k - 2))
-    row["pager_above"] = float(any(page.pager(j) for j in range(max(0, k - _PAGER_REACH), k)))
-    row["comment_ref"] = float(
+        row[_META_BELOW[min(meta_at, 3) - 1]] = 1.0
+    row[_PARA_BELOW] = float(bool(para))
+    row[_TEASER_RUN] = float(page.plain(k + 1) and page.plain(k + 2))
+    row[_UNDER] = float(page.plain(k - 1) and not page.plain(k - 2))
+    pager = False
+    for j in range(max(0, k - _PAGER_REACH), k):
+        if page.pager(j):
+            pager = True
+            break
+    row[_PAGER_ABOVE] = float(pager)
+    row[_COMMENT_REF] = float(
         _on_ref(lines[k].f.text)
         and (
             (k > 0 and _on_ref(lines[k - 1].f.text)) or (k + 1 < n and _on_ref(lines[k + 1].f.text))
         )
     )
-    prose = 0
-    for j in range(k + 1, min(n, k + 1 + _PROSE_REACH)):
-        f = lines[j].f
-        if f.prose_like:
-            prose += f.words
-    row["prose_below"] = min(prose, 150) / 150
+    prose = prose_words[min(n, k + 1 + _PROSE_REACH)] - prose_words[min(n, k + 1)]
+    row[_PROSE_BELOW] = min(prose, 150) / 150
     return para
+
+
+def _rows(
+    lines: Sequence[Line], start: int, end: int, sect: set[int], nav: set[int], chosen: int | None
+) -> dict[int, list[float]]:
+    """`features` with each row a list of values in `FEATURES` order."""
+    page = _Page(lines)
+    texts = [ln.f.text for ln in lines]
+    joined = "\n".join(texts)
+    starts = _line_starts(lines)
+    body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
+    body_words = _content_words(body[:2_000])
+    n = len(lines)
+    prose_words = [0] * (n + 1)
+    total = 0
+    for j, ln in enumerate(lines):
+        f = ln.f
+        if f.prose_like:
+            total += f.words
+        prose_words[j + 1] = total
+    out: dict[int, list[float]] = {}
+    echoes: dict[str, tuple[int, int]] = {}
+    width = len(FEATURES)
+    for k in [k for k, ok in enumerate(page.ok) if ok][:_MAX_CANDIDATES]:
+        ln = lines[k]
+        f = ln.f
+        text = f.text
+        got = echoes.get(text)
+        if got is None:
+            got = echoes[text] = _echoes(lines, k, joined, starts)
+        quoted, same = got
+        sentence = _sentence_end(f)
+        title_case = _title_case(f)
+        if sentence and not (quoted or same or title_case):
+            continue  # a sentence, unless the page repeats it or it is capitalised as a title
+        row = [0.0] * width
+        row[_QUOTED] = float(min(quoted, 3))
+        row[_COPIED] = float(same)
+        para = _local(page, k, row, prose_words)
+        if start - _WINDOW <= k < start:
+            row[_ABOVE_BODY] = 1.0 - (start - 1 - k) / _WINDOW
+        row[_BODY_START] = float(start <= k < start + 2 and bool(para))
+        words = _content_words(text)
+        if words:
+            if para:
+                row[_OVERLAP_PARA] = len(words & _content_words(para)) / len(words)
+            row[_OVERLAP_BODY] = len(words & body_words) / len(words)
+        row[_AFTER_BODY] = float(k >= end)
+        row[_PAGE_POS] = k / n
+        up = lines[k - 1] if k > 0 else None
+        row[_AFTER_CHROME] = float(
+            up is not None and (up.chrome is not None or k - 1 in nav or up.recurring)
+        )
+        row[_RECURRING] = float(ln.recurring)
+        row[_IN_SECTION] = float(k in sect)
+        row[_IN_NAV] = float(k in nav)
+        row[_SEPARATORS] = float(f.separators > 0)
+        row[_RULES_PICK] = float(k == chosen)
+        row[_SENTENCE] = float(sentence)
+        row[_OUTLET] = float(
+            _SEP_CHAR.search(text) is not None and headline.split_outlet(text)[1] is not None
+        )
+        row[_LONG] = min(f.words, 20) / 20
+        row[_TITLE_CASE] = float(title_case)
+        out[k] = row
+    if out:
+        top = max(row[_QUOTED] for row in out.values())
+        above = [k for k in out if k < start]
+        for k, row in out.items():
+            row[_MOST_QUOTED] = float(top > 0 and row[_QUOTED] == top)
+            row[_NEAREST] = float(bool(above) and k == above[-1])
+    return out
 
 
 def features(
@@ -289,60 +413,8 @@ def features(
     repeated line at its own position: the headline's first copy is often a teaser in a list
     of recent posts). `start`/`end`: the body the cleaner chose; `sect`, `nav`: its
     story-list and navigation lines; `chosen`: its rules' headline."""
-    page = _Page(lines)
-    texts = [ln.f.text for ln in lines]
-    joined = "\n".join(texts)
-    starts = _line_starts(lines)
-    body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
-    body_words = _content_words(body[:2_000])
-    out: dict[int, dict[str, float]] = {}
-    echoes: dict[str, tuple[int, int]] = {}
-    for k in [k for k, ok in enumerate(page.ok) if ok][:_MAX_CANDIDATES]:
-        ln = lines[k]
-        f = ln.f
-        got = echoes.get(f.text)
-        if got is None:
-            got = echoes[f.text] = _echoes(lines, k, joined, starts)
-        quoted, same = got
-        if _sentence_end(f) and not (quoted or same or _title_case(f)):
-            continue  # a sentence, unless the page repeats it or it is capitalised as a title
-        row = dict.fromkeys(FEATURES, 0.0)
-        row["quoted"] = float(min(quoted, 3))
-        row["copied"] = float(same)
-        para = _local(page, k, row)
-        if start - _WINDOW <= k < start:
-            row["above_body"] = 1.0 - (start - 1 - k) / _WINDOW
-        row["body_start"] = float(start <= k < start + 2 and bool(para))
-        words = _content_words(f.text)
-        if words:
-            if para:
-                row["overlap_para"] = len(words & _content_words(para)) / len(words)
-            row["overlap_body"] = len(words & body_words) / len(words)
-        row["after_body"] = float(k >= end)
-        row["page_position"] = k / len(lines)
-        up = lines[k - 1] if k > 0 else None
-        row["after_chrome"] = float(
-            up is not None and (up.chrome is not None or k - 1 in nav or up.recurring)
-        )
-        row["recurring"] = float(ln.recurring)
-        row["in_section"] = float(k in sect)
-        row["in_nav"] = float(k in nav)
-        row["separators"] = float(f.separators > 0)
-        row["rules_pick"] = float(k == chosen)
-        row["sentence"] = float(_sentence_end(f))
-        row["outlet_suffix"] = float(
-            _SEP_CHAR.search(f.text) is not None and headline.split_outlet(f.text)[1] is not None
-        )
-        row["long"] = min(f.words, 20) / 20
-        row["title_case"] = float(_title_case(f))
-        out[k] = row
-    if out:
-        top = max(row["quoted"] for row in out.values())
-        above = [k for k in out if k < start]
-        for k, row in out.items():
-            row["most_quoted"] = float(top > 0 and row["quoted"] == top)
-            row["nearest_above"] = float(bool(above) and k == above[-1])
-    return out
+    rows = _rows(lines, start, end, sect, nav, chosen)
+    return {k: dict(zip(FEATURES, row, strict=True)) for k, row in rows.items()}
 
 
 @cache
@@ -370,9 +442,9 @@ def pick(
     if not lines:
         return chosen
     w = default_weights() if weights is None else weights
-    rows = features(lines, start, end, sect, nav, chosen)
+    rows = _rows(lines, start, end, sect, nav, chosen)
     if not rows:
         return chosen
     # `score` with the weights in FEATURES order, which is every row's order: the same sums
     ws = [w.get(name, 0.0) for name in FEATURES]
-    return max(rows, key=lambda k: (sum(map(mul, ws, rows[k].values())), -k))
+    return max(rows, key=lambda k: (sum(map(mul, ws, rows[k])), -k))

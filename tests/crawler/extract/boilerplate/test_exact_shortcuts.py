@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from crawler.extract.boilerplate import chrome, lines
+from crawler.extract.boilerplate import chrome, headline, headline_vote, lines
 from crawler.extract.boilerplate.lines import features
 from crawler.reasons import Removed
 
@@ -95,3 +95,62 @@ def test_fold_key_of_a_line_without_digits(text: str) -> None:
 )
 def test_case_variants_the_regexes_match_pass_the_cheap_tests(text: str, reason: Removed) -> None:
     assert chrome.chrome_reason(features(text)) == reason
+
+
+_DATE_PIECES = ["ago", "AGO", "aGo", "yesterday", "YESTERDAY", "yeſterday", "just now",
+                "JUST NOW", "just  now", "2", "٣", "１", "3 hours ago", "an hour ago", "x", " ",
+                "Posted", "by", "K", "İ", "ı", "a", "g", "o", "—", "é"]  # fmt: skip
+
+
+def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> None:
+    """`_date_hint` is `_DATE_HINT.search`; a line `_may_be_relative` rejects matches neither
+    relative-date pattern (case variants the regex engine folds: ſ, K, İ, ı, fullwidth)."""
+    rng = random.Random(7)
+    texts = ["".join(rng.choices(_DATE_PIECES, k=rng.randint(1, 6))) for _ in range(5_000)]
+    texts += _DATE_PIECES
+    for text in texts:
+        assert headline._date_hint(text) == (headline._DATE_HINT.search(text) is not None), text
+        if not headline._may_be_relative(text):
+            assert headline._REL_DATE.search(text) is None, text
+            assert headline._GLUED_REL_DATE.match(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["May 5, 2019", "5th May 2019", "2019-11-20", "1.2.2020", "1999年1月2日", "２０２４年1月2日",
+     "Sept. 3, 2020 at 5:30 p.m. EST", "03/04/1998", "11 Nov 21", "2:30 pm", "May 5"],
+)  # fmt: skip
+def test_the_absolute_date_precondition_lets_every_absolute_date_through(text: str) -> None:
+    if headline._ABS_DATE.search(text) is not None:
+        assert headline._may_be_absolute(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Jane Doe says:", Removed.COMMENTS),
+        ("Jane Doe SAYS：", Removed.COMMENTS),
+        ("12 Comments", Removed.COMMENTS),
+        ("This story was first published on Example News", Removed.REPOST_NOTICE),
+        ("ORIGINALLY POSTED AT example.org", Removed.REPOST_NOTICE),
+        ("Source: AP", Removed.REPOST_NOTICE),
+        ("ИСТОЧНИК: ТАСС", Removed.REPOST_NOTICE),
+        ("Originally appeared in The Example", Removed.REPOST_NOTICE),
+    ],
+)
+def test_comment_and_repost_lines_pass_their_preconditions(text: str, reason: Removed) -> None:
+    """`_may_be_comment_meta` (a final colon or a leading digit) and `_may_be_repost` (a verb
+    of the sentence forms or a leading label) let every line the patterns match through."""
+    assert chrome._may_be_comment_meta(text) or chrome._COMMENT_META.search(text) is None
+    assert chrome._may_be_repost(text.lower()) or chrome._REPOST.search(text) is None
+    assert chrome.chrome_reason(features(text)) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["TAGS: x", "Tagged: y", "Filed Under: News", "filed in: a", "CATEGORIES: a", "Category: b",
+     "Posted In : b", "Topics: y", "Labels: z", "Etiquetas: z"],
+)  # fmt: skip
+def test_field_labels_pass_the_labelled_precondition(text: str) -> None:
+    if headline_vote._LABELLED.search(text) is not None:
+        assert headline_vote._may_be_labelled(text)
