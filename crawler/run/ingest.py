@@ -256,8 +256,9 @@ def ingest_stages(
     )
     planned = plan_batches(scanned.new_inputs, ctx.settings.batch_size, ctx.settings.worker_count())
     batches = save_batches(ctx, planned)
-    # the inputs travel as keys from here on: the run does not hold them
+    # the inputs travel as keys from here on: the run does not hold them (~0.8 KB each)
     scanned = replace(scanned, new_files=[], new_inputs=[])
+    del planned
     with session.timed("clean"):
         results = clean(ctx, batches, scanned.line_stats_path)
     LOGGER.info(
