@@ -3,14 +3,17 @@
 Site chrome ("Sign up for our newsletter", "Most Popular", a footer) recurs in every
 page of a site, whatever its wording; article text does not (except syndicated copies,
 which `cleaner.py` protects). Lines are folded (`lines.fold_key`: case, white space,
-digits) and stored as 64-bit BLAKE2 hashes in numpy arrays (sorted keys + counts), so a
-100k-document ingest costs tens of MB, and `pruned()` keeps only what can matter before the
-statistics are shipped to worker processes.
+digits) and stored as 64-bit BLAKE2 hashes in numpy arrays (sorted keys + counts), and
+`pruned()` keeps only what can matter before the statistics are shipped to worker processes.
+An ingest learns them in chunks and adds the chunks up in `SpilledLineStats`, on disk: most
+lines occur once, so every distinct line of a 100k-dump ingest held at once cost hundreds of MB.
 """
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -138,3 +141,72 @@ class LineStats:
     def freq_is_recurring(self, freq: int) -> bool:
         """Whether a document frequency reaches the recurring thresholds."""
         return freq >= MIN_DOCS and freq >= MIN_SHARE * self._docs
+
+
+_RECORD = np.dtype([("key", "<u8"), ("count", "<i8")])
+
+
+class SpilledLineStats:
+    """The sum of many `LineStats` (chunks of one ingest, counted apart, added in any order),
+    pruned as `LineStats.pruned` would prune their merge, without holding every distinct line:
+    each part's keys go to one of `partitions` files in `folder` by their top bits as the part
+    comes, and `result` counts one file at a time (memory: one partition, not the ingest).
+    The files are removed by `result` or `close`."""
+
+    def __init__(self, folder: str | Path, partitions: int = 64) -> None:
+        if partitions < 1 or partitions & (partitions - 1):
+            raise ValueError(f"partitions must be a power of two, not {partitions}")
+        self._paths = [Path(folder) / f"line-stats-{p:04d}.spill" for p in range(partitions)]
+        self._shift = np.uint64(64 - (partitions.bit_length() - 1))
+        self._outs: list[BinaryIO] = []
+        self._docs = 0
+
+    def add(self, part: LineStats) -> None:
+        """Add the counts of one chunk (its keys are written out, not kept)."""
+        part._fold()
+        self._docs += part._docs
+        if not part._keys.size:
+            return
+        if not self._outs:
+            self._paths[0].parent.mkdir(parents=True, exist_ok=True)
+            self._outs = [open(p, "wb") for p in self._paths]  # noqa: SIM115 (closed in close)
+        records = np.empty(part._keys.size, dtype=_RECORD)
+        records["key"], records["count"] = part._keys, part._counts
+        # the keys are sorted: each partition's are one slice
+        if len(self._outs) == 1:
+            bounds = np.array([0, records.size], dtype=np.intp)
+        else:
+            top = part._keys >> self._shift
+            bounds = np.searchsorted(top, np.arange(len(self._outs) + 1, dtype=np.uint64))
+        for p, out in enumerate(self._outs):
+            if bounds[p + 1] > bounds[p]:
+                out.write(records[int(bounds[p]) : int(bounds[p + 1])].tobytes())
+
+    def result(self) -> LineStats:
+        """The statistics of every part added, without the lines below MIN_DOCS."""
+        stats = LineStats()
+        stats._docs = self._docs
+        if self._outs:
+            for out in self._outs:
+                out.close()
+            keys, counts = [], []
+            for path in self._paths:  # in order: the partitions' keys ascend
+                records = np.fromfile(path, dtype=_RECORD)
+                path.unlink()
+                unique, summed = _count_unique(
+                    np.ascontiguousarray(records["key"]), np.ascontiguousarray(records["count"])
+                )
+                keep = summed >= MIN_DOCS
+                keys.append(unique[keep])
+                counts.append(summed[keep])
+            stats._keys, stats._counts = np.concatenate(keys), np.concatenate(counts)
+        self.close()
+        return stats
+
+    def close(self) -> None:
+        """Remove the files (a learning that failed, or one whose result was taken)."""
+        for out in self._outs:
+            out.close()
+        self._outs = []
+        for path in self._paths:
+            path.unlink(missing_ok=True)

@@ -447,3 +447,53 @@ def test_the_scan_learns_the_line_statistics_of_one_chunk_itself(
     finally:
         cleanup(ctx)
         pool.close()
+
+
+def test_the_scan_does_not_hold_every_distinct_line_while_it_learns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most lines of an ingest occur once: the chunks' statistics are added up on disk as they
+    come, so the memory the learner holds does not grow with the chunks (it held every chunk's
+    keys, 16 bytes a distinct line, until the scan's end); the result is the merge, pruned."""
+    import tracemalloc
+
+    import numpy as np
+
+    from crawler.extract.boilerplate import LineStats
+    from crawler.run import ingest
+
+    chrome = np.random.default_rng(0).integers(0, 2**63, size=50, dtype=np.uint64)
+    calls: list[int] = []
+
+    def fake_learn(chunk: list[Input]) -> LineStats:
+        """A chunk's statistics: the chrome on every page, 20,000 lines of their own."""
+        calls.append(len(calls))
+        own = np.random.default_rng(len(calls)).integers(0, 2**63, 20_000, np.uint64)
+        part = LineStats()
+        part._keys = np.unique(np.concatenate([chrome, own]))
+        part._counts = np.where(np.isin(part._keys, chrome), len(chunk), 1)
+        part._docs = len(chunk)
+        return part
+
+    monkeypatch.setattr(ingest, "learn_line_stats", fake_learn)
+    item: Any = object()
+    with ingest._StatsLearner(None, 1.0, tmp_path) as learner:
+        tracemalloc.start()
+        try:
+            for _ in range(10 * ingest.STATS_CHUNK):
+                learner.add(item)
+            held = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+        finally:
+            tracemalloc.stop()
+        stats = learner.result()
+    assert held < 1_000_000  # 10 chunks of 20,000 distinct lines held: 3.2 MB
+    assert stats.n_docs == 10 * ingest.STATS_CHUNK
+    assert stats.hash_freqs(chrome.tolist()) == [10 * ingest.STATS_CHUNK] * chrome.size
+    merged = LineStats()
+    calls.clear()
+    for _ in range(10):
+        merged.merge(fake_learn([item] * ingest.STATS_CHUNK))
+    pruned = merged.pruned()
+    assert np.array_equal(stats._keys, pruned._keys)
+    assert np.array_equal(stats._counts, pruned._counts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from crawler.extract.boilerplate.stats import MIN_DOCS, LineStats, line_hash
 
 
@@ -64,3 +66,57 @@ def test_pruned_keeps_only_lines_that_can_recur() -> None:
     assert small.doc_freq("only here") == 0 and stats.doc_freq("only here") == 1
     assert small.freq_is_recurring(small.doc_freq("Share"))
     assert not small.freq_is_recurring(small.doc_freq("only here"))
+
+
+def _word(n: int) -> str:
+    """A word for a number (digits fold to one key)."""
+    return "".join(chr(ord("a") + int(c)) for c in str(n))
+
+
+def _random_parts(seed: int, parts: int, docs: int) -> list[LineStats]:
+    """Chunks of documents whose lines recur across chunks: shared chrome, lines of a few
+    repeated stories, and lines of their own."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for p in range(parts):
+        part = LineStats()
+        for d in range(docs):
+            lines = [f"chrome line {_word(rng.randrange(8))}", f"story {_word(rng.randrange(40))}"]
+            lines += [f"own line {_word(p)} {_word(d)} {_word(k)}" for k in range(rng.randrange(6))]
+            part.add("\n".join(lines))
+        out.append(part)
+    return out
+
+
+def test_spilled_sum_equals_the_merge_pruned(tmp_path: Path) -> None:
+    import pickle
+
+    from crawler.extract.boilerplate.stats import SpilledLineStats
+
+    for partitions in (1, 2, 64):
+        merged = LineStats()
+        spilled = SpilledLineStats(tmp_path, partitions)
+        for part in _random_parts(7, 9, 40):
+            merged.merge(part)
+            spilled.add(part)
+        result = spilled.result()
+        assert result.n_docs == merged.n_docs == 360
+        assert pickle.dumps(result) == pickle.dumps(merged.pruned())  # same keys, counts, types
+        assert result.doc_freq("chrome line d") == merged.doc_freq("chrome line d") > MIN_DOCS
+        assert merged.doc_freq("own line a a b") == 1 and not result.doc_freq("own line a a b")
+        assert not list(tmp_path.iterdir())  # its files are gone
+
+
+def test_spilled_sum_of_nothing_and_close(tmp_path: Path) -> None:
+    from crawler.extract.boilerplate.stats import SpilledLineStats
+
+    empty = SpilledLineStats(tmp_path)
+    empty.add(LineStats())
+    assert empty.result().n_docs == 0 and not list(tmp_path.iterdir())
+    failed = SpilledLineStats(tmp_path)
+    failed.add(_random_parts(1, 1, 5)[0])
+    assert list(tmp_path.iterdir())
+    failed.close()
+    assert not list(tmp_path.iterdir())
