@@ -73,3 +73,28 @@ def test_a_failure_of_the_stages_fails_the_flow_run_with_its_reason(
     assert report is not None
     assert "# corpus ingest run failed" in str(report.data)
     assert "built with dedup settings" in str(report.data)
+
+
+def test_discovery_before_the_flow_run_retries_io_errors_as_its_task_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flows.ingest.head_start as head_start
+    from crawler.config_file import RunLimits
+
+    calls: list[int] = []
+
+    def flaky(paths: list[str], follow_symlinks: bool) -> list[str]:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OSError("share went away")
+        return ["a.txt"]
+
+    monkeypatch.setattr(head_start, "discover_inputs", flaky)
+    limits = RunLimits(io_retries=2, io_retry_base_seconds=0.0)
+    assert head_start.discover_with_retries(["x"], False, limits) == ["a.txt"]
+    calls.clear()
+    with pytest.raises(OSError):
+        head_start.discover_with_retries(
+            ["x"], False, RunLimits(io_retries=1, io_retry_base_seconds=0.0)
+        )
+    assert len(calls) == 2
