@@ -52,13 +52,9 @@ from crawler.run.ingest import (
 )
 from crawler.run.session import RunSession
 from flows.artifacts import publish_failure, publish_run_report
+from flows.ingest import head_start
 from flows.ingest.head_start import CommitRequest, HeadStart
 from flows.temporary_server import DRAIN_SECONDS, FlowRunApi, starting_flow_run_api
-
-# set by `main` when the run's stages began before the flow run (flows/ingest/head_start.py)
-HEAD_START: contextvars.ContextVar[HeadStart | None] = contextvars.ContextVar(
-    "HEAD_START", default=None
-)
 
 
 def is_io_error(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -120,7 +116,7 @@ def ingest_flow(
     out = cfg.dataset_for(out)
     settings = cfg.settings.with_overrides(batch_size=batch_size)
     logger = get_run_logger()
-    head = HEAD_START.get()
+    head = head_start.current()
     try:
         if head is None:
             summary = _ingest(paths, out, settings, cfg.runs, logger, worker_processes)
@@ -289,7 +285,7 @@ def run_with_head_start(
     flow_errors: list[BaseException] = []
 
     def run_flow() -> None:
-        HEAD_START.set(head)
+        head_start.use(head)
         try:
             with api.reporting():
                 ingest_flow(paths=paths, out=out, batch_size=batch_size, config=config)

@@ -14,6 +14,7 @@ the flow runs every stage itself, as before.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import sys
 import threading
@@ -28,6 +29,20 @@ from crawler.run.session import RunSession
 
 POLL_SECONDS = 1.0  # how often a side waiting for the other checks that the other still runs
 T = TypeVar("T")
+# the run whose stages began before this thread's flow run (set by `flows.ingest.main`); read
+# through `current()`: a flow function that names a ContextVar cannot be pickled (`--dask`)
+_CURRENT: contextvars.ContextVar[HeadStart | None] = contextvars.ContextVar(
+    "head_start", default=None
+)
+
+
+def current() -> HeadStart | None:
+    return _CURRENT.get()
+
+
+def use(head: HeadStart) -> None:
+    """Make `head` the current head start of this thread's context."""
+    _CURRENT.set(head)
 
 
 @dataclass(frozen=True)
