@@ -6,7 +6,9 @@ Scrapy's reactor cannot start twice in one process, so each crawl runs in its ow
 (`crawler.crawl.runner`); the flow can run any number of times in one worker. The child writes its
 report (crawl stats, events, the run summary) as JSON, which the crawl task returns. A retried
 crawl task resumes the same job (same job dir) instead of starting over.
-Run it: `python -m flows.crawl --sources seeds/sources.toml --source "The Diplomat" --out DIR`.
+Run it: `python -m flows.crawl --sources seeds/sources.toml --source "The Diplomat" --out DIR`
+(Prefect's temporary server by default, started as for `python -m flows.ingest`:
+flows/temporary_server.py).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from crawler.crawl.job import CrawlJob, job_from_options, run_crawl_job
 from crawler.crawl.report import CrawlReport, crawl_sections, format_crawl_report
 from crawler.run_types import RunSummary
 from flows.artifacts import publish_failure, publish_run_report
-from flows.ingest import check_dataset, io_retries
+from flows.ingest import EXIT_STATUS, check_dataset, io_retries
+from flows.temporary_server import flow_run_api
 
 
 @task(cache_policy=NO_CACHE)
@@ -126,17 +129,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", metavar="FILE", help="config file (default: ./corpus.toml)")
     args = parser.parse_args(argv)
     check_dataset(parser, args.config, args.out)
-    crawl_flow(
-        urls=args.urls,
-        sitemaps=args.sitemap,
-        feeds=args.feed,
-        sources_file=args.sources,
-        source_names=args.source,
-        out=args.out,
-        max_pages=args.max_pages,
-        contact=args.contact,
-        config=args.config,
-    )
+    try:
+        with flow_run_api():
+            crawl_flow(
+                urls=args.urls,
+                sitemaps=args.sitemap,
+                feeds=args.feed,
+                sources_file=args.sources,
+                source_names=args.source,
+                out=args.out,
+                max_pages=args.max_pages,
+                contact=args.contact,
+                config=args.config,
+            )
+    except tuple(EXIT_STATUS) as exc:
+        print(f"flows.crawl: error: {exc}", file=sys.stderr)
+        return EXIT_STATUS.get(type(exc), 1)
     return 0
 
 

@@ -39,6 +39,7 @@ _PR_SET_PDEATHSIG = 1
 # ("Port ... is already in use") while the other answers the loser's health checks. The loser
 # is then started again on a port the system picks, at most this many times in all.
 _ATTEMPTS = 3
+HEALTH_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,26 @@ def local_server(
     in `home` and its output in `log` (default `home/server.log`), healthy on entry, stopped
     with everything it started on exit. Raises ConfigError when it is not healthy within
     `startup_timeout` seconds (the log's tail says why)."""
+    with starting_server(
+        home, startup_timeout, ui=ui, port=port, env=env, ephemeral=ephemeral, log=log
+    ) as pending:
+        yield pending.ready()
+
+
+@contextlib.contextmanager
+def starting_server(
+    home: Path,
+    startup_timeout: float,
+    *,
+    ui: bool = True,
+    port: int | None = PREFERRED_PORT,
+    env: Mapping[str, str] | None = None,
+    ephemeral: bool = False,
+    log: Path | None = None,
+) -> Iterator[PendingServer]:
+    """`local_server`, started but not waited for: the block runs while the server comes up
+    (`PendingServer.ready` waits for it, within `startup_timeout` of the start). Stopped with
+    everything it started on exit, healthy or not."""
     home.mkdir(parents=True, exist_ok=True)
     child_env = {k: v for k, v in (os.environ if env is None else env).items()}
     child_env.pop("PREFECT_API_URL", None)
@@ -109,26 +130,54 @@ def local_server(
     if ephemeral:  # as SubprocessASGIServer sets them (prefect/server/api/server.py)
         child_env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1")
         child_env.update(PREFECT__SERVER_FINAL="1")
-    log = log or home / "server.log"
-    deadline = time.monotonic() + startup_timeout
-    for attempt in range(_ATTEMPTS):
-        chosen = free_port(port if attempt == 0 else None)
-        proc, server = _start(server_command(chosen, ephemeral), log, chosen, child_env)
-        try:
-            if _wait_until_healthy(proc, server, startup_timeout, deadline):
-                break
-        except BaseException:
-            stop_process_group(proc)
-            raise
-        stop_process_group(proc)  # it lost its port to another server: try another
-    else:
-        raise ConfigError(
-            f"the local Prefect server lost its port {_ATTEMPTS} times (log {server.log})"
-        )
+    pending = PendingServer(child_env, log or home / "server.log", port, ephemeral, startup_timeout)
     try:
-        yield server
+        yield pending
     finally:
-        stop_process_group(proc)
+        pending.stop()
+
+
+class PendingServer:
+    """A server process started on construction; `ready()` waits until it is healthy."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        port: int | None,
+        ephemeral: bool,
+        startup_timeout: float,
+    ) -> None:
+        self._env, self._log, self._ephemeral = env, log, ephemeral
+        self.startup_timeout = startup_timeout
+        self._deadline = time.monotonic() + startup_timeout
+        self._attempt = 0
+        self._proc, self._server = self._launch(port)
+        self.server: LocalServer | None = None  # once healthy
+
+    def _launch(self, port: int | None) -> tuple[subprocess.Popen[bytes], LocalServer]:
+        chosen = free_port(port)
+        return _start(server_command(chosen, self._ephemeral), self._log, chosen, self._env)
+
+    def ready(self) -> LocalServer:
+        """The server once it answers its health check (at once if it did before); ConfigError
+        when it exited or is not healthy by the deadline (the log's tail says why)."""
+        while self.server is None:
+            if _wait_until_healthy(self._proc, self._server, self.startup_timeout, self._deadline):
+                self.server = self._server
+                break
+            stop_process_group(self._proc)  # it lost its port to another server: try another
+            self._attempt += 1
+            if self._attempt >= _ATTEMPTS:
+                raise ConfigError(
+                    f"the local Prefect server lost its port {_ATTEMPTS} times (log {self._log})"
+                )
+            self._proc, self._server = self._launch(None)
+        return self.server
+
+    def stop(self) -> None:
+        """Stop the server and everything it started (bounded waits)."""
+        stop_process_group(self._proc)
 
 
 def server_command(port: int, ephemeral: bool) -> list[str]:
@@ -185,7 +234,7 @@ def _wait_until_healthy(
                 f"the local Prefect server at {server.url} {why} (log {server.log}: "
                 f"{' | '.join(tail) or 'empty'})"
             )
-        time.sleep(0.5)
+        time.sleep(HEALTH_POLL_SECONDS)
 
 
 def listens(pid: int, port: int) -> bool | None:

@@ -9,7 +9,8 @@ never record lists; only the I/O tasks (discover, commit) retry, with exponentia
 only on OSError. The run waits for the dataset's lock when another run holds it
 (`runs.lock_wait_seconds`), so overlapping schedules take turns.
 Run it: `python -m flows.ingest seeds --out data/corpus` (flows/ingest/__main__.py; Prefect's
-temporary server by default: flows/temporary_server.py).
+temporary server by default: flows/temporary_server.py, started while the run's stages begin:
+flows/ingest/head_start.py).
 With `--dask tcp://host:8786` (or `--dask local:2`) the cleaning batches run on a Dask cluster;
 everything else stays in this process (flows/dask.py, docs/distributed.md).
 """
@@ -17,8 +18,11 @@ everything else stays in this process (flows/dask.py, docs/distributed.md).
 from __future__ import annotations
 
 import argparse
+import contextvars
 import os
 import sys
+import threading
+import time
 from typing import Any
 
 from prefect import State, flow, get_run_logger, task
@@ -48,7 +52,9 @@ from crawler.run.ingest import (
 )
 from crawler.run.session import RunSession
 from flows.artifacts import publish_failure, publish_run_report
-from flows.temporary_server import flow_run_api
+from flows.ingest import head_start
+from flows.ingest.head_start import CommitRequest, HeadStart
+from flows.temporary_server import DRAIN_SECONDS, FlowRunApi, starting_flow_run_api
 
 
 def is_io_error(task: Any, task_run: Any, state: State[Any]) -> bool:
@@ -110,8 +116,12 @@ def ingest_flow(
     out = cfg.dataset_for(out)
     settings = cfg.settings.with_overrides(batch_size=batch_size)
     logger = get_run_logger()
+    head = head_start.current()
     try:
-        summary = _ingest(paths, out, settings, cfg.runs, logger, worker_processes)
+        if head is None:
+            summary = _ingest(paths, out, settings, cfg.runs, logger, worker_processes)
+        else:
+            summary = _finish_head_start(head, cfg.runs, logger)
     except Exception as exc:
         publish_failure("ingest", out, exc)
         raise
@@ -153,6 +163,31 @@ def _ingest(
         if worker_processes:  # what `corpus ingest` runs: Prefect is off the data path
             return run_stages(session, files, commit=commit)
         return ingest_stages(session, files, clean_as_tasks, scan=scan_task, commit=commit)
+
+
+def _finish_head_start(head: HeadStart, limits: RunLimits, logger: Any) -> RunSummary:
+    """The run whose stages this process's main thread began before the flow run: its commit
+    as this flow run's task, then its summary (or the stages' error)."""
+    logger.info(
+        "the run's stages began %.1f s before this flow run, while Prefect's temporary server "
+        "started (%d input files found)",
+        time.monotonic() - head.started,
+        head.files,
+    )
+    got = head.next_request()
+    if not isinstance(got, CommitRequest):  # the stages ended without a commit
+        if got.error is not None:
+            raise got.error
+        assert got.summary is not None
+        return got.summary
+    commit = commit_task.with_options(**io_retries(limits))
+    try:
+        committed = commit(got.ctx, got.batches, got.inputs, got.unchanged)
+    except BaseException as exc:
+        head.reply(exc)
+        raise
+    head.reply(committed)
+    return head.outcome()
 
 
 def run_ingest_flow(
@@ -212,18 +247,66 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
     try:
-        with flow_run_api():
-            run_ingest_flow(
-                args.paths,
-                out=args.out,
-                batch_size=args.batch_size,
-                dask=args.dask,
-                config=args.config,
-            )
+        with starting_flow_run_api() as api:
+            if args.dask is None and api.pending is not None:
+                run_with_head_start(
+                    api, args.paths, args.out, args.batch_size, args.config, wait_for_flow=30
+                )
+            else:
+                with api.reporting():
+                    run_ingest_flow(
+                        args.paths,
+                        out=args.out,
+                        batch_size=args.batch_size,
+                        dask=args.dask,
+                        config=args.config,
+                    )
     except (ConfigError, DatasetLockedError, DatasetDamagedError, DatasetAccessError) as exc:
         print(f"flows.ingest: error: {exc}", file=sys.stderr)
         return EXIT_STATUS[type(exc)]
     return 0
+
+
+def run_with_head_start(
+    api: FlowRunApi,
+    paths: list[str],
+    out: str | None,
+    batch_size: int | None,
+    config: str | None,
+    wait_for_flow: float = 0.0,
+) -> None:
+    """The run's stages in this (main) thread from the start, the flow run in a thread of its
+    own once the temporary server is up (flows/ingest/head_start.py). Raises the stages'
+    error, else the flow run's. Once the stages are over, the flow run gets `wait_for_flow`
+    seconds more than its server's start-up bound and its logs' drain to end."""
+    cfg = load_config(config)
+    settings = cfg.settings.with_overrides(batch_size=batch_size)
+    head = HeadStart()
+    flow_errors: list[BaseException] = []
+
+    def run_flow() -> None:
+        head_start.use(head)
+        try:
+            with api.reporting():
+                ingest_flow(paths=paths, out=out, batch_size=batch_size, config=config)
+        except BaseException as exc:  # handed to the stages (waiting for a commit, perhaps)
+            flow_errors.append(exc)
+            head.reply(exc)
+
+    context = contextvars.copy_context()
+    head.flow_thread = threading.Thread(
+        target=context.run, args=(run_flow,), name="flow-run", daemon=True
+    )
+    head.flow_thread.start()
+    try:
+        head.run_stages(paths, cfg.dataset_for(out), settings, cfg.runs)
+    finally:
+        # the flow run ends soon after the stages (it has their outcome), or after the server's
+        # start-up bound if it was still waiting for it, then sends its last logs
+        start_up = api.pending.startup_timeout if api.pending is not None else 0.0
+        head.join_flow(start_up + 2 * DRAIN_SECONDS + wait_for_flow)
+    if flow_errors:
+        raise flow_errors[0]
 
 
 # as `corpus ingest` exits (README: exit status)

@@ -190,3 +190,38 @@ def test_a_page_that_kills_its_worker_costs_only_itself(
     assert report.summary["added"] == 4  # the other four articles, though in flight with it
     assert report.crawl["dropped"] == {"crashed": 1, "too_short": 1}  # too short: the about page
     assert report.reasons("dropped")["crashed"] == [site.url(killer)]
+
+
+def test_python_m_flows_crawl_reports_to_the_temporary_server_of_flows_ingest(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`python -m flows.crawl` starts Prefect's temporary server as `python -m flows.ingest`
+    does (flows/temporary_server.py, not Prefect's server imported into the flow's process),
+    and one that does not come up is a one-line error, exit 2."""
+    import contextlib
+
+    import flows.crawl
+    from crawler.errors import ConfigError
+
+    entered: list[str] = []
+
+    @contextlib.contextmanager
+    def api() -> Iterator[str]:
+        entered.append("api")
+        yield "http://127.0.0.1:9/api"
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(flows.crawl, "flow_run_api", api)
+    monkeypatch.setattr(flows.crawl, "crawl_flow", lambda **kw: entered.append("flow"))
+    assert flows.crawl.main(["https://example.org/", "--out", str(tmp_path / "c")]) == 0
+    assert entered == ["api", "flow"]
+
+    @contextlib.contextmanager
+    def no_server() -> Iterator[str]:
+        raise ConfigError("the local Prefect server at http://127.0.0.1:9 exited (log x: boom)")
+        yield ""
+
+    monkeypatch.setattr(flows.crawl, "flow_run_api", no_server)
+    assert flows.crawl.main(["https://example.org/", "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flows.crawl: error: the local Prefect server") and err.count("\n") == 1
