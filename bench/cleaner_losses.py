@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import cleaner_features as cf  # noqa: E402
-import train_cleaner as tc  # noqa: E402
+import scoring  # noqa: E402
 
 from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
 
@@ -52,7 +52,7 @@ def main() -> int:
     for t in texts.values():
         stats.add(t)
     preds = {i: clean_text(texts[i], stats).text for i in ids}
-    res = tc.SCORE.evaluate(gold, preds)
+    res = scoring.SCORE.evaluate(gold, preds)
     line_pages: dict[tuple[str, str], set[str]] = {}
     for i in ids:
         for s in {" ".join(x.lower().split()) for x in texts[i].split("\n") if x.strip()}:
@@ -107,7 +107,7 @@ def main() -> int:
             f"  {b:13s} pages {len(v):4d}  loss share {loss / total:.2f}  "
             f"mean F1 {sum(v) / len(v):.3f}"
         )
-    sizes = Counter(tc.band(len(_WORD.findall(g))) for g in gold.values())
+    sizes = Counter(scoring.band(len(_WORD.findall(g))) for g in gold.values())
     print("  gold length bands:", dict(sizes))
     return 0
 

@@ -131,7 +131,7 @@ def main() -> int:
         if gold_path.is_file()
         else {}
     )
-    import train_cleaner as tc  # the metric, per length band
+    import scoring  # the metric, per length band
 
     first = next(iter(pages.values()))
     for fn in variants.values():
@@ -143,7 +143,7 @@ def main() -> int:
         if name == "ours":
             Path(args.out).write_text(json.dumps(preds, ensure_ascii=False, indent=0), "utf-8")
         if gold:
-            v = tc.summarise({i: gold[i] for i in pages if i in gold}, preds)
+            v = scoring.summarise({i: gold[i] for i in pages if i in gold}, preds)
             bands = " ".join(f"{b} {v[b]['F1']:.3f}" for b in ("<100", "100-500", ">500") if b in v)
             print(
                 f"{name:22s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} [{bands}]", flush=True

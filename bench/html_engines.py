@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import cleaner_features as cf  # noqa: E402
-import train_cleaner as tc  # noqa: E402
+import scoring  # noqa: E402
 
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "div")
 
@@ -120,7 +120,7 @@ def main() -> int:
         preds["agree(project,readability)"] = {i: agree(p[i], r[i]) for i in ids}
         preds["fallback(project->readability)"] = {i: fallback(p[i], r[i]) for i in ids}
     for name, pr in preds.items():
-        v = tc.summarise(gold, pr)
+        v = scoring.summarise(gold, pr)
         bands = " ".join(f"{b} {v[b]['F1']:.3f}" for b in ("<100", "100-500", ">500") if b in v)
         print(
             f"{folder.name:14s} {name:32s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} "

@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
-import train_cleaner as tc  # noqa: E402
+import scoring  # noqa: E402
 import train_html_combine as thc  # noqa: E402
 import train_html_refine as trh  # noqa: E402
 
@@ -144,7 +144,7 @@ def main() -> int:
     def per_doc(preds: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for s in golds:
-            out.update(tc.page_f1(golds[s], {i: preds[i] for i in ids[s]})["per_doc"])
+            out.update(scoring.page_f1(golds[s], {i: preds[i] for i in ids[s]})["per_doc"])
         return out
 
     fa, fb = per_doc(a_text), per_doc(b_text)
@@ -161,7 +161,7 @@ def main() -> int:
     def show(name: str, preds: dict[str, str]) -> None:
         out = []
         for s in golds:
-            v = tc.summarise(golds[s], {i: preds[i] for i in ids[s]})
+            v = scoring.summarise(golds[s], {i: preds[i] for i in ids[s]})
             out.append(f"{s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.4f} zero {v['zero']}")
         print(f"  {name:44s} " + " | ".join(out))
 

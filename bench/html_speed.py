@@ -180,7 +180,7 @@ def measure_options(rounds: int) -> None:
     import logging
 
     sys.path.insert(0, str(ROOT / "bench"))
-    import train_cleaner  # the metric of bench/eval_html.py, per length band
+    import scoring  # the metric of bench/eval_html.py, per length band
 
     logging.disable(logging.WARNING)
     pages = {p.stem: p.read_text("utf-8") for p in sorted(EVAL.glob("*.html"))}
@@ -197,7 +197,7 @@ def measure_options(rounds: int) -> None:
                 start = time.process_time()
                 preds = {i: html_mod.extract_html(h).text for i, h in pages.items()}
                 cpu[name].append(time.process_time() - start)
-                f1[name] = train_cleaner.summarise({i: gold[i] for i in pages}, preds)["F1"]
+                f1[name] = scoring.summarise({i: gold[i] for i in pages}, preds)["F1"]
     finally:
         setattr(html_mod, "bare_extraction", shipped)  # noqa: B010
     base = statistics.median(cpu["shipped"])

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import cleaner_features as cf  # noqa: E402
-import train_cleaner as tc  # noqa: E402
+import scoring  # noqa: E402
 from learned_cleaner_speed import load  # noqa: E402
 
 from crawler.extract.boilerplate import LineStats, clean_text  # noqa: E402
@@ -52,14 +52,14 @@ def main() -> int:
         learned[i] = clean_text(texts[i], stats, learned=model).text
     langs = {i: detect_language(gold[i]) or "?" for i in ids}
     for name, preds in (("today", today), (f"model/{model.kind}", learned)):
-        v = tc.summarise(gold, preds)
+        v = scoring.summarise(gold, preds)
         bands = " ".join(
             f"{b} {v[b]['F1']:.3f} (n={v[b]['n']})" for b in ("<100", "100-500", ">500") if b in v
         )
         per_lang = []
         for lang in sorted(set(langs.values())):
             sub = {i: gold[i] for i in ids if langs[i] == lang}
-            r = tc.page_f1(sub, {i: preds[i] for i in sub})
+            r = scoring.page_f1(sub, {i: preds[i] for i in sub})
             per_lang.append(f"{lang} {r['f1']:.3f} (n={len(sub)})")
         print(f"{folder.name} {name:18s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f}")
         print(f"    bands: {bands}")

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
 import syndicated_ingests as si  # noqa: E402
-from scoring import SCORE, band, page_f1, summarise  # noqa: E402, F401 (others import them here)
+from scoring import page_f1, summarise  # noqa: E402
 
 from crawler.extract.boilerplate import learned  # noqa: E402
 from crawler.extract.boilerplate.stats import LineStats  # noqa: E402

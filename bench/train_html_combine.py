@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import cleaner_features as cf  # noqa: E402
 import line_models as lm  # noqa: E402
+import scoring  # noqa: E402
 import train_cleaner as tc  # noqa: E402
 
 from crawler.extract import html_combine as hc  # noqa: E402
@@ -124,7 +125,7 @@ def buckets(gold: dict[str, str], chosen: dict[str, str], fa: Any, fb: Any, fc: 
 
 
 def report(name: str, gold: dict[str, str], preds: dict[str, str]) -> dict[str, Any]:
-    v = tc.summarise(gold, preds)
+    v = scoring.summarise(gold, preds)
     bands = " ".join(f"{b} {v[b]['F1']:.3f} ({v[b]['n']})" for b in ("<100", "100-500", ">500"))
     print(f"  {name:22s} P {v['P']:.3f} R {v['R']:.3f} F1 {v['F1']:.3f} [{bands}] zero {v['zero']}")
     return v
@@ -168,8 +169,8 @@ def main() -> int:
     b_text = {i: "\n".join(lines[s][i][1]) for s, i in every}
     gain = {}
     for s in golds:
-        fa = tc.page_f1(golds[s], {i: a_text[i] for i in ids[s]})["per_doc"]
-        fb = tc.page_f1(golds[s], {i: b_text[i] for i in ids[s]})["per_doc"]
+        fa = scoring.page_f1(golds[s], {i: a_text[i] for i in ids[s]})["per_doc"]
+        fb = scoring.page_f1(golds[s], {i: b_text[i] for i in ids[s]})["per_doc"]
         gain.update({i: fb[i]["f1"] - fa[i]["f1"] for i in ids[s]})
     order = [i for _, i in every]
     rows = np.stack([hc.page_row(*lines[s][i]) for s, i in every])
@@ -207,9 +208,9 @@ def main() -> int:
             f"{hc.SECOND_BELOW_TOKENS} tokens), chosen on {sum(cv[i] != a_text[i] for i in g)}"
         )
         if args.buckets:
-            fa = tc.page_f1(g, {i: a_text[i] for i in g})["per_doc"]
-            fb = tc.page_f1(g, {i: b_text[i] for i in g})["per_doc"]
-            fc = tc.page_f1(g, {i: cv[i] for i in g})["per_doc"]
+            fa = scoring.page_f1(g, {i: a_text[i] for i in g})["per_doc"]
+            fb = scoring.page_f1(g, {i: b_text[i] for i in g})["per_doc"]
+            fc = scoring.page_f1(g, {i: cv[i] for i in g})["per_doc"]
             print("  combined (CV), loss per page bucket:")
             buckets(g, {i: cv[i] for i in g}, fa, fb, fc)
     print("dev per language (combined, CV | trafilatura+cleaning):")
@@ -218,8 +219,8 @@ def main() -> int:
         by_lang.setdefault(detect_language(golds["dev"][i], None) or "?", []).append(i)
     for lang, members in sorted(by_lang.items()):
         g = {i: golds["dev"][i] for i in members}
-        comb = tc.page_f1(g, {i: cv[i] for i in members})["f1"]
-        alone = tc.page_f1(g, {i: a_text[i] for i in members})["f1"]
+        comb = scoring.page_f1(g, {i: cv[i] for i in members})["f1"]
+        alone = scoring.page_f1(g, {i: a_text[i] for i in members})["f1"]
         print(f"  {lang:4s} {len(members):3d} pages  {comb:.3f} | {alone:.3f}")
 
     if args.model_out:

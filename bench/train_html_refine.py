@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import cleaner_features as cf  # noqa: E402
 import html_refine as hr  # noqa: E402
 import line_models as lm  # noqa: E402
+import scoring  # noqa: E402
 import train_cleaner as tc  # noqa: E402
 import train_html_combine as thc  # noqa: E402
 
@@ -108,7 +109,7 @@ def main() -> int:
     def per_doc(preds: dict[str, str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for s in golds:
-            out.update(tc.page_f1(golds[s], {i: preds[i] for i in ids[s]})["per_doc"])
+            out.update(scoring.page_f1(golds[s], {i: preds[i] for i in ids[s]})["per_doc"])
         return out
 
     fa = per_doc({i: "\n".join(a[i]) for i in order})
