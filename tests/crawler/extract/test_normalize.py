@@ -10,6 +10,7 @@ from crawler.extract.normalize import (
     normalize_line,
     normalize_text,
     parse_date,
+    replace_surrogates,
     tokens,
     word_count,
 )
@@ -18,6 +19,23 @@ from crawler.extract.normalize import (
 def test_normalize_line_removes_invisible_characters_and_collapses_space() -> None:
     assert normalize_line("  a\u200bb \t c\u00ad\x07 ") == "ab c"
     assert normalize_text(["one", "  ", " two  words "]) == "one\ntwo words"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.characters(codec=None, min_codepoint=0, max_codepoint=0xFFFF),
+            st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
+        )
+    ).map("".join)
+)
+def test_replace_surrogates_is_the_regex_everywhere(text: str) -> None:
+    import re
+
+    expected = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    assert replace_surrogates(text) == expected
+    expected.encode("utf-8")  # storable
 
 
 def test_word_count_counts_cjk_characters() -> None:
