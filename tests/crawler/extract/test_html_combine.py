@@ -206,16 +206,23 @@ _DIV_PAGES = [  # <div>s with and without block elements below them, at any dept
 def test_misused_divs_become_paragraphs_as_readability_makes_them(body: str) -> None:
     # readability's own step serializes each <div>'s children to search them for block tags;
     # ours reads the elements' tags: the same tree comes out
+    _same_tree_after(
+        "transform_misused_divs_into_paragraphs",
+        f"<html><body><article>{body}{body}</article></body></html>",
+    )
+
+
+def _same_tree_after(step: str, page: str) -> None:
+    """readability's `step` and ours leave the same tree of `page`."""
     from lxml.etree import tostring
     from lxml.html import document_fromstring
     from readability import Document
 
-    page = f"<html><body><article>{body}{body}</article></body></html>"
     ours, theirs = (hc._readability_document()(document_fromstring(page)) for _ in range(2))
     for doc in (ours, theirs):
         doc._html(True)
-    ours.transform_misused_divs_into_paragraphs()
-    Document.transform_misused_divs_into_paragraphs(theirs)
+    getattr(ours, step)()
+    getattr(Document, step)(theirs)
     assert tostring(ours.html) == tostring(theirs.html)
 
 
@@ -230,17 +237,8 @@ _UNLIKELY_PAGES = [  # class/id patterns readability drops, and what keeps an el
 
 @pytest.mark.parametrize("body", _UNLIKELY_PAGES)
 def test_unlikely_candidates_go_as_readability_drops_them(body: str) -> None:
-    from lxml.etree import tostring
-    from lxml.html import document_fromstring
-    from readability import Document
-
     page = f"<html><body class='menu'><div>{body}</div><p>{PROSE[0]}</p></body></html>"
-    ours, theirs = (hc._readability_document()(document_fromstring(page)) for _ in range(2))
-    for doc in (ours, theirs):
-        doc._html(True)
-    ours.remove_unlikely_candidates()
-    Document.remove_unlikely_candidates(theirs)
-    assert tostring(ours.html) == tostring(theirs.html)
+    _same_tree_after("remove_unlikely_candidates", page)
 
 
 def test_readability_serializes_no_div_and_describes_nothing_unlogged(
