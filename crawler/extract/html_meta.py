@@ -579,7 +579,7 @@ def _pruned_text(el: _Element, dropped: set[_Element]) -> list[str]:
     out: list[str] = []
 
     def walk(node: _Element) -> None:
-        piece = node.text or "" if isinstance(node.tag, str) else ""
+        piece = (node.text or "") if isinstance(node.tag, str) else ""
         for child in node:
             if child in dropped:
                 piece += child.tail or ""

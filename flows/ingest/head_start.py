@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import TypeVar
 
+from prefect.tasks import exponential_backoff
+
 from crawler.config import Settings
 from crawler.config_file import RunLimits
 from crawler.run.ingest import BatchResult, RunContext, RunSummary, discover_inputs, run_stages
@@ -143,16 +145,15 @@ def _wait(box: queue.Queue[T], other: threading.Thread | None, gone: str) -> T:
 
 
 def discover_with_retries(paths: list[str], follow_symlinks: bool, limits: RunLimits) -> list[str]:
-    """`discover_inputs`, retried on OSError as the flow's discover task is (the config's
-    retry count, exponential backoff)."""
-    for attempt in range(limits.io_retries + 1):
+    """`discover_inputs`, retried on OSError with the delays of the flow's discover task (the
+    config's retry count, Prefect's exponential backoff, without its jitter)."""
+    delays = exponential_backoff(limits.io_retry_base_seconds)(limits.io_retries)
+    for delay in delays:
         try:
             return discover_inputs(paths, follow_symlinks)
         except OSError:
-            if attempt == limits.io_retries:
-                raise
-            time.sleep(limits.io_retry_base_seconds * 2**attempt)
-    raise AssertionError("unreachable")
+            time.sleep(delay)
+    return discover_inputs(paths, follow_symlinks)  # the last attempt: its error goes up
 
 
 def _note(line: str) -> None:
