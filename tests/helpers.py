@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -44,3 +45,18 @@ def load_scorer() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@dataclass(frozen=True)
+class RefusedConfig:
+    """A dataset the flow made from the seeds and a config it refuses (other dedup settings)."""
+
+    out: Path
+    config: Path
+    files: list[Path] = field(init=False)  # the dataset's files (relative), when made
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "files", self.files_now())
+
+    def files_now(self) -> list[Path]:
+        return sorted(p.relative_to(self.out) for p in self.out.rglob("*") if p.is_file())

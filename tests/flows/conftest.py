@@ -10,8 +10,10 @@ per worker (`make test`: two).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from helpers import RefusedConfig
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from crawler.errors import ConfigError
@@ -42,3 +44,14 @@ def prefect_harness(prefect_server: str) -> Iterator[None]:
         yield
         APILogWorker.drain_all(timeout=60)
         EventsWorker.drain_all(timeout=60)
+
+
+@pytest.fixture
+def refused_config(prefect_harness: None, seeds_copy: Path, tmp_path: Path) -> RefusedConfig:
+    from flows.ingest import ingest_flow
+
+    out = tmp_path / "c"
+    ingest_flow(paths=[str(seeds_copy)], out=str(out))
+    config = tmp_path / "other.toml"
+    config.write_text("[settings]\nnum_perm = 128\n")
+    return RefusedConfig(out, config)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import RefusedConfig
 
 from crawler.errors import ConfigError
 from crawler.record import RECORDS_SCHEMA
@@ -55,20 +56,16 @@ def test_the_stages_run_before_the_flow_run_which_commits_and_reports(
 
 
 def test_a_failure_of_the_stages_fails_the_flow_run_with_its_reason(
-    prefect_harness: None, prefect_server: str, seeds_copy: Path, tmp_path: Path
+    refused_config: RefusedConfig, prefect_server: str, seeds_copy: Path
 ) -> None:
     from prefect.artifacts import Artifact
 
-    out = tmp_path / "c"
-    ingest_flow(paths=[str(seeds_copy)], out=str(out))
-    before = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    config = tmp_path / "other.toml"
-    config.write_text("[settings]\nnum_perm = 128\n")  # a dataset refuses other dedup settings
+    out, config = refused_config.out, refused_config.config
     with pytest.raises(ConfigError, match="built with dedup settings"):
         run_with_head_start(
             FlowRunApi(prefect_server), [str(seeds_copy)], str(out), None, str(config)
         )
-    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == before
+    assert refused_config.files_now() == refused_config.files
     report = Artifact.get("ingest-run-report")
     assert report is not None
     assert "# corpus ingest run failed" in str(report.data)

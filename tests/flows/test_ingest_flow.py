@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import RefusedConfig
 
 from crawler.errors import ConfigError
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA
@@ -73,19 +74,14 @@ def test_a_flow_run_publishes_its_report_and_review_table(
 
 
 def test_a_failed_run_says_why_and_leaves_the_dataset_as_it_was(
-    prefect_harness: None, seeds_copy: Path, tmp_path: Path
+    refused_config: RefusedConfig, seeds_copy: Path
 ) -> None:
     from prefect.artifacts import Artifact
 
-    out = tmp_path / "c"
-    ingest_flow(paths=[str(seeds_copy)], out=str(out))
-    before = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    config = tmp_path / "other.toml"
-    config.write_text("[settings]\nnum_perm = 128\n")  # a dataset refuses other dedup settings
+    out, config = refused_config.out, refused_config.config
     with pytest.raises(ConfigError, match="built with dedup settings"):
         ingest_flow(paths=[str(seeds_copy)], out=str(out), config=str(config))
-    after = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    assert after == before
+    assert refused_config.files_now() == refused_config.files
     report = Artifact.get("ingest-run-report")
     assert report is not None
     assert "# corpus ingest run failed" in str(report.data)
