@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from itertools import compress
 from operator import itemgetter, methodcaller, not_, or_
 
@@ -216,25 +217,67 @@ def _may_have_separator(text: str) -> bool:
     return " | " in text or " / " in text or "  " in text or not text.isprintable()
 
 
+Shape = tuple[int, int, int, int, int, int, bool, bool, bool]
+"""(CJK characters, upper-case letters, cased letters, digits, inner sentence starts,
+separators, bulleted, ends in sentence punctuation, ends in a colon) of a line."""
+
+
+def _shape_py(text: str) -> Shape:
+    """The per-character counts and tests of `features_of_normalized`; the reference of
+    `_linescan.shape` (the C scanner built by `make setup`), which gives the same tuple."""
+    cjk = 0 if text.isascii() else len(_CJK.findall(text))
+    upper, cased, digits = _char_counts(text)
+    inner = len(_INNER_SENT.findall(text))
+    if cjk:
+        inner += len(_CJK_INNER_SENT.findall(text))
+    stripped = text.rstrip(_CLOSERS + " ")
+    return (
+        cjk,
+        upper,
+        cased,
+        digits,
+        inner,
+        len(_SEPARATORS.findall(text)) if _may_have_separator(text) else 0,
+        (text[:1] in _BULLET_FIRST or text[:1].isdecimal()) and _BULLET.match(text) is not None,
+        bool(stripped) and stripped[-1] in _SENT_END,
+        stripped.endswith((":", "：")),
+    )
+
+
+def _fold_digits_py(text: str) -> str:
+    """Each digit run of a folded line made "0", unless the line has no word of three
+    letters ("02-751-1500" and "2019-11-20" must not share a key); the reference of
+    `_linescan.fold_digits`."""
+    if not _FOLD_WORD.search(text):
+        return text
+    return _DIGITS.sub("0", text)
+
+
+_shape: Callable[[str], Shape] = _shape_py
+_fold_digits: Callable[[str], str] = _fold_digits_py
+try:  # the C scanners, loaded only with the matching compiled build (native.activate)
+    from crawler.extract.boilerplate import _linescan
+
+    _shape = _linescan.shape
+    _fold_digits = _linescan.fold_digits
+except ImportError:
+    pass
+
+
 def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
     chars = len(text)
-    cjk = 0 if text.isascii() else len(_CJK.findall(text))
+    cjk, upper, cased, digits, inner, separators, bulleted, end_punct, end_colon = _shape(text)
     tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
     words = len(tokens) + (1 if cjk else 0)
     sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
     alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
     n_tok = max(1, len(sample))
-    upper, cased, digits = _char_counts(text)
     has_date = chars <= _DATE_MAX_CHARS and _has_date(text, digits)
     content_left = len(tokens) - date_tokens - numeric
     date_like = (has_date or date_tokens >= 2) and content_left <= 1 and len(tokens) <= 12
     if cjk and has_date and chars <= 24:
         date_like = True
-    inner = len(_INNER_SENT.findall(text))
-    if cjk:
-        inner += len(_CJK_INNER_SENT.findall(text))
-    stripped = text.rstrip(_CLOSERS + " ")
     # the frozen dataclass's __init__ sets its 17 fields one by one through
     # object.__setattr__ (~3 us a line); its instance dict filled at once is the same object
     features = object.__new__(LineFeatures)
@@ -245,17 +288,16 @@ def features_of_normalized(text: str) -> LineFeatures:
         cjk=cjk,
         units=len(tokens) + cjk / 2.0,
         alpha_words=alpha,
-        end_punct=bool(stripped) and stripped[-1] in _SENT_END,
-        end_colon=stripped.endswith((":", "：")),
+        end_punct=end_punct,
+        end_colon=end_colon,
         stop_ratio=stop / n_tok,
         title_ratio=caps / max(1, alpha),
         upper_ratio=upper / max(1, cased),
         digit_ratio=digits / max(1, chars),
         date_like=date_like,
         has_date=has_date,
-        bulleted=(text[:1] in _BULLET_FIRST or text[:1].isdecimal())
-        and _BULLET.match(text) is not None,
-        separators=len(_SEPARATORS.findall(text)) if _may_have_separator(text) else 0,
+        bulleted=bulleted,
+        separators=separators,
         inner_sentences=inner,
     )
     return features
@@ -275,7 +317,4 @@ def fold_normalized(text: str, no_digits: bool = False) -> str:
         return text.lower()  # lower() makes no digit, so `_DIGITS` would replace nothing
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    text = text.lower()
-    if not _FOLD_WORD.search(text):
-        return text  # "02-751-1500" and "2019-11-20" must not share a key
-    return _DIGITS.sub("0", text)
+    return _fold_digits(text.lower())

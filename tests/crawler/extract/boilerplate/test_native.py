@@ -31,6 +31,8 @@ def _fake_build(tmp_path: Path) -> tuple[Path, Path]:
     src.mkdir()
     for m in native.MODULES:
         shutil.copy(native.HERE / f"{m}.py", src / f"{m}.py")
+    for c in native.C_MODULES:
+        shutil.copy(native.HERE / f"{c}.c", src / f"{c}.c")
     build = tmp_path / "build"
     build.mkdir()
     files = {}

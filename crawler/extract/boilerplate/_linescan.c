@@ -1,0 +1,247 @@
+/* The per-line shape scans of `lines.py` as hand-written scanners, one pass over a line.
+ *
+ * Built by `make setup` with the mypyc modules (native.py); `lines.py` uses it only when the
+ * build matches the sources, else its Python reference (`_shape_py`, `_fold_digits_py`),
+ * which gives the same values (tests/crawler/extract/boilerplate/test_linescan.py checks every
+ * distinct line of the eval sets and random Unicode text against it).
+ *
+ * Character classes are those of the `re` module on str patterns: \s is Py_UNICODE_ISSPACE,
+ * \d is Py_UNICODE_ISDECIMAL, \w is Py_UNICODE_ISALNUM or "_"; str.isupper / islower /
+ * isdigit / isalpha of one character are Py_UNICODE_ISUPPER / ISLOWER / ISDIGIT / ISALPHA.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* _CJK: [\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f] */
+static inline int is_cjk(Py_UCS4 c) {
+    return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) ||
+           (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) ||
+           (c >= 0xff66 && c <= 0xff9f);
+}
+
+/* _CASED_NON_LETTER */
+static inline int is_cased_non_letter(Py_UCS4 c) {
+    return c == 0x0345 || (c >= 0x2160 && c <= 0x217f) || (c >= 0x24b6 && c <= 0x24e9) ||
+           (c >= 0x1f130 && c <= 0x1f149) || (c >= 0x1f150 && c <= 0x1f169) ||
+           (c >= 0x1f170 && c <= 0x1f189);
+}
+
+/* _INNER_SENT: [.!?。！？] ["'”’)]* \s+ ["'“‘(]* [A-ZА-Я] */
+static inline int is_sent_mark(Py_UCS4 c) {
+    return c == '.' || c == '!' || c == '?' || c == 0x3002 || c == 0xff01 || c == 0xff1f;
+}
+static inline int is_closer(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201d || c == 0x2019 || c == ')';
+}
+static inline int is_opener(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201c || c == 0x2018 || c == '(';
+}
+static inline int is_capital(Py_UCS4 c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042f);
+}
+
+/* _CJK_INNER_SENT: [。！？](?=.) */
+static inline int is_cjk_mark(Py_UCS4 c) { return c == 0x3002 || c == 0xff01 || c == 0xff1f; }
+
+/* _SEPARATORS: \s(?:[|•·»›/]\s|\s+), counted (as in the reference) only in a line holding a
+   " ": the only white space of a normalised line */
+static inline int is_separator(Py_UCS4 c) {
+    return c == '|' || c == 0x2022 || c == 0x00b7 || c == 0x00bb || c == 0x203a || c == '/';
+}
+
+/* _BULLET's first alternative: [-–—•·*▪►▶»›] */
+static inline int is_bullet(Py_UCS4 c) {
+    return c == '-' || c == 0x2013 || c == 0x2014 || c == 0x2022 || c == 0x00b7 || c == '*' ||
+           c == 0x25aa || c == 0x25ba || c == 0x25b6 || c == 0x00bb || c == 0x203a;
+}
+
+/* _CLOSERS + " ": stripped from the end before the end-punctuation tests */
+static inline int is_end_closer(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201d || c == 0x2019 || c == 0x00bb || c == ')' ||
+           c == ']' || c == 0xff09 || c == 0x300d || c == 0x300f || c == 0x3011 ||
+           c == 0x203a || c == '*' || c == ' ';
+}
+
+/* _SENT_END: .!?。！？… */
+static inline int is_sent_end(Py_UCS4 c) {
+    return c == '.' || c == '!' || c == '?' || c == 0x3002 || c == 0xff01 || c == 0xff1f ||
+           c == 0x2026;
+}
+
+#define SPACE(c) Py_UNICODE_ISSPACE(c)
+
+static Py_ssize_t inner_sentences(int kind, const void *d, Py_ssize_t n) {
+    Py_ssize_t count = 0, i = 0;
+    while (i < n) {
+        if (is_sent_mark(PyUnicode_READ(kind, d, i))) {
+            Py_ssize_t j = i + 1;
+            while (j < n && is_closer(PyUnicode_READ(kind, d, j))) j++;
+            if (j < n && SPACE(PyUnicode_READ(kind, d, j))) {
+                while (j < n && SPACE(PyUnicode_READ(kind, d, j))) j++;
+                while (j < n && is_opener(PyUnicode_READ(kind, d, j))) j++;
+                if (j < n && is_capital(PyUnicode_READ(kind, d, j))) {
+                    count++;
+                    i = j + 1;
+                    continue;
+                }
+            }
+        }
+        i++;
+    }
+    return count;
+}
+
+static Py_ssize_t separators(int kind, const void *d, Py_ssize_t n) {
+    Py_ssize_t count = 0, i = 0;
+    while (i < n) {
+        if (SPACE(PyUnicode_READ(kind, d, i)) && i + 1 < n) {
+            Py_UCS4 next = PyUnicode_READ(kind, d, i + 1);
+            if (is_separator(next) && i + 2 < n && SPACE(PyUnicode_READ(kind, d, i + 2))) {
+                count++;
+                i += 3;
+                continue;
+            }
+            if (SPACE(next)) {
+                Py_ssize_t j = i + 2;
+                while (j < n && SPACE(PyUnicode_READ(kind, d, j))) j++;
+                count++;
+                i = j;
+                continue;
+            }
+        }
+        i++;
+    }
+    return count;
+}
+
+static int bulleted(int kind, const void *d, Py_ssize_t n) {
+    if (n == 0) return 0;
+    Py_UCS4 first = PyUnicode_READ(kind, d, 0);
+    if (is_bullet(first)) return n > 1 && SPACE(PyUnicode_READ(kind, d, 1));
+    if (!Py_UNICODE_ISDECIMAL(first)) return 0;
+    /* \d{1,2}[.)]\s : with two leading digits the mark follows them (backing off to one
+       digit leaves a digit where the mark must be) */
+    Py_ssize_t k = (n > 1 && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, d, 1))) ? 2 : 1;
+    if (k >= n) return 0;
+    Py_UCS4 mark = PyUnicode_READ(kind, d, k);
+    return (mark == '.' || mark == ')') && k + 1 < n && SPACE(PyUnicode_READ(kind, d, k + 1));
+}
+
+/* shape(text) -> (cjk, upper, cased, digits, inner_sentences, separators, bulleted,
+ *                 end_punct, end_colon); the same tuple as lines._shape_py */
+static PyObject *shape(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "shape() needs a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(arg) < 0) return NULL;
+    int kind = PyUnicode_KIND(arg);
+    const void *d = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    Py_ssize_t cjk = 0, digits = 0, upper_all = 0, lower_all = 0, upper_alpha = 0,
+               lower_alpha = 0, cjk_marks = 0;
+    int special = 0, space = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c < 128) {
+            if (c >= 'A' && c <= 'Z') {
+                upper_all++;
+                upper_alpha++;
+            } else if (c >= 'a' && c <= 'z') {
+                lower_all++;
+                lower_alpha++;
+            } else if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c == ' ') {
+                space = 1;
+            }
+            continue;
+        }
+        if (is_cjk(c)) cjk++;
+        if (is_cjk_mark(c) && i + 1 < n && PyUnicode_READ(kind, d, i + 1) != '\n') cjk_marks++;
+        if (is_cased_non_letter(c)) special = 1;
+        if (Py_UNICODE_ISDIGIT(c)) digits++;
+        int up = Py_UNICODE_ISUPPER(c), low = Py_UNICODE_ISLOWER(c);
+        upper_all += up;
+        lower_all += low;
+        if ((up || low) && Py_UNICODE_ISALPHA(c)) {
+            if (up)
+                upper_alpha++;
+            else
+                lower_alpha++;
+        }
+    }
+    Py_ssize_t upper = special ? upper_alpha : upper_all;
+    Py_ssize_t cased = upper + (special ? lower_alpha : lower_all);
+    Py_ssize_t inner = inner_sentences(kind, d, n) + (cjk ? cjk_marks : 0);
+    Py_ssize_t end = n;
+    while (end > 0 && is_end_closer(PyUnicode_READ(kind, d, end - 1))) end--;
+    int end_punct = 0, end_colon = 0;
+    if (end > 0) {
+        Py_UCS4 last = PyUnicode_READ(kind, d, end - 1);
+        end_punct = is_sent_end(last);
+        end_colon = last == ':' || last == 0xff1a;
+    }
+    return Py_BuildValue(
+        "(nnnnnnNNN)", cjk, upper, cased, digits, inner, space ? separators(kind, d, n) : 0,
+        PyBool_FromLong(bulleted(kind, d, n)), PyBool_FromLong(end_punct),
+        PyBool_FromLong(end_colon));
+}
+
+/* [^\W\d_]: a word character that is neither a digit nor "_" */
+static inline int is_fold_letter(Py_UCS4 c) {
+    return c != '_' && Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
+}
+
+/* fold_digits(text) -> text with each run of \d made "0" if it holds three letters in a row
+ * ([^\W\d_]{3}), else text itself; the same as lines._fold_digits_py */
+static PyObject *fold_digits(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "fold_digits() needs a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(arg) < 0) return NULL;
+    int kind = PyUnicode_KIND(arg);
+    const void *d = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    Py_ssize_t run = 0, i, digit_chars = 0;
+    int word = 0;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (Py_UNICODE_ISDECIMAL(c)) digit_chars++;
+        if (!word) {
+            run = is_fold_letter(c) ? run + 1 : 0;
+            if (run >= 3) word = 1;
+        }
+    }
+    if (!word || digit_chars == 0) return Py_NewRef(arg);
+    Py_UCS4 *buf = PyMem_Malloc(n * sizeof(Py_UCS4));
+    if (buf == NULL) return PyErr_NoMemory();
+    Py_ssize_t o = 0;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (Py_UNICODE_ISDECIMAL(c)) {
+            buf[o++] = '0';
+            while (i + 1 < n && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, d, i + 1))) i++;
+        } else {
+            buf[o++] = c;
+        }
+    }
+    /* the result's storage kind from its own characters (a str must be in its narrowest
+       kind: strings of different kinds never compare equal) */
+    PyObject *res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    PyMem_Free(buf);
+    return res;
+}
+
+static PyMethodDef methods[] = {
+    {"shape", shape, METH_O, "The shape counts of one line (lines._shape_py)."},
+    {"fold_digits", fold_digits, METH_O, "Digit runs to 0 in a line holding a word."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_linescan", "Per-line scanners of the dump cleaner.", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__linescan(void) { return PyModule_Create(&module); }

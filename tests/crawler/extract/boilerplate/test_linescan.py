@@ -1,0 +1,114 @@
+"""The C scanners (`_linescan.c`) give exactly what their Python reference in `lines.py` gives:
+on crafted and random Unicode lines, and on every distinct line of the eval sets."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.extract.boilerplate import native
+
+ROOT = Path(__file__).resolve().parents[4]
+
+# what each scanner tests for: white space of every kind, separators, sentence marks and
+# quotes, capitals (Latin, Cyrillic), CJK and its marks, digits of other scripts, characters
+# whose case or letter-ness is special (cased non-letters, "ſ", "İ", Greek final sigma)
+ALPHABET = (
+    " \t\n\x0b\x1c\x85\xa0\u2028\u3000|/•·»›-–—*▪►▶"
+    ".!?。！？…:：\"'”’“‘()]）」』】"
+    "aAzZ_İıſKßΣσςДдЯя"
+    "日本語カタｶﾟ"
+    "019١٢٣０９²½Ⅻⅻ①ⓐ\u0345🄰🅐"
+)
+
+
+def _c_module() -> ModuleType:
+    files = native.usable_build()
+    if files is None:
+        pytest.skip("no matching compiled build (make setup): the cleaner runs as plain Python")
+    name = f"{native.PACKAGE}._linescan"
+    spec = importlib.util.spec_from_file_location(name, files[name])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _reference() -> ModuleType:
+    """`lines.py` as plain Python, with its Python scanners."""
+    spec = importlib.util.spec_from_file_location("lines_reference", native.HERE / "lines.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module._shape, module._fold_digits = module._shape_py, module._fold_digits_py
+    return module
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[ModuleType, ModuleType]:
+    return _c_module(), _reference()
+
+
+def _same(c: ModuleType, ref: ModuleType, text: str) -> None:
+    assert c.shape(text) == ref._shape_py(text), repr(text)
+    lowered = text.lower()
+    got, want = c.fold_digits(lowered), ref._fold_digits_py(lowered)
+    assert got == want and hash(got) == hash(want), repr(text)  # == needs the narrowest kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "Hello world. The end.",
+        'He said. "Then" (A) left.  Next ! \u201cB',
+        "Home | World  Sport / Tech • x",
+        "- item",
+        "12. item",
+        "123. not a bullet",
+        "1) x",
+        "١٢. item",
+        "東京都は10月1日、計画を発表した。市民は歓迎。",
+        "Call 02-751-1500",
+        "Posted 2019-11-20 by abc ١٢٣ and ０９",
+        "Ⅻ O'CLOCK ⓐ",
+        "Done.\u201d\u2019 )*",
+        "Tags：",
+        "x。\ny",
+    ],
+)
+def test_crafted_lines(pair: tuple[ModuleType, ModuleType], text: str) -> None:
+    _same(*pair, text)
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=24) | st.text(max_size=24))
+def test_random_lines(pair: tuple[ModuleType, ModuleType], text: str) -> None:
+    _same(*pair, text)
+
+
+def _eval_lines() -> Iterator[str]:
+    shared = ROOT.parent / "shared" / "eval"
+    if not shared.is_dir():
+        shared = ROOT.parent.parent / "shared" / "eval"
+    for folder in (ROOT / "eval" / "dev" / "text", shared / "dragnet-train" / "text"):
+        if folder.is_dir():
+            for page in sorted(folder.iterdir()):
+                yield from page.read_text("utf-8", "replace").splitlines()
+
+
+@pytest.mark.slow
+def test_every_distinct_line_of_the_eval_sets(pair: tuple[ModuleType, ModuleType]) -> None:
+    c, ref = pair
+    raw = set(_eval_lines())
+    assert len(raw) > 1_000
+    for line in raw | {ref.normalize(s) for s in raw}:
+        _same(c, ref, line)
+        _same(c, ref, ref.unicodedata.normalize("NFKC", line))
