@@ -11,6 +11,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 /* _CJK: [\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f] */
 static inline int is_cjk(Py_UCS4 c) {
@@ -234,9 +236,142 @@ static PyObject *fold_digits(PyObject *self, PyObject *arg) {
     return res;
 }
 
+
+/* ---- token counts: each token's five 0/1 counts (lines._token_bits) kept per token ---- */
+
+/* An open-addressing table of tokens met (their str and their bits), keyed by the token's
+   characters, so a line's tokens are looked up without making a str of each. Emptied when it
+   holds TOKENS_MAX tokens (as lines._TOKENS is): the bits are a pure function of the token. */
+#define TABLE_SLOTS (1 << 17)
+#define TOKENS_MAX 50000
+#define SAMPLE_MAX 10000 /* lines._TOKEN_SAMPLE */
+
+typedef struct {
+    uint64_t hash;
+    PyObject *key; /* NULL: an empty slot */
+    unsigned int bits;
+} Slot;
+
+static Slot *table = NULL;
+static PyObject *packer = NULL; /* lines._token_bits, given once by set_packer */
+static Py_ssize_t table_used = 0;
+
+static void table_clear(void) {
+    for (Py_ssize_t i = 0; i < TABLE_SLOTS; i++) {
+        Py_CLEAR(table[i].key);
+    }
+    table_used = 0;
+}
+
+static inline int same_chars(PyObject *key, int kind, const void *d, Py_ssize_t start,
+                             Py_ssize_t len) {
+    if (PyUnicode_GET_LENGTH(key) != len) return 0;
+    int kkind = PyUnicode_KIND(key);
+    const void *kd = PyUnicode_DATA(key);
+    if (kkind == kind)
+        return memcmp(kd, (const char *)d + start * kind, (size_t)len * kind) == 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (PyUnicode_READ(kkind, kd, i) != PyUnicode_READ(kind, d, start + i)) return 0;
+    }
+    return 1;
+}
+
+/* The bits of text[start:start + len], asked of `packer` the first time; -1 on error. */
+static long token_bits(PyObject *text, int kind, const void *d, Py_ssize_t start,
+                       Py_ssize_t len, uint64_t hash) {
+    size_t mask = TABLE_SLOTS - 1, i = (size_t)hash & mask;
+    while (table[i].key != NULL) {
+        if (table[i].hash == hash && same_chars(table[i].key, kind, d, start, len))
+            return (long)table[i].bits;
+        i = (i + 1) & mask;
+    }
+    PyObject *token = PyUnicode_Substring(text, start, start + len);
+    if (token == NULL) return -1;
+    PyObject *got = PyObject_CallOneArg(packer, token);
+    if (got == NULL) {
+        Py_DECREF(token);
+        return -1;
+    }
+    long bits = PyLong_AsLong(got);
+    Py_DECREF(got);
+    if (bits == -1 && PyErr_Occurred()) {
+        Py_DECREF(token);
+        return -1;
+    }
+    if (table_used >= TOKENS_MAX) { /* else the probe above stopped at an empty slot */
+        table_clear();
+        i = (size_t)hash & mask;
+    }
+    while (table[i].key != NULL) i = (i + 1) & mask;
+    table[i].hash = hash;
+    table[i].key = token; /* the table's reference */
+    table[i].bits = (unsigned int)bits;
+    table_used++;
+    return bits;
+}
+
+/* set_packer(f): f(token) gives a token's bits; the table is emptied (a new f, new bits) */
+static PyObject *set_packer(PyObject *self, PyObject *arg) {
+    if (!PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "set_packer() needs a callable");
+        return NULL;
+    }
+    if (table != NULL) table_clear();
+    Py_XSETREF(packer, Py_NewRef(arg));
+    Py_RETURN_NONE;
+}
+
+/* token_stats(text) -> (tokens, letter tokens, of them capitalised, other non-empty tokens,
+ * function words, date words) of text.split(" ") (no token for ""), the counts over its
+ * first SAMPLE_MAX tokens. The same tuple as lines._token_stats_py. */
+static PyObject *token_stats(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "token_stats() needs a str");
+        return NULL;
+    }
+    if (packer == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "token_stats() before set_packer()");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) return NULL;
+    if (table == NULL) {
+        table = PyMem_Calloc(TABLE_SLOTS, sizeof(Slot));
+        if (table == NULL) return PyErr_NoMemory();
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t tokens = 0, counts[5] = {0, 0, 0, 0, 0};
+    if (n > 0) {
+        Py_ssize_t start = 0;
+        uint64_t hash = 1469598103934665603ULL;
+        for (Py_ssize_t i = 0; i <= n; i++) {
+            Py_UCS4 c = i < n ? PyUnicode_READ(kind, d, i) : ' ';
+            if (c != ' ') {
+                hash = (hash ^ c) * 1099511628211ULL;
+                continue;
+            }
+            if (tokens < SAMPLE_MAX) {
+                long bits = token_bits(text, kind, d, start, i - start, hash);
+                if (bits < 0) return NULL;
+                for (int k = 0; k < 5; k++) counts[k] += (bits >> k) & 1;
+            }
+            tokens++;
+            start = i + 1;
+            hash = 1469598103934665603ULL;
+        }
+    }
+    Py_ssize_t sample = tokens < SAMPLE_MAX ? tokens : SAMPLE_MAX;
+    /* bits: 1 letter token, 2 capitalised, 4 empty core, 8 function word, 16 date word */
+    return Py_BuildValue("(nnnnnn)", tokens, counts[0], counts[1],
+                         sample - counts[0] - counts[2], counts[3], counts[4]);
+}
+
 static PyMethodDef methods[] = {
     {"shape", shape, METH_O, "The shape counts of one line (lines._shape_py)."},
     {"fold_digits", fold_digits, METH_O, "Digit runs to 0 in a line holding a word."},
+    {"token_stats", token_stats, METH_O, "The token counts of one line (lines._token_stats_py)."},
+    {"set_packer", set_packer, METH_O, "The function giving a new token's bits."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -207,6 +207,25 @@ def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
     )
 
 
+def _token_bits(token: str) -> int:
+    """`_packed(token)` as five bits (a token's counts are 0 or 1): letter token 1,
+    capitalised 2, empty core 4, function word 8, date word 16 (what `_linescan.token_stats`
+    keeps per token)."""
+    packed = _packed(token)
+    return sum(((packed >> k * _FIELD) & 1) << k for k in range(5))
+
+
+TokenStats = tuple[int, int, int, int, int, int]
+
+
+def _token_stats_py(text: str) -> TokenStats:
+    """(tokens, letter tokens, of them capitalised, other non-empty tokens, function words,
+    date words) of a line without CJK characters: its tokens are `text.split(" ")`, the
+    counts over its first `_TOKEN_SAMPLE`. The reference of `_linescan.token_stats`."""
+    tokens = text.split(" ") if text else []
+    return (len(tokens), *_token_counts(tokens[:_TOKEN_SAMPLE]))
+
+
 def _may_have_separator(text: str) -> bool:
     """Precondition of `_SEPARATORS`, exact for any line: the separators other than " | "
     and " / " are non-ASCII, and ASCII white space other than " " is not printable."""
@@ -255,11 +274,14 @@ def _fold_digits_py(text: str) -> str:
 
 _shape: Callable[[str], Shape] = _shape_py
 _fold_digits: Callable[[str], str] = _fold_digits_py
+_token_stats: Callable[[str], TokenStats] = _token_stats_py
 try:  # the C scanners, loaded only with the matching compiled build (native.activate)
     from crawler.extract.boilerplate import _linescan
 
     _shape = _linescan.shape
     _fold_digits = _linescan.fold_digits
+    _linescan.set_packer(_token_bits)
+    _token_stats = _linescan.token_stats
 except ImportError:
     pass
 
@@ -268,14 +290,18 @@ def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
     chars = len(text)
     cjk, upper, cased, digits, inner, separators, bulleted, end_punct, end_colon = _shape(text)
-    tokens = _CJK.sub(" ", text).split() if cjk else text.split(" ") if text else []
-    words = len(tokens) + (1 if cjk else 0)
-    sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
-    alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
-    n_tok = max(1, len(sample))
+    if cjk:
+        tokens = _CJK.sub(" ", text).split()
+        sample = tokens[:_TOKEN_SAMPLE]  # ratios of a huge line: from its first tokens
+        n_tokens = len(tokens)
+        alpha, caps, numeric, stop, date_tokens = _token_counts(sample)
+    else:
+        n_tokens, alpha, caps, numeric, stop, date_tokens = _token_stats(text)
+    words = n_tokens + (1 if cjk else 0)
+    n_tok = max(1, min(n_tokens, _TOKEN_SAMPLE))
     has_date = chars <= _DATE_MAX_CHARS and _has_date(text, digits)
-    content_left = len(tokens) - date_tokens - numeric
-    date_like = (has_date or date_tokens >= 2) and content_left <= 1 and len(tokens) <= 12
+    content_left = n_tokens - date_tokens - numeric
+    date_like = (has_date or date_tokens >= 2) and content_left <= 1 and n_tokens <= 12
     if cjk and has_date and chars <= 24:
         date_like = True
     # the frozen dataclass's __init__ sets its 17 fields one by one through
@@ -286,7 +312,7 @@ def features_of_normalized(text: str) -> LineFeatures:
         chars=chars,
         words=words,
         cjk=cjk,
-        units=len(tokens) + cjk / 2.0,
+        units=n_tokens + cjk / 2.0,
         alpha_words=alpha,
         end_punct=end_punct,
         end_colon=end_colon,

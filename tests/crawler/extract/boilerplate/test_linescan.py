@@ -37,6 +37,7 @@ def _c_module() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.set_packer(_reference()._token_bits)
     return module
 
 
@@ -47,6 +48,7 @@ def _reference() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module._shape, module._fold_digits = module._shape_py, module._fold_digits_py
+    module._token_stats = module._token_stats_py
     return module
 
 
@@ -60,6 +62,8 @@ def _same(c: ModuleType, ref: ModuleType, text: str) -> None:
     lowered = text.lower()
     got, want = c.fold_digits(lowered), ref._fold_digits_py(lowered)
     assert got == want and hash(got) == hash(want), repr(text)  # == needs the narrowest kind
+    assert c.token_stats(text) == ref._token_stats_py(text), repr(text)
+    assert c.token_stats(text) == ref._token_stats_py(text), repr(text)  # now from its table
 
 
 @pytest.mark.parametrize(
@@ -82,6 +86,11 @@ def _same(c: ModuleType, ref: ModuleType, text: str) -> None:
         "Done.\u201d\u2019 )*",
         "Tags：",
         "x。\ny",
+        "The Council met on Tuesday, 12:30 GMT, and said: “Don't wait” — e-mail us (now).",
+        "Updated 3 hours ago · Mon, Nov. 20, 2019",
+        "ſ K İ ı « » ¿ ¡ ... -- ’s  ",
+        " the  The THE (c) don't e-mail 's ǅx",
+        " ".join(["word"] * 10_050) + " The",
     ],
 )
 def test_crafted_lines(pair: tuple[ModuleType, ModuleType], text: str) -> None:
@@ -112,3 +121,10 @@ def test_every_distinct_line_of_the_eval_sets(pair: tuple[ModuleType, ModuleType
     for line in raw | {ref.normalize(s) for s in raw}:
         _same(c, ref, line)
         _same(c, ref, ref.unicodedata.normalize("NFKC", line))
+
+
+def test_the_token_table_is_emptied_when_full(pair: tuple[ModuleType, ModuleType]) -> None:
+    c, ref = pair
+    many = " ".join(f"Tok{i}en" for i in range(120_000))  # more tokens than the table holds
+    assert c.token_stats(many) == ref._token_stats_py(many)
+    assert c.token_stats("Tok5en the") == ref._token_stats_py("Tok5en the")
