@@ -367,11 +367,80 @@ static PyObject *token_stats(PyObject *self, PyObject *text) {
                          sample - counts[0] - counts[2], counts[3], counts[4]);
 }
 
+
+/* ---- white space collapsed: lines.normalize and chrome.key_of_normalized ---- */
+
+enum { KEEP, BREAK, SKIP };
+
+static inline int normalize_class(Py_UCS4 c) {
+    if (c == 0x200b || c == 0xfeff || c == 0x00ad) return SKIP;
+    return SPACE(c) ? BREAK : KEEP;
+}
+
+static inline int key_class(Py_UCS4 c) {
+    /* _KEY_DROP ([\d_]+|[^\w\s]) makes a character a space unless it is a letter-like word
+       character (alphanumeric, not a digit; "_" is not alphanumeric); spaces break too */
+    return (Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c)) ? KEEP : BREAK;
+}
+
+/* The runs of KEEP characters of text joined by one space (SKIP characters left out
+ * first): " ".join(text.split()) after the removals, or after the key's translation. */
+static PyObject *joined_runs(PyObject *text, int normalizing) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "a str is needed");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i;
+    /* already in its joined form (the common case)? then it is its own result */
+    int pending = 0, changed = 0; /* pending: a break seen after a kept character */
+    Py_ssize_t kept = 0;
+    for (i = 0; i < n && !changed; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        int cls = normalizing ? normalize_class(c) : key_class(c);
+        if (cls == KEEP) {
+            if (pending) pending = 0;
+            kept++;
+        } else if (cls == SKIP || c != ' ' || pending || kept == 0) {
+            changed = 1;
+        } else {
+            pending = 1;
+        }
+    }
+    if (!changed && !pending) return Py_NewRef(text);
+    Py_UCS4 *buf = PyMem_Malloc((n ? n : 1) * sizeof(Py_UCS4));
+    if (buf == NULL) return PyErr_NoMemory();
+    Py_ssize_t o = 0;
+    pending = 0;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        int cls = normalizing ? normalize_class(c) : key_class(c);
+        if (cls == KEEP) {
+            if (pending && o > 0) buf[o++] = ' ';
+            pending = 0;
+            buf[o++] = c;
+        } else if (cls == BREAK) {
+            pending = 1;
+        }
+    }
+    PyObject *res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    PyMem_Free(buf);
+    return res;
+}
+
+static PyObject *normalize(PyObject *self, PyObject *text) { return joined_runs(text, 1); }
+
+static PyObject *key_words(PyObject *self, PyObject *text) { return joined_runs(text, 0); }
+
 static PyMethodDef methods[] = {
     {"shape", shape, METH_O, "The shape counts of one line (lines._shape_py)."},
     {"fold_digits", fold_digits, METH_O, "Digit runs to 0 in a line holding a word."},
     {"token_stats", token_stats, METH_O, "The token counts of one line (lines._token_stats_py)."},
     {"set_packer", set_packer, METH_O, "The function giving a new token's bits."},
+    {"normalize", normalize, METH_O, "White space collapsed (lines._normalize_py)."},
+    {"key_words", key_words, METH_O, "A lowered line's phrase key (chrome._key_words_py)."},
     {NULL, NULL, 0, NULL},
 };
 

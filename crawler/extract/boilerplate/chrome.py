@@ -9,6 +9,7 @@ classified by a phrase it merely contains.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from crawler.extract.boilerplate.lines import LineFeatures, normalize
 from crawler.extract.boilerplate.phrases import PHRASES
@@ -35,10 +36,25 @@ class _KeyDrop(dict[int, str]):
 _KEY_DROP_TABLE = _KeyDrop()
 
 
+def _key_words_py(low: str) -> str:
+    """The reference (and fallback) of `_linescan.key_words`: each character of a lower-cased
+    line that `_KEY_DROP` matches made a space, then spaces collapsed."""
+    return " ".join(low.translate(_KEY_DROP_TABLE).split())
+
+
+_key_words: Callable[[str], str] = _key_words_py
+try:  # the C version, loaded only with the matching compiled build (native.activate)
+    from crawler.extract.boilerplate import _linescan
+
+    _key_words = _linescan.key_words
+except ImportError:
+    pass
+
+
 def key_of_normalized(text: str) -> str:
     """`phrase_key` of a line without zero-width characters or soft hyphens (a normalised
     line or a part of one): each dropped character a space, then spaces collapsed."""
-    return " ".join(text.lower().translate(_KEY_DROP_TABLE).split())
+    return _key_words(text.lower())
 
 
 _EXACT: dict[str, Removed] = {}

@@ -84,10 +84,18 @@ _CASED_NON_LETTER = re.compile(
 )
 
 
-def normalize(line: str) -> str:
-    """Collapse white space (incl. NBSP and zero-width characters) and strip."""
+def _normalize_py(line: str) -> str:
+    """`normalize`'s reference (and fallback) for `_linescan.normalize`."""
     line = line.replace("\u200b", "").replace("\ufeff", "").replace("\u00ad", "")
     return " ".join(line.split())  # str.split() splits on exactly the characters \s matches
+
+
+_normalize: Callable[[str], str] = _normalize_py  # the C version below when it is built
+
+
+def normalize(line: str) -> str:
+    """Collapse white space (incl. NBSP and zero-width characters) and strip."""
+    return _normalize(line)
 
 
 def features(line: str) -> LineFeatures:
@@ -210,9 +218,18 @@ def _token_counts(sample: list[str]) -> tuple[int, int, int, int, int]:
 def _token_bits(token: str) -> int:
     """`_packed(token)` as five bits (a token's counts are 0 or 1): letter token 1,
     capitalised 2, empty core 4, function word 8, date word 16 (what `_linescan.token_stats`
-    keeps per token)."""
-    packed = _packed(token)
-    return sum(((packed >> k * _FIELD) & 1) << k for k in range(5))
+    keeps per token); computed as `_packed` computes it."""
+    core = token.strip(_TOKEN_STRIP)
+    low = core.lower()
+    if core.isalpha() or (core and _WORD.search(token) is not None):
+        bits = 3 if token.lstrip(_CAP_STRIP)[:1].isupper() else 1
+    else:
+        bits = 0 if core else 4
+    if low in STOP_WORDS:
+        bits |= 8
+    if low in _DATE_WORDS or low.rstrip("s,") in _DATE_WORDS:
+        bits |= 16
+    return bits
 
 
 TokenStats = tuple[int, int, int, int, int, int]
@@ -282,6 +299,7 @@ try:  # the C scanners, loaded only with the matching compiled build (native.act
     _fold_digits = _linescan.fold_digits
     _linescan.set_packer(_token_bits)
     _token_stats = _linescan.token_stats
+    _normalize = _linescan.normalize
 except ImportError:
     pass
 

@@ -41,6 +41,18 @@ def _c_module() -> ModuleType:
     return module
 
 
+def _chrome_reference() -> ModuleType:
+    """`chrome.py` as plain Python."""
+    spec = importlib.util.spec_from_file_location("chrome_reference", native.HERE / "chrome.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_CHROME = _chrome_reference()
+
+
 def _reference() -> ModuleType:
     """`lines.py` as plain Python, with its Python scanners."""
     spec = importlib.util.spec_from_file_location("lines_reference", native.HERE / "lines.py")
@@ -48,7 +60,7 @@ def _reference() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module._shape, module._fold_digits = module._shape_py, module._fold_digits_py
-    module._token_stats = module._token_stats_py
+    module._token_stats, module._normalize = module._token_stats_py, module._normalize_py
     return module
 
 
@@ -58,6 +70,11 @@ def pair() -> tuple[ModuleType, ModuleType]:
 
 
 def _same(c: ModuleType, ref: ModuleType, text: str) -> None:
+    for got, want in (
+        (c.normalize(text), ref._normalize_py(text)),
+        (c.key_words(text.lower()), _CHROME._key_words_py(text.lower())),
+    ):
+        assert got == want and hash(got) == hash(want), repr(text)
     assert c.shape(text) == ref._shape_py(text), repr(text)
     lowered = text.lower()
     got, want = c.fold_digits(lowered), ref._fold_digits_py(lowered)
@@ -91,6 +108,9 @@ def _same(c: ModuleType, ref: ModuleType, text: str) -> None:
         "ſ K İ ı « » ¿ ¡ ... -- ’s  ",
         " the  The THE (c) don't e-mail 's ǅx",
         " ".join(["word"] * 10_050) + " The",
+        "\u200b a\u00ad b \ufeff ",
+        "  Read\tmore:\u3000 x_y 3rd ½ Ⅻ  ",
+        "ä\u200b",
     ],
 )
 def test_crafted_lines(pair: tuple[ModuleType, ModuleType], text: str) -> None:
@@ -128,3 +148,10 @@ def test_the_token_table_is_emptied_when_full(pair: tuple[ModuleType, ModuleType
     many = " ".join(f"Tok{i}en" for i in range(120_000))  # more tokens than the table holds
     assert c.token_stats(many) == ref._token_stats_py(many)
     assert c.token_stats("Tok5en the") == ref._token_stats_py("Tok5en the")
+
+
+@pytest.mark.parametrize("token", ["", "...", "don't", "«Hello»", "(c)", "2019", "Mon,", "ſ", "İx"])
+def test_a_tokens_bits_are_its_packed_counts(token: str) -> None:
+    ref = _reference()
+    packed = ref._packed(token)
+    assert ref._token_bits(token) == sum(((packed >> k * ref._FIELD) & 1) << k for k in range(5))
