@@ -37,7 +37,8 @@ def _c_module() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.set_packer(_reference()._token_bits)
+    if not native.ACTIVE:  # else this is the module `lines` loaded, its packer already set
+        module.set_packer(_reference()._token_bits)
     return module
 
 

@@ -120,3 +120,9 @@ def test_pure_python_switch_and_same_features_both_ways() -> None:
 def test_this_process_runs_what_activate_says() -> None:
     compiled = not str(lines.__file__).endswith(".py")
     assert compiled == native.ACTIVE
+    # the compiled build includes the C scanners, and `lines` / `chrome` use them
+    from crawler.extract.boilerplate import chrome
+
+    uses_c = [f.__module__ for f in (lines._shape, lines._token_stats, chrome._key_words)]
+    c = f"{native.PACKAGE}._linescan"
+    assert uses_c == ([c] * 3 if native.ACTIVE else [lines.__name__] * 2 + [chrome.__name__])
