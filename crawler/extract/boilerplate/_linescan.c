@@ -129,14 +129,13 @@ static int bulleted(int kind, const void *d, Py_ssize_t n) {
     return (mark == '.' || mark == ')') && k + 1 < n && SPACE(PyUnicode_READ(kind, d, k + 1));
 }
 
-/* shape(text) -> (cjk, upper, cased, digits, inner_sentences, separators, bulleted,
- *                 end_punct, end_colon); the same tuple as lines._shape_py */
-static PyObject *shape(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "shape() needs a str");
-        return NULL;
-    }
-    if (PyUnicode_READY(arg) < 0) return NULL;
+typedef struct {
+    Py_ssize_t cjk, upper, cased, digits, inner, separators;
+    int bulleted, end_punct, end_colon;
+} Shape;
+
+/* The shape counts of a (ready) str into *out. */
+static void scan_shape(PyObject *arg, Shape *out) {
     int kind = PyUnicode_KIND(arg);
     const void *d = PyUnicode_DATA(arg);
     Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
@@ -184,10 +183,30 @@ static PyObject *shape(PyObject *self, PyObject *arg) {
         end_punct = is_sent_end(last);
         end_colon = last == ':' || last == 0xff1a;
     }
-    return Py_BuildValue(
-        "(nnnnnnNNN)", cjk, upper, cased, digits, inner, space ? separators(kind, d, n) : 0,
-        PyBool_FromLong(bulleted(kind, d, n)), PyBool_FromLong(end_punct),
-        PyBool_FromLong(end_colon));
+    out->cjk = cjk;
+    out->upper = upper;
+    out->cased = cased;
+    out->digits = digits;
+    out->inner = inner;
+    out->separators = space ? separators(kind, d, n) : 0;
+    out->bulleted = bulleted(kind, d, n);
+    out->end_punct = end_punct;
+    out->end_colon = end_colon;
+}
+
+/* shape(text) -> (cjk, upper, cased, digits, inner_sentences, separators, bulleted,
+ *                 end_punct, end_colon); the same tuple as lines._shape_py */
+static PyObject *shape(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "shape() needs a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(arg) < 0) return NULL;
+    Shape sh;
+    scan_shape(arg, &sh);
+    return Py_BuildValue("(nnnnnnNNN)", sh.cjk, sh.upper, sh.cased, sh.digits, sh.inner,
+                         sh.separators, PyBool_FromLong(sh.bulleted),
+                         PyBool_FromLong(sh.end_punct), PyBool_FromLong(sh.end_colon));
 }
 
 /* [^\W\d_]: a word character that is neither a digit nor "_" */
@@ -321,22 +340,15 @@ static PyObject *set_packer(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
-/* token_stats(text) -> (tokens, letter tokens, of them capitalised, other non-empty tokens,
- * function words, date words) of text.split(" ") (no token for ""), the counts over its
- * first SAMPLE_MAX tokens. The same tuple as lines._token_stats_py. */
-static PyObject *token_stats(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "token_stats() needs a str");
-        return NULL;
-    }
-    if (packer == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "token_stats() before set_packer()");
-        return NULL;
-    }
-    if (PyUnicode_READY(text) < 0) return NULL;
+/* The token counts of a (ready) str into out: tokens, letter tokens, capitalised, other
+ * non-empty tokens, function words, date words; -1 on error (packer's). */
+static int count_tokens(PyObject *text, Py_ssize_t out[6]) {
     if (table == NULL) {
         table = PyMem_Calloc(TABLE_SLOTS, sizeof(Slot));
-        if (table == NULL) return PyErr_NoMemory();
+        if (table == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
     }
     int kind = PyUnicode_KIND(text);
     const void *d = PyUnicode_DATA(text);
@@ -353,7 +365,7 @@ static PyObject *token_stats(PyObject *self, PyObject *text) {
             }
             if (tokens < SAMPLE_MAX) {
                 long bits = token_bits(text, kind, d, start, i - start, hash);
-                if (bits < 0) return NULL;
+                if (bits < 0) return -1;
                 for (int k = 0; k < 5; k++) counts[k] += (bits >> k) & 1;
             }
             tokens++;
@@ -363,10 +375,136 @@ static PyObject *token_stats(PyObject *self, PyObject *text) {
     }
     Py_ssize_t sample = tokens < SAMPLE_MAX ? tokens : SAMPLE_MAX;
     /* bits: 1 letter token, 2 capitalised, 4 empty core, 8 function word, 16 date word */
-    return Py_BuildValue("(nnnnnn)", tokens, counts[0], counts[1],
-                         sample - counts[0] - counts[2], counts[3], counts[4]);
+    out[0] = tokens;
+    out[1] = counts[0];
+    out[2] = counts[1];
+    out[3] = sample - counts[0] - counts[2];
+    out[4] = counts[3];
+    out[5] = counts[4];
+    return 0;
 }
 
+/* token_stats(text) -> (tokens, letter tokens, of them capitalised, other non-empty tokens,
+ * function words, date words) of text.split(" ") (no token for ""), the counts over its
+ * first SAMPLE_MAX tokens. The same tuple as lines._token_stats_py. */
+static PyObject *token_stats(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "token_stats() needs a str");
+        return NULL;
+    }
+    if (packer == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "token_stats() before set_packer()");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) return NULL;
+    Py_ssize_t t[6];
+    if (count_tokens(text, t) < 0) return NULL;
+    return Py_BuildValue("(nnnnnn)", t[0], t[1], t[2], t[3], t[4], t[5]);
+}
+
+/* ---- a whole line's features (lines.features_of_normalized, lines without CJK) ---- */
+
+#define DATE_MAX_CHARS 2000 /* lines._DATE_MAX_CHARS */
+
+static PyObject *has_date_fn = NULL; /* lines._has_date, given by set_has_date */
+
+static PyObject *set_has_date(PyObject *self, PyObject *arg) {
+    if (!PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "set_has_date() needs a callable");
+        return NULL;
+    }
+    Py_XSETREF(has_date_fn, Py_NewRef(arg));
+    Py_RETURN_NONE;
+}
+
+/* the field names, in LineFeatures' order (interned once) */
+static const char *FIELD_NAMES[] = {
+    "text",        "chars",       "words",       "cjk",         "units",    "alpha_words",
+    "end_punct",   "end_colon",   "stop_ratio",  "title_ratio", "upper_ratio", "digit_ratio",
+    "date_like",   "has_date",    "bulleted",    "separators",  "inner_sentences",
+};
+#define N_FIELDS 17
+static PyObject *field_keys[N_FIELDS];
+
+static int make_keys(void) {
+    for (int i = 0; i < N_FIELDS; i++) {
+        if (field_keys[i] == NULL) {
+            field_keys[i] = PyUnicode_InternFromString(FIELD_NAMES[i]);
+            if (field_keys[i] == NULL) return -1;
+        }
+    }
+    return 0;
+}
+
+/* dict[FIELD_NAMES[i]] = value, stealing the reference to value (NULL: an error) */
+static int put(PyObject *dict, int i, PyObject *value) {
+    if (value == NULL) return -1;
+    int r = PyDict_SetItem(dict, field_keys[i], value);
+    Py_DECREF(value);
+    return r;
+}
+
+static inline double ratio(Py_ssize_t a, Py_ssize_t b) {
+    /* Python's a / max(1, b) for ints below 2**53: the double quotient, correctly rounded */
+    return (double)a / (double)(b > 1 ? b : 1);
+}
+
+/* line_features(text) -> the instance dict of lines.features_of_normalized(text), in the
+ * same field order, or None for a line with CJK characters (the Python path counts those) */
+static PyObject *line_features(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "line_features() needs a str");
+        return NULL;
+    }
+    if (packer == NULL || has_date_fn == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "line_features() before set_packer/set_has_date");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) return NULL;
+    Shape sh;
+    scan_shape(text, &sh);
+    if (sh.cjk) Py_RETURN_NONE;
+    Py_ssize_t t[6];
+    if (count_tokens(text, t) < 0) return NULL;
+    Py_ssize_t chars = PyUnicode_GET_LENGTH(text), tokens = t[0], alpha = t[1], caps = t[2],
+               numeric = t[3], stop = t[4], date_tokens = t[5];
+    int has_date = 0;
+    if (chars <= DATE_MAX_CHARS) {
+        PyObject *digits = PyLong_FromSsize_t(sh.digits);
+        if (digits == NULL) return NULL;
+        PyObject *got = PyObject_CallFunctionObjArgs(has_date_fn, text, digits, NULL);
+        Py_DECREF(digits);
+        if (got == NULL) return NULL;
+        has_date = PyObject_IsTrue(got);
+        Py_DECREF(got);
+        if (has_date < 0) return NULL;
+    }
+    Py_ssize_t content_left = tokens - date_tokens - numeric;
+    int date_like = (has_date || date_tokens >= 2) && content_left <= 1 && tokens <= 12;
+    Py_ssize_t sample = tokens < SAMPLE_MAX ? tokens : SAMPLE_MAX;
+    if (make_keys() < 0) return NULL;
+    PyObject *dict = PyDict_New();
+    if (dict == NULL) return NULL;
+    if (put(dict, 0, Py_NewRef(text)) < 0 || put(dict, 1, PyLong_FromSsize_t(chars)) < 0 ||
+        put(dict, 2, PyLong_FromSsize_t(tokens)) < 0 || put(dict, 3, PyLong_FromLong(0)) < 0 ||
+        put(dict, 4, PyFloat_FromDouble((double)tokens)) < 0 ||
+        put(dict, 5, PyLong_FromSsize_t(alpha)) < 0 ||
+        put(dict, 6, PyBool_FromLong(sh.end_punct)) < 0 ||
+        put(dict, 7, PyBool_FromLong(sh.end_colon)) < 0 ||
+        put(dict, 8, PyFloat_FromDouble(ratio(stop, sample))) < 0 ||
+        put(dict, 9, PyFloat_FromDouble(ratio(caps, alpha))) < 0 ||
+        put(dict, 10, PyFloat_FromDouble(ratio(sh.upper, sh.cased))) < 0 ||
+        put(dict, 11, PyFloat_FromDouble(ratio(sh.digits, chars))) < 0 ||
+        put(dict, 12, PyBool_FromLong(date_like)) < 0 ||
+        put(dict, 13, PyBool_FromLong(has_date)) < 0 ||
+        put(dict, 14, PyBool_FromLong(sh.bulleted)) < 0 ||
+        put(dict, 15, PyLong_FromSsize_t(sh.separators)) < 0 ||
+        put(dict, 16, PyLong_FromSsize_t(sh.inner)) < 0) {
+        Py_DECREF(dict);
+        return NULL;
+    }
+    return dict;
+}
 
 /* ---- white space collapsed: lines.normalize and chrome.key_of_normalized ---- */
 
@@ -439,6 +577,8 @@ static PyMethodDef methods[] = {
     {"fold_digits", fold_digits, METH_O, "Digit runs to 0 in a line holding a word."},
     {"token_stats", token_stats, METH_O, "The token counts of one line (lines._token_stats_py)."},
     {"set_packer", set_packer, METH_O, "The function giving a new token's bits."},
+    {"set_has_date", set_has_date, METH_O, "The date test line_features asks (lines._has_date)."},
+    {"line_features", line_features, METH_O, "A line's feature dict (no CJK), else None."},
     {"normalize", normalize, METH_O, "White space collapsed (lines._normalize_py)."},
     {"key_words", key_words, METH_O, "A lowered line's phrase key (chrome._key_words_py)."},
     {NULL, NULL, 0, NULL},

@@ -289,9 +289,15 @@ def _fold_digits_py(text: str) -> str:
     return _DIGITS.sub("0", text)
 
 
+def _no_line_features(text: str) -> dict[str, object] | None:
+    """Without the C scanners: no line's features come ready-made."""
+    return None
+
+
 _shape: Callable[[str], Shape] = _shape_py
 _fold_digits: Callable[[str], str] = _fold_digits_py
 _token_stats: Callable[[str], TokenStats] = _token_stats_py
+_line_features: Callable[[str], dict[str, object] | None] = _no_line_features
 try:  # the C scanners, loaded only with the matching compiled build (native.activate)
     from crawler.extract.boilerplate import _linescan
 
@@ -300,12 +306,19 @@ try:  # the C scanners, loaded only with the matching compiled build (native.act
     _linescan.set_packer(_token_bits)
     _token_stats = _linescan.token_stats
     _normalize = _linescan.normalize
+    _linescan.set_has_date(_has_date)
+    _line_features = _linescan.line_features
 except ImportError:
     pass
 
 
 def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
+    ready = _line_features(text)  # the C version of what follows (lines without CJK)
+    if ready is not None:
+        made = object.__new__(LineFeatures)
+        made.__dict__.update(ready)
+        return made
     chars = len(text)
     cjk, upper, cased, digits, inner, separators, bulleted, end_punct, end_colon = _shape(text)
     if cjk:

@@ -37,8 +37,9 @@ def _c_module() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    if not native.ACTIVE:  # else this is the module `lines` loaded, its packer already set
+    if not native.ACTIVE:  # else this is the module `lines` loaded, its callbacks already set
         module.set_packer(_reference()._token_bits)
+        module.set_has_date(_reference()._has_date)
     return module
 
 
@@ -62,6 +63,7 @@ def _reference() -> ModuleType:
     spec.loader.exec_module(module)
     module._shape, module._fold_digits = module._shape_py, module._fold_digits_py
     module._token_stats, module._normalize = module._token_stats_py, module._normalize_py
+    module._line_features = module._no_line_features
     return module
 
 
@@ -82,6 +84,13 @@ def _same(c: ModuleType, ref: ModuleType, text: str) -> None:
     assert got == want and hash(got) == hash(want), repr(text)  # == needs the narrowest kind
     assert c.token_stats(text) == ref._token_stats_py(text), repr(text)
     assert c.token_stats(text) == ref._token_stats_py(text), repr(text)  # now from its table
+    ready = c.line_features(text)
+    if ref._shape_py(text)[0]:
+        assert ready is None, repr(text)  # a line with CJK: the Python path
+    else:
+        want = vars(ref.features_of_normalized(text))
+        assert ready is not None and list(ready.items()) == list(want.items()), repr(text)
+        assert [type(v) for v in ready.values()] == [type(v) for v in want.values()]
 
 
 @pytest.mark.parametrize(
