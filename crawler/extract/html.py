@@ -26,7 +26,6 @@ from lxml.html import (
     HtmlProcessingInstruction,
     fromstring,
 )
-from trafilatura import bare_extraction
 from trafilatura.settings import set_date_params
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html, repair_faulty_html
 from trafilatura.xml import xmltotxt
@@ -43,6 +42,7 @@ from crawler.extract.html_combine import (
     wants_second,
 )
 from crawler.extract.html_meta import PageMeta, byline_author, page_meta, split_authors
+from crawler.extract.html_trafilatura import article_body
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
 from crawler.model import Removal
@@ -385,15 +385,9 @@ def _extract(
     meta = page.meta
     evidence = page_evidence(tree)
     _prepare(tree)
-    document = bare_extraction(
-        tree,
-        url=base_url or meta.url,
-        include_comments=False,
-        include_tables=True,
-        output_format="txt",
-        fast=True,  # readability's view is taken below, and decided better than by length
-    )
-    body = getattr(document, "body", None)
+    # trafilatura's body (`bare_extraction` with include_comments=False, include_tables=True,
+    # fast=True: readability's view is taken below, and decided better than by length)
+    body = article_body(tree, base_url or meta.url)
     lines = _body_lines(body) if isinstance(body, _Element) else []
     if not lines and _is_fragment(html):
         lines = _fragment_lines(tree)
