@@ -178,18 +178,17 @@ def _comment_sections(tree: _Element) -> list[_Element]:
 
 
 def _basic_cleaned(elem: _Element) -> bool:
-    """Whether `BASIC_CLEAN_XPATH` selects `elem` (a descendant of the body)."""
-    tag = elem.tag
-    if tag in _BASIC_TAGS:
-        return True
-    if tag == "div":
+    """Whether `BASIC_CLEAN_XPATH` selects `elem` (a descendant of the body), tags aside."""
+    cls, ident = elem.get("class"), elem.get("id")
+    if cls is None and ident is None:
+        return False
+    if elem.tag == "div":
         # contains(@class|@id, 'footer'): the first of the two in the tag's attribute order
         for name, value in elem.items():
             if name in ("class", "id"):
                 if "footer" in value:
                     return True
                 break
-    cls, ident = elem.get("class"), elem.get("id")
     return bool(cls and _CONSENT.search(cls)) or bool(ident and _CONSENT.search(ident))
 
 
@@ -208,29 +207,28 @@ def page_text(tree: HtmlElement) -> str:
     return " ".join("".join(pieces).split())
 
 
-def _spaced(text: str, block: bool) -> str:
-    """A text or tail as `_spaced_text` leaves it (`text` with the tails glued onto it)."""
-    if not block:
-        return text
-    return f" {remove_control_characters(text)}" if text else " "
-
-
 def _text_of(elem: _Element, out: Callable[[str], None]) -> None:
     """Append the text of `elem`'s content (its text, its children's, their tails) as html2txt
-    reads it after the basic cleaning."""
-    block = elem.tag in _BLOCK_ELEMS
-    # the text of a node (or the tail of a kept child) gathers the tails of the cleaned
-    # children after it, then is spaced as a whole: `_spaced_text` runs after the cleaning
+    reads it after the basic cleaning: the text of a node (or the tail of a kept child)
+    gathers the tails of the cleaned children after it, then is spaced as a whole, with a
+    space in front at a block element (`_spaced_text` runs after the cleaning)."""
     held = elem.text or ""
-    held_block = block
+    held_block = elem.tag in _BLOCK_ELEMS
     for child in elem:
-        if isinstance(child.tag, str) and _basic_cleaned(child):
+        tag = child.tag
+        if tag in _BASIC_TAGS or (isinstance(tag, str) and _basic_cleaned(child)):
             if child.tail:
                 held += child.tail
             continue
-        out(_spaced(held, held_block))
-        if isinstance(child.tag, str):
+        if not held_block:
+            out(held)
+        else:
+            out(f" {remove_control_characters(held)}" if held else " ")
+        if isinstance(tag, str):
             _text_of(child, out)
         held = child.tail or ""
-        held_block = child.tag in _BLOCK_ELEMS
-    out(_spaced(held, held_block))
+        held_block = tag in _BLOCK_ELEMS
+    if not held_block:
+        out(held)
+    else:
+        out(f" {remove_control_characters(held)}" if held else " ")
