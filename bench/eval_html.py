@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import crawler.extract.html as html_mod  # noqa: E402
 from crawler.extract.html import Extracted, extract_html  # noqa: E402
 from crawler.extract.html_combine import readability_lines  # noqa: E402
+from crawler.extract.html_trafilatura import library_body  # noqa: E402
 
 
 def _timed(
@@ -60,12 +61,12 @@ def _timed(
 
 def _today(html: str) -> str:
     """The HTML path before the combiner: trafilatura with its readability/jusText fallbacks."""
-    original = getattr(html_mod, "bare_extraction")  # noqa: B009 (not exported: patched here)
-    setattr(html_mod, "bare_extraction", functools.partial(original, fast=False))  # noqa: B010
+    original = getattr(html_mod, "article_body")  # noqa: B009 (not exported: patched here)
+    setattr(html_mod, "article_body", functools.partial(library_body, fast=False))  # noqa: B010
     try:
         return extract_html(html, combine_engines=False).text
     finally:
-        setattr(html_mod, "bare_extraction", original)  # noqa: B010
+        setattr(html_mod, "article_body", original)  # noqa: B010
 
 
 def _readability(html: str) -> str:

@@ -14,7 +14,7 @@ On the 63 dev pages (eval/dev/html) and, with --dragnet N, the first N pages of
        read       `read_input` (bytes, decode, sniff)   prescan   attribute pre-scan
        parse      our lxml parse                        limits    element count and depth
        meta       `page_meta` (declared metadata and the headline vote)
-       prep       hover-card clusters, embedded posts   trafil.   `bare_extraction`
+       prep       hover-card clusters, embedded posts   trafil.   `article_body`
        lines      trafilatura's body to lines           clean     the post-clean (`clean_text`)
        evidence   article evidence (`page_evidence`)    byline    trafilatura's byline search
        date       htmldate's search                     second    readability-lxml (< 300 tokens)
@@ -35,9 +35,10 @@ second pass; printed as ratios to trafilatura in the same worker. (A test proces
 is global: each variant's pool is the first of its own fresh `python` process.)
 
 --options instead measures trafilatura's extraction options inside our path: `extract_html` on
-the dev pages with `bare_extraction` given each variant's options (the shipped ones: fast=True,
-include_comments=False, include_tables=True), F1 against eval/dev/gold.json (the metric of
-bench/eval_html.py) and CPU ms/doc, the variants taking turns in each round.
+the dev pages with `bare_extraction` given each variant's options in place of `article_body`
+(which stands for the shipped ones: fast=True, include_comments=False, include_tables=True),
+F1 against eval/dev/gold.json (the metric of bench/eval_html.py) and CPU ms/doc, the variants
+taking turns in each round.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ import crawler.extract.chain as chain_mod  # noqa: E402
 import crawler.extract.html as html_mod  # noqa: E402
 from crawler.config import Settings  # noqa: E402
 from crawler.errors import Drop  # noqa: E402
+from crawler.extract.html_trafilatura import library_body  # noqa: E402
 from crawler.extract.normalize import detect_language  # noqa: E402
 from crawler.readers.files import RawInput, read_input  # noqa: E402
 from crawler.run.ingest import run_ingest  # noqa: E402
@@ -93,7 +95,7 @@ _WRAPPED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "limits": (html_mod, ("check_html_tree", "check_lines")),
     "meta": (html_mod, ("page_meta",)),
     "prep": (html_mod, ("_drop_inline_link_clusters", "_unwrap_embedded_posts")),
-    "trafil.": (html_mod, ("bare_extraction",)),
+    "trafil.": (html_mod, ("article_body",)),
     "lines": (html_mod, ("_body_lines",)),
     "clean": (html_mod, ("clean_text",)),
     "evidence": (html_mod, ("page_evidence",)),
@@ -185,7 +187,7 @@ def measure_options(rounds: int) -> None:
     logging.disable(logging.WARNING)
     pages = {p.stem: p.read_text("utf-8") for p in sorted(EVAL.glob("*.html"))}
     gold = {i: g["text"] for i, g in json.loads((EVAL.parent / "gold.json").read_text()).items()}
-    shipped = getattr(html_mod, "bare_extraction")  # noqa: B009 (not exported)
+    shipped = getattr(html_mod, "article_body")  # noqa: B009 (not exported)
     cpu: dict[str, list[float]] = {name: [] for name in OPTION_VARIANTS}
     f1: dict[str, float] = {}
     for html in pages.values():  # warm-up: dateparser compiles its locales on first use
@@ -193,13 +195,14 @@ def measure_options(rounds: int) -> None:
     try:
         for _ in range(rounds):
             for name, options in OPTION_VARIANTS.items():
-                setattr(html_mod, "bare_extraction", functools.partial(shipped, **options))  # noqa: B010
+                variant = functools.partial(library_body, **options) if options else shipped
+                setattr(html_mod, "article_body", variant)  # noqa: B010
                 start = time.process_time()
                 preds = {i: html_mod.extract_html(h).text for i, h in pages.items()}
                 cpu[name].append(time.process_time() - start)
                 f1[name] = scoring.summarise({i: gold[i] for i in pages}, preds)["F1"]
     finally:
-        setattr(html_mod, "bare_extraction", shipped)  # noqa: B010
+        setattr(html_mod, "article_body", shipped)  # noqa: B010
     base = statistics.median(cpu["shipped"])
     print(
         f"\nextract_html on {len(pages)} dev pages, bare_extraction options (median of {rounds}):"

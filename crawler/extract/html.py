@@ -26,9 +26,8 @@ from lxml.html import (
     HtmlProcessingInstruction,
     fromstring,
 )
-from trafilatura import bare_extraction
 from trafilatura.settings import set_date_params
-from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html, repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, is_dubious_html, repair_faulty_html
 from trafilatura.xml import xmltotxt
 
 from crawler.config import Settings
@@ -43,6 +42,7 @@ from crawler.extract.html_combine import (
     wants_second,
 )
 from crawler.extract.html_meta import PageMeta, byline_author, page_meta, split_authors
+from crawler.extract.html_trafilatura import article_body
 from crawler.extract.limits import check_html_source, check_html_tree, check_lines
 from crawler.extract.normalize import parse_date
 from crawler.model import Removal
@@ -124,23 +124,32 @@ def _repaired_utf8(text: str, beginning: str) -> bytes:
     byte-level check (C speed, 2x cheaper) says when it can be left out, and then only its
     two markup fixes are applied (the same code, trafilatura 2.3.1's)."""
     data = text.encode("utf-8", "surrogatepass")
-    # those characters in UTF-8: single bytes (never inside a multi-byte sequence), and
-    # U+FFFE / U+FFFF
+    # those characters: C0 controls, single bytes in UTF-8 (never inside a multi-byte
+    # sequence), and U+FFFE / U+FFFF, looked for in the text (a search for a character wider
+    # than any of the text's returns at once; in the bytes it is a full search, 0.1 ms each)
     if (
         len(data.translate(None, _XML_REFUSED_BYTES)) != len(data)
-        or b"\xef\xbf\xbe" in data
-        or b"\xef\xbf\xbf" in data
+        or "\ufffe" in text
+        or "\uffff" in text
     ):
         return repair_faulty_html(text, beginning).encode("utf-8", "surrogatepass")
-    fixed = text
+    # the doctype fix changes the first line only (and ends a page without a line break with
+    # one): the rest of the bytes are kept, not the whole page concatenated and encoded again
+    head = text[:4096]
     if "doctype" in beginning:
-        firstline, _, rest = fixed.partition("\n")
-        fixed = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
-    for line in fixed[:4096].splitlines()[:4]:
-        if "<html" in line and line.endswith("/>"):
-            fixed = FAULTY_HTML.sub(r"\1>", fixed, count=1)
-            break
-    return data if fixed == text else fixed.encode("utf-8", "surrogatepass")
+        newline = text.find("\n")
+        first = text if newline < 0 else text[:newline]
+        fixed = DOCTYPE_TAG.sub("", first, count=1)
+        if newline < 0:
+            data = fixed.encode("utf-8", "surrogatepass") + b"\n"
+        elif len(fixed) != len(first):  # (a match is never empty)
+            data = fixed.encode("utf-8", "surrogatepass") + data[data.find(b"\n") :]
+        rest = "" if newline < 0 else text[newline + 1 : newline + 4097]
+        head = (fixed[:4096] + "\n" + rest)[:4096]
+    for line in head.splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):  # rare: trafilatura's own way
+            return repair_faulty_html(text, beginning).encode("utf-8", "surrogatepass")
+    return data
 
 
 def _text_chars(elem: HtmlElement) -> int:
@@ -385,15 +394,9 @@ def _extract(
     meta = page.meta
     evidence = page_evidence(tree)
     _prepare(tree)
-    document = bare_extraction(
-        tree,
-        url=base_url or meta.url,
-        include_comments=False,
-        include_tables=True,
-        output_format="txt",
-        fast=True,  # readability's view is taken below, and decided better than by length
-    )
-    body = getattr(document, "body", None)
+    # trafilatura's body (`bare_extraction` with include_comments=False, include_tables=True,
+    # fast=True: readability's view is taken below, and decided better than by length)
+    body = article_body(tree, base_url or meta.url)
     lines = _body_lines(body) if isinstance(body, _Element) else []
     if not lines and _is_fragment(html):
         lines = _fragment_lines(tree)

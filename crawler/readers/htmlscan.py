@@ -21,8 +21,9 @@ _MARKUP = re.compile(
       !--(?:-?>|.*?--!?>|.*)                          # comment, HTML5 endings included
     | [!?][^>]*>? | /(?![A-Za-z])[^>]*>?              # bogus comment: doctype, <?...>, </ x>
     | (?P<tag>                                        # start or end tag:
-        (?:(?=(?P<raw>(?i:script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext))
-          [\t\n\f\r />]))?                           # (a raw-text element's start tag)
+        (?:(?=[iInNpPsStTxX])                         # (a raw-text element's start tag;
+          (?=(?P<raw>(?i:script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext))
+          [\t\n\f\r />]))?                           #  its first letter tried first)
         /?[A-Za-z][^\t\n\f\r />]*                      # its name, then
         (?:(?:[\t\n\f\r ]|/(?!>))+                     # white space and stray slashes
           | [^\t\n\f\r />][^\t\n\f\r />=]*             # or an attribute name and value

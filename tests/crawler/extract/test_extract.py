@@ -262,6 +262,11 @@ def test_refused_character_references_go_as_before() -> None:
         "<html>\x01<p>a\x0bb\x1f</p>\ufffe\uffff</html>",
         "<!DOC\x01TYPE html/>\n<html/>\n<p>x\x0c</p>",
         "<html><p>caf\u00e9 \ud800 lone surrogate</p></html>",
+        # the doctype fix spliced into the page's bytes: one line, or more, with a slash or not
+        "<!DOCTYPE html PUBLIC 'a' 'b/c.dtd'><html><body><p>caf\u00e9 on one line</p></body></html>",
+        "<!DOCTYPE html SYSTEM 'x/y.dtd'>\r\n<html>\n<p>\u00e9t\u00e9</p></html>",
+        "<!DOCTYPE html>\n<html/>",
+        "<!DOCTYPE html>" + "<p>x</p>" * 700 + "\n<html/>",  # the fix looks at 4,096 characters
     ],
 )
 def test_repaired_page_bytes_are_trafilaturas_repair(page: str) -> None:

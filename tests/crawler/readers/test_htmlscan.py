@@ -35,6 +35,11 @@ TRICKY = [
     "<style>p{}</style><title><b></title><textarea></textarea x><plaintext><a>",
     '<a b="unterminated c d e f g h',
     "<div " + " ".join(f"a{i}=v" for i in range(40)) + ">x</div>",
+    # every raw-text element, in either case (the regex tries their first letters first),
+    # and tags that begin as one does
+    "<XMP><a b></xmp><NoEmbed><c></noembed><IFRAME><d></iframe><NOFRAMES><e></noframes>"
+    "<sTyLe><f></style><TiTlE><g></title><TEXTAREA><h></textarea><Script><i></SCRIPT>"
+    "<span><pre><table><th><img><input><nav><ins><x-script><PlainText><a>",
 ]
 
 
