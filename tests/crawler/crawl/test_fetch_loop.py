@@ -309,3 +309,34 @@ def test_linked_headings_are_those_the_xpath_finds() -> None:
     ):
         assert _linked(root, *tags) == etree.XPath(xpath)(root)
         assert len(_linked(root, *tags)) >= 2
+
+
+HIDDEN_TEXT_PAGE = (
+    "<html><head><title>t</title><style>p {}</style></head><body><nav class='menu'>Home"
+    "<script>var a = 1;</script> <a href='/'>Top <noscript>no js <b>bold</b></noscript></a>"
+    "</nav><div><p>Some <span>inline <script>x()</script>text</span> and <em>more "
+    "<style>.x {}</style><i>nested</i></em> tail.</p><noscript><div class='share'>Share "
+    "<p>inside noscript <script>y()</script></p></div></noscript>after</div>"
+    "<footer>  Footer <!-- c --> text </footer></body></html>"
+)
+
+
+def test_visible_text_is_what_the_xpath_finds() -> None:
+    """The page type's visible text (cheaper: every text less that of the outermost script,
+    style and noscript) is what the XPath `_VISIBLE_TEXT` finds, for every element of a page
+    with scripts in inline elements, a noscript holding elements, and elements in them."""
+    from newssite import build_site
+
+    from crawler.crawl.pagetype import _VISIBLE_TEXT, _blocks, _text_len, page_tree
+
+    pages = [HIDDEN_TEXT_PAGE, next(iter(build_site("http://x.test", 12).values())).body.decode()]
+    for html in pages:
+        root = page_tree(html, "http://x.test/")
+        for elem in root.iter():
+            if isinstance(elem.tag, str):
+                expected = sum(len(t.strip()) for t in _VISIBLE_TEXT(elem))
+                assert _text_len(elem) == expected, elem.tag
+    root = page_tree(HIDDEN_TEXT_PAGE, "http://x.test/")
+    texts = {elem.tag: text for elem, text, _ in _blocks(root.find("body"))}
+    assert texts["p"] == "Some inline text and more nested tail."
+    assert texts["div"] == "after" and texts["footer"] == "Footer text"
