@@ -3,6 +3,8 @@ that the cheaper ways keep the crawl's behaviour (queue order, pause and resume 
 
 from __future__ import annotations
 
+import contextlib
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -139,6 +141,11 @@ BASES = [
     "https://h.test/a/b/../c/",
     "http://[::1]:80/x/y",
     "mailto:x@y",
+    "http://h.test/a;x/b;y",
+    "http://h.test//a//b",
+    "http://h.test/a/b?x=/y/z",
+    "http://h.test/a/b#/c/d",
+    "http://h.test/a/b\tc/d",
 ]
 HREFS = [
     "/",
@@ -164,11 +171,24 @@ HREFS = [
     "/%7Euser",
     "ftp://x/y",
     "http://h.test:80/p",
+    "../../../../x",
+    "./a",
+    "..",
+    "a;p/b",
+    ";p",
+    "a?x=1#f",
+    "a:b",
+    "a/b:c",
+    "x/?q=/y",
+    "\ta",
+    "a\nb",
+    "/\n/other.test/x",
 ]
 
 
 def test_links_are_joined_as_urljoin_joins_them() -> None:
-    """The fetch loop's remembered joins give urljoin's answer, whatever the base's path."""
+    """The fetch loop's remembered joins give urljoin's answer, whatever the base's path, and
+    for links holding tabs or line ends (urljoin drops them before it reads the link)."""
     from urllib.parse import urljoin
 
     from crawler.crawl.links import join_url
@@ -177,6 +197,15 @@ def test_links_are_joined_as_urljoin_joins_them() -> None:
         for base in BASES:
             for href in HREFS:
                 assert join_url(base, href) == urljoin(base, href), (base, href)
+    rng = random.Random(15)
+    chars = "ab/.:?#;% \t\n-_~=&@[]\u00e9\x00"
+    for _ in range(20_000):
+        base = rng.choice(BASES[:7]) + "".join(rng.choices(chars, k=rng.randint(0, 4)))
+        href = rng.choice(["", "/", "//", "http://"]) + "".join(
+            rng.choices(chars, k=rng.randint(0, 8))
+        )
+        with contextlib.suppress(ValueError):  # (urljoin refuses some: so does join_url)
+            assert join_url(base, href) == urljoin(base, href), (base, href)
 
 
 def test_warc_records_are_those_warcio_writes(tmp_path: Path) -> None:
