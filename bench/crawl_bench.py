@@ -185,7 +185,13 @@ def crawl_once(
     )
     job_file, report_file = tmp / f"{name}-job.json", tmp / f"{name}-report.json"
     job_file.write_text(job.to_json())
-    command = [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)]
+    # as crawler.crawl.job starts it (an older --code: its runner module)
+    main = (
+        "crawler.crawl"
+        if (args.code / "crawler/crawl/__main__.py").exists()
+        else "crawler.crawl.runner"
+    )
+    command = [sys.executable, "-m", main, str(job_file), str(report_file)]
     measured = run_measured(command, env)
     return json.loads(report_file.read_text()), measured
 

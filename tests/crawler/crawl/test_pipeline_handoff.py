@@ -243,3 +243,15 @@ def in_a_page_worker(tmp_path: Path, clean: str, probe: str) -> str:
     command = [sys.executable, "-c", WORKER_PROBE, str(tmp_path / "corpus"), clean, probe]
     out = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True, env=env)
     return out.stdout.strip()
+
+
+def test_the_crawl_runs_as_a_packages_main_that_its_workers_do_not_import() -> None:
+    """A forkserver worker imports the module its parent was started with (`-m`) unless it
+    is a package's `__main__` (multiprocessing.spawn skips a name ending in `.__main__`): the
+    crawl process is `python -m crawler.crawl` (crawler.crawl.job), so its page workers do
+    not import the runner, and Scrapy with it (~0.3 s of CPU each)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    usage = subprocess.run(
+        [sys.executable, "-m", "crawler.crawl"], capture_output=True, text=True, env=env
+    )
+    assert usage.returncode == 2 and "python -m crawler.crawl JOB.json" in usage.stderr
