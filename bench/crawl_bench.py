@@ -8,9 +8,9 @@ times the extraction rate.
 Each round runs, one after the other on the same site:
 - `bare`: a bare Scrapy spider that only downloads the URLs our crawl got a response for;
 - `loop`: our crawl (classify, follow, archive, hand-off to the workers, stage, commit) with the
-  extraction stubbed out by this bench (`stub_clean_page`: a reject, no parse), not the product;
+  extraction stubbed out (`bench/crawl_stub.py`: a reject, no parse), not the product;
 - `whole`: our crawl as shipped;
-- `extract`: `crawler.crawl.pipelines.clean_page` on the article pages the crawl stored, one
+- `extract`: `crawler.crawl.page_worker.clean_page` on the article pages the crawl stored, one
   process, one core: the extraction rate.
 Prints pages/s of each (over Scrapy's crawl time), the ratios `loop / bare` (target >= 0.7)
 and `whole / (cores x extract)` (target >= 0.9; the whole crawl: fetch and clean, then dedup
@@ -56,21 +56,10 @@ SCRAPY_COMMON = {
     "LOG_LEVEL": "WARNING",
     "CONCURRENT_REQUESTS": 32,
 }
-STUB = "crawl_bench.stub_clean_page"  # importable by the crawl and its workers (PYTHONPATH)
+# importable by the crawl and its workers (PYTHONPATH); a module that imports nothing
+STUB = "crawl_stub.stub_clean_page"
 
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def stub_clean_page(page: Any, settings: Any) -> tuple[None, dict[str, Any]]:
-    """The extraction stubbed out: every page a reject, nothing parsed (the `loop` crawl)."""
-    detail = "extraction stubbed out by bench/crawl_bench.py"
-    return None, {
-        "source_uri": page.url,
-        "reason": "stubbed",
-        "detail": detail,
-        "size_bytes": len(page.body),
-        "input_hash": None,
-    }
 
 
 def _tree(pid: int, cpu: dict[int, float]) -> int:
@@ -158,7 +147,11 @@ def extract_child(pages_file: str, result_file: str) -> None:
     """The extraction rate (in its own process, on one core): `clean_page` on each page."""
     from crawler.config import Settings
     from crawler.crawl.items import PageItem
-    from crawler.crawl.pipelines import clean_page
+
+    try:
+        from crawler.crawl.page_worker import clean_page
+    except ImportError:  # a checkout from before crawler.crawl.page_worker (--code)
+        from crawler.crawl.pipelines import clean_page  # type: ignore[attr-defined]
 
     pages: list[tuple[str, bytes]] = pickle.loads(Path(pages_file).read_bytes())
     settings = Settings()
@@ -192,7 +185,13 @@ def crawl_once(
     )
     job_file, report_file = tmp / f"{name}-job.json", tmp / f"{name}-report.json"
     job_file.write_text(job.to_json())
-    command = [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)]
+    # as crawler.crawl.job starts it (an older --code: its runner module)
+    main = (
+        "crawler.crawl"
+        if (args.code / "crawler/crawl/__main__.py").exists()
+        else "crawler.crawl.runner"
+    )
+    command = [sys.executable, "-m", main, str(job_file), str(report_file)]
     measured = run_measured(command, env)
     return json.loads(report_file.read_text()), measured
 

@@ -138,7 +138,7 @@ def run_crawl_job(
         command = [
             sys.executable,
             "-m",
-            "crawler.crawl.runner",
+            "crawler.crawl",  # (crawler/crawl/__main__.py: its workers do not import it)
             str(job_file),
             str(report_file),
             str(progress_file),

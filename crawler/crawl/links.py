@@ -17,6 +17,8 @@ from crawler.extract.urls import host_of, is_not_a_page
 _ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 # an absolute http(s) link with a host: its join does not read the base's path
 _ABSOLUTE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
+# urljoin drops tabs and line ends wherever they are, then reads the link ("http:\t//x")
+_DROPPED = re.compile(r"[\t\r\n]")
 _CACHED = 65536  # joins (and hosts) remembered, about 10 MB at most
 
 
@@ -27,6 +29,8 @@ def _join(origin: str, href: str) -> str:
 
 def join_url(base: str, href: str) -> str:
     """`urljoin(base, href)`, the same string."""
+    if _DROPPED.search(href):  # such a link is only known for what it is once they are gone
+        return urljoin(base, href)
     if (href[:1] == "/" and href[1:2] != "/") or _ABSOLUTE.match(href):
         origin = _ORIGIN.match(base)
         if origin is not None:

@@ -66,8 +66,21 @@ _VISIBLE_TEXT = etree.XPath(
     ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]",
     smart_strings=False,
 )
+# the same text as _VISIBLE_TEXT, found cheaper: every text, less that of the hidden elements
+# (only these few are tested for hidden ancestors, not every text node up to the root)
+_HIDDEN_TAGS = ("script", "style", "noscript")
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
+_OUTERMOST_HIDDEN = etree.XPath(
+    "descendant-or-self::*[self::script or self::style or self::noscript]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+)
 _STRING = etree.XPath("string()", smart_strings=False)  # = HtmlElement.text_content()
 _OG_TYPE = etree.XPath("string(//meta[@property='og:type']/@content)", smart_strings=False)
+_OWN_URLS = etree.XPath(
+    "//link[@rel='canonical']/@href|//meta[@property='og:url']/@content", smart_strings=False
+)
+_ITEMTYPES = etree.XPath("//*[@itemscope]/@itemtype", smart_strings=False)
+_TITLES = etree.XPath("//title/text()|//meta[@property='og:title']/@content", smart_strings=False)
 _PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
 _MAX_LINKS_IN_TEXT = 2  # headline links an article's body may hold (previous / next post)
 _WORD = re.compile(r"\w+")
@@ -187,8 +200,21 @@ def _linked(root: HtmlElement, *tags: str) -> list[HtmlElement]:
     return [elem for elem in root.iter(*tags) if next(elem.iter("a"), None) is not None]
 
 
+def _headline_words(link: HtmlElement) -> bool:
+    """Does a link's text have the 4 words or more of a headline?"""
+    return len(_WORD.findall(_STRING(link))) >= 4
+
+
 def _text_len(elem: HtmlElement) -> int:
-    return sum(map(len, map(str.strip, _VISIBLE_TEXT(elem))))
+    """Chars of the element's visible text (`_VISIBLE_TEXT`), each text node stripped."""
+    if next(elem.iterancestors(*_HIDDEN_TAGS), None) is not None:
+        return 0
+    total = sum(map(len, map(str.strip, _ALL_TEXT(elem))))
+    for hidden in _OUTERMOST_HIDDEN(elem):
+        if hidden is elem:
+            return 0
+        total -= sum(map(len, map(str.strip, _ALL_TEXT(hidden))))
+    return total
 
 
 def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
@@ -207,8 +233,14 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
         for child in elem:
             tag = child.tag
             if tag in _INLINE:
-                # (an inline element may hold a script: its code is no text)
-                text = "".join(_VISIBLE_TEXT(child)) if len(child) else child.text or ""
+                # (an inline element may hold a script: its code is no text; no element
+                # walked here is inside one, the blocks are not looked into)
+                if not len(child):
+                    text = child.text or ""
+                elif next(child.iter(*_HIDDEN_TAGS), None) is None:
+                    text = _STRING(child)
+                else:
+                    text = "".join(_VISIBLE_TEXT(child))
                 add(text)
                 if tag == "a":
                     linked += len(text.strip())
@@ -236,7 +268,7 @@ def _ld_types(root: HtmlElement) -> frozenset[str]:
             for t in (types if isinstance(types, list) else [types])
             if isinstance(t, str)
         )
-    for itemtype in root.xpath("//*[@itemscope]/@itemtype"):
+    for itemtype in _ITEMTYPES(root):
         found.update(_short_type(t) for t in str(itemtype).split())
     return frozenset(found)
 
@@ -249,7 +281,7 @@ def _short_type(name: str) -> str:
 def _canonical(root: HtmlElement, url: str) -> set[str]:
     """The page's own addresses: its URL and the canonical / og:url it declares."""
     own = {url.split("#", 1)[0]}
-    for href in root.xpath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content"):
+    for href in _OWN_URLS(root):
         own.add(join_url(url, str(href).strip()).split("#", 1)[0])
     return own
 
@@ -360,14 +392,19 @@ class _Page:
         headline_links_in: Counter[HtmlElement] = Counter()
         standalone: list[HtmlElement] = []  # headline links not in a sentence
         for a in root.iter("a"):
-            words = len(_WORD.findall(_STRING(a)))
-            if words < 4 and article_pattern is None:
+            # a link's words (an XPath and a regex) are counted only where they decide
+            if article_pattern is None and not _headline_words(a):
                 continue
             target = other_page(a.get("href"))
             if target is None:
                 continue
-            matches = bool(article_pattern and article_pattern.search(target))
-            if matches or (words >= 4 and not layout.in_chrome(a)):
+            if article_pattern is None:  # (its words counted above)
+                headline = not layout.in_chrome(a)
+            else:
+                headline = bool(article_pattern.search(target)) or (
+                    _headline_words(a) and not layout.in_chrome(a)
+                )
+            if headline:
                 links.add(target)
                 if not any(anc in prose for anc in a.iterancestors()):  # not in a sentence
                     standalone.append(a)
@@ -473,10 +510,7 @@ def _headed(
     <title> / og:title (blogs title posts with h2/h3 under the site's h1). Right above: it
     precedes a prose block of the text with no headline link between them; a listing's title
     is followed by its list instead."""
-    title = " ".join(
-        " ".join(t.split()).lower()
-        for t in root.xpath("//title/text()|//meta[@property='og:title']/@content")
-    )
+    title = " ".join(" ".join(t.split()).lower() for t in _TITLES(root))
     order = {elem: i for i, elem in enumerate(root.iter())}
     paragraphs = sorted(order[b] for b in prose if b is text or text in b.iterancestors())
     links_at = [order[a] for a in standalone]

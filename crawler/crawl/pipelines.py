@@ -2,7 +2,8 @@
 
 Each page goes through `crawler.run.clean.clean_input` (extract -> normalize -> quality gate, the
 same function every ingested file goes through), in worker processes (`crawler.run.workers`'
-IsolatingPool, as for ingested files). Fetching is decoupled from cleaning: `process_item` only
+IsolatingPool, as for ingested files; what they run is `crawler.crawl.page_worker`, which
+imports no Scrapy). Fetching is decoupled from cleaning: `process_item` only
 queues the page and returns, so the Scrapy loop goes on fetching while the workers clean; the
 queue is bounded (pages and bytes), and a full queue holds the item, which holds its response in
 Scrapy's scraper slot, which stops Scrapy fetching (back-pressure). Pages go to the workers a
@@ -17,14 +18,13 @@ own (the other pages of its call are cleaned again, one process each).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +32,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import load_object
 
-from crawler.config import Settings
 from crawler.crawl.items import PageItem
 from crawler.crawl.log import CrawlLog
+from crawler.crawl.page_worker import (
+    PRELOAD,
+    CleanedPage,
+    CleanPage,
+    clean_page,
+    clean_pages,
+    page_reject,
+)
 from crawler.crawl.warc_archive import WarcArchiveMiddleware, archive_of, capture_columns
 from crawler.dedup.index import load_seen_urls
-from crawler.dedup.minhash import MinHasher
-from crawler.errors import Drop
-from crawler.readers.decode import decode_bytes, strip_controls
-from crawler.readers.files import RawInput
-from crawler.reasons import Rejected
-from crawler.run.clean import PendingInput, clean_input, reject_row, write_staged
+from crawler.run.clean import write_staged
 from crawler.run.workers import IsolatingPool, PoolClosed, WorkerLost, deadline
 from crawler.run_types import BatchResult, RunContext
 from crawler.store.dataset import Dataset
@@ -50,59 +52,6 @@ from crawler.store.staged import read_docs, read_rejects
 
 LOGGER = logging.getLogger(__name__)
 _BATCH_FILE = re.compile(r"^batch-(\d+)\.docs\.parquet\.staged$")
-
-
-@lru_cache(maxsize=2)
-def _hasher(num_perm: int) -> MinHasher:
-    return MinHasher(num_perm)
-
-
-def clean_page(
-    page: PageItem, settings: Settings
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """One crawled page through the chain (runs in a worker process): (staged row, None) or
-    (None, reject row). The row's `url` is the page's canonical URL."""
-    size = len(page.body)
-
-    def load() -> RawInput:
-        if size > settings.max_input_bytes:
-            raise Drop(Rejected.TOO_LARGE, f"{size} bytes > limit {settings.max_input_bytes}")
-        text = decode_bytes(page.body, html=True, http_charset=page.charset)  # as for files
-        text, removed = strip_controls(text)  # as for files: removed, audited
-        return RawInput(page.url, "html", text, size, crawled=True, removed=tuple(removed))
-
-    digest = hashlib.sha256(page.body).hexdigest()
-    row, reject = clean_input(
-        PendingInput(page.url, size, digest, load), settings, None, _hasher(settings.num_perm)
-    )
-    if row is not None:
-        row["url"] = page.canonical_url
-    return row, reject
-
-
-CleanedPage = tuple[dict[str, Any] | None, dict[str, Any] | None]  # (staged row, reject row)
-CleanPage = Callable[[PageItem, Settings], CleanedPage]
-
-
-def _page_reject(page: PageItem, reason: str, detail: str) -> CleanedPage:
-    digest = hashlib.sha256(page.body).hexdigest()
-    return None, reject_row(page.url, reason, detail, len(page.body), digest)
-
-
-def clean_pages(clean: CleanPage, pages: list[PageItem], settings: Settings) -> list[CleanedPage]:
-    """Several pages through `clean`, in one worker call. A bug on one page (`clean` raising)
-    costs that page alone, as an `extract_error` reject."""
-    results = []
-    for page in pages:
-        try:
-            results.append(clean(page, settings))
-        except Exception as exc:
-            detail = f"unexpected {type(exc).__name__}: {exc}"
-            results.append(_page_reject(page, Rejected.EXTRACT_ERROR, detail))
-    return results
-
-
-PRELOAD = "crawler.crawl.pipelines"  # what the forkserver imports once for the page workers
 
 
 def staged_batches(staging: str) -> list[BatchResult]:
@@ -259,14 +208,14 @@ class CorpusPipeline:
             return self.pool.call(clean_pages, args, len(pages), self.max_doc_seconds)
         except WorkerLost as lost:
             if len(pages) == 1:
-                return [_page_reject(pages[0], *lost.reject())]
+                return [page_reject(pages[0], *lost.reject())]
         results = []
         for page in pages:  # lost alone too, with its other pages: find the one that kills
             try:
                 one = (self.clean, [page], self.ctx.settings)
                 results += self.pool.alone(clean_pages, one, deadline(self.max_doc_seconds, 1))
             except WorkerLost as lost:
-                results.append(_page_reject(page, *lost.reject()))
+                results.append(page_reject(page, *lost.reject()))
         return results
 
     def _done(

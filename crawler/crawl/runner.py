@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (2, 3):
         print(
-            "usage: python -m crawler.crawl.runner JOB.json REPORT.json [PROGRESS.json]",
+            "usage: python -m crawler.crawl JOB.json REPORT.json [PROGRESS.json]",
             file=sys.stderr,
         )
         return EXIT_CONFIG

@@ -83,7 +83,7 @@ CORPUS_PAGES_PER_CALL = 8
 # a response yields one item at most, and the pipeline returns at once unless its queue is full.
 CONCURRENT_ITEMS = 4
 # the function that runs a page through the chain in a worker (a dotted path; tests swap it)
-CORPUS_CLEAN_PAGE = "crawler.crawl.pipelines.clean_page"
+CORPUS_CLEAN_PAGE = "crawler.crawl.page_worker.clean_page"
 CORPUS_MAX_EVENTS = 5000
 # The raw-page archive (crawler.crawl.warc_archive): every fetched response as WARC in the
 # dataset's _warc/, a new file past this size. Off: --set CORPUS_WARC=false.

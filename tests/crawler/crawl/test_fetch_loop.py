@@ -3,6 +3,8 @@ that the cheaper ways keep the crawl's behaviour (queue order, pause and resume 
 
 from __future__ import annotations
 
+import contextlib
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -139,6 +141,11 @@ BASES = [
     "https://h.test/a/b/../c/",
     "http://[::1]:80/x/y",
     "mailto:x@y",
+    "http://h.test/a;x/b;y",
+    "http://h.test//a//b",
+    "http://h.test/a/b?x=/y/z",
+    "http://h.test/a/b#/c/d",
+    "http://h.test/a/b\tc/d",
 ]
 HREFS = [
     "/",
@@ -164,11 +171,24 @@ HREFS = [
     "/%7Euser",
     "ftp://x/y",
     "http://h.test:80/p",
+    "../../../../x",
+    "./a",
+    "..",
+    "a;p/b",
+    ";p",
+    "a?x=1#f",
+    "a:b",
+    "a/b:c",
+    "x/?q=/y",
+    "\ta",
+    "a\nb",
+    "/\n/other.test/x",
 ]
 
 
 def test_links_are_joined_as_urljoin_joins_them() -> None:
-    """The fetch loop's remembered joins give urljoin's answer, whatever the base's path."""
+    """The fetch loop's remembered joins give urljoin's answer, whatever the base's path, and
+    for links holding tabs or line ends (urljoin drops them before it reads the link)."""
     from urllib.parse import urljoin
 
     from crawler.crawl.links import join_url
@@ -177,6 +197,15 @@ def test_links_are_joined_as_urljoin_joins_them() -> None:
         for base in BASES:
             for href in HREFS:
                 assert join_url(base, href) == urljoin(base, href), (base, href)
+    rng = random.Random(15)
+    chars = "ab/.:?#;% \t\n-_~=&@[]\u00e9\x00"
+    for _ in range(20_000):
+        base = rng.choice(BASES[:7]) + "".join(rng.choices(chars, k=rng.randint(0, 4)))
+        href = rng.choice(["", "/", "//", "http://"]) + "".join(
+            rng.choices(chars, k=rng.randint(0, 8))
+        )
+        with contextlib.suppress(ValueError):  # (urljoin refuses some: so does join_url)
+            assert join_url(base, href) == urljoin(base, href), (base, href)
 
 
 def test_warc_records_are_those_warcio_writes(tmp_path: Path) -> None:
@@ -309,3 +338,34 @@ def test_linked_headings_are_those_the_xpath_finds() -> None:
     ):
         assert _linked(root, *tags) == etree.XPath(xpath)(root)
         assert len(_linked(root, *tags)) >= 2
+
+
+HIDDEN_TEXT_PAGE = (
+    "<html><head><title>t</title><style>p {}</style></head><body><nav class='menu'>Home"
+    "<script>var a = 1;</script> <a href='/'>Top <noscript>no js <b>bold</b></noscript></a>"
+    "</nav><div><p>Some <span>inline <script>x()</script>text</span> and <em>more "
+    "<style>.x {}</style><i>nested</i></em> tail.</p><noscript><div class='share'>Share "
+    "<p>inside noscript <script>y()</script></p></div></noscript>after</div>"
+    "<footer>  Footer <!-- c --> text </footer></body></html>"
+)
+
+
+def test_visible_text_is_what_the_xpath_finds() -> None:
+    """The page type's visible text (cheaper: every text less that of the outermost script,
+    style and noscript) is what the XPath `_VISIBLE_TEXT` finds, for every element of a page
+    with scripts in inline elements, a noscript holding elements, and elements in them."""
+    from newssite import build_site
+
+    from crawler.crawl.pagetype import _VISIBLE_TEXT, _blocks, _text_len, page_tree
+
+    pages = [HIDDEN_TEXT_PAGE, next(iter(build_site("http://x.test", 12).values())).body.decode()]
+    for html in pages:
+        root = page_tree(html, "http://x.test/")
+        for elem in root.iter():
+            if isinstance(elem.tag, str):
+                expected = sum(len(t.strip()) for t in _VISIBLE_TEXT(elem))
+                assert _text_len(elem) == expected, elem.tag
+    root = page_tree(HIDDEN_TEXT_PAGE, "http://x.test/")
+    texts = {elem.tag: text for elem, text, _ in _blocks(root.find("body"))}
+    assert texts["p"] == "Some inline text and more nested tail."
+    assert texts["div"] == "after" and texts["footer"] == "Footer text"

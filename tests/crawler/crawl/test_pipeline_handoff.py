@@ -176,7 +176,7 @@ def test_a_pool_closed_under_queued_pages_leaves_the_pipeline_unsettled(
 def test_pages_the_chain_rejects_count_as_dropped_items(ctx: RunContext, tmp_path: Path) -> None:
     """Scrapy's item_dropped_count counts the pages the chain rejects (cleaned after
     `process_item` returned: Scrapy saw no DropItem) as well as the duplicate URLs it did see."""
-    made = pipeline(ctx, "crawler.crawl.pipelines.clean_page", CORPUS_WORKERS=0)
+    made = pipeline(ctx, "crawler.crawl.page_worker.clean_page", CORPUS_WORKERS=0)
     stats = made.crawler.stats
     assert stats is not None
     items = pages(tmp_path / "unused", 3, "short")  # "<p>x</p>": too short for the chain
@@ -194,8 +194,8 @@ def test_pages_the_chain_rejects_count_as_dropped_items(ctx: RunContext, tmp_pat
     made.abandon()
 
 
-CLEAN_PAGE = "crawler.crawl.pipelines.clean_page"  # the product's (crawler/crawl/settings.py)
-WARM_PROBE = """
+CLEAN_PAGE = "crawler.crawl.page_worker.clean_page"  # the product's (crawler/crawl/settings.py)
+WORKER_PROBE = """
 import sys
 from pathlib import Path
 from scrapy.utils.test import get_crawler
@@ -206,9 +206,8 @@ from crawler.run.session import cleanup, start_run
 ctx = start_run(Path(sys.argv[1]), Settings(workers=1))
 settings = {"CORPUS_RUN_CONTEXT": ctx, "CORPUS_WORKERS": 1, "CORPUS_CLEAN_PAGE": sys.argv[2]}
 made = CorpusPipeline.from_crawler(get_crawler(settings_dict=settings))
-probe = "'dateparser.languages.loader' in __import__('sys').modules"
 try:
-    print(made.pool.call(eval, (probe,), 1, 120))
+    print(made.pool.call(eval, (sys.argv[3],), 1, 120))
 finally:
     made.abandon()
     cleanup(ctx)
@@ -223,7 +222,36 @@ def test_page_workers_start_with_the_html_paths_first_use_costs_paid(
     language model: ~3 s of CPU) are paid once in the crawl's forkserver, so every worker
     starts with them; a crawl whose pages go elsewhere (a test's cleaner) does not pay them.
     In a fresh process: the test process's forkserver may be running already."""
+    probe = "'dateparser.languages.loader' in __import__('sys').modules"
+    assert in_a_page_worker(tmp_path, clean, probe) == str(clean == CLEAN_PAGE)
+
+
+def test_page_workers_import_no_scrapy(tmp_path: Path) -> None:
+    """The workers' forkserver imports what they run (`crawler.crawl.page_worker`), not the
+    item pipeline: no Scrapy, Twisted or pyarrow.dataset (half its start-up CPU, paid while
+    the fetch loop's first pages wait for a worker)."""
+    probe = (
+        "[m for m in ('scrapy', 'twisted', 'pyarrow.dataset') if m in __import__('sys').modules]"
+    )
+    assert in_a_page_worker(tmp_path, CLEAN_PAGE, probe) == "[]"
+
+
+def in_a_page_worker(tmp_path: Path, clean: str, probe: str) -> str:
+    """What `probe` evaluates to in a worker of a crawl's item pipeline (in a fresh process:
+    the test process's forkserver may be running already, with other modules)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [sys.executable, "-c", WARM_PROBE, str(tmp_path / "corpus"), clean]
+    command = [sys.executable, "-c", WORKER_PROBE, str(tmp_path / "corpus"), clean, probe]
     out = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True, env=env)
-    assert out.stdout.strip() == str(clean == CLEAN_PAGE)
+    return out.stdout.strip()
+
+
+def test_the_crawl_runs_as_a_packages_main_that_its_workers_do_not_import() -> None:
+    """A forkserver worker imports the module its parent was started with (`-m`) unless it
+    is a package's `__main__` (multiprocessing.spawn skips a name ending in `.__main__`): the
+    crawl process is `python -m crawler.crawl` (crawler.crawl.job), so its page workers do
+    not import the runner, and Scrapy with it (~0.3 s of CPU each)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    usage = subprocess.run(
+        [sys.executable, "-m", "crawler.crawl"], capture_output=True, text=True, env=env
+    )
+    assert usage.returncode == 2 and "python -m crawler.crawl JOB.json" in usage.stderr
