@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -72,5 +73,25 @@ def test_a_language_subset_uses_the_librarys_path() -> None:
     fast, ref = load_identifier(), LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     fast.set_languages(["de", "nl"])
     ref.set_languages(["de", "nl"])
+    text = "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen."
+    assert np.array_equal(fast._decide(text), ref._decide(text))
+
+
+def test_first_seen_counts_are_a_counters() -> None:
+    rng = np.random.default_rng(7)
+    for n, size in ((1, 1), (5, 3), (300, 20), (5000, 100_053)):
+        values = rng.integers(0, size, n)
+        got = language.first_seen_counts(values, size)
+        assert got is not None
+        counted = Counter(values.tolist())
+        assert got[0].tolist() == list(counted)  # first-seen order
+        assert got[1].tolist() == list(counted.values())
+
+
+def test_an_unproved_count_falls_back_to_the_librarys_path(
+    pair: tuple[LanguageIdentifier, FastIdentifier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref, fast = pair
+    monkeypatch.setattr(language, "first_seen_counts", lambda values, size: None)
     text = "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen."
     assert np.array_equal(fast._decide(text), ref._decide(text))
