@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from crawler.extract.normalize import (
     content_hash,
     detect_language,
+    joined_tokens,
     norm_language,
     normalize_line,
     normalize_text,
@@ -120,6 +121,43 @@ def test_normalize_text_is_each_paragraph_normalized(paragraphs: list[str]) -> N
     text is still `normalize_line` of each paragraph, blanks dropped."""
     expected = "\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
     assert normalize_text(paragraphs) == expected
+
+
+# one-line paragraphs take normalize_text's whole-text path; ASCII ones its shortcut past the
+# white space regex
+_ONE_LINE = st.sampled_from([*" \t\r\x0b\x0c\x1c\x1f\x07ab.", *"\x85\u3000\u00a0\u200b\u2028é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.text(_ONE_LINE, max_size=12), max_size=8),
+    st.lists(st.text(st.sampled_from(list(" \t\x0b\x07\rab.")), max_size=12), max_size=8),
+)
+def test_normalize_text_of_one_line_paragraphs_is_each_normalized(
+    paragraphs: list[str], ascii_paragraphs: list[str]
+) -> None:
+    for given_paragraphs in (paragraphs, ascii_paragraphs):
+        expected = "\n".join(p for p in (normalize_line(p) for p in given_paragraphs) if p)
+        assert normalize_text(given_paragraphs) == expected
+
+
+_CJK_CHAR = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=60), st.text(max_size=30))
+def test_tokens_and_word_count_of_ascii_text_are_the_general_rules(text: str, other: str) -> None:
+    """An ASCII text is tokenised without casefold and the CJK split, and its word count is
+    its token count: the same as the rules for any text."""
+    import re
+
+    for value in (text, other, text + other):
+        spaced = re.sub(f"({_CJK_CHAR})", r" \1 ", value.casefold())
+        assert tokens(value) == re.findall(r"\w+", spaced)
+        assert joined_tokens(value) == " ".join(re.findall(r"\w+", spaced))
+        plain = re.sub(_CJK_CHAR, " ", value)
+        expected = len(re.findall(r"\w+", plain)) + len(re.findall(_CJK_CHAR, value))
+        assert word_count(value) == expected
 
 
 @settings(max_examples=300, deadline=None)
