@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+from crawler.extract import language_cache
 
 _WINDOW = 6  # bytes walked per position: the depth of the model's deepest DFA state
 Ints = npt.NDArray[np.int64]
@@ -103,9 +105,34 @@ def first_seen_counts(values: Ints, size: int) -> tuple[Ints, Ints] | None:
     return values[seen], np.bincount(first, minlength=n)[seen]
 
 
-def load_identifier() -> LanguageIdentifier:
+def load_identifier() -> FastIdentifier:
     """py3langid's shipped model with normalised probabilities, walked in numpy (its arrays
-    made now, so that a process forked after this shares them)."""
-    identifier = FastIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    made now, so that a process forked after this shares them): memory-mapped from the
+    uncompressed copy in the cache (`crawler.extract.language_cache`), else read from the
+    package and then kept there."""
+    model_file = MODEL_DIR / MODEL_FILE
+    cached = language_cache.load_cached(model_file)
+    if cached is None:
+        identifier: FastIdentifier = FastIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        _, _, _, scores = identifier._tables()
+        arrays = {
+            "ptc": scores,
+            "pc": np.asarray(identifier.nb_pc, dtype=np.float32),
+            "nextmove": np.asarray(identifier.tk_nextmove),
+            "row": np.asarray(identifier.tk_row),
+            "out_feat": np.asarray(identifier.tk_output, dtype=np.int32),
+        }
+        language_cache.store(model_file, arrays, list(identifier.nb_classes))
+        return identifier
+    arrays, classes = cached
+    identifier = FastIdentifier(
+        arrays["ptc"],  # float32: the library's float16 values, cast exactly
+        np.array(arrays["pc"]),
+        classes,
+        arrays["nextmove"],
+        arrays["out_feat"].tolist(),  # the library's types: lists of ints
+        norm_probs=True,
+        tk_row=arrays["row"].tolist(),
+    )
     identifier._tables()
     return identifier
