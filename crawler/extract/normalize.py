@@ -29,6 +29,9 @@ _SPACES = re.compile(r"[^\S\n]+")
 # only these with " " gives _SPACES' result without rewriting every space between two words.
 _SPACE_RUNS = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _WORD = re.compile(r"\w+")
+# every ASCII character \w does not match -> " " (str.split then gives _WORD's matches, at 1/3
+# of findall's time)
+_ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not _WORD.fullmatch(chr(c))})
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -111,8 +114,8 @@ def _tokenized(text: str) -> tuple[list[str], str]:
     global _LAST_TOKENS
     last_text, found, joined = _LAST_TOKENS
     if text != last_text:
-        if text.isascii():  # casefold is lower, and there is no CJK character to split
-            found = _WORD.findall(text.lower())
+        if text.isascii():  # casefold is lower, no CJK to split: runs of \w between the rest
+            found = text.lower().translate(_ASCII_NOT_WORD).split()
         else:
             found = _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))
         joined = " ".join(found)
