@@ -190,10 +190,14 @@ def ingest_rate(folder: Path, n: int, tmp: Path, tag: str) -> float:
     return _docs_per_s(n, lambda: run_ingest([str(folder)], tmp / tag, Settings()))
 
 
-def _tree_run(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """(wall, CPU of the command's process, CPU of the rest of its tree) of one run."""
+def _tree_run(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, float]:
+    """(wall, CPU of the command's process, CPU of the rest of its tree) of one run, started
+    in `cwd`: not a checkout, since the forkserver (`python -c`) puts its working directory
+    first on its import path, where a checkout's code would shadow the code under test."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, _, own = os.wait4(child.pid, 0)
     child.returncode = 0  # reaped here
     rest = 0.0
@@ -223,7 +227,7 @@ def cli_runs(rounds: int, code: Path | None, stage_cpu: float) -> None:
             for name, env in versions.items():
                 out = Path(tmp) / f"run-{r}-{len(runs[name])}-{abs(hash(name))}"
                 runs[name].append(
-                    _tree_run([corpus, "ingest", str(EVAL / "text"), "--out", str(out)], env)
+                    _tree_run([corpus, "ingest", str(EVAL / "text"), "--out", str(out)], env, tmp)
                 )
     print(f"\n`corpus ingest eval/dev/text`, median of {rounds} (CPU s, all processes of the run):")
     print(f"  {'code':28s} {'wall':>6s} {'command':>8s} {'rest':>6s} {'total':>6s} {'stages':>7s}")
