@@ -178,7 +178,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     code = norm_language(declared)
     sample = text[:4000]
     words = _words_up_to(sample, 50)  # only "fewer than 5" and "at least 50" are asked
-    if words < 5:
+    if words < 5 or (code is not None and words < 50):  # no guess could win: none is made
         return code
     lang, prob = _langid().classify(sample)  # type: ignore[attr-defined]
     if code is None:

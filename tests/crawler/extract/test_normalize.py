@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,26 @@ def test_language_ids_bounded_word_count_is_the_word_count_up_to_its_limit(
 
     assert _words_up_to(text, limit) == min(word_count(text + " "), limit)
     assert _words_up_to(text, limit) == min(word_count(text), limit)  # the memo's answer
+
+
+def test_a_declared_language_of_a_short_text_is_taken_without_a_guess(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a confident guess from 50 words or more beats a declaration: below that none is
+    made (the model is not asked)."""
+    from crawler.extract import normalize
+
+    english = "The council approved the plan on Tuesday after a long debate. "  # 11 words
+    assert detect_language(english * 4, "de") == "de"
+    asked: list[str] = []
+    real = normalize._langid()
+
+    class Counting:
+        def classify(self, text: str) -> tuple[str, float]:
+            asked.append(text)
+            return real.classify(text)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(normalize, "_langid", Counting)
+    assert detect_language(english * 4, "de") == "de" and not asked
+    assert detect_language(english * 5, "de") == "en" and len(asked) == 1  # 55 words
+    assert detect_language(english * 4) == "en" and len(asked) == 2  # nothing declared
