@@ -87,13 +87,22 @@ def word_count(text: str) -> int:
     last_text, last_count = _LAST_WORDS
     if text == last_text:
         return last_count
-    if text.isascii():  # lower-casing ASCII moves no word boundary: the tokens are the words
+    if text.isascii() or _folds_char_for_char(text):  # the tokens are the words
         count = len(_tokenized(text)[0])
     else:
         cjk = len(_CJK.findall(text))
         count = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
     _LAST_WORDS = (text, count)
     return count
+
+
+def _folds_char_for_char(text: str) -> bool:
+    """Whether casefolding `text` keeps every word boundary, so that its tokens are its words:
+    no CJK character (word_count counts a CJK symbol that tokens skip), every character folded
+    to one (no "ß" -> "ss": then the lengths differ) of the same kind, word or not. U+0345 is
+    the one character folded to one of the other kind (tests/crawler/extract/test_normalize.py
+    checks every code point)."""
+    return "\u0345" not in text and len(text.casefold()) == len(text) and not _CJK.search(text)
 
 
 def _words_up_to(text: str, limit: int) -> int:

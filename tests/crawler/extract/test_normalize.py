@@ -193,3 +193,32 @@ def test_a_declared_language_of_a_short_text_is_taken_without_a_guess(
     assert detect_language(english * 4, "de") == "de" and not asked
     assert detect_language(english * 5, "de") == "en" and len(asked) == 1  # 55 words
     assert detect_language(english * 4) == "en" and len(asked) == 2  # nothing declared
+
+
+def test_only_u0345_folds_to_one_character_of_the_other_kind() -> None:
+    """word_count takes a text's token count as its word count when the text casefolds char
+    for char (`_folds_char_for_char`): that needs every character folded to a single one to
+    stay a word character or not, U+0345 aside, and none to fold into the CJK ranges."""
+    import re
+    import sys
+
+    word = re.compile(r"\w")
+    other_kind, into_cjk = [], []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        folded = char.casefold()
+        if len(folded) == 1 and bool(word.match(char)) != bool(word.match(folded)):
+            other_kind.append(code)
+        if not re.match(_CJK_CHAR, char) and re.search(_CJK_CHAR, folded):
+            into_cjk.append(code)
+    assert other_kind == [0x345] and into_cjk == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from([*"aZ ß.İ\u0345\u03b9Σς日・ﬁ", "x"]), max_size=40))
+def test_word_count_of_text_folding_char_for_char_is_the_general_rule(text: str) -> None:
+    import re
+
+    plain = re.sub(_CJK_CHAR, " ", text)
+    expected = len(re.findall(r"\w+", plain)) + len(re.findall(_CJK_CHAR, text))
+    assert word_count(text) == expected
