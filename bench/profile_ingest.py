@@ -13,6 +13,10 @@ WORK), in one process and one thread, every stage a worker runs on each document
     minhash    shingles + MinHash signature                   content_hash
     row+write  `Document.to_row` + one staged Parquet file of the batch (`write_batch`)
 
+and the language model's load, paid once per run (by the worker pool's forkserver): mapped from
+its uncompressed copy in the cache (`crawler.extract.language_cache`), and read from the
+package's LZMA file as the first run on a machine does.
+
 Then, in the same run and interleaved round by round (median of --rounds):
 - `trafilatura.extract(html)` on the dev pages' HTML (eval/dev/html): the baseline's docs/s;
 - the cleaner alone on the dev dumps (`clean_text`, a cold line memo each round);
@@ -136,6 +140,30 @@ def stage_times(files: list[Path], settings: Settings, tmp: Path) -> dict[str, f
     return t
 
 
+def model_load_times() -> tuple[float, float]:
+    """CPU seconds of `load_identifier()`: from the cache (made first if missing), and from the
+    package's compressed model (the cache switched off)."""
+    from crawler.extract import language_cache
+    from crawler.extract.language import load_identifier
+
+    load_identifier()  # the cache, if it can be written
+    a = time.process_time()
+    load_identifier()
+    cached = time.process_time() - a
+    saved = os.environ.get(language_cache.CACHE_ENV)
+    os.environ[language_cache.CACHE_ENV] = ""
+    try:
+        a = time.process_time()
+        load_identifier()
+        package = time.process_time() - a
+    finally:
+        if saved is None:
+            del os.environ[language_cache.CACHE_ENV]
+        else:
+            os.environ[language_cache.CACHE_ENV] = saved
+    return cached, package
+
+
 def _docs_per_s(n: int, fn: Callable[[], Any]) -> float:
     started = time.perf_counter()
     fn()
@@ -162,10 +190,14 @@ def ingest_rate(folder: Path, n: int, tmp: Path, tag: str) -> float:
     return _docs_per_s(n, lambda: run_ingest([str(folder)], tmp / tag, Settings()))
 
 
-def _tree_run(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """(wall, CPU of the command's process, CPU of the rest of its tree) of one run."""
+def _tree_run(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, float]:
+    """(wall, CPU of the command's process, CPU of the rest of its tree) of one run, started
+    in `cwd`: not a checkout, since the forkserver (`python -c`) puts its working directory
+    first on its import path, where a checkout's code would shadow the code under test."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, _, own = os.wait4(child.pid, 0)
     child.returncode = 0  # reaped here
     rest = 0.0
@@ -195,7 +227,7 @@ def cli_runs(rounds: int, code: Path | None, stage_cpu: float) -> None:
             for name, env in versions.items():
                 out = Path(tmp) / f"run-{r}-{len(runs[name])}-{abs(hash(name))}"
                 runs[name].append(
-                    _tree_run([corpus, "ingest", str(EVAL / "text"), "--out", str(out)], env)
+                    _tree_run([corpus, "ingest", str(EVAL / "text"), "--out", str(out)], env, tmp)
                 )
     print(f"\n`corpus ingest eval/dev/text`, median of {rounds} (CPU s, all processes of the run):")
     print(f"  {'code':28s} {'wall':>6s} {'command':>8s} {'rest':>6s} {'total':>6s} {'stages':>7s}")
@@ -248,6 +280,11 @@ def main() -> int:
         tmp = Path(tmp_name)
         dev_stages = stage_times(dev_files, settings, tmp)
         print_stages("dev dumps (eval/dev/text)", len(dev_files), dev_stages)
+        cached, package = model_load_times()
+        print(
+            f"\nlanguage model load, once per run: {cached:.3f} CPU s from the cache, "
+            f"{package:.3f} from the package's LZMA file (a machine's first run)"
+        )
         if args.cli:
             cli_runs(args.cli, args.vs_code, sum(dev_stages.values()))
             print(f"load average (1 min) at end: {os.getloadavg()[0]:.2f}")

@@ -15,7 +15,7 @@ from itertools import repeat
 import numpy as np
 import numpy.typing as npt
 
-from crawler.extract.normalize import tokens
+from crawler.extract.normalize import joined_tokens
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -69,7 +69,7 @@ def shingle_set(text: str, k: int) -> U64:
     """Sorted unique 64-bit hashes of the text's k-word shingles (the whole text if shorter).
 
     A shingle's hash is that of the bytes of its k tokens joined by single spaces."""
-    return shingles_of_tokens(" ".join(tokens(text)), k)
+    return shingles_of_tokens(joined_tokens(text), k)
 
 
 def shingles_of_tokens(joined: str, k: int) -> U64:
@@ -81,7 +81,16 @@ def shingles_of_tokens(joined: str, k: int) -> U64:
     starts = np.concatenate(([np.uint64(0)], spaces + np.uint64(1)))
     ends = np.concatenate((spaces, [np.uint64(data.size)]))
     k = min(k, starts.size)
-    return np.unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
+    return sorted_unique(_span_hashes(data, starts[: starts.size - k + 1], ends[k - 1 :]))
+
+
+def sorted_unique(values: U64) -> U64:
+    """`np.unique(values)` for a 1-D array: a sort and a mask (np.unique took 4x as long on a
+    page's few hundred shingles)."""
+    out = np.sort(values)
+    if out.size > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
 
 
 def line_shingles_of_tokens(lines: Sequence[str], k: int) -> tuple[U64, npt.NDArray[np.intp]]:

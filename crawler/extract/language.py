@@ -9,7 +9,9 @@ all positions are found at once, in numpy, by walking a short window ending at e
 is then proved to be the sequential walk's (each state must be the transition of the one before
 on its byte, checked for all positions in one step); if it were not, the library's own loop runs.
 Features are counted in first-seen order, as the library's `Counter` does, and scored by the
-library's own expression, so the scores are the same floats.
+library's own expression, so the scores are the same floats. The counting is a scatter and a
+few gathers, proved right as it goes (`first_seen_counts`): `np.unique` with its indices and a
+second sort to restore the first-seen order took twice as long as this whole count.
 
 The scores are taken from a float32 copy of the model's float16 table, made once when the model
 loads: numpy multiplies a float32 vector by float16 rows by casting those rows to float32 first
@@ -25,7 +27,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+from crawler.extract import language_cache
 
 _WINDOW = 6  # bytes walked per position: the depth of the model's deepest DFA state
 Ints = npt.NDArray[np.int64]
@@ -73,15 +77,62 @@ class FastIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid is 
         feats = feats[feats >= 0]
         if feats.size == 0:
             return super()._raw_score(b"")  # the library's featureless answer
-        uniq, first, counts = np.unique(feats, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")  # Counter order: first occurrence
-        idx = uniq[order].astype(np.intp)
-        return np.log1p(counts[order].astype(np.float32)) @ scores[idx] + self.nb_pc
+        counted = first_seen_counts(feats, scores.shape[0])
+        if counted is None:
+            return super()._raw_score(text)
+        idx, counts = counted
+        return np.log1p(counts.astype(np.float32)) @ np.take(scores, idx, axis=0) + self.nb_pc
 
 
-def load_identifier() -> LanguageIdentifier:
+def first_seen_counts(values: Ints, size: int) -> tuple[Ints, Ints] | None:
+    """The distinct values (each in range(size)) in order of first occurrence, and how often
+    each occurs: what `collections.Counter` holds, as two arrays; None if numpy's scatter did
+    not keep the first write (never seen; then the caller takes the library's path).
+
+    Each value's first position is scattered into a table written backwards (positions last to
+    first, so the first one is written last) and then *checked*: the position found for every
+    occurrence holds that value and comes at or before it, so it is the first. The values are
+    then those at first positions, in the input's order, and a count per first position."""
+    n = values.size
+    pos = np.arange(n)
+    first_at = np.empty(size, dtype=np.intp)  # only the entries of `values` are written, read
+    first_at[values[::-1]] = pos[::-1]
+    first = first_at[values]
+    if not ((first <= pos).all() and np.array_equal(values[first], values)):
+        return None
+    seen = np.zeros(n, dtype=bool)
+    seen[first] = True
+    return values[seen], np.bincount(first, minlength=n)[seen]
+
+
+def load_identifier() -> FastIdentifier:
     """py3langid's shipped model with normalised probabilities, walked in numpy (its arrays
-    made now, so that a process forked after this shares them)."""
-    identifier = FastIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    made now, so that a process forked after this shares them): memory-mapped from the
+    uncompressed copy in the cache (`crawler.extract.language_cache`), else read from the
+    package and then kept there."""
+    model_file = MODEL_DIR / MODEL_FILE
+    cached = language_cache.load_cached(model_file)
+    if cached is None:
+        identifier: FastIdentifier = FastIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        _, _, _, scores = identifier._tables()
+        arrays = {
+            "ptc": scores,
+            "pc": np.asarray(identifier.nb_pc, dtype=np.float32),
+            "nextmove": np.asarray(identifier.tk_nextmove),
+            "row": np.asarray(identifier.tk_row),
+            "out_feat": np.asarray(identifier.tk_output, dtype=np.int32),
+        }
+        language_cache.store(model_file, arrays, list(identifier.nb_classes))
+        return identifier
+    arrays, classes = cached
+    identifier = FastIdentifier(
+        arrays["ptc"],  # float32: the library's float16 values, cast exactly
+        np.array(arrays["pc"]),
+        classes,
+        arrays["nextmove"],
+        arrays["out_feat"].tolist(),  # the library's types: lists of ints
+        norm_probs=True,
+        tk_row=arrays["row"].tolist(),
+    )
     identifier._tables()
     return identifier

@@ -25,7 +25,13 @@ _INVISIBLE = dict.fromkeys(
 )
 _HAS_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
 _SPACES = re.compile(r"[^\S\n]+")
+# The runs of _SPACES that " " does not already stand for (all but a lone space): replacing
+# only these with " " gives _SPACES' result without rewriting every space between two words.
+_SPACE_RUNS = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _WORD = re.compile(r"\w+")
+# every ASCII character \w does not match -> " " (str.split then gives _WORD's matches, at 1/3
+# of findall's time)
+_ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not _WORD.fullmatch(chr(c))})
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -61,14 +67,17 @@ def normalize_text(paragraphs: list[str]) -> str:
     text = unicodedata.normalize("NFC", text)
     if _HAS_INVISIBLE.search(text):
         text = text.translate(_INVISIBLE)
-    return "\n".join(p for p in (p.strip() for p in _SPACES.sub(" ", text).split("\n")) if p)
+    # (with the control characters gone, an ASCII text's only white space is " ", "\t", "\n")
+    if not text.isascii() or "  " in text or "\t" in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    return "\n".join(p for p in (p.strip() for p in text.split("\n")) if p)
 
 
 # The last text tokenised / counted in this process and its result: a worker asks for one
 # document's tokens twice (content hash, then MinHash shingles) and its word count twice (the
 # record, then language id's sample, the same text when it is short). One entry per function,
 # replaced as a whole (one assignment), so threads never see a half-written one.
-_LAST_TOKENS: tuple[str, list[str]] = ("", [])
+_LAST_TOKENS: tuple[str, list[str], str] = ("", [], "")  # text, tokens, tokens joined by " "
 _LAST_WORDS: tuple[str, int] = ("", 0)
 
 
@@ -78,10 +87,22 @@ def word_count(text: str) -> int:
     last_text, last_count = _LAST_WORDS
     if text == last_text:
         return last_count
-    cjk = len(_CJK.findall(text))
-    count = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
+    if text.isascii() or _folds_char_for_char(text):  # the tokens are the words
+        count = len(_tokenized(text)[0])
+    else:
+        cjk = len(_CJK.findall(text))
+        count = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
     _LAST_WORDS = (text, count)
     return count
+
+
+def _folds_char_for_char(text: str) -> bool:
+    """Whether casefolding `text` keeps every word boundary, so that its tokens are its words:
+    no CJK character (word_count counts a CJK symbol that tokens skip), every character folded
+    to one (no "ß" -> "ss": then the lengths differ) of the same kind, word or not. U+0345 is
+    the one character folded to one of the other kind (tests/crawler/extract/test_normalize.py
+    checks every code point)."""
+    return "\u0345" not in text and len(text.casefold()) == len(text) and not _CJK.search(text)
 
 
 def _words_up_to(text: str, limit: int) -> int:
@@ -96,20 +117,35 @@ def _words_up_to(text: str, limit: int) -> int:
     return cjk + sum(1 for _ in islice(_WORD.finditer(plain), limit - cjk))
 
 
+def _tokenized(text: str) -> tuple[list[str], str]:
+    """The text's tokens (see `tokens`) and the same joined by single spaces, kept for the
+    last text asked."""
+    global _LAST_TOKENS
+    last_text, found, joined = _LAST_TOKENS
+    if text != last_text:
+        if text.isascii():  # casefold is lower, no CJK to split: runs of \w between the rest
+            found = text.lower().translate(_ASCII_NOT_WORD).split()
+        else:
+            found = _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))
+        joined = " ".join(found)
+        _LAST_TOKENS = (text, found, joined)
+    return found, joined
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (CJK split per character): the unit of hashing and shingling."""
-    global _LAST_TOKENS
-    last_text, last_tokens = _LAST_TOKENS
-    if text != last_text:
-        last_tokens = _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))
-        _LAST_TOKENS = (text, last_tokens)
-    return list(last_tokens)  # a copy: the caller may change its list
+    return list(_tokenized(text)[0])  # a copy: the caller may change its list
+
+
+def joined_tokens(text: str) -> str:
+    """`tokens(text)` joined by single spaces (what content hashes and shingles are made of)."""
+    return _tokenized(text)[1]
 
 
 def content_hash(text: str) -> str:
     """Exact-duplicate key: sha256 of the text's word tokens, so case, punctuation, quotes and
     white space differences do not make two copies of one text distinct."""
-    return hashlib.sha256(" ".join(tokens(text)).encode()).hexdigest()
+    return hashlib.sha256(joined_tokens(text).encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -151,7 +187,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     code = norm_language(declared)
     sample = text[:4000]
     words = _words_up_to(sample, 50)  # only "fewer than 5" and "at least 50" are asked
-    if words < 5:
+    if words < 5 or (code is not None and words < 50):  # no guess could win: none is made
         return code
     lang, prob = _langid().classify(sample)  # type: ignore[attr-defined]
     if code is None:

@@ -160,16 +160,29 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, int]:
     """The bytes and size of a regular file, opened without following a link (O_NOFOLLOW) and
     without blocking on a FIFO (O_NONBLOCK); Drop for anything else or anything too large."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    with os.fdopen(os.open(path, flags), "rb") as handle:
-        status = os.fstat(handle.fileno())
+    fd = os.open(path, flags)
+    try:
+        status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):  # a FIFO or device could block or never end
             raise Drop(Rejected.UNSUPPORTED, f"not a regular file: {path.name}")
         if status.st_size > max_bytes:
             raise Drop(Rejected.TOO_LARGE, f"{status.st_size} bytes > limit {max_bytes}")
-        data = handle.read(max_bytes + 1)
+        data = _read_to_end(fd, max_bytes + 1, status.st_size + 1)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:  # grew since it was measured
         raise Drop(Rejected.TOO_LARGE, f"more than {max_bytes} bytes > limit {max_bytes}")
     return data, status.st_size
+
+
+def _read_to_end(fd: int, limit: int, expected: int) -> bytes:
+    """Up to `limit` bytes of an open file, to its end, asked for in reads of the size it is
+    expected to have (a buffered `read(limit)` allocates `limit` bytes for every file)."""
+    chunks = []
+    while limit > 0 and (chunk := os.read(fd, min(limit, max(expected, 1 << 16)))):
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
 
 
 def gunzip_limited(data: bytes, max_bytes: int, *, whole: bool = False) -> bytes:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from crawler.dedup.minhash import LSHIndex, MinHasher, band_hashes, containment, shingle_set
+from crawler.dedup.minhash import (
+    LSHIndex,
+    MinHasher,
+    band_hashes,
+    containment,
+    shingle_set,
+    sorted_unique,
+)
 
 TEXT = " ".join(f"word{i}" for i in range(400))
 MIXED = "Ünïcode café — naïve Straße 東京 news; the MAYOR said: “yes”.\nSecond line, more words."
@@ -38,6 +45,14 @@ def test_shingle_and_signature_values_are_pinned() -> None:
     assert s[:3].tolist() == [7414908753173233, 59095358968138877, 121094024480984000]
     sig = MinHasher(128).signature(s)
     assert hashlib.sha256(sig.tobytes()).hexdigest()[:16] == "9c04bb577bc1a9d7"
+
+
+def test_sorted_unique_is_np_unique() -> None:
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 50, 3000):
+        values = rng.integers(0, max(1, n // 3), n).astype(np.uint64) * np.uint64(2**40 + 1)
+        got = sorted_unique(values)
+        assert got.dtype == np.uint64 and np.array_equal(got, np.unique(values))
 
 
 def test_signatures_are_the_same_in_another_process() -> None:

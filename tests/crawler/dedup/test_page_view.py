@@ -212,7 +212,7 @@ def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> 
     import crawler.dedup.lines as lines_module
     import crawler.dedup.minhash as minhash_module
     import crawler.dedup.resolve as resolve_module
-    from crawler.extract.normalize import tokens
+    from crawler.extract.normalize import joined_tokens
 
     rows = [
         page(f"p{n}", [*ARTICLE, *block(f"own{n}x", 2, 20)], [*FRAME, *block(f"gone{n}x", 3, 12)])
@@ -221,15 +221,15 @@ def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> 
     per_line: list[str] = []
     whole: list[str] = []
 
-    def counted_tokens(text: str) -> list[str]:
+    def counted_tokens(text: str) -> str:
         per_line.append(text)
-        return tokens(text)
+        return joined_tokens(text)
 
     def counted_lines(text: str) -> list[str]:
         whole.append(text)
         return lines_module.token_lines(text)
 
-    monkeypatch.setattr(minhash_module, "tokens", counted_tokens)
+    monkeypatch.setattr(minhash_module, "joined_tokens", counted_tokens)
     monkeypatch.setattr(resolve_module, "token_lines", counted_lines)
     monkeypatch.setattr(
         lines_module.Lines,

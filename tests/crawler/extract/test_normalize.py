@@ -1,11 +1,13 @@
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.normalize import (
     content_hash,
     detect_language,
+    joined_tokens,
     norm_language,
     normalize_line,
     normalize_text,
@@ -122,6 +124,43 @@ def test_normalize_text_is_each_paragraph_normalized(paragraphs: list[str]) -> N
     assert normalize_text(paragraphs) == expected
 
 
+# one-line paragraphs take normalize_text's whole-text path; ASCII ones its shortcut past the
+# white space regex
+_ONE_LINE = st.sampled_from([*" \t\r\x0b\x0c\x1c\x1f\x07ab.", *"\x85\u3000\u00a0\u200b\u2028é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.text(_ONE_LINE, max_size=12), max_size=8),
+    st.lists(st.text(st.sampled_from(list(" \t\x0b\x07\rab.")), max_size=12), max_size=8),
+)
+def test_normalize_text_of_one_line_paragraphs_is_each_normalized(
+    paragraphs: list[str], ascii_paragraphs: list[str]
+) -> None:
+    for given_paragraphs in (paragraphs, ascii_paragraphs):
+        expected = "\n".join(p for p in (normalize_line(p) for p in given_paragraphs) if p)
+        assert normalize_text(given_paragraphs) == expected
+
+
+_CJK_CHAR = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=60), st.text(max_size=30))
+def test_tokens_and_word_count_of_ascii_text_are_the_general_rules(text: str, other: str) -> None:
+    """An ASCII text is tokenised without casefold and the CJK split, and its word count is
+    its token count: the same as the rules for any text."""
+    import re
+
+    for value in (text, other, text + other):
+        spaced = re.sub(f"({_CJK_CHAR})", r" \1 ", value.casefold())
+        assert tokens(value) == re.findall(r"\w+", spaced)
+        assert joined_tokens(value) == " ".join(re.findall(r"\w+", spaced))
+        plain = re.sub(_CJK_CHAR, " ", value)
+        expected = len(re.findall(r"\w+", plain)) + len(re.findall(_CJK_CHAR, value))
+        assert word_count(value) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from(list("ab 日本,.\n")), max_size=80), st.integers(1, 12))
 def test_language_ids_bounded_word_count_is_the_word_count_up_to_its_limit(
@@ -131,3 +170,55 @@ def test_language_ids_bounded_word_count_is_the_word_count_up_to_its_limit(
 
     assert _words_up_to(text, limit) == min(word_count(text + " "), limit)
     assert _words_up_to(text, limit) == min(word_count(text), limit)  # the memo's answer
+
+
+def test_a_declared_language_of_a_short_text_is_taken_without_a_guess(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a confident guess from 50 words or more beats a declaration: below that none is
+    made (the model is not asked)."""
+    from crawler.extract import normalize
+
+    english = "The council approved the plan on Tuesday after a long debate. "  # 11 words
+    assert detect_language(english * 4, "de") == "de"
+    asked: list[str] = []
+    real = normalize._langid()
+
+    class Counting:
+        def classify(self, text: str) -> tuple[str, float]:
+            asked.append(text)
+            return real.classify(text)  # type: ignore[attr-defined,no-any-return]
+
+    monkeypatch.setattr(normalize, "_langid", Counting)
+    assert detect_language(english * 4, "de") == "de" and not asked
+    assert detect_language(english * 5, "de") == "en" and len(asked) == 1  # 55 words
+    assert detect_language(english * 4) == "en" and len(asked) == 2  # nothing declared
+
+
+def test_only_u0345_folds_to_one_character_of_the_other_kind() -> None:
+    """word_count takes a text's token count as its word count when the text casefolds char
+    for char (`_folds_char_for_char`): that needs every character folded to a single one to
+    stay a word character or not, U+0345 aside, and none to fold into the CJK ranges."""
+    import re
+    import sys
+
+    word = re.compile(r"\w")
+    other_kind, into_cjk = [], []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        folded = char.casefold()
+        if len(folded) == 1 and bool(word.match(char)) != bool(word.match(folded)):
+            other_kind.append(code)
+        if not re.match(_CJK_CHAR, char) and re.search(_CJK_CHAR, folded):
+            into_cjk.append(code)
+    assert other_kind == [0x345] and into_cjk == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from([*"aZ ß.İ\u0345\u03b9Σς日・ﬁ", "x"]), max_size=40))
+def test_word_count_of_text_folding_char_for_char_is_the_general_rule(text: str) -> None:
+    import re
+
+    plain = re.sub(_CJK_CHAR, " ", text)
+    expected = len(re.findall(r"\w+", plain)) + len(re.findall(_CJK_CHAR, text))
+    assert word_count(text) == expected

@@ -88,6 +88,30 @@ def test_read_input_kinds_and_limits(tmp_path: Path) -> None:
     assert input_kind(Path("x.PDF")) is None
 
 
+def test_a_file_grown_since_its_size_was_taken_is_read_to_its_end_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read goes on past the size the file had (up to the limit), in several reads."""
+    import os
+
+    from crawler.readers import files
+
+    grown = tmp_path / "grown.txt"
+    grown.write_bytes(b"word " * 30_000)  # 150,000 bytes: more than one 64 KiB read past 10
+    real_fstat = os.fstat
+
+    def stale_fstat(fd: int) -> os.stat_result:
+        found = list(real_fstat(fd))
+        found[6] = 10  # st_size as it was
+        return os.stat_result(found)
+
+    monkeypatch.setattr(files.os, "fstat", stale_fstat)
+    assert files._read_regular(grown, 200_000) == (b"word " * 30_000, 10)
+    with pytest.raises(Drop) as caught:
+        files._read_regular(grown, 100_000)
+    assert caught.value.reason == Rejected.TOO_LARGE and "more than" in caught.value.detail
+
+
 def decode_html(data: bytes) -> str:
     return decode_bytes(data, html=True)
 
