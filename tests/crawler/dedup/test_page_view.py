@@ -211,7 +211,7 @@ def test_a_partial_repost_matches_the_record_through_its_clean_copy() -> None:
 def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> None:
     import crawler.dedup.lines as lines_module
     import crawler.dedup.minhash as minhash_module
-    import crawler.dedup.resolve as resolve_module
+    import crawler.dedup.votes as votes_module
     from crawler.extract.normalize import tokens
 
     rows = [
@@ -230,7 +230,7 @@ def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> 
         return lines_module.token_lines(text)
 
     monkeypatch.setattr(minhash_module, "tokens", counted_tokens)
-    monkeypatch.setattr(resolve_module, "token_lines", counted_lines)
+    monkeypatch.setattr(votes_module, "token_lines", counted_lines)
     monkeypatch.setattr(
         lines_module.Lines,
         "of",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import random
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,39 @@ def test_dedup_holds_no_text_of_the_run(
     assert (summary.added, summary.merged_near) == (30, 1)
     assert held and held[0] - before < size / 10, (held, before, size)
     assert not list((tmp_path / "c").rglob("*.spill"))  # the spilled columns are gone
+
+
+def test_the_first_pass_over_the_pages_is_shared_with_a_worker_and_decides_the_same(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's vote and the removed prose are counted batch by batch by this process and a
+    worker (the finish used one core): the same resolution as one process counting them."""
+    import crawler.run.finish as finish_module
+    from crawler.run.workers import IsolatingPool
+
+    calls: list[str] = []
+    call = IsolatingPool.call
+
+    def counted(self: IsolatingPool, fn: Any, args: tuple[Any, ...], *rest: Any) -> Any:
+        calls.append(fn.__name__)
+        return call(self, fn, args, *rest)
+
+    monkeypatch.setattr(IsolatingPool, "call", counted)
+    monkeypatch.setattr(finish_module, "POOL_MIN_ROWS", 0)
+    shared = "\n\n".join(article(90 + n) for n in range(2))
+    batches = [
+        {f"b{b}-{n}.txt": f"{article(b * 10 + n)}\n\n{shared}" for n in range(3)} for b in range(6)
+    ]
+    outcomes = []
+    for workers in (1, 2):
+        ctx = start_run(tmp_path / f"c{workers}", replace(settings, workers=workers))
+        try:
+            staged = [stage(ctx, n, inputs) for n, inputs in enumerate(batches)]
+            resolution = finish_module.resolve_run(
+                ctx, Dataset(ctx.dataset_root), [b.docs_path for b in staged]
+            )
+        finally:
+            cleanup(ctx)
+        outcomes.append((resolution.doc_of_source, resolution.merges, resolution.sources))
+    assert outcomes[0] == outcomes[1]
+    assert calls and set(calls) == {"batch_pages"}  # the worker counted some batches
