@@ -130,13 +130,16 @@ def resolve(
     cache_size: int = 4096,
     page_of: Callable[[int], str] | None = None,
     vote: tuple[U64, Counts] | None = None,
+    keys_of: Callable[[int], U64] | None = None,
 ) -> Resolution:
     """Group the staged rows (source_uri, content_hash, word_count, signature; `text_of(i)` is
     row i's text, `page_of(i)` the prose lines its cleaner removed; `vote`: the run's vote
-    on its pages' paragraphs, `crawler.dedup.votes.count_run` of them when not given) against
-    each other and against the committed records in `index` (which it extends). Shingle sets
-    are computed only for candidate pairs, and only a bounded number are cached, so memory
-    does not grow with the run (beyond the hashes of paragraphs found on two pages or more)."""
+    on its pages' paragraphs, `crawler.dedup.votes.count_run` of them when not given;
+    `keys_of(i)`: the sorted distinct keys of row i's page's paragraphs, made beforehand, so
+    that a row without candidates is never tokenized here) against each other and against
+    the committed records in `index` (which it extends). Shingle sets are computed only for
+    candidate pairs, and only a bounded number are cached, so memory does not grow with the
+    run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
     joined_rows: dict[str, int] = {}  # a run record joined into another -> its row
     # every record of this run -> its row, joined ones too (a view: no second copy)
@@ -291,7 +294,7 @@ def resolve(
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
-        own_paragraphs = np.unique(page(i).paragraphs[1])
+        own_paragraphs = keys_of(i) if keys_of is not None else np.unique(page(i).paragraphs[1])
         candidates = sorted(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))

@@ -36,15 +36,20 @@ def page_keys(text: str, removed: str) -> tuple[U64, U64]:
     return np.fromiter(kept, np.uint64, len(kept)), np.fromiter(gone, np.uint64, len(gone))
 
 
-def count_pages(pages: Iterable[tuple[str, str]]) -> npt.NDArray[np.void]:
+def count_pages(
+    pages: Iterable[tuple[str, str]], paragraphs: list[U64] | None = None
+) -> npt.NDArray[np.void]:
     """The votes of some pages ((kept text, removed prose) each): VOTE records, one per
-    distinct key, sorted by key."""
+    distinct key, sorted by key. With `paragraphs`, each page's distinct paragraph keys
+    (kept or removed), sorted, are appended to it."""
     kept: list[U64] = []
     gone: list[U64] = []
     for text, removed in pages:
         k, g = page_keys(text, removed)
         kept.append(k)
         gone.append(g)
+        if paragraphs is not None:
+            paragraphs.append(np.union1d(k, g))
     keys = np.concatenate([np.zeros(0, np.uint64), *kept, *gone])
     side = np.zeros(keys.size, dtype=bool)  # True: removed
     side[sum(k.size for k in kept) :] = True

@@ -29,7 +29,7 @@ from crawler.dedup.index import (
     read_record_texts,
 )
 from crawler.dedup.minhash import U64
-from crawler.dedup.pages import SpilledProse, batch_pages
+from crawler.dedup.pages import SpilledKeys, SpilledProse, batch_pages
 from crawler.dedup.resolve import Resolution, resolve
 from crawler.dedup.site_lines import strip_site_lines
 from crawler.dedup.votes import Counts, SpilledVotes
@@ -75,8 +75,9 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
     with (
         SpilledColumns(docs_paths, ["text", "signature"], ctx.staging) as spilled,
         SpilledProse((), Path(ctx.staging) / "run-removed-prose.spill") as prose,
+        SpilledKeys(Path(ctx.staging) / "run-paragraphs.spill") as paragraphs,
     ):
-        vote = first_pass(ctx, docs_paths, prose, len(keys))
+        vote = first_pass(ctx, docs_paths, prose, paragraphs, len(keys))
         rows = StagedRows(
             keys["source_uri"].to_pylist(),
             keys["content_hash"].to_pylist(),
@@ -93,14 +94,20 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
             settings.near_dup_threshold,
             page_of=prose.__getitem__,
             vote=vote,
+            keys_of=paragraphs.__getitem__,
         )
 
 
 def first_pass(
-    ctx: RunContext, docs_paths: list[str], prose: SpilledProse, rows: int
+    ctx: RunContext,
+    docs_paths: list[str],
+    prose: SpilledProse,
+    paragraphs: SpilledKeys,
+    rows: int,
 ) -> tuple[U64, Counts]:
-    """The run's vote on its pages' paragraphs (added up on disk: `SpilledVotes`), and each
-    row's removed prose appended to `prose` in the rows' order. With POOL_MIN_ROWS staged rows
+    """The run's vote on its pages' paragraphs (added up on disk: `SpilledVotes`); each row's
+    removed prose and its page's paragraph keys appended to `prose` and `paragraphs`, in the
+    rows' order. With POOL_MIN_ROWS staged rows
     or more, the batches are shared by this process and a pool of `workers - 1` (both cores
     busy); the counts add up in any order, so the vote is the same whoever counted what."""
     workers = ctx.settings.worker_count()
@@ -109,9 +116,10 @@ def first_pass(
     try:
         with SpilledVotes(ctx.staging) as votes:
             parts = map_in_order(batch_pages, docs_paths, pool, ctx.settings.max_doc_seconds)
-            for counted, removed in parts:
+            for counted, removed, keys in parts:
                 votes.add(counted)
                 prose.add(removed)
+                paragraphs.add(keys)
             return votes.result()
     finally:
         if pool is not None:
