@@ -130,17 +130,15 @@ def first_pass(
     workers = ctx.settings.worker_count()
     shared = workers > 1 and len(docs_paths) > 1 and rows >= POOL_MIN_ROWS
     pool = IsolatingPool(workers - 1) if shared else None
-    try:
-        with SpilledVotes(ctx.staging) as votes:
-            parts = map_in_order(batch_pages, docs_paths, pool, ctx.settings.max_doc_seconds)
-            for counted, removed, keys in parts:
-                votes.add(counted)
-                prose.add(removed)
-                paragraphs.add(keys)
-            return votes.result()
-    finally:
-        if pool is not None:
-            pool.close()
+    if pool is not None:  # from this thread: its calls come from map_in_order's threads
+        pool.start_forkserver()
+    with SpilledVotes(ctx.staging) as votes:
+        parts = map_in_order(batch_pages, docs_paths, pool, ctx.settings.max_doc_seconds)
+        for counted, removed, keys in parts:  # the pool is closed when they are done
+            votes.add(counted)
+            prose.add(removed)
+            paragraphs.add(keys)
+        return votes.result()
 
 
 class StagedRows(Sequence[Mapping[str, Any]]):

@@ -511,8 +511,10 @@ def map_in_order(
     """`fn(item)` of every item, yielded in the items' order, the work shared by this thread
     and `pool`'s workers (a thread per worker calls it): items are taken in order by whichever
     is free, at most `ahead` per worker beyond the one yielded next (results waiting are
-    bounded). A worker lost on an item (`WorkerLost`) leaves it to its thread, here; what `fn`
-    raised is raised here. Without a pool, a plain map. `fn` and the items must pickle;
+    bounded). A helper takes items once its worker is up (a forkserver that is still
+    importing leaves them to this thread), and the pool is closed at the end. A worker lost
+    on an item (`WorkerLost`) leaves it to its thread, here; what `fn` raised is raised here.
+    Without a pool, a plain map. `fn` and the items must pickle;
     `max_seconds` bounds one item's call in a worker."""
     if pool is None or len(items) < 2:
         yield from map(fn, items)
@@ -547,6 +549,10 @@ def map_in_order(
             future.set_exception(exc)
 
     def helper() -> None:
+        try:  # a worker up first: an item taken must not wait on a forkserver's start
+            pool.call(os.getpid, (), 1, max_seconds)
+        except Exception:  # no worker (lost, closed, none can start): this thread's share
+            return
         while (k := take(wait=True)) is not None:
             run(k, in_pool=True)
 
@@ -565,6 +571,7 @@ def map_in_order(
             yield result
     finally:
         stop.set()
+        pool.close()  # a helper still waiting for its worker to start returns now
         for _ in threads:  # wake helpers waiting for a slot: they see `stop`
             slots.release()
         for thread in threads:

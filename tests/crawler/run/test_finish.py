@@ -241,8 +241,9 @@ def test_dedup_holds_no_text_of_the_run(
 def test_the_first_pass_over_the_pages_is_shared_with_a_worker_and_decides_the_same(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The run's vote and the removed prose are counted batch by batch by this process and a
-    worker (the finish used one core): the same resolution as one process counting them."""
+    """The run's vote, the removed prose and the pages' paragraph keys are made batch by batch
+    by this process and a worker (the finish used one core): the same resolution as one
+    process making them."""
     import crawler.run.finish as finish_module
     from crawler.run.workers import IsolatingPool
 
@@ -271,7 +272,9 @@ def test_the_first_pass_over_the_pages_is_shared_with_a_worker_and_decides_the_s
             cleanup(ctx)
         outcomes.append((resolution.doc_of_source, resolution.merges, resolution.sources))
     assert outcomes[0] == outcomes[1]
-    assert calls and set(calls) == {"batch_pages"}  # the worker counted some batches
+    # a worker was started for it (the batches it counts depend on the machine's load:
+    # tests/crawler/run/test_workers.py checks that work is shared)
+    assert "getpid" in calls and set(calls) <= {"getpid", "batch_pages"}
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc")
