@@ -83,9 +83,9 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
     Only the keys dedup sorts and groups on (source, content hash, word count) are held for
     the whole run; texts and signatures are spilled to the staging area and read back when
     dedup asks for them (`SpilledColumns`), so memory does not grow with the run's texts. The
-    first pass over the pages (the run's vote on its paragraphs and each page's removed prose)
-    is shared by this process and `workers - 1` worker processes, batch by batch
-    (`first_pass`)."""
+    first pass over the pages (the run's vote on its paragraphs, each page's removed prose and
+    paragraph keys) is shared by this process and `workers - 1` worker processes, batch by
+    batch (`first_pass`)."""
     settings = ctx.settings
     unmap_big_blocks()
     keys = _read_columns(docs_paths, KEY_COLUMNS)
@@ -124,9 +124,9 @@ def first_pass(
 ) -> tuple[U64, Counts]:
     """The run's vote on its pages' paragraphs (added up on disk: `SpilledVotes`); each row's
     removed prose and its page's paragraph keys appended to `prose` and `paragraphs`, in the
-    rows' order. With POOL_MIN_ROWS staged rows
-    or more, the batches are shared by this process and a pool of `workers - 1` (both cores
-    busy); the counts add up in any order, so the vote is the same whoever counted what."""
+    rows' order. With POOL_MIN_ROWS staged rows or more, the batches are shared by this
+    process and a pool of `workers - 1` (both cores busy); the counts add up in any order, so
+    the vote is the same whoever counted what."""
     workers = ctx.settings.worker_count()
     shared = workers > 1 and len(docs_paths) > 1 and rows >= POOL_MIN_ROWS
     pool = IsolatingPool(workers - 1) if shared else None
