@@ -10,7 +10,9 @@ stages (`run_stages`, both cores), keeping the staged batches (texts, signatures
 the cleaners removed, which dedup's page view reads). Then each code tree runs the dedup of
 `finish_run` (`strip_site_lines`, then `resolve_run`) on copies of those batches in a child
 process, the trees interleaved for `--rounds` rounds; the child reports its CPU time (user +
-system, `time.process_time`), its peak RSS (kernel) and its whole Resolution (every source's
+system, `time.process_time`: the child's own, not its workers' since the finish shares its
+first pass with one; the forkserver is started before, untimed, as a run's is running when it
+finishes), its wall time, its peak RSS (kernel) and its whole Resolution (every source's
 record, the merges with their kinds and scores, the records' sources, the kept sources and the
 joined records). The script prints CPU time per tree, the ratio, the load around each run, and
 whether every resolution is identical (or how many sources differ). `--profile`: the child of
@@ -59,6 +61,14 @@ for name in names:  # strip_site_lines may rewrite them
 settings = Settings()
 ctx = start_run(out, settings)
 dataset = Dataset(ctx.dataset_root)
+try:  # a run's forkserver is up when it finishes (it cleaned with it): started here, untimed
+    import os
+    from crawler.run.workers import IsolatingPool
+    warm = IsolatingPool(1)
+    warm.call(os.getpid, (), 1, 600.0)
+    warm.close()
+except ImportError:  # older code: the finish starts no worker
+    pass
 prof = cProfile.Profile() if profile == "1" else None
 cpu, wall = time.process_time(), time.perf_counter()
 if prof is not None:

@@ -31,25 +31,22 @@ class DedupIndex:
 
     bands: int
     doc_by_hash: dict[str, str] = field(default_factory=dict)
-    word_counts: dict[str, int] = field(default_factory=dict)
     lsh: LSHIndex = field(init=False)
 
     def __post_init__(self) -> None:
         self.lsh = LSHIndex(self.bands)
 
-    def add(self, doc_id: str, content_hash: str, words: int, sig: npt.NDArray[np.uint32]) -> None:
+    def add(self, doc_id: str, content_hash: str, sig: npt.NDArray[np.uint32]) -> None:
         self.doc_by_hash[content_hash] = doc_id
-        self.word_counts[doc_id] = words
         self.lsh.add(doc_id, sig)
 
 
 def load_dedup_index(dataset: Dataset, bands: int) -> DedupIndex:
     """The committed records' hashes and signatures, ready for lookups."""
     index = DedupIndex(bands)
-    table = dataset.read("_index/docs", INDEX_DOCS_SCHEMA)
+    table = dataset.read("_index/docs", INDEX_DOCS_SCHEMA, ["doc_id", "content_hash", "signature"])
     for row in table.to_pylist():
-        sig = np.frombuffer(row["signature"], dtype="<u4")
-        index.add(row["doc_id"], row["content_hash"], row["word_count"], sig)
+        index.add(row["doc_id"], row["content_hash"], np.frombuffer(row["signature"], dtype="<u4"))
     return index
 
 

@@ -41,11 +41,13 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.lines import BoolArray, Lines, paragraph_keys_of, token_lines
+from crawler.dedup.lines import BoolArray, Lines
 from crawler.dedup.minhash import U64, LSHIndex, containment, shingle_set
+from crawler.dedup.votes import PARAGRAPH_WORDS, Counts, count_run
 from crawler.record import make_doc_id
 
-PARAGRAPH_WORDS = 10  # shorter lines ("Share this:", a byline) say nothing about the article
+# PARAGRAPH_WORDS (10, from crawler.dedup.votes): shorter lines ("Share this:", a byline) say
+# nothing about the article
 # a paragraph in more of the run's records is chrome: no evidence, and every candidate costs a
 # containment check
 PARAGRAPH_MOST = 8
@@ -94,10 +96,9 @@ COPIES = 3
 PROSE_GATE = 0.5
 OWN_RATIO = 3.0
 SHARED_LINE = 0.5
-_FOLD_HASHES = 1 << 18  # paragraph hashes buffered before they are counted (bounds a fold)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per merged document: no __dict__ each
 class Merge:
     source_uri: str
     doc_id: str
@@ -128,12 +129,17 @@ def resolve(
     threshold: float,
     cache_size: int = 4096,
     page_of: Callable[[int], str] | None = None,
+    vote: tuple[U64, Counts] | None = None,
+    keys_of: Callable[[int], U64] | None = None,
 ) -> Resolution:
     """Group the staged rows (source_uri, content_hash, word_count, signature; `text_of(i)` is
-    row i's text, `page_of(i)` the prose lines its cleaner removed) against each other and
-    against the committed records in `index` (which it extends). Shingle sets are computed
-    only for candidate pairs, and only a bounded number are cached, so memory does not grow
-    with the run (beyond the hashes of paragraphs found on two pages or more)."""
+    row i's text, `page_of(i)` the prose lines its cleaner removed; `vote`: the run's vote
+    on its pages' paragraphs, `crawler.dedup.votes.count_run` of them when not given;
+    `keys_of(i)`: the sorted distinct keys of row i's page's paragraphs, made beforehand, so
+    that a row without candidates is never tokenized here) against each other and against
+    the committed records in `index` (which it extends). Shingle sets are computed only for
+    candidate pairs, and only a bounded number are cached, so memory does not grow with the
+    run (beyond the hashes of paragraphs found on two pages or more)."""
     result = Resolution()
     joined_rows: dict[str, int] = {}  # a run record joined into another -> its row
     # every record of this run -> its row, joined ones too (a view: no second copy)
@@ -141,7 +147,9 @@ def resolve(
     copies: dict[str, list[int]] = {}  # a run record -> the rows merged into it as near copies
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
-    votes = _Votes(text_of, page_of, len(rows)) if page_of is not None else None
+    if page_of is not None and vote is None:
+        vote = count_run((text_of(i), page_of(i)) for i in range(len(rows)))
+    votes = _Votes(*vote, len(rows)) if page_of is not None and vote is not None else None
 
     @lru_cache(maxsize=PAGE_CACHE)  # mostly the row being resolved: a few suffice
     def page(i: int) -> _Page:
@@ -286,7 +294,7 @@ def resolve(
             continue
         signature = np.frombuffer(row["signature"], dtype="<u4")
         best: tuple[float, str] | None = None
-        own_paragraphs = np.unique(page(i).paragraphs[1])
+        own_paragraphs = keys_of(i) if keys_of is not None else np.unique(page(i).paragraphs[1])
         candidates = sorted(
             set(index.lsh.candidates(signature))
             | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
@@ -321,7 +329,7 @@ def resolve(
         doc_id = make_doc_id(row["content_hash"])
         if doc_id in run_rows:  # the same text as a record it was kept apart from
             doc_id = make_doc_id(f"{row['content_hash']}:{uri}")
-        index.add(doc_id, row["content_hash"], int(row["word_count"]), signature)
+        index.add(doc_id, row["content_hash"], signature)
         paragraphs.add_hashes(doc_id, own_paragraphs)
         result.new_records[doc_id] = i
         result.sources[doc_id] = [uri]
@@ -419,46 +427,13 @@ class _Page:
 
 class _Votes:
     """For the paragraphs found on at least two pages of the run: on how many pages the
-    cleaner kept each, and on how many it removed it (a first pass over the run; hashes are
-    counted in sorted arrays folded every _FOLD_HASHES, never all held at once)."""
+    cleaner kept each, and on how many it removed it (`crawler.dedup.votes`: a first pass
+    over the run, in any order, in any process)."""
 
-    def __init__(
-        self, text_of: Callable[[int], str], page_of: Callable[[int], str], n: int
-    ) -> None:
-        self.keys = np.zeros(0, dtype=np.uint64)
-        self.counts = np.zeros((2, 0), dtype=np.int32)  # kept, removed
-        pending: list[tuple[U64, int]] = []
-        size = 0
-        for i in range(n):
-            text = text_of(i)
-            at, keys = paragraph_keys_of(token_lines(f"{text}\n{page_of(i)}"), PARAGRAPH_WORDS)
-            inside = at < text.count("\n") + 1
-            # distinct keys, in any order (the fold counts them): a few per page, sets are cheapest
-            kept = set(keys[inside].tolist())
-            removed = set(keys[~inside].tolist()) - kept
-            pending += [
-                (np.fromiter(kept, np.uint64, len(kept)), 0),
-                (np.fromiter(removed, np.uint64, len(removed)), 1),
-            ]
-            size += len(kept) + len(removed)
-            if size >= _FOLD_HASHES:
-                self._fold(pending)
-                pending, size = [], 0
-        self._fold(pending)
-        keep = self.counts.sum(axis=0) >= 2
-        self.keys, self.counts = self.keys[keep], self.counts[:, keep]
+    def __init__(self, keys: U64, counts: Counts, n: int) -> None:
+        self.keys, self.counts = keys, counts  # sorted keys; (kept, removed) pages of each
         self.pages = self.counts.sum(axis=0)
         self.most = max(COMMON_PAGES, COMMON_SHARE * n)
-
-    def _fold(self, pending: list[tuple[U64, int]]) -> None:
-        keys = np.concatenate([self.keys, *(h for h, _ in pending)])
-        side = np.concatenate([np.zeros(0, np.int64)] + [np.full(h.size, s) for h, s in pending])
-        unique, inverse = np.unique(keys, return_inverse=True)
-        counts = np.empty((2, unique.size), dtype=np.int32)
-        for k in (0, 1):
-            weights = np.concatenate([self.counts[k], side == k])
-            counts[k] = np.bincount(inverse, weights=weights, minlength=unique.size)
-        self.keys, self.counts = unique, counts
 
     def uncommon(self, page: _Page) -> BoolArray | None:
         """Which lines of a kept text are not its prose lines common in the run

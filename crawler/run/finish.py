@@ -8,6 +8,7 @@ when dedup asks for them.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import time
 from collections import Counter
@@ -28,12 +29,15 @@ from crawler.dedup.index import (
     load_dedup_index,
     read_record_texts,
 )
-from crawler.dedup.pages import SpilledProse
+from crawler.dedup.minhash import U64
+from crawler.dedup.pages import SpilledKeys, SpilledProse, batch_pages
 from crawler.dedup.resolve import Resolution, resolve
 from crawler.dedup.site_lines import strip_site_lines
+from crawler.dedup.votes import Counts, SpilledVotes
 from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.report.review import ReviewQueue
 from crawler.run.revisions import Revisions, plan_revisions
+from crawler.run.workers import IsolatingPool, map_in_order
 from crawler.run_types import BatchResult, RunContext, RunSummary
 from crawler.schemas import SITE_LINES_SCHEMA
 from crawler.store.dataset import Dataset, TableWriter
@@ -45,6 +49,11 @@ KEY_COLUMNS = ["source_uri", "content_hash", "word_count"]
 # a row group of records is buffered as Python rows before it is written: with texts of a few
 # KB, 5000 hold about 15 MB whatever the size of the run
 RECORDS_PER_GROUP = 5000
+# a run's first pass over its pages takes about 0.3 ms a page: below this many, a worker's
+# start (seconds when its forkserver is not running yet) would cost more than it saves
+POOL_MIN_ROWS = 5000
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+MMAP_THRESHOLD = 128 * 1024  # its default, fixed: see unmap_big_blocks
 SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
 _RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
 
@@ -55,19 +64,37 @@ def _read_columns(paths: list[str], columns: list[str]) -> pa.Table:
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
+def unmap_big_blocks() -> None:
+    """Make glibc's malloc serve every block of MMAP_THRESHOLD bytes or more with a memory map
+    of its own, unmapped when freed (where it has `mallopt`; nothing elsewhere). By default
+    the threshold rises to the size of each such block freed (up to 32 MB): dedup's arrays
+    then come from the heap, whose freed pages the process keeps (~100 MB after resolving
+    100k documents, which `malloc_trim` gave back). A threshold set once does not move."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
 def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Resolution:
     """Which staged documents become records, and which merge into what.
 
     Only the keys dedup sorts and groups on (source, content hash, word count) are held for
     the whole run; texts and signatures are spilled to the staging area and read back when
-    dedup asks for them (`SpilledColumns`), so memory does not grow with the run's texts."""
+    dedup asks for them (`SpilledColumns`), so memory does not grow with the run's texts. The
+    first pass over the pages (the run's vote on its paragraphs, each page's removed prose and
+    paragraph keys) is shared by this process and `workers - 1` worker processes, batch by
+    batch (`first_pass`)."""
     settings = ctx.settings
+    unmap_big_blocks()
     keys = _read_columns(docs_paths, KEY_COLUMNS)
-    removed = (read_docs(p, ["removed"]).column("removed") for p in docs_paths)
     with (
         SpilledColumns(docs_paths, ["text", "signature"], ctx.staging) as spilled,
-        SpilledProse(removed, Path(ctx.staging) / "run-removed-prose.spill") as prose,
+        SpilledProse((), Path(ctx.staging) / "run-removed-prose.spill") as prose,
+        SpilledKeys(Path(ctx.staging) / "run-paragraphs.spill") as paragraphs,
     ):
+        vote = first_pass(ctx, docs_paths, prose, paragraphs, len(keys))
         rows = StagedRows(
             keys["source_uri"].to_pylist(),
             keys["content_hash"].to_pylist(),
@@ -83,7 +110,35 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
             settings.shingle_size,
             settings.near_dup_threshold,
             page_of=prose.__getitem__,
+            vote=vote,
+            keys_of=paragraphs.__getitem__,
         )
+
+
+def first_pass(
+    ctx: RunContext,
+    docs_paths: list[str],
+    prose: SpilledProse,
+    paragraphs: SpilledKeys,
+    rows: int,
+) -> tuple[U64, Counts]:
+    """The run's vote on its pages' paragraphs (added up on disk: `SpilledVotes`); each row's
+    removed prose and its page's paragraph keys appended to `prose` and `paragraphs`, in the
+    rows' order. With POOL_MIN_ROWS staged rows or more, the batches are shared by this
+    process and a pool of `workers - 1` (both cores busy); the counts add up in any order, so
+    the vote is the same whoever counted what."""
+    workers = ctx.settings.worker_count()
+    shared = workers > 1 and len(docs_paths) > 1 and rows >= POOL_MIN_ROWS
+    pool = IsolatingPool(workers - 1) if shared else None
+    if pool is not None:  # from this thread: its calls come from map_in_order's threads
+        pool.start_forkserver()
+    with SpilledVotes(ctx.staging) as votes:
+        parts = map_in_order(batch_pages, docs_paths, pool, ctx.settings.max_doc_seconds)
+        for counted, removed, keys in parts:  # the pool is closed when they are done
+            votes.add(counted)
+            prose.add(removed)
+            paragraphs.add(keys)
+        return votes.result()
 
 
 class StagedRows(Sequence[Mapping[str, Any]]):

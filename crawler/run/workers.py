@@ -499,3 +499,80 @@ def _lost(ctx: RunContext, batch_no: int, item: Input | str, lost: WorkerLost) -
             size = path.stat().st_size
         reject = reject_row(file_uri(path), reason, detail, size, input_hash(path))
     return write_staged(ctx, batch_no, [], [reject], {"rejected": 1}, 0.0)
+
+
+def map_in_order(
+    fn: Callable[[Any], T],
+    items: list[Any],
+    pool: IsolatingPool | None,
+    max_seconds: float,
+    ahead: int = 4,
+) -> Iterator[T]:
+    """`fn(item)` of every item, yielded in the items' order, the work shared by this thread
+    and `pool`'s workers (a thread per worker calls it): items are taken in order by whichever
+    is free, at most `ahead` per worker beyond the one yielded next (results waiting are
+    bounded). A helper takes items once its worker is up (a forkserver that is still
+    importing leaves them to this thread), and the pool is closed at the end. A worker lost
+    on an item (`WorkerLost`) leaves it to its thread, here; what `fn` raised is raised here.
+    Without a pool, a plain map. `fn` and the items must pickle;
+    `max_seconds` bounds one item's call in a worker."""
+    if pool is None or len(items) < 2:
+        yield from map(fn, items)
+        return
+    slots = threading.Semaphore(ahead * (pool.workers + 1))  # taken and not yet yielded
+    futures: list[Future[T]] = [Future() for _ in items]
+    taken = iter(range(len(items)))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def take(wait: bool) -> int | None:
+        if stop.is_set() or not slots.acquire(blocking=wait):
+            return None
+        with lock:
+            k = next(taken, None)
+        if k is None or stop.is_set():
+            slots.release()
+            return None
+        return k
+
+    def run(k: int, in_pool: bool) -> None:
+        future = futures[k]
+        try:
+            if in_pool:
+                try:
+                    future.set_result(pool.call(fn, (items[k],), 1, max_seconds))
+                    return
+                except WorkerLost:
+                    LOGGER.warning("a finish worker was lost; its item is done in the run")
+            future.set_result(fn(items[k]))
+        except BaseException as exc:  # raised where it is yielded
+            future.set_exception(exc)
+
+    def helper() -> None:
+        try:  # a worker up first: an item taken must not wait on a forkserver's start
+            pool.call(os.getpid, (), 1, max_seconds)
+        except Exception:  # no worker (lost, closed, none can start): this thread's share
+            return
+        while (k := take(wait=True)) is not None:
+            run(k, in_pool=True)
+
+    threads = [
+        threading.Thread(target=helper, name=f"map-{n}", daemon=True) for n in range(pool.workers)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for k, future in enumerate(futures):
+            while not future.done() and (mine := take(wait=False)) is not None:
+                run(mine, in_pool=False)  # this thread works too while it waits
+            result = future.result()
+            futures[k] = Future()  # its result is no longer held here
+            slots.release()
+            yield result
+    finally:
+        stop.set()
+        pool.close()  # a helper still waiting for its worker to start returns now
+        for _ in threads:  # wake helpers waiting for a slot: they see `stop`
+            slots.release()
+        for thread in threads:
+            thread.join()  # bounded: a call on the pool is

@@ -211,7 +211,7 @@ def test_a_partial_repost_matches_the_record_through_its_clean_copy() -> None:
 def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> None:
     import crawler.dedup.lines as lines_module
     import crawler.dedup.minhash as minhash_module
-    import crawler.dedup.resolve as resolve_module
+    import crawler.dedup.votes as votes_module
     from crawler.extract.normalize import joined_tokens
 
     rows = [
@@ -230,7 +230,7 @@ def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> 
         return lines_module.token_lines(text)
 
     monkeypatch.setattr(minhash_module, "joined_tokens", counted_tokens)
-    monkeypatch.setattr(resolve_module, "token_lines", counted_lines)
+    monkeypatch.setattr(votes_module, "token_lines", counted_lines)
     monkeypatch.setattr(
         lines_module.Lines,
         "of",
@@ -242,3 +242,44 @@ def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> 
     assert len(whole) <= 2 * len(rows)
     assert len(per_line) <= len(rows)
     assert all(len(text.split()) <= 60 for text in per_line)
+
+
+def test_with_the_pages_keys_made_beforehand_a_row_without_candidates_is_not_tokenized(
+    monkeypatch: Any,
+) -> None:
+    """The finish's first pass makes each page's paragraph keys (in any process): resolve then
+    builds a page only for rows that have candidates, and decides as it did."""
+    import crawler.dedup.lines as lines_module
+    from crawler.dedup.votes import count_pages
+
+    rows = [page(f"p{n}", block(f"own{n}x", 3, 20), block(f"gone{n}x", 2, 12)) for n in range(5)]
+    rows += [
+        page("frame-page", FRAME_BODY, FRAME),
+        page("original", ARTICLE, block("own-chrome", 1, 12)),
+        page("repost", FRAME, ARTICLE),
+    ]
+    keys: list[Any] = []
+    count_pages(((str(r["text"]), str(r["removed"])) for r in rows), keys)
+    built: list[str] = []
+    of = lines_module.Lines.of
+
+    def counted(text: str) -> Any:
+        built.append(text)
+        return of(text)
+
+    before = run(rows)
+    monkeypatch.setattr(lines_module.Lines, "of", staticmethod(counted))
+    after = resolve(
+        rows,
+        lambda i: str(rows[i]["text"]),
+        DedupIndex(32),
+        lambda ids: {},
+        5,
+        0.8,
+        page_of=lambda i: str(rows[i]["removed"]),
+        keys_of=keys.__getitem__,
+    )
+    assert (after.doc_of_source, after.merges) == (before.doc_of_source, before.merges)
+    assert frozenset({"original", "repost"}) in groups(rows, after)
+    assert not any("own0x" in text for text in built)  # p0 had no candidate
+    assert len(built) <= 3  # the rows that have candidates, at most

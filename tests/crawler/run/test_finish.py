@@ -7,7 +7,9 @@ each test looks at the finish stage alone."""
 from __future__ import annotations
 
 import gc
+import platform
 import random
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -234,3 +236,66 @@ def test_dedup_holds_no_text_of_the_run(
     assert (summary.added, summary.merged_near) == (30, 1)
     assert held and held[0] - before < size / 10, (held, before, size)
     assert not list((tmp_path / "c").rglob("*.spill"))  # the spilled columns are gone
+
+
+def test_the_first_pass_over_the_pages_is_shared_with_a_worker_and_decides_the_same(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's vote, the removed prose and the pages' paragraph keys are made batch by batch
+    by this process and a worker (the finish used one core): the same resolution as one
+    process making them."""
+    import crawler.run.finish as finish_module
+    from crawler.run.workers import IsolatingPool
+
+    calls: list[str] = []
+    call = IsolatingPool.call
+
+    def counted(self: IsolatingPool, fn: Any, args: tuple[Any, ...], *rest: Any) -> Any:
+        calls.append(fn.__name__)
+        return call(self, fn, args, *rest)
+
+    monkeypatch.setattr(IsolatingPool, "call", counted)
+    monkeypatch.setattr(finish_module, "POOL_MIN_ROWS", 0)
+    shared = "\n\n".join(article(90 + n) for n in range(2))
+    batches = [
+        {f"b{b}-{n}.txt": f"{article(b * 10 + n)}\n\n{shared}" for n in range(3)} for b in range(6)
+    ]
+    outcomes = []
+    for workers in (1, 2):
+        ctx = start_run(tmp_path / f"c{workers}", replace(settings, workers=workers))
+        try:
+            staged = [stage(ctx, n, inputs) for n, inputs in enumerate(batches)]
+            resolution = finish_module.resolve_run(
+                ctx, Dataset(ctx.dataset_root), [b.docs_path for b in staged]
+            )
+        finally:
+            cleanup(ctx)
+        outcomes.append((resolution.doc_of_source, resolution.merges, resolution.sources))
+    assert outcomes[0] == outcomes[1]
+    # a worker was started for it (the batches it counts depend on the machine's load:
+    # tests/crawler/run/test_workers.py checks that work is shared)
+    assert "getpid" in calls and set(calls) <= {"getpid", "batch_pages"}
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc")
+def test_the_finish_gives_freed_big_blocks_back_to_the_system() -> None:
+    """After a big block is freed, glibc's malloc serves blocks up to its size from the heap,
+    whose freed pages the process keeps: dedup's arrays held ~100 MB more at 100k documents.
+    The finish fixes the threshold, so freed arrays leave the process's RSS."""
+    import crawler.run.finish as finish_module
+
+    def rss() -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+    finish_module.unmap_big_blocks()
+    big = bytearray(30 << 20)  # freed: glibc would raise its threshold to 30 MB
+    del big
+    start = rss()
+    blocks = [bytearray(1 << 20) for _ in range(40)]
+    guard = bytearray(64)  # above them on the heap, if they are there: no trim of the top
+    del blocks
+    assert rss() - start < 8 << 20
+    del guard

@@ -370,3 +370,47 @@ def test_only_page_dumps_are_known_to_hold_no_html() -> None:
     assert not may_hold_html(["a/1.txt", "b/2.TXT"])
     assert may_hold_html(["a/1.txt", "b/2.html"])
     assert may_hold_html(["crawl.warc.gz"])
+
+
+def test_map_in_order_shares_the_items_with_the_pool_and_keeps_their_order() -> None:
+    from mapped import pid_after
+
+    from crawler.run.workers import map_in_order
+
+    pool = IsolatingPool(1)
+    pool.start_forkserver()
+    try:
+        items = [(n, 0.2) for n in range(16)]
+        done = list(map_in_order(pid_after, items, pool, 60.0))
+    finally:
+        pool.close()
+    assert [n for n, _ in done] == list(range(16))
+    pids = {pid for _, pid in done}
+    assert os.getpid() in pids and len(pids) == 2  # this process and the pool's worker
+
+
+def test_map_in_order_raises_what_an_item_raised_where_it_is_yielded() -> None:
+    from mapped import fails_on_three
+
+    from crawler.run.workers import map_in_order
+
+    pool = IsolatingPool(1)
+    got = []
+    try:
+        with pytest.raises(ValueError, match="item 3"):
+            for n, _ in map_in_order(fails_on_three, [(n, 0.05) for n in range(8)], pool, 60.0):
+                got.append(n)
+    finally:
+        pool.close()
+    assert got == [0, 1, 2]
+
+
+def test_map_in_order_without_a_pool_is_a_map() -> None:
+    from mapped import pid_after
+
+    from crawler.run.workers import map_in_order
+
+    assert list(map_in_order(pid_after, [(1, 0.0), (2, 0.0)], None, 1.0)) == [
+        (1, os.getpid()),
+        (2, os.getpid()),
+    ]
