@@ -12,7 +12,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: setup run test test-fast lint format eval eval-html train-cleaner train-html-combine bench clean
+.PHONY: setup run test test-fast lint format eval eval-html train-cleaner train-html-combine clean
 
 setup: $(VENV)/.synced $(VENV)/.native
 

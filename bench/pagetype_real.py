@@ -14,7 +14,7 @@ fixture site's listings (tests/newssite.py) are added as they are.
 
 `--classifier-only` runs `crawler.crawl.pagetype.classify` over every page (seconds). Otherwise the
 pages are served on 127.0.0.1 as one site per eval set (home -> paginated sections and tag
-pages -> articles) and crawled with `python -m crawler.crawl.runner`, the crawl `corpus crawl`
+pages -> articles) and crawled with `python -m crawler.crawl`, the crawl `corpus crawl`
 runs; the report then says, per set, how many article pages were stored, which were not and
 why (from the crawl's own events and rejects), and how many listing pages were stored.
 Targets: articles stored >= 99 %, listings stored <= 2 %. It then prints the whole crawl's
@@ -413,7 +413,7 @@ def crawl_site(name: str, site: Site, workers: int | None, max_depth: int) -> di
             job_file, report_file = Path(tmp) / "job.json", Path(tmp) / "report.json"
             job_file.write_text(job.to_json())
             command = [
-                sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)
+                sys.executable, "-m", "crawler.crawl", str(job_file), str(report_file)
             ]  # fmt: skip
             # the crawl's process tree polled for its CPU (the workers' too)
             measured = run_measured(command, {**os.environ, "CRAWL_BENCH_CODE": str(ROOT)})

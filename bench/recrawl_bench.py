@@ -1,5 +1,5 @@
 """Re-crawl cost: a first crawl of the generated fixture site, then a re-crawl of the same,
-unchanged site into the same dataset, each timed end to end (`python -m crawler.crawl.runner`, the
+unchanged site into the same dataset, each timed end to end (`python -m crawler.crawl`, the
 crawl `corpus crawl` runs) with the requests the site answered.
 
     .venv/bin/python bench/recrawl_bench.py [--articles 1000] [--per-page 20] [--no-bytecode]
@@ -56,7 +56,7 @@ def crawl_once(
     before = sum(site.requests.values())
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "crawler.crawl.runner", str(job_file), str(report_file)],
+        [sys.executable, "-m", "crawler.crawl", str(job_file), str(report_file)],
         check=True,
         cwd=ROOT,
         env=env,

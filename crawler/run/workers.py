@@ -189,7 +189,9 @@ _ENVIRON_LOCK = threading.Lock()
 def _main_script_told() -> Iterator[None]:
     """The path of this process's main script in the environment a forkserver started inside
     inherits (`crawler.run.main_script` imports it there once for all workers)."""
-    # none for `python -c` or `-m`: the workers import no script (nor one inherited here)
+    # none for `python -c` or `-m`. Under `-m`, multiprocessing has each worker import that
+    # module by name unless it is a package's `__main__`: which is why the entry points run
+    # as `python -m flows.ingest`, `python -m crawler.crawl` (packages' `__main__`)
     path = spawn.get_preparation_data("forkserver").get("init_main_from_path")
     told = json.dumps({"path": path, "argv": sys.argv}) if path else ""
     with _ENVIRON_LOCK:

@@ -126,3 +126,16 @@ def test_this_process_runs_what_activate_says() -> None:
     uses_c = [f.__module__ for f in (lines._shape, lines._token_stats, chrome._key_words)]
     c = f"{native.PACKAGE}._linescan"
     assert uses_c == ([c] * 3 if native.ACTIVE else [lines.__name__] * 2 + [chrome.__name__])
+
+
+@pytest.mark.skipif(
+    os.environ.get("CI") != "true" or bool(os.environ.get(native.PURE_ENV)),
+    reason="only CI must build the cleaner: elsewhere a machine without a compiler runs Python",
+)
+def test_ci_runs_the_compiled_cleaner_with_its_c_scanners() -> None:
+    """On CI, `make setup` must have built every compiled module and the C scanners: a failed
+    build falls back to plain Python silently, and every identity test of the C code skips."""
+    files = native.usable_build()
+    assert files is not None, "no usable compiled build: see `make setup`'s output"
+    assert f"{native.PACKAGE}._linescan" in files
+    assert native.ACTIVE
