@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from crawler.dedup.lines import paragraph_keys_of, token_lines
 from crawler.dedup.minhash import U64
+from crawler.spill import KeyPartitions
 
 PARAGRAPH_WORDS = 10  # resolve.PARAGRAPH_WORDS (imported there from here)
 VOTE = np.dtype([("key", "<u8"), ("kept", "<i4"), ("removed", "<i4")])
@@ -109,48 +109,24 @@ class SpilledVotes:
     one file at a time. A context manager: the files are removed on exit."""
 
     def __init__(self, folder: str | Path, partitions: int = 64) -> None:
-        if partitions < 1 or partitions & (partitions - 1):
-            raise ValueError(f"partitions must be a power of two, not {partitions}")
-        self._paths = [Path(folder) / f"votes-{p:04d}.spill" for p in range(partitions)]
-        self._shift = np.uint64(64 - (partitions.bit_length() - 1))
-        self._outs: list[BinaryIO] = []
+        self._spill = KeyPartitions(folder, "votes", VOTE, partitions)
 
     def add(self, records: npt.NDArray[np.void]) -> None:
         """Add one chunk's counted records (sorted by key)."""
-        if not records.size:
-            return
-        if not self._outs:
-            self._paths[0].parent.mkdir(parents=True, exist_ok=True)
-            self._outs = [open(p, "wb") for p in self._paths]  # noqa: SIM115 (closed in close)
-        if len(self._outs) == 1:
-            bounds = np.array([0, records.size], dtype=np.intp)
-        else:
-            top = records["key"] >> self._shift
-            bounds = np.searchsorted(top, np.arange(len(self._outs) + 1, dtype=np.uint64))
-        for p, out in enumerate(self._outs):
-            if bounds[p + 1] > bounds[p]:
-                out.write(records[int(bounds[p]) : int(bounds[p + 1])].tobytes())
+        self._spill.write(records, records["key"])
 
     def result(self) -> tuple[U64, Counts]:
         """The keys on two pages or more, sorted, and their counts (`shared`)."""
         keys: list[U64] = [np.zeros(0, np.uint64)]
         counts: list[Counts] = [np.zeros((2, 0), np.int32)]
-        for out in self._outs:
-            out.close()
-        for path in self._paths if self._outs else []:  # in order: the partitions' keys ascend
-            k, c = shared(add_up([np.fromfile(path, dtype=VOTE)]))
-            path.unlink()
+        for records in self._spill.read():  # in order: the partitions' keys ascend
+            k, c = shared(add_up([records]))
             keys.append(k)
             counts.append(c)
-        self.close()
         return np.concatenate(keys), np.concatenate(counts, axis=1)
 
     def close(self) -> None:
-        for out in self._outs:
-            out.close()
-        self._outs = []
-        for path in self._paths:
-            path.unlink(missing_ok=True)
+        self._spill.close()
 
     def __enter__(self) -> SpilledVotes:
         return self

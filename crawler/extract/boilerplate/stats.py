@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from crawler.extract.boilerplate.lines import fold_key
+from crawler.spill import KeyPartitions
 
 _PENDING_LIMIT = 1_000_000  # hashes buffered before they are folded into the sorted arrays
 
@@ -154,11 +154,7 @@ class SpilledLineStats:
     The files are removed by `result` or `close`."""
 
     def __init__(self, folder: str | Path, partitions: int = 64) -> None:
-        if partitions < 1 or partitions & (partitions - 1):
-            raise ValueError(f"partitions must be a power of two, not {partitions}")
-        self._paths = [Path(folder) / f"line-stats-{p:04d}.spill" for p in range(partitions)]
-        self._shift = np.uint64(64 - (partitions.bit_length() - 1))
-        self._outs: list[BinaryIO] = []
+        self._spill = KeyPartitions(folder, "line-stats", _RECORD, partitions)
         self._docs = 0
 
     def add(self, part: LineStats) -> None:
@@ -167,32 +163,17 @@ class SpilledLineStats:
         self._docs += part._docs
         if not part._keys.size:
             return
-        if not self._outs:
-            self._paths[0].parent.mkdir(parents=True, exist_ok=True)
-            self._outs = [open(p, "wb") for p in self._paths]  # noqa: SIM115 (closed in close)
         records = np.empty(part._keys.size, dtype=_RECORD)
         records["key"], records["count"] = part._keys, part._counts
-        # the keys are sorted: each partition's are one slice
-        if len(self._outs) == 1:
-            bounds = np.array([0, records.size], dtype=np.intp)
-        else:
-            top = part._keys >> self._shift
-            bounds = np.searchsorted(top, np.arange(len(self._outs) + 1, dtype=np.uint64))
-        for p, out in enumerate(self._outs):
-            if bounds[p + 1] > bounds[p]:
-                out.write(records[int(bounds[p]) : int(bounds[p + 1])].tobytes())
+        self._spill.write(records, part._keys)
 
     def result(self) -> LineStats:
         """The statistics of every part added, without the lines below MIN_DOCS."""
         stats = LineStats()
         stats._docs = self._docs
-        if self._outs:
-            for out in self._outs:
-                out.close()
+        if self._spill.written:
             keys, counts = [], []
-            for path in self._paths:  # in order: the partitions' keys ascend
-                records = np.fromfile(path, dtype=_RECORD)
-                path.unlink()
+            for records in self._spill.read():  # in order: the partitions' keys ascend
                 unique, summed = _count_unique(
                     np.ascontiguousarray(records["key"]), np.ascontiguousarray(records["count"])
                 )
@@ -205,8 +186,4 @@ class SpilledLineStats:
 
     def close(self) -> None:
         """Remove the files (a learning that failed, or one whose result was taken)."""
-        for out in self._outs:
-            out.close()
-        self._outs = []
-        for path in self._paths:
-            path.unlink(missing_ok=True)
+        self._spill.close()

@@ -35,7 +35,7 @@ def page(uri: str, kept: list[str], removed: list[str]) -> dict[str, Any]:
     }
 
 
-def run(rows: list[dict[str, Any]]) -> Resolution:
+def run(rows: list[dict[str, Any]], **given: Any) -> Resolution:
     return resolve(
         rows,
         lambda i: str(rows[i]["text"]),
@@ -44,6 +44,7 @@ def run(rows: list[dict[str, Any]]) -> Resolution:
         5,
         0.8,
         page_of=lambda i: str(rows[i]["removed"]),
+        **given,
     )
 
 
@@ -269,16 +270,7 @@ def test_with_the_pages_keys_made_beforehand_a_row_without_candidates_is_not_tok
 
     before = run(rows)
     monkeypatch.setattr(lines_module.Lines, "of", staticmethod(counted))
-    after = resolve(
-        rows,
-        lambda i: str(rows[i]["text"]),
-        DedupIndex(32),
-        lambda ids: {},
-        5,
-        0.8,
-        page_of=lambda i: str(rows[i]["removed"]),
-        keys_of=keys.__getitem__,
-    )
+    after = run(rows, keys_of=keys.__getitem__)
     assert (after.doc_of_source, after.merges) == (before.doc_of_source, before.merges)
     assert frozenset({"original", "repost"}) in groups(rows, after)
     assert not any("own0x" in text for text in built)  # p0 had no candidate
