@@ -82,5 +82,5 @@ train-html-combine: setup
 	nice -n 15 $(BIN)/python bench/train_html_combine.py --model-out crawler/extract/combine_model.json
 
 clean:
-	rm -rf .venv .tools .prefect .mypy_cache .ruff_cache .pytest_cache .import_linter_cache \
+	rm -rf .venv .tools .prefect .cache .mypy_cache .ruff_cache .pytest_cache .import_linter_cache \
 		crawler/extract/boilerplate/_compiled

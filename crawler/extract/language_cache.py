@@ -7,11 +7,13 @@ loading process then holds its own ~125 MB of tables (the float16 table, its flo
 files, into a folder named after the sha256 of the model file; later loads map them read-only
 (~10 ms), so the tables are the page cache's, shared by every process and run on the machine.
 
-The folder is `$CORPUS_CACHE_DIR/langid-<digest>` (default `$XDG_CACHE_HOME/corpus`, else
-`~/.cache/corpus`; ~100 MB). It is written under a temporary name and renamed when complete, so
-a reader never sees half of one; a folder that is missing, incomplete, damaged or of another
-format is ignored (the model is then read from the package, as the library does), and
-`CORPUS_CACHE_DIR=` (empty) never writes one.
+The folder is `$CORPUS_CACHE_DIR/langid-<digest>` (~100 MB). Without that variable: the
+checkout's `.cache/` (git-ignored) when the package runs from one, so runs leave the user's
+home alone (as `flows/prefect_env.py` keeps Prefect's state in the checkout); an installed
+package uses `$XDG_CACHE_HOME/corpus`, else `~/.cache/corpus`. It is written under a
+temporary name and renamed when complete, so a reader never sees half of one; a folder that
+is missing, incomplete, damaged or of another format is ignored (the model is then read from
+the package, as the library does), and `CORPUS_CACHE_DIR=` (empty) never writes one.
 
 The values are the library's: the same DFA arrays and class priors, and the float16 table
 stored as its exact float32 cast, which the library's own scoring gives the same floats with
@@ -33,6 +35,7 @@ from typing import Any
 import numpy as np
 
 CACHE_ENV = "CORPUS_CACHE_DIR"
+CHECKOUT = Path(__file__).resolve().parents[2]
 FORMAT = 1  # bump when what is stored, or how, changes
 _ARRAYS = ("ptc", "pc", "nextmove", "row", "out_feat")
 
@@ -42,6 +45,8 @@ def cache_root() -> Path | None:
     given = os.environ.get(CACHE_ENV)
     if given is not None:
         return Path(given) if given else None
+    if (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "crawler").is_dir():
+        return CHECKOUT / ".cache"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "corpus"
 

@@ -135,3 +135,18 @@ def test_a_damaged_or_switched_off_cache_is_not_used(
     monkeypatch.setenv(language_cache.CACHE_ENV, "")
     assert language_cache.cache_root() is None
     assert not isinstance(load_identifier().nb_ptc, np.memmap)
+
+
+def test_the_cache_is_the_checkouts_own_and_never_the_users_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Run from a checkout, the model's cache is its git-ignored `.cache/` (as `.prefect/`);
+    installed elsewhere, the user's XDG cache."""
+    monkeypatch.delenv(language_cache.CACHE_ENV, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert language_cache.cache_root() == language_cache.CHECKOUT / ".cache"
+    monkeypatch.setattr(language_cache, "CHECKOUT", tmp_path / "site-packages")
+    assert language_cache.cache_root() == tmp_path / "xdg" / "corpus"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert language_cache.cache_root() == tmp_path / "home" / ".cache" / "corpus"
