@@ -42,7 +42,7 @@ import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.lines import BoolArray, Lines
-from crawler.dedup.minhash import U64, LSHIndex, containment, shingle_set
+from crawler.dedup.minhash import U64, LSHIndex, containment, shared_count, shingle_set
 from crawler.dedup.votes import PARAGRAPH_WORDS, Counts, count_run
 from crawler.record import make_doc_id
 
@@ -223,7 +223,7 @@ def resolve(
         (`record`: its row, for a record of this run); 0 otherwise (no evidence)."""
         if votes is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
             return 0.0
-        score = np.intersect1d(theirs, page_shingles(i), assume_unique=True).size / theirs.size
+        score = shared_count(theirs, page_shingles(i)) / theirs.size
         if score < threshold:
             return 0.0
         if shares(i)[0] <= OWN_PROSE_MAX:
@@ -268,7 +268,7 @@ def resolve(
         # chrome makes every record a candidate of every row
         if own.size < PAGE_MATCH_MIN_SHINGLES or not mostly_chrome(k):
             return 0.0
-        score = np.intersect1d(own, page_shingles(k), assume_unique=True).size / own.size
+        score = shared_count(own, page_shingles(k)) / own.size
         return score if score >= threshold else 0.0
 
     def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64, Callable[[], U64]]]:
@@ -399,10 +399,9 @@ def _covers(own: U64, theirs: U64, lead: U64) -> bool:
     the other's lead (a partial repost keeps the start)."""
     if own.size >= theirs.size:
         return True
-    common = np.intersect1d(own, theirs, assume_unique=True).size
+    common = shared_count(own, theirs)
     return common >= MIN_COVER * theirs.size or (
-        lead.size > 0
-        and np.intersect1d(own, lead, assume_unique=True).size >= LEAD_SHARE * lead.size
+        lead.size > 0 and shared_count(own, lead) >= LEAD_SHARE * lead.size
     )
 
 

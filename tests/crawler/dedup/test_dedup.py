@@ -4,14 +4,18 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.dedup.minhash import (
     LSHIndex,
     MinHasher,
     band_hashes,
     containment,
+    shared_count,
     shingle_set,
     sorted_unique,
 )
@@ -177,3 +181,32 @@ def test_hash_index_skips_hashes_common_to_many_keys() -> None:
     query = np.array([7, 102], dtype=np.uint64)
     assert index.candidates_of_hashes(query) == [f"doc{n}" for n in range(6)]
     assert index.candidates_of_hashes(query, most=5) == ["doc2"]
+
+
+_VALUES = st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES, _VALUES, st.booleans(), st.booleans())
+def test_shared_count_is_the_size_of_the_intersection(
+    a: set[int], b: set[int], sort_a: bool, sort_b: bool
+) -> None:
+    """Sorted or not (a sorted set is searched; any other order takes the sort), either side
+    the larger: the size np.intersect1d gives."""
+    x = np.array(sorted(a) if sort_a else list(a), dtype=np.uint64)
+    y = np.array(sorted(b) if sort_b else list(b), dtype=np.uint64)
+    expected = np.intersect1d(x, y, assume_unique=True).size
+    assert shared_count(x, y) == expected == shared_count(y, x) == len(a & b)
+
+
+def test_shared_count_of_shingle_sets_searches_instead_of_sorting(monkeypatch: Any) -> None:
+    """Shingle sets are sorted: counting what two share sorts neither of them."""
+    a, b = shingle_set(TEXT, 5), shingle_set(TEXT[: len(TEXT) // 2] + " other words here", 5)
+    expected = np.intersect1d(a, b, assume_unique=True).size
+    import crawler.dedup.minhash as minhash_module
+
+    def no_sort(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("sorted")
+
+    monkeypatch.setattr(minhash_module.np, "intersect1d", no_sort)
+    assert shared_count(a, b) == expected > 0
