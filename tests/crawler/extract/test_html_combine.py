@@ -4,6 +4,7 @@ line model, and its place in the HTML path (synthetic pages, offline)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -285,9 +286,15 @@ def test_readability_reads_the_path_s_tree_without_copying_it(
 
     short = _page("<p>Too short a note to be an article.</p>")  # a second pass
     long = _page("".join(f"<p>{p}</p>" for p in PROSE))  # one pass
-    copies, rebuilt = [], []
+    copies: list[int] = []
+    rebuilt: list[int] = []
     real = copy.deepcopy
-    monkeypatch.setattr(copy, "deepcopy", lambda *a, **k: copies.append(1) or real(*a, **k))
+
+    def counted_deepcopy(*a: Any, **k: Any) -> Any:
+        copies.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(copy, "deepcopy", counted_deepcopy)
     for page, passes in ((long, 1), (short, 2)):
         copies.clear()
         rebuilt.clear()
