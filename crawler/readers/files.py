@@ -8,7 +8,9 @@ import errno
 import os
 import stat
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +85,9 @@ def discover(
         walked = {root}
         for current, dirs, files in os.walk(root, followlinks=follow_symlinks):
             folder = Path(current)
+            # a file that is not a link is its folder's real path plus its name: one
+            # realpath per folder, not one per file (100k files: 5 s of a scan)
+            real_folder = os.path.realpath(current)
             kept = []
             for name in dirs:
                 child = folder / name
@@ -102,8 +107,11 @@ def discover(
                 child = folder / name
                 if name.startswith(".") or not (accepts or _has_input_suffix)(child):
                     continue
+                if not os.path.islink(child):
+                    found.add(Path(real_folder, name))
+                    continue
                 real = child.resolve()
-                inside = follow_symlinks or not child.is_symlink() or real.is_relative_to(root)
+                inside = follow_symlinks or real.is_relative_to(root)
                 found.add(real if inside else child)
     return sorted(found)
 
@@ -112,13 +120,32 @@ def _has_input_suffix(path: Path) -> bool:
     return input_kind(path) is not None
 
 
+_REAL_FOLDERS: ContextVar[dict[str, str] | None] = ContextVar("real_folders", default=None)
+
+
+@contextmanager
+def folders_resolved_once() -> Iterator[None]:
+    """Inside it (in this thread or task), `file_uri` resolves each folder once, not once per
+    file: for a scan, whose folders hold many files and do not move meanwhile."""
+    token = _REAL_FOLDERS.set({})
+    try:
+        yield
+    finally:
+        _REAL_FOLDERS.reset(token)
+
+
 def file_uri(path: Path) -> str:
     """The `source_uri` of a file: its absolute file:// URI (a symbolic link's own, not its
     target's: a link that is not followed is reported under its own name)."""
     path = Path(os.path.abspath(path))
-    if path.is_symlink():
-        return (path.parent.resolve() / path.name).as_uri()
-    return path.resolve().as_uri()
+    # the folder resolved, the name kept: a file that is not a link resolves to just that
+    folder, real_folders = str(path.parent), _REAL_FOLDERS.get()
+    if real_folders is None:
+        return Path(os.path.realpath(folder), path.name).as_uri()
+    real = real_folders.get(folder)
+    if real is None:
+        real = real_folders[folder] = os.path.realpath(folder)
+    return Path(real, path.name).as_uri()
 
 
 def read_input(path: Path, max_bytes: int, uri: str | None = None) -> RawInput:

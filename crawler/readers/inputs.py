@@ -13,6 +13,8 @@ crawler's item pipeline.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -61,11 +63,12 @@ class Reader(Protocol):
         ...
 
 
-def input_hash(path: Path) -> str | None:
+def input_hash(path: Path, status: os.stat_result | None = None) -> str | None:
     """sha256 of a file's bytes (None if it cannot be read, or is not a regular file: reading
-    a FIFO or a device could block forever or never end)."""
+    a FIFO or a device could block forever or never end). `status`: the file's `stat`, when
+    the caller has just taken it."""
     try:
-        if not path.is_file():
+        if not stat.S_ISREG((status or path.stat()).st_mode):
             return None
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -87,17 +90,18 @@ class FileReader:
 
     @staticmethod
     def file_input(path: Path, settings: Settings) -> Input:
+        status: os.stat_result | None
         try:
             status = path.stat()
             size: int | None = status.st_size
             modified = status.st_mtime
         except OSError:  # gone since discovery: read_input rejects it
-            size, modified = None, 0.0
+            status, size, modified = None, None, 0.0
         uri = file_uri(path)
         return Input(
             source_uri=uri,
             size_bytes=size,
-            input_hash=input_hash(path) or "",
+            input_hash=(input_hash(path, status) if status is not None else None) or "",
             load=partial(read_input, path, settings.max_input_bytes, uri),
             key=str(path),
             kind_hint=input_kind(path),

@@ -23,7 +23,7 @@ from crawler.config import Settings
 from crawler.dedup.index import load_seen_inputs
 from crawler.extract.boilerplate import LineStats
 from crawler.extract.boilerplate.stats import SpilledLineStats
-from crawler.readers.files import discover
+from crawler.readers.files import discover, folders_resolved_once
 from crawler.readers.inputs import Input, is_input, read_inputs
 from crawler.run.clean import (
     PendingInput,
@@ -100,7 +100,10 @@ def scan_inputs(
     known_dumps: list[Input] = []
     found = 0
     learn = ctx.settings.use_line_stats
-    with _StatsLearner(pool, ctx.settings.max_doc_seconds, ctx.staging) as learner:
+    with (
+        _StatsLearner(pool, ctx.settings.max_doc_seconds, ctx.staging) as learner,
+        folders_resolved_once(),
+    ):
         for name in files:
             for item in read_inputs(Path(name), ctx.settings):
                 found += 1
