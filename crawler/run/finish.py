@@ -21,6 +21,7 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crawler import __version__
 from crawler.dedup.index import (
@@ -55,7 +56,6 @@ POOL_MIN_ROWS = 5000
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 MMAP_THRESHOLD = 128 * 1024  # its default, fixed: see unmap_big_blocks
 SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
-_RECORD_FIELDS = {f.name for f in RECORDS_SCHEMA}
 
 
 def _read_columns(paths: list[str], columns: list[str]) -> pa.Table:
@@ -330,46 +330,28 @@ def _write_batch(
     summary: RunSummary,
     revisions: Revisions,
 ) -> None:
-    """Stream one staged batch into the run's tables."""
-    for row in read_docs(batch.docs_path).to_pylist():
-        summary.processed += 1
-        uri = row["source_uri"]
-        doc_id = resolution.doc_of_source[uri]
-        kept = uri in resolution.kept_sources
-        audit = [
-            {"doc_id": doc_id, "source_uri": uri, "run_id": run_id, **r} for r in row["removed"]
-        ]
-        writers.audit.write(audit)
-        tally.removed.update(r["reason"] for r in row["removed"])
-        writers.index_inputs.write(
-            [
-                {
-                    "source_uri": uri,
-                    "input_hash": row["input_hash"],
-                    "outcome": "record" if kept else "merged",
-                    "doc_id": doc_id,
-                    "run_id": run_id,
-                }
-            ]
+    """Stream one staged batch into the run's tables, column by column (Arrow): the texts and
+    the removed lines go from the staged file to the tables without becoming Python objects."""
+    table = read_docs(batch.docs_path)
+    summary.processed += table.num_rows
+    uris: list[str] = table["source_uri"].to_pylist()
+    doc_ids = pa.array([resolution.doc_of_source[u] for u in uris], pa.string())
+    kept = pa.array([u in resolution.kept_sources for u in uris], pa.bool_())
+    _write_audit(table, doc_ids, run_id, writers.audit, tally)
+    writers.index_inputs.write_table(
+        pa.table(
+            {
+                "source_uri": table["source_uri"],
+                "input_hash": table["input_hash"],
+                "outcome": pc.if_else(kept, "record", "merged"),
+                "doc_id": doc_ids,
+                "run_id": _repeat(run_id, table.num_rows),
+            }
         )
-        if not kept:
-            continue
-        record = {k: v for k, v in row.items() if k in _RECORD_FIELDS}
-        record.update(
-            doc_id=doc_id,
-            sources=sorted(resolution.sources[doc_id]),
-            ingested_at=now,
-            pipeline_version=__version__,
-            run_id=run_id,
-            **revisions.columns(doc_id, now),
-        )
-        writers.records.write([record])
-        tally.review.offer(record, _short_source(uri))
-        writers.index_docs.write(
-            [{k: row[k] for k in ("content_hash", "word_count", "signature")} | {"doc_id": doc_id}]
-        )
-        if len(summary.records) < SUMMARY_ROWS:
-            summary.records.append(_summary_row(record))
+    )
+    records, record_ids = table.filter(kept), doc_ids.filter(kept)
+    sources = _write_records(records, record_ids, resolution, revisions, writers, now, run_id)
+    _offer_records(records, record_ids, sources, tally, summary)
     for reject in read_rejects(batch.rejects_path).to_pylist():
         writers.rejects.write([{**reject, "rejected_at": now, "run_id": run_id}])
         tally.rejected[reject["reason"]] += 1
@@ -387,6 +369,97 @@ def _write_batch(
             )
         if len(summary.rejects) < SUMMARY_ROWS:
             summary.rejects.append({k: reject[k] for k in ("source_uri", "reason", "detail")})
+
+
+def _repeat(value: object, n: int, kind: pa.DataType | None = None) -> pa.Array:
+    return pa.repeat(pa.scalar(value, kind or pa.string()), n)
+
+
+def _write_audit(
+    table: pa.Table, doc_ids: pa.Array, run_id: str, audit: TableWriter, tally: _Tally
+) -> None:
+    """One audit row per removed line of every staged row (its doc_id and source beside)."""
+    removed = table["removed"].combine_chunks()
+    lines = pc.list_flatten(removed)
+    rows = pc.list_parent_indices(removed)
+    reasons = lines.field("reason")
+    audit.write_table(
+        pa.table(
+            {
+                "doc_id": doc_ids.take(rows),
+                "source_uri": table["source_uri"].take(rows),
+                "line_no": lines.field("line_no"),
+                "line": lines.field("line"),
+                "reason": reasons,
+                "run_id": _repeat(run_id, len(lines)),
+            }
+        )
+    )
+    counts = pc.value_counts(reasons)  # in the order each reason first occurs, as row by row
+    tally.removed.update(
+        dict(
+            zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+        )
+    )
+
+
+def _write_records(
+    kept: pa.Table,
+    doc_ids: pa.Array,
+    resolution: Resolution,
+    revisions: Revisions,
+    writers: RunWriters,
+    now: datetime,
+    run_id: str,
+) -> list[list[str]]:
+    """The batch's rows that became records, and their index rows; each one's sources."""
+    ids: list[str] = doc_ids.to_pylist()
+    sources = [sorted(resolution.sources[d]) for d in ids]
+    revised = [revisions.columns(d, now) for d in ids]
+    n, stamp = len(ids), pa.timestamp("us", tz="UTC")
+    added = {
+        "doc_id": doc_ids,
+        "sources": pa.array(sources, pa.list_(pa.string())),
+        "ingested_at": _repeat(now, n, stamp),
+        "pipeline_version": _repeat(__version__, n),
+        "run_id": _repeat(run_id, n),
+        "revision": pa.array([r["revision"] for r in revised], pa.int32()),
+        "previous_doc_id": pa.array([r["previous_doc_id"] for r in revised], pa.string()),
+        "seen_at": pa.array([r["seen_at"] for r in revised], stamp),
+    }
+    writers.records.write_table(
+        pa.table(
+            {f.name: added[f.name] if f.name in added else kept[f.name] for f in RECORDS_SCHEMA}
+        )
+    )
+    writers.index_docs.write_table(
+        pa.table(
+            {
+                "content_hash": kept["content_hash"],
+                "word_count": kept["word_count"],
+                "signature": kept["signature"],
+                "doc_id": doc_ids,
+            }
+        )
+    )
+    return sources
+
+
+# what the review queue and the summary's rows read of a record
+_REVIEWED = ["title", "publisher", "language", "word_count", "removed_ratio"]
+
+
+def _offer_records(
+    kept: pa.Table, doc_ids: pa.Array, sources: list[list[str]], tally: _Tally, summary: RunSummary
+) -> None:
+    """The batch's records to the review queue, and the first ones to the summary."""
+    fields = kept.select(_REVIEWED).append_column("doc_id", doc_ids)
+    for record, uri, its_sources in zip(
+        fields.to_pylist(), kept["source_uri"].to_pylist(), sources, strict=True
+    ):
+        tally.review.offer(record, _short_source(uri))
+        if len(summary.records) < SUMMARY_ROWS:
+            summary.records.append(_summary_row({**record, "sources": its_sources}))
 
 
 def _summary_row(record: dict[str, Any]) -> dict[str, Any]:

@@ -139,6 +139,8 @@ class TableWriter:
         self.schema = schema.with_metadata(meta)
         self.rows_per_group = rows_per_group
         self._rows: list[dict[str, Any]] = []
+        self._tables: list[pa.Table] = []  # written as tables, in order with the rows
+        self._buffered = 0
         self._writer: pq.ParquetWriter | None = None
         self.count = 0
 
@@ -149,20 +151,44 @@ class TableWriter:
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         self._rows.extend(rows)
-        self.count += len(rows)
-        if len(self._rows) >= self.rows_per_group:
+        self._added(len(rows))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Rows already in Arrow: the table's columns are the schema's, by name (any order),
+        each of the schema's type."""
+        if self._rows:  # the rows written before it come first
+            self._tables.append(self._table_of_rows())
+        chosen = table.select(self.schema.names)
+        for given, wanted in zip(chosen.schema, self.schema, strict=True):
+            if given.type != wanted.type:  # from_arrays would not say
+                raise TypeError(f"column {wanted.name!r} is {given.type}, not {wanted.type}")
+        self._tables.append(pa.Table.from_arrays(chosen.columns, schema=self.schema))
+        self._added(table.num_rows)
+
+    def _added(self, rows: int) -> None:
+        self.count += rows
+        self._buffered += rows
+        if self._buffered >= self.rows_per_group:
             self._flush()
 
+    def _table_of_rows(self) -> pa.Table:
+        table = pa.Table.from_pylist(self._rows, schema=self.schema)
+        self._rows = []
+        return table
+
     def _flush(self) -> None:
-        if not self._rows:
+        if self._rows:
+            self._tables.append(self._table_of_rows())
+        if not self._tables:
             return
         if self._writer is None:
             self.final.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(
                 _hidden(self.final), self.schema, compression="zstd", compression_level=3
             )
-        self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
-        self._rows = []
+        table = self._tables[0] if len(self._tables) == 1 else pa.concat_tables(self._tables)
+        self._writer.write_table(table)
+        self._tables, self._buffered = [], 0
 
     def close(self, write_empty: bool = False) -> Path | None:
         """Finish the file; its final path, or None when no row was written (unless

@@ -23,7 +23,7 @@ from crawler.dedup.resolve import resolve
 from crawler.errors import Drop
 from crawler.readers.files import RawInput
 from crawler.reasons import Rejected
-from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.record import AUDIT_SCHEMA, MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from crawler.run.clean import PendingInput, stage_batch
 from crawler.run.finish import SUMMARY_ROWS, finish_run
 from crawler.run.session import cleanup, start_run
@@ -197,6 +197,53 @@ def test_a_failed_write_leaves_nothing(
         cleanup(ctx)
     assert Dataset(out).manifest() == before
     assert sorted(p for p in out.rglob("*") if p.is_file()) == files_before
+
+
+def test_every_input_audited_under_its_record_with_the_reasons_counted_in_order(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """The audit keeps every removed line of every input, a merged copy's under the record it
+    joined; the index says which input became the record; the summary counts the reasons
+    (ties in the order they first occur) and lists the records in row order."""
+    chrome = ["Download the App", "Subscribe to our newsletter"]
+    page = "\n\n".join([*chrome, article(1), "Comments (12)", "Share this article"])
+    other = "\n\n".join(["Share this article", article(2), "Advertisement"])
+    out = tmp_path / "c"
+    _, summary = run(out, settings, {"a.txt": page, "b.txt": other}, {"copy.txt": page, "x": ""})
+    dataset = Dataset(out)
+    records = dataset.read("records", RECORDS_SCHEMA).to_pylist()
+    doc_of = {s: r["doc_id"] for r in records for s in r["sources"]}
+    audit = dataset.read("audit", AUDIT_SCHEMA).to_pylist()
+    assert [(a["source_uri"].rsplit("/", 1)[1], a["line_no"], a["reason"]) for a in audit] == [
+        ("a.txt", 0, "app_promo"),
+        ("a.txt", 2, "newsletter"),
+        ("a.txt", 12, "comments"),
+        ("a.txt", 14, "share"),
+        ("b.txt", 0, "share"),
+        ("b.txt", 10, "ui_chrome"),
+        ("copy.txt", 0, "app_promo"),
+        ("copy.txt", 2, "newsletter"),
+        ("copy.txt", 12, "comments"),
+        ("copy.txt", 14, "share"),
+    ]
+    assert all(a["doc_id"] == doc_of[a["source_uri"]] for a in audit)
+    assert doc_of["file:///inbox/copy.txt"] == doc_of["file:///inbox/a.txt"]
+    index = dataset.read("_index/inputs", INDEX_INPUTS_SCHEMA).to_pylist()
+    assert [(r["source_uri"].rsplit("/", 1)[1], r["outcome"], r["doc_id"]) for r in index] == [
+        ("a.txt", "record", doc_of["file:///inbox/a.txt"]),
+        ("b.txt", "record", doc_of["file:///inbox/b.txt"]),
+        ("copy.txt", "merged", doc_of["file:///inbox/a.txt"]),
+        ("x", "rejected", None),
+    ]
+    assert list(summary.removal_reasons.items()) == [
+        ("share", 3),
+        ("app_promo", 2),
+        ("newsletter", 2),
+        ("comments", 2),
+        ("ui_chrome", 1),
+    ]
+    assert [r["sources"] for r in summary.records] == [["a.txt", "copy.txt"], ["b.txt"]]
+    assert sorted(r["source"] for r in summary.review) == ["a.txt", "b.txt"]
 
 
 def test_the_summary_lists_a_bounded_number_of_rows(tmp_path: Path, settings: Settings) -> None:

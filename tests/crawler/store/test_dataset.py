@@ -180,3 +180,43 @@ def test_manifest_figures_and_tables_from_the_first_run(seeds_copy: Path, tmp_pa
     again = run_ingest([str(seeds_copy)], out)  # changes nothing
     assert again.total_records == 4 and again.added == 0
     assert json.loads((out / "_manifest.json").read_text()) == manifest  # no run entry added
+
+
+def test_a_writer_takes_rows_and_arrow_tables_in_the_order_written(tmp_path: Path) -> None:
+    from crawler.store.dataset import TableWriter
+
+    writer = TableWriter(tmp_path / "t.parquet", REJECTS_SCHEMA, "r1", rows_per_group=4)
+    first, rest = rejects(3, "r1").to_pylist(), rejects(6, "r1")
+    writer.write(first[:1])
+    # a table's columns are taken by name, in any order
+    writer.write_table(rest.slice(0, 2).select(list(reversed(REJECTS_SCHEMA.names))))
+    writer.write(first[1:])
+    writer.write_table(rest.slice(2))
+    path = writer.close()
+    assert path is not None and writer.count == 9
+    writer.hidden.rename(path)
+    import pyarrow.parquet as pq
+
+    written = pq.read_table(path)
+    assert written.to_pylist() == first[:1] + rest.slice(0, 2).to_pylist() + first[1:] + (
+        rest.slice(2).to_pylist()
+    )
+    # buffered up to a row group of at least 4 rows: 1 + 2 + 2 = 5, then the last 4
+    assert [written_group.num_rows for written_group in _groups(path)] == [5, 4]
+
+
+def test_a_table_of_another_type_is_refused(tmp_path: Path) -> None:
+    from crawler.store.dataset import TableWriter
+
+    writer = TableWriter(tmp_path / "t.parquet", REJECTS_SCHEMA, "r1", rows_per_group=4)
+    table = rejects(2, "r1")
+    wrong = table.set_column(3, "size_bytes", table["size_bytes"].cast(pa.string()))
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError, TypeError)):
+        writer.write_table(wrong)
+
+
+def _groups(path: Path) -> list[pa.Table]:
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    return [file.read_row_group(i) for i in range(file.num_row_groups)]
