@@ -222,7 +222,9 @@ def test_merged_runs_are_both_runs_stably_sorted_without_a_sort(
 ) -> None:
     """Two runs merge into the order a stable sort of their entries gives (equal hashes: the
     older run's first, then in insertion order), placing the newer entries instead of sorting;
-    every hash is found through the merged run's directory."""
+    in place, in the older run's grown arrays; every hash is found through the merged run's
+    directory."""
+    import crawler.dedup.minhash as minhash_module
     from crawler.dedup.minhash import _Run
 
     first = _Run(np.array(older, dtype=np.uint64), np.arange(len(older), dtype=np.uint32))
@@ -232,12 +234,13 @@ def test_merged_runs_are_both_runs_stably_sorted_without_a_sort(
     )
     hashes = np.array(older + newer, dtype=np.uint64)
     order = np.argsort(hashes, kind="stable")
-    real_argsort = np.argsort
+    real_argsort, chunk = np.argsort, minhash_module._MERGE_CHUNK
     try:
         np.argsort = _no_sort  # type: ignore[assignment]
+        minhash_module._MERGE_CHUNK = 3  # older entries moved in several chunks
         merged = _Run.merge(first, second)
     finally:
-        np.argsort = real_argsort
+        np.argsort, minhash_module._MERGE_CHUNK = real_argsort, chunk
     assert np.array_equal(merged.hashes, hashes[order])
     assert np.array_equal(merged.numbers, order.astype(np.uint32))
     for value in set(older + newer):
