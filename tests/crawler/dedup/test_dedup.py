@@ -210,3 +210,43 @@ def test_shared_count_of_shingle_sets_searches_instead_of_sorting(monkeypatch: A
 
     monkeypatch.setattr(minhash_module.np, "intersect1d", no_sort)
     assert shared_count(a, b) == expected > 0
+
+
+_ENTRIES = st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ENTRIES, _ENTRIES)
+def test_merged_runs_are_both_runs_stably_sorted_without_a_sort(
+    older: list[int], newer: list[int]
+) -> None:
+    """Two runs merge into the order a stable sort of their entries gives (equal hashes: the
+    older run's first, then in insertion order), placing the newer entries instead of sorting;
+    in place, in the older run's grown arrays; every hash is found through the merged run's
+    directory."""
+    import crawler.dedup.minhash as minhash_module
+    from crawler.dedup.minhash import _Run
+
+    first = _Run(np.array(older, dtype=np.uint64), np.arange(len(older), dtype=np.uint32))
+    second = _Run(
+        np.array(newer, dtype=np.uint64),
+        np.arange(len(older), len(older) + len(newer), dtype=np.uint32),
+    )
+    hashes = np.array(older + newer, dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    real_argsort, chunk = np.argsort, minhash_module._MERGE_CHUNK
+    try:
+        np.argsort = _no_sort  # type: ignore[assignment]
+        minhash_module._MERGE_CHUNK = 3  # older entries moved in several chunks
+        merged = _Run.merge(first, second)
+    finally:
+        np.argsort, minhash_module._MERGE_CHUNK = real_argsort, chunk
+    assert np.array_equal(merged.hashes, hashes[order])
+    assert np.array_equal(merged.numbers, order.astype(np.uint32))
+    for value in set(older + newer):
+        found = merged.lookup(np.array([value], dtype=np.uint64))
+        assert sorted(found.tolist()) == [n for n, h in enumerate(older + newer) if h == value]
+
+
+def _no_sort(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("sorted")
