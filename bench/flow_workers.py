@@ -14,11 +14,13 @@ The two commands, each a child process on a fresh dataset, interleaved (cli flow
 The wall time is the whole command's (imports, the temporary server's start and stop, the flow
 run's API calls); `outside stages` is the wall time less the run's own stages (scan, clean,
 dedup, commit as its summary prints them), i.e. what the command costs around the work.
-CPU is exact for the whole tree: this script makes itself the subreaper of its children
-(prctl PR_SET_CHILD_SUBREAPER), so every process of the tree (the temporary server, the
-forkserver and its workers) is reaped here with its rusage. `largest` is the largest single
-process's peak RSS (kernel's maxrss); `tree` the peak of the summed RSS of the tree, sampled
-5 times a second. The 1-minute load average is printed with every run (a shared machine).
+Each run's records digest (bench/scale_bench.py's) is printed, and whether all runs committed
+the same records, merges and audit rows. CPU is exact for the whole tree: this script makes
+itself the subreaper of its children (prctl PR_SET_CHILD_SUBREAPER), so every process of the
+tree (the temporary server, the forkserver and its workers) is reaped here with its rusage.
+`largest` is the largest single process's peak RSS (kernel's maxrss); `tree` the peak of the
+summed RSS of the tree, sampled 5 times a second. The 1-minute load average is printed with
+every run (a shared machine).
 
 `--before DIR` runs the flow of another checkout too (e.g. `git archive COMMIT | tar -x -C
 DIR`, with its `crawler/extract/boilerplate/_compiled` copied in), as a third variant of every
@@ -69,6 +71,7 @@ class Figures:
     tree_rss: int  # bytes: the peak of the tree's summed RSS (sampled)
     load: float
     roles: dict[str, float]  # CPU seconds by process role (sampled)
+    digest: str  # of the committed records, merges and audit rows (scale_bench.dataset_digest)
 
 
 class TreeSampler(threading.Thread):
@@ -203,7 +206,8 @@ def run(variant: Variant, inputs: str, batch: int | None) -> Figures:
             raise SystemExit(f"{variant.label} failed with status {status}: {args}\n{tail}")
         load = (load + os.getloadavg()[0]) / 2
         stages = stage_seconds(out.read_text())
-        return Figures(wall, stages, cpu, largest, sampler.peak, load, sampler.by_role())
+        digest = dataset_digest(Path(tmp) / "corpus")
+        return Figures(wall, stages, cpu, largest, sampler.peak, load, sampler.by_role(), digest)
 
 
 def show(label: str, f: Figures, docs: int) -> None:
@@ -214,7 +218,7 @@ def show(label: str, f: Figures, docs: int) -> None:
         flush=True,
     )
     roles = ", ".join(f"{role} {seconds:.1f}" for role, seconds in sorted(f.roles.items()))
-    print(f"{'':11} CPU s by process (sampled): {roles}", flush=True)
+    print(f"{'':11} CPU s by process (sampled): {roles}; records digest {f.digest}", flush=True)
 
 
 def ratio(label: str, flow: list[Figures], cli: list[Figures]) -> str:
@@ -235,6 +239,14 @@ def ratio(label: str, flow: list[Figures], cli: list[Figures]) -> str:
         f" largest process {big[0] / big[1]:.2f}x ({(big[0] - big[1]) / GB:+.2f} GB),"
         f" tree {tree[0] / tree[1]:.2f}x ({(tree[0] - tree[1]) / GB:+.2f} GB)"
     )
+
+
+def dataset_digest(dataset: Path) -> str:
+    """bench/scale_bench.py's digest of a dataset's rows: equal for runs that committed the same."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scale_bench import dataset_digest as digest_of
+
+    return digest_of(dataset)
 
 
 def default_inputs() -> str:
@@ -295,6 +307,8 @@ def main() -> None:
             results[variant.label].append(figures)
     for variant in variants[1:]:
         print(ratio(variant.label, results[variant.label], results["cli"]))
+    digests = {f.digest for runs in results.values() for f in runs}
+    print(f"records: {'identical' if len(digests) == 1 else 'DIFFERENT'} in every run ({digests})")
     print("target: the flow within 1.10x of the CLI")
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import ConfigError
+from flows.prefect_uvicorn import APP_MODULE
 
 HOST = "127.0.0.1"
 PREFERRED_PORT = 4200  # Prefect's own default: the UI address users know
@@ -182,7 +183,8 @@ class PendingServer:
 
 def server_command(port: int, ephemeral: bool) -> list[str]:
     """`prefect server start`, or the command Prefect's temporary server runs (uvicorn with
-    Prefect's app factory: Prefect is not imported here, its server modules cost seconds)."""
+    Prefect's app factory: Prefect is not imported here, its server modules cost seconds),
+    started by flows/prefect_uvicorn.py, which loads those modules with the collector paused."""
     if not ephemeral:
         return [
             *(sys.executable, "-m", "prefect", "server", "start"),
@@ -193,8 +195,8 @@ def server_command(port: int, ephemeral: bool) -> list[str]:
         raise ConfigError("Prefect is not installed in this environment")
     app_dir = Path(next(iter(spec.submodule_search_locations))).parent
     return [
-        *(sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir)),
-        *("--factory", "prefect.server.api.server:create_app"),
+        *(sys.executable, "-m", "flows.prefect_uvicorn", "--app-dir", str(app_dir)),
+        *("--factory", f"{APP_MODULE}:create_app"),
         *("--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"),
     ]
 

@@ -1,0 +1,55 @@
+"""The temporary server's process (flows/prefect_uvicorn.py): Prefect's server modules loaded
+with the collector paused and then frozen, uvicorn run as `python -m uvicorn` would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows.prefect_env import server_startup_timeout
+from flows.prefect_server import healthy, server_command, starting_server
+from flows.prefect_uvicorn import APP_MODULE
+
+AFTER_LOAD = """
+import gc, json, sys
+from flows.prefect_uvicorn import load_frozen
+gc.set_threshold(1)  # a collection at every allocation, were the collector on during the load
+load_frozen({module!r})
+print(json.dumps([gc.isenabled(), gc.get_freeze_count(), {module!r} in sys.modules]))
+"""
+
+
+def test_the_temporary_server_runs_uvicorn_from_the_launcher() -> None:
+    command = server_command(4321, ephemeral=True)
+    assert command[1:3] == ["-m", "flows.prefect_uvicorn"]
+    assert f"{APP_MODULE}:create_app" in command
+    assert command[command.index("--port") + 1] == "4321"
+    # `corpus serve`'s server is Prefect's own command, untouched
+    assert server_command(4321, ephemeral=False)[1:5] == ["-m", "prefect", "server", "start"]
+
+
+def test_load_frozen_imports_with_the_collector_paused_then_freezes_and_resumes_it() -> None:
+    code = AFTER_LOAD.format(module="email.mime.text")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    enabled, frozen, imported = json.loads(done.stdout)
+    assert enabled and imported
+    assert frozen > 1000  # the interpreter's and the module's objects, out of the collections
+
+
+@pytest.mark.slow
+def test_the_launched_temporary_server_answers_and_is_stopped(tmp_path: Path) -> None:
+    with starting_server(
+        tmp_path, server_startup_timeout(), port=None, ephemeral=True, log=tmp_path / "log"
+    ) as pending:
+        server = pending.ready()
+        assert healthy(server.api_url)
+        process = psutil.Process(server.pid)
+        assert "flows.prefect_uvicorn" in process.cmdline()
+    assert not psutil.pid_exists(server.pid) or process.status() == psutil.STATUS_ZOMBIE
