@@ -20,6 +20,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from functools import cache
+from importlib.resources import files
 from math import inf, isfinite
 from operator import mul
 from pathlib import Path
@@ -32,7 +33,8 @@ from crawler.extract.boilerplate.stopwords import STOP_WORDS
 _MAX_CANDIDATES = 400  # bounds the echo search on very long dumps (first lines first)
 _WINDOW = 14  # lines above the body start that get a position bonus
 _LOOKAHEAD = 4  # lines below a candidate searched for its byline / first paragraph
-WEIGHTS_PATH = Path(__file__).with_name("headline_weights.json")
+# beside this module's source: a compiled module's __file__ is in the build directory
+WEIGHTS_PATH = Path(str(files(__name__.rpartition(".")[0]) / "headline_weights.json"))
 _WORD = re.compile(r"\w+")
 _QUOTE_END = re.compile(r"^[\s\"'”’»):.!?]*$")  # what may follow a title quoted at a line's end
 _LABELLED = re.compile(  # "Tags: ...", "Posted in: News": a field of the page, not a title
