@@ -20,6 +20,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from functools import cache
+from importlib.resources import files
+from math import inf, isfinite
 from operator import mul
 from pathlib import Path
 
@@ -31,7 +33,8 @@ from crawler.extract.boilerplate.stopwords import STOP_WORDS
 _MAX_CANDIDATES = 400  # bounds the echo search on very long dumps (first lines first)
 _WINDOW = 14  # lines above the body start that get a position bonus
 _LOOKAHEAD = 4  # lines below a candidate searched for its byline / first paragraph
-WEIGHTS_PATH = Path(__file__).with_name("headline_weights.json")
+# beside this module's source: a compiled module's __file__ is in the build directory
+WEIGHTS_PATH = Path(str(files(__name__.rpartition(".")[0]) / "headline_weights.json"))
 _WORD = re.compile(r"\w+")
 _QUOTE_END = re.compile(r"^[\s\"'”’»):.!?]*$")  # what may follow a title quoted at a line's end
 _LABELLED = re.compile(  # "Tags: ...", "Posted in: News": a field of the page, not a title
@@ -86,6 +89,28 @@ def _content_words(text: str) -> frozenset[str]:
             _WORDS_SEEN.clear()
         _WORDS_SEEN[text] = got
     return got
+
+
+def _is_token(word: str, folded: str) -> bool:
+    """Whether `word` (a run of `\\w` characters) is one of `_WORD.findall(folded)`: an
+    occurrence with no word character (`\\w`: `str.isalnum` or "_") on either side."""
+    at = folded.find(word)
+    size = len(word)
+    while at >= 0:
+        before = folded[at - 1] if at else " "
+        after = folded[at + size : at + size + 1] or " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            return True
+        at = folded.find(word, at + 1)
+    return False
+
+
+def _shared_words(words: frozenset[str], text: str) -> int:
+    """`len(words & _content_words(text))` for content words `words`, without the other
+    words of `text` (a paragraph, the body's first lines): each of `words` looked for as a
+    whole word of its case fold."""
+    folded = text.casefold()
+    return sum(1 for w in words if _is_token(w, folded))
 
 
 # Lines already judged, across the pages this process cleaned: site chrome and menus recur
@@ -296,25 +321,13 @@ _LONG, _TITLE_CASE, _PAGER_ABOVE = _COL["long"], _COL["title_case"], _COL["pager
 _COMMENT_REF, _PROSE_BELOW = _COL["comment_ref"], _COL["prose_below"]
 
 
-def _local(page: _Page, k: int, row: list[float], prose_words: Sequence[int]) -> str:
-    """Features of the lines around a candidate (into `row`, by `FEATURES` position);
-    returns the first paragraph below it. `prose_words`: running sums of the words of the
-    page's prose lines (`prose_words[j]`: lines before position j)."""
+def _near(page: _Page, k: int, row: list[float], prose_words: Sequence[int]) -> None:
+    """The cheap features of the lines around a candidate (into `row`, by `FEATURES`
+    position): its neighbours' shape, a pager bar above, a comments-list entry, the running
+    text below. `prose_words`: running sums of the words of the page's prose lines
+    (`prose_words[j]`: lines before position j)."""
     lines = page.lines
     n = len(lines)
-    row[_DATE_ABOVE] = float(k > 0 and page.meta(k - 1))
-    para = ""
-    meta_at = 0
-    for j in range(k + 1, min(n, k + 1 + _LOOKAHEAD)):
-        f = lines[j].f
-        if f.prose_like and f.units >= 12:
-            para = f.text
-            break
-        if not meta_at and page.meta(j):
-            meta_at = j - k
-    if meta_at:
-        row[_META_BELOW[min(meta_at, 3) - 1]] = 1.0
-    row[_PARA_BELOW] = float(bool(para))
     row[_TEASER_RUN] = float(page.plain(k + 1) and page.plain(k + 2))
     row[_UNDER] = float(page.plain(k - 1) and not page.plain(k - 2))
     pager = False
@@ -331,79 +344,150 @@ def _local(page: _Page, k: int, row: list[float], prose_words: Sequence[int]) ->
     )
     prose = prose_words[min(n, k + 1 + _PROSE_REACH)] - prose_words[min(n, k + 1)]
     row[_PROSE_BELOW] = min(prose, 150) / 150
+
+
+def _meta_around(page: _Page, k: int, row: list[float]) -> str:
+    """The byline / date lines around a candidate and its first paragraph below (into `row`);
+    returns that paragraph ("" when none is within `_LOOKAHEAD` lines)."""
+    lines = page.lines
+    n = len(lines)
+    row[_DATE_ABOVE] = float(k > 0 and page.meta(k - 1))
+    para = ""
+    meta_at = 0
+    for j in range(k + 1, min(n, k + 1 + _LOOKAHEAD)):
+        f = lines[j].f
+        if f.prose_like and f.units >= 12:
+            para = f.text
+            break
+        if not meta_at and page.meta(j):
+            meta_at = j - k
+    if meta_at:
+        row[_META_BELOW[min(meta_at, 3) - 1]] = 1.0
+    row[_PARA_BELOW] = float(bool(para))
     return para
+
+
+def _local(page: _Page, k: int, row: list[float], prose_words: Sequence[int]) -> str:
+    """Features of the lines around a candidate (`_near` and `_meta_around`); returns the
+    first paragraph below it."""
+    _near(page, k, row, prose_words)
+    return _meta_around(page, k, row)
+
+
+class _Votes:
+    """One page's candidates and the parts of their rows, in the order of their cost: the
+    line's own and its neighbours' shape (`base`), the byline / date lines around it and the
+    paragraph below (`_meta_around`), its words in that paragraph and in the body's first
+    lines and its outlet suffix (`finish`)."""
+
+    def __init__(
+        self,
+        lines: Sequence[Line],
+        start: int,
+        end: int,
+        sect: set[int],
+        nav: set[int],
+        chosen: int | None,
+    ) -> None:
+        self.page = page = _Page(lines)
+        self.lines, self.start, self.end = lines, start, end
+        self.sect, self.nav, self.chosen = sect, nav, chosen
+        joined = "\n".join([ln.f.text for ln in lines])
+        starts = _line_starts(lines)
+        n = len(lines)
+        prose_words = [0] * (n + 1)
+        total = 0
+        for j, ln in enumerate(lines):
+            f = ln.f
+            if f.prose_like:
+                total += f.words
+            prose_words[j + 1] = total
+        self.prose_words = prose_words
+        self._body: str | None = None
+        # the candidates that are kept (position, quoted, copied, sentence, title case)
+        self.kept: list[tuple[int, int, int, bool, bool]] = []
+        echoes: dict[str, tuple[int, int]] = {}
+        for k in [k for k, ok in enumerate(page.ok) if ok][:_MAX_CANDIDATES]:
+            f = lines[k].f
+            text = f.text
+            got = echoes.get(text)
+            if got is None:
+                got = echoes[text] = _echoes(lines, k, joined, starts)
+            quoted, same = got
+            sentence = _sentence_end(f)
+            title_case = _title_case(f)
+            if sentence and not (quoted or same or title_case):
+                continue  # a sentence, unless the page repeats it or it is capitalised as a title
+            self.kept.append((k, quoted, same, sentence, title_case))
+        self.top = max((float(min(c[1], 3)) for c in self.kept), default=0.0)
+        above = [c[0] for c in self.kept if c[0] < start]
+        self.nearest = above[-1] if above else -1
+
+    def body(self) -> str:
+        """The body's first lines of running text (the first 2,000 characters)."""
+        if self._body is None:
+            lines, start = self.lines, self.start
+            body = " ".join(
+                ln.f.text for ln in lines[start : min(self.end, start + 6)] if ln.f.prose_like
+            )
+            self._body = body[:2_000]
+        return self._body
+
+    def base(self, k: int, quoted: int, same: int, sentence: bool, title_case: bool) -> list[float]:
+        """A candidate's row with every feature but those of `_meta_around` and `finish`."""
+        lines, start = self.lines, self.start
+        ln = lines[k]
+        f = ln.f
+        row = [0.0] * len(FEATURES)
+        row[_QUOTED] = float(min(quoted, 3))
+        row[_COPIED] = float(same)
+        _near(self.page, k, row, self.prose_words)
+        if start - _WINDOW <= k < start:
+            row[_ABOVE_BODY] = 1.0 - (start - 1 - k) / _WINDOW
+        row[_AFTER_BODY] = float(k >= self.end)
+        row[_PAGE_POS] = k / len(lines)
+        up = lines[k - 1] if k > 0 else None
+        row[_AFTER_CHROME] = float(
+            up is not None and (up.chrome is not None or k - 1 in self.nav or up.recurring)
+        )
+        row[_RECURRING] = float(ln.recurring)
+        row[_IN_SECTION] = float(k in self.sect)
+        row[_IN_NAV] = float(k in self.nav)
+        row[_SEPARATORS] = float(f.separators > 0)
+        row[_RULES_PICK] = float(k == self.chosen)
+        row[_SENTENCE] = float(sentence)
+        row[_LONG] = min(f.words, 20) / 20
+        row[_TITLE_CASE] = float(title_case)
+        row[_MOST_QUOTED] = float(self.top > 0 and row[_QUOTED] == self.top)
+        row[_NEAREST] = float(k == self.nearest)
+        return row
+
+    def finish(self, k: int, row: list[float], para: str) -> None:
+        """The rest of the row (`_meta_around` filled `para`'s features)."""
+        start = self.start
+        text = self.lines[k].f.text
+        row[_BODY_START] = float(start <= k < start + 2 and bool(para))
+        words = _content_words(text)
+        if words:
+            if para:
+                row[_OVERLAP_PARA] = _shared_words(words, para) / len(words)
+            row[_OVERLAP_BODY] = _shared_words(words, self.body()) / len(words)
+        row[_OUTLET] = float(
+            _SEP_CHAR.search(text) is not None and headline.split_outlet(text)[1] is not None
+        )
+
+    def row(self, k: int, quoted: int, same: int, sentence: bool, title_case: bool) -> list[float]:
+        row = self.base(k, quoted, same, sentence, title_case)
+        self.finish(k, row, _meta_around(self.page, k, row))
+        return row
 
 
 def _rows(
     lines: Sequence[Line], start: int, end: int, sect: set[int], nav: set[int], chosen: int | None
 ) -> dict[int, list[float]]:
     """`features` with each row a list of values in `FEATURES` order."""
-    page = _Page(lines)
-    texts = [ln.f.text for ln in lines]
-    joined = "\n".join(texts)
-    starts = _line_starts(lines)
-    body = " ".join(ln.f.text for ln in lines[start : min(end, start + 6)] if ln.f.prose_like)
-    body_words = _content_words(body[:2_000])
-    n = len(lines)
-    prose_words = [0] * (n + 1)
-    total = 0
-    for j, ln in enumerate(lines):
-        f = ln.f
-        if f.prose_like:
-            total += f.words
-        prose_words[j + 1] = total
-    out: dict[int, list[float]] = {}
-    echoes: dict[str, tuple[int, int]] = {}
-    width = len(FEATURES)
-    for k in [k for k, ok in enumerate(page.ok) if ok][:_MAX_CANDIDATES]:
-        ln = lines[k]
-        f = ln.f
-        text = f.text
-        got = echoes.get(text)
-        if got is None:
-            got = echoes[text] = _echoes(lines, k, joined, starts)
-        quoted, same = got
-        sentence = _sentence_end(f)
-        title_case = _title_case(f)
-        if sentence and not (quoted or same or title_case):
-            continue  # a sentence, unless the page repeats it or it is capitalised as a title
-        row = [0.0] * width
-        row[_QUOTED] = float(min(quoted, 3))
-        row[_COPIED] = float(same)
-        para = _local(page, k, row, prose_words)
-        if start - _WINDOW <= k < start:
-            row[_ABOVE_BODY] = 1.0 - (start - 1 - k) / _WINDOW
-        row[_BODY_START] = float(start <= k < start + 2 and bool(para))
-        words = _content_words(text)
-        if words:
-            if para:
-                row[_OVERLAP_PARA] = len(words & _content_words(para)) / len(words)
-            row[_OVERLAP_BODY] = len(words & body_words) / len(words)
-        row[_AFTER_BODY] = float(k >= end)
-        row[_PAGE_POS] = k / n
-        up = lines[k - 1] if k > 0 else None
-        row[_AFTER_CHROME] = float(
-            up is not None and (up.chrome is not None or k - 1 in nav or up.recurring)
-        )
-        row[_RECURRING] = float(ln.recurring)
-        row[_IN_SECTION] = float(k in sect)
-        row[_IN_NAV] = float(k in nav)
-        row[_SEPARATORS] = float(f.separators > 0)
-        row[_RULES_PICK] = float(k == chosen)
-        row[_SENTENCE] = float(sentence)
-        row[_OUTLET] = float(
-            _SEP_CHAR.search(text) is not None and headline.split_outlet(text)[1] is not None
-        )
-        row[_LONG] = min(f.words, 20) / 20
-        row[_TITLE_CASE] = float(title_case)
-        out[k] = row
-    if out:
-        top = max(row[_QUOTED] for row in out.values())
-        above = [k for k in out if k < start]
-        for k, row in out.items():
-            row[_MOST_QUOTED] = float(top > 0 and row[_QUOTED] == top)
-            row[_NEAREST] = float(bool(above) and k == above[-1])
-    return out
+    votes = _Votes(lines, start, end, sect, nav, chosen)
+    return {c[0]: votes.row(*c) for c in votes.kept}
 
 
 def features(
@@ -442,9 +526,53 @@ def pick(
     if not lines:
         return chosen
     w = default_weights() if weights is None else weights
-    rows = _rows(lines, start, end, sect, nav, chosen)
-    if not rows:
+    votes = _Votes(lines, start, end, sect, nav, chosen)
+    if not votes.kept:
         return chosen
     # `score` with the weights in FEATURES order, which is every row's order: the same sums
     ws = [w.get(name, 0.0) for name in FEATURES]
+    if all(isfinite(x) for x in ws):
+        return _best(votes, ws)
+    rows = {c[0]: votes.row(*c) for c in votes.kept}
     return max(rows, key=lambda k: (sum(map(mul, ws, rows[k])), -k))
+
+
+def _best(votes: _Votes, ws: Sequence[float]) -> int | None:
+    """The candidate with the highest score (the first of equal ones), as `max` over every
+    row, without the dear parts of the rows that cannot win: each row's score is bounded
+    from its cheap part (`_Votes.base`) plus the most the others can add (every value of
+    theirs is in [0, 1], the three `meta_below_*` one-hot); candidates are scored in the
+    order of that bound, and one whose bound stays below the best score so far is dropped
+    (after `_meta_around`, again before `finish`). A dropped row scores less than the best:
+    the bounds sum the same terms as the score, and `slack` is far above their rounding."""
+    start, page = votes.start, votes.page
+    below = max(0.0, ws[_META_BELOW[0]], ws[_META_BELOW[1]], ws[_META_BELOW[2]])
+    around = max(ws[_DATE_ABOVE], 0.0) + below + max(ws[_PARA_BELOW], 0.0)
+    para_up, head_up = max(ws[_OVERLAP_PARA], 0.0), max(ws[_BODY_START], 0.0)
+    rest = max(ws[_OVERLAP_BODY], 0.0) + max(ws[_OUTLET], 0.0)
+    slack = 1e-9 * (1.0 + 3.0 * sum(abs(x) for x in ws))
+    bounded = []
+    for c in votes.kept:
+        k = c[0]
+        row = votes.base(*c)
+        head = head_up if start <= k < start + 2 else 0.0
+        bounded.append((sum(map(mul, ws, row)) + around + para_up + head + rest, k, row))
+    bounded.sort(key=lambda b: (-b[0], b[1]))
+    best, best_k = -inf, None
+    for bound, k, row in bounded:
+        if bound < best - slack:
+            break  # and every later bound is lower
+        para = _meta_around(page, k, row)
+        if para:
+            bound = sum(map(mul, ws, row)) + para_up + rest
+            if start <= k < start + 2:
+                bound += head_up
+        else:
+            bound = sum(map(mul, ws, row)) + rest
+        if bound < best - slack:
+            continue
+        votes.finish(k, row, para)
+        got = sum(map(mul, ws, row))
+        if got > best or (got == best and best_k is not None and k < best_k):
+            best, best_k = got, k
+    return best_k
