@@ -1,0 +1,7 @@
+"""Stub of the line model's trees in C (`_forest.c`); the numpy reference is in `learned.py`."""
+
+from typing import Any
+
+def leaf_values(
+    x: Any, n_cols: int, cols: Any, thr: Any, leaf: Any, depth: int, out: Any, /
+) -> None: ...
