@@ -5,3 +5,18 @@ from typing import Any
 def leaf_values(
     x: Any, n_cols: int, cols: Any, thr: Any, leaf: Any, depth: int, out: Any, /
 ) -> None: ...
+def rows(
+    x: Any,
+    n_cols: int,
+    f: Any,
+    e: Any,
+    freq: Any,
+    units: Any,
+    total: float,
+    start: int,
+    end: int,
+    layout: tuple[int, ...],
+    run_units: Any,
+    /,
+) -> None: ...
+def doubles(values: list[Any], out: Any, /) -> None: ...

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -164,10 +163,12 @@ def stack_rows(x: Arr, p1: Arr) -> Arr:
 
 
 _c_leaf_values: Callable[..., None] | None = None
-try:  # the C walk, loaded only with the matching compiled build (native.activate)
+_c_rows: Callable[..., None] | None = None
+_c_doubles: Callable[..., None] | None = None
+try:  # the C walk and rows, loaded only with the matching compiled build (native.activate)
     from crawler.extract.boilerplate import _forest
 
-    _c_leaf_values = _forest.leaf_values
+    _c_leaf_values, _c_rows, _c_doubles = _forest.leaf_values, _forest.rows, _forest.doubles
 except ImportError:
     pass
 
@@ -298,13 +299,17 @@ _AT_RECUR = _AT_PAGE + 4
 _N_FEATURES = _AT_RECUR + 6
 _CTX_COLS = [_OWN.index(c) for c in _CONTEXT[:-1]]
 _PROSE, _UNITS = _OWN.index("prose_like"), _OWN.index("log_units")
+_TITLE = _REASON_INDEX[Removed.TITLE]
+_LAYOUT: tuple[int, ...] = (_AT_CHROME, _AT_POS, _AT_REASON, _AT_SHIFT, _AT_SUMS, _AT_PAGE)
+_LAYOUT += (_AT_RECUR, len(_CHROME_REASONS), len(_REASONS), _TITLE)  # as `_forest.rows` reads it
 
 
 @lru_cache(maxsize=256)
 def _row_windows(n: int) -> tuple[npt.NDArray[np.intp], ...]:
     """Gather indices of a page of `n` lines (read only, shared by every page of that length):
     the (n, 3) first and one-past-last positions of the windows of 5, 11 and 21 lines (the
-    prose shares take the first two) into a cumulative sum with a leading 0; and the (n, 6) rows of the neighbours (`_WINDOW`) in the page padded by 3 rows each side."""
+    prose shares take the first two) into a cumulative sum with a leading 0; and the (n, 6)
+    rows of the neighbours (`_WINDOW`) in the page padded by 3 rows each side."""
     bounds = [_window_bounds(n, w) for w in (5, 11, 21)]
     near = np.arange(n)[:, None] + (max(_WINDOW) + np.array(_WINDOW))[None, :]
     out = (np.stack([b[0] for b in bounds], axis=1), np.stack([b[1] for b in bounds], axis=1), near)
@@ -324,44 +329,60 @@ def line_rows(
     """One feature row per line. `span` is the rules' article run (before the trailing
     boxes are cut), `reasons` their removal reason per line position.
 
-    Filled block by block into one matrix, from one pass over the lines: the same values as
-    `line_rows_reference` (the cleaner's hot path pays for these rows; a page is small, so
-    the cost is the number of numpy calls and of Python steps per line)."""
+    Filled into one matrix from one pass over the lines, by `_forest.rows` in C (but for the
+    log1p / expm1 columns) when the compiled build is in use, else block by block with numpy:
+    the same values as `line_rows_reference` either way (the cleaner's hot path pays for these
+    rows; a page is small, so the cost is the number of numpy calls and Python steps)."""
     n = len(lines)
     x: Arr = np.zeros((n, _N_FEATURES))
     if n == 0:
         return x
     start, end = span
-    per = array("d", chain.from_iterable(map(_RAW_FEATURES, [ln.f for ln in lines])))
-    score = blocks.line_score
-    chrome_at: list[int] = []
-    chrome_of: list[int] = []
+    per = list(chain.from_iterable(map(_RAW_FEATURES, [ln.f for ln in lines])))
+    score, reason_of = blocks.line_score, reasons.get
     for k, ln in enumerate(lines):
-        in_sect, in_nav, c = k in sect, k in nav, ln.chrome
-        per.extend((ln.repeats, c is not None, ln.recurring, score(ln, in_sect, in_nav)))
-        per.extend((in_nav, in_sect))
-        if c is not None:
-            chrome_at.append(k)
-            chrome_of.append(_CHROME_INDEX[c])
-    raw = np.frombuffer(per, dtype=np.float64)
+        in_sect, in_nav, c, r = k in sect, k in nav, ln.chrome, reason_of(k)
+        per += (ln.repeats, c is not None, ln.recurring, score(ln, in_sect, in_nav), in_nav)
+        per += (
+            in_sect,
+            -1 if c is None else _CHROME_INDEX[c],
+            -1 if r is None else _REASON_INDEX[r],
+        )
+    if _c_doubles is not None:
+        raw = np.empty(len(per))
+        _c_doubles(per, raw)
+    else:
+        raw = np.array(per, dtype=np.float64)
     f = raw[: 19 * n].reshape(n, 19)
-    e = raw[19 * n :].reshape(n, 6)  # repeats, chrome, recurring, score, in_nav, in_section
+    # per line: repeats, chrome, recurring, score, in_nav, in_section, chrome class and reason
+    # class (-1: none)
+    e = raw[19 * n :].reshape(n, 8)
     if stats is not None:
         freq = np.array(stats.hash_freqs([key_hash(ln.key) for ln in lines]), dtype=np.float64)
     else:
         freq = np.zeros(n)
     own = x[:, :_N_OWN]
     own[:, 0:2] = np.log1p(f[:, 0:2])
+    own[:, 22] = np.log1p(np.maximum(0.0, freq - 1))  # other pages of the ingest with this line
+    if _c_rows is not None:  # the rest in C but for the log1p / expm1 columns
+        units = np.expm1(own[:, _UNITS])
+        total = units.sum()
+        run_units = np.empty(n)
+        _c_rows(x, _N_FEATURES, f, e, freq, units, float(total), start, end, _LAYOUT, run_units)
+        x[:, _AT_PAGE] = np.log1p(n)
+        x[:, _AT_PAGE + 2] = np.log1p(total)
+        x[:, _AT_RECUR + 3] = np.log1p(run_units)
+        return x
     own[:, 2] = f[:, 2] / np.maximum(1.0, f[:, 3])
     own[:, 3:12] = f[:, 4:13]
     own[:, 12:14] = np.minimum(f[:, 13:15], _SHAPE_CAPS)
     own[:, 14:18] = f[:, 15:19]
     own[:, 18:20] = e[:, :1] >= _REPEAT_AT
     own[:, 20:22] = e[:, 1:3]
-    own[:, 22] = np.log1p(np.maximum(0.0, freq - 1))  # other pages of the ingest with this line
     own[:, 23] = freq >= 3
     own[:, 24:27] = e[:, 3:6]
-    x[chrome_at, [_AT_CHROME + j for j in chrome_of]] = 1.0
+    chrome_at = np.flatnonzero(e[:, 6] >= 0)
+    x[chrome_at, _AT_CHROME + e[chrome_at, 6].astype(np.intp)] = 1.0
 
     idx = np.arange(n, dtype=np.float64)
     width = max(1, end - start)
@@ -369,11 +390,11 @@ def line_rows(
     x[:, _AT_POS + 1 : _AT_POS + 3] = _clip3((idx[:, None] - np.array(span)) / width)
     x[max(0, start) : max(0, end), _AT_POS + 3] = 1.0
     x[:, _AT_POS + 4] = 1.0  # kept
-    gone = [k for k in reasons if 0 <= k < n]
-    if gone:
-        x[gone, _AT_POS + 4] = 0.0
-        x[gone, [_AT_REASON + _REASON_INDEX[reasons[k]] for k in gone]] = 1.0
-        x[[k for k in gone if reasons[k] == Removed.TITLE], _AT_POS + 5] = 1.0
+    gone = np.flatnonzero(e[:, 7] >= 0)
+    reason = e[gone, 7].astype(np.intp)
+    x[gone, _AT_POS + 4] = 0.0
+    x[gone[reason == _TITLE], _AT_POS + 5] = 1.0
+    x[gone, _AT_REASON + reason] = 1.0
 
     lo, hi, near = _row_windows(n)
     pad = max(_WINDOW)

@@ -5,6 +5,7 @@ and the trees walked in C (`_forest.c`) the leaf values of the numpy evaluation.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,28 @@ def _captured(texts: list[str], stats: LineStats | None) -> list[Args]:
     return got
 
 
+@contextmanager
+def _numpy_rows() -> Iterator[None]:
+    """`line_rows` without its C helpers (as in a plain-Python process)."""
+    saved = learned._c_rows, learned._c_doubles
+    learned._c_rows = learned._c_doubles = None
+    try:
+        yield
+    finally:
+        learned._c_rows, learned._c_doubles = saved
+
+
 def _same_rows(args: Args) -> None:
-    fast, ref = learned.line_rows(*args), learned.line_rows_reference(*args)
-    assert fast.shape == ref.shape == (len(args[0]), len(feature_names()))
-    assert fast.dtype == ref.dtype
-    assert fast.tobytes() == ref.tobytes()  # bit for bit (a -0.0 would differ too)
+    """Both ways of `line_rows` (C when built, and numpy) give the reference's rows."""
+    ref = learned.line_rows_reference(*args)
+    assert ref.shape == (len(args[0]), len(feature_names()))
+    fast = learned.line_rows(*args)
+    with _numpy_rows():
+        slow = learned.line_rows(*args)
+    for got in (fast, slow):
+        assert got.shape == ref.shape
+        assert got.dtype == ref.dtype
+        assert got.tobytes() == ref.tobytes()  # bit for bit (a -0.0 would differ too)
 
 
 def _eval_pages() -> Iterator[list[str]]:
@@ -204,3 +222,42 @@ def test_the_c_walk_refuses_what_it_cannot_read() -> None:
 
 def test_a_compiled_process_walks_the_trees_in_c() -> None:
     assert (learned._c_leaf_values is not None) == native.ACTIVE
+
+
+def test_the_c_rows_refuse_what_they_cannot_read() -> None:
+    if learned._c_rows is None:
+        pytest.skip("no matching compiled build (make setup): the numpy path runs")
+    rows = learned._c_rows
+    n, cols = 3, len(feature_names())
+
+    def call(e: np.ndarray, layout: tuple[int, ...] = learned._LAYOUT, x: Any = None) -> None:
+        x = np.zeros((n, cols)) if x is None else x
+        f, units, freq = np.zeros((n, 19)), np.zeros(n), np.zeros(n)
+        rows(x, cols, f, e, freq, units, 0.0, 0, n, layout, np.zeros(n))
+
+    fine = np.full((n, 8), -1.0)
+    call(fine)
+    with pytest.raises(ValueError):
+        call(fine, (*learned._LAYOUT[:-2], learned._LAYOUT[-2] + 1, learned._LAYOUT[-1]))
+    for bad in (len(learned._CHROME_REASONS), 0.5, -2.0):
+        e = fine.copy()
+        e[1, 6] = bad
+        with pytest.raises(IndexError):
+            call(e)
+    with pytest.raises(ValueError):
+        call(np.full((n + 1, 8), -1.0))
+    with pytest.raises(TypeError):
+        call(fine, x=np.zeros((n, cols), dtype=np.float32))
+
+
+def test_doubles_are_what_float_makes_of_each_item() -> None:
+    if learned._c_doubles is None:
+        pytest.skip("no matching compiled build (make setup): the numpy path runs")
+    values: list[Any] = [True, False, 0, 7, -3, 2**60 + 1, 0.1, -0.0, float("inf"), 1e308]
+    out = np.empty(len(values))
+    learned._c_doubles(values, out)
+    assert out.tobytes() == np.array([float(v) for v in values]).tobytes()
+    with pytest.raises(TypeError):
+        learned._c_doubles(["1.0"], np.empty(1))
+    with pytest.raises(ValueError):
+        learned._c_doubles([1.0], np.empty(2))
