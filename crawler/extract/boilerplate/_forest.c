@@ -347,8 +347,15 @@ static PyObject *doubles(PyObject *self, PyObject *args) {
     double *o = (double *)out.buf;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = PyList_GET_ITEM(values, i);
-        double d = PyFloat_CheckExact(v) ? PyFloat_AS_DOUBLE(v) : PyFloat_AsDouble(v);
-        if (d == -1.0 && PyErr_Occurred()) goto done;
+        double d;
+        if (PyFloat_CheckExact(v)) {
+            d = PyFloat_AS_DOUBLE(v);
+        } else if (v == Py_True || v == Py_False) {
+            d = v == Py_True ? 1.0 : 0.0;
+        } else { /* an int: PyLong_AsDouble, as int.__float__ (no float object made) */
+            d = PyLong_CheckExact(v) ? PyLong_AsDouble(v) : PyFloat_AsDouble(v);
+            if (d == -1.0 && PyErr_Occurred()) goto done;
+        }
         o[i] = d;
     }
     result = Py_NewRef(Py_None);

@@ -259,5 +259,7 @@ def test_doubles_are_what_float_makes_of_each_item() -> None:
     assert out.tobytes() == np.array([float(v) for v in values]).tobytes()
     with pytest.raises(TypeError):
         learned._c_doubles(["1.0"], np.empty(1))
+    with pytest.raises(OverflowError):
+        learned._c_doubles([10**400], np.empty(1))
     with pytest.raises(ValueError):
         learned._c_doubles([1.0], np.empty(2))
