@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,17 @@ def stack_rows(x: Arr, p1: Arr) -> Arr:
     return out
 
 
+_c_leaf_values: Callable[..., None] | None = None
+_c_rows: Callable[..., None] | None = None
+_c_doubles: Callable[..., None] | None = None
+try:  # the C walk and rows, loaded only with the matching compiled build (native.activate)
+    from crawler.extract.boilerplate import _forest
+
+    _c_leaf_values, _c_rows, _c_doubles = _forest.leaf_values, _forest.rows, _forest.doubles
+except ImportError:
+    pass
+
+
 _RAW_FEATURES = attrgetter(
     "chars",
     "units",
@@ -273,6 +285,39 @@ def _clip3(v: Arr) -> Arr:
     return out
 
 
+_N_OWN = len(_OWN)
+_CHROME_INDEX = {r: j for j, r in enumerate(_CHROME_REASONS)}
+_REASON_INDEX = {r: j for j, r in enumerate(_REASONS)}
+# column blocks of `line_rows`, in `feature_names` order
+_AT_CHROME = _N_OWN
+_AT_POS = _AT_CHROME + len(_CHROME_REASONS)
+_AT_REASON = _AT_POS + 6
+_AT_SHIFT = _AT_REASON + len(_REASONS)
+_AT_SUMS = _AT_SHIFT + len(_WINDOW) * len(_CONTEXT)
+_AT_PAGE = _AT_SUMS + 5
+_AT_RECUR = _AT_PAGE + 4
+_N_FEATURES = _AT_RECUR + 6
+_CTX_COLS = [_OWN.index(c) for c in _CONTEXT[:-1]]
+_PROSE, _UNITS = _OWN.index("prose_like"), _OWN.index("log_units")
+_TITLE = _REASON_INDEX[Removed.TITLE]
+_LAYOUT: tuple[int, ...] = (_AT_CHROME, _AT_POS, _AT_REASON, _AT_SHIFT, _AT_SUMS, _AT_PAGE)
+_LAYOUT += (_AT_RECUR, len(_CHROME_REASONS), len(_REASONS), _TITLE)  # as `_forest.rows` reads it
+
+
+@lru_cache(maxsize=256)
+def _row_windows(n: int) -> tuple[npt.NDArray[np.intp], ...]:
+    """Gather indices of a page of `n` lines (read only, shared by every page of that length):
+    the (n, 3) first and one-past-last positions of the windows of 5, 11 and 21 lines (the
+    prose shares take the first two) into a cumulative sum with a leading 0; and the (n, 6)
+    rows of the neighbours (`_WINDOW`) in the page padded by 3 rows each side."""
+    bounds = [_window_bounds(n, w) for w in (5, 11, 21)]
+    near = np.arange(n)[:, None] + (max(_WINDOW) + np.array(_WINDOW))[None, :]
+    out = (np.stack([b[0] for b in bounds], axis=1), np.stack([b[1] for b in bounds], axis=1), near)
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 def line_rows(
     lines: Sequence[Line],
     stats: LineStats | None,
@@ -282,7 +327,111 @@ def line_rows(
     reasons: Mapping[int, Removed],
 ) -> Arr:
     """One feature row per line. `span` is the rules' article run (before the trailing
-    boxes are cut), `reasons` their removal reason per line position."""
+    boxes are cut), `reasons` their removal reason per line position.
+
+    Filled into one matrix from one pass over the lines, by `_forest.rows` in C (but for the
+    log1p / expm1 columns) when the compiled build is in use, else block by block with numpy:
+    the same values as `line_rows_reference` either way (the cleaner's hot path pays for these
+    rows; a page is small, so the cost is the number of numpy calls and Python steps)."""
+    n = len(lines)
+    x: Arr = np.zeros((n, _N_FEATURES))
+    if n == 0:
+        return x
+    start, end = span
+    per = list(chain.from_iterable(map(_RAW_FEATURES, [ln.f for ln in lines])))
+    score, reason_of = blocks.line_score, reasons.get
+    for k, ln in enumerate(lines):
+        in_sect, in_nav, c, r = k in sect, k in nav, ln.chrome, reason_of(k)
+        per += (ln.repeats, c is not None, ln.recurring, score(ln, in_sect, in_nav), in_nav)
+        per += (
+            in_sect,
+            -1 if c is None else _CHROME_INDEX[c],
+            -1 if r is None else _REASON_INDEX[r],
+        )
+    if _c_doubles is not None:
+        raw = np.empty(len(per))
+        _c_doubles(per, raw)
+    else:
+        raw = np.array(per, dtype=np.float64)
+    f = raw[: 19 * n].reshape(n, 19)
+    # per line: repeats, chrome, recurring, score, in_nav, in_section, chrome class and reason
+    # class (-1: none)
+    e = raw[19 * n :].reshape(n, 8)
+    if stats is not None:
+        freq = np.array(stats.hash_freqs([key_hash(ln.key) for ln in lines]), dtype=np.float64)
+    else:
+        freq = np.zeros(n)
+    own = x[:, :_N_OWN]
+    own[:, 0:2] = np.log1p(f[:, 0:2])
+    own[:, 22] = np.log1p(np.maximum(0.0, freq - 1))  # other pages of the ingest with this line
+    if _c_rows is not None:  # the rest in C but for the log1p / expm1 columns
+        units = np.expm1(own[:, _UNITS])
+        total = units.sum()
+        run_units = np.empty(n)
+        _c_rows(x, _N_FEATURES, f, e, freq, units, float(total), start, end, _LAYOUT, run_units)
+        x[:, _AT_PAGE] = np.log1p(n)
+        x[:, _AT_PAGE + 2] = np.log1p(total)
+        x[:, _AT_RECUR + 3] = np.log1p(run_units)
+        return x
+    own[:, 2] = f[:, 2] / np.maximum(1.0, f[:, 3])
+    own[:, 3:12] = f[:, 4:13]
+    own[:, 12:14] = np.minimum(f[:, 13:15], _SHAPE_CAPS)
+    own[:, 14:18] = f[:, 15:19]
+    own[:, 18:20] = e[:, :1] >= _REPEAT_AT
+    own[:, 20:22] = e[:, 1:3]
+    own[:, 23] = freq >= 3
+    own[:, 24:27] = e[:, 3:6]
+    chrome_at = np.flatnonzero(e[:, 6] >= 0)
+    x[chrome_at, _AT_CHROME + e[chrome_at, 6].astype(np.intp)] = 1.0
+
+    idx = np.arange(n, dtype=np.float64)
+    width = max(1, end - start)
+    x[:, _AT_POS] = idx / max(1, n - 1)
+    x[:, _AT_POS + 1 : _AT_POS + 3] = _clip3((idx[:, None] - np.array(span)) / width)
+    x[max(0, start) : max(0, end), _AT_POS + 3] = 1.0
+    x[:, _AT_POS + 4] = 1.0  # kept
+    gone = np.flatnonzero(e[:, 7] >= 0)
+    reason = e[gone, 7].astype(np.intp)
+    x[gone, _AT_POS + 4] = 0.0
+    x[gone[reason == _TITLE], _AT_POS + 5] = 1.0
+    x[gone, _AT_REASON + reason] = 1.0
+
+    lo, hi, near = _row_windows(n)
+    pad = max(_WINDOW)
+    padded = np.full((n + 2 * pad, len(_CONTEXT)), -1.0)  # -1: no line there (page edge)
+    padded[pad : pad + n, :-1] = own[:, _CTX_COLS]
+    padded[pad : pad + n, -1] = x[:, _AT_POS + 4]
+    x[:, _AT_SHIFT:_AT_SUMS] = padded[near].reshape(n, -1)
+
+    sc = np.zeros(n + 1)
+    np.cumsum(e[:, 3], out=sc[1:])
+    x[:, _AT_SUMS : _AT_SUMS + 3] = sc[hi] - sc[lo]
+    prose = own[:, _PROSE]
+    cp = np.zeros(n + 1)
+    np.cumsum(prose, out=cp[1:])
+    x[:, _AT_SUMS + 3 : _AT_SUMS + 5] = (cp[hi[:, :2]] - cp[lo[:, :2]]) / _PROSE_WINDOWS
+    units = own[:, _UNITS]
+    x[:, _AT_PAGE : _AT_PAGE + 3] = (np.log1p(n), prose.mean(), np.log1p(np.expm1(units).sum()))
+    x[:, _AT_PAGE + 3] = units / max(units.max(), 1e-9)
+    x[:, _AT_RECUR:] = _recurrence_context(own)
+    return x
+
+
+_SHAPE_CAPS = np.array([10.0, 20.0])  # separators, inner sentences
+_REPEAT_AT = np.array([2.0, 3.0])  # repeats > 1, repeats >= 3 (whole counts)
+_PROSE_WINDOWS = np.array([5.0, 11.0])
+
+
+def line_rows_reference(
+    lines: Sequence[Line],
+    stats: LineStats | None,
+    span: tuple[int, int],
+    sect: Mapping[int, Removed],
+    nav: set[int],
+    reasons: Mapping[int, Removed],
+) -> Arr:
+    """`line_rows` as first written, column by column (the reference its tests compare
+    with)."""
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(feature_names())))
@@ -410,6 +559,31 @@ class LineModel:
         return _sigmoid(self.bias + self.lr * self._leaf_values(x).sum(axis=1))
 
     def _leaf_values(self, x: Arr) -> Arr:
+        """(rows, trees) leaf values of rows `x` (all columns, not only `cols`): the trees
+        walked in C (`_forest.c`) when the compiled build is in use, else
+        `_leaf_values_np` (the same values: a leaf value is copied, never computed)."""
+        if _c_leaf_values is None:
+            return self._leaf_values_np(x)
+        cols, thr, leaf, depth = self._walk
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        out: Arr = np.empty((len(x), len(leaf)))
+        _c_leaf_values(x, x.shape[1], cols, thr, leaf, depth, out)
+        return out
+
+    @cached_property
+    def _walk(self) -> tuple[npt.NDArray[np.intp], Arr, Arr, int]:
+        """The trees as `_forest.leaf_values` walks them: the row column and threshold of each
+        split in (tree, node) order flattened, the (trees, leaves) leaf values, the depth."""
+        feat = np.stack([t[0] for t in self.trees])
+        thr = np.stack([t[1] for t in self.trees])
+        leaf = np.ascontiguousarray(np.stack([t[2] for t in self.trees]), dtype=np.float64)
+        depth = int(leaf.shape[1]).bit_length() - 1
+        if feat.shape[1] != (1 << depth) - 1 or leaf.shape[1] != 1 << depth:
+            raise ValueError("cleaner model: trees not full binary trees in heap order")
+        cols = np.ascontiguousarray(self.cols[feat].ravel(), dtype=np.intp)
+        return cols, np.ascontiguousarray(thr.ravel(), dtype=np.float64), leaf, depth
+
+    def _leaf_values_np(self, x: Arr) -> Arr:
         """(rows, trees) leaf values of rows `x` (all columns, not only `cols`): every split
         of every tree tested at once (one gather, one comparison), the answers of each tree
         packed into one code, and the code looked up in the tree's table of leaves."""

@@ -35,9 +35,10 @@ PACKAGE = __package__ or __name__.rpartition(".")[0]
 MODULES = ("stats", "lines", "chrome", "blocks", "tail", "headline_vote")
 """Compiled together (one mypyc group: they call each other natively). `features.py` stays
 Python: its lazy properties need an instance dict."""
-C_MODULES = ("_linescan",)
+C_MODULES = ("_linescan", "_forest")
 """Hand-written C extensions built beside them (`_linescan.c`: the per-line scanners, which
-`lines.py` uses when it is importable, else its Python reference)."""
+`lines.py` uses when it is importable, else its Python reference; `_forest.c`: the line
+model's trees, likewise for `learned.py`)."""
 HERE = Path(__file__).resolve().parent
 BUILD_DIR = HERE / "_compiled"
 MANIFEST = "manifest.json"
@@ -111,7 +112,7 @@ def activate(build_dir: Path = BUILD_DIR) -> bool:
     finder = _Finder(files)
     sys.meta_path.insert(0, finder)
     try:
-        for name in names:
+        for name in [*names, *(f"{PACKAGE}.{c}" for c in C_MODULES)]:
             importlib.import_module(name)
     except ImportError:  # a damaged build: forget what it loaded, run the sources
         for name in files:
