@@ -1,0 +1,131 @@
+/* Language id's byte walk (`crawler/extract/language.py`) in one pass: the DFA over a text's
+ * UTF-8 bytes and the count of the features its states output, in first-seen order.
+ *
+ * Built by `make setup` with the cleaner's compiled modules (crawler/extract/boilerplate/
+ * native.py); language.py uses it only when that build matches the sources, else its numpy
+ * walk (the reference), which gives the same features and counts. The scores stay numpy's:
+ * the counts as float32, np.log1p and the product with the model's rows are done as before,
+ * so they are the same floats (tests/crawler/extract/test_language_scan.py).
+ *
+ * Every index is checked against its array's length: a model array of another shape makes
+ * the call return -1 (the caller then takes the numpy path), never read out of bounds.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A C-contiguous buffer whose items are `size` bytes of one of the format codes `codes`. */
+static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const char *codes,
+                      int writable, const char *what) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
+    const char *f = view->format ? view->format : "B";
+    if (f[0] == '=' || f[0] == '@' || f[0] == '<') f++;  /* native order (x86, arm: little) */
+    if (view->itemsize != size || strlen(f) != 1 || !strchr(codes, f[0])) {
+        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes (%s) expected, got format %s",
+                     what, size, codes, view->format ? view->format : "B");
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(feature_counts_doc,
+"feature_counts(nextmove, rowbase, outputs, data, slots, features, counts) -> int\n\n"
+"Walks the DFA over the bytes `data` from state 0 (state = nextmove[rowbase[state] + byte])\n"
+"and counts the features outputs[state] >= 0 in order of first occurrence: writes the k\n"
+"distinct features to features[:k] (intp) and how often each occurs to counts[:k] (float32),\n"
+"returns k. `slots` (int32, one per feature, all -1) is scratch, left all -1. Returns -1\n"
+"if an index falls outside its array (features and counts then hold nothing of use).");
+
+static PyObject *feature_counts(PyObject *self, PyObject *args) {
+    PyObject *o_next, *o_row, *o_out, *o_data, *o_slots, *o_feat, *o_count;
+    if (!PyArg_ParseTuple(args, "OOOOOOO:feature_counts", &o_next, &o_row, &o_out, &o_data,
+                          &o_slots, &o_feat, &o_count))
+        return NULL;
+    Py_buffer next, row, out, data, slots, feat, count;
+    Py_buffer *views[7] = {&next, &row, &out, &data, &slots, &feat, &count};
+    int got = 0;
+    PyObject *result = NULL;
+    int64_t *tally = NULL;
+    if (get_buffer(o_next, &next, 4, "I", 0, "nextmove") < 0) goto done;
+    got++;
+    if (get_buffer(o_row, &row, 8, "lq", 0, "rowbase") < 0) goto done;
+    got++;
+    if (get_buffer(o_out, &out, 8, "lq", 0, "outputs") < 0) goto done;
+    got++;
+    if (get_buffer(o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
+    got++;
+    if (get_buffer(o_slots, &slots, 4, "i", 1, "slots") < 0) goto done;
+    got++;
+    if (get_buffer(o_feat, &feat, sizeof(Py_ssize_t), "lqn", 1, "features") < 0) goto done;
+    got++;
+    if (get_buffer(o_count, &count, 4, "f", 1, "counts") < 0) goto done;
+    got++;
+
+    const uint32_t *nm = next.buf;
+    const int64_t *rb = row.buf, *op = out.buf;
+    const unsigned char *b = data.buf;
+    int32_t *slot = slots.buf;
+    Py_ssize_t *fs = feat.buf;
+    float *cs = count.buf;
+    Py_ssize_t n = data.len, n_next = next.len / 4, n_slot = slots.len / 4;
+    Py_ssize_t n_states = row.len / 8 < out.len / 8 ? row.len / 8 : out.len / 8;
+    if (feat.len / (Py_ssize_t)sizeof(Py_ssize_t) < n || count.len / 4 < n) {
+        PyErr_SetString(PyExc_ValueError, "features and counts must hold len(data) items");
+        goto done;
+    }
+    tally = malloc(((size_t)n + 1) * sizeof(int64_t));
+    if (!tally) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t k = 0;
+    int ok = n_states > 0;
+    uint32_t state = 0;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        int64_t at = rb[state] + b[i];
+        if (at < 0 || at >= n_next || nm[at] >= (uint64_t)n_states) {
+            ok = 0;
+            break;
+        }
+        state = nm[at];
+        int64_t f = op[state];
+        if (f < 0) continue;
+        if (f >= n_slot) {
+            ok = 0;
+            break;
+        }
+        int32_t s = slot[f];
+        if (s < 0) {
+            slot[f] = (int32_t)k;
+            fs[k] = (Py_ssize_t)f;
+            tally[k++] = 1;
+        } else {
+            tally[s]++;
+        }
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        slot[fs[j]] = -1;
+        cs[j] = (float)tally[j]; /* numpy's int64 -> float32 cast: a C conversion */
+    }
+    result = PyLong_FromSsize_t(ok ? k : -1);
+done:
+    free(tally);
+    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"feature_counts", feature_counts, METH_VARARGS, feature_counts_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_langscan", "Language id's byte walk and feature count.", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__langscan(void) { return PyModule_Create(&module); }
