@@ -33,20 +33,22 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const cha
 }
 
 PyDoc_STRVAR(feature_counts_doc,
-"feature_counts(nextmove, rowbase, outputs, data, slots, features, counts) -> int\n\n"
+"feature_counts(nextmove, rowbase, outputs, data, slots, features, counts, values=None)\n"
+"-> int\n\n"
 "Walks the DFA over the bytes `data` from state 0 (state = nextmove[rowbase[state] + byte])\n"
 "and counts the features outputs[state] >= 0 in order of first occurrence: writes the k\n"
 "distinct features to features[:k] (intp) and how often each occurs to counts[:k] (float32),\n"
-"returns k. `slots` (int32, one per feature, all -1) is scratch, left all -1. Returns -1\n"
+"returns k. With `values` (float32), counts[j] is values[count] instead: a table of a\n"
+"function of the count (language.py's np.log1p). `slots` (int32, one per feature, all -1) is scratch, left all -1. Returns -1\n"
 "if an index falls outside its array (features and counts then hold nothing of use).");
 
 static PyObject *feature_counts(PyObject *self, PyObject *args) {
-    PyObject *o_next, *o_row, *o_out, *o_data, *o_slots, *o_feat, *o_count;
-    if (!PyArg_ParseTuple(args, "OOOOOOO:feature_counts", &o_next, &o_row, &o_out, &o_data,
-                          &o_slots, &o_feat, &o_count))
+    PyObject *o_next, *o_row, *o_out, *o_data, *o_slots, *o_feat, *o_count, *o_values = Py_None;
+    if (!PyArg_ParseTuple(args, "OOOOOOO|O:feature_counts", &o_next, &o_row, &o_out, &o_data,
+                          &o_slots, &o_feat, &o_count, &o_values))
         return NULL;
-    Py_buffer next, row, out, data, slots, feat, count;
-    Py_buffer *views[7] = {&next, &row, &out, &data, &slots, &feat, &count};
+    Py_buffer next, row, out, data, slots, feat, count, values;
+    Py_buffer *views[8] = {&next, &row, &out, &data, &slots, &feat, &count, &values};
     int got = 0;
     PyObject *result = NULL;
     int64_t *tally = NULL;
@@ -64,6 +66,11 @@ static PyObject *feature_counts(PyObject *self, PyObject *args) {
     got++;
     if (get_buffer(o_count, &count, 4, "f", 1, "counts") < 0) goto done;
     got++;
+    int mapped = o_values != Py_None;
+    if (mapped) {
+        if (get_buffer(o_values, &values, 4, "f", 0, "values") < 0) goto done;
+        got++;
+    }
 
     const uint32_t *nm = next.buf;
     const int64_t *rb = row.buf, *op = out.buf;
@@ -107,9 +114,16 @@ static PyObject *feature_counts(PyObject *self, PyObject *args) {
             tally[s]++;
         }
     }
+    const float *table = mapped ? values.buf : NULL;
+    Py_ssize_t n_values = mapped ? values.len / 4 : 0;
     for (Py_ssize_t j = 0; j < k; j++) {
         slot[fs[j]] = -1;
-        cs[j] = (float)tally[j]; /* numpy's int64 -> float32 cast: a C conversion */
+        if (!mapped)
+            cs[j] = (float)tally[j]; /* numpy's int64 -> float32 cast: a C conversion */
+        else if (tally[j] < n_values)
+            cs[j] = table[tally[j]];
+        else
+            ok = 0;
     }
     result = PyLong_FromSsize_t(ok ? k : -1);
 done:

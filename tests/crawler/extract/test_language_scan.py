@@ -125,6 +125,41 @@ def test_an_index_outside_the_model_is_refused_and_the_librarys_walk_used(
     assert broken._decide(data).tobytes() == ref._decide(data).tobytes()
 
 
+def test_the_tabled_logs_are_the_per_document_np_log1p(fast: FastIdentifier) -> None:
+    data = fast._encode("Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen. " * 40)
+    assert fast.weights(data) is not None
+    table = (
+        fast._log1p
+        if language._SCAN is not None
+        else np.log1p(np.arange(1 << 14, dtype=np.float32))
+    )
+    assert table.size > len(data)
+    rng = np.random.default_rng(15)
+    for n in (1, 7, 64, 1000, 5000):
+        counts = rng.integers(1, table.size, n)
+        expected = np.log1p(counts.astype(np.float32))  # what the library computes
+        assert np.take(table, counts).tobytes() == expected.tobytes()
+    assert (
+        table[: len(data)].tobytes() == np.log1p(np.arange(len(data), dtype=np.float32)).tobytes()
+    )
+
+
+@needs_c
+def test_weights_past_the_table_and_a_table_too_short(
+    fast: FastIdentifier, ref: LanguageIdentifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen. " * 5
+    data = fast._encode(text)
+    counted = fast.feature_counts(data)
+    assert counted is not None
+    short = np.log1p(np.arange(2, dtype=np.float32))  # counts of 2 and more are not in it
+    assert fast.feature_counts(data, short) is None
+    monkeypatch.setattr(language, "_LOG1P_MAX", 16)  # np.log1p per document
+    weighted = fast.weights(data)
+    assert weighted is not None and weighted[1].tobytes() == np.log1p(counted[1]).tobytes()
+    assert fast._decide(text).tobytes() == ref._decide(text).tobytes()
+
+
 def _scanner_in(env: dict[str, str]) -> str:
     code = "from crawler.extract import language; print(language._SCAN is not None)"
     out = subprocess.run(
