@@ -32,6 +32,66 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const cha
     return 0;
 }
 
+/* The walk is bound by memory latency, not instructions: the transition table (~39 MB) is
+ * far larger than the caches, and each step's load needs the state the step before loaded.
+ * So the bytes are cut into CHAINS pieces walked in lockstep (independent loads, in flight
+ * together); piece c starts from the state a walk from state 0 over its WINDOW bytes before
+ * reaches (the state after a byte depends only on the last few bytes: at most 6 in the
+ * shipped model). That is then *checked*: each piece must start from the state the piece
+ * before ended in, so the states are the sequential walk's; if not, it is walked again in
+ * sequence. */
+#define CHAINS 8
+#define WINDOW 8
+
+/* One step of the DFA from *state on `byte`; 0 if an index falls outside its array. */
+static inline int step(const uint32_t *nm, const int64_t *rb, Py_ssize_t n_next,
+                       Py_ssize_t n_states, uint32_t *state, unsigned char byte) {
+    int64_t at = rb[*state] + byte;
+    if (at < 0 || at >= n_next || nm[at] >= (uint64_t)n_states) return 0;
+    *state = nm[at];
+    return 1;
+}
+
+static int walk_in_sequence(const uint32_t *nm, const int64_t *rb, Py_ssize_t n_next,
+                            Py_ssize_t n_states, const unsigned char *b, Py_ssize_t n,
+                            uint32_t *states) {
+    uint32_t state = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!step(nm, rb, n_next, n_states, &state, b[i])) return 0;
+        states[i] = state;
+    }
+    return 1;
+}
+
+/* states[i] = the DFA's state after b[i], walking from state 0; 0 if an index falls outside
+ * its array. */
+static int walk(const uint32_t *nm, const int64_t *rb, Py_ssize_t n_next, Py_ssize_t n_states,
+                const unsigned char *b, Py_ssize_t n, uint32_t *states) {
+    if (n < CHAINS * 64) return walk_in_sequence(nm, rb, n_next, n_states, b, n, states);
+    Py_ssize_t seg = (n + CHAINS - 1) / CHAINS, pos[CHAINS], end[CHAINS];
+    uint32_t st[CHAINS], first[CHAINS];
+    for (int c = 0; c < CHAINS; c++) {
+        pos[c] = c * seg;
+        end[c] = pos[c] + seg < n ? pos[c] + seg : n;
+        st[c] = 0;
+        for (Py_ssize_t i = c ? pos[c] - WINDOW : 0; i < pos[c]; i++)
+            if (!step(nm, rb, n_next, n_states, &st[c], b[i]))
+                return walk_in_sequence(nm, rb, n_next, n_states, b, n, states);
+        first[c] = st[c];
+    }
+    for (Py_ssize_t i = 0; i < seg; i++)
+        for (int c = 0; c < CHAINS; c++)
+            if (pos[c] + i < end[c]) {
+                if (!step(nm, rb, n_next, n_states, &st[c], b[pos[c] + i]))
+                    return walk_in_sequence(nm, rb, n_next, n_states, b, n, states);
+                states[pos[c] + i] = st[c];
+            }
+    for (int c = 1; c < CHAINS; c++)
+        if (pos[c] < n && states[pos[c] - 1] != first[c])
+            return walk_in_sequence(nm, rb, n_next, n_states, b, n, states);
+    return 1;
+}
+
 PyDoc_STRVAR(feature_counts_doc,
 "feature_counts(nextmove, rowbase, outputs, data, slots, features, counts, values=None)\n"
 "-> int\n\n"
@@ -84,22 +144,16 @@ static PyObject *feature_counts(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "features and counts must hold len(data) items");
         goto done;
     }
-    tally = malloc(((size_t)n + 1) * sizeof(int64_t));
+    tally = malloc(((size_t)n + 1) * (sizeof(int64_t) + sizeof(uint32_t)));
     if (!tally) {
         PyErr_NoMemory();
         goto done;
     }
+    uint32_t *states = (uint32_t *)(tally + n + 1);
     Py_ssize_t k = 0;
-    int ok = n_states > 0;
-    uint32_t state = 0;
+    int ok = n_states > 0 && walk(nm, rb, n_next, n_states, b, n, states);
     for (Py_ssize_t i = 0; ok && i < n; i++) {
-        int64_t at = rb[state] + b[i];
-        if (at < 0 || at >= n_next || nm[at] >= (uint64_t)n_states) {
-            ok = 0;
-            break;
-        }
-        state = nm[at];
-        int64_t f = op[state];
+        int64_t f = op[states[i]];
         if (f < 0) continue;
         if (f >= n_slot) {
             ok = 0;

@@ -65,7 +65,11 @@ def test_every_dev_text_counts_and_scores_as_the_numpy_walk(
 
 @needs_c
 @settings(max_examples=400, deadline=None)
-@given(st.binary(max_size=300) | st.text(max_size=200).map(lambda t: t.encode("utf-8", "replace")))
+@given(
+    st.binary(max_size=300)
+    | st.text(max_size=200).map(lambda t: t.encode("utf-8", "replace"))
+    | st.binary(min_size=512, max_size=3000)  # long enough for the walk in interleaved pieces
+)
 def test_any_bytes_count_as_the_numpy_walk(data: bytes) -> None:
     fast, ref = _identifiers()
     if data:
