@@ -1,5 +1,11 @@
-"""py3langid's language identifier with its byte walk done in numpy: the same model, the same
-scores and labels, about half the time per document.
+"""py3langid's language identifier with its byte walk done in C (or numpy): the same model, the
+same scores and labels, a fraction of the time per document.
+
+The walk and the count (below) run in `_langscan.c`, one pass over the bytes, when the
+cleaner's compiled build (`crawler.extract.boilerplate.native`, `make setup`) holds it and
+matches its source; else, and with `CORPUS_PURE_PYTHON=1`, in numpy as described here (the
+reference: both give the same features in the same order with the same counts, and the
+scores are then made by the same numpy calls).
 
 py3langid finds a text's byte n-gram features by walking a DFA (an Aho-Corasick automaton over
 the model's n-grams) one byte at a time in a Python loop: most of the time language id takes.
@@ -30,15 +36,22 @@ import numpy.typing as npt
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from crawler.extract import language_cache
+from crawler.extract.boilerplate import native
 
 _WINDOW = 6  # bytes walked per position: the depth of the model's deepest DFA state
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
+_SCAN = native.c_module("crawler.extract._langscan")
+"""The C walk (`feature_counts`), or None: then the numpy walk runs."""
+_LOG1P_MAX = 1 << 20  # counts tabled for texts up to this many bytes (4 MB of float32 at most)
 
 
 class FastIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid is untyped
     """`LanguageIdentifier` whose feature walk runs in numpy (identical results)."""
 
     _walk: tuple[npt.NDArray[np.uint32], Ints, Ints, npt.NDArray[np.float32]] | None = None
+    _slots: npt.NDArray[np.int32] | None = None  # the C walk's scratch: -1 per feature
+    _log1p: Floats = np.zeros(0, dtype=np.float32)  # np.log1p of 0, 1, 2... (see `weights`)
 
     def _tables(self) -> tuple[npt.NDArray[np.uint32], Ints, Ints, npt.NDArray[np.float32]]:
         """The DFA's transitions, row offsets and outputs as arrays, and the class scores of
@@ -66,22 +79,68 @@ class FastIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid is 
             return None
         return s
 
-    def _raw_score(self, text: bytes) -> Any:
-        if not isinstance(text, bytes) or not text or self.nb_ptc is not self._full_model[0]:
-            return super()._raw_score(text)  # (a language subset: the library's own path)
-        states = self.states(text)
+    def feature_counts(
+        self, data: bytes, values: Floats | None = None
+    ) -> tuple[Ints, Floats] | None:
+        """The features the DFA outputs over `data`, in first-seen order, and how often each
+        (as float32; with `values`, values[count] instead): what the library's `visit_counts`
+        holds. By the C walk when built, else numpy's; None if neither could prove its result
+        (then the library's walk runs)."""
+        if _SCAN is None:
+            counted = self.numpy_feature_counts(data)
+            if counted is None or values is None:
+                return counted
+            return counted[0], np.take(values, counted[1].astype(np.intp))
+        nextmove, rowbase, outputs, scores = self._tables()
+        if self._slots is None:
+            self._slots = np.full(scores.shape[0], -1, dtype=np.int32)
+        feats = np.empty(len(data), dtype=np.intp)
+        counts = np.empty(len(data), dtype=np.float32)
+        k = _SCAN.feature_counts(
+            nextmove, rowbase, outputs, data, self._slots, feats, counts, values
+        )
+        return None if k < 0 else (feats[:k], counts[:k])
+
+    def weights(self, data: bytes) -> tuple[Ints, Floats] | None:
+        """The features of `data` and `np.log1p` of their counts (the library's weights).
+
+        The logs are looked up in a table numpy made once with the same `np.log1p` over the
+        same contiguous float32 counts (a count's log does not depend on the other counts:
+        tests check the table against the per-document call), so they are the same floats."""
+        if _SCAN is None or len(data) >= _LOG1P_MAX:
+            counted = self.feature_counts(data)
+            return None if counted is None else (counted[0], np.log1p(counted[1]))
+        if len(data) >= self._log1p.size:  # counts go up to len(data)
+            size = min(max(1 << 14, 2 * len(data)), _LOG1P_MAX)
+            self._log1p = np.log1p(np.arange(size, dtype=np.float32))
+        return self.feature_counts(data, self._log1p)
+
+    def numpy_feature_counts(self, data: bytes) -> tuple[Ints, Floats] | None:
+        """`feature_counts` by the windowed walk in numpy (the reference of the C walk)."""
+        states = self.states(data)
         if states is None:
-            return super()._raw_score(text)
+            return None
         _, _, outputs, scores = self._tables()
         feats = outputs[states]
         feats = feats[feats >= 0]
         if feats.size == 0:
-            return super()._raw_score(b"")  # the library's featureless answer
+            return feats, np.zeros(0, dtype=np.float32)
         counted = first_seen_counts(feats, scores.shape[0])
         if counted is None:
+            return None
+        return counted[0], counted[1].astype(np.float32)
+
+    def _raw_score(self, text: bytes) -> Any:
+        if not isinstance(text, bytes) or not text or self.nb_ptc is not self._full_model[0]:
+            return super()._raw_score(text)  # (a language subset: the library's own path)
+        weighted = self.weights(text)
+        if weighted is None:
             return super()._raw_score(text)
-        idx, counts = counted
-        return np.log1p(counts.astype(np.float32)) @ np.take(scores, idx, axis=0) + self.nb_pc
+        idx, logs = weighted
+        if idx.size == 0:
+            return super()._raw_score(b"")  # the library's featureless answer
+        _, _, _, scores = self._tables()
+        return logs @ np.take(scores, idx, axis=0) + self.nb_pc
 
 
 def first_seen_counts(values: Ints, size: int) -> tuple[Ints, Ints] | None:

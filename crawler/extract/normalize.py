@@ -110,6 +110,15 @@ def _words_up_to(text: str, limit: int) -> int:
     last_text, last_count = _LAST_WORDS
     if text == last_text:  # language id's sample of a short text: the text itself
         return min(last_count, limit)
+    # The words before a space are words of the whole text (none runs across it): when a head
+    # ending at a space already holds `limit` of them, the rest need not be scanned.
+    cut = text.find(" ", 16 * limit) if len(text) > 32 * limit else -1
+    if cut > 0 and _words_in(text[:cut], limit) >= limit:
+        return limit
+    return _words_in(text, limit)
+
+
+def _words_in(text: str, limit: int) -> int:
     cjk = sum(1 for _ in islice(_CJK.finditer(text), limit))
     if cjk >= limit:
         return limit

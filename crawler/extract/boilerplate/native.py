@@ -39,6 +39,9 @@ C_MODULES = ("_linescan", "_forest")
 """Hand-written C extensions built beside them (`_linescan.c`: the per-line scanners, which
 `lines.py` uses when it is importable, else its Python reference; `_forest.c`: the line
 model's trees, likewise for `learned.py`)."""
+OTHER_C_MODULES = ("crawler.extract._langscan",)
+"""C extensions of other packages built with them, by full name, loaded with `c_module`
+(`crawler/extract/_langscan.c`: language id's byte walk, else `language.py`'s numpy walk)."""
 HERE = Path(__file__).resolve().parent
 BUILD_DIR = HERE / "_compiled"
 MANIFEST = "manifest.json"
@@ -56,7 +59,12 @@ def source_hashes(package_dir: Path = HERE, modules: Sequence[str] = MODULES) ->
     """sha256 of each compiled module's source as it is now (the C modules' by file name)."""
     hashes = {m: _digest(package_dir / f"{m}.py") for m in modules}
     hashes.update({f"{c}.c": _digest(package_dir / f"{c}.c") for c in C_MODULES})
+    hashes.update({f"{c}.c": _digest(_source_of(c)) for c in OTHER_C_MODULES})
     return hashes
+
+
+def _source_of(module: str) -> Path:
+    return HERE.parents[2].joinpath(*module.split(".")).with_suffix(".c")
 
 
 def _python_tag() -> str:
@@ -124,6 +132,29 @@ def activate(build_dir: Path = BUILD_DIR) -> bool:
     return True
 
 
+def c_module(name: str, build_dir: Path = BUILD_DIR) -> ModuleType | None:
+    """The C extension `name` of the build (one of `OTHER_C_MODULES`), loaded when the build
+    matches the sources and `CORPUS_PURE_PYTHON` is not set; else None (the caller then runs
+    its Python reference)."""
+    if os.environ.get(PURE_ENV, "") not in ("", "0"):
+        return None
+    if name in sys.modules:
+        return sys.modules[name]
+    files = usable_build(build_dir)
+    if files is None or name not in files:
+        return None
+    try:
+        spec = _Finder(files).find_spec(name)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except ImportError:  # a damaged build
+        return None
+    sys.modules[name] = module
+    return module
+
+
 def build(build_dir: Path = BUILD_DIR) -> str:
     """Compile `MODULES` with mypyc into `build_dir` (replaced only when the build succeeds);
     returns what happened, in one line."""
@@ -155,6 +186,10 @@ def build(build_dir: Path = BUILD_DIR) -> str:
                 )
                 for c in C_MODULES
             ]
+            extensions += [
+                Extension(c, [str(_source_of(c).relative_to(root))], extra_compile_args=["-O2"])
+                for c in OTHER_C_MODULES
+            ]
             setup(
                 name="corpus-native",
                 ext_modules=extensions,
@@ -174,7 +209,8 @@ def build(build_dir: Path = BUILD_DIR) -> str:
         shutil.rmtree(build_dir, ignore_errors=True)
         out.rename(build_dir)
     took = time.monotonic() - started
-    return f"compiled {len(MODULES)} modules with mypyc and {len(C_MODULES)} in C in {took:.0f} s"
+    in_c = len(C_MODULES) + len(OTHER_C_MODULES)
+    return f"compiled {len(MODULES)} modules with mypyc and {in_c} in C in {took:.0f} s"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -172,6 +172,20 @@ def test_language_ids_bounded_word_count_is_the_word_count_up_to_its_limit(
     assert _words_up_to(text, limit) == min(word_count(text), limit)  # the memo's answer
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.sampled_from(list("ab 日本,.\n")), min_size=1, max_size=60).map(lambda s: s * 60),
+    st.sampled_from([1, 2, 5, 50]),
+)
+def test_a_long_texts_bounded_word_count_read_from_its_head_is_the_same(
+    text: str, limit: int
+) -> None:
+    """A head ending at a space holding `limit` words answers for the whole text."""
+    from crawler.extract.normalize import _words_in, _words_up_to
+
+    assert _words_up_to(text, limit) == _words_in(text, limit) == min(word_count(text), limit)
+
+
 def test_a_declared_language_of_a_short_text_is_taken_without_a_guess(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
