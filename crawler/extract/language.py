@@ -107,7 +107,7 @@ class FastIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid is 
         The logs are looked up in a table numpy made once with the same `np.log1p` over the
         same contiguous float32 counts (a count's log does not depend on the other counts:
         tests check the table against the per-document call), so they are the same floats."""
-        if _SCAN is None or len(data) >= _LOG1P_MAX:
+        if len(data) >= _LOG1P_MAX:
             counted = self.feature_counts(data)
             return None if counted is None else (counted[0], np.log1p(counted[1]))
         if len(data) >= self._log1p.size:  # counts go up to len(data)
