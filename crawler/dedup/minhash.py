@@ -15,7 +15,12 @@ from itertools import repeat
 import numpy as np
 import numpy.typing as npt
 
+from crawler.extract.boilerplate import native
 from crawler.extract.normalize import joined_tokens
+
+# `_shingles.c`: a page's shingle hashes and its signature in one C pass each (the numpy code
+# below is the reference, and runs without the build); the same integers either way
+_C = native.c_module("crawler.dedup._shingles")
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -76,6 +81,10 @@ def shingles_of_tokens(joined: str, k: int) -> U64:
     """`shingle_set` of a text whose word tokens, joined by single spaces, are `joined`."""
     if not joined:
         return np.zeros(0, dtype=np.uint64)
+    if _C is not None and k >= 1:
+        encoded = joined.encode()
+        hashes = np.empty(encoded.count(b" ") + 1, dtype=np.uint64)
+        return sorted_unique(hashes[: _C.shingle_hashes(encoded, k, hashes)])
     data = np.frombuffer(joined.encode(), dtype=np.uint8)
     spaces = np.flatnonzero(data == _SPACE).astype(np.uint64)
     starts = np.concatenate(([np.uint64(0)], spaces + np.uint64(1)))
@@ -138,6 +147,7 @@ class MinHasher:
         a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
         b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
         self._a, self._b = a[:, None], b[:, None]
+        self._a_flat, self._b_flat = a, b
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MinHasher) and (other.num_perm, other.seed) == (
@@ -165,6 +175,10 @@ class MinHasher:
         shift is done once per permutation, after the minimum."""
         if shingles.size == 0:
             return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        if _C is not None and shingles.dtype == np.uint64:
+            out = np.empty(self.num_perm, dtype=np.uint32)
+            _C.min_hashes(np.ascontiguousarray(shingles), self._a_flat, self._b_flat, out)
+            return out
         low = np.full(self.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
         for start in range(0, shingles.size, self._CHUNK):
             np.minimum(

@@ -39,9 +39,10 @@ C_MODULES = ("_linescan", "_forest")
 """Hand-written C extensions built beside them (`_linescan.c`: the per-line scanners, which
 `lines.py` uses when it is importable, else its Python reference; `_forest.c`: the line
 model's trees, likewise for `learned.py`)."""
-OTHER_C_MODULES = ("crawler.extract._langscan",)
+OTHER_C_MODULES = ("crawler.extract._langscan", "crawler.dedup._shingles")
 """C extensions of other packages built with them, by full name, loaded with `c_module`
-(`crawler/extract/_langscan.c`: language id's byte walk, else `language.py`'s numpy walk)."""
+(`crawler/extract/_langscan.c`: language id's byte walk, else `language.py`'s numpy walk;
+`crawler/dedup/_shingles.c`: shingle hashes and MinHash signatures, else `minhash.py`'s numpy)."""
 HERE = Path(__file__).resolve().parent
 BUILD_DIR = HERE / "_compiled"
 MANIFEST = "manifest.json"

@@ -1,0 +1,114 @@
+"""The C shingle hashes and signatures (`_shingles.c`) give the numpy code's bits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.dedup import minhash
+from crawler.dedup.minhash import MinHasher, shingle_set, shingles_of_tokens
+from crawler.extract.boilerplate import native
+from crawler.extract.normalize import joined_tokens
+
+EVAL = Path(__file__).resolve().parents[3] / "eval" / "dev" / "text"
+needs_c = pytest.mark.skipif(minhash._C is None, reason="no matching compiled build")
+
+
+def _both(fn, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """fn() with the C module, and with the numpy reference."""
+    fast = fn()
+    with monkeypatch.context() as m:
+        m.setattr(minhash, "_C", None)
+        ref = fn()
+    return fast, ref
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.dtype == b.dtype
+    assert a.tobytes() == b.tobytes()
+
+
+@needs_c
+@pytest.mark.parametrize("k", [1, 2, 5, 9])
+def test_shingles_and_signatures_of_the_dev_pages_are_the_numpy_bits(
+    k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hasher = MinHasher(128)
+    for path in sorted(EVAL.glob("*.txt")):
+        text = path.read_text("utf-8")
+        fast, ref = _both(lambda t=text: shingle_set(t, k), monkeypatch)  # type: ignore[misc]
+        _same(fast, ref)
+        sig_fast, sig_ref = _both(lambda s=ref: hasher.signature(s), monkeypatch)  # type: ignore[misc]
+        _same(sig_fast, sig_ref)
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.text(st.characters(blacklist_characters=" ", blacklist_categories=("Cs",)), min_size=1),
+        max_size=40,
+    ),
+    k=st.integers(1, 8),
+    num_perm=st.sampled_from([1, 16, 128]),
+)
+def test_any_tokens_hash_as_numpy_does(words: list[str], k: int, num_perm: int) -> None:
+    joined = " ".join(words)
+    fast = shingles_of_tokens(joined, k)
+    saved = minhash._C
+    minhash._C = None
+    try:
+        ref = shingles_of_tokens(joined, k)
+        hasher = MinHasher(num_perm, seed=3)
+        sig_ref = hasher.signature(ref)
+    finally:
+        minhash._C = saved
+    _same(fast, ref)
+    _same(hasher.signature(ref), sig_ref)
+
+
+@needs_c
+def test_a_large_set_and_a_strided_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.random.default_rng(5).integers(0, 2**63, size=10_000, dtype=np.uint64) * 2 + 1
+    hasher = MinHasher(64)
+    for shingles in (values, values[::3]):
+        fast, ref = _both(lambda s=shingles: hasher.signature(s), monkeypatch)  # type: ignore[misc]
+        _same(fast, ref)
+    _same(hasher.signature(np.zeros(0, np.uint64)), np.full(64, 0xFFFFFFFF, np.uint32))
+
+
+def test_the_tokens_of_a_page_hash_alike_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "The quick brown fox jumps over the lazy dog. Der schnelle braune Fuchs 東京 über"
+    fast, ref = _both(lambda: shingle_set(text, 3), monkeypatch)
+    _same(fast, ref)
+    assert joined_tokens(text)
+
+
+@needs_c
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_long_shingles_hash_as_numpy_does(k: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # spans past the C code's table of powers (1,024 bytes), and a text shorter than k words
+    joined = " ".join(["a" * 600, "b" * 1500, "ü" * 700, "x", "y" * 3000, "z" * 1023])
+    for text in (joined, "a" * 5000 + " b", "a"):
+        fast, ref = _both(lambda t=text: shingles_of_tokens(t, k), monkeypatch)  # type: ignore[misc]
+        _same(fast, ref)
+
+
+def test_the_module_is_loaded_exactly_when_the_build_matches() -> None:
+    pure = os.environ.get(native.PURE_ENV, "") not in ("", "0")
+    files = native.usable_build()
+    expected = not pure and files is not None and "crawler.dedup._shingles" in files
+    assert (minhash._C is not None) == expected
+
+
+@pytest.mark.skipif(
+    os.environ.get("CI") != "true" or bool(os.environ.get(native.PURE_ENV)),
+    reason="only CI must build it: elsewhere a machine without a compiler runs numpy",
+)
+def test_ci_runs_the_c_shingles() -> None:
+    assert minhash._C is not None, "no usable compiled build: see `make setup`'s output"
