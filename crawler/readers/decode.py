@@ -73,6 +73,14 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v")
 # C0 controls but tab, line and page ends, and DEL: never text, often debris (a NUL from a
 # bad copy, terminal escapes); removed from decoded text (`strip_controls`)
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_CHAR_BYTES = _CONTROL_BYTES + b"\x7f"  # the UTF-8 of _CONTROL_CHARS' characters
+
+
+def _holds_controls(text: str) -> bool:
+    """Whether `_CONTROL_CHARS` matches somewhere in `text`, at a third of the regex's time:
+    those characters are ASCII, and the UTF-8 of any other code point has no ASCII byte."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data.translate(None, _CONTROL_CHAR_BYTES)) != len(data)
 
 
 def sniff_bytes(data: bytes) -> str | None:
@@ -202,7 +210,7 @@ def _decode(data: bytes, html: bool, http_charset: str | None) -> tuple[str, str
 def strip_controls(text: str) -> tuple[str, list[Removal]]:
     """The text without control characters (NUL, escapes, C1), and an audit row (reason
     `control_chars`) for each line that held some: its number and the characters removed."""
-    if _CONTROL_CHARS.search(text) is None:
+    if not _holds_controls(text):
         return text, []
     removed = []
     lines = text.split("\n")
@@ -244,7 +252,7 @@ def _check_text(text: str) -> str:
     sample = text[:8192]
     if not sample.strip():
         raise Drop(Rejected.EMPTY, "no text (only white space)")
-    controls = len(_CONTROL_CHARS.findall(sample))
+    controls = len(_CONTROL_CHARS.findall(sample)) if _holds_controls(sample) else 0
     if controls > max(8, len(sample) // 20):
         raise Drop(Rejected.BINARY, f"{controls} control characters in the first {len(sample)}")
     return text

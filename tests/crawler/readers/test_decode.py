@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from newssite import FAST, static_site
 
 from crawler.crawl.job import CrawlJob, run_crawl_job
 from crawler.crawl.sources import Source
+from crawler.readers import decode
 from crawler.readers.decode import decode_bytes, page_encoding
 from crawler.record import RECORDS_SCHEMA
 from crawler.run.ingest import run_ingest
@@ -87,3 +90,16 @@ def test_the_same_page_from_a_file_and_crawled_gives_one_record(tmp_path: Path) 
     assert crawled["text"] == from_file["text"]
     assert crawled["content_hash"] == from_file["content_hash"]
     assert crawled["title"] == from_file["title"] == "Brücke wird gesperrt"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x2FF)) | st.text())
+def test_the_control_check_is_the_regex(text: str) -> None:
+    # `_holds_controls` (bytes) answers as `_CONTROL_CHARS.search` does, on any text
+    assert decode._holds_controls(text) == (decode._CONTROL_CHARS.search(text) is not None)
+
+
+def test_control_characters_are_still_found_and_stripped() -> None:
+    text, removed = decode.strip_controls("a\x00b\nok\u2028\x7f \u00e9\x1b[0m\n\ud800")
+    assert text == "ab\nok\u2028 \u00e9[0m\n\ud800"
+    assert [(r.line_no, r.text) for r in removed] == [(0, "U+0000 x1"), (1, "U+001B x1, U+007F x1")]
