@@ -1,10 +1,11 @@
 /* A page's k-word shingle hashes and its MinHash signature (`crawler/dedup/minhash.py`), each
- * in one C pass instead of a dozen numpy calls over a few hundred values.
+ * in one C pass instead of a dozen numpy calls over a few hundred values; and the word tokens
+ * of an ASCII text joined by spaces, which both are made of (`crawler/extract/normalize.py`).
  *
  * Built by `make setup` with the cleaner's compiled modules (crawler/extract/boilerplate/
- * native.py); minhash.py uses it only when that build matches the sources, else its numpy
- * code (the reference). Both are integer arithmetic modulo 2**64, so they give the same bits
- * (tests/crawler/dedup/test_shingles_c.py).
+ * native.py); minhash.py and normalize.py use it only when that build matches the sources,
+ * else their numpy and str code (the reference), which give the same tokens and, in integer
+ * arithmetic modulo 2**64, the same bits (tests/crawler/dedup/test_shingles_c.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -180,7 +181,47 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(ascii_tokens_doc,
+"ascii_tokens(text) -> (str, int)\n\n"
+"An ASCII text's word tokens (runs of [A-Za-z0-9_], lower-cased) joined by single spaces,\n"
+"and how many there are: `normalize.tokens`' ASCII path (lower, every other character a\n"
+"space, split) without a string per token. ValueError if the text is not ASCII.");
+
+static PyObject *ascii_tokens(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) {
+        PyErr_SetString(PyExc_ValueError, "an ASCII str expected");
+        return NULL;
+    }
+    const unsigned char *t = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), len = 0, count = 0;
+    char *buf = PyMem_Malloc((size_t)n + 1);
+    if (!buf) return PyErr_NoMemory();
+    int in_word = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = t[i];
+        int word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        if (c >= 'A' && c <= 'Z') {
+            c += 'a' - 'A';
+            word = 1;
+        }
+        if (word) {
+            if (!in_word) {
+                if (count++) buf[len++] = ' ';
+                in_word = 1;
+            }
+            buf[len++] = (char)c;
+        } else {
+            in_word = 0;
+        }
+    }
+    PyObject *joined = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, buf, len);
+    PyMem_Free(buf);
+    if (!joined) return NULL;
+    return Py_BuildValue("(Nn)", joined, count);
+}
+
 static PyMethodDef methods[] = {
+    {"ascii_tokens", ascii_tokens, METH_O, ascii_tokens_doc},
     {"shingle_hashes", shingle_hashes, METH_VARARGS, shingle_hashes_doc},
     {"min_hashes", min_hashes, METH_VARARGS, min_hashes_doc},
     {NULL, NULL, 0, NULL},

@@ -16,6 +16,12 @@ from itertools import islice
 from dateutil import parser as date_parser
 from dateutil.parser import UnknownTimezoneWarning
 
+from crawler.extract.boilerplate import native
+
+# `crawler/dedup/_shingles.c`: an ASCII text's tokens joined by spaces in one C pass (the str
+# methods below are the reference, and run without the build)
+_C = native.c_module("crawler.dedup._shingles")
+
 # A zone name dateutil does not know leaves the date naive, which parse_date reads as UTC (its
 # documented rule); the warning it would print for each such page in a run is only noise.
 warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
@@ -77,7 +83,8 @@ def normalize_text(paragraphs: list[str]) -> str:
 # document's tokens twice (content hash, then MinHash shingles) and its word count twice (the
 # record, then language id's sample, the same text when it is short). One entry per function,
 # replaced as a whole (one assignment), so threads never see a half-written one.
-_LAST_TOKENS: tuple[str, list[str], str] = ("", [], "")  # text, tokens, tokens joined by " "
+# text, tokens (None until asked for: `tokens`), tokens joined by " ", how many
+_LAST_TOKENS: tuple[str, list[str] | None, str, int] = ("", [], "", 0)
 _LAST_WORDS: tuple[str, int] = ("", 0)
 
 
@@ -88,7 +95,7 @@ def word_count(text: str) -> int:
     if text == last_text:
         return last_count
     if text.isascii() or _folds_char_for_char(text):  # the tokens are the words
-        count = len(_tokenized(text)[0])
+        count = _tokenized(text)[2]
     else:
         cjk = len(_CJK.findall(text))
         count = len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)) + cjk
@@ -126,24 +133,31 @@ def _words_in(text: str, limit: int) -> int:
     return cjk + sum(1 for _ in islice(_WORD.finditer(plain), limit - cjk))
 
 
-def _tokenized(text: str) -> tuple[list[str], str]:
-    """The text's tokens (see `tokens`) and the same joined by single spaces, kept for the
-    last text asked."""
+def _tokenized(text: str) -> tuple[list[str] | None, str, int]:
+    """The text's tokens (see `tokens`; None if they were not made, the joined string was),
+    the same joined by single spaces, and how many there are, kept for the last text asked."""
     global _LAST_TOKENS
-    last_text, found, joined = _LAST_TOKENS
+    last_text, found, joined, count = _LAST_TOKENS
     if text != last_text:
-        if text.isascii():  # casefold is lower, no CJK to split: runs of \w between the rest
-            found = text.lower().translate(_ASCII_NOT_WORD).split()
+        if text.isascii() and _C is not None:  # no list of token strings is needed
+            found = None
+            joined, count = _C.ascii_tokens(text)
         else:
-            found = _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))
-        joined = " ".join(found)
-        _LAST_TOKENS = (text, found, joined)
-    return found, joined
+            if text.isascii():  # casefold is lower, no CJK to split: runs of \w between the rest
+                found = text.lower().translate(_ASCII_NOT_WORD).split()
+            else:
+                found = _WORD.findall(_CJK.sub(lambda m: f" {m.group()} ", text.casefold()))
+            joined, count = " ".join(found), len(found)
+        _LAST_TOKENS = (text, found, joined, count)
+    return found, joined, count
 
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (CJK split per character): the unit of hashing and shingling."""
-    return list(_tokenized(text)[0])  # a copy: the caller may change its list
+    found, joined, _ = _tokenized(text)
+    if found is None:  # tokens hold no space, and are joined by one
+        return joined.split(" ") if joined else []
+    return list(found)  # a copy: the caller may change its list
 
 
 def joined_tokens(text: str) -> str:

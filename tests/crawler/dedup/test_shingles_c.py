@@ -1,4 +1,5 @@
-"""The C shingle hashes and signatures (`_shingles.c`) give the numpy code's bits."""
+"""The C shingle hashes, signatures and ASCII tokens (`_shingles.c`) give the numpy and str
+code's bits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from crawler.dedup import minhash
 from crawler.dedup.minhash import MinHasher, shingle_set, shingles_of_tokens
+from crawler.extract import normalize
 from crawler.extract.boilerplate import native
 from crawler.extract.normalize import joined_tokens
 
@@ -112,3 +114,51 @@ def test_the_module_is_loaded_exactly_when_the_build_matches() -> None:
 )
 def test_ci_runs_the_c_shingles() -> None:
     assert minhash._C is not None, "no usable compiled build: see `make setup`'s output"
+
+
+def _reference_tokens(text: str) -> tuple[list[str], str, int]:
+    """normalize's tokens, joined string and word count as its str code makes them."""
+    saved = normalize._C
+    normalize._C = None
+    normalize._LAST_TOKENS = ("", [], "", 0)
+    normalize._LAST_WORDS = ("", 0)
+    try:
+        return normalize.tokens(text), normalize.joined_tokens(text), normalize.word_count(text)
+    finally:
+        normalize._C = saved
+        normalize._LAST_TOKENS = ("", [], "", 0)
+        normalize._LAST_WORDS = ("", 0)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=127)) | st.text(st.sampled_from("aZ_9 .'\n\t-")))
+def test_ascii_tokens_are_the_str_methods_tokens(text: str) -> None:
+    found, joined, count = _reference_tokens(text)
+    normalize._LAST_TOKENS = ("", [], "", 0)
+    assert normalize.joined_tokens(text) == joined
+    assert normalize.tokens(text) == found  # made from the joined string
+    normalize._LAST_TOKENS = ("", [], "", 0)
+    normalize._LAST_WORDS = ("", 0)
+    assert normalize.word_count(text) == count
+    assert minhash._C.ascii_tokens(text) == (joined, len(found))  # type: ignore[union-attr]
+
+
+@needs_c
+def test_every_ascii_character_is_a_word_character_or_a_break_as_the_regex_says() -> None:
+    for c in map(chr, range(128)):
+        found, joined, _ = _reference_tokens(f"a{c}b")
+        assert minhash._C.ascii_tokens(f"a{c}b") == (joined, len(found))  # type: ignore[union-attr]
+    with pytest.raises(ValueError):
+        minhash._C.ascii_tokens("é")  # type: ignore[union-attr]
+
+
+def test_the_dev_pages_tokens_are_the_reference_tokens() -> None:
+    for path in sorted(EVAL.glob("*.txt")):
+        text = path.read_text("utf-8")
+        for part in (text, text.encode("ascii", "ignore").decode()):
+            found, joined, count = _reference_tokens(part)
+            normalize._LAST_TOKENS = ("", [], "", 0)
+            normalize._LAST_WORDS = ("", 0)
+            assert (normalize.tokens(part), normalize.joined_tokens(part)) == (found, joined)
+            assert normalize.word_count(part) == count
