@@ -72,3 +72,13 @@ def test_discover_finds_the_same_files_through_linked_folders(linked: Path) -> N
         real / "sub" / "b.txt",
     ]
     assert discover([linked / "view"]) == discover([real])
+
+
+def test_relative_and_dotted_paths_have_the_reference_uri(
+    linked: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(linked / "view")
+    for path in (Path("a.txt"), Path("sub/../a.txt"), Path("./sub/b.txt"), Path("link.txt")):
+        assert file_uri(path) == _reference_uri(path)
+        with folders_resolved_once():
+            assert file_uri(path) == _reference_uri(path)

@@ -1,5 +1,7 @@
 import codecs
 import gzip
+import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from crawler.errors import ConfigError, Drop
 from crawler.readers.decode import decode_bytes
 from crawler.readers.files import discover, gunzip_limited, input_kind, read_input
+from crawler.readers.inputs import input_hash
 from crawler.reasons import Rejected
 
 
@@ -168,3 +171,20 @@ def test_text_that_is_mostly_broken_is_still_refused() -> None:
     broken_utf16 = b"\xff\xfe" + b"\x00\xd8" * 2000
     with pytest.raises(Drop, match=r"invalid utf-16"):
         decode_bytes(broken_utf16)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4_700, (1 << 16) + 1, 3 * (1 << 20) + 7])
+def test_input_hash_is_the_sha256_of_the_bytes(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path = tmp_path / "page.txt"
+    path.write_bytes(data)
+    assert input_hash(path) == hashlib.sha256(data).hexdigest()
+    assert input_hash(path, path.stat()) == hashlib.sha256(data).hexdigest()
+
+
+def test_input_hash_of_what_is_not_a_readable_regular_file_is_none(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    assert input_hash(fifo) is None  # not read: it could block forever
+    assert input_hash(tmp_path / "gone.txt") is None
+    assert input_hash(tmp_path) is None
