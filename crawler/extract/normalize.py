@@ -126,6 +126,8 @@ def _words_up_to(text: str, limit: int) -> int:
 
 
 def _words_in(text: str, limit: int) -> int:
+    if _C is not None and text.isascii():  # no CJK; its \w runs are its ASCII tokens
+        return min(_C.ascii_tokens(text)[1], limit)
     cjk = sum(1 for _ in islice(_CJK.finditer(text), limit))
     if cjk >= limit:
         return limit

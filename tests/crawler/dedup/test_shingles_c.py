@@ -162,3 +162,16 @@ def test_the_dev_pages_tokens_are_the_reference_tokens() -> None:
             normalize._LAST_WORDS = ("", 0)
             assert (normalize.tokens(part), normalize.joined_tokens(part)) == (found, joined)
             assert normalize.word_count(part) == count
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab_9 ,.\n'")), st.sampled_from([1, 2, 5, 50]))
+def test_language_ids_ascii_word_count_is_the_regex_count(text: str, limit: int) -> None:
+    fast = normalize._words_in(text, limit)
+    saved = normalize._C
+    normalize._C = None
+    try:
+        assert fast == normalize._words_in(text, limit)
+    finally:
+        normalize._C = saved
