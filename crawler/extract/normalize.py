@@ -30,6 +30,7 @@ _INVISIBLE = dict.fromkeys(
     [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD] + [c for c in range(32) if c not in (9, 10)]
 )
 _HAS_INVISIBLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _INVISIBLE) + "]")
+_ASCII_INVISIBLE = bytes(c for c in _INVISIBLE if c < 128)
 _SPACES = re.compile(r"[^\S\n]+")
 # The runs of _SPACES that " " does not already stand for (all but a lone space): replacing
 # only these with " " gives _SPACES' result without rewriting every space between two words.
@@ -60,6 +61,15 @@ def normalize_line(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
+def _holds_invisible(text: str) -> bool:
+    """Whether `_HAS_INVISIBLE` matches in `text`; an ASCII text's bytes are looked at instead
+    (at a fifth of the regex's time: its only such characters are the C0 controls)."""
+    if text.isascii():
+        data = text.encode("ascii")
+        return len(data.translate(None, _ASCII_INVISIBLE)) != len(data)
+    return _HAS_INVISIBLE.search(text) is not None
+
+
 def normalize_text(paragraphs: list[str]) -> str:
     """Paragraphs -> the record's text: one normalized paragraph per line, blanks dropped.
 
@@ -71,7 +81,7 @@ def normalize_text(paragraphs: list[str]) -> str:
     if text.count("\n") != len(paragraphs) - 1:  # a paragraph of several lines
         return "\n".join(p for p in (normalize_line(p) for p in paragraphs) if p)
     text = unicodedata.normalize("NFC", text)
-    if _HAS_INVISIBLE.search(text):
+    if _holds_invisible(text):
         text = text.translate(_INVISIBLE)
     # (with the control characters gone, an ASCII text's only white space is " ", "\t", "\n")
     if not text.isascii() or "  " in text or "\t" in text:
@@ -127,7 +137,8 @@ def _words_up_to(text: str, limit: int) -> int:
 
 def _words_in(text: str, limit: int) -> int:
     if _C is not None and text.isascii():  # no CJK; its \w runs are its ASCII tokens
-        return min(_C.ascii_tokens(text)[1], limit)
+        count: int = _C.ascii_tokens(text)[1]
+        return min(count, limit)
     cjk = sum(1 for _ in islice(_CJK.finditer(text), limit))
     if cjk >= limit:
         return limit

@@ -236,3 +236,14 @@ def test_word_count_of_text_folding_char_for_char_is_the_general_rule(text: str)
     plain = re.sub(_CJK_CHAR, " ", text)
     expected = len(re.findall(r"\w+", plain)) + len(re.findall(_CJK_CHAR, text))
     assert word_count(text) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(st.characters(max_codepoint=127))
+    | st.text(st.sampled_from("a \t\n\r\x00\x0b\x1f\x7f\u200b\xad"))
+)
+def test_the_invisible_check_is_the_regex(text: str) -> None:
+    from crawler.extract.normalize import _HAS_INVISIBLE, _holds_invisible
+
+    assert _holds_invisible(text) == (_HAS_INVISIBLE.search(text) is not None)
