@@ -154,16 +154,20 @@ def read_input(path: Path, max_bytes: int, uri: str | None = None) -> RawInput:
     """Read and decode one file. Raises Drop with a reason for anything that is not usable text.
     `uri`: its `file_uri`, when the caller has it (the scan did: it is not resolved again)."""
     uri = uri or file_uri(path)
-    if path.is_symlink():  # `discover` resolves the links it may follow: this one it may not
-        raise Drop(Rejected.SYMLINK, f"symbolic link to {os.readlink(path)}: {_NOT_FOLLOWED}")
     kind = input_kind(path)
+    # `discover` resolves the links it may follow: this one it may not. Opening with
+    # O_NOFOLLOW finds a link without an lstat of its own (one per input, in the scan's
+    # learning and again in the clean stage); without O_NOFOLLOW, or when the name alone
+    # rejects the file, it is looked for first.
+    if (kind is None or not _NOFOLLOW) and path.is_symlink():
+        raise _symlink_drop(path)
     if kind is None:
         raise Drop(Rejected.UNSUPPORTED, f"not a .txt/.html/.htm/.html.gz file: {path.name}")
     try:
         data, size = _read_regular(path, max_bytes)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:  # swapped for a link since discovery (O_NOFOLLOW)
-            raise Drop(Rejected.SYMLINK, f"a symbolic link: {_NOT_FOLLOWED}") from exc
+        if exc.errno == errno.ELOOP:  # a link (O_NOFOLLOW)
+            raise _symlink_drop(path) from exc
         raise Drop(Rejected.READ_ERROR, f"{type(exc).__name__}: {exc.strerror or exc}") from exc
     if path.name.lower().endswith(".gz"):
         data = gunzip_limited(data, max_bytes, whole=True)
@@ -179,6 +183,18 @@ def read_input(path: Path, max_bytes: int, uri: str | None = None) -> RawInput:
     return RawInput(uri, kind, text, size, removed=tuple(removed))
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _symlink_drop(path: Path) -> Drop:
+    """The reject of a symbolic link, naming its target (if it is still a link to read)."""
+    try:
+        target = os.readlink(path)
+    except OSError:  # swapped back, or a loop of folder links on the way
+        return Drop(Rejected.SYMLINK, f"a symbolic link: {_NOT_FOLLOWED}")
+    return Drop(Rejected.SYMLINK, f"symbolic link to {target}: {_NOT_FOLLOWED}")
+
+
 _NOT_FOLLOWED = (
     "links out of the input folder are not followed (`corpus ingest --follow-symlinks`, or "
     "follow_symlinks = true in [settings], allows them)"
@@ -188,7 +204,7 @@ _NOT_FOLLOWED = (
 def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, int]:
     """The bytes and size of a regular file, opened without following a link (O_NOFOLLOW) and
     without blocking on a FIFO (O_NONBLOCK); Drop for anything else or anything too large."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
     try:
         status = os.fstat(fd)
