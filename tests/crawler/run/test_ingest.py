@@ -17,9 +17,11 @@ import pytest
 from helpers import GOLDEN, ROOT
 
 from crawler.config import Settings
+from crawler.readers import inputs as inputs_module
 from crawler.readers.files import RawInput
 from crawler.readers.inputs import Input
 from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from crawler.run import workers as workers_module
 from crawler.run.ingest import run_ingest
 from crawler.store.dataset import Dataset
 
@@ -335,14 +337,15 @@ def test_each_input_is_hashed_once(
     """The scan hashes an input (to skip known ones); the clean stage gets that hash with the
     input instead of reading the file to hash it again."""
     hashed: list[str] = []
-    real_digest = hashlib.file_digest
+    real_hash = inputs_module.input_hash
 
-    def counting_digest(handle: Any, digest: Any) -> Any:
-        if str(handle.name).endswith(".txt"):  # not the dataset's own checksums
-            hashed.append(Path(handle.name).name)
-        return real_digest(handle, digest)
+    def counting_hash(path: Path, status: Any = None) -> Any:
+        hashed.append(Path(path).name)
+        return real_hash(path, status)
 
-    monkeypatch.setattr(hashlib, "file_digest", counting_digest)
+    # every way an input's file is hashed (the readers', and a lost batch's rejects)
+    monkeypatch.setattr(inputs_module, "input_hash", counting_hash)
+    monkeypatch.setattr(workers_module, "input_hash", counting_hash)
     files = sorted(p.name for p in seeds_copy.iterdir() if p.suffix == ".txt")
     summary = run_ingest([str(seeds_copy)], tmp_path / "c", Settings(workers=1))
     assert summary.processed == len(files)
