@@ -64,19 +64,20 @@ def section_header(lines: Sequence[Line], i: int) -> Removed | None:
     nxt = [x for x in lines[i + 1 : i + 7]]
     if not nxt:
         return ln.chrome if ln.chrome in SECTION_REASONS else None
-    items = sum(1 for x in nxt if is_list_item(x))
     first_prose = nxt[0].f.prose_like and nxt[0].chrome is None
     if ln.chrome in SECTION_REASONS:
         # "Comments" / "Related" said outright: a header unless prose follows at once.
         if first_prose and not (len(nxt) > 1 and is_list_item(nxt[1]) and nxt[0].repeats > 1):
             return None
         return ln.chrome
+    # a keyword header of the right shape above a list (each test pure: cheapest first)
+    if first_prose or not 2 <= f.words <= 5:
+        return None
     words = key_of_normalized(f.text).split()
-    keyword = bool(words) and words[0] in SECTION_WORDS
-    shaped = 2 <= f.words <= 5 and bool(_SECTION_SHAPE.match(f.text))
-    if keyword and shaped and not first_prose and items >= min(3, len(nxt)):
-        return Removed.RELATED_BLOCK
-    return None
+    if not words or words[0] not in SECTION_WORDS or not _SECTION_SHAPE.match(f.text):
+        return None
+    items = sum(1 for x in nxt if is_list_item(x))
+    return Removed.RELATED_BLOCK if items >= min(3, len(nxt)) else None
 
 
 def _fresh_prose(ln: Line) -> bool:

@@ -62,6 +62,7 @@ for _reason, _phrases in PHRASES.items():
     for _p in _phrases:
         _EXACT.setdefault(phrase_key(_p), _reason)
 _PREFIX_MAX = max(len(k.split()) for k in _EXACT)
+_PREFIX_FIRST = frozenset(k.split()[0] for k in _EXACT if " " in k)  # of multi-word keys
 _SINGLE: dict[str, Removed] = {k: r for k, r in _EXACT.items() if " " not in k}
 _RUN_MAX = 8  # "Facebook Twitter Email Print": a share bar copied as one line
 
@@ -131,25 +132,27 @@ _TEMPLATE = re.compile(  # {{ x }}, {% x %}, {* x *} (Jinja/Django/Smarty), URL-
 _RULE = re.compile(r"^[_\-=*~]{3,}$")  # a separator rule ("___" under AP stories): neutral
 
 
-_CREDIT_WORDS = (  # every _CREDIT alternative contains one of these (lower case)
-    "photo",
-    "image",
-    "picture",
-    "foto",
-    "bild",
-    "credit",
-    "source",
-    "фото",
-    "写真",
-    "getty",
-    "shutterstock",
-    "istock",
-    "alamy",
-)
+# each alternative of `_CREDIT` holds (lower case) one of its agencies, or one of its label
+# words and what ends a label or an "image copyright" / "image caption"
+_CREDIT_LABELS = ("photo", "image", "picture", "foto", "bild", "credit", "source", "фото", "写真")
+_CREDIT_LABEL_ENDS = (":", "©", "by", "..", "…")
+_CREDIT_IMAGE = ("image copyright", "image caption")
+_CREDIT_AGENCIES = ("getty", "shutterstock", "istock", "alamy")
 _REPOST_VERBS = ("published", "appeared", "posted")  # in both sentence forms of `_REPOST`
+_REPOST_LEADS = ("originally", "first", "this ")  # before the verb in those forms
 _REPOST_STARTS = ("source", "quelle", "fonte", "fuente", "sumber", "источник")  # its label form
-_COPYRIGHT_WORDS = ("©", "(c)", "copyright", "℗", "all rights reserved")
-_NEWSLETTER_WORDS = ("newsletter", "inbox", "mail updates", "subscribe")
+_COPYRIGHT_STARTS = ("©", "(c)", "copyright", "℗")  # `_COPYRIGHT`'s anchored form
+_COMMENT_VERBS = (  # "<name> says:": one of these
+    "says", "said", "wrote", "replied", "sagt", "schreibt", "dit", "a écrit", "dice", "escribió",
+    "disse", "escreveu", "zegt", "schreef", "говорит", "пишет", "написал", "berkata", "menulis",
+)  # fmt: skip
+_COMMENT_COUNTS = (  # "12 comments": one of these (stems of the pattern's words)
+    "comment", "respons", "replies", "reaction", "thought", "kommentar", "comentario",
+    "comentário", "reacties", "komentar", "комментари", "отзыв",
+)  # fmt: skip
+_NEWSLETTER_NOUNS = ("newsletter", "inbox", "mail updates")  # one in each `_NEWSLETTER` form
+_NEWSLETTER_VERBS = ("subscribe", "sign", "register", "join", "inbox")  # with one of these
+_TAGS_FIRST = frozenset("tcfrséeтмタ标")  # the lower case of a `_TAGS` label's first letter
 
 
 def _fold_special() -> frozenset[str]:
@@ -157,7 +160,7 @@ def _fold_special() -> frozenset[str]:
     "İ" (lower() makes two characters) and the variants the regex engine adds ("ſ" for "s",
     "ı" for "i", "ᲀ" for "в", "K" Kelvin, Greek symbol forms): every variant of its table that
     is not the lower case of its own upper case."""
-    special = set("ſKİı")
+    special = set("ſ\u212aİı")  # ſ, the Kelvin sign, İ, ı
     try:
         from re._casefix import _EXTRA_CASES  # the table the regex compiler itself uses
     except ImportError:  # another Python: the Latin ones above
@@ -183,8 +186,33 @@ _READ_TIME_STARTS = (  # every `_READ_TIME` alternative but the leading count st
 
 def _has_any(text: str, words: tuple[str, ...]) -> bool:
     """Whether any of `words` is a substring of `text` (a substring search per word is
-    cheaper than one regex alternation of them, which tries every position)."""
-    return any(w in text for w in words)
+    cheaper than one regex alternation of them, which tries every position; a loop, which
+    mypyc compiles without the generator object `any()` would take)."""
+    for w in words:  # noqa: SIM110
+        if w in text:
+            return True
+    return False
+
+
+def _may_be_credit(low: str) -> bool:
+    """Precondition of `_CREDIT` on a line's lower case (no character in `_FOLD_SPECIAL`):
+    an agency's name, or a label word with what ends a label ("(image:" and "photo by" hold
+    one) or "image copyright" / "image caption"."""
+    return _has_any(low, _CREDIT_AGENCIES) or (
+        _has_any(low, _CREDIT_LABELS)
+        and (_has_any(low, _CREDIT_LABEL_ENDS) or _has_any(low, _CREDIT_IMAGE))
+    )
+
+
+def _may_be_copyright(text: str, low: str) -> bool:
+    """Precondition of `_COPYRIGHT` (likewise): a leading mark or word, "©" or "all rights
+    reserved" anywhere."""
+    return low.startswith(_COPYRIGHT_STARTS) or "©" in text or "all rights reserved" in low
+
+
+def _may_be_newsletter(low: str) -> bool:
+    """Precondition of `_NEWSLETTER` (likewise): a noun and a verb of its forms."""
+    return _has_any(low, _NEWSLETTER_NOUNS) and _has_any(low, _NEWSLETTER_VERBS)
 
 
 def _may_be_comment_meta(text: str) -> bool:
@@ -193,10 +221,25 @@ def _may_be_comment_meta(text: str) -> bool:
     return text.endswith((":", "：")) or text[:1].isdecimal()
 
 
+def _may_be_comment_words(text: str, low: str) -> bool:
+    """`_may_be_comment_meta` with the words each form needs, on a line and its lower case
+    (no character in `_FOLD_SPECIAL`)."""
+    return (text.endswith((":", "：")) and _has_any(low, _COMMENT_VERBS)) or (
+        text[:1].isdecimal() and _has_any(low, _COMMENT_COUNTS)
+    )
+
+
 def _may_be_repost(low: str) -> bool:
     """Precondition of `_REPOST` on a line's lower case: a sentence form needs one of its
     verbs, the label form starts with its label."""
     return _has_any(low, _REPOST_VERBS) or low.startswith(_REPOST_STARTS)
+
+
+def _may_be_repost_words(text: str, low: str) -> bool:
+    """`_may_be_repost` with the words before the verb and the label's colon (likewise)."""
+    return (_has_any(low, _REPOST_VERBS) and _has_any(low, _REPOST_LEADS)) or (
+        low.startswith(_REPOST_STARTS) and (":" in text or "：" in text)
+    )
 
 
 def _is_inline_link(text: str) -> bool:
@@ -240,7 +283,9 @@ def phrase_reason(text: str, words: int, normalized: bool = False) -> Removed | 
     if key in _EXACT and words <= 8:
         return _EXACT[key]
     toks = key.split()
-    for n in range(min(len(toks) - 1, _PREFIX_MAX), 1, -1):  # longest multi-word prefix
+    # longest multi-word prefix (a key's first word is the line's first word)
+    last = min(len(toks) - 1, _PREFIX_MAX) if toks[0] in _PREFIX_FIRST else 1
+    for n in range(last, 1, -1):
         reason = _EXACT.get(" ".join(toks[:n]))
         if reason is not None:
             return reason
@@ -257,7 +302,8 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
     # letter ("ſ", "K") skips those tests
     short = units <= 40
     low = text.lower() if short else ""
-    special = short and not _FOLD_SPECIAL.isdisjoint(text)
+    # (every character of `_FOLD_SPECIAL` is outside ASCII, and `isascii` is a flag read)
+    special = short and not text.isascii() and not _FOLD_SPECIAL.isdisjoint(text)
     if (
         units <= 12
         and (special or text[:1].isdecimal() or low.startswith(_READ_TIME_STARTS))
@@ -266,24 +312,33 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
         return Removed.READ_TIME
     if _attribution(text) is not None:
         return Removed.ATTRIBUTION
-    if units <= 30 and (special or _may_be_repost(low)) and _REPOST.search(text):
+    if units <= 30 and (special or _may_be_repost_words(text, low)) and _REPOST.search(text):
         return Removed.REPOST_NOTICE
-    if units <= 30 and (special or _has_any(low, _COPYRIGHT_WORDS)) and _COPYRIGHT.search(text):
+    if units <= 30 and (special or _may_be_copyright(text, low)) and _COPYRIGHT.search(text):
         return Removed.LEGAL
+    first = text[:1]
     if (
         (":" in text or "：" in text)
+        and (first.lower() in _TAGS_FIRST or first in _FOLD_SPECIAL)
         and _TAGS.match(text)
         and not (f.inner_sentences >= 2 and f.prose_like)
     ):
         return Removed.NAVIGATION  # (a label glued to the story's paragraph is no tag line)
     if units <= 25 and text[:1] in "fFlLjJ" and _SOCIAL_FOLLOW.match(text):
         return Removed.SHARE
-    if units <= 20 and _may_be_comment_meta(text) and _COMMENT_META.search(text):
+    if (
+        units <= 20
+        and (_may_be_comment_meta(text) if special else _may_be_comment_words(text, low))
+        and _COMMENT_META.search(text)
+    ):
         return Removed.COMMENTS
     if (
         units <= 25
-        and (special or _has_any(low, _NEWSLETTER_WORDS))
-        and (_NEWSLETTER.search(text) or _SUBSCRIBE.search(text))
+        and (special or _may_be_newsletter(low) or "subscribe" in low)
+        and (
+            ((special or _may_be_newsletter(low)) and _NEWSLETTER.search(text))
+            or ((special or "subscribe" in low) and _SUBSCRIBE.search(text))
+        )
     ):
         return Removed.NEWSLETTER
     if text[:1].isdecimal() and _GALLERY.match(text) and not f.date_like:
@@ -298,7 +353,7 @@ def chrome_reason(f: LineFeatures) -> Removed | None:
     if (
         units <= 40
         and f.inner_sentences <= 1
-        and (special or _has_any(low, _CREDIT_WORDS))
+        and (special or _may_be_credit(low))
         and _CREDIT.search(text)
     ):
         return Removed.CAPTION

@@ -31,6 +31,7 @@ from crawler.extract.boilerplate.chrome import (
     chrome_reason,
     is_template_junk,
 )
+from crawler.extract.boilerplate.frozen import instances
 from crawler.extract.boilerplate.learned import LineModel
 from crawler.extract.boilerplate.lines import (
     LineFeatures,
@@ -139,7 +140,8 @@ def _analyse(raw: Sequence[str], stats: LineStats | None) -> list[Line]:
     singles = [got for _, got in found]
     recurring = _recurring_keys(singles, stats)
     counts = Counter(got[1] for got in singles)
-    return [Line(no, f, why, key in recurring, counts[key], key) for no, (f, key, why) in found]
+    rows = [(no, f, why, key in recurring, counts[key], key) for no, (f, key, why) in found]
+    return instances(Line, rows)
 
 
 def _label_in_body(lines: Sequence[Line], k: int) -> bool:
@@ -434,9 +436,9 @@ def clean_text(
         _apply_model(model, lines, stats, span, sect, nav, reasons)
 
     paragraphs = [ln.f.text for k, ln in enumerate(lines) if k not in reasons]
-    removed = [
-        Removal(ln.no, ln.f.text, str(reasons[k])) for k, ln in enumerate(lines) if k in reasons
-    ]
+    removed = instances(
+        Removal, [(ln.no, ln.f.text, str(reasons[k])) for k, ln in enumerate(lines) if k in reasons]
+    )
     seen = {ln.no for ln in lines}
     invisible = [  # lines of only zero-width / format characters: not scored, still audited
         Removal(no, s.strip(), str(Removed.LOW_CONTENT))

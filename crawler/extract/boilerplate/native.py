@@ -35,10 +35,11 @@ PACKAGE = __package__ or __name__.rpartition(".")[0]
 MODULES = ("stats", "lines", "chrome", "blocks", "tail", "headline_vote")
 """Compiled together (one mypyc group: they call each other natively). `features.py` stays
 Python: its lazy properties need an instance dict."""
-C_MODULES = ("_linescan", "_forest")
+C_MODULES = ("_linescan", "_forest", "_frozen")
 """Hand-written C extensions built beside them (`_linescan.c`: the per-line scanners, which
 `lines.py` uses when it is importable, else its Python reference; `_forest.c`: the line
-model's trees, likewise for `learned.py`)."""
+model's trees, likewise for `learned.py`; `_frozen.c`: frozen dataclass instances made many
+at once, likewise for `frozen.py`)."""
 OTHER_C_MODULES = ("crawler.extract._langscan", "crawler.dedup._shingles")
 """C extensions of other packages built with them, by full name, loaded with `c_module`
 (`crawler/extract/_langscan.c`: language id's byte walk, else `language.py`'s numpy walk;

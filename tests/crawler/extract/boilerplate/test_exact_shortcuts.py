@@ -4,6 +4,7 @@ give exactly what the regexes / the token-by-token counts give."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,102 @@ def test_comment_and_repost_lines_pass_their_preconditions(text: str, reason: Re
 def test_field_labels_pass_the_labelled_precondition(text: str) -> None:
     if headline_vote._LABELLED.search(text) is not None:
         assert headline_vote._may_be_labelled(text)
+
+
+_CHROME_PIECES = [
+    "Photo", "IMAGE", "picture", "Foto", "fotografía", "bild", "Credit", "Credits", "source",
+    "фото", "写真", "ФОТО", "фᲂтᲂ", "by", "BY", "courtesy", "copyright", "Copyright", "(c)", "(C)",
+    "©", "℗", "2019", "all rights reserved", "ALL RIGHTS RESERVED", "Getty", "Getty Images",
+    "shutterstock", "iStockphoto", "alamy", "image caption", "Image copyright", "photograph",
+    "originally", "First", "published", "appeared", "POSTED", "on", "in", "at", "this", "This",
+    "article", "story", "post", "was", "is", "Source", "Quelle", "источник", "says", "SAID",
+    "wrote", "a écrit", "escribió", "говорит", "12", "٣", "comments", "Responses", "replies",
+    "thoughts on", "Kommentare", "comentários", "комментарии", "отзывы", "subscribe", "Sign up",
+    "sign-up", "register", "join", "newsletter", "Newsletters", "inbox", "e-mail updates",
+    "email updates", "now", "today", "please", "subscribed", "Tags", "TOPICS", "Filed under",
+    "catégorie", "Categories", "étiquettes", "Теги", "метки", "タグ", "标签", "ſubſcribe", "ſource",
+    "ı", "İ", "\u212a", "K", ":", "：", "(", ")", "…", "..", ".", "!", " ", " ", "x", "Jane Doe",
+]  # fmt: skip
+
+
+def _chrome_pieces_lines(n: int) -> list[str]:
+    rng = random.Random(11)
+    texts = [lines.normalize("".join(rng.choices(_CHROME_PIECES, k=rng.randint(1, 7))))]
+    while len(texts) < n:
+        k = rng.randint(1, 7)
+        texts.append(lines.normalize(" ".join(rng.choices(_CHROME_PIECES, k=k))))
+        texts.append(lines.normalize("".join(rng.choices(_CHROME_PIECES, k=k))))
+    return [t for t in texts if t]
+
+
+def _chrome_preconditions_hold(text: str) -> int:
+    """Every chrome pattern the line matches passes its precondition; returns how many matched."""
+    low = text.lower()
+    special = not text.isascii() and not chrome._FOLD_SPECIAL.isdisjoint(text)
+    assert special == (not chrome._FOLD_SPECIAL.isdisjoint(text))
+    hits = 0
+    if not special:  # the cheap tests of a line without case variants the regexes fold
+        for pattern, passes in (
+            (chrome._CREDIT, chrome._may_be_credit(low)),
+            (chrome._COPYRIGHT, chrome._may_be_copyright(text, low)),
+            (chrome._REPOST, chrome._may_be_repost_words(text, low)),
+            (chrome._COMMENT_META, chrome._may_be_comment_words(text, low)),
+            (chrome._NEWSLETTER, chrome._may_be_newsletter(low)),
+            (chrome._SUBSCRIBE, "subscribe" in low),
+        ):
+            if pattern.search(text) is not None:
+                hits += 1
+                assert passes, (pattern.pattern[:30], text)
+    if chrome._TAGS.match(text) is not None:
+        hits += 1
+        assert text[:1].lower() in chrome._TAGS_FIRST or text[:1] in chrome._FOLD_SPECIAL, text
+    return hits
+
+
+def test_chrome_preconditions_let_every_match_through() -> None:
+    """The words each chrome pattern needs (`_may_be_credit`, `_may_be_copyright`,
+    `_may_be_repost_words`, `_may_be_comment_words`, `_may_be_newsletter`, "subscribe", a tag
+    label's first letter): no line a pattern matches fails them, on random mixes of the
+    patterns' words in case variants, the characters a case-insensitive regex folds (ſ, ı, İ,
+    the Kelvin sign) and punctuation."""
+    assert all(not c.isascii() for c in chrome._FOLD_SPECIAL)
+    texts = _chrome_pieces_lines(40_000)
+    assert sum(map(_chrome_preconditions_hold, texts)) > 2_000  # the patterns did match
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Photo: Jane Doe", Removed.CAPTION),
+        ("(Image: Reuters)", Removed.CAPTION),
+        ("Image copyright Getty", Removed.CAPTION),
+        ("Photograph by Jane Doe for The Example", Removed.CAPTION),
+        ("© 2019 Example News", Removed.LEGAL),
+        ("(c) Example Media", Removed.LEGAL),
+        ("Jane Doe wrote：", Removed.COMMENTS),
+        ("3 thoughts on “A story”", Removed.COMMENTS),
+        ("Sign up for our newsletter today", Removed.NEWSLETTER),
+        ("Please subscribe", Removed.NEWSLETTER),
+        ("Filed Under: World", Removed.NAVIGATION),
+        ("Кeep reading", None),  # a Cyrillic К: no Kelvin sign, no ASCII letter
+    ],
+)
+def test_chrome_lines_of_each_guarded_form(text: str, reason: Removed | None) -> None:
+    _chrome_preconditions_hold(text)
+    assert chrome.chrome_reason(features(text)) == reason
+
+
+@pytest.mark.slow
+def test_chrome_preconditions_on_every_distinct_eval_line() -> None:
+    root = Path(__file__).resolve().parents[4]
+    shared = root.parent / "shared" / "eval"
+    if not shared.is_dir():
+        shared = root.parent.parent / "shared" / "eval"
+    found: set[str] = set()
+    for folder in (root / "eval" / "dev" / "text", shared / "dragnet-train" / "text"):
+        if folder.is_dir():
+            for page in sorted(folder.iterdir()):
+                found.update(map(lines.normalize, page.read_text("utf-8", "replace").split("\n")))
+    found.discard("")
+    assert len(found) > 1_000
+    assert sum(map(_chrome_preconditions_hold, found)) > 100
