@@ -13,10 +13,11 @@ Per size: generates N dumps with `bench/gen_corpus.py` (cached in WORK), runs
 `crawler.run.ingest.run_ingest` in a child process on a fresh dataset and measures wall time and
 peak memory (the largest single process, from the kernel via wait4, and the peak of the summed
 RSS of the child's whole process tree, sampled 5 times a second; with SCALE_BENCH_STAGES=FILE,
-the main process's RSS and peak at each stage go to FILE: `bench/stage_memory.py`), then scores dedup pairwise
-against truth.jsonl (records' `sources` + the `merges` table -> files). The baseline dedups the
-same cleaned texts with the same shingles twice, with datasketch's MinHash.bulk + MinHashLSH
-and with ours, using the same containment check and visit order as `crawler.dedup.resolve`.
+the main process's RSS and peak at each stage go to FILE: `bench/stage_memory.py`), then
+scores dedup pairwise against truth.jsonl (records' `sources` + the `merges` table -> files).
+The baseline dedups the same cleaned texts with the same shingles twice, with datasketch's
+MinHash.bulk + MinHashLSH and with ours, using the same containment check and visit order as
+`crawler.dedup.resolve`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ so a stage's peak is its own. Stages nest (the finish's inside the finish's).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import time
@@ -47,10 +48,8 @@ def status_mb() -> dict[str, float]:
 
 
 def reset_peak() -> None:
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def install(log: str | Path) -> None:
