@@ -10,7 +10,6 @@ is `crawler.run.session`, shared with the crawl. The stages themselves: `crawler
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import pickle
@@ -259,31 +258,16 @@ def ingest_stages(
         session.seconds["scan"],
     )
     planned = plan_batches(scanned.new_inputs, ctx.settings.batch_size, ctx.settings.worker_count())
-    batches = compact_keys(save_batches(ctx, planned))
+    batches = save_batches(ctx, planned)
     # the inputs travel as keys from here on: the run does not hold them (~0.8 KB each)
     scanned = replace(scanned, new_files=[], new_inputs=[])
     del planned
-    gc.collect()  # an input's reader is in a reference cycle: freed now, not at some later pass
     with session.timed("clean"):
         results = clean(ctx, batches, scanned.line_stats_path)
     LOGGER.info(
         "run %s: cleaned %d batches (%.1f s)", ctx.run_id, len(batches), session.seconds["clean"]
     )
     return session.finish(results, scanned.inputs, scanned.unchanged, commit=commit)
-
-
-def compact_keys(batches: list[list[str]]) -> list[list[str]]:
-    """The batches' keys as new strings, made while the scan's inputs are still alive. Each key
-    was made beside its input's other objects, so once the inputs are freed the keys alone
-    would keep most of the allocator's arenas they shared in use: at 100k dumps ~100 MB of
-    the main process's memory until the run ends; copies made now fill arenas of their own
-    (~15 MB), and the inputs' arenas are given back when they are freed."""
-    return [[_copy(key) for key in keys] for keys in batches]
-
-
-def _copy(text: str) -> str:
-    """A new string equal to `text` (any code point: a file name's undecodable bytes too)."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
 
 
 def run_ingest(

@@ -20,7 +20,7 @@ from crawler.config import Settings
 from crawler.readers.files import RawInput
 from crawler.readers.inputs import Input
 from crawler.record import MERGES_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
-from crawler.run.ingest import compact_keys, run_ingest
+from crawler.run.ingest import run_ingest
 from crawler.store.dataset import Dataset
 
 ARTICLE = """Regional Council Approves New Water Plan
@@ -152,7 +152,7 @@ CRASH_SCRIPT = """
 import os, signal, sys
 import crawler.extract.chain, crawler.store.dataset, crawler.run.clean
 from crawler.config import Settings
-from crawler.run.ingest import compact_keys, run_ingest
+from crawler.run.ingest import run_ingest
 
 where, n = sys.argv[3], int(sys.argv[4])
 calls = 0
@@ -497,41 +497,3 @@ def test_the_scan_does_not_hold_every_distinct_line_while_it_learns(
     pruned = merged.pruned()
     assert np.array_equal(stats._keys, pruned._keys)
     assert np.array_equal(stats._counts, pruned._counts)
-
-
-FRAGMENTS = """
-import gc, sys
-from functools import partial
-from crawler.readers.inputs import Input
-from crawler.run.ingest import compact_keys
-
-def rss():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) * 1024
-
-start = rss()
-inputs = [
-    Input(f"file:///d/{i:08d}/page.txt", 1000, f"{i:064x}", partial(print, i),
-          key=f"/d/{i:08d}/page.txt", kind_hint="text")
-    for i in range(200_000)
-]
-batches = [[item.key for item in inputs[a:a + 200]] for a in range(0, len(inputs), 200)]
-kept = compact_keys(batches)  # the old code kept `batches` as they were
-del batches
-held = rss()
-del inputs
-gc.collect()
-print(held - start, held - rss())
-"""
-
-
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmRSS")
-def test_the_batches_keys_do_not_keep_the_freed_inputs_memory() -> None:
-    """The scan's inputs are freed once batched; their keys, made beside them, must not keep
-    the allocator's arenas they shared (most of the inputs' memory) until the run ends."""
-    run = partial(subprocess.run, capture_output=True, text=True, check=True, cwd=ROOT)
-    held, freed = map(int, run([sys.executable, "-c", FRAGMENTS]).stdout.split())
-    assert freed > 0.6 * held
-    keys = [["/a/b.txt", "é", "/bad-\udcff-name.txt", ""]]
-    assert compact_keys(keys) == keys
