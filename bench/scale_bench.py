@@ -12,10 +12,12 @@ datasets hold the same records and merges (a digest of their sorted rows).
 Per size: generates N dumps with `bench/gen_corpus.py` (cached in WORK), runs
 `crawler.run.ingest.run_ingest` in a child process on a fresh dataset and measures wall time and
 peak memory (the largest single process, from the kernel via wait4, and the peak of the summed
-RSS of the child's whole process tree, sampled 5 times a second), then scores dedup pairwise
-against truth.jsonl (records' `sources` + the `merges` table -> files). The baseline dedups the
-same cleaned texts with the same shingles twice, with datasketch's MinHash.bulk + MinHashLSH
-and with ours, using the same containment check and visit order as `crawler.dedup.resolve`.
+RSS of the child's whole process tree, sampled 5 times a second; with SCALE_BENCH_STAGES=FILE,
+the main process's RSS and peak at each stage go to FILE: `bench/stage_memory.py`), then
+scores dedup pairwise against truth.jsonl (records' `sources` + the `merges` table -> files).
+The baseline dedups the same cleaned texts with the same shingles twice, with datasketch's
+MinHash.bulk + MinHashLSH and with ours, using the same containment check and visit order as
+`crawler.dedup.resolve`.
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ from crawler.readers.files import file_uri
 
 GB = 1 << 30
 CHILD = """
-import json, sys, time
+import json, os, sys, time
+if os.environ.get("SCALE_BENCH_STAGES"):  # bench/stage_memory.py: the main process's stages
+    sys.path.insert(0, os.environ["SCALE_BENCH_DIR"])
+    import stage_memory
+    stage_memory.install(os.environ["SCALE_BENCH_STAGES"])
 from crawler.config import Settings
 from crawler.run.ingest import run_ingest
 corpus, out, overrides, result = sys.argv[1:5]
@@ -125,7 +131,7 @@ def run_child_ingest(
     code in `tree` (default: this checkout)."""
     result = out.parent / f"{out.name}.summary.json"
     args = [sys.executable, "-c", CHILD, str(corpus), str(out), json.dumps(overrides), str(result)]
-    env = dict(os.environ)
+    env = dict(os.environ, SCALE_BENCH_DIR=str(Path(__file__).resolve().parent))
     if tree is not None:  # its packages first (the child's cwd is first on sys.path too)
         env["PYTHONPATH"] = str(tree)
     started = time.perf_counter()
