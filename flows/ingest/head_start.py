@@ -29,7 +29,7 @@ from crawler.run.session import RunSession
 
 POLL_SECONDS = 1.0  # how often a side waiting for the other checks that the other still runs
 T = TypeVar("T")
-# the run whose stages began before this thread's flow run (set by `flows.ingest.main`); read
+# the run whose stages began before this thread's flow run (set by `flows.ingest.launch`); read
 # through `current()`: a flow function that names a ContextVar cannot be pickled (`--dask`)
 _CURRENT: contextvars.ContextVar[HeadStart | None] = contextvars.ContextVar(
     "head_start", default=None
