@@ -81,16 +81,16 @@ def test_a_guess_that_prefects_settings_contradict_gives_way_to_them(tmp_path: P
     log.write_text("")
     pending = Pending(log)
     api = FlowRunApi(None, pending, guessed=ServerGuess(tmp_path, 1.0))  # type: ignore[arg-type]
-    with temporary_settings(updates={PREFECT_API_URL: "http://configured:4200/api"}):
-        with api.reporting() as url:
-            assert url == "http://configured:4200/api"
+    configured = {PREFECT_API_URL: "http://configured:4200/api"}
+    with temporary_settings(updates=configured), api.reporting() as url:
+        assert url == "http://configured:4200/api"
     assert pending.stopped and api.pending is None and not log.exists()
 
 
 def test_a_guess_that_prefects_settings_confirm_is_the_runs_server(tmp_path: Path) -> None:
     pending = Pending(tmp_path / "temporary-server.log")
     api = FlowRunApi(None, pending, guessed=ServerGuess(tmp_path, 1.0))  # type: ignore[arg-type]
-    with temporary_settings(updates={PREFECT_API_URL: "", PREFECT_HOME: str(tmp_path)}):
-        with api.reporting() as url:
-            assert url == "http://127.0.0.1:1/api"
+    temporary = {PREFECT_API_URL: "", PREFECT_HOME: str(tmp_path)}
+    with temporary_settings(updates=temporary), api.reporting() as url:
+        assert url == "http://127.0.0.1:1/api"
     assert not pending.stopped and api.pending is pending
