@@ -29,13 +29,20 @@ def mark(name):
     open(os.path.join(MARKS, name), "w").close()
 
 
+def importing():  # an import, not `importlib.util.find_spec` (which only looks)
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name != "_find_and_load":
+        frame = frame.f_back
+    return frame is not None
+
+
 class Watch:
     def find_spec(self, name, path=None, target=None):
         if WORKER and name in ("prefect", "flows.ingest"):
             mark(f"worker-imported-{name}-{os.getpid()}")
         if MAIN and name == "prefect.server.api.server":
             mark(f"main-imported-{name}")
-        if MAIN and name == "prefect" and "prefect" not in sys.modules:
+        if MAIN and name == "prefect" and importing():
             workers = any(n.startswith("forkserver-") for n in os.listdir(MARKS))
             mark(f"main-imported-prefect-{'after' if workers else 'before'}-the-workers")
         return None
