@@ -87,16 +87,18 @@ def build_deployments(config: CorpusConfig, work_pool: str | None = None) -> lis
     deployments = []
     ingest, crawl = config.schedule.ingest, config.schedule.crawl
     if ingest.enabled:
-        deployments.append(
-            RunnerDeployment.from_flow(
-                ingest_flow,
-                INGEST,
-                schedule=_cron(ingest.cron, ingest.timezone, "schedule.ingest"),
-                parameters=ingest_parameters(config),
-                description=f"Ingest what lands in {ingest.inbox} into {config.dataset}.",
-                **options,
-            )
+        deployment = RunnerDeployment.from_flow(
+            ingest_flow,
+            INGEST,
+            schedule=_cron(ingest.cron, ingest.timezone, "schedule.ingest"),
+            parameters=ingest_parameters(config),
+            description=f"Ingest what lands in {ingest.inbox} into {config.dataset}.",
+            **options,
         )
+        # the package's name for it (defined in flows/ingest/prefect_flow.py, which the
+        # package imports only when asked: `python -m flows.ingest` begins without Prefect)
+        deployment.entrypoint = "flows.ingest.ingest_flow"
+        deployments.append(deployment)
     if crawl.enabled:
         deployments.append(
             RunnerDeployment.from_flow(

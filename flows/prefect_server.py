@@ -120,6 +120,26 @@ def starting_server(
     """`local_server`, started but not waited for: the block runs while the server comes up
     (`PendingServer.ready` waits for it, within `startup_timeout` of the start). Stopped with
     everything it started on exit, healthy or not."""
+    pending = launch_server(
+        home, startup_timeout, ui=ui, port=port, env=env, ephemeral=ephemeral, log=log
+    )
+    try:
+        yield pending
+    finally:
+        pending.stop()
+
+
+def launch_server(
+    home: Path,
+    startup_timeout: float,
+    *,
+    ui: bool = True,
+    port: int | None = PREFERRED_PORT,
+    env: Mapping[str, str] | None = None,
+    ephemeral: bool = False,
+    log: Path | None = None,
+) -> PendingServer:
+    """The server of `starting_server`, started; the caller stops it (`PendingServer.stop`)."""
     home.mkdir(parents=True, exist_ok=True)
     child_env = {k: v for k, v in (os.environ if env is None else env).items()}
     child_env.pop("PREFECT_API_URL", None)
@@ -131,11 +151,7 @@ def starting_server(
     if ephemeral:  # as SubprocessASGIServer sets them (prefect/server/api/server.py)
         child_env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1")
         child_env.update(PREFECT__SERVER_FINAL="1")
-    pending = PendingServer(child_env, log or home / "server.log", port, ephemeral, startup_timeout)
-    try:
-        yield pending
-    finally:
-        pending.stop()
+    return PendingServer(child_env, log or home / "server.log", port, ephemeral, startup_timeout)
 
 
 class PendingServer:
@@ -155,6 +171,10 @@ class PendingServer:
         self._attempt = 0
         self._proc, self._server = self._launch(port)
         self.server: LocalServer | None = None  # once healthy
+
+    @property
+    def log(self) -> Path:
+        return self._log
 
     def _launch(self, port: int | None) -> tuple[subprocess.Popen[bytes], LocalServer]:
         chosen = free_port(port)

@@ -1,4 +1,4 @@
-"""`python -m flows.ingest PATH... --out DIR`: the ingest flow, run once (`flows.ingest.main`).
+"""`python -m flows.ingest PATH... --out DIR`: the ingest flow, run once (flows/ingest/launch.py).
 
 The entry point is a package's `__main__` so that the run's worker processes do not import the
 flow: multiprocessing re-imports a `python -m` module by name in every process it starts
@@ -7,6 +7,6 @@ flow: multiprocessing re-imports a `python -m` module by name in every process i
 
 import sys
 
-from flows.ingest import main
+from flows.ingest.launch import main
 
 sys.exit(main())

@@ -22,8 +22,6 @@ import time
 from dataclasses import dataclass
 from typing import TypeVar
 
-from prefect.tasks import exponential_backoff
-
 from crawler.config import Settings
 from crawler.config_file import RunLimits
 from crawler.run.ingest import BatchResult, RunContext, RunSummary, discover_inputs, run_stages
@@ -31,7 +29,7 @@ from crawler.run.session import RunSession
 
 POLL_SECONDS = 1.0  # how often a side waiting for the other checks that the other still runs
 T = TypeVar("T")
-# the run whose stages began before this thread's flow run (set by `flows.ingest.main`); read
+# the run whose stages began before this thread's flow run (set by `flows.ingest.launch`); read
 # through `current()`: a flow function that names a ContextVar cannot be pickled (`--dask`)
 _CURRENT: contextvars.ContextVar[HeadStart | None] = contextvars.ContextVar(
     "head_start", default=None
@@ -147,7 +145,8 @@ def _wait(box: queue.Queue[T], other: threading.Thread | None, gone: str) -> T:
 def discover_with_retries(paths: list[str], follow_symlinks: bool, limits: RunLimits) -> list[str]:
     """`discover_inputs`, retried on OSError with the delays of the flow's discover task (the
     config's retry count, Prefect's exponential backoff, without its jitter)."""
-    delays = exponential_backoff(limits.io_retry_base_seconds)(limits.io_retries)
+    # as prefect.tasks.exponential_backoff (not imported: the stages begin before Prefect is)
+    delays = [limits.io_retry_base_seconds * 2**r for r in range(min(limits.io_retries, 50))]
     for delay in delays:
         try:
             return discover_inputs(paths, follow_symlinks)

@@ -1,5 +1,5 @@
-"""`python -m flows.ingest` as the README runs it: what its processes load, what runs while
-Prefect's temporary server starts, and what the run leaves in Prefect. Prefect orchestrates
+"""`python -m flows.ingest` as the README runs it: what its processes load (and when), what
+runs while Prefect's temporary server starts, and what the run leaves in Prefect. Prefect orchestrates
 from the flow's process; the workers only clean."""
 
 from __future__ import annotations
@@ -29,12 +29,22 @@ def mark(name):
     open(os.path.join(MARKS, name), "w").close()
 
 
+def importing():  # an import, not `importlib.util.find_spec` (which only looks)
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name != "_find_and_load":
+        frame = frame.f_back
+    return frame is not None
+
+
 class Watch:
     def find_spec(self, name, path=None, target=None):
         if WORKER and name in ("prefect", "flows.ingest"):
             mark(f"worker-imported-{name}-{os.getpid()}")
         if MAIN and name == "prefect.server.api.server":
             mark(f"main-imported-{name}")
+        if MAIN and name == "prefect" and importing():
+            workers = any(n.startswith("forkserver-") for n in os.listdir(MARKS))
+            mark(f"main-imported-prefect-{'after' if workers else 'before'}-the-workers")
         return None
 
 
@@ -42,6 +52,8 @@ if WORKER:
     mark(f"forkserver-{os.getpid()}")
 sys.meta_path.insert(0, Watch())
 if any("uvicorn" in arg for arg in sys.orig_argv):
+    if not any(n.startswith("main-imported-prefect") for n in os.listdir(MARKS)):
+        mark("server-launched-before-main-imported-prefect")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if any(name.startswith("forkserver-") for name in os.listdir(MARKS)):
@@ -82,9 +94,14 @@ def test_python_m_flows_ingest_cleans_while_the_server_starts_and_records_the_ru
     assert any(name.startswith("forkserver-") for name in seen), seen  # workers did run
     # the run's workers started while the server was still starting (it waited for them)
     assert "server-started-after-the-workers" in seen, seen
+    # the server was launched before the flow's process imported Prefect, which it did only
+    # once the stages had started the workers (the flow run's thread, once the server answered)
+    assert "server-launched-before-main-imported-prefect" in seen, seen
+    assert "main-imported-prefect-after-the-workers" in seen, seen
     # the workers import neither the flow nor Prefect (multiprocessing re-imports a `-m`
     # module in each), and the flow's process does not load Prefect's server to start one
-    assert [n for n in seen if not n.startswith(("forkserver-", "server-started"))] == []
+    expected = ("forkserver-", "server-", "main-imported-prefect-after")
+    assert [n for n in seen if not n.startswith(expected)] == []
     assert sorted(p.name for p in home.glob("temporary-server-*.log")) == []
 
     # the run as Prefect keeps it: its state, task runs, logs and artifacts, in PREFECT_HOME
