@@ -15,21 +15,7 @@
 
 #define BASE 0x9E3779B97F4A7C15ULL /* minhash._BASE */
 
-/* A C-contiguous buffer whose items are `size` bytes of one of the format codes `codes`. */
-static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const char *codes,
-                      int writable, const char *what) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
-    const char *f = view->format ? view->format : "B";
-    if (f[0] == '=' || f[0] == '@' || f[0] == '<') f++; /* native order (x86, arm: little) */
-    if (view->itemsize != size || strlen(f) != 1 || !strchr(codes, f[0])) {
-        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes (%s) expected, got format %s",
-                     what, size, codes, view->format ? view->format : "B");
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
+#include "../c_buffer.h"
 
 /* murmur3's 64-bit finalizer (minhash._fmix64). */
 static inline uint64_t fmix64(uint64_t h) {

@@ -16,21 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A C-contiguous buffer whose items are `size` bytes of one of the format codes `codes`. */
-static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const char *codes,
-                      int writable, const char *what) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
-    const char *f = view->format ? view->format : "B";
-    if (f[0] == '=' || f[0] == '@' || f[0] == '<') f++;  /* native order (x86, arm: little) */
-    if (view->itemsize != size || strlen(f) != 1 || !strchr(codes, f[0])) {
-        PyErr_Format(PyExc_TypeError, "%s: items of %zd bytes (%s) expected, got format %s",
-                     what, size, codes, view->format ? view->format : "B");
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
+#include "../c_buffer.h"
 
 /* The walk is bound by memory latency, not instructions: the transition table (~39 MB) is
  * far larger than the caches, and each step's load needs the state the step before loaded.

@@ -44,6 +44,9 @@ OTHER_C_MODULES = ("crawler.extract._langscan", "crawler.dedup._shingles")
 """C extensions of other packages built with them, by full name, loaded with `c_module`
 (`crawler/extract/_langscan.c`: language id's byte walk, else `language.py`'s numpy walk;
 `crawler/dedup/_shingles.c`: shingle hashes and MinHash signatures, else `minhash.py`'s numpy)."""
+C_HEADERS = ("crawler/c_buffer.h",)
+"""Headers the C extensions include, by path from the checkout (a build is stale when one
+changes, as when a source does)."""
 HERE = Path(__file__).resolve().parent
 BUILD_DIR = HERE / "_compiled"
 MANIFEST = "manifest.json"
@@ -62,6 +65,7 @@ def source_hashes(package_dir: Path = HERE, modules: Sequence[str] = MODULES) ->
     hashes = {m: _digest(package_dir / f"{m}.py") for m in modules}
     hashes.update({f"{c}.c": _digest(package_dir / f"{c}.c") for c in C_MODULES})
     hashes.update({f"{c}.c": _digest(_source_of(c)) for c in OTHER_C_MODULES})
+    hashes.update({h: _digest(HERE.parents[2] / h) for h in C_HEADERS})
     return hashes
 
 

@@ -59,6 +59,25 @@ def test_an_edited_source_is_never_shadowed_by_its_build(tmp_path: Path) -> None
     assert native.usable_build(build, src) is None
 
 
+def test_an_edited_c_header_makes_the_build_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, build = _fake_build(tmp_path)
+    assert set(native.C_HEADERS) <= set(native.source_hashes(src))
+    edited = {"crawler/c_buffer.h": "0" * 64}
+    real = native._digest
+    monkeypatch.setattr(
+        native,
+        "_digest",
+        lambda path: (
+            edited.get(path.relative_to(native.HERE.parents[2]).as_posix(), real(path))
+            if path.is_relative_to(native.HERE.parents[2])
+            else real(path)
+        ),
+    )
+    assert native.usable_build(build, src) is None
+
+
 @pytest.mark.parametrize("damage", ["python", "missing-file", "manifest", "module-list"])
 def test_a_build_for_another_python_or_damaged_is_not_used(tmp_path: Path, damage: str) -> None:
     src, build = _fake_build(tmp_path)
