@@ -1,4 +1,4 @@
-/* Shared by the project's C extensions (crawler/dedup/_shingles.c, crawler/extract/_langscan.c):
+/* Shared by the project's C extensions (crawler/extract/_shingles.c, crawler/extract/_langscan.c):
  * a numpy array or other buffer taken as a C-contiguous run of items of one type. Included by
  * relative path; crawler/extract/boilerplate/native.py hashes it with the sources, so an edit
  * here makes a build stale. */

@@ -20,7 +20,7 @@ from crawler.extract.normalize import joined_tokens
 
 # `_shingles.c`: a page's shingle hashes and its signature in one C pass each (the numpy code
 # below is the reference, and runs without the build); the same integers either way
-_C = native.c_module("crawler.dedup._shingles")
+_C = native.c_module("crawler.extract._shingles")
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]

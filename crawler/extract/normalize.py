@@ -18,9 +18,9 @@ from dateutil.parser import UnknownTimezoneWarning
 
 from crawler.extract.boilerplate import native
 
-# `crawler/dedup/_shingles.c`: an ASCII text's tokens joined by spaces in one C pass (the str
+# `crawler/extract/_shingles.c`: an ASCII text's tokens joined by spaces in one C pass (the str
 # methods below are the reference, and run without the build)
-_C = native.c_module("crawler.dedup._shingles")
+_C = native.c_module("crawler.extract._shingles")
 
 # A zone name dateutil does not know leaves the date naive, which parse_date reads as UTC (its
 # documented rule); the warning it would print for each such page in a run is only noise.

@@ -5,7 +5,7 @@
  * Built by `make setup` with the cleaner's compiled modules (crawler/extract/boilerplate/
  * native.py); minhash.py and normalize.py use it only when that build matches the sources,
  * else their numpy and str code (the reference), which give the same tokens and, in integer
- * arithmetic modulo 2**64, the same bits (tests/crawler/dedup/test_shingles_c.py).
+ * arithmetic modulo 2**64, the same bits (tests/crawler/extract/test_shingles_c.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
