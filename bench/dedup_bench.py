@@ -181,7 +181,7 @@ def legacy_shingle_set(text: str, k: int) -> U64:
 def legacy_signature(hasher: MinHasher, shingles: U64) -> U32:
     """The previous `MinHasher.signature`: shift every hashed value, then take the minimum."""
     sig = np.full(hasher.num_perm, 0xFFFFFFFF, dtype=np.uint64)
-    a, b = hasher._a, hasher._b
+    a, b = hasher._a[:, None], hasher._b[:, None]
     with np.errstate(over="ignore"):
         for start in range(0, shingles.size, 4096):
             hashed = (a * shingles[None, start : start + 4096] + b) >> np.uint64(32)

@@ -146,8 +146,7 @@ class MinHasher:
         rng = np.random.default_rng(seed)
         a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
         b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-        self._a, self._b = a[:, None], b[:, None]
-        self._a_flat, self._b_flat = a, b
+        self._a, self._b = a, b
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MinHasher) and (other.num_perm, other.seed) == (
@@ -164,8 +163,8 @@ class MinHasher:
     def _hashed(self, chunk: U64) -> U64:
         """(a * x + b) mod 2**64 for every permutation (rows) and shingle (columns)."""
         with np.errstate(over="ignore"):
-            out: U64 = self._a * chunk[None, :]
-            out += self._b
+            out: U64 = self._a[:, None] * chunk[None, :]
+            out += self._b[:, None]
         return out
 
     def signature(self, shingles: U64) -> U32:
@@ -177,7 +176,7 @@ class MinHasher:
             return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
         if _C is not None and shingles.dtype == np.uint64:
             out = np.empty(self.num_perm, dtype=np.uint32)
-            _C.min_hashes(np.ascontiguousarray(shingles), self._a_flat, self._b_flat, out)
+            _C.min_hashes(np.ascontiguousarray(shingles), self._a, self._b, out)
             return out
         low = np.full(self.num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
         for start in range(0, shingles.size, self._CHUNK):

@@ -17,6 +17,7 @@ from dateutil import parser as date_parser
 from dateutil.parser import UnknownTimezoneWarning
 
 from crawler.extract.boilerplate import native
+from crawler.readers.decode import holds_ascii
 
 # `crawler/extract/_shingles.c`: an ASCII text's tokens joined by spaces in one C pass (the str
 # methods below are the reference, and run without the build)
@@ -65,8 +66,7 @@ def _holds_invisible(text: str) -> bool:
     """Whether `_HAS_INVISIBLE` matches in `text`; an ASCII text's bytes are looked at instead
     (at a fifth of the regex's time: its only such characters are the C0 controls)."""
     if text.isascii():
-        data = text.encode("ascii")
-        return len(data.translate(None, _ASCII_INVISIBLE)) != len(data)
+        return holds_ascii(text, _ASCII_INVISIBLE)
     return _HAS_INVISIBLE.search(text) is not None
 
 

@@ -76,11 +76,16 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _CONTROL_CHAR_BYTES = _CONTROL_BYTES + b"\x7f"  # the UTF-8 of _CONTROL_CHARS' characters
 
 
-def _holds_controls(text: str) -> bool:
-    """Whether `_CONTROL_CHARS` matches somewhere in `text`, at a third of the regex's time:
-    those characters are ASCII, and the UTF-8 of any other code point has no ASCII byte."""
+def holds_ascii(text: str, chars: bytes) -> bool:
+    """Whether `text` holds any of the ASCII characters `chars` (given as their bytes), at a
+    third of a regex search's time: the UTF-8 of any other code point has no ASCII byte."""
     data = text.encode("utf-8", "surrogatepass")
-    return len(data.translate(None, _CONTROL_CHAR_BYTES)) != len(data)
+    return len(data.translate(None, chars)) != len(data)
+
+
+def _holds_controls(text: str) -> bool:
+    """Whether `_CONTROL_CHARS` matches somewhere in `text`."""
+    return holds_ascii(text, _CONTROL_CHAR_BYTES)
 
 
 def sniff_bytes(data: bytes) -> str | None:
