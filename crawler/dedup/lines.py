@@ -2,9 +2,10 @@
 
 Dedup looks at a page's lines many ways (paragraph keys, shingles of all of them or of a few,
 prose lines, word counts); each used to tokenize the text again, line by line. `Lines` does it
-once for the whole text, in one pass of a regular expression, and keeps per line its tokens
-(as `crawler.extract.normalize.tokens` makes them, joined by single spaces), its token count,
-its white-space word count and whether it ends a sentence; the rest is derived from these.
+once for the whole text (in C, `crawler/extract/_shingles.c`, else in one pass of a regular
+expression), and keeps per line its tokens (as `crawler.extract.normalize.tokens` makes them,
+joined by single spaces, as UTF-8 bytes), its token count, its white-space word count and
+whether it ends a sentence; the rest is derived from these.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.dedup.minhash import (
+    I64,
     U64,
-    line_shingles_of_tokens,
-    shingles_of_tokens,
+    each_span_shingles,
+    joined_span_shingles,
+    span_hashes,
     span_hashes_of_lines,
 )
+from crawler.extract.boilerplate import native
+
+# `_shingles.c`: a text's lines' tokens, counts and keys in one pass (the code below is the
+# reference, and runs without the build)
+_C = native.c_module("crawler.extract._shingles")
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
@@ -87,7 +95,7 @@ def token_counts(token_strings: Sequence[str]) -> IntArray:
 def paragraph_keys(text: str, min_words: int) -> tuple[list[str], U64]:
     """The text's paragraphs (lines) of at least min_words word tokens, in order, and a 64-bit
     hash of each, made like a shingle of all its tokens (case and punctuation do not count)."""
-    at, keys = paragraph_keys_of(token_lines(text), min_words)
+    at, keys = Lines.of(text).paragraphs(min_words)
     if not at.size:
         return [], keys
     raw = text.split("\n")
@@ -106,6 +114,16 @@ def _keys_where(token_strings: list[str], chosen: BoolArray) -> tuple[IntArray, 
     return at, span_hashes_of_lines([token_strings[j] for j in at.tolist()])
 
 
+def _token_bytes(token_strings: list[str]) -> tuple[bytes, tuple[I64, I64, I64]]:
+    """`token_lines`' strings as `Lines` keeps them: their UTF-8 bytes joined by line breaks,
+    and each line's start, end and token count."""
+    data = "\n".join(token_strings).encode()
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
+    ends = np.concatenate((breaks, [len(data)])).astype(np.int64)
+    return data, (starts, ends, token_counts(token_strings).astype(np.int64))
+
+
 def paragraph_hashes(text: str, min_words: int) -> U64:
     """Sorted unique hashes of the text's paragraphs of at least min_words words
     (`paragraph_keys`)."""
@@ -113,31 +131,56 @@ def paragraph_hashes(text: str, min_words: int) -> U64:
 
 
 class Lines:
-    """One text's lines (`text.split("\\n")`), tokenized once; white-space words and sentence
-    ends are counted when first asked for (most pages of a run never are)."""
+    """One text's lines (`text.split("\\n")`), tokenized once: each line's word tokens, joined by
+    single spaces, as UTF-8 bytes in `data` (the lines joined by line breaks; line j's are
+    `data[starts[j]:ends[j]]`) and its token count; white-space words and sentence ends. With
+    the C module (`_shingles.line_figures`) all of them come from one pass over the text;
+    else (the reference) the tokens from `token_lines` and the rest when first asked for."""
 
-    __slots__ = ("_sentence", "_words", "counts", "raw", "tokens")
+    __slots__ = ("_raw", "_sentence", "_text", "_words", "counts", "data", "ends", "starts")
 
-    def __init__(self, raw: list[str], tokens: list[str]) -> None:
-        self.raw = raw
-        self.tokens = tokens
-        self.counts = token_counts(tokens)
-        self._words: IntArray | None = None
-        self._sentence: BoolArray | None = None
+    def __init__(
+        self,
+        text: str,
+        data: bytes,
+        bounds: tuple[I64, I64, I64],
+        words: I64 | None = None,
+        sentence: BoolArray | None = None,
+    ) -> None:
+        self._text = text
+        self.data = data
+        self.starts, self.ends, self.counts = bounds
+        self._words = words
+        self._sentence = sentence
+        self._raw: list[str] | None = None
 
     @classmethod
     def of(cls, text: str) -> Lines:
-        return cls(text.split("\n"), token_lines(text))
+        if _C is None:
+            return cls(text, *_token_bytes(token_lines(text)))
+        figures = np.empty((5, text.count("\n") + 1), dtype=np.int64)
+        data = _C.line_figures(text, _ascii_tokens(text), figures)
+        words, sentence = figures[3], figures[4] != 0
+        if data is None:  # tokens beyond ASCII: the regular expression's
+            return cls(text, *_token_bytes(token_lines(text)), words, sentence)
+        return cls(text, data, (figures[0], figures[1], figures[2]), words, sentence)
 
     def __len__(self) -> int:
-        return len(self.raw)
+        return int(self.counts.size)
 
     @property
-    def words(self) -> IntArray:
+    def raw(self) -> list[str]:
+        """The lines' text."""
+        if self._raw is None:
+            self._raw = self._text.split("\n")
+        return self._raw
+
+    @property
+    def words(self) -> I64:
         """White-space words per line (`len(line.split())`)."""
         if self._words is None:
             raw = self.raw
-            self._words = np.fromiter((len(line.split()) for line in raw), np.intp, len(raw))
+            self._words = np.fromiter((len(line.split()) for line in raw), np.int64, len(raw))
         return self._words
 
     @property
@@ -150,30 +193,41 @@ class Lines:
 
     def __add__(self, other: Lines) -> Lines:
         """The lines of `f"{a}\\n{b}"`."""
-        return Lines(self.raw + other.raw, self.tokens + other.tokens)
+        return Lines.of(f"{self._text}\n{other._text}")
 
-    def head(self, n: int) -> Lines:
-        """The first n lines."""
+    def head(self, n: int, text: str | None = None) -> Lines:
+        """The first n lines (`text`: theirs, when the caller has it)."""
         part = Lines.__new__(Lines)
-        part.raw, part.tokens, part.counts = self.raw[:n], self.tokens[:n], self.counts[:n]
+        part._text = "\n".join(self.raw[:n]) if text is None else text
+        part._raw = None if self._raw is None else self._raw[:n]
+        part.data = self.data
+        part.starts, part.ends, part.counts = self.starts[:n], self.ends[:n], self.counts[:n]
         part._words = None if self._words is None else self._words[:n]
         part._sentence = None if self._sentence is None else self._sentence[:n]
         return part
 
     def paragraphs(self, min_words: int) -> tuple[IntArray, U64]:
         """The lines of at least min_words tokens (their numbers) and their keys, as
-        `minhash.paragraph_keys` makes them."""
-        return _keys_where(self.tokens, self.counts >= min_words)
+        `paragraph_keys` makes them."""
+        at = np.flatnonzero(self.counts >= min_words)
+        return at, span_hashes(self.data, self.starts[at], self.ends[at])
 
     def shingles(self, k: int, keep: BoolArray | None = None) -> U64:
         """`shingle_set` of the text made of the lines (those where `keep`)."""
-        chosen = self.tokens if keep is None else [self.tokens[j] for j in np.flatnonzero(keep)]
-        return shingles_of_tokens(" ".join(t for t in chosen if t), k)
+        if keep is None:
+            return joined_span_shingles(
+                self.data, self.starts, self.ends, k, int(self.counts.sum())
+            )
+        at = np.flatnonzero(keep)
+        words = int(self.counts[at].sum())
+        return joined_span_shingles(self.data, self.starts[at], self.ends[at], k, words)
 
     def line_shingles(self, k: int, keep: BoolArray) -> tuple[U64, IntArray]:
         """The k-word shingles of each line where `keep` (`minhash.line_shingles_of_tokens`:
         the hashes, and the number, among those lines, of the line each came from)."""
-        return line_shingles_of_tokens([self.tokens[j] for j in np.flatnonzero(keep)], k)
+        at = np.flatnonzero(keep)
+        words = int(self.counts[at].sum())
+        return each_span_shingles(self.data, self.starts[at], self.ends[at], k, words)
 
     def text(self, keep: BoolArray | None = None) -> str:
         """The text of the lines (those where `keep`)."""

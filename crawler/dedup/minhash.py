@@ -24,6 +24,7 @@ _C = native.c_module("crawler.extract._shingles")
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 2**64)
 _SPACE = 32
@@ -133,6 +134,43 @@ def span_hashes_of_lines(keys: Sequence[str]) -> U64:
     starts = np.concatenate(([np.uint64(0)], breaks + np.uint64(1)))
     ends = np.concatenate((breaks, [np.uint64(data.size)]))
     return _span_hashes(data, starts, ends)
+
+
+def span_hashes(data: bytes, starts: I64, ends: I64) -> U64:
+    """The hash of each span data[starts[j]:ends[j]] (UTF-8 word tokens joined by single
+    spaces) as one shingle of all its words: `span_hashes_of_lines` of the spans' strings."""
+    if _C is not None:
+        out = np.empty(starts.size, dtype=np.uint64)
+        _C.span_hashes(data, starts, ends, out)
+        return out
+    return _span_hashes(
+        np.frombuffer(data, dtype=np.uint8), starts.astype(np.uint64), ends.astype(np.uint64)
+    )
+
+
+def joined_span_shingles(data: bytes, starts: I64, ends: I64, k: int, words: int) -> U64:
+    """`shingles_of_tokens` of the non-empty spans data[starts[j]:ends[j]] joined by single
+    spaces (`words`: how many words they hold, at least)."""
+    if _C is not None and k >= 1:
+        out = np.empty(words, dtype=np.uint64)
+        return sorted_unique(out[: _C.span_shingles(data, starts, ends, k, out, None)])
+    spans = (data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True) if e > s)
+    return shingles_of_tokens(b" ".join(spans).decode(), k)
+
+
+def each_span_shingles(
+    data: bytes, starts: I64, ends: I64, k: int, words: int
+) -> tuple[U64, npt.NDArray[np.intp]]:
+    """`line_shingles_of_tokens` of the spans data[starts[j]:ends[j]]: each span's k-word
+    shingle hashes, and the number j of the span each came from (`words`: how many words the
+    spans hold, at least)."""
+    if _C is not None and k >= 1:
+        size = words
+        out, line_of = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.intp)
+        made = _C.span_shingles(data, starts, ends, k, out, line_of)
+        return out[:made], line_of[:made]
+    spans = [data[s:e].decode() for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return line_shingles_of_tokens(spans, k)
 
 
 class MinHasher:

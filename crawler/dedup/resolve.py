@@ -415,7 +415,7 @@ class _Page:
     def __init__(self, text: str, removed: str) -> None:
         if removed:
             self.lines = Lines.of(f"{text}\n{removed}")
-            self.kept = self.lines.head(text.count("\n") + 1)
+            self.kept = self.lines.head(text.count("\n") + 1, text)
         else:
             self.lines = self.kept = Lines.of(text)
         self.paragraphs = self.lines.paragraphs(PARAGRAPH_WORDS)

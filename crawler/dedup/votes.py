@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from crawler.dedup.lines import paragraph_keys_of, token_lines
+from crawler.dedup.lines import Lines
 from crawler.dedup.minhash import U64
 from crawler.spill import KeyPartitions
 
@@ -28,7 +28,7 @@ Counts = npt.NDArray[np.int32]  # shape (2, n): pages that kept, pages that remo
 def page_keys(text: str, removed: str) -> tuple[U64, U64]:
     """A page's distinct paragraph keys its cleaner kept (in `text`), and those it removed
     (in `removed`, its removed prose lines) but did not keep."""
-    at, keys = paragraph_keys_of(token_lines(f"{text}\n{removed}"), PARAGRAPH_WORDS)
+    at, keys = Lines.of(f"{text}\n{removed}").paragraphs(PARAGRAPH_WORDS)
     inside = at < text.count("\n") + 1
     # distinct keys, in any order (counting sorts them): a few per page, sets are cheapest
     kept = set(keys[inside].tolist())

@@ -1,6 +1,8 @@
 /* A page's k-word shingle hashes and its MinHash signature (`crawler/dedup/minhash.py`), each
- * in one C pass instead of a dozen numpy calls over a few hundred values; and the word tokens
- * of an ASCII text joined by spaces, which both are made of (`crawler/extract/normalize.py`).
+ * in one C pass instead of a dozen numpy calls over a few hundred values; the word tokens
+ * of an ASCII text joined by spaces, which both are made of (`crawler/extract/normalize.py`);
+ * and dedup's per-line figures of a page (`crawler/dedup/lines.py`: each line's tokens, token
+ * and white-space word counts, sentence end; paragraph keys and shingles of chosen lines).
  *
  * Built by `make setup` with the cleaner's compiled modules (crawler/extract/boilerplate/
  * native.py); minhash.py and normalize.py use it only when that build matches the sources,
@@ -40,6 +42,54 @@ static inline uint64_t power(Py_ssize_t e) {
     return result;
 }
 
+/* The hashes of the k-word shingles of b[0:n] (word tokens joined by single spaces, `words`
+ * of them, words >= 1; the whole of it if it has fewer than k words) into h; returns how many.
+ * `prefix` and `at` hold 2 * words items each (scratch). */
+static Py_ssize_t hash_shingles(const unsigned char *b, Py_ssize_t n, Py_ssize_t words,
+                                Py_ssize_t k, uint64_t *h, uint64_t *prefix, Py_ssize_t *at) {
+    /* at each word's start and end, the hash of the bytes before it (Horner's prefix,
+     * modulo 2**64): a span's hash is then P[end] - P[begin] * BASE**(end - begin) */
+    uint64_t acc = 0;
+    Py_ssize_t w = 0;
+    prefix[0] = 0;
+    at[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (b[i] == ' ') {
+            prefix[2 * w + 1] = acc; /* word w ends here */
+            at[2 * w + 1] = i;
+            w++;
+            acc = acc * BASE + b[i];
+            prefix[2 * w] = acc; /* word w starts after the space */
+            at[2 * w] = i + 1;
+        } else {
+            acc = acc * BASE + b[i];
+        }
+    }
+    prefix[2 * w + 1] = acc;
+    at[2 * w + 1] = n;
+    if (k > words) k = words;
+    Py_ssize_t shingles = words - k + 1;
+    for (Py_ssize_t s = 0; s < shingles; s++) {
+        Py_ssize_t begin = at[2 * s], end = at[2 * (s + k - 1) + 1];
+        uint64_t span = prefix[2 * (s + k - 1) + 1] - prefix[2 * s] * power(end - begin);
+        h[s] = fmix64(span ^ ((uint64_t)(end - begin) << 40));
+    }
+    return shingles;
+}
+
+/* The hash of the bytes b[0:n] as one span (minhash._span_hashes). */
+static inline uint64_t hash_span(const unsigned char *b, Py_ssize_t n) {
+    uint64_t acc = 0;
+    for (Py_ssize_t i = 0; i < n; i++) acc = acc * BASE + b[i];
+    return fmix64(acc ^ ((uint64_t)n << 40));
+}
+
+static Py_ssize_t count_words(const unsigned char *b, Py_ssize_t n) {
+    Py_ssize_t words = n ? 1 : 0;
+    for (Py_ssize_t i = 0; i < n; i++) words += b[i] == ' ';
+    return words;
+}
+
 PyDoc_STRVAR(shingle_hashes_doc,
 "shingle_hashes(data, k, out) -> int\n\n"
 "The hash of each k-word shingle of `data` (UTF-8 bytes of word tokens joined by single\n"
@@ -64,8 +114,7 @@ static PyObject *shingle_hashes(PyObject *self, PyObject *args) {
     }
     PyObject *result = NULL;
     const unsigned char *b = data.buf;
-    Py_ssize_t n = data.len, words = n ? 1 : 0;
-    for (Py_ssize_t i = 0; i < n; i++) words += b[i] == ' ';
+    Py_ssize_t n = data.len, words = count_words(b, n);
     uint64_t *prefix = NULL;
     if (words == 0) {
         result = PyLong_FromSsize_t(0);
@@ -75,41 +124,13 @@ static PyObject *shingle_hashes(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "out must hold one item per word");
         goto done;
     }
-    /* at each word's start and end, the hash of the bytes before it (Horner's prefix,
-     * modulo 2**64): a span's hash is then P[end] - P[begin] * BASE**(end - begin) */
     prefix = malloc(((size_t)words * 2) * (sizeof(uint64_t) + sizeof(Py_ssize_t)));
     if (!prefix) {
         PyErr_NoMemory();
         goto done;
     }
     Py_ssize_t *at = (Py_ssize_t *)(prefix + 2 * words); /* the byte offsets of those */
-    uint64_t acc = 0;
-    Py_ssize_t w = 0;
-    prefix[0] = 0;
-    at[0] = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (b[i] == ' ') {
-            prefix[2 * w + 1] = acc; /* word w ends here */
-            at[2 * w + 1] = i;
-            w++;
-            acc = acc * BASE + b[i];
-            prefix[2 * w] = acc; /* word w starts after the space */
-            at[2 * w] = i + 1;
-        } else {
-            acc = acc * BASE + b[i];
-        }
-    }
-    prefix[2 * w + 1] = acc;
-    at[2 * w + 1] = n;
-    if (k > words) k = words;
-    Py_ssize_t shingles = words - k + 1;
-    uint64_t *h = out.buf;
-    for (Py_ssize_t s = 0; s < shingles; s++) {
-        Py_ssize_t begin = at[2 * s], end = at[2 * (s + k - 1) + 1];
-        uint64_t span = prefix[2 * (s + k - 1) + 1] - prefix[2 * s] * power(end - begin);
-        h[s] = fmix64(span ^ ((uint64_t)(end - begin) << 40));
-    }
-    result = PyLong_FromSsize_t(shingles);
+    result = PyLong_FromSsize_t(hash_shingles(b, n, words, k, out.buf, prefix, at));
 done:
     free(prefix);
     PyBuffer_Release(&out);
@@ -206,10 +227,254 @@ static PyObject *ascii_tokens(PyObject *self, PyObject *arg) {
     return Py_BuildValue("(Nn)", joined, count);
 }
 
+/* ASCII word bytes lower-cased, every other ASCII byte 0 (a separator); '\n' apart */
+static unsigned char token_byte[128];
+
+/* Whether c ends a sentence (lines.SENTENCE_END: . ! ? " ) and the curly closing quotes). */
+static inline int sentence_end(Py_UCS4 c) {
+    return c == '.' || c == '!' || c == '?' || c == '"' || c == ')' || c == 0x201D ||
+           c == 0x2019;
+}
+
+PyDoc_STRVAR(line_figures_doc,
+"line_figures(text, tokens, out) -> bytes | None\n\n"
+"A text's lines (`text.split('\\n')`) in one pass, into `out` (int64, shape (5, lines)):\n"
+"row 3 each line's white-space words (`len(line.split())`), row 4 whether it ends a sentence\n"
+"(`line.rstrip().endswith(lines.SENTENCE_END)`, 0 or 1). With `tokens` true (the text's\n"
+"characters beyond ASCII are all separators: `lines._ascii_tokens`), also each line's word\n"
+"tokens (runs of [A-Za-z0-9_], lower-cased) joined by single spaces, the lines joined by\n"
+"'\\n', returned as bytes, with row 0 and 1 each line's start and end in them and row 2 its\n"
+"tokens; else rows 0-2 are left and None is returned.");
+
+static PyObject *line_figures(PyObject *self, PyObject *args) {
+    PyObject *text, *o_out;
+    int tokens;
+    if (!PyArg_ParseTuple(args, "UpO:line_figures", &text, &tokens, &o_out)) return NULL;
+    Py_buffer out;
+    if (get_buffer(o_out, &out, 8, "lq", 1, "out") < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *chars = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), lines = 1;
+    for (Py_ssize_t i = 0; i < n; i++) lines += PyUnicode_READ(kind, chars, i) == '\n';
+    PyObject *data = NULL;
+    if (out.len / 8 != 5 * lines) {
+        PyErr_SetString(PyExc_ValueError, "out must have shape (5, lines)");
+        goto fail;
+    }
+    char *buf = NULL;
+    if (tokens) {
+        data = PyBytes_FromStringAndSize(NULL, n);
+        if (!data) goto fail;
+        buf = PyBytes_AS_STRING(data);
+    }
+    int64_t *starts = out.buf, *ends = starts + lines, *counts = ends + lines;
+    int64_t *words = counts + lines, *sentence = words + lines;
+    Py_ssize_t len = 0, start = 0, line = 0, count = 0, wcount = 0;
+    int in_token = 0, in_word = 0;
+    Py_UCS4 last = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        Py_UCS4 c = i < n ? PyUnicode_READ(kind, chars, i) : '\n';
+        if (c == '\n') {
+            if (tokens) {
+                starts[line] = start;
+                ends[line] = len;
+                counts[line] = count;
+                if (i < n) buf[len++] = '\n';
+                start = len;
+            }
+            words[line] = wcount;
+            sentence[line] = sentence_end(last);
+            line++;
+            count = wcount = 0;
+            in_token = in_word = 0;
+            last = 0;
+            continue;
+        }
+        if (Py_UNICODE_ISSPACE(c)) {
+            in_word = 0;
+        } else {
+            wcount += !in_word;
+            in_word = 1;
+            last = c;
+        }
+        if (tokens) {
+            unsigned char t = c < 128 ? token_byte[c] : 0;
+            if (t) {
+                if (!in_token) {
+                    if (count++) buf[len++] = ' ';
+                    in_token = 1;
+                }
+                buf[len++] = (char)t;
+            } else {
+                in_token = 0;
+            }
+        }
+    }
+    PyBuffer_Release(&out);
+    if (!tokens) Py_RETURN_NONE;
+    if (_PyBytes_Resize(&data, len) < 0) return NULL;
+    return data;
+fail:
+    Py_XDECREF(data);
+    PyBuffer_Release(&out);
+    return NULL;
+}
+
+PyDoc_STRVAR(span_hashes_doc,
+"span_hashes(data, starts, ends, out) -> None\n\n"
+"out[j] = the hash of the bytes data[starts[j]:ends[j]] as one span (a shingle of all the\n"
+"words of a line of token bytes: `minhash.span_hashes_of_lines`). starts, ends: int64; out:\n"
+"uint64, as many items.");
+
+static PyObject *span_hashes(PyObject *self, PyObject *args) {
+    PyObject *o_data, *o_starts, *o_ends, *o_out;
+    if (!PyArg_ParseTuple(args, "OOOO:span_hashes", &o_data, &o_starts, &o_ends, &o_out))
+        return NULL;
+    Py_buffer data, st, en, out;
+    Py_buffer *views[4] = {&data, &st, &en, &out};
+    int got = 0;
+    PyObject *result = NULL;
+    if (get_buffer(o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
+    got++;
+    if (get_buffer(o_starts, &st, 8, "lq", 0, "starts") < 0) goto done;
+    got++;
+    if (get_buffer(o_ends, &en, 8, "lq", 0, "ends") < 0) goto done;
+    got++;
+    if (get_buffer(o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
+    got++;
+    Py_ssize_t m = st.len / 8;
+    if (en.len / 8 != m || out.len / 8 != m) {
+        PyErr_SetString(PyExc_ValueError, "starts, ends and out must be as long");
+        goto done;
+    }
+    const int64_t *s = st.buf, *e = en.buf;
+    for (Py_ssize_t j = 0; j < m; j++) {
+        if (s[j] < 0 || e[j] < s[j] || e[j] > data.len) {
+            PyErr_SetString(PyExc_ValueError, "a span outside data");
+            goto done;
+        }
+    }
+    const unsigned char *b = data.buf;
+    uint64_t *h = out.buf;
+    for (Py_ssize_t j = 0; j < m; j++) h[j] = hash_span(b + s[j], e[j] - s[j]);
+    result = Py_NewRef(Py_None);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    return result;
+}
+
+PyDoc_STRVAR(span_shingles_doc,
+"span_shingles(data, starts, ends, k, out, line_of) -> int\n\n"
+"The k-word shingle hashes of the spans data[starts[j]:ends[j]] (word tokens joined by single\n"
+"spaces; empty spans have none): with `line_of` an int64 array, of each span alone (the whole\n"
+"span if it has fewer than k words), j written beside each hash; with None, of the non-empty\n"
+"spans joined by single spaces, as one text (`shingle_hashes` of it). `out`: uint64, at least\n"
+"as many items as the spans have words. Returns how many hashes.");
+
+static PyObject *span_shingles(PyObject *self, PyObject *args) {
+    PyObject *o_data, *o_starts, *o_ends, *o_out, *o_line;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "OOOnOO:span_shingles", &o_data, &o_starts, &o_ends, &k, &o_out,
+                          &o_line))
+        return NULL;
+    if (k < 1) {
+        PyErr_SetString(PyExc_ValueError, "k must be at least 1");
+        return NULL;
+    }
+    int each = o_line != Py_None;
+    Py_buffer data, st, en, out, ln;
+    Py_buffer *views[5] = {&data, &st, &en, &out, &ln};
+    int got = 0;
+    PyObject *result = NULL;
+    uint64_t *prefix = NULL;
+    unsigned char *joined = NULL;
+    if (get_buffer(o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
+    got++;
+    if (get_buffer(o_starts, &st, 8, "lq", 0, "starts") < 0) goto done;
+    got++;
+    if (get_buffer(o_ends, &en, 8, "lq", 0, "ends") < 0) goto done;
+    got++;
+    if (get_buffer(o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
+    got++;
+    if (each) {
+        if (get_buffer(o_line, &ln, 8, "lq", 1, "line_of") < 0) goto done;
+        got++;
+    }
+    Py_ssize_t m = st.len / 8;
+    if (en.len / 8 != m || (each && ln.len != out.len)) {
+        PyErr_SetString(PyExc_ValueError, "starts and ends, out and line_of must be as long");
+        goto done;
+    }
+    const int64_t *s = st.buf, *e = en.buf;
+    const unsigned char *b = data.buf;
+    Py_ssize_t total = 0, most = 0, bytes = 0;
+    for (Py_ssize_t j = 0; j < m; j++) {
+        if (s[j] < 0 || e[j] < s[j] || e[j] > data.len) {
+            PyErr_SetString(PyExc_ValueError, "a span outside data");
+            goto done;
+        }
+        Py_ssize_t w = count_words(b + s[j], e[j] - s[j]);
+        total += w;
+        most = w > most ? w : most;
+        bytes += e[j] - s[j] + 1;
+    }
+    if (out.len / 8 < total) {
+        PyErr_SetString(PyExc_ValueError, "out must hold one item per word");
+        goto done;
+    }
+    Py_ssize_t scratch = each ? most : total, made = 0;
+    if (total == 0) {
+        result = PyLong_FromSsize_t(0);
+        goto done;
+    }
+    prefix = malloc(((size_t)scratch * 2) * (sizeof(uint64_t) + sizeof(Py_ssize_t)));
+    if (!prefix) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t *at = (Py_ssize_t *)(prefix + 2 * scratch);
+    uint64_t *h = out.buf;
+    if (each) {
+        int64_t *line_of = ln.buf;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            Py_ssize_t size = e[j] - s[j];
+            if (!size) continue;
+            Py_ssize_t got_here =
+                hash_shingles(b + s[j], size, count_words(b + s[j], size), k, h + made, prefix, at);
+            for (Py_ssize_t x = 0; x < got_here; x++) line_of[made + x] = j;
+            made += got_here;
+        }
+    } else {
+        joined = malloc((size_t)bytes);
+        if (!joined) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t len = 0;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            Py_ssize_t size = e[j] - s[j];
+            if (!size) continue;
+            if (len) joined[len++] = ' ';
+            memcpy(joined + len, b + s[j], (size_t)size);
+            len += size;
+        }
+        made = hash_shingles(joined, len, total, k, h, prefix, at);
+    }
+    result = PyLong_FromSsize_t(made);
+done:
+    free(joined);
+    free(prefix);
+    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"ascii_tokens", ascii_tokens, METH_O, ascii_tokens_doc},
     {"shingle_hashes", shingle_hashes, METH_VARARGS, shingle_hashes_doc},
     {"min_hashes", min_hashes, METH_VARARGS, min_hashes_doc},
+    {"line_figures", line_figures, METH_VARARGS, line_figures_doc},
+    {"span_hashes", span_hashes, METH_VARARGS, span_hashes_doc},
+    {"span_shingles", span_shingles, METH_VARARGS, span_shingles_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -220,5 +485,9 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__shingles(void) {
     powers[0] = 1;
     for (int i = 1; i < POWERS; i++) powers[i] = powers[i - 1] * BASE;
+    for (int c = 0; c < 128; c++) {
+        int word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        token_byte[c] = word ? (unsigned char)c : (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : 0;
+    }
     return PyModule_Create(&module);
 }

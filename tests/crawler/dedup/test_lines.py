@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +97,62 @@ def test_line_shingles_compare_with_the_text_shingles() -> None:
     chosen = [line for line, on in zip(PAGE.split("\n"), keep, strict=True) if on]
     for n, line in enumerate(chosen):
         assert np.array_equal(np.unique(hashes[line_of == n]), shingle_set(line, 5))
+
+
+def _figures(text: str, k: int) -> list[object]:
+    """Everything dedup reads of a text's lines, as plain values."""
+    lines = Lines.of(text)
+    keep = np.arange(len(lines)) % 3 != 1
+    at, keys = lines.paragraphs(2)
+    hashes, line_of = lines.line_shingles(k, keep)
+    first = text.split("\n")[: max(len(lines) - 1, 1)]  # all lines but the last, or the one
+    head = lines.head(len(first), "\n".join(first))
+    return [
+        lines.data,
+        lines.starts.tolist(),
+        lines.ends.tolist(),
+        lines.counts.tolist(),
+        lines.words.tolist(),
+        lines.sentence.tolist(),
+        at.tolist(),
+        keys.tolist(),
+        lines.shingles(k).tolist(),
+        lines.shingles(k, keep).tolist(),
+        hashes.tolist(),
+        line_of.tolist(),
+        head.shingles(k).tolist(),
+        head.words.tolist(),
+        lines.lead(4, keep),
+    ]
+
+
+@given(TEXTS | st.text(max_size=80), st.integers(1, 6))
+@settings(max_examples=400, deadline=None)
+def test_the_c_pass_gives_the_reference_figures(text: str, k: int) -> None:
+    import crawler.dedup.lines as lines_module
+    import crawler.dedup.minhash as minhash_module
+
+    if lines_module._C is None:
+        return
+    fast = _figures(text, k)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(lines_module, "_C", None)
+        m.setattr(minhash_module, "_C", None)
+        reference = _figures(text, k)
+    assert fast == reference
+
+
+def test_an_ascii_page_is_tokenized_in_c_without_the_regular_expression(monkeypatch: Any) -> None:
+    import crawler.dedup.lines as lines_module
+
+    if lines_module._C is None:
+        pytest.skip("no matching compiled build")
+
+    def fail(text: str) -> list[str]:
+        raise AssertionError("tokenized in Python")
+
+    monkeypatch.setattr(lines_module, "token_lines", fail)
+    lines = Lines.of("It\u2019s a Test, of \u201cten\u201d words or more here.\nNext line")
+    assert lines.data == b"it s a test of ten words or more here\nnext line"
+    assert lines.counts.tolist() == [10, 2]
+    assert lines.words.tolist() == [9, 2] and lines.sentence.tolist() == [True, False]

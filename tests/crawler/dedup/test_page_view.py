@@ -212,7 +212,6 @@ def test_a_partial_repost_matches_the_record_through_its_clean_copy() -> None:
 def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> None:
     import crawler.dedup.lines as lines_module
     import crawler.dedup.minhash as minhash_module
-    import crawler.dedup.votes as votes_module
     from crawler.extract.normalize import joined_tokens
 
     rows = [
@@ -226,17 +225,14 @@ def test_resolve_tokenizes_each_page_once_not_line_by_line(monkeypatch: Any) -> 
         per_line.append(text)
         return joined_tokens(text)
 
-    def counted_lines(text: str) -> list[str]:
+    made = lines_module.Lines.of.__func__  # type: ignore[attr-defined]
+
+    def counted_lines(cls: type, text: str) -> Any:
         whole.append(text)
-        return lines_module.token_lines(text)
+        return made(cls, text)
 
     monkeypatch.setattr(minhash_module, "joined_tokens", counted_tokens)
-    monkeypatch.setattr(votes_module, "token_lines", counted_lines)
-    monkeypatch.setattr(
-        lines_module.Lines,
-        "of",
-        classmethod(lambda cls, text: cls(text.split("\n"), counted_lines(text))),
-    )
+    monkeypatch.setattr(lines_module.Lines, "of", classmethod(counted_lines))
     run(rows)
     # the run's vote reads each page once, its resolution once more; only leads (60 words)
     # are tokenized apart
@@ -251,7 +247,7 @@ def test_with_the_pages_keys_made_beforehand_a_row_without_candidates_is_not_tok
     """The finish's first pass makes each page's paragraph keys (in any process): resolve then
     builds a page only for rows that have candidates, and decides as it did."""
     import crawler.dedup.lines as lines_module
-    from crawler.dedup.votes import count_pages
+    from crawler.dedup.votes import count_pages, count_run
 
     rows = [page(f"p{n}", block(f"own{n}x", 3, 20), block(f"gone{n}x", 2, 12)) for n in range(5)]
     rows += [
@@ -269,8 +265,11 @@ def test_with_the_pages_keys_made_beforehand_a_row_without_candidates_is_not_tok
         return of(text)
 
     before = run(rows)
+    # the run's vote counted beforehand too (as the finish's first pass does): only the loop's
+    # tokenizing is counted
+    vote = count_run((str(r["text"]), str(r["removed"])) for r in rows)
     monkeypatch.setattr(lines_module.Lines, "of", staticmethod(counted))
-    after = run(rows, keys_of=keys.__getitem__)
+    after = run(rows, keys_of=keys.__getitem__, vote=vote)
     assert (after.doc_of_source, after.merges) == (before.doc_of_source, before.merges)
     assert frozenset({"original", "repost"}) in groups(rows, after)
     assert not any("own0x" in text for text in built)  # p0 had no candidate
