@@ -468,6 +468,68 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(run_lookup_doc,
+"run_lookup(hashes, numbers, slots, shift, query, out, at) -> int\n\n"
+"`minhash._Run.lookup_each` of `query` in a sorted run (hashes: uint64 ascending; numbers:\n"
+"uint32; slots: uint32, slot j's entries from slots[j] to slots[j + 1], j the top bits of a\n"
+"hash: hash >> shift): for each query hash in order, the numbers of the run's entries with\n"
+"that hash in run order into `out` (uint32), its position in query into `at` (int64).\n"
+"Returns how many matched; when more than `out` holds, only that count (call again with\n"
+"room for them).");
+
+static PyObject *run_lookup(PyObject *self, PyObject *args) {
+    PyObject *o_hashes, *o_numbers, *o_slots, *o_query, *o_out, *o_at;
+    unsigned int shift;
+    if (!PyArg_ParseTuple(args, "OOOIOOO:run_lookup", &o_hashes, &o_numbers, &o_slots, &shift,
+                          &o_query, &o_out, &o_at))
+        return NULL;
+    Py_buffer hs, ns, sl, qu, out, at;
+    Py_buffer *views[6] = {&hs, &ns, &sl, &qu, &out, &at};
+    int got = 0;
+    PyObject *result = NULL;
+    if (get_buffer(o_hashes, &hs, 8, "LQ", 0, "hashes") < 0) goto done;
+    got++;
+    if (get_buffer(o_numbers, &ns, 4, "IL", 0, "numbers") < 0) goto done;
+    got++;
+    if (get_buffer(o_slots, &sl, 4, "IL", 0, "slots") < 0) goto done;
+    got++;
+    if (get_buffer(o_query, &qu, 8, "LQ", 0, "query") < 0) goto done;
+    got++;
+    if (get_buffer(o_out, &out, 4, "IL", 1, "out") < 0) goto done;
+    got++;
+    if (get_buffer(o_at, &at, 8, "lq", 1, "at") < 0) goto done;
+    got++;
+    Py_ssize_t size = hs.len / 8, nslots = sl.len / 4 - 1, cap = out.len / 4;
+    if (ns.len / 4 != size || at.len / 8 != cap || nslots < 1 || shift < 1 || shift > 63 ||
+        ((uint64_t)nslots - 1) > (UINT64_MAX >> shift)) {
+        PyErr_SetString(PyExc_ValueError, "a run's arrays, its slots and shift do not agree");
+        goto done;
+    }
+    const uint64_t *h = hs.buf, *q = qu.buf;
+    const uint32_t *num = ns.buf, *slot = sl.buf;
+    uint32_t *o = out.buf;
+    int64_t *a = at.buf;
+    Py_ssize_t count = 0, m = qu.len / 8;
+    for (Py_ssize_t j = 0; j < m; j++) {
+        uint64_t s = q[j] >> shift;
+        if ((Py_ssize_t)s >= nslots) continue; /* a hash beyond the directory: not in the run */
+        Py_ssize_t lo = slot[s], hi = slot[s + 1];
+        if (hi > size) hi = size;
+        for (Py_ssize_t p = lo; p < hi; p++) {
+            if (h[p] != q[j]) continue;
+            if (count < cap) {
+                o[count] = num[p];
+                a[count] = j;
+            }
+            count++;
+        }
+    }
+    result = PyLong_FromSsize_t(count);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"ascii_tokens", ascii_tokens, METH_O, ascii_tokens_doc},
     {"shingle_hashes", shingle_hashes, METH_VARARGS, shingle_hashes_doc},
@@ -475,6 +537,7 @@ static PyMethodDef methods[] = {
     {"line_figures", line_figures, METH_VARARGS, line_figures_doc},
     {"span_hashes", span_hashes, METH_VARARGS, span_hashes_doc},
     {"span_shingles", span_shingles, METH_VARARGS, span_shingles_doc},
+    {"run_lookup", run_lookup, METH_VARARGS, run_lookup_doc},
     {NULL, NULL, 0, NULL},
 };
 

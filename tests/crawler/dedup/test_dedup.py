@@ -250,3 +250,28 @@ def test_merged_runs_are_both_runs_stably_sorted_without_a_sort(
 
 def _no_sort(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("sorted")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ENTRIES, st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=20))
+def test_run_lookups_in_c_give_the_numpy_entries(entries: list[int], query: list[int]) -> None:
+    """A run's lookup (`_shingles.run_lookup`) finds what the numpy reference finds, in the same
+    order, also when a hash has more entries than the first answer has room for."""
+    import crawler.dedup.minhash as minhash_module
+    from crawler.dedup.minhash import _Run
+
+    if minhash_module._C is None:
+        return
+    many = entries + [3] * 40  # one hash under more keys than 2 * the query's size
+    for values in (entries, many):
+        run = _Run(np.array(values, dtype=np.uint64), np.arange(len(values), dtype=np.uint32))
+        asked = np.array([*query, 3], dtype=np.uint64)
+        fast = run.lookup_each(asked)
+        real = minhash_module._C
+        try:
+            minhash_module._C = None
+            reference = run.lookup_each(asked)
+        finally:
+            minhash_module._C = real
+        assert fast[0].tolist() == reference[0].tolist()
+        assert fast[1].tolist() == reference[1].tolist()
