@@ -246,29 +246,11 @@ PyDoc_STRVAR(line_figures_doc,
 "'\\n', returned as bytes, with row 0 and 1 each line's start and end in them and row 2 its\n"
 "tokens; else rows 0-2 are left and None is returned.");
 
-static PyObject *line_figures(PyObject *self, PyObject *args) {
-    PyObject *text, *o_out;
-    int tokens;
-    if (!PyArg_ParseTuple(args, "UpO:line_figures", &text, &tokens, &o_out)) return NULL;
-    Py_buffer out;
-    if (get_buffer(o_out, &out, 8, "lq", 1, "out") < 0) return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *chars = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), lines = 1;
-    for (Py_ssize_t i = 0; i < n; i++) lines += PyUnicode_READ(kind, chars, i) == '\n';
-    PyObject *data = NULL;
-    if (out.len / 8 != 5 * lines) {
-        PyErr_SetString(PyExc_ValueError, "out must have shape (5, lines)");
-        goto fail;
-    }
-    char *buf = NULL;
-    if (tokens) {
-        data = PyBytes_FromStringAndSize(NULL, n);
-        if (!data) goto fail;
-        buf = PyBytes_AS_STRING(data);
-    }
-    int64_t *starts = out.buf, *ends = starts + lines, *counts = ends + lines;
-    int64_t *words = counts + lines, *sentence = words + lines;
+/* line_figures' walk over the text's characters of one kind (a constant where it is called:
+ * the compiler makes one loop per kind); returns the token bytes written to buf. */
+static inline __attribute__((always_inline)) Py_ssize_t
+walk_lines(int kind, const void *chars, Py_ssize_t n, int tokens, char *buf, int64_t *starts,
+           int64_t *ends, int64_t *counts, int64_t *words, int64_t *sentence) {
     Py_ssize_t len = 0, start = 0, line = 0, count = 0, wcount = 0;
     int in_token = 0, in_word = 0;
     Py_UCS4 last = 0;
@@ -310,6 +292,50 @@ static PyObject *line_figures(PyObject *self, PyObject *args) {
             }
         }
     }
+    return len;
+}
+
+static PyObject *line_figures(PyObject *self, PyObject *args) {
+    PyObject *text, *o_out;
+    int tokens;
+    if (!PyArg_ParseTuple(args, "UpO:line_figures", &text, &tokens, &o_out)) return NULL;
+    Py_buffer out;
+    if (get_buffer(o_out, &out, 8, "lq", 1, "out") < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *chars = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), lines = 1;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *p = chars, *end = p + n;
+        while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+            lines++;
+            p++;
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) lines += PyUnicode_READ(kind, chars, i) == '\n';
+    }
+    PyObject *data = NULL;
+    char *buf = NULL;
+    if (out.len / 8 != 5 * lines) {
+        PyErr_SetString(PyExc_ValueError, "out must have shape (5, lines)");
+        goto fail;
+    }
+    if (tokens) {
+        data = PyBytes_FromStringAndSize(NULL, n);
+        if (!data) goto fail;
+        buf = PyBytes_AS_STRING(data);
+    }
+    int64_t *starts = out.buf, *ends = starts + lines, *counts = ends + lines;
+    int64_t *words = counts + lines, *sentence = words + lines;
+    Py_ssize_t len;
+    if (kind == PyUnicode_1BYTE_KIND)
+        len = walk_lines(PyUnicode_1BYTE_KIND, chars, n, tokens, buf, starts, ends, counts, words,
+                         sentence);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        len = walk_lines(PyUnicode_2BYTE_KIND, chars, n, tokens, buf, starts, ends, counts, words,
+                         sentence);
+    else
+        len = walk_lines(PyUnicode_4BYTE_KIND, chars, n, tokens, buf, starts, ends, counts, words,
+                         sentence);
     PyBuffer_Release(&out);
     if (!tokens) Py_RETURN_NONE;
     if (_PyBytes_Resize(&data, len) < 0) return NULL;
@@ -530,6 +556,47 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(band_hashes_doc,
+"band_hashes(signature, mult, salt, out) -> None\n\n"
+"`minhash.band_hashes` of one signature (uint32): out[b] = salt[b] + sum over r of\n"
+"signature[b * rows + r] * mult[r] modulo 2**64, rows = len(mult), b < len(salt) = len(out);\n"
+"the signature holds at least len(salt) * rows items.");
+
+static PyObject *band_hashes(PyObject *self, PyObject *args) {
+    PyObject *o_sig, *o_mult, *o_salt, *o_out;
+    if (!PyArg_ParseTuple(args, "OOOO:band_hashes", &o_sig, &o_mult, &o_salt, &o_out))
+        return NULL;
+    Py_buffer sig, mult, salt, out;
+    Py_buffer *views[4] = {&sig, &mult, &salt, &out};
+    int got = 0;
+    PyObject *result = NULL;
+    if (get_buffer(o_sig, &sig, 4, "IL", 0, "signature") < 0) goto done;
+    got++;
+    if (get_buffer(o_mult, &mult, 8, "LQ", 0, "mult") < 0) goto done;
+    got++;
+    if (get_buffer(o_salt, &salt, 8, "LQ", 0, "salt") < 0) goto done;
+    got++;
+    if (get_buffer(o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
+    got++;
+    Py_ssize_t rows = mult.len / 8, bands = salt.len / 8;
+    if (out.len / 8 != bands || sig.len / 4 < bands * rows) {
+        PyErr_SetString(PyExc_ValueError, "out must hold a hash per band, the signature its rows");
+        goto done;
+    }
+    const uint32_t *v = sig.buf;
+    const uint64_t *m = mult.buf, *a = salt.buf;
+    uint64_t *o = out.buf;
+    for (Py_ssize_t b = 0; b < bands; b++) {
+        uint64_t acc = 0;
+        for (Py_ssize_t r = 0; r < rows; r++) acc += (uint64_t)v[b * rows + r] * m[r];
+        o[b] = acc + a[b];
+    }
+    result = Py_NewRef(Py_None);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"ascii_tokens", ascii_tokens, METH_O, ascii_tokens_doc},
     {"shingle_hashes", shingle_hashes, METH_VARARGS, shingle_hashes_doc},
@@ -538,6 +605,7 @@ static PyMethodDef methods[] = {
     {"span_hashes", span_hashes, METH_VARARGS, span_hashes_doc},
     {"span_shingles", span_shingles, METH_VARARGS, span_shingles_doc},
     {"run_lookup", run_lookup, METH_VARARGS, run_lookup_doc},
+    {"band_hashes", band_hashes, METH_VARARGS, band_hashes_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -275,3 +275,14 @@ def test_run_lookups_in_c_give_the_numpy_entries(entries: list[int], query: list
             minhash_module._C = real
         assert fast[0].tolist() == reference[0].tolist()
         assert fast[1].tolist() == reference[1].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=140),
+    st.sampled_from([1, 3, 16, 32]),
+)
+def test_one_signatures_band_hashes_in_c_are_the_numpy_ones(values: list[int], bands: int) -> None:
+    signature = np.array(values, dtype=np.uint32)
+    index = LSHIndex(bands)
+    assert index._band_hashes(signature).tolist() == band_hashes(signature, bands)[0].tolist()
