@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crawler.dedup.lines import token_counts, token_lines
+from crawler.dedup.lines import Lines
 from crawler.dedup.minhash import U64
 from crawler.dedup.votes import count_pages
 from crawler.extract.normalize import tokens
@@ -39,7 +39,7 @@ def is_prose(lines: list[str]) -> list[bool]:
     joined = "\n".join(lines)
     if joined.count("\n") != max(len(lines) - 1, 0):  # a line holds a line break
         return [len(tokens(line)) >= PROSE_WORDS for line in lines]
-    return (token_counts(token_lines(joined)) >= PROSE_WORDS).tolist() if lines else []
+    return (Lines.of(joined).counts >= PROSE_WORDS).tolist() if lines else []
 
 
 def prose_rows(column: pa.ChunkedArray) -> list[str]:
