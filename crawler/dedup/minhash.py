@@ -441,10 +441,11 @@ class LSHIndex:
         if most is not None:
             return self._rare_candidates(query, most)
         numbers = [n for run in self._runs for n in run.lookup(query).tolist()]
-        bands = query.tolist()
-        numbers += [n for h in bands if (n := self._pending.get(h)) is not None]
-        if self._overflow:
-            numbers += [n for h in bands for n in self._overflow.get(h, ())]
+        # the hashes pending (a set intersection, in C: most are in none)
+        bands, pending, overflow = query.tolist(), self._pending, self._overflow
+        numbers += [pending[h] for h in pending.keys() & bands]
+        if overflow:
+            numbers += [n for h in overflow.keys() & bands for n in overflow[h]]
         return list(dict.fromkeys(self._keys[n] for n in sorted(set(numbers))))
 
     def _rare_candidates(self, query: U64, most: int) -> list[str]:
@@ -455,13 +456,13 @@ class LSHIndex:
             found, where = run.lookup_each(query)
             numbers += found.tolist()
             at += where.tolist()
-        for j, h in enumerate(query.tolist()):
-            if (n := self._pending.get(h)) is not None:
-                numbers.append(n)
-                at.append(j)
-            for n in self._overflow.get(h, ()):
-                numbers.append(n)
-                at.append(j)
+        hashes, pending, overflow = query.tolist(), self._pending, self._overflow
+        for h in pending.keys() & hashes:  # a set intersection, in C: most are in none
+            numbers.append(pending[h])
+            at.append(hashes.index(h))
+        for h in overflow.keys() & hashes if overflow else ():
+            numbers += overflow[h]
+            at += [hashes.index(h)] * len(overflow[h])
         if not numbers:
             return []
         where = np.array(at, dtype=np.intp)
