@@ -19,7 +19,7 @@ Steps (all pure, deterministic):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Literal
 
@@ -46,6 +46,9 @@ from crawler.model import Meta
 from crawler.reasons import Removed
 
 Mode = Literal["dump", "extracted"]
+HeadlineVote = Callable[[Sequence[Line], int, int, set[int], set[int], int | None], int | None]
+"""`headline_vote.pick`'s form without its weights: (lines, start, end, sections, navigation,
+the rules' choice) -> the headline's position."""
 
 _HEAD_WINDOW = 12  # non-blank lines above the body searched for headline / bylines
 _LEAD_WINDOW = 4  # first lines of the run searched for a dateline / byline ending the header
@@ -309,6 +312,7 @@ def clean_text(
     *,
     mode: Mode = "dump",
     learned: LineModel | bool | None = None,
+    vote: HeadlineVote | None = None,
 ) -> CleanResult:
     """Clean one page's text: the article paragraphs, metadata, and why each other line
     was removed. `mode="dump"` finds the article in a whole-page dump; `mode="extracted"`
@@ -316,7 +320,11 @@ def clean_text(
 
     `learned` (dump mode): the line model that takes the final keep / remove decisions
     from the rules' analysis (`crawler.extract.boilerplate.learned`): None = the package default,
-    True = the shipped model, False = the rules alone, or a `LineModel`."""
+    True = the shipped model, False = the rules alone, or a `LineModel`.
+
+    `vote` (dump mode): the headline vote to ask instead of `headline_vote.pick`, for benches
+    and tests that record or replace its inputs (the compiled cleaner calls `pick` directly:
+    replacing the module's attribute is not seen)."""
     raw = text.split("\n")
     lines = _analyse(raw, stats)
     nav = blocks.navigation_runs(lines) if mode == "dump" else set()
@@ -360,7 +368,10 @@ def clean_text(
             date_text = by.date_text
 
     if mode == "dump":  # the record's title only: the body's decisions above keep `t`
-        voted = headline_vote.pick(lines, start, end, set(sect), nav, t)
+        if vote is None:
+            voted = headline_vote.pick(lines, start, end, set(sect), nav, t)
+        else:
+            voted = vote(lines, start, end, set(sect), nav, t)
         title = headline.split_outlet(lines[voted].f.text)[0] if voted is not None else None
 
     # -- trailing boxes that read like prose: "About <company>", contacts, author bio -----
