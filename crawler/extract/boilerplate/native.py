@@ -32,7 +32,7 @@ from pathlib import Path
 from types import ModuleType
 
 PACKAGE = __package__ or __name__.rpartition(".")[0]
-MODULES = ("stats", "lines", "chrome", "blocks", "tail", "headline_vote", "cleaner")
+MODULES = ("stats", "lines", "chrome", "blocks", "tail", "headline", "headline_vote", "cleaner")
 """Compiled together (one mypyc group: they call each other natively). `features.py` stays
 Python: its lazy properties need an instance dict."""
 C_MODULES = ("_linescan", "_forest", "_frozen")
