@@ -11,11 +11,14 @@ import unicodedata
 from collections.abc import Callable
 from itertools import compress
 from operator import itemgetter, methodcaller, not_, or_
+from typing import Final
 
 from crawler.extract.boilerplate.features import LineFeatures as LineFeatures
-from crawler.extract.boilerplate.stopwords import STOP_WORDS
+from crawler.extract.boilerplate.stopwords import STOP_WORDS as _STOP_WORDS
 
-_WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
+STOP_WORDS: Final = _STOP_WORDS  # Final: read as a C constant by the compiled module
+
+_WORD: Final = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
 # Han ideographs, hiragana, katakana (scripts written without spaces between words).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _SENT_END = frozenset(".!?。！？…")
@@ -31,7 +34,7 @@ _MONTHS = (
     "januari februari maret mei agustus oktober desember "
     "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
 )
-_DATE_WORDS = frozenset(
+_DATE_WORDS: Final = frozenset(
     (
         _MONTHS + " mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday "
         "sat saturday sun sunday am pm a.m p.m gmt utc est edt pst pdt cst cet ist bst "
@@ -66,8 +69,8 @@ _FOLD_WORD = re.compile(r"[^\W\d_]{3}")
 _SEPARATORS = re.compile(r"\s(?:[|•·»›/]\s|\s+)")
 _INNER_SENT = re.compile(r"[.!?。！？][\"'”’)]*\s+[\"'“‘(]*[A-ZА-Я]")
 _CJK_INNER_SENT = re.compile(r"[。！？](?=.)")
-_TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
-_CAP_STRIP = "\"'“‘«(¿¡["
+_TOKEN_STRIP: Final = "\"'“”‘’«»()[]{}.,;:!?¿¡"
+_CAP_STRIP: Final = "\"'“‘«(¿¡["
 _DIGITS = re.compile(r"\d+")
 _DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
 _TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens (< 2**16)
