@@ -106,3 +106,35 @@ def make(
         data_like,
         headline_like,
     )
+
+
+def model_values(features: list[LineFeatures]) -> list[object]:
+    """The line model's 19 raw values of each line, one line after another (the order of
+    `learned._RAW_FEATURES`): compiled, each a struct field read instead of an attribute
+    lookup through the type."""
+    out: list[object] = []
+    for f in features:
+        out.extend(
+            (
+                f.chars,
+                f.units,
+                f.alpha_words,
+                f.words,
+                f.end_punct,
+                f.end_colon,
+                f.stop_ratio,
+                f.title_ratio,
+                f.upper_ratio,
+                f.digit_ratio,
+                f.date_like,
+                f.has_date,
+                f.bulleted,
+                f.separators,
+                f.inner_sentences,
+                f.is_cjk,
+                f.prose_like,
+                f.data_like,
+                f.headline_like,
+            )
+        )
+    return out

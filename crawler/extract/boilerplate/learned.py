@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import numpy.typing as npt
 
 from crawler.extract.boilerplate import blocks
 from crawler.extract.boilerplate.blocks import Line
+from crawler.extract.boilerplate.features import model_values
 from crawler.extract.boilerplate.lines import _CJK
 from crawler.extract.boilerplate.stats import LineStats, key_hash
 from crawler.reasons import Removed
@@ -340,7 +340,7 @@ def line_rows(
     if n == 0:
         return x
     start, end = span
-    per = list(chain.from_iterable(map(_RAW_FEATURES, [ln.f for ln in lines])))
+    per = model_values([ln.f for ln in lines])
     score, reason_of = blocks.line_score, reasons.get
     for k, ln in enumerate(lines):
         in_sect, in_nav, c, r = k in sect, k in nav, ln.chrome, reason_of(k)

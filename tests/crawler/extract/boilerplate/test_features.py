@@ -4,10 +4,11 @@ properties `LineFeatures` had before (kept here as the reference)."""
 from __future__ import annotations
 
 import re
+from itertools import chain
 from pathlib import Path
 
-from crawler.extract.boilerplate import lines
-from crawler.extract.boilerplate.features import LineFeatures
+from crawler.extract.boilerplate import learned, lines
+from crawler.extract.boilerplate.features import LineFeatures, model_values
 
 ROOT = Path(__file__).resolve().parents[4]
 _COUNT_SUFFIX = re.compile(r"^\D*[(\[]\d+[)\]]$")
@@ -81,3 +82,13 @@ def test_the_derived_features_equal_the_old_lazy_properties() -> None:
         assert f.headline_like == _headline_like(f), text
         checked += 1
     assert checked >= len(SAMPLES) - 1
+
+
+def test_model_values_are_the_model_raw_features_in_order() -> None:
+    """`features.model_values` (the line model's hot path) equals `learned._RAW_FEATURES`
+    (the reference's attribute getter) line after line, value for value and type for type."""
+    made = [lines.features_of_normalized(t) for t in map(lines.normalize, _lines()) if t]
+    got = model_values(made)
+    want = list(chain.from_iterable(map(learned._RAW_FEATURES, made)))
+    assert got == want
+    assert [type(v) for v in got] == [type(v) for v in want]
