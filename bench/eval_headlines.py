@@ -48,6 +48,7 @@ from lxml import html as lxml_html  # noqa: E402
 
 from crawler.config import Settings  # noqa: E402
 from crawler.extract.boilerplate import LineStats, clean_text, headline_vote  # noqa: E402
+from crawler.extract.boilerplate.cleaner import HeadlineVote  # noqa: E402
 from crawler.extract.chain import extract  # noqa: E402
 from crawler.extract.normalize import normalize_line  # noqa: E402
 from crawler.readers.files import RawInput  # noqa: E402
@@ -117,19 +118,14 @@ def capture(text: str, stats: LineStats | None) -> tuple[dict[int, dict[str, flo
     """The headline vote's candidates and features on one dump, as `clean_text` computes
     them (position -> feature -> value), and the texts of the analysed lines."""
     got: dict[str, Any] = {}
-    real = headline_vote.pick
 
     def spy(lines: Sequence[Any], start: int, end: int, sect: set[int], nav: set[int],
-            chosen: int | None, weights: Any = None) -> int | None:  # fmt: skip
+            chosen: int | None) -> int | None:  # fmt: skip
         got["rows"] = headline_vote.features(lines, start, end, sect, nav, chosen)
         got["texts"] = [ln.f.text for ln in lines]
-        return real(lines, start, end, sect, nav, chosen, weights)
+        return headline_vote.pick(lines, start, end, sect, nav, chosen)
 
-    headline_vote.pick = spy  # type: ignore[assignment]
-    try:
-        clean_text(text, stats)
-    finally:
-        headline_vote.pick = real  # type: ignore[assignment]
+    clean_text(text, stats, vote=spy)
     return got.get("rows", {}), got.get("texts", [])
 
 
@@ -162,21 +158,19 @@ def cost(root: Path, rounds: int) -> int:
     stats = LineStats()
     for text in texts:
         stats.add(text)
-    real = headline_vote.pick
 
     def rules_only(lines: Sequence[Any], start: int, end: int, sect: set[int], nav: set[int],
-                   chosen: int | None, weights: Any = None) -> int | None:  # fmt: skip
+                   chosen: int | None) -> int | None:  # fmt: skip
         return chosen
 
     spent: dict[str, list[float]] = {"vote": [], "rules": []}
+    votes: dict[str, HeadlineVote | None] = {"rules": rules_only, "vote": None}
     for _ in range(rounds):
-        for name, fn in (("rules", rules_only), ("vote", real)):
-            headline_vote.pick = fn  # type: ignore[assignment]
+        for name, vote in votes.items():
             t0 = time.process_time()
             for text in texts:
-                clean_text(text, stats)
+                clean_text(text, stats, vote=vote)
             spent[name].append((time.process_time() - t0) * 1000 / len(texts))
-    headline_vote.pick = real  # type: ignore[assignment]
     best = {k: min(v) for k, v in spent.items()}
     print(
         f"{len(texts)} dumps, best of {rounds} rounds, CPU ms/page: rules' pick "

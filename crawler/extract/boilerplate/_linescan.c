@@ -417,40 +417,13 @@ static PyObject *set_has_date(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
-/* the field names, in LineFeatures' order (interned once) */
-static const char *FIELD_NAMES[] = {
-    "text",        "chars",       "words",       "cjk",         "units",    "alpha_words",
-    "end_punct",   "end_colon",   "stop_ratio",  "title_ratio", "upper_ratio", "digit_ratio",
-    "date_like",   "has_date",    "bulleted",    "separators",  "inner_sentences",
-};
-#define N_FIELDS 17
-static PyObject *field_keys[N_FIELDS];
-
-static int make_keys(void) {
-    for (int i = 0; i < N_FIELDS; i++) {
-        if (field_keys[i] == NULL) {
-            field_keys[i] = PyUnicode_InternFromString(FIELD_NAMES[i]);
-            if (field_keys[i] == NULL) return -1;
-        }
-    }
-    return 0;
-}
-
-/* dict[FIELD_NAMES[i]] = value, stealing the reference to value (NULL: an error) */
-static int put(PyObject *dict, int i, PyObject *value) {
-    if (value == NULL) return -1;
-    int r = PyDict_SetItem(dict, field_keys[i], value);
-    Py_DECREF(value);
-    return r;
-}
-
 static inline double ratio(Py_ssize_t a, Py_ssize_t b) {
     /* Python's a / max(1, b) for ints below 2**53: the double quotient, correctly rounded */
     return (double)a / (double)(b > 1 ? b : 1);
 }
 
-/* line_features(text) -> the instance dict of lines.features_of_normalized(text), in the
- * same field order, or None for a line with CJK characters (the Python path counts those) */
+/* line_features(text) -> the 17 arguments features.make takes for
+ * lines.features_of_normalized(text), in order, or None for a line with CJK characters (the Python path counts those) */
 static PyObject *line_features(PyObject *self, PyObject *text) {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "line_features() needs a str");
@@ -482,28 +455,26 @@ static PyObject *line_features(PyObject *self, PyObject *text) {
     Py_ssize_t content_left = tokens - date_tokens - numeric;
     int date_like = (has_date || date_tokens >= 2) && content_left <= 1 && tokens <= 12;
     Py_ssize_t sample = tokens < SAMPLE_MAX ? tokens : SAMPLE_MAX;
-    if (make_keys() < 0) return NULL;
-    PyObject *dict = PyDict_New();
-    if (dict == NULL) return NULL;
-    if (put(dict, 0, Py_NewRef(text)) < 0 || put(dict, 1, PyLong_FromSsize_t(chars)) < 0 ||
-        put(dict, 2, PyLong_FromSsize_t(tokens)) < 0 || put(dict, 3, PyLong_FromLong(0)) < 0 ||
-        put(dict, 4, PyFloat_FromDouble((double)tokens)) < 0 ||
-        put(dict, 5, PyLong_FromSsize_t(alpha)) < 0 ||
-        put(dict, 6, PyBool_FromLong(sh.end_punct)) < 0 ||
-        put(dict, 7, PyBool_FromLong(sh.end_colon)) < 0 ||
-        put(dict, 8, PyFloat_FromDouble(ratio(stop, sample))) < 0 ||
-        put(dict, 9, PyFloat_FromDouble(ratio(caps, alpha))) < 0 ||
-        put(dict, 10, PyFloat_FromDouble(ratio(sh.upper, sh.cased))) < 0 ||
-        put(dict, 11, PyFloat_FromDouble(ratio(sh.digits, chars))) < 0 ||
-        put(dict, 12, PyBool_FromLong(date_like)) < 0 ||
-        put(dict, 13, PyBool_FromLong(has_date)) < 0 ||
-        put(dict, 14, PyBool_FromLong(sh.bulleted)) < 0 ||
-        put(dict, 15, PyLong_FromSsize_t(sh.separators)) < 0 ||
-        put(dict, 16, PyLong_FromSsize_t(sh.inner)) < 0) {
-        Py_DECREF(dict);
+    PyObject *row = PyTuple_New(17);
+    if (row == NULL) return NULL;
+    PyObject *v[17] = {
+        Py_NewRef(text), PyLong_FromSsize_t(chars), PyLong_FromSsize_t(tokens),
+        PyLong_FromLong(0), PyFloat_FromDouble((double)tokens), PyLong_FromSsize_t(alpha),
+        PyBool_FromLong(sh.end_punct), PyBool_FromLong(sh.end_colon),
+        PyFloat_FromDouble(ratio(stop, sample)), PyFloat_FromDouble(ratio(caps, alpha)),
+        PyFloat_FromDouble(ratio(sh.upper, sh.cased)), PyFloat_FromDouble(ratio(sh.digits, chars)),
+        PyBool_FromLong(date_like), PyBool_FromLong(has_date), PyBool_FromLong(sh.bulleted),
+        PyLong_FromSsize_t(sh.separators), PyLong_FromSsize_t(sh.inner)};
+    int failed = 0;
+    for (int i = 0; i < 17; i++) {
+        if (v[i] == NULL) failed = 1;
+        PyTuple_SET_ITEM(row, i, v[i]); /* a NULL slot is fine: the tuple is dropped then */
+    }
+    if (failed) {
+        Py_DECREF(row);
         return NULL;
     }
-    return dict;
+    return row;
 }
 
 /* ---- white space collapsed: lines.normalize and chrome.key_of_normalized ---- */
@@ -578,7 +549,7 @@ static PyMethodDef methods[] = {
     {"token_stats", token_stats, METH_O, "The token counts of one line (lines._token_stats_py)."},
     {"set_packer", set_packer, METH_O, "The function giving a new token's bits."},
     {"set_has_date", set_has_date, METH_O, "The date test line_features asks (lines._has_date)."},
-    {"line_features", line_features, METH_O, "A line's feature dict (no CJK), else None."},
+    {"line_features", line_features, METH_O, "A line's 17 feature values (no CJK), else None."},
     {"normalize", normalize, METH_O, "White space collapsed (lines._normalize_py)."},
     {"key_words", key_words, METH_O, "A lowered line's phrase key (chrome._key_words_py)."},
     {NULL, NULL, 0, NULL},

@@ -9,4 +9,27 @@ def token_stats(text: str, /) -> tuple[int, int, int, int, int, int]: ...
 def normalize(text: str, /) -> str: ...
 def key_words(low: str, /) -> str: ...
 def set_has_date(has_date: Callable[[str, int], bool], /) -> None: ...
-def line_features(text: str, /) -> dict[str, object] | None: ...
+def line_features(
+    text: str, /
+) -> (
+    tuple[
+        str,
+        int,
+        int,
+        int,
+        float,
+        int,
+        bool,
+        bool,
+        float,
+        float,
+        float,
+        float,
+        bool,
+        bool,
+        bool,
+        int,
+        int,
+    ]
+    | None
+): ...

@@ -19,7 +19,7 @@ Steps (all pure, deterministic):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Literal
 
@@ -46,6 +46,9 @@ from crawler.model import Meta
 from crawler.reasons import Removed
 
 Mode = Literal["dump", "extracted"]
+HeadlineVote = Callable[[Sequence[Line], int, int, set[int], set[int], int | None], int | None]
+"""`headline_vote.pick`'s form without its weights: (lines, start, end, sections, navigation,
+the rules' choice) -> the headline's position."""
 
 _HEAD_WINDOW = 12  # non-blank lines above the body searched for headline / bylines
 _LEAD_WINDOW = 4  # first lines of the run searched for a dateline / byline ending the header
@@ -113,21 +116,47 @@ def _byline(f: LineFeatures) -> headline.Byline | None:
     return got
 
 
-def _recurring_keys(found: Sequence[_Single], stats: LineStats | None) -> set[str]:
-    """Fold keys of the lines that recur across the ingest's documents, looked up at once.
-    Prose and long lines are never flagged by corpus frequency alone."""
+def _key_freqs(found: Sequence[_Single], stats: LineStats, every: bool) -> dict[str, int]:
+    """Document frequencies of the page's fold keys, looked up at once: of every key when
+    `every` (the line model reads them all), else only of the keys `_recurring_keys` may
+    flag."""
+    keys = list(
+        {
+            key
+            for f, key, _ in found
+            if every or (not f.prose_like and f.units <= _RECURRING_MAX_UNITS)
+        }
+    )
+    return dict(zip(keys, stats.hash_freqs([key_hash(k) for k in keys]), strict=True))
+
+
+def _recurring_keys(
+    found: Sequence[_Single], stats: LineStats | None, freqs: dict[str, int]
+) -> set[str]:
+    """Fold keys of the lines that recur across the ingest's documents (`freqs`: from
+    `_key_freqs`). Prose and long lines are never flagged by corpus frequency alone."""
     if stats is None:
         return set()
-    keys = list(
-        {key for f, key, _ in found if not f.prose_like and f.units <= _RECURRING_MAX_UNITS}
-    )
-    freqs = stats.hash_freqs([key_hash(k) for k in keys])
-    return {k for k, freq in zip(keys, freqs, strict=True) if stats.freq_is_recurring(freq)}
+    return {
+        key
+        for f, key, _ in found
+        if not f.prose_like
+        and f.units <= _RECURRING_MAX_UNITS
+        and stats.freq_is_recurring(freqs[key])
+    }
 
 
 def _analyse(raw: Sequence[str], stats: LineStats | None) -> list[Line]:
     """Per-line analysis; a line repeated on the page, or met on an earlier page, is analysed
     once."""
+    return _analyse_page(raw, stats, False)[0]
+
+
+def _analyse_page(
+    raw: Sequence[str], stats: LineStats | None, every_freq: bool
+) -> tuple[list[Line], list[int] | None]:
+    """`_analyse`, and with `every_freq` (and `stats`) each line's document frequency, for
+    the line model's rows: every key of the page is hashed and looked up once."""
     memo: dict[str, _Single | None] = {}
     found: list[tuple[int, _Single]] = []
     for no, s in enumerate(raw):
@@ -138,10 +167,12 @@ def _analyse(raw: Sequence[str], stats: LineStats | None) -> list[Line]:
         for old in list(islice(_SEEN, len(_SEEN) - _SEEN_MAX * 3 // 4)):
             _SEEN.pop(old, None)
     singles = [got for _, got in found]
-    recurring = _recurring_keys(singles, stats)
+    freqs = _key_freqs(singles, stats, every_freq) if stats is not None else {}
+    recurring = _recurring_keys(singles, stats, freqs)
     counts = Counter(got[1] for got in singles)
     rows = [(no, f, why, key in recurring, counts[key], key) for no, (f, key, why) in found]
-    return instances(Line, rows)
+    line_freqs = [freqs[key] for _, key, _ in singles] if every_freq and stats is not None else None
+    return instances(Line, rows), line_freqs
 
 
 def _label_in_body(lines: Sequence[Line], k: int) -> bool:
@@ -292,10 +323,11 @@ def _apply_model(
     sect: dict[int, Removed],
     nav: set[int],
     reasons: dict[int, Removed],
+    freqs: list[int] | None,
 ) -> None:
     """Let the learned model overrule the rules' keep / remove decision of every line
     (`reasons` is updated in place); the headline stays in `title`."""
-    keep = line_model.learned_keep(model, lines, stats, span, sect, nav, reasons)
+    keep = line_model.learned_keep(model, lines, stats, span, sect, nav, reasons, freqs)
     for k, ln in enumerate(lines):
         if keep[k]:
             reasons.pop(k, None)
@@ -309,6 +341,7 @@ def clean_text(
     *,
     mode: Mode = "dump",
     learned: LineModel | bool | None = None,
+    vote: HeadlineVote | None = None,
 ) -> CleanResult:
     """Clean one page's text: the article paragraphs, metadata, and why each other line
     was removed. `mode="dump"` finds the article in a whole-page dump; `mode="extracted"`
@@ -316,9 +349,14 @@ def clean_text(
 
     `learned` (dump mode): the line model that takes the final keep / remove decisions
     from the rules' analysis (`crawler.extract.boilerplate.learned`): None = the package default,
-    True = the shipped model, False = the rules alone, or a `LineModel`."""
+    True = the shipped model, False = the rules alone, or a `LineModel`.
+
+    `vote` (dump mode): the headline vote to ask instead of `headline_vote.pick`, for benches
+    and tests that record or replace its inputs (the compiled cleaner calls `pick` directly:
+    replacing the module's attribute is not seen)."""
     raw = text.split("\n")
-    lines = _analyse(raw, stats)
+    model = _line_model(learned) if mode == "dump" else None
+    lines, freqs = _analyse_page(raw, stats, model is not None)
     nav = blocks.navigation_runs(lines) if mode == "dump" else set()
     start, end, sect = _body_span(lines, mode, nav)
     span = (start, end)
@@ -360,7 +398,10 @@ def clean_text(
             date_text = by.date_text
 
     if mode == "dump":  # the record's title only: the body's decisions above keep `t`
-        voted = headline_vote.pick(lines, start, end, set(sect), nav, t)
+        if vote is None:
+            voted = headline_vote.pick(lines, start, end, set(sect), nav, t)
+        else:
+            voted = vote(lines, start, end, set(sect), nav, t)
         title = headline.split_outlet(lines[voted].f.text)[0] if voted is not None else None
 
     # -- trailing boxes that read like prose: "About <company>", contacts, author bio -----
@@ -431,9 +472,8 @@ def clean_text(
         else:
             reasons[k] = Removed.LOW_CONTENT
 
-    model = _line_model(learned) if mode == "dump" else None
     if model is not None and lines:
-        _apply_model(model, lines, stats, span, sect, nav, reasons)
+        _apply_model(model, lines, stats, span, sect, nav, reasons, freqs)
 
     paragraphs = [ln.f.text for k, ln in enumerate(lines) if k not in reasons]
     removed = instances(

@@ -1,36 +1,17 @@
 """The shape features of one line (`LineFeatures`), computed by `lines.features_of_normalized`.
 
-A module of its own, kept out of the modules compiled with mypyc (`native.py`): its lazy
-properties keep their value in the instance dict, which a compiled (native) class has not.
+Compiled with mypyc (`native.MODULES`): the four derived features (`is_cjk`, `prose_like`,
+`data_like`, `headline_like`) are computed when a line is made (`make`), so the class has plain
+fields, which compiled readers get as C struct fields instead of instance-dict lookups.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Final
 
-_COUNT_SUFFIX = re.compile(r"^\D*[(\[]\d+[)\]]$")  # "Category (15)": a count, not data
-
-
-_T = TypeVar("_T")
-
-
-class _once(cached_property[_T], Generic[_T]):  # used like cached_property
-    """`functools.cached_property` without its lock (Python 3.11 takes one on every first
-    access; Python 3.12 dropped it). Two threads reading one line's property at once both
-    compute the same value: the properties are pure."""
-
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        super().__init__(func)
-
-    def __get__(self, instance: object, owner: type[Any] | None = None) -> _T:  # type: ignore[override]
-        if instance is None:
-            return self  # type: ignore[return-value]
-        value = instance.__dict__[self.attrname or self.func.__name__] = self.func(instance)
-        return value
+_COUNT_SUFFIX: Final = re.compile(r"^\D*[(\[]\d+[)\]]$")  # "Category (15)": a count, not data
 
 
 @dataclass(frozen=True)
@@ -55,34 +36,105 @@ class LineFeatures:
     separators: int  # " | ", " • ", " / " style separators (menus, breadcrumbs)
     inner_sentences: int  # sentence ends inside the line (". X")
 
-    @_once
-    def is_cjk(self) -> bool:
-        """Mostly written in a script without spaces (Japanese, Chinese)."""
-        return self.cjk >= max(4, self.chars // 3)
+    is_cjk: bool  # mostly written in a script without spaces (Japanese, Chinese)
+    prose_like: bool  # looks like running text: long enough and sentence-shaped
+    data_like: bool  # a short content line of a list or table (figures with words, a bullet)
+    headline_like: bool  # short, no final full stop, several words: a title, teaser or menu
 
-    @_once
-    def prose_like(self) -> bool:
-        """Looks like running text: long enough and sentence-shaped."""
-        if self.is_cjk:
-            return self.cjk >= 20 and (self.end_punct or "、" in self.text)
-        if self.units >= 10 and (self.end_punct or self.inner_sentences > 0):
-            return self.stop_ratio >= 0.08 or self.units >= 25
-        return self.units >= 20 and self.stop_ratio >= 0.15
 
-    @_once
-    def data_like(self) -> bool:
-        """A short content line of a list or table: figures with words ("1 tsp cinnamon",
-        "Leeds 3 1 0 2 — 9"), a bare figure ("85%"), or a bulleted item."""
-        if self.date_like or (self.text.endswith((")", "]")) and _COUNT_SUFFIX.search(self.text)):
-            return False
-        has_digit = self.digit_ratio > 0
-        return self.bulleted or (has_digit and (self.alpha_words > 0 or self.chars <= 12))
+def make(
+    text: str,
+    chars: int,
+    words: int,
+    cjk: int,
+    units: float,
+    alpha_words: int,
+    end_punct: bool,
+    end_colon: bool,
+    stop_ratio: float,
+    title_ratio: float,
+    upper_ratio: float,
+    digit_ratio: float,
+    date_like: bool,
+    has_date: bool,
+    bulleted: bool,
+    separators: int,
+    inner_sentences: int,
+) -> LineFeatures:
+    """A line's features with the four derived from the others (once, when it is made)."""
+    is_cjk = cjk >= max(4, chars // 3)
+    # prose_like: running text, long enough and sentence-shaped
+    if is_cjk:
+        prose_like = cjk >= 20 and (end_punct or "、" in text)
+    elif units >= 10 and (end_punct or inner_sentences > 0):
+        prose_like = stop_ratio >= 0.08 or units >= 25
+    else:
+        prose_like = units >= 20 and stop_ratio >= 0.15
+    # data_like: figures with words ("1 tsp cinnamon", "Leeds 3 1 0 2 — 9"), a bare figure
+    # ("85%"), or a bulleted item; not a date, not a "Category (15)" count
+    if date_like or (text.endswith((")", "]")) and _COUNT_SUFFIX.search(text) is not None):
+        data_like = False
+    else:
+        data_like = bulleted or (digit_ratio > 0 and (alpha_words > 0 or chars <= 12))
+    # headline_like: no final full stop, several words
+    if (end_punct and text[-1:] not in "?!？！") or end_colon:
+        headline_like = False
+    elif is_cjk:
+        headline_like = 6 <= cjk <= 60
+    else:
+        headline_like = 3 <= words <= 20
+    return LineFeatures(
+        text,
+        chars,
+        words,
+        cjk,
+        units,
+        alpha_words,
+        end_punct,
+        end_colon,
+        stop_ratio,
+        title_ratio,
+        upper_ratio,
+        digit_ratio,
+        date_like,
+        has_date,
+        bulleted,
+        separators,
+        inner_sentences,
+        is_cjk,
+        prose_like,
+        data_like,
+        headline_like,
+    )
 
-    @_once
-    def headline_like(self) -> bool:
-        """Short, no final full stop, several words: a title, teaser or menu entry."""
-        if (self.end_punct and self.text[-1:] not in "?!？！") or self.end_colon:
-            return False
-        if self.is_cjk:
-            return 6 <= self.cjk <= 60
-        return 3 <= self.words <= 20
+
+def model_values(features: list[LineFeatures]) -> list[object]:
+    """The line model's 19 raw values of each line, one line after another (the order of
+    `learned._RAW_FEATURES`): compiled, each a struct field read instead of an attribute
+    lookup through the type."""
+    out: list[object] = []
+    for f in features:
+        out.extend(
+            (
+                f.chars,
+                f.units,
+                f.alpha_words,
+                f.words,
+                f.end_punct,
+                f.end_colon,
+                f.stop_ratio,
+                f.title_ratio,
+                f.upper_ratio,
+                f.digit_ratio,
+                f.date_like,
+                f.has_date,
+                f.bulleted,
+                f.separators,
+                f.inner_sentences,
+                f.is_cjk,
+                f.prose_like,
+                f.data_like,
+                f.headline_like,
+            )
+        )
+    return out

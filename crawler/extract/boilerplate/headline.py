@@ -153,6 +153,17 @@ def _may_be_relative(text: str) -> bool:
     return "ago" in low or "yesterday" in low or "just now" in low
 
 
+_REL_ENDS = ("ago", "yesterday", "just now")
+
+
+def _may_end_relative(text: str) -> bool:
+    """Precondition of `_REL_DATE`, exact: its match ends the line (but for white space,
+    `str.rstrip`'s and `\\s`'s alike) with "ago", "yesterday" or "just now" in any case. The
+    only character outside ASCII that IGNORECASE matches to one of their letters is "ſ" (s);
+    `str.lower` takes every other case variant to the letter."""
+    return text.rstrip()[-9:].replace("ſ", "s").lower().endswith(_REL_ENDS)
+
+
 def _may_be_absolute(text: str) -> bool:
     """Precondition of `_ABS_DATE`, exact: every form but the Japanese one has a year
     starting "19" or "20"; that one has 年."""
@@ -180,7 +191,7 @@ def find_date(text: str) -> str | None:
         return None
     if text in _DATES_SEEN:
         return _DATES_SEEN[text]
-    m = _REL_DATE.search(text) if _may_be_relative(text) else None
+    m = _REL_DATE.search(text) if _may_be_relative(text) and _may_end_relative(text) else None
     if m:
         got: str | None = m.group("date").strip()
     else:

@@ -24,15 +24,16 @@ from importlib.resources import files
 from math import inf, isfinite
 from operator import mul
 from pathlib import Path
+from typing import Final
 
 from crawler.extract.boilerplate import headline
 from crawler.extract.boilerplate.blocks import Line
 from crawler.extract.boilerplate.lines import LineFeatures
 from crawler.extract.boilerplate.stopwords import STOP_WORDS
 
-_MAX_CANDIDATES = 400  # bounds the echo search on very long dumps (first lines first)
-_WINDOW = 14  # lines above the body start that get a position bonus
-_LOOKAHEAD = 4  # lines below a candidate searched for its byline / first paragraph
+_MAX_CANDIDATES: Final = 400  # bounds the echo search on very long dumps (first lines first)
+_WINDOW: Final = 14  # lines above the body start that get a position bonus
+_LOOKAHEAD: Final = 4  # lines below a candidate searched for its byline / first paragraph
 # beside this module's source: a compiled module's __file__ is in the build directory
 WEIGHTS_PATH = Path(str(files(__name__.rpartition(".")[0]) / "headline_weights.json"))
 _WORD = re.compile(r"\w+")
@@ -45,8 +46,8 @@ _PAGER = re.compile(r"(?:previous|prev|back|next|older|newer)\b[^|]{0,60}\|", re
 _PAGER_FIRST = frozenset("«‹←")  # "« Older post | Main", "Previous | Index": a pager bar
 _PAGER_LAST = frozenset("»›→")
 _SEP_CHAR = re.compile(r"[–—|:•·-]")  # in every outlet separator of `headline.split_outlet`
-_PAGER_REACH = 3  # lines above a candidate searched for a pager bar
-_PROSE_REACH = 8  # lines below a candidate whose running text counts
+_PAGER_REACH: Final = 3  # lines above a candidate searched for a pager bar
+_PROSE_REACH: Final = 8  # lines below a candidate whose running text counts
 
 
 def _shaped(ln: Line) -> bool:
@@ -307,18 +308,35 @@ FEATURES = (
 
 
 _COL = {name: i for i, name in enumerate(FEATURES)}
-_QUOTED, _COPIED, _DATE_ABOVE = _COL["quoted"], _COL["copied"], _COL["date_above"]
-_META_BELOW = (_COL["meta_below_1"], _COL["meta_below_2"], _COL["meta_below_3"])
-_PARA_BELOW, _TEASER_RUN, _UNDER = _COL["para_below"], _COL["teaser_run"], _COL["under_heading"]
-_ABOVE_BODY, _BODY_START = _COL["above_body"], _COL["body_start"]
-_OVERLAP_PARA, _OVERLAP_BODY = _COL["overlap_para"], _COL["overlap_body"]
-_AFTER_BODY, _PAGE_POS = _COL["after_body"], _COL["page_position"]
-_MOST_QUOTED = _COL["most_quoted"]
-_NEAREST, _AFTER_CHROME, _RECURRING = _COL["nearest_above"], _COL["after_chrome"], _COL["recurring"]
-_IN_SECTION, _IN_NAV, _SEPARATORS = _COL["in_section"], _COL["in_nav"], _COL["separators"]
-_RULES_PICK, _SENTENCE, _OUTLET = _COL["rules_pick"], _COL["sentence"], _COL["outlet_suffix"]
-_LONG, _TITLE_CASE, _PAGER_ABOVE = _COL["long"], _COL["title_case"], _COL["pager_above"]
-_COMMENT_REF, _PROSE_BELOW = _COL["comment_ref"], _COL["prose_below"]
+# Final: the compiled module reads them as C constants, not from its globals dict
+_QUOTED: Final = _COL["quoted"]
+_COPIED: Final = _COL["copied"]
+_DATE_ABOVE: Final = _COL["date_above"]
+_META_BELOW: Final = (_COL["meta_below_1"], _COL["meta_below_2"], _COL["meta_below_3"])
+_PARA_BELOW: Final = _COL["para_below"]
+_TEASER_RUN: Final = _COL["teaser_run"]
+_UNDER: Final = _COL["under_heading"]
+_ABOVE_BODY: Final = _COL["above_body"]
+_BODY_START: Final = _COL["body_start"]
+_OVERLAP_PARA: Final = _COL["overlap_para"]
+_OVERLAP_BODY: Final = _COL["overlap_body"]
+_AFTER_BODY: Final = _COL["after_body"]
+_PAGE_POS: Final = _COL["page_position"]
+_MOST_QUOTED: Final = _COL["most_quoted"]
+_NEAREST: Final = _COL["nearest_above"]
+_AFTER_CHROME: Final = _COL["after_chrome"]
+_RECURRING: Final = _COL["recurring"]
+_IN_SECTION: Final = _COL["in_section"]
+_IN_NAV: Final = _COL["in_nav"]
+_SEPARATORS: Final = _COL["separators"]
+_RULES_PICK: Final = _COL["rules_pick"]
+_SENTENCE: Final = _COL["sentence"]
+_OUTLET: Final = _COL["outlet_suffix"]
+_LONG: Final = _COL["long"]
+_TITLE_CASE: Final = _COL["title_case"]
+_PAGER_ABOVE: Final = _COL["pager_above"]
+_COMMENT_REF: Final = _COL["comment_ref"]
+_PROSE_BELOW: Final = _COL["prose_below"]
 
 
 def _near(page: _Page, k: int, row: list[float], prose_words: Sequence[int]) -> None:

@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import numpy.typing as npt
 
 from crawler.extract.boilerplate import blocks
 from crawler.extract.boilerplate.blocks import Line
+from crawler.extract.boilerplate.features import model_values
 from crawler.extract.boilerplate.lines import _CJK
 from crawler.extract.boilerplate.stats import LineStats, key_hash
 from crawler.reasons import Removed
@@ -325,9 +325,11 @@ def line_rows(
     sect: Mapping[int, Removed],
     nav: set[int],
     reasons: Mapping[int, Removed],
+    freqs: Sequence[int] | None = None,
 ) -> Arr:
     """One feature row per line. `span` is the rules' article run (before the trailing
-    boxes are cut), `reasons` their removal reason per line position.
+    boxes are cut), `reasons` their removal reason per line position, `freqs` the lines'
+    document frequencies when the caller looked them up already (else from `stats`).
 
     Filled into one matrix from one pass over the lines, by `_forest.rows` in C (but for the
     log1p / expm1 columns) when the compiled build is in use, else block by block with numpy:
@@ -338,7 +340,7 @@ def line_rows(
     if n == 0:
         return x
     start, end = span
-    per = list(chain.from_iterable(map(_RAW_FEATURES, [ln.f for ln in lines])))
+    per = model_values([ln.f for ln in lines])
     score, reason_of = blocks.line_score, reasons.get
     for k, ln in enumerate(lines):
         in_sect, in_nav, c, r = k in sect, k in nav, ln.chrome, reason_of(k)
@@ -357,7 +359,9 @@ def line_rows(
     # per line: repeats, chrome, recurring, score, in_nav, in_section, chrome class and reason
     # class (-1: none)
     e = raw[19 * n :].reshape(n, 8)
-    if stats is not None:
+    if freqs is not None:
+        freq = np.array(freqs, dtype=np.float64)
+    elif stats is not None:
         freq = np.array(stats.hash_freqs([key_hash(ln.key) for ln in lines]), dtype=np.float64)
     else:
         freq = np.zeros(n)
@@ -695,9 +699,11 @@ def learned_keep(
     sect: Mapping[int, Removed],
     nav: set[int],
     reasons: Mapping[int, Removed],
+    freqs: Sequence[int] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Which lines the model keeps (never the lines of `model.held`: the headline goes to
-    `title`, bylines and datelines to the metadata columns)."""
+    `title`, bylines and datelines to the metadata columns). `freqs`: as `line_rows` takes
+    them."""
     rules = np.array([k not in reasons for k in range(len(lines))])
     band = model.band
     if model.short_words > 0:
@@ -707,7 +713,7 @@ def learned_keep(
                 return rules  # a long article: the rules decide, no rows needed
         else:
             band = None
-    p = model.predict(line_rows(lines, stats, span, sect, nav, reasons))
+    p = model.predict(line_rows(lines, stats, span, sect, nav, reasons, freqs))
     if band is None:
         keep: npt.NDArray[np.bool_] = p > model.threshold
     else:

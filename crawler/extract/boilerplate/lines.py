@@ -11,11 +11,15 @@ import unicodedata
 from collections.abc import Callable
 from itertools import compress
 from operator import itemgetter, methodcaller, not_, or_
+from typing import Final
 
 from crawler.extract.boilerplate.features import LineFeatures as LineFeatures
-from crawler.extract.boilerplate.stopwords import STOP_WORDS
+from crawler.extract.boilerplate.features import make as _make_features
+from crawler.extract.boilerplate.stopwords import STOP_WORDS as _STOP_WORDS
 
-_WORD = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
+STOP_WORDS: Final = _STOP_WORDS  # Final: read as a C constant by the compiled module
+
+_WORD: Final = re.compile(r"[^\W\d_](?:[\w'’\-]*\w)?", re.UNICODE)
 # Han ideographs, hiragana, katakana (scripts written without spaces between words).
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _SENT_END = frozenset(".!?。！？…")
@@ -31,7 +35,7 @@ _MONTHS = (
     "januari februari maret mei agustus oktober desember "
     "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
 )
-_DATE_WORDS = frozenset(
+_DATE_WORDS: Final = frozenset(
     (
         _MONTHS + " mon monday tue tues tuesday wed wednesday thu thur thurs thursday fri friday "
         "sat saturday sun sunday am pm a.m p.m gmt utc est edt pst pdt cst cet ist bst "
@@ -66,8 +70,8 @@ _FOLD_WORD = re.compile(r"[^\W\d_]{3}")
 _SEPARATORS = re.compile(r"\s(?:[|•·»›/]\s|\s+)")
 _INNER_SENT = re.compile(r"[.!?。！？][\"'”’)]*\s+[\"'“‘(]*[A-ZА-Я]")
 _CJK_INNER_SENT = re.compile(r"[。！？](?=.)")
-_TOKEN_STRIP = "\"'“”‘’«»()[]{}.,;:!?¿¡"
-_CAP_STRIP = "\"'“‘«(¿¡["
+_TOKEN_STRIP: Final = "\"'“”‘’«»()[]{}.,;:!?¿¡"
+_CAP_STRIP: Final = "\"'“‘«(¿¡["
 _DIGITS = re.compile(r"\d+")
 _DATE_MAX_CHARS = 2_000  # longer lines are never date lines; `has_date` is not searched
 _TOKEN_SAMPLE = 10_000  # token-level ratios are computed over at most this many tokens (< 2**16)
@@ -289,7 +293,29 @@ def _fold_digits_py(text: str) -> str:
     return _DIGITS.sub("0", text)
 
 
-def _no_line_features(text: str) -> dict[str, object] | None:
+Ready = tuple[
+    str,
+    int,
+    int,
+    int,
+    float,
+    int,
+    bool,
+    bool,
+    float,
+    float,
+    float,
+    float,
+    bool,
+    bool,
+    bool,
+    int,
+    int,
+]
+"""The 17 values `features.make` takes, as `_linescan.line_features` gives them."""
+
+
+def _no_line_features(text: str) -> Ready | None:
     """Without the C scanners: no line's features come ready-made."""
     return None
 
@@ -297,7 +323,7 @@ def _no_line_features(text: str) -> dict[str, object] | None:
 _shape: Callable[[str], Shape] = _shape_py
 _fold_digits: Callable[[str], str] = _fold_digits_py
 _token_stats: Callable[[str], TokenStats] = _token_stats_py
-_line_features: Callable[[str], dict[str, object] | None] = _no_line_features
+_line_features: Callable[[str], Ready | None] = _no_line_features
 try:  # the C scanners, loaded only with the matching compiled build (native.activate)
     from crawler.extract.boilerplate import _linescan
 
@@ -316,9 +342,8 @@ def features_of_normalized(text: str) -> LineFeatures:
     """The shape features of an already normalised line (`normalize`)."""
     ready = _line_features(text)  # the C version of what follows (lines without CJK)
     if ready is not None:
-        made = object.__new__(LineFeatures)
-        made.__dict__.update(ready)
-        return made
+        t, c, w, k, u, a, ep, ec, sr, tr, ur, dr, dl, hd, bl, sp, ins = ready
+        return _make_features(t, c, w, k, u, a, ep, ec, sr, tr, ur, dr, dl, hd, bl, sp, ins)
     chars = len(text)
     cjk, upper, cased, digits, inner, separators, bulleted, end_punct, end_colon = _shape(text)
     if cjk:
@@ -335,29 +360,25 @@ def features_of_normalized(text: str) -> LineFeatures:
     date_like = (has_date or date_tokens >= 2) and content_left <= 1 and n_tokens <= 12
     if cjk and has_date and chars <= 24:
         date_like = True
-    # the frozen dataclass's __init__ sets its 17 fields one by one through
-    # object.__setattr__ (~3 us a line); its instance dict filled at once is the same object
-    features = object.__new__(LineFeatures)
-    features.__dict__.update(
-        text=text,
-        chars=chars,
-        words=words,
-        cjk=cjk,
-        units=n_tokens + cjk / 2.0,
-        alpha_words=alpha,
-        end_punct=end_punct,
-        end_colon=end_colon,
-        stop_ratio=stop / n_tok,
-        title_ratio=caps / max(1, alpha),
-        upper_ratio=upper / max(1, cased),
-        digit_ratio=digits / max(1, chars),
-        date_like=date_like,
-        has_date=has_date,
-        bulleted=bulleted,
-        separators=separators,
-        inner_sentences=inner,
+    return _make_features(
+        text,
+        chars,
+        words,
+        cjk,
+        n_tokens + cjk / 2.0,
+        alpha,
+        end_punct,
+        end_colon,
+        stop / n_tok,
+        caps / max(1, alpha),
+        upper / max(1, cased),
+        digits / max(1, chars),
+        date_like,
+        has_date,
+        bulleted,
+        separators,
+        inner,
     )
-    return features
 
 
 def fold_key(text: str) -> str:

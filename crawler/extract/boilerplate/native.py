@@ -32,9 +32,19 @@ from pathlib import Path
 from types import ModuleType
 
 PACKAGE = __package__ or __name__.rpartition(".")[0]
-MODULES = ("stats", "lines", "chrome", "blocks", "tail", "headline_vote")
-"""Compiled together (one mypyc group: they call each other natively). `features.py` stays
-Python: its lazy properties need an instance dict."""
+MODULES = (
+    "stats",
+    "features",
+    "lines",
+    "chrome",
+    "blocks",
+    "tail",
+    "headline",
+    "headline_vote",
+    "cleaner",
+)
+"""Compiled together (one mypyc group: they call each other natively; `features.LineFeatures`
+is a native class, its fields read as C struct fields)."""
 C_MODULES = ("_linescan", "_forest", "_frozen")
 """Hand-written C extensions built beside them (`_linescan.c`: the per-line scanners, which
 `lines.py` uses when it is importable, else its Python reference; `_forest.c`: the line

@@ -116,6 +116,34 @@ def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> N
             assert headline._GLUED_REL_DATE.match(text) is None, text
 
 
+_END_PIECES = [*_DATE_PIECES, "\t", "\n", "\u00a0", "\u2003", "\x1c", "\u3000", ".", "s", "S",
+               "hours", "Chicago", "week", "one"]  # fmt: skip
+
+
+def test_a_relative_date_ends_its_line_as_the_precondition_asks() -> None:
+    """`_may_end_relative` lets through every line `_REL_DATE` matches (random mixes of the
+    words in case variants, ſ and white space of every kind; the engine's case folds found
+    by testing every code point against each letter of the words)."""
+    import re
+    import sys
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for letter in set("".join(headline._REL_ENDS)) - {" "}:
+        odd = [c for c in re.findall(letter, every, re.IGNORECASE) if c.lower() != letter]
+        assert odd == (["ſ"] if letter == "s" else []), letter
+    rng = random.Random(11)
+    texts = ["".join(rng.choices(_END_PIECES, k=rng.randint(1, 7))) for _ in range(40_000)]
+    matched = 0
+    for text in texts + _END_PIECES:
+        if headline._REL_DATE.search(text) is not None:
+            matched += 1
+            assert headline._may_end_relative(text), text
+    assert matched > 1_000
+    assert not headline._may_end_relative("agony aunt") and headline._may_end_relative("AGO \n")
+    assert headline.find_date("Posted 3 hours ago") == "3 hours ago"
+    assert headline.find_date("3 hours ago, in Chicago") is None
+
+
 @pytest.mark.parametrize(
     "text",
     ["May 5, 2019", "5th May 2019", "2019-11-20", "1.2.2020", "1999年1月2日", "２０２４年1月2日",

@@ -177,3 +177,32 @@ def test_echoes_count_a_site_wide_copy_only_of_a_line_that_is_not_site_wide() ->
     assert headline_vote._echoes(lines, 0, joined) == (0, 1)
     lines[0] = dataclasses.replace(lines[0], recurring=True)
     assert headline_vote._echoes(lines, 0, joined) == (0, 0)
+
+
+def test_a_vote_passed_to_clean_text_is_asked_instead_of_pick() -> None:
+    """Benches and tests record or replace the vote through `clean_text(vote=...)`: a compiled
+    cleaner calls `pick` directly, so swapping the module's `pick` would not be seen."""
+    text = _dump(
+        "Home",
+        "River bridge closed after engineers find cracks",
+        "By Jane Doe",
+        _BODY,
+    )
+    calls: list[tuple[object, ...]] = []
+
+    def recorder(*args: object) -> int | None:
+        calls.append(args)
+        return headline_vote.pick(*args)  # type: ignore[arg-type]
+
+    assert clean_text(text, vote=recorder) == clean_text(text)
+    assert len(calls) == 1
+    lines, start, end, sect, nav, _chosen = calls[0]
+    texts = [ln.f.text for ln in lines]  # type: ignore[attr-defined]
+    assert texts[1] == "River bridge closed after engineers find cracks"
+    assert isinstance(start, int) and isinstance(end, int) and start < end
+    assert isinstance(sect, set) and isinstance(nav, set)
+
+    no_title = clean_text(text, vote=lambda *args: None)
+    assert no_title.meta.title is None
+    assert no_title.paragraphs == clean_text(text).paragraphs
+    assert clean_text(text, mode="extracted", vote=recorder) is not None and len(calls) == 1

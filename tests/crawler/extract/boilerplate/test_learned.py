@@ -91,6 +91,30 @@ def test_rows_have_one_named_column_each_and_no_nan() -> None:
     assert learned.line_rows([], stats, (0, 0), {}, set(), {}).shape == (0, len(feature_names()))
 
 
+def test_the_cleaner_looks_each_key_up_once_and_the_rows_are_the_same() -> None:
+    """`clean_text` hands the line model the frequencies its analysis looked up (every key
+    of the page once): the same as `line_rows` looks up from `stats`, and the same rows."""
+    from crawler.extract.boilerplate import blocks, cleaner
+
+    other = PAGE.replace("Council approves budget", "Mayor opens library")
+    stats = LineStats()
+    for text in (PAGE, other, other.replace("Mayor", "Judge")):
+        stats.add(text)
+    raw = (PAGE + "\nShare this article\n" + BODY[0]).split("\n")
+    lines, freqs = cleaner._analyse_page(raw, stats, True)
+    assert freqs == [stats.key_freq(ln.key) for ln in lines]
+    assert max(freqs) >= 3 and min(freqs) <= 1
+    assert lines == cleaner._analyse(raw, stats)
+    assert cleaner._analyse_page(raw, stats, False)[1] is None
+    assert cleaner._analyse_page(raw, None, True)[1] is None
+    nav = blocks.navigation_runs(lines)
+    start, end, sect = cleaner._body_span(lines, "dump", nav)
+    reasons = {0: Removed.NAVIGATION, 3: Removed.TITLE}
+    want = learned.line_rows(lines, stats, (start, end), sect, nav, reasons)
+    got = learned.line_rows(lines, stats, (start, end), sect, nav, reasons, freqs)
+    assert np.array_equal(got, want)
+
+
 def test_unknown_features_or_kind_are_refused() -> None:
     spec = constant_model(0.0)
     with pytest.raises(ValueError, match="unknown features"):
