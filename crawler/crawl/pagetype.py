@@ -161,6 +161,15 @@ class _Layout:
         half = _WRAPPER_SHARE * self.page_chars
         return len(_STRING(elem)) < half or _text_len(elem) < half
 
+    def encloses_chrome(self, elem: HtmlElement) -> bool:
+        """Is every element below `elem` in the furniture (`in_chrome`)? So when `elem` is
+        furniture and no <body> or <html> below it stops `in_chrome`'s climb."""
+        return (
+            elem.tag not in ("body", "html")
+            and self._furniture(elem)
+            and next(elem.iter("body", "html"), None) is None
+        )
+
     def in_chrome(self, elem: HtmlElement) -> bool:
         """Is an ancestor of `elem` (below <body>) furniture? Remembered per element: the
         blocks and links of a page share most of their ancestors."""
@@ -222,12 +231,15 @@ def _text_len(elem: HtmlElement) -> int:
     return total
 
 
-def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
+def _blocks(
+    root: HtmlElement, prune: Callable[[HtmlElement], bool] | None = None
+) -> Iterator[tuple[HtmlElement, str, int]]:
     """Every block element with text of its own: (element, its own text, chars of it in links).
 
     A block's own text is its text and that of its inline children (links, emphasis, spans,
     line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
-    separated by `<br>`, each count once."""
+    separated by `<br>`, each count once. The blocks inside an element `prune` holds true of
+    are not walked (the element itself is)."""
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
@@ -239,6 +251,7 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
                 if text:
                     yield elem, text, 0
             continue
+        descend = prune is None or not prune(elem)
         own = elem.text
         parts = [own] if own else []  # (no empty parts: the split below drops them anyway)
         add = parts.append
@@ -262,7 +275,7 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
                     else:
                         linked += sum(len(_STRING(a).strip()) for a in child.iter("a"))
                 add(text)
-            elif tag.__class__ is str and tag not in _NO_TEXT:  # (comments: no text)
+            elif descend and tag.__class__ is str and tag not in _NO_TEXT:  # (comments: none)
                 push(child)
             tail = child.tail
             if tail:
@@ -383,7 +396,10 @@ class _Page:
         self.other_page, self.is_self = other_page, is_self
         per_block: Counter[HtmlElement] = Counter()
         prose: dict[HtmlElement, int] = {}
-        for block, text, linked in _blocks(body if body is not None else root):
+        # (blocks inside the furniture are never prose: not walked)
+        for block, text, linked in _blocks(
+            body if body is not None else root, layout.encloses_chrome
+        ):
             if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
                 continue
             if block.tag == "li" or layout.in_chrome(block):

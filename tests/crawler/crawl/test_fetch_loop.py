@@ -439,3 +439,27 @@ def test_furniture_is_measured_whole_before_its_visible_text(
     layout = pagetype._Layout(wrapper)
     assert not layout._furniture(wrapper.find(".//div"))
     assert measured == ["body", "body", "div"]
+
+
+def test_blocks_inside_the_furniture_are_not_walked() -> None:
+    """The page type does not walk the blocks inside furniture (never prose): the furniture
+    element's own text is still read; the page's features are unchanged."""
+    from crawler.crawl import pagetype
+
+    url = "http://x.test/articles/story.html"
+    para = "Some words of a sidebar story that is long enough to be prose. " * 3
+    page = (
+        f"<html><body><aside class='sidebar'>Own text<div><p>{para}</p></div></aside>"
+        f"<article><p>{'Words of the article itself, a sentence. ' * 60}</p></article>"
+        "</body></html>"
+    )
+    root = pagetype.page_tree(page, url)
+    layout = pagetype._Layout(root)
+    walked = [e.tag for e, _, _ in pagetype._blocks(root.find("body"), layout.encloses_chrome)]
+    assert sorted(walked) == ["aside", "p"]  # the article's paragraph, the aside's own text
+    every = [e.tag for e, _, _ in pagetype._blocks(root.find("body"))]
+    assert every.count("p") == 2 and walked.count("p") == 1
+    assert "aside" in walked  # (its own text is read)
+    kind = pagetype.classify(root, url)
+    assert kind.features == pagetype.page_features(pagetype.page_tree(page, url), url, None)
+    assert kind.features.prose_paragraphs == 1
