@@ -70,15 +70,8 @@ _VISIBLE_TEXT = etree.XPath(
 # (only these few are tested for hidden ancestors, not every text node up to the root)
 _HIDDEN_TAGS = ("script", "style", "noscript")
 _ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
-_OUTERMOST_HIDDEN = etree.XPath(
-    "descendant-or-self::*[self::script or self::style or self::noscript]"
-    "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-)
 _STRING = etree.XPath("string()", smart_strings=False)  # = HtmlElement.text_content()
 _OG_TYPE = etree.XPath("string(//meta[@property='og:type']/@content)", smart_strings=False)
-_OWN_URLS = etree.XPath(
-    "//link[@rel='canonical']/@href|//meta[@property='og:url']/@content", smart_strings=False
-)
 _ITEMTYPES = etree.XPath("//*[@itemscope]/@itemtype", smart_strings=False)
 _TITLES = etree.XPath("//title/text()|//meta[@property='og:title']/@content", smart_strings=False)
 _PROSE_MIN_CHARS = 80  # a block with less text of its own than this is not prose
@@ -155,11 +148,27 @@ class _Layout:
                 or role in _CHROME_ROLES
                 or bool(marker.strip() and _CHROME_CLASS.search(marker))
             ) and (
-                _text_len(elem) < _WRAPPER_SHARE * self.page_chars
+                self._small(elem)
                 or ((elem.tag == "aside" or role == "complementary") and elem.find(".//h1") is None)
             )
             self._verdicts[elem] = verdict
         return verdict
+
+    def _small(self, elem: HtmlElement) -> bool:
+        """Does `elem` hold less than the wrapper's share of the page's visible text? All its
+        text, hidden and spaces included (one C call), bounds its visible text from above:
+        the visible text is measured only when that bound is not small enough already."""
+        half = _WRAPPER_SHARE * self.page_chars
+        return len(_STRING(elem)) < half or _text_len(elem) < half
+
+    def encloses_chrome(self, elem: HtmlElement) -> bool:
+        """Is every element below `elem` in the furniture (`in_chrome`)? So when `elem` is
+        furniture and no <body> or <html> below it stops `in_chrome`'s climb."""
+        return (
+            elem.tag not in ("body", "html")
+            and self._furniture(elem)
+            and next(elem.iter("body", "html"), None) is None
+        )
 
     def in_chrome(self, elem: HtmlElement) -> bool:
         """Is an ancestor of `elem` (below <body>) furniture? Remembered per element: the
@@ -202,7 +211,9 @@ def _linked(root: HtmlElement, *tags: str) -> list[HtmlElement]:
 
 def _headline_words(link: HtmlElement) -> bool:
     """Does a link's text have the 4 words or more of a headline?"""
-    return len(_WORD.findall(_STRING(link))) >= 4
+    # a link without children: its text is its string() (no XPath call)
+    text = (link.text or "") if not len(link) else _STRING(link)
+    return len(_WORD.findall(text)) >= 4
 
 
 def _text_len(elem: HtmlElement) -> int:
@@ -210,24 +221,39 @@ def _text_len(elem: HtmlElement) -> int:
     if next(elem.iterancestors(*_HIDDEN_TAGS), None) is not None:
         return 0
     total = sum(map(len, map(str.strip, _ALL_TEXT(elem))))
-    for hidden in _OUTERMOST_HIDDEN(elem):
+    # the outermost hidden elements, by lxml's tag filter (an XPath's predicates, e.g.
+    # `descendant-or-self::*[self::script]`, are evaluated on every element)
+    for hidden in elem.iter(*_HIDDEN_TAGS):
         if hidden is elem:
             return 0
-        total -= sum(map(len, map(str.strip, _ALL_TEXT(hidden))))
+        if next(hidden.iterancestors(*_HIDDEN_TAGS), None) is None:
+            total -= sum(map(len, map(str.strip, _ALL_TEXT(hidden))))
     return total
 
 
-def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
+def _blocks(
+    root: HtmlElement, prune: Callable[[HtmlElement], bool] | None = None
+) -> Iterator[tuple[HtmlElement, str, int]]:
     """Every block element with text of its own: (element, its own text, chars of it in links).
 
     A block's own text is its text and that of its inline children (links, emphasis, spans,
     line breaks), not that of the blocks inside it: `<p>` paragraphs, and also `<div>`s of text
-    separated by `<br>`, each count once."""
+    separated by `<br>`, each count once. The blocks inside an element `prune` holds true of
+    are not walked (the element itself is)."""
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
         elem = pop()
-        parts = [elem.text or ""]
+        if not len(elem):  # (most blocks: no children to look at)
+            text = elem.text
+            if text:
+                text = " ".join(text.split())
+                if text:
+                    yield elem, text, 0
+            continue
+        descend = prune is None or not prune(elem)
+        own = elem.text
+        parts = [own] if own else []  # (no empty parts: the split below drops them anyway)
         add = parts.append
         linked = 0
         for child in elem:
@@ -237,18 +263,23 @@ def _blocks(root: HtmlElement) -> Iterator[tuple[HtmlElement, str, int]]:
                 # walked here is inside one, the blocks are not looked into)
                 if not len(child):
                     text = child.text or ""
-                elif next(child.iter(*_HIDDEN_TAGS), None) is None:
-                    text = _STRING(child)
+                    if tag == "a":
+                        linked += len(text.strip())
                 else:
-                    text = "".join(_VISIBLE_TEXT(child))
+                    if next(child.iter(*_HIDDEN_TAGS), None) is None:
+                        text = _STRING(child)
+                    else:
+                        text = "".join(_VISIBLE_TEXT(child))
+                    if tag == "a":
+                        linked += len(text.strip())
+                    else:
+                        linked += sum(len(_STRING(a).strip()) for a in child.iter("a"))
                 add(text)
-                if tag == "a":
-                    linked += len(text.strip())
-                elif len(child):
-                    linked += sum(len(_STRING(a).strip()) for a in child.iter("a"))
-            elif tag.__class__ is str and tag not in _NO_TEXT:  # (comments: no text)
+            elif descend and tag.__class__ is str and tag not in _NO_TEXT:  # (comments: none)
                 push(child)
-            add(child.tail or "")
+            tail = child.tail
+            if tail:
+                add(tail)
         text = " ".join(" ".join(parts).split())
         if text:
             yield elem, text, linked
@@ -281,8 +312,15 @@ def _short_type(name: str) -> str:
 def _canonical(root: HtmlElement, url: str) -> set[str]:
     """The page's own addresses: its URL and the canonical / og:url it declares."""
     own = {url.split("#", 1)[0]}
-    for href in _OWN_URLS(root):
-        own.add(join_url(url, str(href).strip()).split("#", 1)[0])
+    # `//link[@rel='canonical']/@href|//meta[@property='og:url']/@content`, by lxml's tag
+    # filter: the XPath tests every node of the page twice
+    for elem in root.getroottree().getroot().iter("link", "meta"):
+        if elem.tag == "link":
+            href = elem.get("href") if elem.get("rel") == "canonical" else None
+        else:
+            href = elem.get("content") if elem.get("property") == "og:url" else None
+        if href is not None:
+            own.add(join_url(url, href.strip()).split("#", 1)[0])
     return own
 
 
@@ -358,7 +396,10 @@ class _Page:
         self.other_page, self.is_self = other_page, is_self
         per_block: Counter[HtmlElement] = Counter()
         prose: dict[HtmlElement, int] = {}
-        for block, text, linked in _blocks(body if body is not None else root):
+        # (blocks inside the furniture are never prose: not walked)
+        for block, text, linked in _blocks(
+            body if body is not None else root, layout.encloses_chrome
+        ):
             if len(text) < _PROSE_MIN_CHARS or linked > 0.3 * len(text):
                 continue
             if block.tag == "li" or layout.in_chrome(block):

@@ -369,3 +369,97 @@ def test_visible_text_is_what_the_xpath_finds() -> None:
     texts = {elem.tag: text for elem, text, _ in _blocks(root.find("body"))}
     assert texts["p"] == "Some inline text and more nested tail."
     assert texts["div"] == "after" and texts["footer"] == "Footer text"
+
+
+OWN_URLS_PAGE = (
+    "<html><head><link rel='canonical' href=' /a/story.html#top '><link rel='Canonical' "
+    "href='/not-exact.html'><link rel='canonical alternate' href='/two-words.html'>"
+    "<link rel='canonical'><meta property='og:url' content='http://x.test/og.html'>"
+    "<meta name='og:url' content='/by-name.html'><meta property='og:url'></head><body>"
+    "<link rel='canonical' href=''><meta property='og:url' content='../up.html'>"
+    "<svg><link rel='canonical' href='/in-svg.html'/></svg></body></html>"
+)
+
+
+def test_a_pages_own_urls_are_those_the_xpath_finds() -> None:
+    """The page's declared addresses, found by lxml's tag filter, are those of the XPath
+    `//link[@rel='canonical']/@href|//meta[@property='og:url']/@content` (exact values only,
+    in the body too, attributes missing or empty), joined as before."""
+    from lxml import etree
+
+    from crawler.crawl.links import join_url
+    from crawler.crawl.pagetype import _canonical, page_tree
+
+    xpath = etree.XPath(
+        "//link[@rel='canonical']/@href|//meta[@property='og:url']/@content", smart_strings=False
+    )
+    url = "http://x.test/dir/page.html#frag"
+    for html in (OWN_URLS_PAGE, LONG_ARTICLE, HIDDEN_TEXT_PAGE):
+        root = page_tree(html, url)
+        expected = {url.split("#", 1)[0]}
+        expected |= {join_url(url, str(h).strip()).split("#", 1)[0] for h in xpath(root)}
+        assert _canonical(root, url) == expected
+    assert len(_canonical(page_tree(OWN_URLS_PAGE, url), url)) == 5
+
+
+def test_furniture_is_measured_whole_before_its_visible_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A furniture element whose whole text (hidden and spaces included: one C call) is
+    already under half the page's is not walked for its visible text; the verdicts are those
+    the visible text gives."""
+    from crawler.crawl import pagetype
+
+    url = "http://x.test/articles/story.html"
+    measured: list[Any] = []
+    real = pagetype._text_len
+
+    def counted(elem: Any) -> int:
+        measured.append(elem.tag)
+        return real(elem)
+
+    monkeypatch.setattr(pagetype, "_text_len", counted)
+    page = (
+        "<html><body><nav class='menu'>Home <script>var a = 1;</script><a href='/'>Top</a></nav>"
+        f"<p>{'Some words of the article. ' * 20}</p><footer>Footer <b>text</b></footer>"
+        "</body></html>"
+    )
+    root = pagetype.page_tree(page, url)
+    layout = pagetype._Layout(root)
+    assert measured == ["body"]  # the page's own text, once
+    footer, nav = root.find(".//footer"), root.find(".//nav")
+    assert layout._furniture(footer) and layout._furniture(nav)
+    assert measured == ["body"]  # (the old classifier walked each for its visible text)
+    for elem in (footer, nav):
+        assert real(elem) < pagetype._WRAPPER_SHARE * layout.page_chars
+    # a wrapper holding most of the page is measured, and is no furniture
+    wrapper = pagetype.page_tree(
+        f"<html><body><div class='sidebar'>{'word ' * 50}</div><p>x</p></body></html>", url
+    )
+    layout = pagetype._Layout(wrapper)
+    assert not layout._furniture(wrapper.find(".//div"))
+    assert measured == ["body", "body", "div"]
+
+
+def test_blocks_inside_the_furniture_are_not_walked() -> None:
+    """The page type does not walk the blocks inside furniture (never prose): the furniture
+    element's own text is still read; the page's features are unchanged."""
+    from crawler.crawl import pagetype
+
+    url = "http://x.test/articles/story.html"
+    para = "Some words of a sidebar story that is long enough to be prose. " * 3
+    page = (
+        f"<html><body><aside class='sidebar'>Own text<div><p>{para}</p></div></aside>"
+        f"<article><p>{'Words of the article itself, a sentence. ' * 60}</p></article>"
+        "</body></html>"
+    )
+    root = pagetype.page_tree(page, url)
+    layout = pagetype._Layout(root)
+    walked = [e.tag for e, _, _ in pagetype._blocks(root.find("body"), layout.encloses_chrome)]
+    assert sorted(walked) == ["aside", "p"]  # the article's paragraph, the aside's own text
+    every = [e.tag for e, _, _ in pagetype._blocks(root.find("body"))]
+    assert every.count("p") == 2 and walked.count("p") == 1
+    assert "aside" in walked  # (its own text is read)
+    kind = pagetype.classify(root, url)
+    assert kind.features == pagetype.page_features(pagetype.page_tree(page, url), url, None)
+    assert kind.features.prose_paragraphs == 1
