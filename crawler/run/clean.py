@@ -16,6 +16,7 @@ from crawler.config import Settings
 from crawler.dedup.minhash import MinHasher, shingle_set
 from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats
+from crawler.extract.boilerplate.stats import LineCountsFile, write_counts
 from crawler.extract.chain import process
 from crawler.extract.limits import DocumentTimeout, time_limit
 from crawler.extract.normalize import replace_surrogates
@@ -44,6 +45,12 @@ def learn_line_stats(inputs: Iterable[Input]) -> LineStats:
         with contextlib.suppress(Drop):
             stats.add(item.load().text)
     return stats
+
+
+def learn_line_counts(inputs: Iterable[Input], path: str, partitions: int) -> LineCountsFile:
+    """`learn_line_stats` of these dumps written to `path` (`stats.write_counts`): the scan's
+    workers run this, so the run's main process receives a file name, never the counts."""
+    return write_counts(learn_line_stats(inputs), path, partitions)
 
 
 def clean_batch(

@@ -22,13 +22,14 @@ from typing import TypeVar
 from crawler.config import Settings
 from crawler.dedup.index import load_seen_inputs
 from crawler.extract.boilerplate import LineStats
-from crawler.extract.boilerplate.stats import SpilledLineStats
+from crawler.extract.boilerplate.stats import LineCountsFile, SpilledLineStats, write_counts
 from crawler.readers.files import discover, folders_resolved_once
 from crawler.readers.inputs import Input, is_input, read_inputs
 from crawler.run.clean import (
     PendingInput,
     clean_batch,
     clean_input,
+    learn_line_counts,
     learn_line_stats,
     save_batches,
     stage_batch,
@@ -144,7 +145,10 @@ def _most_recent(inputs: list[Input]) -> list[Input]:
 class _StatsLearner:
     """Line statistics of the dumps `add`ed, learned in chunks of STATS_CHUNK: in the pool's
     workers (one chunk per worker at a time) while the scan goes on, or in this process
-    without a pool. A chunk whose worker is lost is learned here (as it was before)."""
+    without a pool. A worker writes its chunk's counts to the run's staging area and returns
+    the file's name (`learn_line_counts`): this process never holds a chunk's counts (their
+    unpickling, on the pool's threads, left ~100 MB of heap at 100k dumps). A chunk whose
+    worker is lost is learned here (as it was before)."""
 
     def __init__(
         self, pool: IsolatingPool | None, max_doc_seconds: float, folder: str | Path
@@ -153,7 +157,7 @@ class _StatsLearner:
         self.max_doc_seconds = max_doc_seconds
         self.threads = ThreadPoolExecutor(pool.workers, "scan") if pool is not None else None
         self.chunk: list[Input] = []
-        self.futures: list[Future[LineStats]] = []
+        self.futures: list[Future[LineCountsFile]] = []
         # the chunks' counts, added up on disk as they come (most lines occur once)
         self.total = SpilledLineStats(folder)
 
@@ -172,21 +176,23 @@ class _StatsLearner:
             self._add_learned()
             assert self.pool is not None
             self.pool.start_forkserver()  # here, on the main thread: see its docstring
-            self.futures.append(self.threads.submit(self._learn, chunk))
+            path = self.total.new_path()
+            self.futures.append(self.threads.submit(self._learn, chunk, path))
 
     def _add_learned(self) -> None:
         """Add up the chunks the workers have learned so far (not held until the end)."""
         done = [f for f in self.futures if f.done()]
         self.futures = [f for f in self.futures if not f.done()]
         for future in done:
-            self.total.add(future.result())
+            self.total.add_file(future.result())
 
-    def _learn(self, chunk: list[Input]) -> LineStats:
+    def _learn(self, chunk: list[Input], path: str) -> LineCountsFile:
         assert self.pool is not None
+        args = (chunk, path, self.total.partitions)
         try:
-            return self.pool.call(learn_line_stats, (chunk,), len(chunk), self.max_doc_seconds)
+            return self.pool.call(learn_line_counts, args, len(chunk), self.max_doc_seconds)
         except WorkerLost:
-            return learn_line_stats(chunk)
+            return write_counts(learn_line_stats(chunk), path, self.total.partitions)
 
     def result(self) -> LineStats:
         """The statistics of every dump added, pruned (`LineStats.pruned`; counts add up, so
@@ -199,7 +205,7 @@ class _StatsLearner:
             self.total.add(learn_line_stats(self.chunk))
             self.chunk = []
         for future in self.futures:
-            self.total.add(future.result())
+            self.total.add_file(future.result())
         self.futures = []
         return self.total.result()
 

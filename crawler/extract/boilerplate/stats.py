@@ -7,18 +7,23 @@ digits) and stored as 64-bit BLAKE2 hashes in numpy arrays (sorted keys + counts
 `pruned()` keeps only what can matter before the statistics are shipped to worker processes.
 An ingest learns them in chunks and adds the chunks up in `SpilledLineStats`, on disk: most
 lines occur once, so every distinct line of a 100k-dump ingest held at once cost hundreds of MB.
+A chunk learned in a worker process is written there (`write_counts`): the run's main process
+receives the file's name, never the counts (unpickling them grew its heap by ~100 MB at 100k).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from crawler.extract.boilerplate.lines import fold_key
-from crawler.spill import KeyPartitions
 
 _PENDING_LIMIT = 1_000_000  # hashes buffered before they are folded into the sorted arrays
 
@@ -144,46 +149,111 @@ class LineStats:
 
 
 _RECORD = np.dtype([("key", "<u8"), ("count", "<i8")])
+PARTITIONS = 64  # of a chunk's keys by their top bits: the sum holds one at a time
+
+
+class LineCountsFile(NamedTuple):
+    """One chunk's counts as `write_counts` wrote them: `docs` documents, records (key, count)
+    by ascending key in `path`, partition p's from record `bounds[p]` to `bounds[p + 1]`.
+    (A tuple: mypyc's frozen dataclasses do not unpickle.)"""
+
+    path: str
+    docs: int
+    bounds: tuple[int, ...]
+
+
+def write_counts(part: LineStats, path: str | Path, partitions: int = PARTITIONS) -> LineCountsFile:
+    """Write the counts of `part` to `path` (whole or not at all: a worker retried after a loss
+    writes the same chunk again) and return what a reader needs to find them."""
+    if partitions < 1 or partitions & (partitions - 1):
+        raise ValueError(f"partitions must be a power of two, not {partitions}")
+    part._fold()
+    records = np.empty(part._keys.size, dtype=_RECORD)
+    records["key"], records["count"] = part._keys, part._counts
+    if partitions == 1:
+        bounds = [0, int(records.size)]
+    else:
+        top = part._keys >> np.uint64(64 - (partitions.bit_length() - 1))
+        bounds = np.searchsorted(top, np.arange(partitions + 1, dtype=np.uint64)).tolist()
+    target = Path(path)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    records.tofile(temporary)
+    os.replace(temporary, target)
+    return LineCountsFile(str(target), part._docs, tuple(int(b) for b in bounds))
+
+
+def _read_partition(counts: LineCountsFile, p: int) -> npt.NDArray[np.void]:
+    start, end = counts.bounds[p], counts.bounds[p + 1]
+    with open(counts.path, "rb") as f:
+        f.seek(start * _RECORD.itemsize)
+        return np.fromfile(f, dtype=_RECORD, count=end - start)
 
 
 class SpilledLineStats:
     """The sum of many `LineStats` (chunks of one ingest, counted apart, added in any order),
     pruned as `LineStats.pruned` would prune their merge, without holding every distinct line:
-    each part's keys go to one of `partitions` files in `folder` by their top bits as the part
-    comes, and `result` counts one file at a time (memory: one partition, not the ingest).
-    The files are removed by `result` or `close`."""
+    each chunk's counts are a file (`write_counts`, here by `add` or in a worker process for
+    `add_file`) of `partitions` parts by the keys' top bits, and `result` counts one partition
+    of every file at a time (memory: one partition, not the ingest). The files live in a
+    folder of their own in `folder`, removed by `result` or `close`."""
 
-    def __init__(self, folder: str | Path, partitions: int = 64) -> None:
-        self._spill = KeyPartitions(folder, "line-stats", _RECORD, partitions)
+    def __init__(self, folder: str | Path, partitions: int = PARTITIONS) -> None:
+        self._parent = Path(folder)
+        self._folder: Path | None = None
+        self._partitions = partitions
+        self._files: list[LineCountsFile] = []
+        self._named = 0
         self._docs = 0
+
+    def new_path(self) -> str:
+        """A file name for the next chunk's counts (`write_counts`, then `add_file`)."""
+        if self._folder is None:
+            self._parent.mkdir(parents=True, exist_ok=True)
+            self._folder = Path(tempfile.mkdtemp(prefix="line-stats-", dir=self._parent))
+        self._named += 1
+        return str(self._folder / f"{self._named:06d}.counts")
+
+    @property
+    def partitions(self) -> int:
+        return self._partitions
 
     def add(self, part: LineStats) -> None:
         """Add the counts of one chunk (its keys are written out, not kept)."""
-        part._fold()
-        self._docs += part._docs
-        if not part._keys.size:
-            return
-        records = np.empty(part._keys.size, dtype=_RECORD)
-        records["key"], records["count"] = part._keys, part._counts
-        self._spill.write(records, part._keys)
+        self.add_file(write_counts(part, self.new_path(), self._partitions))
+
+    def add_file(self, counts: LineCountsFile) -> None:
+        """Add a chunk's counts that `write_counts` wrote to a `new_path`."""
+        if len(counts.bounds) != self._partitions + 1:
+            raise ValueError(f"{counts.path}: not {self._partitions} partitions")
+        self._docs += counts.docs
+        self._files.append(counts)
 
     def result(self) -> LineStats:
         """The statistics of every part added, without the lines below MIN_DOCS."""
         stats = LineStats()
         stats._docs = self._docs
-        if self._spill.written:
+        files = [f for f in self._files if f.bounds[-1]]
+        if files:
             keys, counts = [], []
-            for records in self._spill.read():  # in order: the partitions' keys ascend
+            for p in range(self._partitions):  # in order: the partitions' keys ascend
+                parts = [_read_partition(f, p) for f in files if f.bounds[p + 1] > f.bounds[p]]
+                if not parts:
+                    continue
+                records = np.concatenate(parts)
                 unique, summed = _count_unique(
                     np.ascontiguousarray(records["key"]), np.ascontiguousarray(records["count"])
                 )
                 keep = summed >= MIN_DOCS
                 keys.append(unique[keep])
                 counts.append(summed[keep])
-            stats._keys, stats._counts = np.concatenate(keys), np.concatenate(counts)
+            if keys:
+                stats._keys, stats._counts = np.concatenate(keys), np.concatenate(counts)
         self.close()
         return stats
 
     def close(self) -> None:
         """Remove the files (a learning that failed, or one whose result was taken)."""
-        self._spill.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self._files = []
