@@ -138,10 +138,15 @@ def test_counts_written_apart_add_up_as_the_parts(tmp_path: Path) -> None:
         path = apart.new_path()
         write_counts(part, path, 4)
         apart.add_file(write_counts(part, path, 4))
-    with pytest.raises(ValueError, match="partitions"):
-        apart.add_file(write_counts(parts[0], apart.new_path(), 8))
     assert pickle.dumps(apart.result()) == pickle.dumps(here.result())
     assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
+    other = SpilledLineStats(tmp_path / "c", 4)
+    with pytest.raises(ValueError, match="not a file of this sum"):
+        other.add_file(write_counts(parts[0], tmp_path / "000000.counts", 4))
+    other.add_file(write_counts(parts[0], other.new_path(), 8))
+    with pytest.raises(ValueError, match="8 partitions, not 4"):
+        other.result()
+    other.close()
 
 
 def test_what_a_worker_answers_pickles(tmp_path: Path) -> None:
@@ -150,4 +155,5 @@ def test_what_a_worker_answers_pickles(tmp_path: Path) -> None:
     from crawler.extract.boilerplate.stats import write_counts
 
     answer = write_counts(_random_parts(1, 1, 5)[0], tmp_path / "c", 2)
+    assert answer == (str(tmp_path / "c"), 5)
     assert pickle.loads(pickle.dumps(answer)) == answer
