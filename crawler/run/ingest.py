@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import pickle
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -233,6 +234,17 @@ def plan_batches(items: list[T], batch_size: int, workers: int = 1) -> list[list
     return [items[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+def release_scan_memory() -> None:
+    """Let the allocator give back the memory of the scan's inputs, once they are dropped.
+
+    CPython's type attribute cache keeps a reference to the names it was last asked for, and
+    the worker pool's answers come back unpickled with names of their own: the scan left one
+    such string per chunk it learned, each in one of the 1 MiB allocator arenas that the
+    inputs (~1 KB each) filled meanwhile, so those arenas stayed when the inputs were dropped:
+    ~100 MB in the main process at 100k dumps. Clearing the cache frees them."""
+    sys._clear_type_cache()
+
+
 CleanBatches = Callable[[RunContext, list[list[str]], str | None], list[BatchResult]]
 Scan = Callable[[RunContext, list[str]], ScanResult]
 
@@ -268,6 +280,7 @@ def ingest_stages(
     # the inputs travel as keys from here on: the run does not hold them (~0.8 KB each)
     scanned = replace(scanned, new_files=[], new_inputs=[])
     del planned
+    release_scan_memory()
     with session.timed("clean"):
         results = clean(ctx, batches, scanned.line_stats_path)
     LOGGER.info(
