@@ -236,7 +236,7 @@ class SpilledLineStats:
         """The statistics of every part added, without the lines below MIN_DOCS."""
         stats = LineStats()
         stats._docs = self._docs
-        paths = [self._path(n) for n, added in enumerate(self._added) if added]
+        paths = [self._path(n) for n in range(len(self._added)) if self._added[n]]
         headers = np.zeros((len(paths), self._partitions + 2), dtype="<i8")
         for header, path in zip(headers, paths, strict=True):
             header[:] = np.fromfile(path, dtype="<i8", count=self._partitions + 2)
