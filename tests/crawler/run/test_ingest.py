@@ -604,3 +604,22 @@ def test_the_clean_stage_starts_without_the_names_the_pools_answers_left(tmp_pat
     finally:
         tracemalloc.stop()
     assert left == [0]  # 103 strings on the code before
+
+
+def test_the_saved_batches_keys_are_copies_not_the_inputs_strings(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """The batches' keys live through the run; the inputs' own key strings were made among
+    the scan's inputs and kept their allocator arenas in use once the inputs were dropped."""
+    from crawler.run.clean import save_batches
+    from crawler.run.ingest import discover_inputs, scan_inputs
+    from crawler.run.session import cleanup, start_run
+
+    ctx = start_run(tmp_path / "c", Settings())
+    try:
+        inputs = scan_inputs(ctx, discover_inputs([str(seeds_copy)])).new_inputs
+        (keys,) = save_batches(ctx, [inputs])
+        assert keys == [i.key for i in inputs]
+        assert not any(key is item.key for key, item in zip(keys, inputs, strict=True))
+    finally:
+        cleanup(ctx)
