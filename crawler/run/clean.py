@@ -16,6 +16,7 @@ from crawler.config import Settings
 from crawler.dedup.minhash import MinHasher, shingle_set
 from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats
+from crawler.extract.boilerplate.stats import LineCountsFile, write_counts
 from crawler.extract.chain import process
 from crawler.extract.limits import DocumentTimeout, time_limit
 from crawler.extract.normalize import replace_surrogates
@@ -46,6 +47,12 @@ def learn_line_stats(inputs: Iterable[Input]) -> LineStats:
     return stats
 
 
+def learn_line_counts(inputs: Iterable[Input], path: str, partitions: int) -> LineCountsFile:
+    """`learn_line_stats` of these dumps written to `path` (`stats.write_counts`): the scan's
+    workers run this, so the run's main process receives a file name, never the counts."""
+    return write_counts(learn_line_stats(inputs), path, partitions)
+
+
 def clean_batch(
     ctx: RunContext, batch_no: int, keys: list[str], line_stats_path: str | None
 ) -> BatchResult:
@@ -69,8 +76,11 @@ def save_batches(ctx: RunContext, batches: list[list[Input]]) -> list[list[str]]
 def save_batch(ctx: RunContext, batch_no: int, batch: list[Input]) -> list[str]:
     """Keep one batch of inputs for `clean_batch` (also a batch split up after a worker died:
     its inputs are not read and hashed again); its keys."""
+    keys = pickle.dumps([item.key for item in batch])
     _batch_inputs_path(ctx, batch_no).write_bytes(pickle.dumps(batch))
-    return [item.key for item in batch]
+    # copies, not the inputs' own strings: made among the scan's inputs, those would keep the
+    # inputs' allocator arenas (1 MiB each) in use through the run once the inputs are dropped
+    return pickle.loads(keys)  # type: ignore[no-any-return]
 
 
 def saved_inputs(ctx: RunContext, batch_no: int, keys: list[str]) -> dict[str, Input]:

@@ -7,18 +7,23 @@ digits) and stored as 64-bit BLAKE2 hashes in numpy arrays (sorted keys + counts
 `pruned()` keeps only what can matter before the statistics are shipped to worker processes.
 An ingest learns them in chunks and adds the chunks up in `SpilledLineStats`, on disk: most
 lines occur once, so every distinct line of a 100k-dump ingest held at once cost hundreds of MB.
+A chunk learned in a worker process is written there (`write_counts`): the run's main process
+receives the file's name, never the counts (unpickling them grew its heap by ~100 MB at 100k).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from crawler.extract.boilerplate.lines import fold_key
-from crawler.spill import KeyPartitions
 
 _PENDING_LIMIT = 1_000_000  # hashes buffered before they are folded into the sorted arrays
 
@@ -144,36 +149,111 @@ class LineStats:
 
 
 _RECORD = np.dtype([("key", "<u8"), ("count", "<i8")])
+PARTITIONS = 64  # of a chunk's keys by their top bits: the sum holds one at a time
+
+
+class LineCountsFile(NamedTuple):
+    """What `write_counts` answers: the file it wrote, and how many documents it counts.
+    (A tuple: mypyc's frozen dataclasses do not unpickle.)"""
+
+    path: str
+    docs: int
+
+
+def write_counts(part: LineStats, path: str | Path, partitions: int = PARTITIONS) -> LineCountsFile:
+    """Write the counts of `part` to `path` (whole or not at all: a worker retried after a loss
+    writes the same chunk again): a header of int64s, `partitions` and where each partition's
+    records begin and the last ends, then the records (key, count) by ascending key."""
+    if partitions < 1 or partitions & (partitions - 1):
+        raise ValueError(f"partitions must be a power of two, not {partitions}")
+    part._fold()
+    records = np.empty(part._keys.size, dtype=_RECORD)
+    records["key"], records["count"] = part._keys, part._counts
+    header = np.empty(partitions + 2, dtype="<i8")
+    header[0] = partitions
+    if partitions == 1:
+        header[1:] = [0, records.size]
+    else:
+        top = part._keys >> np.uint64(64 - (partitions.bit_length() - 1))
+        header[1:] = np.searchsorted(top, np.arange(partitions + 1, dtype=np.uint64))
+    target = Path(path)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as out:
+        header.tofile(out)
+        records.tofile(out)
+    os.replace(temporary, target)
+    return LineCountsFile(str(target), part._docs)
 
 
 class SpilledLineStats:
     """The sum of many `LineStats` (chunks of one ingest, counted apart, added in any order),
     pruned as `LineStats.pruned` would prune their merge, without holding every distinct line:
-    each part's keys go to one of `partitions` files in `folder` by their top bits as the part
-    comes, and `result` counts one file at a time (memory: one partition, not the ingest).
-    The files are removed by `result` or `close`."""
+    each chunk's counts are a file (`write_counts`, here by `add` or in a worker process for
+    `add_file`) of `partitions` parts by the keys' top bits, and `result` counts one partition
+    of every file at a time (memory: one partition, not the ingest). The files live in a
+    folder of their own in `folder`, removed by `result` or `close`.
 
-    def __init__(self, folder: str | Path, partitions: int = 64) -> None:
-        self._spill = KeyPartitions(folder, "line-stats", _RECORD, partitions)
+    Nothing is kept per chunk but a byte: the scan adds chunks while it makes ~1 KB of objects
+    per input, and an object kept from each chunk pinned an allocator arena of those inputs
+    in a run's main process (~100 MB at 100k dumps once the inputs were dropped)."""
+
+    def __init__(self, folder: str | Path, partitions: int = PARTITIONS) -> None:
+        self._parent = Path(folder)
+        self._folder: Path | None = None
+        self._partitions = partitions
+        self._added = bytearray()  # 1 for each file named by `new_path` and added
         self._docs = 0
+
+    @property
+    def partitions(self) -> int:
+        return self._partitions
+
+    def new_path(self) -> str:
+        """A file name for the next chunk's counts (`write_counts`, then `add_file`)."""
+        if self._folder is None:
+            self._parent.mkdir(parents=True, exist_ok=True)
+            self._folder = Path(tempfile.mkdtemp(prefix="line-stats-", dir=self._parent))
+        self._added.append(0)
+        return self._path(len(self._added) - 1)
+
+    def _path(self, n: int) -> str:
+        assert self._folder is not None
+        return os.path.join(self._folder, f"{n:06d}.counts")
 
     def add(self, part: LineStats) -> None:
         """Add the counts of one chunk (its keys are written out, not kept)."""
-        part._fold()
-        self._docs += part._docs
-        if not part._keys.size:
-            return
-        records = np.empty(part._keys.size, dtype=_RECORD)
-        records["key"], records["count"] = part._keys, part._counts
-        self._spill.write(records, part._keys)
+        self.add_file(write_counts(part, self.new_path(), self._partitions))
+
+    def add_file(self, counts: LineCountsFile) -> None:
+        """Add a chunk's counts that `write_counts` wrote to a `new_path`."""
+        n = int(Path(counts.path).stem)
+        if self._folder is None or counts.path != self._path(n) or n >= len(self._added):
+            raise ValueError(f"{counts.path}: not a file of this sum")
+        self._added[n] = 1
+        self._docs += counts.docs
 
     def result(self) -> LineStats:
         """The statistics of every part added, without the lines below MIN_DOCS."""
         stats = LineStats()
         stats._docs = self._docs
-        if self._spill.written:
+        paths = [self._path(n) for n in range(len(self._added)) if self._added[n]]
+        headers = np.zeros((len(paths), self._partitions + 2), dtype="<i8")
+        for header, path in zip(headers, paths, strict=True):
+            header[:] = np.fromfile(path, dtype="<i8", count=self._partitions + 2)
+            if header[0] != self._partitions:
+                raise ValueError(f"{path}: {header[0]} partitions, not {self._partitions}")
+        bounds, skip = headers[:, 1:], headers.shape[1] * headers.itemsize
+        if int(headers[:, -1].sum()):
             keys, counts = [], []
-            for records in self._spill.read():  # in order: the partitions' keys ascend
+            for p in range(self._partitions):  # in order: the partitions' keys ascend
+                parts = [
+                    _read_records(path, skip, int(b[p]), int(b[p + 1]))
+                    for path, b in zip(paths, bounds, strict=True)
+                    if b[p + 1] > b[p]
+                ]
+                if not parts:
+                    continue
+                records = np.concatenate(parts)
                 unique, summed = _count_unique(
                     np.ascontiguousarray(records["key"]), np.ascontiguousarray(records["count"])
                 )
@@ -186,4 +266,14 @@ class SpilledLineStats:
 
     def close(self) -> None:
         """Remove the files (a learning that failed, or one whose result was taken)."""
-        self._spill.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self._added = bytearray()
+
+
+def _read_records(path: str, skip: int, start: int, end: int) -> npt.NDArray[np.void]:
+    """Records `start` to `end` of a file whose header is `skip` bytes."""
+    with open(path, "rb") as f:
+        f.seek(skip + start * _RECORD.itemsize)
+        return np.fromfile(f, dtype=_RECORD, count=end - start)

@@ -500,3 +500,126 @@ def test_the_scan_does_not_hold_every_distinct_line_while_it_learns(
     pruned = merged.pruned()
     assert np.array_equal(stats._keys, pruned._keys)
     assert np.array_equal(stats._counts, pruned._counts)
+
+
+def test_the_scan_receives_file_names_from_its_workers_never_the_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker writes its chunk's counts to the staging area and answers with the file's
+    name: unpickling every chunk's counts on the pool's threads left ~100 MB of heap in the
+    run's main process at 100k dumps. A lost chunk is learned here; the sum is the merge."""
+    import pickle
+
+    import numpy as np
+
+    from crawler.extract.boilerplate import LineStats
+    from crawler.run import clean, ingest
+    from crawler.run.workers import WorkerLost
+
+    def fake_learn(chunk: list[Any]) -> LineStats:
+        """A chunk's statistics: the chrome on every page, 20,000 lines of their own."""
+        seed = chunk[0]
+        own = np.random.default_rng(seed).integers(0, 2**63, 20_000, np.uint64)
+        chrome = np.arange(1, 51, dtype=np.uint64)
+        part = LineStats()
+        part._keys = np.unique(np.concatenate([chrome, own]))
+        part._counts = np.where(np.isin(part._keys, chrome), len(chunk), 1)
+        part._docs = len(chunk)
+        return part
+
+    answers: list[int] = []
+
+    class InProcessPool:
+        """Runs each call here and measures what a worker would send back."""
+
+        workers = 2
+
+        def start_forkserver(self) -> None:
+            pass
+
+        def call(self, fn: Any, args: tuple[Any, ...], inputs: int, seconds: float) -> Any:
+            if args[0][0] == 3:
+                raise WorkerLost(hung=False, seconds=seconds)
+            answer = fn(*args)
+            answers.append(len(pickle.dumps(answer)))
+            return answer
+
+    monkeypatch.setattr(ingest, "learn_line_stats", fake_learn)
+    monkeypatch.setattr(clean, "learn_line_stats", fake_learn)
+    pool: Any = InProcessPool()
+    with ingest._StatsLearner(pool, 1.0, tmp_path) as learner:
+        for chunk in range(6):
+            for _ in range(ingest.STATS_CHUNK):
+                learner.add(chunk)  # type: ignore[arg-type]
+        stats = learner.result()
+    assert len(answers) == 5 and max(answers) < 1_000  # a LineStats: 320 KB each
+    merged = LineStats()
+    for chunk in range(6):
+        merged.merge(fake_learn([chunk] * ingest.STATS_CHUNK))
+    assert pickle.dumps(stats) == pickle.dumps(merged.pruned())
+    assert stats.n_docs == 6 * ingest.STATS_CHUNK
+    assert not list(tmp_path.iterdir())  # the chunks' files are gone
+
+
+def test_the_clean_stage_starts_without_the_names_the_pools_answers_left(tmp_path: Path) -> None:
+    """Each answer of the worker pool is unpickled in the run's main process, and CPython's
+    type cache kept strings of those unpickled names, one here and there through the scan:
+    each kept an allocator arena of the scan's inputs, ~100 MB at 100k dumps, after the inputs
+    were dropped. By the clean stage none is left."""
+    import gc
+    import pickle
+    import sys
+    import tracemalloc
+    from concurrent.futures.process import _ResultItem
+
+    from crawler.extract.boilerplate.stats import LineCountsFile
+    from crawler.run.ingest import ingest_stages
+    from crawler.run.session import RunSession
+    from crawler.run_types import ScanResult
+
+    answers = [
+        pickle.dumps(_ResultItem(i, result=LineCountsFile(f"/s/{i:06d}.counts", 500)))
+        for i in range(300)
+    ]
+    unpickled_at: list[int] = []
+
+    def scan(ctx: Any, files: list[str]) -> ScanResult:
+        unpickled_at.append(sys._getframe().f_lineno + 2)
+        for answer in answers:  # what the pool's manager thread does with each answer
+            pickle.loads(answer)
+        return ScanResult([], 0, None)
+
+    left: list[int] = []
+
+    def clean(ctx: Any, batches: list[list[str]], stats: str | None) -> list[Any]:
+        gc.collect()
+        here = tracemalloc.Filter(True, __file__, unpickled_at[0])
+        left.append(len(tracemalloc.take_snapshot().filter_traces([here]).traces))
+        return []
+
+    tracemalloc.start()
+    try:
+        with RunSession(tmp_path / "d", Settings()) as session:
+            ingest_stages(session, [], clean, scan=scan)
+    finally:
+        tracemalloc.stop()
+    assert left == [0]  # 103 strings on the code before
+
+
+def test_the_saved_batches_keys_are_copies_not_the_inputs_strings(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """The batches' keys live through the run; the inputs' own key strings were made among
+    the scan's inputs and kept their allocator arenas in use once the inputs were dropped."""
+    from crawler.run.clean import save_batches
+    from crawler.run.ingest import discover_inputs, scan_inputs
+    from crawler.run.session import cleanup, start_run
+
+    ctx = start_run(tmp_path / "c", Settings())
+    try:
+        inputs = scan_inputs(ctx, discover_inputs([str(seeds_copy)])).new_inputs
+        (keys,) = save_batches(ctx, [inputs])
+        assert keys == [i.key for i in inputs]
+        assert not any(key is item.key for key, item in zip(keys, inputs, strict=True))
+    finally:
+        cleanup(ctx)

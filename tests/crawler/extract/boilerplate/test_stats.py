@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crawler.extract.boilerplate.stats import MIN_DOCS, LineStats, line_hash
 
 
@@ -120,3 +122,38 @@ def test_spilled_sum_of_nothing_and_close(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir())
     failed.close()
     assert not list(tmp_path.iterdir())
+
+
+def test_counts_written_apart_add_up_as_the_parts(tmp_path: Path) -> None:
+    """What a worker writes (`write_counts` to a `new_path`) adds up as the part would; a file
+    of other partitions is refused; a chunk written again (a retried worker) replaces it."""
+    import pickle
+
+    from crawler.extract.boilerplate.stats import SpilledLineStats, write_counts
+
+    parts = _random_parts(5, 9, 30)
+    here, apart = SpilledLineStats(tmp_path / "a", 4), SpilledLineStats(tmp_path / "b", 4)
+    for part in parts:
+        here.add(part)
+        path = apart.new_path()
+        write_counts(part, path, 4)
+        apart.add_file(write_counts(part, path, 4))
+    assert pickle.dumps(apart.result()) == pickle.dumps(here.result())
+    assert not list((tmp_path / "a").iterdir()) and not list((tmp_path / "b").iterdir())
+    other = SpilledLineStats(tmp_path / "c", 4)
+    with pytest.raises(ValueError, match="not a file of this sum"):
+        other.add_file(write_counts(parts[0], tmp_path / "000000.counts", 4))
+    other.add_file(write_counts(parts[0], other.new_path(), 8))
+    with pytest.raises(ValueError, match="8 partitions, not 4"):
+        other.result()
+    other.close()
+
+
+def test_what_a_worker_answers_pickles(tmp_path: Path) -> None:
+    import pickle
+
+    from crawler.extract.boilerplate.stats import write_counts
+
+    answer = write_counts(_random_parts(1, 1, 5)[0], tmp_path / "c", 2)
+    assert answer == (str(tmp_path / "c"), 5)
+    assert pickle.loads(pickle.dumps(answer)) == answer
