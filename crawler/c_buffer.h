@@ -25,4 +25,28 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const cha
     return 0;
 }
 
+/* The buffers one call holds, released together by `release_buffers` wherever it stops. */
+#define HELD_MAX 8
+typedef struct {
+    Py_buffer *views[HELD_MAX];
+    int got;
+} Held;
+
+/* `get_buffer` into `view`, which `held` then releases with the others. */
+static int hold_buffer(Held *held, PyObject *obj, Py_buffer *view, Py_ssize_t size,
+                       const char *codes, int writable, const char *what) {
+    if (held->got >= HELD_MAX) {
+        PyErr_SetString(PyExc_SystemError, "more buffers than HELD_MAX");
+        return -1;
+    }
+    if (get_buffer(obj, view, size, codes, writable, what) < 0) return -1;
+    held->views[held->got++] = view;
+    return 0;
+}
+
+static void release_buffers(Held *held) {
+    for (int i = 0; i < held->got; i++) PyBuffer_Release(held->views[i]);
+    held->got = 0;
+}
+
 #endif

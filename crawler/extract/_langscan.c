@@ -94,28 +94,19 @@ static PyObject *feature_counts(PyObject *self, PyObject *args) {
                           &o_slots, &o_feat, &o_count, &o_values))
         return NULL;
     Py_buffer next, row, out, data, slots, feat, count, values;
-    Py_buffer *views[8] = {&next, &row, &out, &data, &slots, &feat, &count, &values};
-    int got = 0;
+    Held held = {.got = 0};
     PyObject *result = NULL;
     int64_t *tally = NULL;
-    if (get_buffer(o_next, &next, 4, "I", 0, "nextmove") < 0) goto done;
-    got++;
-    if (get_buffer(o_row, &row, 8, "lq", 0, "rowbase") < 0) goto done;
-    got++;
-    if (get_buffer(o_out, &out, 8, "lq", 0, "outputs") < 0) goto done;
-    got++;
-    if (get_buffer(o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
-    got++;
-    if (get_buffer(o_slots, &slots, 4, "i", 1, "slots") < 0) goto done;
-    got++;
-    if (get_buffer(o_feat, &feat, sizeof(Py_ssize_t), "lqn", 1, "features") < 0) goto done;
-    got++;
-    if (get_buffer(o_count, &count, 4, "f", 1, "counts") < 0) goto done;
-    got++;
+    if (hold_buffer(&held, o_next, &next, 4, "I", 0, "nextmove") < 0) goto done;
+    if (hold_buffer(&held, o_row, &row, 8, "lq", 0, "rowbase") < 0) goto done;
+    if (hold_buffer(&held, o_out, &out, 8, "lq", 0, "outputs") < 0) goto done;
+    if (hold_buffer(&held, o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
+    if (hold_buffer(&held, o_slots, &slots, 4, "i", 1, "slots") < 0) goto done;
+    if (hold_buffer(&held, o_feat, &feat, sizeof(Py_ssize_t), "lqn", 1, "features") < 0) goto done;
+    if (hold_buffer(&held, o_count, &count, 4, "f", 1, "counts") < 0) goto done;
     int mapped = o_values != Py_None;
     if (mapped) {
-        if (get_buffer(o_values, &values, 4, "f", 0, "values") < 0) goto done;
-        got++;
+        if (hold_buffer(&held, o_values, &values, 4, "f", 0, "values") < 0) goto done;
     }
 
     const uint32_t *nm = next.buf;
@@ -168,7 +159,7 @@ static PyObject *feature_counts(PyObject *self, PyObject *args) {
     result = PyLong_FromSsize_t(ok ? k : -1);
 done:
     free(tally);
-    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    release_buffers(&held);
     return result;
 }
 

@@ -148,18 +148,13 @@ static PyObject *min_hashes(PyObject *self, PyObject *args) {
     PyObject *o_x, *o_a, *o_b, *o_out;
     if (!PyArg_ParseTuple(args, "OOOO:min_hashes", &o_x, &o_a, &o_b, &o_out)) return NULL;
     Py_buffer x, a, b, out;
-    Py_buffer *views[4] = {&x, &a, &b, &out};
-    int got = 0;
+    Held held = {.got = 0};
     PyObject *result = NULL;
     uint64_t *low = NULL;
-    if (get_buffer(o_x, &x, 8, "LQ", 0, "shingles") < 0) goto done;
-    got++;
-    if (get_buffer(o_a, &a, 8, "LQ", 0, "a") < 0) goto done;
-    got++;
-    if (get_buffer(o_b, &b, 8, "LQ", 0, "b") < 0) goto done;
-    got++;
-    if (get_buffer(o_out, &out, 4, "IL", 1, "out") < 0) goto done;
-    got++;
+    if (hold_buffer(&held, o_x, &x, 8, "LQ", 0, "shingles") < 0) goto done;
+    if (hold_buffer(&held, o_a, &a, 8, "LQ", 0, "a") < 0) goto done;
+    if (hold_buffer(&held, o_b, &b, 8, "LQ", 0, "b") < 0) goto done;
+    if (hold_buffer(&held, o_out, &out, 4, "IL", 1, "out") < 0) goto done;
     Py_ssize_t perms = a.len / 8, n = x.len / 8;
     if (b.len / 8 != perms || out.len / 4 != perms || n == 0) {
         PyErr_SetString(PyExc_ValueError, "a, b and out must be as long; shingles not empty");
@@ -184,7 +179,7 @@ static PyObject *min_hashes(PyObject *self, PyObject *args) {
     result = Py_NewRef(Py_None);
 done:
     free(low);
-    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    release_buffers(&held);
     return result;
 }
 
@@ -357,17 +352,12 @@ static PyObject *span_hashes(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOO:span_hashes", &o_data, &o_starts, &o_ends, &o_out))
         return NULL;
     Py_buffer data, st, en, out;
-    Py_buffer *views[4] = {&data, &st, &en, &out};
-    int got = 0;
+    Held held = {.got = 0};
     PyObject *result = NULL;
-    if (get_buffer(o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
-    got++;
-    if (get_buffer(o_starts, &st, 8, "lq", 0, "starts") < 0) goto done;
-    got++;
-    if (get_buffer(o_ends, &en, 8, "lq", 0, "ends") < 0) goto done;
-    got++;
-    if (get_buffer(o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
-    got++;
+    if (hold_buffer(&held, o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
+    if (hold_buffer(&held, o_starts, &st, 8, "lq", 0, "starts") < 0) goto done;
+    if (hold_buffer(&held, o_ends, &en, 8, "lq", 0, "ends") < 0) goto done;
+    if (hold_buffer(&held, o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
     Py_ssize_t m = st.len / 8;
     if (en.len / 8 != m || out.len / 8 != m) {
         PyErr_SetString(PyExc_ValueError, "starts, ends and out must be as long");
@@ -385,7 +375,7 @@ static PyObject *span_hashes(PyObject *self, PyObject *args) {
     for (Py_ssize_t j = 0; j < m; j++) h[j] = hash_span(b + s[j], e[j] - s[j]);
     result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    release_buffers(&held);
     return result;
 }
 
@@ -409,22 +399,16 @@ static PyObject *span_shingles(PyObject *self, PyObject *args) {
     }
     int each = o_line != Py_None;
     Py_buffer data, st, en, out, ln;
-    Py_buffer *views[5] = {&data, &st, &en, &out, &ln};
-    int got = 0;
+    Held held = {.got = 0};
     PyObject *result = NULL;
     uint64_t *prefix = NULL;
     unsigned char *joined = NULL;
-    if (get_buffer(o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
-    got++;
-    if (get_buffer(o_starts, &st, 8, "lq", 0, "starts") < 0) goto done;
-    got++;
-    if (get_buffer(o_ends, &en, 8, "lq", 0, "ends") < 0) goto done;
-    got++;
-    if (get_buffer(o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
-    got++;
+    if (hold_buffer(&held, o_data, &data, 1, "Bbc", 0, "data") < 0) goto done;
+    if (hold_buffer(&held, o_starts, &st, 8, "lq", 0, "starts") < 0) goto done;
+    if (hold_buffer(&held, o_ends, &en, 8, "lq", 0, "ends") < 0) goto done;
+    if (hold_buffer(&held, o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
     if (each) {
-        if (get_buffer(o_line, &ln, 8, "lq", 1, "line_of") < 0) goto done;
-        got++;
+        if (hold_buffer(&held, o_line, &ln, 8, "lq", 1, "line_of") < 0) goto done;
     }
     Py_ssize_t m = st.len / 8;
     if (en.len / 8 != m || (each && ln.len != out.len)) {
@@ -490,7 +474,7 @@ static PyObject *span_shingles(PyObject *self, PyObject *args) {
 done:
     free(joined);
     free(prefix);
-    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    release_buffers(&held);
     return result;
 }
 
@@ -510,21 +494,14 @@ static PyObject *run_lookup(PyObject *self, PyObject *args) {
                           &o_query, &o_out, &o_at))
         return NULL;
     Py_buffer hs, ns, sl, qu, out, at;
-    Py_buffer *views[6] = {&hs, &ns, &sl, &qu, &out, &at};
-    int got = 0;
+    Held held = {.got = 0};
     PyObject *result = NULL;
-    if (get_buffer(o_hashes, &hs, 8, "LQ", 0, "hashes") < 0) goto done;
-    got++;
-    if (get_buffer(o_numbers, &ns, 4, "IL", 0, "numbers") < 0) goto done;
-    got++;
-    if (get_buffer(o_slots, &sl, 4, "IL", 0, "slots") < 0) goto done;
-    got++;
-    if (get_buffer(o_query, &qu, 8, "LQ", 0, "query") < 0) goto done;
-    got++;
-    if (get_buffer(o_out, &out, 4, "IL", 1, "out") < 0) goto done;
-    got++;
-    if (get_buffer(o_at, &at, 8, "lq", 1, "at") < 0) goto done;
-    got++;
+    if (hold_buffer(&held, o_hashes, &hs, 8, "LQ", 0, "hashes") < 0) goto done;
+    if (hold_buffer(&held, o_numbers, &ns, 4, "IL", 0, "numbers") < 0) goto done;
+    if (hold_buffer(&held, o_slots, &sl, 4, "IL", 0, "slots") < 0) goto done;
+    if (hold_buffer(&held, o_query, &qu, 8, "LQ", 0, "query") < 0) goto done;
+    if (hold_buffer(&held, o_out, &out, 4, "IL", 1, "out") < 0) goto done;
+    if (hold_buffer(&held, o_at, &at, 8, "lq", 1, "at") < 0) goto done;
     Py_ssize_t size = hs.len / 8, nslots = sl.len / 4 - 1, cap = out.len / 4;
     if (ns.len / 4 != size || at.len / 8 != cap || nslots < 1 || shift < 1 || shift > 63 ||
         ((uint64_t)nslots - 1) > (UINT64_MAX >> shift)) {
@@ -552,7 +529,7 @@ static PyObject *run_lookup(PyObject *self, PyObject *args) {
     }
     result = PyLong_FromSsize_t(count);
 done:
-    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    release_buffers(&held);
     return result;
 }
 
@@ -567,17 +544,12 @@ static PyObject *band_hashes(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOO:band_hashes", &o_sig, &o_mult, &o_salt, &o_out))
         return NULL;
     Py_buffer sig, mult, salt, out;
-    Py_buffer *views[4] = {&sig, &mult, &salt, &out};
-    int got = 0;
+    Held held = {.got = 0};
     PyObject *result = NULL;
-    if (get_buffer(o_sig, &sig, 4, "IL", 0, "signature") < 0) goto done;
-    got++;
-    if (get_buffer(o_mult, &mult, 8, "LQ", 0, "mult") < 0) goto done;
-    got++;
-    if (get_buffer(o_salt, &salt, 8, "LQ", 0, "salt") < 0) goto done;
-    got++;
-    if (get_buffer(o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
-    got++;
+    if (hold_buffer(&held, o_sig, &sig, 4, "IL", 0, "signature") < 0) goto done;
+    if (hold_buffer(&held, o_mult, &mult, 8, "LQ", 0, "mult") < 0) goto done;
+    if (hold_buffer(&held, o_salt, &salt, 8, "LQ", 0, "salt") < 0) goto done;
+    if (hold_buffer(&held, o_out, &out, 8, "LQ", 1, "out") < 0) goto done;
     Py_ssize_t rows = mult.len / 8, bands = salt.len / 8;
     if (out.len / 8 != bands || sig.len / 4 < bands * rows) {
         PyErr_SetString(PyExc_ValueError, "out must hold a hash per band, the signature its rows");
@@ -593,7 +565,7 @@ static PyObject *band_hashes(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < got; i++) PyBuffer_Release(views[i]);
+    release_buffers(&held);
     return result;
 }
 

@@ -176,3 +176,21 @@ def test_language_ids_ascii_word_count_is_the_regex_count(text: str, limit: int)
         assert fast == normalize._words_in(text, limit)
     finally:
         normalize._C = saved
+
+
+@needs_c
+def test_a_call_refused_at_a_later_buffer_gives_back_those_it_took() -> None:
+    """A bytearray cannot grow while a buffer of it is held: after the refused call (its
+    `ends` of the wrong type) the data taken first must be free again."""
+    assert minhash._C is not None
+    data = bytearray(b"alpha beta")
+    starts = np.zeros(1, dtype=np.int64)
+    wrong = np.zeros(1, dtype=np.float64)
+    out = np.zeros(1, dtype=np.uint64)
+    with pytest.raises(TypeError, match="ends"):
+        minhash._C.span_hashes(data, starts, wrong, out)
+    data.extend(b" gamma")  # BufferError if the call kept its view of data
+    ends = np.array([len(data)], dtype=np.int64)
+    minhash._C.span_hashes(data, starts, ends, out)
+    data.extend(b" delta")  # and a call that succeeds gives its views back too
+    assert out[0] != 0
