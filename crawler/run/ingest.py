@@ -245,7 +245,9 @@ def release_scan_memory() -> None:
     ~100 MB in the main process at 100k dumps. Clearing the cache frees them. So does a full
     collection for the scan's cyclic garbage (futures, threads, frames), which would otherwise
     wait in the oldest generation behind the run's ~100k long-lived objects."""
-    sys._clear_type_cache()
+    # Python 3.13 deprecates _clear_type_cache for _clear_internal_caches, which clears it too
+    clear_caches = getattr(sys, "_clear_internal_caches", None) or sys._clear_type_cache
+    clear_caches()
     gc.collect()
 
 
