@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from crawler.errors import ConfigError
 from flows.prefect_uvicorn import APP_MODULE
@@ -85,44 +85,36 @@ def healthy(api_url: str) -> bool:
         return False
 
 
+class ServerOptions(TypedDict, total=False):
+    """`launch_server`'s options, which `local_server` and `starting_server` pass on."""
+
+    ui: bool
+    port: int | None
+    env: Mapping[str, str] | None
+    ephemeral: bool
+    log: Path | None
+
+
 @contextlib.contextmanager
 def local_server(
-    home: Path,
-    startup_timeout: float,
-    *,
-    ui: bool = True,
-    port: int | None = PREFERRED_PORT,
-    env: Mapping[str, str] | None = None,
-    ephemeral: bool = False,
-    log: Path | None = None,
+    home: Path, startup_timeout: float, **options: Unpack[ServerOptions]
 ) -> Iterator[LocalServer]:
     """A `prefect server start` (with `ephemeral`, Prefect's temporary server) with its state
     in `home` and its output in `log` (default `home/server.log`), healthy on entry, stopped
     with everything it started on exit. Raises ConfigError when it is not healthy within
     `startup_timeout` seconds (the log's tail says why)."""
-    with starting_server(
-        home, startup_timeout, ui=ui, port=port, env=env, ephemeral=ephemeral, log=log
-    ) as pending:
+    with starting_server(home, startup_timeout, **options) as pending:
         yield pending.ready()
 
 
 @contextlib.contextmanager
 def starting_server(
-    home: Path,
-    startup_timeout: float,
-    *,
-    ui: bool = True,
-    port: int | None = PREFERRED_PORT,
-    env: Mapping[str, str] | None = None,
-    ephemeral: bool = False,
-    log: Path | None = None,
+    home: Path, startup_timeout: float, **options: Unpack[ServerOptions]
 ) -> Iterator[PendingServer]:
     """`local_server`, started but not waited for: the block runs while the server comes up
     (`PendingServer.ready` waits for it, within `startup_timeout` of the start). Stopped with
     everything it started on exit, healthy or not."""
-    pending = launch_server(
-        home, startup_timeout, ui=ui, port=port, env=env, ephemeral=ephemeral, log=log
-    )
+    pending = launch_server(home, startup_timeout, **options)
     try:
         yield pending
     finally:
