@@ -100,7 +100,7 @@ def test_case_variants_the_regexes_match_pass_the_cheap_tests(text: str, reason:
 
 _DATE_PIECES = ["ago", "AGO", "aGo", "yesterday", "YESTERDAY", "yeſterday", "just now",
                 "JUST NOW", "just  now", "2", "٣", "１", "3 hours ago", "an hour ago", "x", " ",
-                "Posted", "by", "K", "İ", "ı", "a", "g", "o", "—", "é"]  # fmt: skip
+                "Posted", "by", "K", "İ", "ı", "a", "g", "o", "—", "é", "’", "ＡＧＯ", "ǅ", "ß"]  # fmt: skip
 
 
 def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> None:
@@ -114,6 +114,16 @@ def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> N
         if not headline._may_be_relative(text):
             assert headline._REL_DATE.search(text) is None, text
             assert headline._GLUED_REL_DATE.match(text) is None, text
+
+
+def test_a_line_outside_ascii_without_the_words_is_no_relative_date() -> None:
+    """`_may_be_relative` answers for every line, not only ASCII ones: the regexes are not
+    tried on a line with curly quotes or accents and none of the words."""
+    assert not headline._may_be_relative("Jörg’s café, “the best” — İstanbul")
+    assert not headline._date_hint("Jörg’s café — a good year")
+    assert headline._may_be_relative("Jörg’s café — posted an hour AGO")
+    assert headline._may_be_relative("yeſterday, Jörg")  # ſ: IGNORECASE's "s"
+    assert headline.find_date("Jörg Müller · 2 hours ago") == "2 hours ago"
 
 
 _END_PIECES = [*_DATE_PIECES, "\t", "\n", "\u00a0", "\u2003", "\x1c", "\u3000", ".", "s", "S",
