@@ -285,7 +285,7 @@ def never_headline(text: str) -> bool:
         return True
     if not _date_hint(text):  # no relative date, no date phrase: nothing below
         return False
-    if _may_be_relative(text) and _REL_DATE.search(text):
+    if _may_be_relative(text) and _may_end_relative(text) and _REL_DATE.search(text):
         return True
     return len(text) <= _BYLINE_MAX_CHARS and bool(_POSTED.search(text)) and bool(find_date(text))
 

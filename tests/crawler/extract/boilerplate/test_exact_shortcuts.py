@@ -154,6 +154,35 @@ def test_a_relative_date_ends_its_line_as_the_precondition_asks() -> None:
     assert headline.find_date("3 hours ago, in Chicago") is None
 
 
+def _never_headline_reference(text: str) -> bool:
+    """`headline.never_headline` without the relative date's end precondition."""
+    if text.lstrip()[:1] in headline._PAGER_FIRST or text.rstrip()[-1:] in headline._PAGER_LAST:
+        return True
+    if text.count(" | ") >= 2:
+        return True
+    if headline._DATE_HINT.search(text) is None:
+        return False
+    if headline._REL_DATE.search(text):
+        return True
+    return (
+        len(text) <= headline._BYLINE_MAX_CHARS
+        and bool(headline._POSTED.search(text))
+        and bool(headline.find_date(text))
+    )
+
+
+def test_never_headline_answers_as_without_its_preconditions() -> None:
+    rng = random.Random(13)
+    pieces = [*_END_PIECES, "Posted", " by ", "Updated ", "Jane", " | ", "May 5, 2019"]
+    texts = ["".join(rng.choices(pieces, k=rng.randint(1, 7))) for _ in range(20_000)]
+    hits = 0
+    for text in texts + pieces:
+        want = _never_headline_reference(text)
+        hits += want
+        assert headline.never_headline(text) == want, text
+    assert hits > 1_000
+
+
 @pytest.mark.parametrize(
     "text",
     ["May 5, 2019", "5th May 2019", "2019-11-20", "1.2.2020", "1999年1月2日", "２０２４年1月2日",
