@@ -11,7 +11,7 @@ continues after them; long menus and story lists cost a lot and are not.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 from crawler.extract.boilerplate.chrome import key_of_normalized
@@ -192,6 +192,36 @@ def line_score(ln: Line, in_section: bool, in_nav: bool) -> float:
     if f.headline_like:
         return -1.0
     return -0.7
+
+
+def model_context(
+    lines: Sequence[Line],
+    sect: Container[int],
+    nav: Container[int],
+    reasons: Mapping[int, Removed],
+    chrome_index: Mapping[Removed, int],
+    reason_index: Mapping[Removed, int],
+) -> list[object]:
+    """The line model's 8 context values of each line, one line after another
+    (`learned.line_rows`): repeats, chrome, recurring, `line_score`, in a navigation run, in a
+    section, the chrome reason's class and the removal reason's class (-1: none). Compiled
+    with this module: the loop costs the cleaner's hot path less than in `learned`."""
+    out: list[object] = []
+    for k, ln in enumerate(lines):
+        in_sect, in_nav, c, r = k in sect, k in nav, ln.chrome, reasons.get(k)
+        out.extend(
+            (
+                ln.repeats,
+                c is not None,
+                ln.recurring,
+                line_score(ln, in_sect, in_nav),
+                in_nav,
+                in_sect,
+                -1 if c is None else chrome_index[c],
+                -1 if r is None else reason_index[r],
+            )
+        )
+    return out
 
 
 def best_run(scores: Sequence[float]) -> tuple[int, int] | None:

@@ -328,11 +328,11 @@ def _apply_model(
     """Let the learned model overrule the rules' keep / remove decision of every line
     (`reasons` is updated in place); the headline stays in `title`."""
     keep = line_model.learned_keep(model, lines, stats, span, sect, nav, reasons, freqs)
-    for k, ln in enumerate(lines):
-        if keep[k]:
+    for k, kept in enumerate(keep.tolist()):  # Python bools: no numpy scalar per line
+        if kept:
             reasons.pop(k, None)
         elif k not in reasons:
-            reasons[k] = Removed.OUTSIDE_ARTICLE if ln.f.prose_like else Removed.LOW_CONTENT
+            reasons[k] = Removed.OUTSIDE_ARTICLE if lines[k].f.prose_like else Removed.LOW_CONTENT
 
 
 def clean_text(

@@ -2,7 +2,8 @@
 
 Compiled with mypyc (`native.MODULES`): the four derived features (`is_cjk`, `prose_like`,
 `data_like`, `headline_like`) are computed when a line is made (`make`), so the class has plain
-fields, which compiled readers get as C struct fields instead of instance-dict lookups.
+fields, which compiled readers get as C struct fields instead of instance-dict lookups. Its
+`__init__` is written out: mypyc leaves a dataclass's generated methods interpreted.
 """
 
 from __future__ import annotations
@@ -40,6 +41,55 @@ class LineFeatures:
     prose_like: bool  # looks like running text: long enough and sentence-shaped
     data_like: bool  # a short content line of a list or table (figures with words, a bullet)
     headline_like: bool  # short, no final full stop, several words: a title, teaser or menu
+
+    def __init__(
+        self,
+        text: str,
+        chars: int,
+        words: int,
+        cjk: int,
+        units: float,
+        alpha_words: int,
+        end_punct: bool,
+        end_colon: bool,
+        stop_ratio: float,
+        title_ratio: float,
+        upper_ratio: float,
+        digit_ratio: float,
+        date_like: bool,
+        has_date: bool,
+        bulleted: bool,
+        separators: int,
+        inner_sentences: int,
+        is_cjk: bool,
+        prose_like: bool,
+        data_like: bool,
+        headline_like: bool,
+    ) -> None:
+        # written out (the dataclass would generate the same): compiled, each
+        # `object.__setattr__` of a field is a C struct write, where the generated
+        # `__init__` is interpreted and calls `object.__setattr__` through Python per field
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "chars", chars)
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "cjk", cjk)
+        object.__setattr__(self, "units", units)
+        object.__setattr__(self, "alpha_words", alpha_words)
+        object.__setattr__(self, "end_punct", end_punct)
+        object.__setattr__(self, "end_colon", end_colon)
+        object.__setattr__(self, "stop_ratio", stop_ratio)
+        object.__setattr__(self, "title_ratio", title_ratio)
+        object.__setattr__(self, "upper_ratio", upper_ratio)
+        object.__setattr__(self, "digit_ratio", digit_ratio)
+        object.__setattr__(self, "date_like", date_like)
+        object.__setattr__(self, "has_date", has_date)
+        object.__setattr__(self, "bulleted", bulleted)
+        object.__setattr__(self, "separators", separators)
+        object.__setattr__(self, "inner_sentences", inner_sentences)
+        object.__setattr__(self, "is_cjk", is_cjk)
+        object.__setattr__(self, "prose_like", prose_like)
+        object.__setattr__(self, "data_like", data_like)
+        object.__setattr__(self, "headline_like", headline_like)
 
 
 def make(

@@ -145,11 +145,13 @@ _DIGIT = re.compile(r"\d")
 
 def _may_be_relative(text: str) -> bool:
     """False only when the text holds no "ago", "yesterday" or "just now" in any case: the
-    literal part of every relative-date pattern. Exact for ASCII text (its lower case);
-    other text answers True and the patterns decide (IGNORECASE also matches "ſ" for "s")."""
-    if not text.isascii():
-        return True
+    literal part of every relative-date pattern. Exact: `str.lower` takes every character
+    IGNORECASE matches to one of their letters to that letter, but "ſ", which it matches
+    to "s" (as `_may_end_relative`); a character `str.lower` turns into two ("İ") matches
+    none of them."""
     low = text.lower()
+    if "ſ" in low:  # never in ASCII text (a one-step answer there)
+        low = low.replace("ſ", "s")
     return "ago" in low or "yesterday" in low or "just now" in low
 
 
@@ -172,10 +174,8 @@ def _may_be_absolute(text: str) -> bool:
 
 def _date_hint(text: str) -> bool:
     """`_DATE_HINT.search(text) is not None`, cheaper: `_DATE_HINT` has no literal prefix,
-    so a search tries every position; a digit search skips to its first candidate, and on
-    ASCII text the words are substrings of the lower case."""
-    if not text.isascii():
-        return _DATE_HINT.search(text) is not None
+    so a search tries every position; a digit search skips to its first candidate, and the
+    words are substrings of the lower case (`_may_be_relative`)."""
     return _DIGIT.search(text) is not None or _may_be_relative(text)
 
 
@@ -285,7 +285,7 @@ def never_headline(text: str) -> bool:
         return True
     if not _date_hint(text):  # no relative date, no date phrase: nothing below
         return False
-    if _may_be_relative(text) and _REL_DATE.search(text):
+    if _may_be_relative(text) and _may_end_relative(text) and _REL_DATE.search(text):
         return True
     return len(text) <= _BYLINE_MAX_CHARS and bool(_POSTED.search(text)) and bool(find_date(text))
 

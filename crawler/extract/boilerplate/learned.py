@@ -341,15 +341,7 @@ def line_rows(
         return x
     start, end = span
     per = model_values([ln.f for ln in lines])
-    score, reason_of = blocks.line_score, reasons.get
-    for k, ln in enumerate(lines):
-        in_sect, in_nav, c, r = k in sect, k in nav, ln.chrome, reason_of(k)
-        per += (ln.repeats, c is not None, ln.recurring, score(ln, in_sect, in_nav), in_nav)
-        per += (
-            in_sect,
-            -1 if c is None else _CHROME_INDEX[c],
-            -1 if r is None else _REASON_INDEX[r],
-        )
+    per += blocks.model_context(lines, sect, nav, reasons, _CHROME_INDEX, _REASON_INDEX)
     if _c_doubles is not None:
         raw = np.empty(len(per))
         _c_doubles(per, raw)
@@ -718,5 +710,6 @@ def learned_keep(
         keep: npt.NDArray[np.bool_] = p > model.threshold
     else:
         keep = (rules & (p > band[0])) | (p > band[1])
-    keep &= np.array([reasons.get(k) not in model.held for k in range(len(lines))])
+    n = len(lines)
+    keep[[k for k, r in reasons.items() if r in model.held and 0 <= k < n]] = False
     return keep

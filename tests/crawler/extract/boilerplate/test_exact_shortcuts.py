@@ -100,7 +100,7 @@ def test_case_variants_the_regexes_match_pass_the_cheap_tests(text: str, reason:
 
 _DATE_PIECES = ["ago", "AGO", "aGo", "yesterday", "YESTERDAY", "yeſterday", "just now",
                 "JUST NOW", "just  now", "2", "٣", "１", "3 hours ago", "an hour ago", "x", " ",
-                "Posted", "by", "K", "İ", "ı", "a", "g", "o", "—", "é"]  # fmt: skip
+                "Posted", "by", "K", "İ", "ı", "a", "g", "o", "—", "é", "’", "ＡＧＯ", "ǅ", "ß"]  # fmt: skip
 
 
 def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> None:
@@ -114,6 +114,16 @@ def test_the_date_hint_and_relative_date_shortcuts_answer_as_the_patterns() -> N
         if not headline._may_be_relative(text):
             assert headline._REL_DATE.search(text) is None, text
             assert headline._GLUED_REL_DATE.match(text) is None, text
+
+
+def test_a_line_outside_ascii_without_the_words_is_no_relative_date() -> None:
+    """`_may_be_relative` answers for every line, not only ASCII ones: the regexes are not
+    tried on a line with curly quotes or accents and none of the words."""
+    assert not headline._may_be_relative("Jörg’s café, “the best” — İstanbul")
+    assert not headline._date_hint("Jörg’s café — a good year")
+    assert headline._may_be_relative("Jörg’s café — posted an hour AGO")
+    assert headline._may_be_relative("yeſterday, Jörg")  # ſ: IGNORECASE's "s"
+    assert headline.find_date("Jörg Müller · 2 hours ago") == "2 hours ago"
 
 
 _END_PIECES = [*_DATE_PIECES, "\t", "\n", "\u00a0", "\u2003", "\x1c", "\u3000", ".", "s", "S",
@@ -142,6 +152,35 @@ def test_a_relative_date_ends_its_line_as_the_precondition_asks() -> None:
     assert not headline._may_end_relative("agony aunt") and headline._may_end_relative("AGO \n")
     assert headline.find_date("Posted 3 hours ago") == "3 hours ago"
     assert headline.find_date("3 hours ago, in Chicago") is None
+
+
+def _never_headline_reference(text: str) -> bool:
+    """`headline.never_headline` without the relative date's end precondition."""
+    if text.lstrip()[:1] in headline._PAGER_FIRST or text.rstrip()[-1:] in headline._PAGER_LAST:
+        return True
+    if text.count(" | ") >= 2:
+        return True
+    if headline._DATE_HINT.search(text) is None:
+        return False
+    if headline._REL_DATE.search(text):
+        return True
+    return (
+        len(text) <= headline._BYLINE_MAX_CHARS
+        and bool(headline._POSTED.search(text))
+        and bool(headline.find_date(text))
+    )
+
+
+def test_never_headline_answers_as_without_its_preconditions() -> None:
+    rng = random.Random(13)
+    pieces = [*_END_PIECES, "Posted", " by ", "Updated ", "Jane", " | ", "May 5, 2019"]
+    texts = ["".join(rng.choices(pieces, k=rng.randint(1, 7))) for _ in range(20_000)]
+    hits = 0
+    for text in texts + pieces:
+        want = _never_headline_reference(text)
+        hits += want
+        assert headline.never_headline(text) == want, text
+    assert hits > 1_000
 
 
 @pytest.mark.parametrize(
