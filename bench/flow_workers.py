@@ -29,6 +29,9 @@ bench/gen_corpus.py (as bench/scale_bench.py makes them; generated if missing).
 `--fresh-home` gives every flow run a new, empty `PREFECT_HOME` (its temporary server then
 creates the database: a fresh clone's first `make run`); by default all share one, which the
 script warms first with a flow run on an empty input directory (not counted).
+`--server-starts N` times only the temporary server's start instead, N rounds interleaved over
+the flow variants (each started from its own tree as its flow starts it, on the warmed home):
+its CPU from launch to healthy, read from /proc before it is stopped.
 Target (issue 15): the flow within 10% of the CLI.
 """
 
@@ -36,9 +39,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -271,6 +276,46 @@ def warm_home(variant: Variant) -> None:
             raise SystemExit(f"warming PREFECT_HOME failed: {done.stderr[-2000:]!r}")
 
 
+# run in a flow variant's tree: its temporary server started as its flow starts it
+SERVER_START = """
+import json, os, sys, time
+from pathlib import Path
+from flows.prefect_server import launch_server
+log = Path(sys.argv[1])
+pending = launch_server(Path(os.environ["PREFECT_HOME"]), 300.0, ui=False, port=None,
+                        ephemeral=True, log=log)
+started = time.monotonic()
+server = pending.ready()
+wall = time.monotonic() - started
+stat = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+pending.stop()
+print(json.dumps([cpu, wall]))
+"""
+
+
+def server_starts(variants: list[Variant], rounds: int) -> None:
+    """Each variant's temporary server started `rounds` times, interleaved: CPU to healthy."""
+    cpus: dict[str, list[float]] = {v.label: [] for v in variants}
+    with tempfile.TemporaryDirectory(prefix="flow-bench-server-") as tmp:
+        for _ in range(rounds):
+            for variant in variants:
+                env = dict(os.environ, PYTHONPATH=str(variant.tree))
+                args = [str(BIN / "python"), "-c", SERVER_START, str(Path(tmp) / "server.log")]
+                done = subprocess.run(
+                    args, env=env, cwd=variant.tree, capture_output=True, text=True, timeout=600
+                )
+                if done.returncode:
+                    raise SystemExit(f"{variant.label}: {done.stderr[-2000:]}")
+                cpu, wall = json.loads(done.stdout)
+                cpus[variant.label].append(cpu)
+                load = os.getloadavg()[0]
+                figures = f"{cpu:5.2f} s CPU, {wall:5.2f} s wall (load {load:.1f})"
+                print(f"{variant.label:<12} server start {figures}")
+    for label, values in cpus.items():
+        print(f"{label:<12} median {statistics.median(values):.2f} s CPU over {len(values)} starts")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", help="default: 10k dumps of bench/gen_corpus.py")
@@ -278,6 +323,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="rounds (each runs every variant)")
     parser.add_argument("--before", type=Path, help="a checkout whose flow runs as a third variant")
     parser.add_argument("--fresh-home", action="store_true", help="a new PREFECT_HOME per flow run")
+    parser.add_argument(
+        "--server-starts", type=int, metavar="N", help="time N starts of the server only"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from flows.prefect_env import apply_defaults
@@ -297,6 +345,9 @@ def main() -> None:
         variants.append(Variant("flow-before", flow, before, args.fresh_home))
     if not args.fresh_home:  # before becoming the subreaper: its processes are not counted
         warm_home(variants[1])
+    if args.server_starts:
+        server_starts(variants[1:], args.server_starts)
+        return
     become_subreaper()
     print(f"{docs} inputs, {os.cpu_count()} CPUs; {' | '.join(v.label for v in variants)}")
     results: dict[str, list[Figures]] = {v.label: [] for v in variants}

@@ -1,5 +1,6 @@
 """The temporary server's process (flows/prefect_uvicorn.py): Prefect's server modules loaded
-with the collector paused and then frozen, uvicorn run as `python -m uvicorn` would."""
+with the collector paused and then frozen and without beartype's import hook, uvicorn run as
+`python -m uvicorn` would."""
 
 from __future__ import annotations
 
@@ -41,6 +42,46 @@ def test_load_frozen_imports_with_the_collector_paused_then_freezes_and_resumes_
     enabled, frozen, imported = json.loads(done.stdout)
     assert enabled and imported
     assert frozen > 1000  # the interpreter's and the module's objects, out of the collections
+
+
+# a package that registers beartype's import hook for itself, as py-key-value's key_value.aio does
+CLAWED_INIT = "from beartype.claw import beartype_this_package\nbeartype_this_package()\n"
+CLAWED_MODULE = "def double(x: int) -> int:\n    return x * 2\n"
+CALL_CLAWED = """
+import json, sys
+import beartype.claw
+from flows.prefect_uvicorn import load_frozen
+register = beartype.claw.beartype_this_package
+{load}
+from clawed.mod import double
+print(json.dumps([double("ab"), beartype.claw.beartype_this_package is register]))
+"""
+
+
+def _call_clawed(tmp_path: Path, load: str) -> subprocess.CompletedProcess[str]:
+    package = tmp_path / "clawed"
+    package.mkdir()
+    (package / "__init__.py").write_text(CLAWED_INIT)
+    (package / "mod.py").write_text(CLAWED_MODULE)
+    return subprocess.run(
+        [sys.executable, "-c", CALL_CLAWED.format(load=load)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+
+def test_load_frozen_imports_without_beartypes_import_hook(tmp_path: Path) -> None:
+    done = _call_clawed(tmp_path, "load_frozen('clawed.mod')")
+    assert done.returncode == 0, done.stderr
+    # not rewritten with @beartype: the call's wrong type passes; the hook is put back after
+    assert json.loads(done.stdout) == ["abab", True]
+
+
+def test_the_same_package_imported_normally_is_checked_by_beartype(tmp_path: Path) -> None:
+    done = _call_clawed(tmp_path, "")
+    assert done.returncode != 0 and "Beartype" in done.stderr
 
 
 @pytest.mark.slow
