@@ -320,15 +320,26 @@ def engine_lines(html: str | bytes, base_url: str | None = None) -> tuple[list[s
 
 
 _DOCUMENT_TAG = re.compile(rb"<(html|body|head)[\s>]", re.I)
+_DOCUMENT_TAG_TEXT = re.compile(r"<(html|body|head)[\s>]", re.I | re.ASCII)
+_FRAGMENT_HEAD = 65536  # bytes of the page's UTF-8 looked at
 _BLOCKS = "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td"
 
 
 def _is_fragment(html: str | bytes) -> bool:
     """A piece of HTML (a saved article body, a `<p>` or two), not a whole page: trafilatura
-    judges such input too small to hold an article and returns nothing."""
-    head = html[:65536]
-    source = head.encode("utf-8", "replace")[:65536] if isinstance(head, str) else head
-    return _DOCUMENT_TAG.search(source) is None
+    judges such input too small to hold an article and returns nothing. A document tag is
+    looked for in the first `_FRAGMENT_HEAD` bytes of the page's UTF-8."""
+    if isinstance(html, bytes):
+        return _DOCUMENT_TAG.search(html[:_FRAGMENT_HEAD]) is None
+    # in the text, not its UTF-8: the tag is ASCII, which UTF-8 keeps as it is (and no other
+    # character's bytes can be part of it), so it is found where it is in the bytes; only
+    # whether it ends within those first bytes needs them, and only up to its end
+    head = html[:_FRAGMENT_HEAD]
+    found = _DOCUMENT_TAG_TEXT.search(head)
+    if found is None:
+        return True
+    within = head[: found.end()]
+    return not within.isascii() and len(within.encode("utf-8", "replace")) > _FRAGMENT_HEAD
 
 
 def _fragment_lines(tree: HtmlElement) -> list[str]:

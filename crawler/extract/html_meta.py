@@ -493,6 +493,9 @@ def _rel_me(el: _Element, dropped: set[_Element]) -> bool:
 def _author_marked(tree: _Element, dropped: set[_Element]) -> list[_Element]:
     """`AUTHOR_XPATHS[0]`: elements marked as the author (rel, id, class, itemprop...)."""
     found = []
+    # a `<rel>` child is looked for only on a page that has one (hardly any): `find` goes
+    # through lxml's ElementPath in Python for every element, a walk in C is done once
+    rels = next(tree.iter("rel"), None) is not None
     for el in _elements(tree, "author", *_BYLINE_TAGS[0]):
         get = el.get
         if (
@@ -503,7 +506,7 @@ def _author_marked(tree: _Element, dropped: set[_Element]) -> list[_Element]:
             or get("data-testid") in ("AuthorCard", "AuthorURL")
             or _AUTHOR_NAME_CLASS.search(get("class") or "")
             or get("class") == "author"
-            or (el.find("rel") is not None and _rel_me(el, dropped))
+            or (rels and _rel_me(el, dropped))
         ):
             found.append(el)
     return found

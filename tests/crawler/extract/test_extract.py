@@ -277,3 +277,37 @@ def test_repaired_page_bytes_are_trafilaturas_repair(page: str) -> None:
     beginning = page[:50].lower()
     expected = repair_faulty_html(page, beginning).encode("utf-8", "surrogatepass")
     assert _repaired_utf8(page, beginning) == expected
+
+
+def _fragment_by_bytes(html: str) -> bool:
+    """`_is_fragment` as it was: the document tag looked for in the page's UTF-8 bytes."""
+    import re
+
+    source = html[:65536].encode("utf-8", "replace")[:65536]
+    return re.search(rb"<(html|body|head)[\s>]", source, re.I) is None
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "",
+        "x" * 65530,  # a six-character tag ending at the 65,536th byte, or past it
+        "x" * 65531,
+        "é" * 32765,  # two bytes a character: the tag within 65,536 characters, past the bytes
+        "é" * 32766,
+        "€" * 21843 + "x",  # three bytes
+        "€" * 21844,
+        "\ud800" * 65530,  # a lone surrogate: one byte ("?") once encoded
+        "𝕏" * 16382 + "xx",  # four bytes
+        "𝕏" * 16383,
+    ],
+)
+@pytest.mark.parametrize(
+    "tag", ["<html>", "<BODY\n", "<Head class='x'>", "<html\u00a0", "<html\u2003>", "<htmlx>"]
+)
+def test_fragments_are_told_as_by_the_page_s_bytes(before: str, tag: str) -> None:
+    from crawler.extract.html import _is_fragment
+
+    page = f"{before}{tag}<p>x</p>"
+    assert _is_fragment(page) == _fragment_by_bytes(page)
+    assert _is_fragment(page.encode("utf-8", "replace")) == _fragment_by_bytes(page)

@@ -233,6 +233,14 @@ _UNLIKELY_PAGES = [  # class/id patterns readability drops, and what keeps an el
     "<div class='comment'><pre><span class='share'>code</span></pre></div>",
     "<aside class='related'><article>story</article></aside><div class=' '>t</div>",
     "<div class='popup'><div class='ad-break'>a</div><main>m</main></div><b class='x'>y</b>",
+    # case: the patterns ignore it, in ASCII and beyond (U+017F and U+212A fold to "s", "k")
+    "<div class='SideBar'>s</div><p id='MENU-top'>m</p><div class='\u017fidebar'>l</div>",
+    "<div id='\u212aomment sponsor'>k</div><div class='Sidebar Content'>kept</div>",
+    "<div class='caf\u00e9 sidebar'>c</div><div class='\u00c9TOILE footer'>e</div>",
+    # inside <code> or <pre> at any depth, or around <math> or <article> at any depth
+    "<code class='menu'>c</code><pre><b><i class='footer'>p</i></b></pre>",
+    "<div class='comment'><p><span><math>x</math></span></p></div>",
+    "<div class='extra'><div><div><article>a</article></div></div></div><div class='rss'>r</div>",
 ]
 
 
@@ -240,6 +248,23 @@ _UNLIKELY_PAGES = [  # class/id patterns readability drops, and what keeps an el
 def test_unlikely_candidates_go_as_readability_drops_them(body: str) -> None:
     page = f"<html><body class='menu'><div>{body}</div><p>{PROSE[0]}</p></body></html>"
     _same_tree_after("remove_unlikely_candidates", page)
+
+
+@pytest.mark.parametrize("name", ["unlikelyCandidatesRe", "okMaybeItsACandidateRe"])
+def test_class_patterns_match_as_readability_s(name: str) -> None:
+    from readability.readability import REGEXES
+
+    pattern = REGEXES[name]
+    words = pattern.pattern.split("|")
+    found = hc._matches(pattern)
+    samples = [
+        "", " ", "x", "a b", "post-body main", "nav--Menu item", "tweetable", "ad-break",
+        "AD-BREAK", "Ad_Break", "\u017fhadow", "\u212aombx", "caf\u00e9 COLUMN", "ma\u0130n",
+        *words, *(w.upper() for w in words), *(w.title() for w in words),
+        *(f"x{w[:-1]}-{w[-1]}" for w in words),
+    ]  # fmt: skip
+    for s in samples:
+        assert found(s) == (pattern.search(s) is not None), s
 
 
 def test_readability_serializes_no_div_and_describes_nothing_unlogged(

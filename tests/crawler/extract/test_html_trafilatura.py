@@ -155,3 +155,25 @@ def test_article_body_of_junk_is_none_as_bare_extractions() -> None:
     tree = document_fromstring("<html><body><div><img src='a.png'></div></body></html>")
     assert library_body(tree, None) is None
     assert article_body(tree, None) is None
+
+
+@pytest.mark.parametrize(
+    "url", [None, "", "https://example.org/news/a?b=1", "https://example.org/caf\udce9"]
+)
+def test_page_options_are_the_extractor_trafilatura_builds(url: str | None) -> None:
+    # the options are made once and given each page's URL: every field as the constructor
+    # sets it (today's date in `date_params` too, unread by these steps)
+    from trafilatura.settings import DEFAULT_CONFIG, Extractor
+
+    built = Extractor(
+        config=DEFAULT_CONFIG,
+        output_format="txt",
+        fast=True,
+        comments=False,
+        tables=True,
+        url=url,
+    )
+    ours = html_trafilatura._page_options(url)
+    assert ours is not html_trafilatura._page_options(url)  # a page's own copy
+    for name in Extractor.__slots__:
+        assert getattr(ours, name) == getattr(built, name), name
