@@ -19,7 +19,7 @@ setup: $(VENV)/.synced $(VENV)/.native
 # The dump cleaner's per-line modules compiled with mypyc (crawler/extract/boilerplate/native.py):
 # rebuilt when a source of the package changes; a failed build leaves the cleaner plain Python.
 NATIVE_SOURCES := $(wildcard crawler/extract/boilerplate/*.py crawler/extract/boilerplate/*.pyi crawler/extract/boilerplate/*.c)
-NATIVE_SOURCES += crawler/extract/_langscan.c crawler/extract/_shingles.c crawler/c_buffer.h
+NATIVE_SOURCES += crawler/extract/_langscan.c crawler/extract/_shingles.c crawler/dedup/_sorted.c crawler/c_buffer.h
 $(VENV)/.native: $(VENV)/.synced $(NATIVE_SOURCES)
 	$(BIN)/python -W ignore::DeprecationWarning -c \
 		'from crawler.extract.boilerplate import native; native.main(["build"])'

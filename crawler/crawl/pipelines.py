@@ -7,12 +7,14 @@ imports no Scrapy). Fetching is decoupled from cleaning: `process_item` only
 queues the page and returns, so the Scrapy loop goes on fetching while the workers clean; the
 queue is bounded (pages and bytes), and a full queue holds the item, which holds its response in
 Scrapy's scraper slot, which stops Scrapy fetching (back-pressure). Pages go to the workers a
-few at a time (one pickled call per few pages, not per page). Documents and rejects are staged
-in batches with `crawler.run.clean.write_staged`; `crawler.crawl.runner` dedups and commits
-them with `finish_run` when the crawl ends. Closing the spider (the crawl's end, Ctrl-C) waits
-for every queued page to be cleaned. A page that gives no document is reported (`CrawlLog`,
-outcome `dropped`) with the chain's reason; one whose worker died is a `crashed` reject of its
-own (the other pages of its call are cleaned again, one process each).
+few at a time (one pickled call per few pages, not per page); while the workers start (until
+their first call returns) only the queue's bytes bound it, so fetching goes on meanwhile.
+Documents and rejects are staged in batches with `crawler.run.clean.write_staged`;
+`crawler.crawl.runner` dedups and commits them with `finish_run` when the crawl ends. Closing
+the spider (the crawl's end, Ctrl-C) waits for every queued page to be cleaned. A page that
+gives no document is reported (`CrawlLog`, outcome `dropped`) with the chain's reason; one
+whose worker died is a `crashed` reject of its own (the other pages of its call are cleaned
+again, one process each).
 """
 
 from __future__ import annotations
@@ -111,6 +113,10 @@ class CorpusPipeline:
         self.queued_bytes = 0
         self.in_flight = 0  # pages in calls on the pool
         self.lost = 0  # pages queued but never cleaned: the pool was closed under them
+        # until a first call returns, the workers are starting (the forkserver's imports and
+        # warm-up: seconds in which no page is cleaned): the queue is bounded by its bytes
+        # only, so the loop fetches ahead meanwhile instead of waiting at a full queue
+        self.starting = True
         self._tasks: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
         self._closed = False
@@ -149,7 +155,7 @@ class CorpusPipeline:
             not self._closed
             and self.queue
             and (
-                len(self.queue) >= self.max_queued_pages
+                (len(self.queue) >= self.max_queued_pages and not self.starting)
                 or self.queued_bytes >= self.max_queued_bytes
             )
         ):
@@ -193,6 +199,7 @@ class CorpusPipeline:
             for page, (row, reject) in zip(pages, results, strict=True):
                 self._done(page, row, reject)
         finally:
+            self.starting = False  # answered (or failed): the pool is up, or will not be
             self.in_flight -= len(pages)
             self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
             self._dispatch()  # a closed pool refuses at once: the queue empties either way

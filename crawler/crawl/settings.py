@@ -74,7 +74,8 @@ EXTENSIONS = {"crawler.crawl.log.CrawlLog": 0, "crawler.crawl.progress.ProgressF
 # and stages them in batches of CORPUS_BATCH_SIZE: both set from corpus.toml by run_crawl.
 # Fetching does not wait for cleaning: the pipeline queues each article and returns; at most
 # CORPUS_QUEUE_PAGES pages or CORPUS_QUEUE_BYTES bytes wait for a worker (then Scrapy stops
-# fetching until there is room), handed to the workers CORPUS_PAGES_PER_CALL at a time.
+# fetching until there is room), handed to the workers CORPUS_PAGES_PER_CALL at a time. While
+# the workers start (until their first call returns), only CORPUS_QUEUE_BYTES bounds it.
 CORPUS_QUEUE_PAGES = 64
 CORPUS_QUEUE_BYTES = 64 * 1024 * 1024
 CORPUS_PAGES_PER_CALL = 8

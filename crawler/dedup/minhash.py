@@ -21,6 +21,8 @@ from crawler.extract.normalize import joined_tokens
 # `_shingles.c`: a page's shingle hashes and its signature in one C pass each (the numpy code
 # below is the reference, and runs without the build); the same integers either way
 _C = native.c_module("crawler.extract._shingles")
+# `_sorted.c`: what two sorted shingle sets share, in one merge (else the numpy search below)
+_SORTED = native.c_module("crawler.dedup._sorted")
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -251,10 +253,13 @@ def shared_count(a: U64, b: U64) -> int:
     Shingle sets are made sorted (`shingles_of_tokens`), so the smaller array's values are
     looked up in the larger by binary search instead of sorting both (dedup asks this for every
     candidate pair: the sort was most of its time on sites whose pages share much text); an
-    array that is not strictly ascending takes the sort."""
+    array that is not strictly ascending takes the sort. With the C build, two ascending
+    arrays are counted in one merge (`_sorted.c`)."""
     small, large = (a, b) if a.size <= b.size else (b, a)
     if small.size == 0:
         return 0
+    if _SORTED is not None and (count := _SORTED.shared_count(a, b)) >= 0:
+        return int(count)
     if large.size > 1 and not bool((large[1:] > large[:-1]).all()):
         return int(np.intersect1d(a, b, assume_unique=True).size)
     at = np.minimum(np.searchsorted(large, small), large.size - 1)

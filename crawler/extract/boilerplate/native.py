@@ -50,10 +50,15 @@ C_MODULES = ("_linescan", "_forest", "_frozen")
 `lines.py` uses when it is importable, else its Python reference; `_forest.c`: the line
 model's trees, likewise for `learned.py`; `_frozen.c`: frozen dataclass instances made many
 at once, likewise for `frozen.py`)."""
-OTHER_C_MODULES = ("crawler.extract._langscan", "crawler.extract._shingles")
+OTHER_C_MODULES = (
+    "crawler.extract._langscan",
+    "crawler.extract._shingles",
+    "crawler.dedup._sorted",
+)
 """C extensions of other packages built with them, by full name, loaded with `c_module`
 (`crawler/extract/_langscan.c`: language id's byte walk, else `language.py`'s numpy walk;
-`crawler/extract/_shingles.c`: shingle hashes and MinHash signatures, else `minhash.py`'s numpy)."""
+`crawler/extract/_shingles.c`: shingle hashes and MinHash signatures, else `minhash.py`'s numpy;
+`crawler/dedup/_sorted.c`: what two sorted shingle sets share, likewise)."""
 C_HEADERS = ("crawler/c_buffer.h",)
 """Headers the C extensions include, by path from the checkout (a build is stale when one
 changes, as when a source does)."""

@@ -104,9 +104,10 @@ def test_the_fetch_loop_goes_on_while_pages_are_cleaned(ctx: RunContext, tmp_pat
 def test_a_full_queue_holds_items_back_until_a_worker_call_returns(
     ctx: RunContext, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "gate"
+    gate, opened = tmp_path / "gate", tmp_path / "opened"
+    opened.touch()
     made = pipeline(ctx, "gatedclean.gated_clean", CORPUS_QUEUE_PAGES=3, CORPUS_PAGES_PER_CALL=2)
-    items = pages(gate, 30)
+    first, items = pages(opened, 1, "first")[0], pages(gate, 30)
     returned: list[str] = []
 
     async def crawl() -> tuple[int, int]:
@@ -114,6 +115,8 @@ def test_a_full_queue_holds_items_back_until_a_worker_call_returns(
             await made.process_item(item)
             returned.append(item.url)
 
+        await made.process_item(first)
+        await until(lambda: not made.starting)  # a call returned: the workers are up
         tasks = [asyncio.ensure_future(one(item)) for item in items]
         await until(lambda: any(tmp_path.glob("started-*")))
         await asyncio.sleep(0.2)  # let every item that can go through, go through
@@ -128,6 +131,44 @@ def test_a_full_queue_holds_items_back_until_a_worker_call_returns(
     # in the calls (3 calls of at most 2 pages) and the queue (3 pages); the rest held back
     assert held == queued <= 3 * 2 + 3
     assert held < len(items)
+    assert set(results(made)) == {i.url for i in [first, *items]} and made.settled
+
+
+def test_while_the_workers_start_only_the_queues_bytes_hold_items_back(
+    ctx: RunContext, tmp_path: Path
+) -> None:
+    """Until a first worker call returns (the forkserver's imports and warm-up: seconds in
+    which no page is cleaned), the page bound does not stop the fetch loop; the byte bound
+    does."""
+    gate = tmp_path / "gate"
+    body = len(pages(gate, 1)[0].body)
+    made = pipeline(
+        ctx,
+        "gatedclean.gated_clean",
+        CORPUS_QUEUE_PAGES=3,
+        CORPUS_PAGES_PER_CALL=2,
+        CORPUS_QUEUE_BYTES=20 * body,
+    )
+    items = pages(gate, 40)
+    returned: list[str] = []
+
+    async def crawl() -> tuple[int, int, int]:
+        async def one(item: PageItem) -> None:
+            await made.process_item(item)
+            returned.append(item.url)
+
+        tasks = [asyncio.ensure_future(one(item)) for item in items]
+        await until(lambda: any(tmp_path.glob("started-*")))
+        await asyncio.sleep(0.2)  # let every item that can go through, go through
+        held, queued, waiting = len(returned), len(made.queue) + made.in_flight, len(made.queue)
+        gate.touch()
+        await asyncio.gather(*tasks)
+        await made.close_spider()
+        return held, queued, waiting
+
+    held, queued, waiting = asyncio.run(crawl())
+    assert waiting == 20  # the byte bound, not the page bound (3)
+    assert held == queued and 20 < held <= 20 + 3 * 2  # and in the calls (3, of 1-2 pages)
     assert set(results(made)) == {i.url for i in items} and made.settled
 
 
