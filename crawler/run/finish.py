@@ -270,6 +270,8 @@ def _write_run(
         start += _write_batch(
             batch, start, resolution, writers, now, ctx.run_id, tally, summary, revisions
         )
+    if start != len(resolution):  # the rows are matched by position: never commit a shift
+        raise RuntimeError(f"staged batches hold {start} rows, dedup resolved {len(resolution)}")
     merged = resolution.merge_rows()
     writers.merges.write_table(_merges_table(resolution, merged, now, ctx.run_id))
     kinds = resolution.kind[merged]
