@@ -9,6 +9,7 @@ asks for them, doc ids and source lists are made when a batch is written.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import time
@@ -77,6 +78,16 @@ def unmap_big_blocks() -> None:
     mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
+def give_back_freed_memory() -> None:
+    """Hand the pages a finished stage freed back to the system: glibc's heaps keep freed
+    blocks (`malloc_trim` gives back their whole pages, where glibc has it), Arrow's pool
+    its freed segments (`release_unused`). After dedup's resolution of 20k documents they
+    held ~40 MB of the main process (23 MB glibc, 18 MB Arrow's mimalloc), none in use."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+    pa.default_memory_pool().release_unused()
+
+
 def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Resolution:
     """Which staged documents become records, and which merge into what (by row number: the
     rows of `docs_paths` one after the other).
@@ -96,14 +107,15 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
         SpilledKeys(Path(ctx.staging) / "run-paragraphs.spill") as paragraphs,
     ):
         vote = first_pass(ctx, docs_paths, prose, paragraphs, len(keys))
-        rows = RunRows(
-            keys["source_uri"].combine_chunks(),
-            keys["content_hash"].combine_chunks(),
+        rows = RunRows(  # the columns as read (a copy in one piece would cost ~15 MB more)
+            keys["source_uri"],
+            keys["content_hash"],
             keys["word_count"].to_numpy().astype(np.int64),
             lambda i: spilled.get("signature", i),
         )
         del keys
-        return resolve(
+        give_back_freed_memory()  # the first pass's
+        resolution = resolve(
             rows,
             lambda i: spilled.text("text", i),
             load_dedup_index(dataset, settings.lsh_bands),
@@ -114,6 +126,8 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
             vote=vote,
             keys_of=paragraphs.__getitem__,
         )
+    give_back_freed_memory()  # the loop's, its index's and the spilled columns'
+    return resolution
 
 
 def first_pass(
@@ -188,6 +202,7 @@ def finish_run(
     dataset = Dataset(ctx.dataset_root)
     now = datetime.fromisoformat(ctx.started_at)
     site_counts = strip_site_lines(dataset, [b.docs_path for b in batches], ctx.settings)
+    give_back_freed_memory()
     resolution = resolve_run(ctx, dataset, [b.docs_path for b in batches])
     revisions = plan_revisions(dataset, [b.docs_path for b in batches], resolution)
     resolved = time.perf_counter()
