@@ -125,6 +125,7 @@ def resolve_run(ctx: RunContext, dataset: Dataset, docs_paths: list[str]) -> Res
             page_of=prose.__getitem__,
             vote=vote,
             keys_of=paragraphs.__getitem__,
+            release=give_back_freed_memory,
         )
     give_back_freed_memory()  # the loop's, its index's and the spilled columns'
     return resolution

@@ -101,3 +101,21 @@ def test_the_columns_visit_rows_in_the_mappings_order(keys: list[tuple[int, str,
     ]
     expected = sorted(range(len(rows)), key=lambda k: visit_order(rows[k]))
     assert RunRows.of(rows).visit_order().tolist() == expected
+
+
+def test_the_loop_lets_the_allocators_give_back_every_so_many_rows(monkeypatch: Any) -> None:
+    """`release` (the finish gives back its allocators' freed pages) is called every
+    RELEASE_ROWS rows visited, and changes nothing of the outcome."""
+    import crawler.dedup.resolve as resolve_module
+
+    monkeypatch.setattr(resolve_module, "RELEASE_ROWS", 4)
+    rows = run_of(12)
+    calls: list[int] = []
+
+    def run(release: Any) -> Any:
+        return resolve(rows, lambda i: str(rows[i]["text"]), DedupIndex(32), lambda ids: {},
+                       5, 0.8, release=release)  # fmt: skip
+
+    released = run(lambda: calls.append(1))
+    assert len(calls) == 3
+    assert released.doc_of_source == run(None).doc_of_source
