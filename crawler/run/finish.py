@@ -56,6 +56,8 @@ RECORDS_PER_GROUP = 5000
 POOL_MIN_ROWS = 5000
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 MMAP_THRESHOLD = 128 * 1024  # its default, fixed: see unmap_big_blocks
+# the write stage hands its freed pages back this often (`give_back_freed_memory`)
+RELEASE_BATCHES = 20
 SUMMARY_ROWS = 50  # records and rejects listed one by one in a summary (all are in the tables)
 
 
@@ -282,10 +284,12 @@ def _write_run(
     """Stream every staged batch and the merges into the run's writers; fill the summary."""
     tally = _Tally()
     start = 0
-    for batch in batches:
+    for n, batch in enumerate(batches, 1):
         start += _write_batch(
             batch, start, resolution, writers, now, ctx.run_id, tally, summary, revisions
         )
+        if n % RELEASE_BATCHES == 0:
+            give_back_freed_memory()
     if start != len(resolution):  # the rows are matched by position: never commit a shift
         raise RuntimeError(f"staged batches hold {start} rows, dedup resolved {len(resolution)}")
     merged = resolution.merge_rows()
