@@ -31,9 +31,7 @@ are two articles in one frame (the same chrome kept by both cleaners), never mer
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
 
@@ -43,6 +41,7 @@ import numpy.typing as npt
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.lines import BoolArray, Lines
 from crawler.dedup.minhash import U64, LSHIndex, containment, shared_count, shingle_set
+from crawler.dedup.resolution import EXACT, NEAR, Resolution, RunRows
 from crawler.dedup.votes import PARAGRAPH_WORDS, Counts, count_run
 from crawler.record import make_doc_id
 
@@ -94,34 +93,21 @@ COPIES = 3
 # reaches the threshold, both have PAGE_MATCH_MIN_SHINGLES prose shingles, and the frame check
 # (`apart`) does not keep them apart.
 PROSE_GATE = 0.5
+# the pages, shingles and lookups of each row free what they took, but the allocators keep
+# freed pages for later: handed back this often (`release`), the loop's memory grew ~15 MB less
+# at 20k rows (a few ms a call)
+RELEASE_ROWS = 2000
 OWN_RATIO = 3.0
 SHARED_LINE = 0.5
 
 
-@dataclass(frozen=True, slots=True)  # one per merged document: no __dict__ each
-class Merge:
-    source_uri: str
-    doc_id: str
-    kind: str  # "exact" | "near"
-    similarity: float
-
-
-@dataclass
-class Resolution:
-    new_records: dict[str, int] = field(default_factory=dict)  # doc_id -> index of its row
-    sources: dict[str, list[str]] = field(default_factory=dict)  # new doc_id -> merged sources
-    merges: list[Merge] = field(default_factory=list)
-    doc_of_source: dict[str, str] = field(default_factory=dict)  # every source -> its doc_id
-    kept_sources: set[str] = field(default_factory=set)  # sources whose text became a record
-    alias: dict[str, str] = field(default_factory=dict)  # a record joined into another -> it
-
-
 def visit_order(row: Mapping[str, Any]) -> tuple[int, str, str]:
+    """A row's place in the visit (`RunRows.visit_order` sorts a run's rows by it)."""
     return (-int(row["word_count"]), str(row["content_hash"]), str(row["source_uri"]))
 
 
 def resolve(
-    rows: Sequence[Mapping[str, Any]],
+    given: Sequence[Mapping[str, Any]] | RunRows,
     text_of: Callable[[int], str],
     index: DedupIndex,
     existing_texts: Callable[[list[str]], dict[str, str]],
@@ -131,20 +117,27 @@ def resolve(
     page_of: Callable[[int], str] | None = None,
     vote: tuple[U64, Counts] | None = None,
     keys_of: Callable[[int], U64] | None = None,
+    release: Callable[[], None] | None = None,
 ) -> Resolution:
-    """Group the staged rows (source_uri, content_hash, word_count, signature; `text_of(i)` is
-    row i's text, `page_of(i)` the prose lines its cleaner removed; `vote`: the run's vote
-    on its pages' paragraphs, `crawler.dedup.votes.count_run` of them when not given;
+    """Group the staged rows (source_uri, content_hash, word_count, signature: mappings or
+    columns, `RunRows`; `text_of(i)` is row i's text, `page_of(i)` the prose lines its
+    cleaner removed; `vote`: the run's vote on its pages' paragraphs,
+    `crawler.dedup.votes.count_run` of them when not given;
     `keys_of(i)`: the sorted distinct keys of row i's page's paragraphs, made beforehand, so
-    that a row without candidates is never tokenized here) against each other and against
-    the committed records in `index` (which it extends). Shingle sets are computed only for
-    candidate pairs, and only a bounded number are cached, so memory does not grow with the
-    run (beyond the hashes of paragraphs found on two pages or more)."""
-    result = Resolution()
-    joined_rows: dict[str, int] = {}  # a run record joined into another -> its row
-    # every record of this run -> its row, joined ones too (a view: no second copy)
-    run_rows = ChainMap(result.new_records, joined_rows)
-    copies: dict[str, list[int]] = {}  # a run record -> the rows merged into it as near copies
+    that a row without candidates is never tokenized here; `release()`, called every
+    RELEASE_ROWS rows, may give the allocators' freed pages back) against each other and against
+    the committed records in `index` (whose LSH bands it extends with the run's records).
+    Shingle sets are computed only for candidate pairs, and only a bounded number are cached,
+    and the outcome is kept in arrays by row (`Resolution`), so memory does not grow with the
+    run beyond a few bytes a row, the LSH bands and the hashes of paragraphs found on two pages
+    or more."""
+    rows = given if isinstance(given, RunRows) else RunRows.of(given)
+    result = Resolution(rows.sources)
+    # every record of this run -> its row, joined ones too (the LSH indexes' keys are doc_ids)
+    run_rows: dict[str, int] = {}
+    codes = rows.hash_codes()
+    record_of_hash = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int32)
+    copies = np.full((len(rows), COPIES), -1, dtype=np.int32)  # a record row's first near copies
     paragraphs = LSHIndex(1)  # paragraph hash -> the run's records whose page has it
 
     if page_of is not None and vote is None:
@@ -285,14 +278,30 @@ def resolve(
                 found[doc_id] = (*shingles(view), partial(prose_shingles, view))
         return found
 
-    for i in sorted(range(len(rows)), key=lambda k: visit_order(rows[k])):
-        row = rows[i]
-        uri = row["source_uri"]
-        target = index.doc_by_hash.get(row["content_hash"])
-        if target is not None and not (target in run_rows and apart(i, run_rows[target])):
-            _merge(result, Merge(uri, _root(result, target), "exact", 1.0))
+    def root_doc(doc_id: str) -> str:
+        """The record a record (of the run, or committed) now is: the one it joined, if any."""
+        row = run_rows.get(doc_id)
+        return doc_id if row is None else result.own_doc_id(result.root(row))
+
+    def merge(i: int, doc_id: str, kind: int, similarity: float) -> None:
+        row = run_rows.get(doc_id)
+        if row is None:
+            result.merge(i, kind, similarity, doc_id=doc_id)
+        else:
+            result.merge(i, kind, similarity, row)
+
+    for visited, i in enumerate(rows.visit_order().tolist()):
+        if release is not None and visited % RELEASE_ROWS == RELEASE_ROWS - 1:
+            release()
+        record_row = int(record_of_hash[codes[i]])
+        if record_row >= 0:  # the run's records' hashes first: a committed one merges below
+            if not apart(i, record_row):
+                result.merge(i, EXACT, 1.0, result.root(record_row))
+                continue
+        elif index.doc_by_hash and (committed := index.doc_by_hash.get(rows.content_hash(i))):
+            result.merge(i, EXACT, 1.0, doc_id=committed)
             continue
-        signature = np.frombuffer(row["signature"], dtype="<u4")
+        signature = np.frombuffer(rows.signature(i), dtype="<u4")
         best: tuple[float, str] | None = None
         own_paragraphs = keys_of(i) if keys_of is not None else np.unique(page(i).paragraphs[1])
         candidates = sorted(
@@ -307,35 +316,34 @@ def resolve(
                 score = text_match(i, own, theirs, lead, record, their_prose)
                 if not score and record is not None:
                     score = own_in_page(own, record)
-                    for k in copies.get(_root(result, doc_id), [])[:COPIES]:
-                        if score:
+                    for k in copies[result.root(record)].tolist():
+                        if score or k < 0:
                             break
                         score = text_match(i, own, *run_shingles(k), k, partial(run_prose, k))
                 if not score:
                     continue
-                if doc_id in run_rows and apart(i, run_rows[doc_id]):
+                if record is not None and apart(i, record):
                     continue
                 matched.append((score, doc_id))
                 if best is None or (score, doc_id) > best:
                     best = (score, doc_id)
         if best is not None:
-            target = _join(
-                result, matched, best[1], lambda a, b: apart(run_rows[a], run_rows[b]), joined_rows
-            )
-            _merge(result, Merge(uri, target, "near", round(best[0], 4)))
-            if target in run_rows:
-                copies.setdefault(target, []).append(i)
+            target = _join(result, matched, best[1], apart, run_rows, root_doc)
+            merge(i, target, NEAR, round(best[0], 4))
+            if (row := run_rows.get(target)) is not None:
+                free = np.flatnonzero(copies[row] < 0)
+                if free.size:
+                    copies[row, free[0]] = i
             continue
-        doc_id = make_doc_id(row["content_hash"])
+        content = rows.content_hash(i)
+        doc_id = make_doc_id(content)
         if doc_id in run_rows:  # the same text as a record it was kept apart from
-            doc_id = make_doc_id(f"{row['content_hash']}:{uri}")
-        index.add(doc_id, row["content_hash"], signature)
+            doc_id = make_doc_id(f"{content}:{rows.source(i)}")
+        index.lsh.add(doc_id, signature)
+        record_of_hash[codes[i]] = i
         paragraphs.add_hashes(doc_id, own_paragraphs)
-        result.new_records[doc_id] = i
-        result.sources[doc_id] = [uri]
-        result.doc_of_source[uri] = doc_id
-        result.kept_sources.add(uri)
-    _repoint(result)
+        run_rows[doc_id] = i
+        result.add_record(i, doc_id)
     return result
 
 
@@ -343,54 +351,28 @@ def _join(
     result: Resolution,
     matched: list[tuple[float, str]],
     best: str,
-    apart: Callable[[str, str], bool],
-    joined_rows: dict[str, int],
+    apart: Callable[[int, int], bool],
+    run_rows: Mapping[str, int],
+    root: Callable[[str], str],
 ) -> str:
     """The record a document that matched several goes to: the run's records it matched hold
     one article (each with other chrome around it), so they become one, kept by the first
-    visited (the fullest text); committed records stay as they are. `result.alias` maps a
-    joined record to the one kept (merges and sources are re-pointed at the end)."""
+    visited (the fullest text); committed records stay as they are. `result.joined` maps a
+    joined record's row to the one kept (rows merged into it follow: `Resolution.root`)."""
     score: dict[str, float] = {}
     for value, doc_id in matched:
-        root = _root(result, doc_id)
-        score[root] = max(score.get(root, 0.0), value)
-    run_roots = sorted(
-        (d for d in score if d in result.new_records), key=lambda d: result.new_records[d]
-    )
+        top = root(doc_id)
+        score[top] = max(score.get(top, 0.0), value)
+    # the roots are records still standing: a run's record among them is in run_rows
+    run_roots = sorted((d for d in score if d in run_rows), key=lambda d: run_rows[d])
     if len(run_roots) < 2:
-        return _root(result, best)
+        return root(best)
     keep, *others = run_roots
     for other in others:
-        if apart(keep, other):
+        if apart(run_rows[keep], run_rows[other]):
             continue
-        joined_rows[other] = result.new_records.pop(other)
-        moved = result.sources.pop(other)
-        result.sources[keep].extend(moved)
-        result.kept_sources.discard(moved[0])
-        result.merges.append(Merge(moved[0], other, "near", round(score[other], 4)))
-        result.alias[other] = keep
+        result.join(run_rows[other], run_rows[keep], round(score[other], 4))
     return keep
-
-
-def _root(result: Resolution, doc_id: str) -> str:
-    while doc_id in result.alias:
-        doc_id = result.alias[doc_id]
-    return doc_id
-
-
-def _repoint(result: Resolution) -> None:
-    """Merges and sources into joined records now point at the record kept."""
-    if not result.alias:
-        return
-    result.merges = [
-        Merge(m.source_uri, _root(result, m.doc_id), m.kind, m.similarity)
-        if m.doc_id in result.alias
-        else m
-        for m in result.merges
-    ]
-    for uri, doc_id in result.doc_of_source.items():
-        if doc_id in result.alias:
-            result.doc_of_source[uri] = _root(result, doc_id)
 
 
 def _covers(own: U64, theirs: U64, lead: U64) -> bool:
@@ -507,10 +489,3 @@ def prose_density(text: str) -> float:
     """Share of a text's words in lines of PARAGRAPH_WORDS words or more that end a sentence:
     an article's paragraphs, not a teaser list, a tweet stream or a comment thread's handles."""
     return Lines.of(text).prose_density(PARAGRAPH_WORDS)
-
-
-def _merge(result: Resolution, merge: Merge) -> None:
-    result.merges.append(merge)
-    result.doc_of_source[merge.source_uri] = merge.doc_id
-    if merge.doc_id in result.sources:
-        result.sources[merge.doc_id].append(merge.source_uri)

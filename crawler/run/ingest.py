@@ -289,8 +289,10 @@ def ingest_stages(
     release_scan_memory()
     with session.timed("clean"):
         results = clean(ctx, batches, scanned.line_stats_path)
+    cleaned = len(batches)
+    del batches  # the keys, a string per input: the finish reads the staged batches
     LOGGER.info(
-        "run %s: cleaned %d batches (%.1f s)", ctx.run_id, len(batches), session.seconds["clean"]
+        "run %s: cleaned %d batches (%.1f s)", ctx.run_id, cleaned, session.seconds["clean"]
     )
     return session.finish(results, scanned.inputs, scanned.unchanged, commit=commit)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from crawler.dedup.resolve import Resolution
+from crawler.dedup.resolution import EXACT, NEAR, Resolution
 from crawler.record import make_doc_id
 from crawler.store.dataset import Dataset
 from crawler.store.revisions import Latest, latest_records
@@ -45,35 +45,28 @@ class Revisions:
 
 
 def plan_revisions(dataset: Dataset, docs_paths: list[str], resolution: Resolution) -> Revisions:
-    """Find the run's revisions and make each a record in `resolution` (see the module doc)."""
+    """Find the run's revisions and make each a record in `resolution` (see the module doc);
+    the resolution's rows are those of `docs_paths`, one after the other."""
     revisions = Revisions()
     if not dataset.files("records"):
         return revisions
     by_source, by_url = latest_records(dataset)
     tables = [read_docs(p, _COLUMNS) for p in docs_paths]
     rows = pa.concat_tables(tables).to_pylist() if tables else []
-    merges = {m.source_uri: m for m in resolution.merges}
     taken: set[str] = set()
-    for row in sorted(rows, key=lambda r: str(r["source_uri"])):
-        uri = row["source_uri"]
-        before = by_source.get(uri) or (by_url.get(row["url"]) if row["url"] else None)
+    for i in sorted(range(len(rows)), key=lambda k: str(rows[k]["source_uri"])):
+        row = rows[i]
+        before = by_source.get(row["source_uri"]) or (
+            by_url.get(row["url"]) if row["url"] else None
+        )
         if before is None or before.content_hash == row["content_hash"]:
             continue
         if before.doc_id in taken:
             continue  # two documents of one run claim one article: the first is its revision
-        merge = merges.get(uri)
-        if merge is not None:
-            if merge.kind == "exact":
-                continue  # a copy of another record's text
-            resolution.merges.remove(merge)
-            if uri in resolution.sources.get(merge.doc_id, []):
-                resolution.sources[merge.doc_id].remove(uri)
-            doc_id = make_doc_id(row["content_hash"])
-            resolution.new_records[doc_id] = -1  # not one of the dedup's rows (unused later)
-            resolution.sources[doc_id] = [uri]
-            resolution.doc_of_source[uri] = doc_id
-            resolution.kept_sources.add(uri)
-        doc_id = resolution.doc_of_source[uri]
-        revisions.previous[doc_id] = before
+        if resolution.kind[i] == EXACT:
+            continue  # a copy of another record's text
+        if resolution.kind[i] == NEAR:
+            resolution.make_record(i, make_doc_id(row["content_hash"]))
+        revisions.previous[resolution.doc_id(i)] = before
         taken.add(before.doc_id)
     return revisions

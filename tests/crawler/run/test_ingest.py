@@ -623,3 +623,31 @@ def test_the_saved_batches_keys_are_copies_not_the_inputs_strings(
         assert not any(key is item.key for key, item in zip(keys, inputs, strict=True))
     finally:
         cleanup(ctx)
+
+
+def test_the_finish_starts_without_the_batches_keys(seeds_copy: Path, tmp_path: Path) -> None:
+    """The batches' keys (a string per input, ~20 MB at 100k dumps) are the clean stage's:
+    the finish, which reads the staged batches, does not find them held."""
+    import gc
+
+    from crawler.run.ingest import discover_inputs, ingest_stages
+    from crawler.run.session import RunSession
+    from crawler.run_types import RunSummary
+
+    given: list[tuple[int, list[list[str]]]] = []
+
+    def clean(ctx: Any, batches: list[list[str]], stats: str | None) -> list[Any]:
+        given.append((id(batches), [list(b) for b in batches]))
+        return []
+
+    held: list[bool] = []
+
+    def commit(ctx: Any, results: list[Any], inputs: int, unchanged: int) -> RunSummary:
+        gc.collect()
+        ((at, keys),) = given
+        held.append(any(id(o) == at and o == keys for o in gc.get_objects()))
+        return RunSummary(run_id=ctx.run_id, dataset=ctx.dataset_root, inputs=inputs)
+
+    with RunSession(tmp_path / "d", Settings()) as session:
+        ingest_stages(session, discover_inputs([str(seeds_copy)]), clean, commit=commit)
+    assert given[0][1] and held == [False]
