@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.extract.boilerplate import native
+from crawler.extract.boilerplate import lines, native
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -62,10 +63,41 @@ def _reference() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    _callbacks_given_back()
     module._shape, module._fold_digits = module._shape_py, module._fold_digits_py
     module._token_stats, module._normalize = module._token_stats_py, module._normalize_py
     module._line_features = module._no_line_features
     return module
+
+
+def _callbacks_given_back() -> None:
+    """Running lines.py again handed its own `_token_bits` and `_has_date` to the C scanner,
+    whose callbacks the whole process shares: the cleaner's own are given back. The bits are
+    the same, but every later test in this process would clean through interpreted copies
+    (test_robustness counts the calls cleaning makes: it saw them)."""
+    c = getattr(lines, "_linescan", None)
+    if c is not None:
+        c.set_packer(lines._token_bits)
+        c.set_has_date(lines._has_date)
+
+
+def test_the_reference_leaves_the_cleaner_its_own_callbacks() -> None:
+    """Making the plain-Python reference does not leave the C scanner calling its functions."""
+    if getattr(lines, "_linescan", None) is None or not native.ACTIVE:
+        pytest.skip("no compiled build: the cleaner's callbacks are plain Python anyway")
+    _reference()
+    called: list[str] = []
+
+    def profiler(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            called.append(frame.f_code.co_name)
+
+    sys.setprofile(profiler)
+    try:  # tokens the scanner's table cannot hold yet: each is handed to the packer
+        lines._token_stats("zqxv-unseen-1 Wkqj-unseen-2 on 12 Mayy")
+    finally:
+        sys.setprofile(None)
+    assert "_token_bits" not in called
 
 
 @pytest.fixture(scope="module")
