@@ -38,7 +38,10 @@ def beartype_claw_off() -> Iterator[None]:
     except ImportError:
         yield
         return
-    register = claw.beartype_this_package
+    register = getattr(claw, "beartype_this_package", None)
+    if register is None:  # a beartype without it: nothing registers the hook this way
+        yield
+        return
     claw.beartype_this_package = _not_registered
     try:
         yield
