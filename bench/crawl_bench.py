@@ -14,7 +14,9 @@ Each round runs, one after the other on the same site:
   process, one core: the extraction rate.
 Prints pages/s of each (over Scrapy's crawl time), the ratios `loop / bare` (target >= 0.7)
 and `whole / (cores x extract)` (target >= 0.9; the whole crawl: fetch and clean, then dedup
-and commit, as the run summary times them; the crawl alone too), CPU seconds per page of the
+and commit, as the run summary times them; the crawl alone too) with the most a crawl on Scrapy
+could reach of the latter on these cores (every article's extraction plus bare Scrapy's CPU
+for the pages fetched per article, nothing else: `scrapy_bound`), CPU seconds per page of the
 crawl process, of its workers and of its dedup and commit, peak RSS of each crawl's process
 tree, and the load average around each run (the machine is shared: wall-clock rates move with
 the load; CPU per page does not much).
@@ -29,6 +31,7 @@ A figure, never a timed test.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pickle
@@ -62,12 +65,13 @@ STUB = "crawl_stub.stub_clean_page"
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _tree(pid: int, cpu: dict[int, float]) -> int:
+def _tree(pid: int, cpu: dict[int, float], depth: dict[int, int]) -> int:
     """RSS in bytes of a process and all its descendants (Linux /proc); records each one's
-    CPU seconds so far in cpu."""
-    total, todo = 0, [pid]
+    CPU seconds so far in cpu, and its depth below `pid` in depth."""
+    total, todo = 0, [(pid, 0)]
     while todo:
-        current = todo.pop()
+        current, below = todo.pop()
+        depth[current] = below
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -75,7 +79,7 @@ def _tree(pid: int, cpu: dict[int, float]) -> int:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
             cpu[current] = (int(fields[11]) + int(fields[12])) / _TICKS
             for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
+                todo += [(int(c), below + 1) for c in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue
     return total
@@ -92,6 +96,7 @@ class Measured:
     rss: int  # peak RSS of the process tree
     cpu_main: float  # CPU seconds of the process itself (its own figure, at exit)
     cpu_children: float  # CPU seconds of its descendants (workers), as last sampled
+    cpu_direct: float  # of them, its own children's: the forkserver (and resource tracker)
     cpu_server: float  # CPU seconds of this process meanwhile: the site's server threads
     load: tuple[float, float]  # 1-minute load average before and after
 
@@ -101,18 +106,20 @@ def run_measured(command: list[str], env: dict[str, str]) -> Measured:
     load = os.getloadavg()[0]
     server = _cpu()
     cpu: dict[int, float] = {}
+    depth: dict[int, int] = {}
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, cwd=env.get("CRAWL_BENCH_CODE"))
     peak = 0
     while child.poll() is None:
-        peak = max(peak, _tree(child.pid, cpu))
+        peak = max(peak, _tree(child.pid, cpu, depth))
         time.sleep(0.05)
     wall = time.perf_counter() - started
     if child.returncode:
         raise SystemExit(f"{command[:4]} exited {child.returncode}")
     main = cpu.pop(child.pid, 0.0)
+    direct = sum(seconds for pid, seconds in cpu.items() if depth.get(pid) == 1)
     return Measured(
-        wall, peak, main, sum(cpu.values()), _cpu() - server, (load, os.getloadavg()[0])
+        wall, peak, main, sum(cpu.values()), direct, _cpu() - server, (load, os.getloadavg()[0])
     )
 
 
@@ -169,6 +176,30 @@ def extract_child(pages_file: str, result_file: str) -> None:
     Path(result_file).write_text(json.dumps(result))
 
 
+def records_digest(dataset: Path, base: str) -> str:
+    """sha256 over the dataset's committed records, merges and audit rows, each row's repr with
+    the site's address (a new port in every bench) written as `SITE`, sorted: equal for two
+    crawls of the site that committed the same rows, whatever the files' layout."""
+    import pyarrow.parquet as pq
+
+    digest = hashlib.sha256()
+    for table, columns in (
+        ("records", ["doc_id", "text", "sources", "title", "language", "word_count"]),
+        ("_merges", ["source_uri", "doc_id", "kind", "similarity"]),
+        ("audit", ["source_uri", "line_no", "line", "reason"]),
+    ):
+        rows = []
+        for path in sorted((dataset / table).rglob("*.parquet")):
+            for row in pq.read_table(path, columns=columns).to_pylist():
+                if "sources" in row:
+                    row["sources"] = sorted(row["sources"])
+                rows.append(repr(list(row.values())).replace(base, "SITE"))
+        digest.update(f"{table}:{len(rows)}".encode())
+        for text in sorted(rows):
+            digest.update(text.encode())
+    return digest.hexdigest()[:16]
+
+
 def crawl_once(
     site: NewsSite, tmp: Path, name: str, env: dict[str, str], args: argparse.Namespace
 ) -> tuple[dict[str, Any], Measured]:
@@ -193,7 +224,10 @@ def crawl_once(
     )
     command = [sys.executable, "-m", main, str(job_file), str(report_file)]
     measured = run_measured(command, env)
-    return json.loads(report_file.read_text()), measured
+    report = json.loads(report_file.read_text())
+    if name == "whole":
+        report["records_digest"] = records_digest(tmp / f"{name}-corpus", site.base)
+    return report, measured
 
 
 def main() -> int:
@@ -298,7 +332,8 @@ def report(
         for name, m in sorted(runs, key=lambda r: list(row).index(r[0])):
             print(
                 f"  {name:7} load {m.load[0]:.1f}->{m.load[1]:.1f}; wall {m.wall:.2f} s; CPU: "
-                f"crawl process {m.cpu_main:.1f} s, workers {m.cpu_children:.1f} s, site "
+                f"crawl process {m.cpu_main:.1f} s, workers {m.cpu_children:.1f} s (the "
+                f"forkserver's {m.cpu_direct:.1f} s of it, its start mostly), site "
                 f"server {m.cpu_server:.1f} s; peak RSS {m.rss / mib:.0f} MiB"
             )
         b_pages, b_secs = int(bare["response_received_count"]), float(bare["elapsed_time_seconds"])
@@ -320,7 +355,7 @@ def report(
             f"{ratio[1]:.2f} in CPU per page"
         )
         if "whole" in row:
-            whole_report(row, cores)
+            whole_report(row, cores, b_cpu / max(1, b_pages))
     if len(ratios) > 1:
         wall, cpu = sorted(r[0] for r in ratios), sorted(r[1] for r in ratios)
         print(
@@ -330,8 +365,18 @@ def report(
         )
 
 
-def whole_report(row: dict[str, Any], cores: int) -> None:
-    """The whole crawl against the extraction rate (a round with `whole` and `extract`)."""
+def scrapy_bound(extract_cpu: float, bare_cpu: float, pages_per_article: float) -> float:
+    """The most any crawl built on Scrapy can reach of `whole / (cores x extraction)` on these
+    cores, whatever their number: every article costs at least its extraction (`extract_cpu`
+    seconds, in a worker) and the Scrapy work of the pages fetched for it (`bare_cpu` seconds
+    a page, as a bare spider spends, in the crawl process), all of it sharing the same cores,
+    with nothing else (no page type, archive, hand-off, dedup or commit) and no core idle."""
+    return extract_cpu / (extract_cpu + bare_cpu * pages_per_article)
+
+
+def whole_report(row: dict[str, Any], cores: int, bare_cpu: float) -> None:
+    """The whole crawl against the extraction rate (a round with `whole` and `extract`);
+    `bare_cpu` is the bare spider's CPU seconds a page in the same round."""
     (whole, m_whole), (extract, m_extract) = row["whole"], row["extract"]
     one_core = extract["pages"] / extract["wall"]
     print(
@@ -348,7 +393,8 @@ def whole_report(row: dict[str, Any], cores: int) -> None:
         f"{crawl['pages_fetched']} pages in {w_secs:.2f} s; {crawl['stored']} stored, "
         f"{whole['summary']['added']} added, dropped {crawl['dropped']}; "
         f"{_ms(w_cpu, crawl['pages_fetched'])} CPU per page in the crawl process during "
-        f"the crawl, {_ms(m_whole.cpu_children, cleaned)} per article in its workers)"
+        f"the crawl, {_ms(m_whole.cpu_children, cleaned)} per article in its workers; "
+        f"records digest {whole.get('records_digest')})"
     )
     # the step after the crawl: dedup and commit, in the crawl process
     seconds = whole["summary"]["seconds"]
@@ -379,6 +425,15 @@ def whole_report(row: dict[str, Any], cores: int) -> None:
         f"workers {m_whole.cpu_children / max(1, cleaned) * 1000:.2f} + dedup and commit "
         f"{finish_cpu * 1000:.2f}) vs extraction {extract_cpu * 1000:.2f} ms: "
         f"{extract_cpu / (whole_cpu + finish_cpu):.2f}"
+    )
+    per_article = crawl["pages_fetched"] / max(1, cleaned)
+    limit = scrapy_bound(extract_cpu, bare_cpu, per_article)
+    print(
+        f"  bound with Scrapy's own loop: extraction {extract_cpu * 1000:.2f} ms / (extraction "
+        f"+ bare Scrapy {bare_cpu * 1000:.2f} ms a page x {per_article:.2f} pages an article) "
+        f"= {limit:.2f} of cores x extraction at most (target 0.9: the crawl process, dedup and "
+        f"commit within {extract_cpu / 9 * 1000:.2f} ms an article, where bare Scrapy alone "
+        f"spends {bare_cpu * per_article * 1000:.2f})"
     )
 
 
