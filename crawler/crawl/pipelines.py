@@ -92,8 +92,9 @@ class CorpusPipeline:
         self.rejects: list[dict[str, Any]] = []
         self.clean: CleanPage = load_object(settings["CORPUS_CLEAN_PAGE"])
         # started on the first page to clean: a re-crawl with nothing new starts no process.
-        # Pages go through the HTML path: its first-use costs (~3 s of CPU: dateparser's
-        # locales, the language model) are paid once in the forkserver, not in every worker
+        # Pages go through the HTML path: its first-use costs (~1 s of CPU: dateparser's
+        # locales, their patterns kept compiled by the last run, crawler/run/regex_memo.py;
+        # the language model) are paid once in the forkserver, not in every worker
         warm = self.clean is clean_page
         self.pool = (
             IsolatingPool(self.workers, PRELOAD, warm_html=warm) if self.workers > 0 else None
