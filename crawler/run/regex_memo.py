@@ -102,7 +102,7 @@ def remembered_compiles(path: Path | None = None) -> Iterator[dict[str, int]]:
     path = path if path is not None else memo_file()
     stored = _load(path)
     original: Callable[..., Any] = _main._compile
-    locale_flag = int(regex.LOCALE)
+    locale_flag, debug_flag = int(regex.LOCALE), int(regex.DEBUG)
     counts = {"built": 0, "compiled": 0}
     new: dict[Key, tuple[Any, ...]] = {}
     built: dict[Key, Any] = {}
@@ -110,7 +110,7 @@ def remembered_compiles(path: Path | None = None) -> Iterator[dict[str, int]]:
     def compile_remembered(
         pattern: Any, flags: Any, ignore_unused: Any, kwargs: Any, cache_it: Any
     ) -> Any:
-        if type(pattern) is not str or kwargs or not isinstance(flags, int):
+        if type(pattern) is not str or kwargs or not isinstance(flags, int) or flags & debug_flag:
             return original(pattern, flags, ignore_unused, kwargs, cache_it)
         key = (pattern, int(flags), int(regex.DEFAULT_VERSION))  # as `_compile` reads it
         if key in built:
