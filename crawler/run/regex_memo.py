@@ -99,9 +99,12 @@ def remembered_compiles(path: Path | None = None) -> Iterator[dict[str, int]]:
     except ImportError:
         yield {"built": 0, "compiled": 0}
         return
+    original: Callable[..., Any] | None = getattr(_main, "_compile", None)
+    if original is None or not hasattr(_regex, "compile"):  # another library layout: as without
+        yield {"built": 0, "compiled": 0}
+        return
     path = path if path is not None else memo_file()
     stored = _load(path)
-    original: Callable[..., Any] = _main._compile
     locale_flag, debug_flag = int(regex.LOCALE), int(regex.DEBUG)
     counts = {"built": 0, "compiled": 0}
     new: dict[Key, tuple[Any, ...]] = {}
@@ -117,13 +120,22 @@ def remembered_compiles(path: Path | None = None) -> Iterator[dict[str, int]]:
             return built[key]
         arguments = stored.get(key)
         if arguments is not None:
-            counts["built"] += 1
-            built[key] = _regex.compile(*arguments)
-            return built[key]
+            try:
+                built[key] = _regex.compile(*arguments)
+            except (TypeError, ValueError, RuntimeError):  # an entry the library refuses
+                del stored[key]
+            else:
+                counts["built"] += 1
+                return built[key]
         compiled = original(pattern, flags, ignore_unused, kwargs, cache_it)
         counts["compiled"] += 1
-        data = compiled._pickled_data
-        if not compiled.flags & locale_flag and not data[5]:  # no LOCALE, no named lists
+        data = getattr(compiled, "_pickled_data", None)
+        if (
+            isinstance(data, tuple)
+            and len(data) > 5
+            and not compiled.flags & locale_flag
+            and not data[5]  # no LOCALE, no named lists
+        ):
             new[key] = stored[key] = data
         return compiled
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 import regex
 from regex import _main
 
+from crawler.run import regex_memo as memo_module
 from crawler.run.regex_memo import memo_file, remembered_compiles
 
 PATTERNS = [
@@ -91,6 +93,29 @@ def test_a_damaged_memo_is_compiled_over(tmp_path: Path) -> None:
     with remembered_compiles(memo) as counts:
         _compile_all()
     assert counts == {"built": 0, "compiled": len(PATTERNS)}
+
+
+def test_an_entry_the_library_refuses_is_compiled_over(tmp_path: Path) -> None:
+    """A stored form the C constructor rejects (the sha256 only proves the file is whole)."""
+    memo = tmp_path / "regex.marshal"
+    with remembered_compiles(memo):
+        _compile_all()
+    stored = memo_module._load(memo)
+    memo_module._store(memo, {key: ("not", "arguments") for key in stored})
+    with remembered_compiles(memo) as counts:
+        built = _compile_all()
+    assert counts == {"built": 0, "compiled": len(PATTERNS)}
+    assert [_behaviour(p) for p in built] == [_behaviour(p) for p in _compile_all()]
+
+
+def test_without_the_library_internals_it_needs_the_memo_does_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(regex, "_main", types.SimpleNamespace())  # no `_compile` to wrap
+    memo = tmp_path / "regex.marshal"
+    with remembered_compiles(memo) as counts:
+        assert regex.compile(r"a+b").findall("aab ab") == ["aab", "ab"]
+    assert counts == {"built": 0, "compiled": 0} and not memo.exists()
 
 
 def test_no_cache_folder_no_memo(monkeypatch: pytest.MonkeyPatch) -> None:
