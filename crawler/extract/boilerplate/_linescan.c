@@ -556,29 +556,27 @@ static const char *const SINGLE_UNITS[] = {"hour", "minute", "day", "week", "mon
  * \bjust now\b. Only "a", "o", "y" or "j" in any case starts one: no character outside
  * ASCII lowers to them. */
 static int word_date(int kind, const void *d, Py_ssize_t n) {
-    int before = 0; /* text[p - 1] is a word character */
     for (Py_ssize_t p = 0; p < n; p++) {
         Py_UCS4 c = RD(p);
-        int here = is_word(c);
-        if (!before && here && c < 0x80) {
-            Py_UCS4 low = c | 0x20;
-            if (low == 'a' || low == 'o') {
-                for (int k = 0; k < 3; k++) {
-                    Py_ssize_t e = match_ci(kind, d, n, p, ARTICLES[k]);
-                    if (e < 0) continue;
-                    Py_ssize_t q = spaces_from(kind, d, n, e);
-                    if (q == e) continue;
-                    for (int u = 0; u < 6; u++) {
-                        Py_ssize_t f = match_ci(kind, d, n, q, SINGLE_UNITS[u]);
-                        if (f >= 0 && then_ago(kind, d, n, f)) return 1;
-                    }
-                }
-            } else if (low == 'y' || low == 'j') {
-                Py_ssize_t e = match_ci(kind, d, n, p, low == 'y' ? "yesterday" : "just now");
-                if (e >= 0 && at_boundary(kind, d, n, e)) return 1;
+        if (c >= 0x80) continue;
+        Py_UCS4 low = c | 0x20; /* a letter: \b before it when no word character is */
+        if (low != 'a' && low != 'o' && low != 'y' && low != 'j') continue;
+        if (word_at(kind, d, n, p - 1)) continue;
+        if (low == 'y' || low == 'j') {
+            Py_ssize_t e = match_ci(kind, d, n, p, low == 'y' ? "yesterday" : "just now");
+            if (e >= 0 && at_boundary(kind, d, n, e)) return 1;
+            continue;
+        }
+        for (int k = 0; k < 3; k++) {
+            Py_ssize_t e = match_ci(kind, d, n, p, ARTICLES[k]);
+            if (e < 0) continue;
+            Py_ssize_t q = spaces_from(kind, d, n, e);
+            if (q == e) continue;
+            for (int u = 0; u < 6; u++) {
+                Py_ssize_t f = match_ci(kind, d, n, q, SINGLE_UNITS[u]);
+                if (f >= 0 && then_ago(kind, d, n, f)) return 1;
             }
         }
-        before = here;
     }
     return 0;
 }
