@@ -406,15 +406,210 @@ static PyObject *token_stats(PyObject *self, PyObject *text) {
 
 #define DATE_MAX_CHARS 2000 /* lines._DATE_MAX_CHARS */
 
-static PyObject *has_date_fn = NULL; /* lines._has_date, given by set_has_date */
+/* ---- the date test (lines._has_date) ---- */
 
-static PyObject *set_has_date(PyObject *self, PyObject *arg) {
-    if (!PyCallable_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "set_has_date() needs a callable");
+/* `_has_date`'s regexes as scanners, exact for str patterns: \d is Py_UNICODE_ISDECIMAL, \w
+ * is Py_UNICODE_ISALNUM or "_", \b as sre's SRE_AT_UNI_BOUNDARY, and `\d(?<!\w\d)` (a digit
+ * not after a word character) as sre's look-behind, which looks before the search's start but
+ * not before the string's. Each asks whether any match exists, trying every count the
+ * regex's quantifiers allow. */
+#define RD(i) PyUnicode_READ(kind, d, (i))
+
+static inline int is_word(Py_UCS4 c) {
+    if (c < 0x80) {
+        Py_UCS4 low = c | 0x20;
+        return (c >= '0' && c <= '9') || (low >= 'a' && low <= 'z') || c == '_';
+    }
+    return Py_UNICODE_ISALNUM(c);
+}
+
+static inline int is_decimal(Py_UCS4 c) {
+    return c < 0x80 ? c >= '0' && c <= '9' : Py_UNICODE_ISDECIMAL(c);
+}
+
+static inline int word_at(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    return i >= 0 && i < n && is_word(RD(i));
+}
+
+static inline int at_boundary(int kind, const void *d, Py_ssize_t n, Py_ssize_t p) {
+    if (n == 0) return 0;
+    return word_at(kind, d, n, p - 1) != word_at(kind, d, n, p);
+}
+
+static inline int decimals(int kind, const void *d, Py_ssize_t n, Py_ssize_t from, Py_ssize_t k) {
+    /* text[from:from + k] is k characters, all \d */
+    if (from + k > n) return 0;
+    for (Py_ssize_t j = from; j < from + k; j++)
+        if (!is_decimal(RD(j))) return 0;
+    return 1;
+}
+
+static inline int is_date_sep(Py_UCS4 c) { return c == '.' || c == '/' || c == '-'; }
+
+/* \d(?<!\w\d)\d{0,3}[./\-]\d{1,2}[./\-]\d{1,4}\b from position i */
+static int numeric_date_at(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    for (Py_ssize_t a = 0; a <= 3; a++) {
+        if (!decimals(kind, d, n, i + 1, a)) break;
+        Py_ssize_t p = i + 1 + a;
+        if (p >= n || !is_date_sep(RD(p))) continue;
+        for (Py_ssize_t b = 1; b <= 2; b++) {
+            if (!decimals(kind, d, n, p + 1, b)) break;
+            Py_ssize_t q = p + 1 + b;
+            if (q >= n || !is_date_sep(RD(q))) continue;
+            for (Py_ssize_t c = 1; c <= 4; c++) {
+                if (!decimals(kind, d, n, q + 1, c)) break;
+                if (at_boundary(kind, d, n, q + 1 + c)) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* \d(?<!\w\d)\d?:\d{2}\b from position i */
+static int clock_at(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    for (Py_ssize_t a = 0; a <= 1; a++) {
+        if (!decimals(kind, d, n, i + 1, a)) break;
+        Py_ssize_t p = i + 1 + a;
+        if (p < n && RD(p) == ':' && decimals(kind, d, n, p + 1, 2) &&
+            at_boundary(kind, d, n, p + 3))
+            return 1;
+    }
+    return 0;
+}
+
+/* (?:1(?<!\w1)9|2(?<!\w2)0)\d{2}\b from position i (a digit not after a word character) */
+static int year_at(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    if (i + 1 >= n) return 0;
+    Py_UCS4 c = RD(i), next = RD(i + 1);
+    if (!((c == '1' && next == '9') || (c == '2' && next == '0'))) return 0;
+    return decimals(kind, d, n, i + 2, 2) && at_boundary(kind, d, n, i + 4);
+}
+
+/* sre's IGNORECASE test of a character against a lower-case ASCII letter of a pattern: the
+ * character's simple lower case (Py_UNICODE_TOLOWER, as sre_lower_unicode) is the letter, or
+ * that letter's extra case the compiler adds ("ı" for "i", "ſ" for "s"; the test finds every
+ * code point the engine matches to each letter of the words). A space is matched as itself. */
+static inline int ci(Py_UCS4 c, char letter) {
+    if (c < 0x80) return letter == ' ' ? c == ' ' : (c | 0x20) == (Py_UCS4)letter;
+    Py_UCS4 low = Py_UNICODE_TOLOWER(c);
+    return low == (Py_UCS4)letter || (letter == 'i' && low == 0x131) ||
+           (letter == 's' && low == 0x17f);
+}
+
+/* the end of `word` matched at position p, ignoring case as above, else -1 */
+static Py_ssize_t match_ci(int kind, const void *d, Py_ssize_t n, Py_ssize_t p, const char *word) {
+    for (; *word; word++, p++)
+        if (p >= n || !ci(RD(p), *word)) return -1;
+    return p;
+}
+
+static inline Py_ssize_t spaces_from(int kind, const void *d, Py_ssize_t n, Py_ssize_t p) {
+    while (p < n && SPACE(RD(p))) p++;
+    return p;
+}
+
+/* \s+ago\b from position p */
+static int then_ago(int kind, const void *d, Py_ssize_t n, Py_ssize_t p) {
+    Py_ssize_t q = spaces_from(kind, d, n, p);
+    if (q == p) return 0;
+    Py_ssize_t e = match_ci(kind, d, n, q, "ago");
+    return e >= 0 && at_boundary(kind, d, n, e);
+}
+
+static const char *const UNITS[] = {"hour", "hr", "minute", "min", "day", "week", "month", "year"};
+#define N_UNITS (sizeof(UNITS) / sizeof(UNITS[0]))
+
+/* \d(?<!\w\d)\d*\s*(?:hours?|hrs?|...|years?)\s+ago\b from position i, IGNORECASE: the
+ * digit run and the white space are taken whole (a shorter take leaves a digit or a space
+ * where a letter must follow) */
+static int ago_at(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t j = i + 1;
+    while (j < n && is_decimal(RD(j))) j++;
+    j = spaces_from(kind, d, n, j);
+    for (size_t u = 0; u < N_UNITS; u++) {
+        Py_ssize_t e = match_ci(kind, d, n, j, UNITS[u]);
+        if (e < 0) continue;
+        if (then_ago(kind, d, n, e)) return 1;
+        if (e < n && ci(RD(e), 's') && then_ago(kind, d, n, e + 1)) return 1;
+    }
+    return 0;
+}
+
+/* \d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日 (`_DATE_CJK`): a match of the first holds one of
+ * the second, which holds one digit before 月 */
+static int cjk_date(int kind, const void *d, Py_ssize_t n) {
+    for (Py_ssize_t j = 1; j + 2 < n; j++) {
+        if (RD(j) != 0x6708 || !is_decimal(RD(j - 1)) ||
+            !is_decimal(RD(j + 1)))
+            continue;
+        if (RD(j + 2) == 0x65e5 ||
+            (j + 3 < n && is_decimal(RD(j + 2)) && RD(j + 3) == 0x65e5))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *const ARTICLES[] = {"a", "an", "one"};
+static const char *const SINGLE_UNITS[] = {"hour", "minute", "day", "week", "month", "year"};
+
+/* `_DATE_WORDS_RE` (IGNORECASE): \b(?:a|an|one)\s+(?:hour|...|year)\s+ago\b|\byesterday\b|
+ * \bjust now\b. Only "a", "o", "y" or "j" in any case starts one: no character outside
+ * ASCII lowers to them. */
+static int word_date(int kind, const void *d, Py_ssize_t n) {
+    for (Py_ssize_t p = 0; p < n; p++) {
+        Py_UCS4 c = RD(p);
+        if (c >= 0x80) continue;
+        Py_UCS4 low = c | 0x20; /* a letter: \b before it when no word character is */
+        if (low != 'a' && low != 'o' && low != 'y' && low != 'j') continue;
+        if (word_at(kind, d, n, p - 1)) continue;
+        if (low == 'y' || low == 'j') {
+            Py_ssize_t e = match_ci(kind, d, n, p, low == 'y' ? "yesterday" : "just now");
+            if (e >= 0 && at_boundary(kind, d, n, e)) return 1;
+            continue;
+        }
+        for (int k = 0; k < 3; k++) {
+            Py_ssize_t e = match_ci(kind, d, n, p, ARTICLES[k]);
+            if (e < 0) continue;
+            Py_ssize_t q = spaces_from(kind, d, n, e);
+            if (q == e) continue;
+            for (int u = 0; u < 6; u++) {
+                Py_ssize_t f = match_ci(kind, d, n, q, SINGLE_UNITS[u]);
+                if (f >= 0 && then_ago(kind, d, n, f)) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* lines._has_date(text, digits), all its forms scanned here. Its substring tests on the
+ * casefolded line only spare searches: a match of a word form holds its words there. */
+static int date_test(PyObject *text, Py_ssize_t digits) {
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (digits) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!is_decimal(RD(i)) || word_at(kind, d, n, i - 1)) continue;
+            if (numeric_date_at(kind, d, n, i) || clock_at(kind, d, n, i) ||
+                year_at(kind, d, n, i) || ago_at(kind, d, n, i))
+                return 1;
+        }
+        if (cjk_date(kind, d, n)) return 1;
+    }
+    return word_date(kind, d, n);
+}
+
+static PyObject *has_date(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t digits;
+    if (!PyArg_ParseTuple(args, "Un:has_date", &text, &digits)) return NULL;
+    if (PyUnicode_GET_LENGTH(text) > DATE_MAX_CHARS) {
+        PyErr_SetString(PyExc_ValueError, "has_date() of a line over _DATE_MAX_CHARS");
         return NULL;
     }
-    Py_XSETREF(has_date_fn, Py_NewRef(arg));
-    Py_RETURN_NONE;
+    int res = date_test(text, digits);
+    if (res < 0) return NULL;
+    return PyBool_FromLong(res);
 }
 
 static inline double ratio(Py_ssize_t a, Py_ssize_t b) {
@@ -429,8 +624,8 @@ static PyObject *line_features(PyObject *self, PyObject *text) {
         PyErr_SetString(PyExc_TypeError, "line_features() needs a str");
         return NULL;
     }
-    if (packer == NULL || has_date_fn == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "line_features() before set_packer/set_has_date");
+    if (packer == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "line_features() before set_packer");
         return NULL;
     }
     if (PyUnicode_READY(text) < 0) return NULL;
@@ -443,13 +638,7 @@ static PyObject *line_features(PyObject *self, PyObject *text) {
                numeric = t[3], stop = t[4], date_tokens = t[5];
     int has_date = 0;
     if (chars <= DATE_MAX_CHARS) {
-        PyObject *digits = PyLong_FromSsize_t(sh.digits);
-        if (digits == NULL) return NULL;
-        PyObject *got = PyObject_CallFunctionObjArgs(has_date_fn, text, digits, NULL);
-        Py_DECREF(digits);
-        if (got == NULL) return NULL;
-        has_date = PyObject_IsTrue(got);
-        Py_DECREF(got);
+        has_date = date_test(text, sh.digits);
         if (has_date < 0) return NULL;
     }
     Py_ssize_t content_left = tokens - date_tokens - numeric;
@@ -548,7 +737,7 @@ static PyMethodDef methods[] = {
     {"fold_digits", fold_digits, METH_O, "Digit runs to 0 in a line holding a word."},
     {"token_stats", token_stats, METH_O, "The token counts of one line (lines._token_stats_py)."},
     {"set_packer", set_packer, METH_O, "The function giving a new token's bits."},
-    {"set_has_date", set_has_date, METH_O, "The date test line_features asks (lines._has_date)."},
+    {"has_date", has_date, METH_VARARGS, "lines._has_date of a line of <= 2,000 characters."},
     {"line_features", line_features, METH_O, "A line's 17 feature values (no CJK), else None."},
     {"normalize", normalize, METH_O, "White space collapsed (lines._normalize_py)."},
     {"key_words", key_words, METH_O, "A lowered line's phrase key (chrome._key_words_py)."},

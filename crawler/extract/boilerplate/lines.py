@@ -131,7 +131,8 @@ def _char_counts(text: str) -> tuple[int, int, int]:
 
 def _has_date(text: str, digits: int) -> bool:
     """A date or time expression in the line. Every digit form needs a digit (`digits`
-    counts str.isdigit, a superset of what \\d matches); the others need a word below."""
+    counts str.isdigit, a superset of what \\d matches); the others need a word below.
+    `_linescan.has_date` is the same test in C (`line_features` asks it)."""
     folded = text.casefold()
     if digits:
         # each form searched only in a line holding its literal part (a substring test costs
@@ -332,7 +333,6 @@ try:  # the C scanners, loaded only with the matching compiled build (native.act
     _linescan.set_packer(_token_bits)
     _token_stats = _linescan.token_stats
     _normalize = _linescan.normalize
-    _linescan.set_has_date(_has_date)
     _line_features = _linescan.line_features
 except ImportError:
     pass

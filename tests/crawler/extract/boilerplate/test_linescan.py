@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,6 @@ def _c_module() -> ModuleType:
     spec.loader.exec_module(module)
     if not native.ACTIVE:  # else this is the module `lines` loaded, its callbacks already set
         module.set_packer(_reference()._token_bits)
-        module.set_has_date(_reference()._has_date)
     return module
 
 
@@ -71,14 +71,13 @@ def _reference() -> ModuleType:
 
 
 def _callbacks_given_back() -> None:
-    """Running lines.py again handed its own `_token_bits` and `_has_date` to the C scanner,
+    """Running lines.py again handed its own `_token_bits` to the C scanner,
     whose callbacks the whole process shares: the cleaner's own are given back. The bits are
     the same, but every later test in this process would clean through interpreted copies
     (test_robustness counts the calls cleaning makes: it saw them)."""
     c = getattr(lines, "_linescan", None)
     if c is not None:
         c.set_packer(lines._token_bits)
-        c.set_has_date(lines._has_date)
 
 
 def test_the_reference_leaves_the_cleaner_its_own_callbacks() -> None:
@@ -200,3 +199,191 @@ def test_a_tokens_bits_are_its_packed_counts(token: str) -> None:
     ref = _reference()
     packed = ref._packed(token)
     assert ref._token_bits(token) == sum(((packed >> k * ref._FIELD) & 1) << k for k in range(5))
+
+
+# `_has_date` in C: the digit forms scanned there, Python asked only for the word forms
+_DATE_WORDS = ("ago", "yesterday", "just now")
+_DATE_PIECES = (
+    "1/2/2019",
+    "2019-11-20",
+    "13.11.2019",
+    "1234-5-6789",
+    "12345-1-1",
+    "1.2.3.4",
+    "9:02",
+    "12:30",
+    "123:45",
+    "1:234",
+    "2019",
+    "1999",
+    "20199",
+    "x2019",
+    "_1999",
+    "3 hours ago",
+    "1 Minute ago",
+    "2 MINS AGO",
+    "a day ago",
+    "an hour ago",
+    "yesterday",
+    "just now",
+)
+
+
+def _date_cases(ch: str) -> Iterator[str]:
+    """Lines with `ch` next to, inside and in place of the date test's pieces."""
+    for piece in _DATE_PIECES:
+        yield ch + piece
+        yield piece + ch
+        for i in range(1, len(piece)):
+            yield piece[:i] + ch + piece[i:]
+            yield piece[:i] + ch + piece[i + 1 :]
+
+
+def _ascii_folds() -> list[str]:
+    """Every code point outside ASCII whose casefold holds an ASCII character."""
+    return [chr(c) for c in range(0x80, 0x110000) if any(ord(x) < 0x80 for x in chr(c).casefold())]
+
+
+def _same_date(c: ModuleType, ref: ModuleType, text: str) -> None:
+    digits = sum(map(str.isdigit, text))
+    assert c.has_date(text, digits) == ref._has_date(text, digits), repr(text)
+
+
+def test_has_date_in_c_on_every_code_point_whose_fold_is_ascii(
+    pair: tuple[ModuleType, ModuleType],
+) -> None:
+    c, ref = pair
+    folds = _ascii_folds()
+    assert "ß" in folds and "ſ" in folds and "\u212a" in folds and "İ" in folds
+    for ch in folds:
+        for word in _DATE_WORDS:
+            for i in range(len(word)):
+                for j in range(i + 1, min(len(word), i + 3) + 1):
+                    for text in (word[:i] + ch + word[j:], "2 " + word[:i] + ch + word[j:]):
+                        _same_date(c, ref, text)
+        for text in _date_cases(ch):
+            _same_date(c, ref, text)
+
+
+def test_has_date_in_c_beside_latin_1_and_digits(pair: tuple[ModuleType, ModuleType]) -> None:
+    c, ref = pair
+    # Latin-1, one of each script's decimal digits, digits that are no decimal (² ①)
+    chars = [chr(x) for x in range(0x100)] + [
+        chr(x) for x in range(0x100, 0x110000) if ref.unicodedata.decimal(chr(x), -1) == 1
+    ]
+    chars += ["\u2460", "\u2081", "\u00bd", "\u2167"]
+    chars += ["\u0131", "\u0130", "\u212a", "\u0345", "\u3000", "\u2028", "_", "月", "日"]
+    for ch in chars:
+        for text in _date_cases(ch):
+            _same_date(c, ref, text)
+
+
+_DATE_PHRASES = (
+    "3 hours ago",
+    "2 hrs ago",
+    "5 minutes ago",
+    "1 min ago",
+    "2 days ago",
+    "3 weeks ago",
+    "4 months ago",
+    "1 year ago",
+    "9 hr ago",
+    "a day ago",
+    "an hour ago",
+    "one week ago",
+    "one month ago",
+    "one minute ago",
+    "one year ago",
+    "yesterday",
+    "just now",
+)
+
+
+def test_has_date_in_c_folds_each_letter_as_the_regex_engine(
+    pair: tuple[ModuleType, ModuleType],
+) -> None:
+    """Every code point the engine matches to an ASCII letter or a space when ignoring case
+    ("İ", "ı", "ſ", "K" among them), in place of each character of the date words."""
+    c, ref = pair
+    letter = re.compile("[a-z ]", re.IGNORECASE)
+    folds = [chr(x) for x in range(0x110000) if letter.fullmatch(chr(x))]
+    assert {"\u0130", "\u0131", "\u017f", "\u212a"} <= set(folds)
+    for phrase in _DATE_PHRASES:
+        for i in range(len(phrase)):
+            for ch in folds:
+                for text in (phrase[:i] + ch + phrase[i + 1 :], "x " + phrase[:i] + ch):
+                    _same_date(c, ref, text)
+
+
+@pytest.mark.slow
+def test_has_date_in_c_beside_every_assigned_code_point(
+    pair: tuple[ModuleType, ModuleType],
+) -> None:
+    c, ref = pair
+    for x in range(0x110000):
+        ch = chr(x)
+        if ref.unicodedata.category(ch) in ("Cn", "Cs"):
+            continue  # unassigned: no digit, word or case class (one of them is tested below)
+        for template in (
+            "{}2019",
+            "2019{}",
+            "{}9:02",
+            "9:0{}",
+            "1/2/2019{}",
+            "1{}2/2019",
+            "1/2/{}019",
+            "a{}o",
+            "{}go",
+            "ag{}",
+            "yes{}erday",
+            "just{}now",
+            "{}esterday",
+            "{}ust now",
+            "{} hour ago",
+            "{}ne day ago",
+            "2 hour{} ago",
+            "2{}mins ago",
+            "5 m{}n ago",
+            "1 {}ays ago",
+            "2 weeks{}ago",
+        ):
+            _same_date(c, ref, template.format(ch))
+    _same_date(c, ref, "\U000e0080" + "2019")
+
+
+_DATE_ALPHABET = (
+    "0123456789١٣０９²½ ./-:_aAgGoOyesterdayYJUSTNWjustnw hoursminutedkHRSMINK ſßİıﬅ月日年é\u3000"
+)
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(st.text(alphabet=_DATE_ALPHABET, max_size=30))
+def test_has_date_in_c_on_random_lines(pair: tuple[ModuleType, ModuleType], text: str) -> None:
+    _same_date(*pair, text)
+
+
+def test_line_features_asks_no_python_function_for_the_date_test(
+    pair: tuple[ModuleType, ModuleType],
+) -> None:
+    """The C scanner answers a line's date test itself (it called `lines._has_date` back for
+    every line, given by `set_has_date`, before the test moved to C)."""
+    c, ref = pair
+    asked: list[str] = []
+
+    def has_date(text: str, digits: int) -> bool:
+        asked.append(text)
+        return bool(ref._has_date(text, digits))
+
+    set_has_date = getattr(c, "set_has_date", None)
+    if set_has_date is not None:
+        set_has_date(has_date)
+    try:
+        for text in ("Posted 2019-11-20 by abc", "Updated 3 hours AGO", "Yeſterday", "x"):
+            ready = c.line_features(text)
+            assert ready is not None and ready[13] == ref._has_date(
+                text, sum(map(str.isdigit, text))
+            )
+    finally:
+        if set_has_date is not None:
+            set_has_date(lines._has_date)
+    assert asked == []
