@@ -25,6 +25,8 @@ import gc
 import sys
 from collections.abc import Iterator
 
+from flows.collector import paused
+
 # the app factory's module, as flows/prefect_server.py passes it to uvicorn (--factory)
 APP_MODULE = "prefect.server.api.server"
 
@@ -56,16 +58,13 @@ def _not_registered(*args: object, **kwargs: object) -> None:
 def load_frozen(module: str = APP_MODULE) -> None:
     """Import `module` with the collector paused and without beartype's import hook, collect
     once, freeze what is left."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with beartype_claw_off():
-            __import__(module)
-    finally:
-        gc.collect()
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+    with paused():
+        try:
+            with beartype_claw_off():
+                __import__(module)
+        finally:
+            gc.collect()
+            gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:
