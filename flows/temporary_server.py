@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flows import collector
 from flows.prefect_env import STARTUP_TIMEOUT
 from flows.prefect_server import PendingServer, launch_server
 
@@ -64,7 +65,8 @@ class FlowRunApi:
         if self.pending is not None:
             self.pending.ready()  # before Prefect's import: the server's start is its own bound
         if self.guessed is not None:
-            self._check_guess()
+            with collector.paused():  # Prefect's import, while the stages run in the main thread
+                self._check_guess()
         if self.pending is None:
             yield self.configured
             return

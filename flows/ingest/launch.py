@@ -25,6 +25,7 @@ from crawler.errors import (
     DatasetDamagedError,
     DatasetLockedError,
 )
+from flows import collector
 from flows.ingest import head_start
 from flows.ingest.head_start import HeadStart
 from flows.temporary_server import DRAIN_SECONDS, FlowRunApi, starting_flow_run_api
@@ -118,7 +119,8 @@ def run_with_head_start(
         head_start.use(head)
         try:
             with api.reporting():
-                from flows.ingest.prefect_flow import ingest_flow
+                with collector.paused():  # the rest of Prefect's import (flows/collector.py)
+                    from flows.ingest.prefect_flow import ingest_flow
 
                 ingest_flow(paths=paths, out=out, batch_size=batch_size, config=config)
         except BaseException as exc:  # handed to the stages (waiting for a commit, perhaps)

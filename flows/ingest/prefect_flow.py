@@ -38,6 +38,7 @@ from crawler.run.ingest import (
 )
 from crawler.run.session import RunSession
 from flows.artifacts import publish_failure, publish_run_report
+from flows.flow_parameters import serialize_plain
 from flows.ingest import head_start
 from flows.ingest.head_start import CommitRequest, HeadStart
 
@@ -120,6 +121,12 @@ def ingest_flow(
     publish_run_report("ingest", summary)
     print(format_summary(summary), flush=True)
     return summary.to_dict()
+
+
+# its parameters are JSON already: stored without importing FastAPI (flows/flow_parameters.py)
+ingest_flow.serialize_parameters = serialize_plain(  # type: ignore[method-assign,assignment]
+    ingest_flow.serialize_parameters
+)
 
 
 def _ingest(

@@ -18,7 +18,7 @@ from helpers import SEEDS
 # temporary server (uvicorn) starts only once the run's workers have (at most 60 s later):
 # the stages must not wait for the server.
 WATCH = """
-import os, sys, time
+import atexit, gc, os, sys, time
 
 MARKS = os.environ["FLOW_TEST_MARKS"]
 WORKER = any("multiprocessing.forkserver" in arg for arg in sys.orig_argv)
@@ -40,16 +40,21 @@ class Watch:
     def find_spec(self, name, path=None, target=None):
         if WORKER and name in ("prefect", "flows.ingest"):
             mark(f"worker-imported-{name}-{os.getpid()}")
-        if MAIN and name == "prefect.server.api.server":
+        if MAIN and name in ("prefect.server.api.server", "fastapi"):
             mark(f"main-imported-{name}")
         if MAIN and name == "prefect" and importing():
             workers = any(n.startswith("forkserver-") for n in os.listdir(MARKS))
             mark(f"main-imported-prefect-{'after' if workers else 'before'}-the-workers")
+            mark(f"main-imported-prefect-with-the-collector-{'on' if gc.isenabled() else 'off'}")
         return None
 
 
 if WORKER:
     mark(f"forkserver-{os.getpid()}")
+if MAIN:
+    atexit.register(
+        lambda: mark(f"main-exited-with-the-collector-{'on' if gc.isenabled() else 'off'}")
+    )
 sys.meta_path.insert(0, Watch())
 if any("uvicorn" in arg for arg in sys.orig_argv):
     if not any(n.startswith("main-imported-prefect") for n in os.listdir(MARKS)):
@@ -98,9 +103,20 @@ def test_python_m_flows_ingest_cleans_while_the_server_starts_and_records_the_ru
     # once the stages had started the workers (the flow run's thread, once the server answered)
     assert "server-launched-before-main-imported-prefect" in seen, seen
     assert "main-imported-prefect-after-the-workers" in seen, seen
+    # Prefect's import in the flow run's thread ran with the collector paused, and the
+    # collector was on again afterwards (flows/collector.py)
+    assert "main-imported-prefect-with-the-collector-off" in seen, seen
+    assert "main-exited-with-the-collector-on" in seen, seen
     # the workers import neither the flow nor Prefect (multiprocessing re-imports a `-m`
-    # module in each), and the flow's process does not load Prefect's server to start one
-    expected = ("forkserver-", "server-", "main-imported-prefect-after")
+    # module in each), and the flow's process does not load Prefect's server to start one,
+    # nor FastAPI to store the run's parameters (flows/flow_parameters.py)
+    expected = (
+        "forkserver-",
+        "server-",
+        "main-imported-prefect-after",
+        "main-imported-prefect-with",
+    )
+    expected += ("main-exited-with-the-collector-on",)
     assert [n for n in seen if not n.startswith(expected)] == []
     assert sorted(p.name for p in home.glob("temporary-server-*.log")) == []
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import psutil
 import pytest
 
+from flows import prefect_uvicorn
 from flows.prefect_env import server_startup_timeout
 from flows.prefect_server import healthy, server_command, starting_server
-from flows.prefect_uvicorn import APP_MODULE
+from flows.prefect_uvicorn import APP_MODULE, DOCKET_POLL, slower_docket_polling
 
 AFTER_LOAD = """
 import gc, json, sys
@@ -94,3 +96,29 @@ def test_the_launched_temporary_server_answers_and_is_stopped(tmp_path: Path) ->
         process = psutil.Process(server.pid)
         assert "flows.prefect_uvicorn" in process.cmdline()
     assert not psutil.pid_exists(server.pid) or process.status() == psutil.STATUS_ZOMBIE
+
+
+def test_the_servers_background_worker_polls_every_2_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docket import Docket
+    from prefect.server.api import background_workers
+
+    monkeypatch.setattr(background_workers, "Worker", background_workers.Worker)  # put back after
+    slower_docket_polling()
+    slower_docket_polling()  # once is enough: not wrapped twice
+    worker = background_workers.Worker(Docket(name="test-poll", url="memory://"))
+    assert timedelta(seconds=2) == DOCKET_POLL
+    assert worker.scheduling_resolution == DOCKET_POLL  # docket's default: 250 ms
+    assert worker.minimum_check_interval == DOCKET_POLL
+
+
+def test_the_launcher_slows_the_polling_before_uvicorn_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from uvicorn.main import main as uvicorn_main
+
+    calls: list[str] = []
+    monkeypatch.setattr(prefect_uvicorn, "load_frozen", lambda: calls.append("load"))
+    monkeypatch.setattr(prefect_uvicorn, "slower_docket_polling", lambda: calls.append("poll"))
+    monkeypatch.setattr(uvicorn_main, "main", lambda **kwargs: calls.append("uvicorn"))
+    prefect_uvicorn.main(["--factory", f"{APP_MODULE}:create_app"])
+    assert calls == ["load", "poll", "uvicorn"]
