@@ -209,7 +209,9 @@ def test_every_code_point_is_a_word_a_cjk_or_a_break_as_the_regexes_say() -> Non
         found = normalize._WORD.findall(normalize._CJK.sub(lambda m: f" {m.group()} ", text))
         assert c.word_tokens(text) == (" ".join(found), len(found))
         cjk = len(normalize._CJK.findall(text))
-        assert c.word_count(text) == len(normalize._WORD.findall(normalize._CJK.sub(" ", text))) + cjk
+        assert (
+            c.word_count(text) == len(normalize._WORD.findall(normalize._CJK.sub(" ", text))) + cjk
+        )
 
 
 @needs_c
