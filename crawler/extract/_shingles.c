@@ -681,7 +681,32 @@ static PyObject *odd_spaces(PyObject *self, PyObject *arg) {
     Py_RETURN_FALSE;
 }
 
+PyDoc_STRVAR(has_surrogates_doc,
+"has_surrogates(text) -> bool\n\n"
+"Whether the text holds a code point of U+D800-U+DFFF (which no UTF-8 encoder takes): none\n"
+"can in a text of one byte per character, the others are read once, without encoding.");
+
+static PyObject *has_surrogates(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "a str expected");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *t = PyUnicode_2BYTE_DATA(arg);
+        for (Py_ssize_t i = 0; i < n; i++)
+            if ((t[i] & 0xF800) == 0xD800) Py_RETURN_TRUE;
+    } else if (kind == PyUnicode_4BYTE_KIND) {
+        const Py_UCS4 *t = PyUnicode_4BYTE_DATA(arg);
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (t[i] >= 0xD800 && t[i] <= 0xDFFF) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
+    {"has_surrogates", has_surrogates, METH_O, has_surrogates_doc},
     {"word_tokens", word_tokens, METH_O, word_tokens_doc},
     {"word_count", word_count, METH_O, word_count_doc},
     {"odd_spaces", odd_spaces, METH_O, odd_spaces_doc},

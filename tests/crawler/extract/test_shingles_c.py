@@ -255,3 +255,22 @@ def test_normalize_text_with_the_c_space_check_is_the_regex_one(paragraphs: list
         assert fast == normalize.normalize_text(paragraphs)
     finally:
         normalize._C = saved
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(st.text() | st.text(st.sampled_from("a\u00e9\u2019\ud800\udbff\udc00\udfff\U0001f600")))
+def test_surrogates_are_found_as_the_strict_encode_finds_them(text: str) -> None:
+    try:
+        text.encode("utf-8")
+        holds = False
+    except UnicodeEncodeError:
+        holds = True
+    assert minhash._C.has_surrogates(text) == holds  # type: ignore[union-attr]
+    saved = normalize._C
+    normalize._C = None
+    try:
+        reference = normalize.replace_surrogates(text)
+    finally:
+        normalize._C = saved
+    assert normalize.replace_surrogates(text) == reference
