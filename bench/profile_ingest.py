@@ -278,6 +278,9 @@ def main() -> int:
     detect_language("Warm up: the language model loads once, before any stage is timed.")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        # pyarrow imports pandas on its first list conversion (~0.3 s, once per process; the
+        # workers refuse it: crawler/run/no_pandas.py): paid here, not in the first row+write
+        write_batch([], [], str(tmp / "warm.docs"), str(tmp / "warm.rejects"))
         dev_stages = stage_times(dev_files, settings, tmp)
         print_stages("dev dumps (eval/dev/text)", len(dev_files), dev_stages)
         cached, package = model_load_times()

@@ -1,6 +1,7 @@
 /* A page's k-word shingle hashes and its MinHash signature (`crawler/dedup/minhash.py`), each
  * in one C pass instead of a dozen numpy calls over a few hundred values; the word tokens
- * of an ASCII text joined by spaces, which both are made of (`crawler/extract/normalize.py`);
+ * of a text joined by spaces, which both are made of, its word count and whether its white
+ * space needs rewriting (`crawler/extract/normalize.py`);
  * and dedup's per-line figures of a page (`crawler/dedup/lines.py`: each line's tokens, token
  * and white-space word counts, sentence end; paragraph keys and shingles of chosen lines).
  *
@@ -569,7 +570,146 @@ done:
     return result;
 }
 
+/* --- Unicode text: tokens, word counts and white space of a non-ASCII text ------------------
+ * `normalize.py`'s regular expressions, one pass each: `\w` of a str pattern is
+ * Py_UNICODE_ISALNUM or '_' and `\s` is Py_UNICODE_ISSPACE (CPython's _sre), and `_CJK` is
+ * the five ranges below; tests/crawler/extract/test_shingles_c.py checks every code point. */
+
+static inline int is_cjk(Py_UCS4 c) { /* normalize._CJK */
+    return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
+           (c >= 0xF900 && c <= 0xFAFF);
+}
+
+static inline int is_word(Py_UCS4 c) { /* \w: an ASCII character from a table (the most met) */
+    if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+PyDoc_STRVAR(word_tokens_doc,
+"word_tokens(folded) -> (str, int)\n\n"
+"The word tokens of a casefolded text joined by single spaces, and how many there are:\n"
+"`\" \".join(_WORD.findall(_CJK.sub(lambda m: f\" {m.group()} \", folded)))` (runs of \\w,\n"
+"each CJK character a token of its own) without a string per token.");
+
+static PyObject *word_tokens(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "a str expected");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), len = 0, count = 0;
+    Py_UCS4 *buf = PyMem_Malloc(sizeof(Py_UCS4) * ((size_t)n * 2 + 1));
+    if (!buf) return PyErr_NoMemory();
+    int in_word = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!is_word(c)) {
+            in_word = 0;
+            continue;
+        }
+        int cjk = is_cjk(c);
+        if (!in_word || cjk) {
+            if (count++) buf[len++] = ' ';
+        }
+        buf[len++] = c;
+        in_word = !cjk; /* a CJK character ends its token */
+    }
+    PyObject *joined = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, len);
+    PyMem_Free(buf);
+    if (!joined) return NULL;
+    return Py_BuildValue("(Nn)", joined, count);
+}
+
+PyDoc_STRVAR(word_count_doc,
+"word_count(text) -> int\n\n"
+"`normalize.word_count`'s rule: the CJK characters, and the runs of \\w in the text with\n"
+"those characters taken as separators.");
+
+static PyObject *word_count(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "a str expected");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), count = 0;
+    int in_word = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_cjk(c)) {
+            count++;
+            in_word = 0;
+        } else if (is_word(c)) {
+            count += !in_word;
+            in_word = 1;
+        } else {
+            in_word = 0;
+        }
+    }
+    return PyLong_FromSsize_t(count);
+}
+
+PyDoc_STRVAR(odd_spaces_doc,
+"odd_spaces(text) -> bool\n\n"
+"Whether `normalize._SPACE_RUNS` (`[^\\S\\n]{2,}|[^\\S\\n ]`) matches in the text: a white\n"
+"space character other than \" \" and \"\\n\", or two spaces in a row.");
+
+static PyObject *odd_spaces(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "a str expected");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    int after_space = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == ' ') {
+            if (after_space) Py_RETURN_TRUE;
+            after_space = 1;
+        } else if (c == '\n') {
+            after_space = 0;
+        } else if (Py_UNICODE_ISSPACE(c)) {
+            Py_RETURN_TRUE;
+        } else {
+            after_space = 0;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
+PyDoc_STRVAR(has_surrogates_doc,
+"has_surrogates(text) -> bool\n\n"
+"Whether the text holds a code point of U+D800-U+DFFF (which no UTF-8 encoder takes): none\n"
+"can in a text of one byte per character, the others are read once, without encoding.");
+
+static PyObject *has_surrogates(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "a str expected");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *t = PyUnicode_2BYTE_DATA(arg);
+        for (Py_ssize_t i = 0; i < n; i++)
+            if ((t[i] & 0xF800) == 0xD800) Py_RETURN_TRUE;
+    } else if (kind == PyUnicode_4BYTE_KIND) {
+        const Py_UCS4 *t = PyUnicode_4BYTE_DATA(arg);
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (t[i] >= 0xD800 && t[i] <= 0xDFFF) Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
+    {"has_surrogates", has_surrogates, METH_O, has_surrogates_doc},
+    {"word_tokens", word_tokens, METH_O, word_tokens_doc},
+    {"word_count", word_count, METH_O, word_count_doc},
+    {"odd_spaces", odd_spaces, METH_O, odd_spaces_doc},
     {"ascii_tokens", ascii_tokens, METH_O, ascii_tokens_doc},
     {"shingle_hashes", shingle_hashes, METH_VARARGS, shingle_hashes_doc},
     {"min_hashes", min_hashes, METH_VARARGS, min_hashes_doc},

@@ -8,6 +8,8 @@ module makes. The CLI, the Prefect flows and the Scrapy item pipeline all call `
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from crawler.config import Settings
 from crawler.errors import Drop
 from crawler.extract.boilerplate import LineStats, clean_text
@@ -62,7 +64,7 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
     text = normalize_text(found.paragraphs)
     words = word_count(text)
     kept_chars = len(text)
-    removed_chars = sum(len(r.text) for r in found.removed)
+    removed_chars = sum(map(len, map(_TEXT, found.removed)))  # (no generator: ~150 lines a page)
     doc = Document(
         source_uri=raw.source_uri,
         source_kind=raw.source_kind,
@@ -77,6 +79,9 @@ def process(raw: RawInput, settings: Settings, stats: LineStats | None = None) -
         evidence=found.evidence,
     )
     return apply_filters(doc, settings)
+
+
+_TEXT = attrgetter("text")
 
 
 def _normalized(meta: Meta, text: str, capture: Capture | None = None) -> Meta:

@@ -19,8 +19,9 @@ from crawler.extract.boilerplate import LineStats
 from crawler.extract.boilerplate.stats import LineCountsFile, write_counts
 from crawler.extract.chain import process
 from crawler.extract.limits import DocumentTimeout, time_limit
-from crawler.extract.normalize import replace_surrogates
+from crawler.extract.normalize import parse_date, replace_surrogates
 from crawler.model import Document
+from crawler.readers.files import RawInput
 from crawler.readers.inputs import Input, reopen_inputs
 from crawler.readers.inputs import input_hash as input_hash  # the worker pool's import
 from crawler.reasons import Rejected
@@ -198,3 +199,54 @@ def staged_row(
     sig = hasher.signature(shingle_set(doc.text, shingle_size))
     row["signature"] = sig.astype("<u4").tobytes()
     return row
+
+
+# A page dump as the chain meets them (site chrome, a headline, a byline with a date, curly
+# quotes, paragraphs of words): what `warm_up` runs through it.
+_WARM_UP_DUMP = """Skip to content
+Log In
+Today’s Paper
+World|Ferry Service Resumes After the Storm
+Subscribe
+Advertisement
+Ferry Service Resumes After the Storm
+The harbour reopened on Tuesday, three days after the storm closed it.
+By Jane Doe and Li Wen
+November 19, 2019 6:00 PM ET
+The first ferry left the harbour at dawn on Tuesday, carrying commuters who had waited three days \
+for the service to resume after the storm damaged two of the piers and flooded the terminal.
+“We are glad to be moving again,” said one passenger, who crosses the bay every morning to \
+work at the hospital. The port authority said repairs to the second pier would take a month.
+Officials said the storm was the strongest to hit the coast in a decade — its winds tore roofs \
+from houses along the shore, and thousands of homes were without power for most of the weekend.
+Advertisement
+Share this article
+"""
+
+
+def warm_up() -> None:
+    """Pay a text worker's first-use costs in this process now: the first document through the
+    chain and its signature (lazy imports such as numpy.random, regular expressions compiled on
+    first use, `strptime`'s locale tables and formats). The worker pool's forkserver calls this
+    once (`crawler.run.warm_text`), so that every worker it forks starts with them paid rather
+    than each paying them on its first batch. Only caches are filled (the cleaner's line memos
+    among them, which a worker fills with every batch anyway). Never raises."""
+    with contextlib.suppress(Exception):
+        settings = Settings()
+        raw = RawInput("file:///warm-up.txt", "text", _WARM_UP_DUMP, len(_WARM_UP_DUMP))
+        with time_limit(settings.max_doc_seconds):
+            doc = process(raw, settings, LineStats())
+        staged_row(doc, "0" * 64, MinHasher(settings.num_perm), settings.shingle_size)
+        for phrase in _WARM_UP_DATES:
+            parse_date(phrase)
+
+
+# one date in each of `parse_date`'s ways of reading one (ISO, RFC 2822, strptime, dateutil)
+_WARM_UP_DATES = (
+    "2019-11-19T18:00:00Z",
+    "Tue, 19 Nov 2019 18:00:00 GMT",
+    "2019/11/19",
+    "19 November 2019",
+    "19.11.2019",
+    "Nov. 19, 2019 6:00 PM ET",
+)

@@ -194,3 +194,83 @@ def test_a_call_refused_at_a_later_buffer_gives_back_those_it_took() -> None:
     minhash._C.span_hashes(data, starts, ends, out)
     data.extend(b" delta")  # and a call that succeeds gives its views back too
     assert out[0] != 0
+
+
+_CODE_POINTS = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+
+
+@needs_c
+def test_every_code_point_is_a_word_a_cjk_or_a_break_as_the_regexes_say() -> None:
+    """The C tokens and word count of non-ASCII text against normalize's regexes, every code
+    point alone (each between '!'s) and twice in a row (a CJK character is a token alone)."""
+    c = minhash._C
+    assert c is not None
+    for text in ("!".join(_CODE_POINTS), "!".join(p + p for p in _CODE_POINTS)):
+        found = normalize._WORD.findall(normalize._CJK.sub(lambda m: f" {m.group()} ", text))
+        assert c.word_tokens(text) == (" ".join(found), len(found))
+        cjk = len(normalize._CJK.findall(text))
+        assert (
+            c.word_count(text) == len(normalize._WORD.findall(normalize._CJK.sub(" ", text))) + cjk
+        )
+
+
+@needs_c
+def test_every_code_point_is_white_space_or_not_as_the_regex_says() -> None:
+    c = minhash._C
+    assert c is not None
+    text = "a".join(_CODE_POINTS)
+    odd = {m.group() for m in normalize._SPACE_RUNS.finditer(text)}
+    assert {p for p in _CODE_POINTS if c.odd_spaces(f"a{p}a")} == odd
+    assert c.odd_spaces("a  b") and c.odd_spaces("a \u00a0b") and not c.odd_spaces("a b\n c\n")
+
+
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",))) | st.text(
+    st.sampled_from("aZ_9 .'\n\t-\u00a0\u3000中한ßéİﬁ\u0345\u2009ǅ")
+)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(_ANY_TEXT)
+def test_any_texts_tokens_and_word_count_are_the_regex_ones(text: str) -> None:
+    found, joined, count = _reference_tokens(text)
+    normalize._LAST_TOKENS = ("", [], "", 0)
+    normalize._LAST_WORDS = ("", 0)
+    assert normalize.word_count(text) == count
+    assert (normalize.tokens(text), normalize.joined_tokens(text)) == (found, joined)
+    normalize._LAST_TOKENS = ("", [], "", 0)
+    normalize._LAST_WORDS = ("", 0)
+    for limit in (1, 5, 50):
+        assert normalize._words_in(text, limit) == min(count, limit)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ANY_TEXT, max_size=6))
+def test_normalize_text_with_the_c_space_check_is_the_regex_one(paragraphs: list[str]) -> None:
+    fast = normalize.normalize_text(paragraphs)
+    saved = normalize._C
+    normalize._C = None
+    try:
+        assert fast == normalize.normalize_text(paragraphs)
+    finally:
+        normalize._C = saved
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(st.text() | st.text(st.sampled_from("a\u00e9\u2019\ud800\udbff\udc00\udfff\U0001f600")))
+def test_surrogates_are_found_as_the_strict_encode_finds_them(text: str) -> None:
+    try:
+        text.encode("utf-8")
+        holds = False
+    except UnicodeEncodeError:
+        holds = True
+    assert minhash._C.has_surrogates(text) == holds  # type: ignore[union-attr]
+    saved = normalize._C
+    normalize._C = None
+    try:
+        reference = normalize.replace_surrogates(text)
+    finally:
+        normalize._C = saved
+    assert normalize.replace_surrogates(text) == reference
