@@ -40,7 +40,7 @@ from trafilatura.core import (
     _forum_thread_page,
 )
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
-from trafilatura.main_extractor import extract_content
+from crawler.extract.html_content import extract_content
 from trafilatura.settings import _COOKIE_CONSENT_RE, DEFAULT_CONFIG, Extractor
 from trafilatura.utils import remove_control_characters
 from trafilatura.xml import delete_element
