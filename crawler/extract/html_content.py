@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from copy import deepcopy
+from functools import lru_cache
 from typing import cast
 
 from lxml.etree import Element, XPath, _Element, strip_elements, strip_tags
@@ -52,6 +53,7 @@ from trafilatura.xpaths import (
 )
 
 Finder = Callable[[_Element], Sequence[_Element]]
+Test = Callable[[str], bool]
 
 _SECTION_TAGS = "self::div or self::item or self::list or self::p or self::section or self::span"
 _FRAME_TAGS = "self::article or self::div or self::main or self::section"
@@ -59,7 +61,7 @@ _FRAME_TAGS = "self::article or self::div or self::main or self::section"
 
 def _lifted(
     xpath: XPath, template: str, ignore_case: tuple[int, ...] = ()
-) -> list[re.Pattern[str]] | None:
+) -> list[Test] | None:
     """The regular expressions of `xpath`'s `re:test` calls, compiled as lxml compiles them
     (those at `ignore_case` with its flag "i"), if its source is `template` with `{}` for each
     of them (white space aside); None if it is not, or if one of them matches "" (an absent
@@ -72,7 +74,19 @@ def _lifted(
         re.compile(p, re.IGNORECASE if i in ignore_case else 0)
         for i, p in enumerate(source.groups())
     ]
-    return None if any(p.search("") for p in patterns) else patterns
+    return None if any(p.search("") for p in patterns) else [remembered_search(p) for p in patterns]
+
+
+def remembered_search(pattern: re.Pattern[str]) -> Test:
+    """Whether `pattern` is found in a string, remembered per string: a page repeats its
+    classes and ids (and a site its template's), and a search of a long alternation costs
+    far more than a look-up."""
+
+    @lru_cache(maxsize=4096)
+    def found(value: str) -> bool:
+        return pattern.search(value) is not None
+
+    return found
 
 
 def _first_of(elem: _Element, first: str | None, second: str | None, a: str, b: str) -> str:
@@ -119,9 +133,9 @@ def _sections_finder() -> Finder:
                 elem.get("data-lp-replacement-content") is not None
                 or (role is not None and "nav" in role.replace("N", "n"))
                 or (component is not None and "MostPopularStories" in component)
-                or either.search(_first_of(elem, ident, cls, "id", "class"))
-                or (ident is not None and by_id.search(ident))
-                or (cls is not None and by_class.search(cls))
+                or either(_first_of(elem, ident, cls, "id", "class"))
+                or (ident is not None and by_id(ident))
+                or (cls is not None and by_class(cls))
             ):
                 found.append(elem)
         return found
@@ -151,10 +165,10 @@ def _hidden_finder() -> Finder:
             if (
                 cls == "comments-title"
                 or _first_of(elem, ident, cls, "id", "class").startswith("reply-")
-                or hidden.search(_first_of(elem, ident, style, "id", "style"))
+                or hidden(_first_of(elem, ident, style, "id", "style"))
                 or (style is not None and ("display:none" in style or "display: none" in style))
-                or (ident is not None and by_id.search(ident))
-                or (cls is not None and by_class.search(cls))
+                or (ident is not None and by_id(ident))
+                or (cls is not None and by_class(cls))
                 or elem.get("aria-hidden") == "true"
             ):
                 found.append(elem)
@@ -189,37 +203,37 @@ def _frame_finder(
     return find
 
 
-def _article_frame(elem: _Element, by_id: re.Pattern[str], by_class: re.Pattern[str]) -> bool:
+def _article_frame(elem: _Element, by_id: Test, by_class: Test) -> bool:
     ident, cls = elem.get("id"), elem.get("class")
     return (
         cls in ("post", "entry")
         or elem.get("itemprop") == "articleBody"
         or ident == "articleContent"
-        or (ident is not None and by_id.search(ident) is not None)
-        or (cls is not None and by_class.search(cls) is not None)
+        or (ident is not None and by_id(ident))
+        or (cls is not None and by_class(cls))
     )
 
 
 def _story_frame(
-    elem: _Element, by_id: re.Pattern[str], full: re.Pattern[str], by_class: re.Pattern[str]
+    elem: _Element, by_id: Test, full: Test, by_class: Test
 ) -> bool:
     ident, cls = elem.get("id"), elem.get("class")
     return (
         elem.get("role") == "article"
         or ident in ("article", "story")
         or cls in ("postarea", "art-postcontent", "text", "cell", "story")
-        or (ident is not None and by_id.search(ident) is not None)
-        or (cls is not None and (full.search(cls) is not None or by_class.search(cls) is not None))
+        or (ident is not None and by_id(ident))
+        or (cls is not None and (full(cls) or by_class(cls)))
     )
 
 
-def _main_frame(elem: _Element, by_id: re.Pattern[str], by_class: re.Pattern[str]) -> bool:
+def _main_frame(elem: _Element, by_id: Test, by_class: Test) -> bool:
     ident, cls = elem.get("id"), elem.get("class")
     return (
         ident == "content"
         or cls == "content"
-        or (ident is not None and by_id.search(ident) is not None)
-        or (cls is not None and by_class.search(cls) is not None)
+        or (ident is not None and by_id(ident))
+        or (cls is not None and by_class(cls))
         or (ident is not None and "main-content" in ident.replace("C", "c").replace("M", "m"))
         or (
             cls is not None
