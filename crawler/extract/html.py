@@ -129,11 +129,7 @@ def _repaired_utf8(text: str, beginning: str) -> bytes:
     # sequence), and U+FFFE / U+FFFF, looked for in the text (a search for a character wider
     # than any of the text's returns at once; in the bytes it is a full search, 0.1 ms each)
     # (one `in` per byte: memchr, a fifth of `bytes.translate`'s instructions)
-    if (
-        any(byte in data for byte in _XML_REFUSED)
-        or "\ufffe" in text
-        or "\uffff" in text
-    ):
+    if any(byte in data for byte in _XML_REFUSED) or "\ufffe" in text or "\uffff" in text:
         return repair_faulty_html(text, beginning).encode("utf-8", "surrogatepass")
     # the doctype fix changes the first line only (and ends a page without a line break with
     # one): the rest of the bytes are kept, not the whole page concatenated and encoded again

@@ -59,9 +59,7 @@ _SECTION_TAGS = "self::div or self::item or self::list or self::p or self::secti
 _FRAME_TAGS = "self::article or self::div or self::main or self::section"
 
 
-def _lifted(
-    xpath: XPath, template: str, ignore_case: tuple[int, ...] = ()
-) -> list[Test] | None:
+def _lifted(xpath: XPath, template: str, ignore_case: tuple[int, ...] = ()) -> list[Test] | None:
     """The regular expressions of `xpath`'s `re:test` calls, compiled as lxml compiles them
     (those at `ignore_case` with its flag "i"), if its source is `template` with `{}` for each
     of them (white space aside); None if it is not, or if one of them matches "" (an absent
@@ -214,9 +212,7 @@ def _article_frame(elem: _Element, by_id: Test, by_class: Test) -> bool:
     )
 
 
-def _story_frame(
-    elem: _Element, by_id: Test, full: Test, by_class: Test
-) -> bool:
+def _story_frame(elem: _Element, by_id: Test, full: Test, by_class: Test) -> bool:
     ident, cls = elem.get("id"), elem.get("class")
     return (
         elem.get("role") == "article"
