@@ -13,7 +13,8 @@ trafilatura version), the library's XPath itself is used.
 XPath's string value of `@id|@class` is the value of whichever of the two comes first in the
 tag (`_first_of`), and an absent attribute reads as "" (no lifted pattern matches "", else
 the library's XPath is used). `extract_content`, `_extract` and `prune_unwanted_sections` are
-trafilatura's, verbatim but for the expressions they are given and their debug logging.
+trafilatura's, verbatim but for the expressions they are given, their debug logging and the
+backup copy of the tree, made only when it is read.
 `tests/crawler/extract/test_html_content.py` compares each walk with its XPath on real pages
 and on hand-made ones, and `extract_content` with the library's.
 """
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from copy import deepcopy
 from functools import lru_cache
 from typing import cast
 
@@ -396,11 +396,13 @@ def _extract(tree: HtmlElement, options: Extractor) -> tuple[_Element, str, set[
     return result_body, temp_text, potential_tags
 
 
-def extract_content(cleaned_tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+def extract_content(
+    cleaned_tree: HtmlElement, options: Extractor, again: Callable[[], HtmlElement]
+) -> tuple[_Element, str]:
     """trafilatura's `extract_content`: the main content of a page, found with `_BODY` and
-    pruned with `_OVERALL` (the library's expressions, read by walks)."""
-    # backup
-    backup_tree = deepcopy(cleaned_tree)
+    pruned with `_OVERALL` (the library's expressions, read by walks). Its backup copy of
+    `cleaned_tree`, read only when the main pass finds too little (8% of pages), is made
+    then by `again` (which makes `cleaned_tree` anew, as it was), not on every page."""
     # source order before the main pass moves elements, the backup keeps it
     order = list(cleaned_tree.iter())
 
@@ -408,6 +410,7 @@ def extract_content(cleaned_tree: HtmlElement, options: Extractor) -> tuple[_Ele
 
     # try parsing wild <p> elements if nothing found or text too short
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
+        backup_tree = again()
         # copies of what the main pass consumed are not recovered again
         consumed: set[_Element] = {
             twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"

@@ -145,9 +145,13 @@ def _sequence(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_
 
 
 def _extract(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_Element, str]:
-    """`_prepare_tree` (no backup copy) and `extract_content` on a copy of `tree`."""
-    cleaned = convert_tags(tree_cleaning(copy(tree), options), options, url)
-    return extract_content(cleaned, options)
+    """`_prepare_tree` (no backup copy) and `extract_content` on a copy of `tree` (its
+    backup made anew from `tree`, left as it is, should it be read)."""
+
+    def cleaned() -> HtmlElement:
+        return convert_tags(tree_cleaning(copy(tree), options), options, url)  # type: ignore[no-any-return]
+
+    return extract_content(cleaned(), options, cleaned)
 
 
 def _delete(found: list[_Element]) -> None:

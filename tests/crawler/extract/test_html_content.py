@@ -121,11 +121,20 @@ def test_walks_find_what_the_xpaths_find_on_hand_made_pages(body: str) -> None:
 
 
 def test_extract_content_is_the_librarys_on_the_dev_pages() -> None:
-    for path in DEV_PAGES[:30]:
+    recovered = 0  # pages whose main pass finds too little: the backup is made and read
+    for path in DEV_PAGES:
         page = _page(path)
         ours, theirs = _cleaned(page), _cleaned(page)
         options = _page_options(None)
-        body, text = html_content.extract_content(ours, options)
+        made: list[HtmlElement] = []
+
+        def again(page: HtmlElement = page, made: list[HtmlElement] = made) -> HtmlElement:
+            made.append(_cleaned(page))
+            return made[-1]
+
+        body, text = html_content.extract_content(ours, options, again)
         lib_body, lib_text = library_extract_content(theirs, options)
         assert (tostring(body), text) == (tostring(lib_body), lib_text), path
         assert tostring(ours) == tostring(theirs)
+        recovered += len(made)
+    assert 0 < recovered < len(DEV_PAGES) / 4
