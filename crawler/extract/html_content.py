@@ -1,14 +1,15 @@
-"""trafilatura's `extract_content` with its regex XPaths read by walks (issue 15).
+"""trafilatura's `extract_content` with its id/class XPaths read by walks (issue 15).
 
 trafilatura 2.3.1 finds the article's frame with `BODY_XPATH` and prunes it with
-`OVERALL_DISCARD_XPATH`; most of those expressions test ids and classes with EXSLT's
-`re:test`, a call from libxml2 into Python for every candidate element (the second discard
-expression: three calls for every element of the frame), a fifth of the HTML path's
-instructions. Here the same tests run in Python on the few elements that carry one of the
-attributes they read (picked by an XPath without regexes, in C), with the regular expressions
-lifted from the library's own XPath source: `_lifted` reads them where the source is the
-expression written below, word for word (white space aside), and where it is not (another
-trafilatura version), the library's XPath itself is used.
+`OVERALL_DISCARD_XPATH`, `DISCARD_IMAGE_ELEMENTS` and `TEASER_DISCARD_XPATH`; most of those
+expressions test ids and classes with EXSLT's `re:test`, a call from libxml2 into Python for
+every candidate element (the second discard expression: three calls for every element of the
+frame), a fifth of the HTML path's instructions. Here the same tests run in Python on the
+elements that carry one of the attributes they read (picked by an XPath without regexes, in
+C), with the regular expressions lifted from the library's own XPath source: `_lifted` reads
+them where the source is the expression written below, word for word (white space aside), and
+where it is not (another trafilatura version), the library's XPath itself is used. A search is
+remembered per string (`remembered_search`): a page repeats its classes, a site its template's.
 
 XPath's string value of `@id|@class` is the value of whichever of the two comes first in the
 tag (`_first_of`), and an absent attribute reads as "" (no lifted pattern matches "", else
@@ -16,7 +17,8 @@ the library's XPath is used). `extract_content`, `_extract` and `prune_unwanted_
 trafilatura's, verbatim but for the expressions they are given, their debug logging and the
 backup copy of the tree, made only when it is read.
 `tests/crawler/extract/test_html_content.py` compares each walk with its XPath on real pages
-and on hand-made ones, and `extract_content` with the library's.
+and on hand-made ones, the two steps' code with the library's, and `extract_content` with the
+library's on the dev pages.
 """
 
 from __future__ import annotations
@@ -241,6 +243,44 @@ def _main_frame(elem: _Element, by_id: Test, by_class: Test) -> bool:
     )
 
 
+def _section_finder(
+    xpaths: list[XPath], template: str, test: Callable[[str | None, str | None], bool]
+) -> list[Finder]:
+    """`xpaths` (one expression, `template` word for word, no regex) as `test(id, class)` on
+    the section tags carrying either; the library's `xpaths` if they are not that."""
+    if len(xpaths) != 1 or _lifted(xpaths[0], template) != []:
+        return cast(list[Finder], xpaths)
+    candidates = XPath(f".//*[{_SECTION_TAGS}][@id or @class]")
+
+    def find(tree: _Element) -> list[_Element]:
+        return [elem for elem in candidates(tree) if test(elem.get("id"), elem.get("class"))]
+
+    return [find]
+
+
+def _teaser(ident: str | None, cls: str | None) -> bool:
+    return (ident is not None and "teaser" in ident.replace("T", "t")) or (
+        cls is not None and "teaser" in cls.replace("T", "t")
+    )
+
+
+def _caption(ident: str | None, cls: str | None) -> bool:
+    return (ident is not None and "caption" in ident) or (cls is not None and "caption" in cls)
+
+
+_TEASER = _section_finder(
+    TEASER_DISCARD_XPATH,
+    f""".//*[{_SECTION_TAGS}][ contains(translate(@id, 'T', 't'), 'teaser') or
+    contains(translate(@class, 'T', 't'), 'teaser')]""",
+    _teaser,
+)
+_IMAGE = _section_finder(
+    DISCARD_IMAGE_ELEMENTS,
+    f".//*[{_SECTION_TAGS}][ contains(@id, 'caption') or contains(@class, 'caption')]",
+    _caption,
+)
+
+
 _BODY: list[Finder] = [
     _frame_finder(
         0,
@@ -286,11 +326,11 @@ def prune_unwanted_sections(
     tree = prune_unwanted_nodes(tree, _OVERALL, with_backup=True)  # type: ignore[arg-type]
     # decide if images are preserved
     if "graphic" not in potential_tags:
-        tree = prune_unwanted_nodes(tree, DISCARD_IMAGE_ELEMENTS)
+        tree = prune_unwanted_nodes(tree, _IMAGE)  # type: ignore[arg-type]
     # balance precision/recall
     if options.focus != "recall":
         if not keep_teasers:
-            tree = prune_unwanted_nodes(tree, TEASER_DISCARD_XPATH)
+            tree = prune_unwanted_nodes(tree, _TEASER)  # type: ignore[arg-type]
         if favor_precision:
             tree = prune_unwanted_nodes(tree, PRECISION_DISCARD_XPATH)
     # remove elements by link density, several passes

@@ -5,6 +5,9 @@ library's on the dev pages."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from copy import copy
 from pathlib import Path
 
@@ -12,9 +15,15 @@ import pytest
 from helpers import EVAL
 from lxml.etree import XPath, tostring
 from lxml.html import HtmlElement, document_fromstring
+from trafilatura import main_extractor
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.main_extractor import extract_content as library_extract_content
-from trafilatura.xpaths import BODY_XPATH, OVERALL_DISCARD_XPATH
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    DISCARD_IMAGE_ELEMENTS,
+    OVERALL_DISCARD_XPATH,
+    TEASER_DISCARD_XPATH,
+)
 
 from crawler.extract import html_content
 from crawler.extract.html import _parse, _prepare
@@ -46,8 +55,13 @@ def _page(path: Path) -> HtmlElement:
 
 
 def _same_as_xpaths(tree: HtmlElement) -> None:
-    for walk, xpath in zip(html_content._OVERALL, OVERALL_DISCARD_XPATH, strict=True):
-        assert list(walk(tree)) == xpath(tree)
+    for walks, xpaths in (
+        (html_content._OVERALL, OVERALL_DISCARD_XPATH),
+        (html_content._TEASER, TEASER_DISCARD_XPATH),
+        (html_content._IMAGE, DISCARD_IMAGE_ELEMENTS),
+    ):
+        for walk, xpath in zip(walks, xpaths, strict=True):
+            assert list(walk(tree)) == xpath(tree)
     for walk, xpath in zip(html_content._BODY, BODY_XPATH, strict=True):
         expected = xpath(tree)
         assert list(walk(tree)) == (expected[:1] if walk is not xpath else expected)
@@ -55,7 +69,8 @@ def _same_as_xpaths(tree: HtmlElement) -> None:
 
 def test_every_expression_is_read_by_a_walk() -> None:
     # this trafilatura's XPaths are the ones the walks are written for (else they stand in)
-    assert not any(isinstance(f, XPath) for f in html_content._OVERALL)
+    for walks in (html_content._OVERALL, html_content._TEASER, html_content._IMAGE):
+        assert not any(isinstance(f, XPath) for f in walks)
     assert [isinstance(f, XPath) for f in html_content._BODY] == [False, True, False, False, True]
 
 
@@ -65,6 +80,41 @@ def test_a_changed_expression_is_not_lifted() -> None:
     assert html_content._lifted(XPath(".//*[re:test(@class, 'a|b')]"), template) is None
     # a pattern matching "" would select elements without the attribute: not lifted
     assert html_content._lifted(XPath(".//*[re:test(@id, 'a|')]"), template) is None
+
+
+def _code(function: object, renamed: dict[str, str]) -> str:
+    """A function's code without its docstrings and debug logging, names renamed."""
+
+    class Strip(ast.NodeTransformer):
+        def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+            value = node.value
+            if isinstance(value, ast.Constant) or (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and isinstance(value.func.value, ast.Name)
+                and value.func.value.id == "LOGGER"
+            ):
+                return None
+            return node
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            node.id = renamed.get(node.id, node.id)
+            return node
+
+    return ast.dump(Strip().visit(ast.parse(textwrap.dedent(inspect.getsource(function)))))
+
+
+@pytest.mark.parametrize("name", ["prune_unwanted_sections", "_extract"])
+def test_the_librarys_steps_are_copied_word_for_word(name: str) -> None:
+    # but for the expressions they are given (and their debug logging)
+    renamed = {
+        "BODY_XPATH": "_BODY",
+        "OVERALL_DISCARD_XPATH": "_OVERALL",
+        "TEASER_DISCARD_XPATH": "_TEASER",
+        "DISCARD_IMAGE_ELEMENTS": "_IMAGE",
+    }
+    ours = getattr(html_content, name)
+    assert _code(getattr(main_extractor, name), renamed) == _code(ours, {})
 
 
 def test_walks_find_what_the_xpaths_find_on_the_dev_pages() -> None:
@@ -99,6 +149,9 @@ HAND_MADE = [
     '<ul><li class="sidebar">a</li></ul><list class="share-x">b</list><item id="nav">c</item>',
     '<div id="">a</div><div class="">b</div><div id="ad-1">c</div><div id="x-ad-1">d</div>',
     '<div class="Sidebar">a</div><div class="SHARE-x">b</div><section class="tag-list">c</section>',
+    # teasers and captions
+    '<div id="Teaser">a</div><div class="xteaserx">b</div><p class="TEASER">c</p>',
+    '<span id="TeAser">a</span><section class="caption">b</section><div id="Caption">c</div>',
     # frames
     '<div class="x"><div class="post">a</div></div><article class="post">b</article>',
     '<section itemprop="articleBody">a</section><div id="articleContent">b</div>',
