@@ -34,6 +34,14 @@ for a first pass of the chain over the dev pages, then `trafilatura.extract` ove
 second pass; printed as ratios to trafilatura in the same worker. (A test process's forkserver
 is global: each variant's pool is the first of its own fresh `python` process.)
 
+--one-pass ours|trafilatura runs the dev pages once to warm up, then once more inside
+`functools.reduce`, for an instruction count of that steady-state pass alone (exact under any
+load), with the search caches of `crawler.extract.html_content` emptied in between (each page
+is seen once, as in a run, not twice):
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=functools_reduce \
+        .venv/bin/python bench/html_speed.py --one-pass ours
+
 --options instead measures trafilatura's extraction options inside our path: `extract_html` on
 the dev pages with `bare_extraction` given each variant's options in place of `article_body`
 (which stands for the shipped ones: fast=True, include_comments=False, include_tables=True),
@@ -237,6 +245,46 @@ def _one_worker(warm: bool) -> None:
         pool.close()
 
 
+def _forget_searches() -> None:
+    """Empty the search caches of `crawler.extract.html_content`: a pass over pages seen
+    before would find their classes and ids remembered, which a run never does."""
+    import gc
+
+    for obj in gc.get_objects():
+        if isinstance(obj, functools._lru_cache_wrapper) and (
+            getattr(obj, "__module__", "") == "crawler.extract.html_content"
+        ):
+            obj.cache_clear()
+
+
+def one_pass(which: str) -> None:
+    """The dev pages through our path (or `trafilatura.extract`) once, then again inside
+    `functools.reduce` (the pass callgrind's --toggle-collect=functools_reduce counts)."""
+    import trafilatura
+
+    settings = Settings()
+    files = sorted(EVAL.glob("*.html"))
+    ours = which == "ours"
+    items: list[Any] = (
+        [read_input(p, settings.max_input_bytes) for p in files]
+        if ours
+        else [p.read_text("utf-8") for p in files]
+    )
+
+    def one(acc: int, item: Any) -> int:
+        if ours:
+            with contextlib.suppress(Drop):
+                chain_mod.process(item, settings)
+        else:
+            trafilatura.extract(item)
+        return acc
+
+    for item in items:
+        one(0, item)
+    _forget_searches()  # no page finds its own classes remembered from the warm-up
+    functools.reduce(one, items, 0)
+
+
 def measure_warm_up(rounds: int) -> None:
     """Cold vs warm workers (fresh processes, taking turns): first pass, trafilatura, second."""
     import subprocess
@@ -271,9 +319,13 @@ def main() -> int:
     ap.add_argument("--options", action="store_true", help="measure trafilatura's options")
     ap.add_argument("--warm-up", action="store_true", help="cold vs warm-started workers")
     ap.add_argument("--one-worker", choices=("cold", "warm"), help=argparse.SUPPRESS)
+    ap.add_argument("--one-pass", choices=("ours", "trafilatura"), help="for callgrind")
     args = ap.parse_args()
     if args.one_worker:
         _one_worker(args.one_worker == "warm")
+        return 0
+    if args.one_pass:
+        one_pass(args.one_pass)
         return 0
     if args.warm_up:
         measure_warm_up(args.rounds)
@@ -314,6 +366,7 @@ def main() -> int:
             cpu, wall = _rate(len(pages), lambda: [trafilatura.extract(h) for h in pages])
             rates["traf_cpu"].append(cpu)
             rates["traf_wall"].append(wall)
+            _forget_searches()  # each page seen once a pass, as in a run
             rates["ours"].append(_rate(len(raws), lambda: _ours(raws, settings))[0])
             if not args.no_ingest:
                 out = tmp / f"dev-{r}"

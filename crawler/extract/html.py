@@ -68,6 +68,7 @@ _REFUSED_CHAR_REF = re.compile(
     r"|0*(?:[0-8]|1[12]|1[4-9]|2[0-9]|3[01]|6553[45])(?![0-9]));?"
 )
 _XML_REFUSED_BYTES = bytes((*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))
+_XML_REFUSED = tuple(bytes((byte,)) for byte in _XML_REFUSED_BYTES)
 # trafilatura's parser options (`trafilatura.utils.HTML_PARSER`), and huge_tree: libxml2 gives up
 # on a page once 10 MB of it are buffered (a long text, script or comment without enough markup
 # between) and drops the rest, unless told the tree may be huge
@@ -121,17 +122,14 @@ def _parse(html: str | bytes) -> HtmlElement | None:
 def _repaired_utf8(text: str, beginning: str) -> bytes:
     """`repair_faulty_html(text, beginning)` as UTF-8. Its first step, a regex pass over the
     whole page removing the characters XML refuses, changes nothing on nearly every page: a
-    byte-level check (C speed, 2x cheaper) says when it can be left out, and then only its
+    byte-level check (C speed, memchr) says when it can be left out, and then only its
     two markup fixes are applied (the same code, trafilatura 2.3.1's)."""
     data = text.encode("utf-8", "surrogatepass")
     # those characters: C0 controls, single bytes in UTF-8 (never inside a multi-byte
     # sequence), and U+FFFE / U+FFFF, looked for in the text (a search for a character wider
     # than any of the text's returns at once; in the bytes it is a full search, 0.1 ms each)
-    if (
-        len(data.translate(None, _XML_REFUSED_BYTES)) != len(data)
-        or "\ufffe" in text
-        or "\uffff" in text
-    ):
+    # (one `in` per byte: memchr, a fifth of `bytes.translate`'s instructions)
+    if any(byte in data for byte in _XML_REFUSED) or "\ufffe" in text or "\uffff" in text:
         return repair_faulty_html(text, beginning).encode("utf-8", "surrogatepass")
     # the doctype fix changes the first line only (and ends a page without a line break with
     # one): the rest of the bytes are kept, not the whole page concatenated and encoded again

@@ -40,11 +40,12 @@ from trafilatura.core import (
     _forum_thread_page,
 )
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
-from trafilatura.main_extractor import extract_content
 from trafilatura.settings import _COOKIE_CONSENT_RE, DEFAULT_CONFIG, Extractor
 from trafilatura.utils import remove_control_characters
 from trafilatura.xml import delete_element
 from trafilatura.xpaths import _COMMENTS_CLASS, _COMMENTS_ID
+
+from crawler.extract.html_content import extract_content, remembered_search
 
 LOGGER = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ _COMMENT_LIST_ID = re.compile(f"^(?:{_COMMENTS_ID})")
 _COMMENT_CLASS = re.compile(_COMMENTS_CLASS)
 # BASIC_CLEAN_XPATH (html2txt's cleaning)
 _BASIC_TAGS = frozenset(("aside", "fencedframe", "footer", "script", "style", "svg", "template"))
-_CONSENT = re.compile(_COOKIE_CONSENT_RE, re.IGNORECASE)  # EXSLT's flag "i"
+_CONSENT = remembered_search(re.compile(_COOKIE_CONSENT_RE, re.IGNORECASE))  # EXSLT's "i"
 
 
 # the options of every page but its URL, made once: `Extractor(...)` reads seven numbers from
@@ -144,9 +145,13 @@ def _sequence(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_
 
 
 def _extract(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_Element, str]:
-    """`_prepare_tree` (no backup copy) and `extract_content` on a copy of `tree`."""
-    cleaned = convert_tags(tree_cleaning(copy(tree), options), options, url)
-    return extract_content(cleaned, options)
+    """`_prepare_tree` (no backup copy) and `extract_content` on a copy of `tree` (its
+    backup made anew from `tree`, left as it is, should it be read)."""
+
+    def cleaned() -> HtmlElement:
+        return convert_tags(tree_cleaning(copy(tree), options), options, url)  # type: ignore[no-any-return]
+
+    return extract_content(cleaned(), options, cleaned)
 
 
 def _delete(found: list[_Element]) -> None:
@@ -203,7 +208,7 @@ def _basic_cleaned(elem: _Element) -> bool:
                 if "footer" in value:
                     return True
                 break
-    return bool(cls and _CONSENT.search(cls)) or bool(ident and _CONSENT.search(ident))
+    return bool(cls and _CONSENT(cls)) or bool(ident and _CONSENT(ident))
 
 
 def page_text(tree: HtmlElement) -> str:

@@ -58,3 +58,14 @@ def test_separator_count_shortcut_is_exact_at_the_limit() -> None:
     tag = "<div " + " ".join(f"attr{i:02d}" for i in range(12)) + ">"  # 12 spaces, 12 attributes
     assert max_attributes(tag, above=11) == 12  # 13 separators (with ">") > 11: scanned
     assert max_attributes(tag, above=13) == 0  # 13 separators <= 13: no tag can exceed it
+
+
+@pytest.mark.parametrize("size", [0, 1, 16_383, 16_384, 16_385, 100_000])
+@pytest.mark.parametrize("limit", [0, 1, 9_999, 10_000, 10_001, 40_000])
+def test_separator_count_by_chunks_is_the_whole_count(size: int, limit: int) -> None:
+    from crawler.readers.htmlscan import _SEPARATORS, _at_most
+
+    text = ("ab c=d/e>f\tg\nh" * (size // 14 + 1))[:size]
+    assert _at_most(text, _SEPARATORS, limit) == (
+        sum(text.count(char) for char in _SEPARATORS) <= limit
+    )
