@@ -279,7 +279,7 @@ def bench_lsh(sigs: U32, mhs: list[MinHash], bands: int, label: str) -> None:
 
     def ours() -> LSHIndex:
         index = LSHIndex(bands)
-        for key, sig in zip(keys, sigs, strict=True):
+        for key, sig in enumerate(sigs):
             index.add(key, sig)
         return index
 
@@ -318,11 +318,13 @@ def bench_lsh(sigs: U32, mhs: list[MinHash], bands: int, label: str) -> None:
         )
 
 
-def _query_all(index: LSHIndex | LegacyLSH | MinHashLSH, queries: Iterable[Any]) -> list[list[str]]:
-    return [_query(index, q) for q in queries]
+def _query_all(
+    index: LSHIndex | LegacyLSH | MinHashLSH, queries: Iterable[Any]
+) -> list[list[str]] | list[list[int]]:
+    return [_query(index, q) for q in queries]  # type: ignore[return-value]
 
 
-def _query(index: LSHIndex | LegacyLSH | MinHashLSH, sig: Any) -> list[str]:
+def _query(index: LSHIndex | LegacyLSH | MinHashLSH, sig: Any) -> list[str] | list[int]:
     if isinstance(index, MinHashLSH):
         return list(index.query(sig))
     return index.candidates(sig)
@@ -431,10 +433,10 @@ class CountingLSH:
     def __init__(self, inner: LSHIndex) -> None:
         self.inner, self.queries, self.found = inner, 0, 0
 
-    def add(self, key: str, signature: U32) -> None:
+    def add(self, key: int, signature: U32) -> None:
         self.inner.add(key, signature)
 
-    def candidates(self, signature: U32) -> list[str]:
+    def candidates(self, signature: U32) -> list[int]:
         out = self.inner.candidates(signature)
         self.queries, self.found = self.queries + 1, self.found + len(out)
         return out

@@ -273,11 +273,9 @@ def dedup_ours(frame: pl.DataFrame, sets: list[U64], s: Settings) -> tuple[float
     index = LSHIndex(s.lsh_bands)
 
     def query(i: int) -> list[int]:
-        return [int(k) for k in index.candidates(sigs[i])]
+        return index.candidates(sigs[i])
 
-    kept = greedy_dedup(
-        frame, sets, lambda i: index.add(str(i), sigs[i]), query, s.near_dup_threshold
-    )
+    kept = greedy_dedup(frame, sets, lambda i: index.add(i, sigs[i]), query, s.near_dup_threshold)
     return time.perf_counter() - started, kept
 
 

@@ -7,7 +7,9 @@ so re-ingesting unchanged inputs is a no-op that costs one hash per file.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from crawler.dedup.minhash import LSHIndex
+from crawler.dedup.resolution import Resolution
 from crawler.extract.urls import canonicalize_url
 from crawler.record import RECORDS_SCHEMA
 
@@ -27,18 +30,45 @@ from crawler.store.dataset import Dataset
 
 @dataclass
 class DedupIndex:
-    """Everything dedup needs to know about the records already committed."""
+    """Everything dedup needs to know about the records already committed (and those of the
+    runs resolved against it since). Its LSH bands name a record by a number (`key`): the
+    committed records by the order they were added, a resolved run's records by their row
+    after the keys it claimed (`claim`); `doc_id(key)` gives the record's doc_id."""
 
     bands: int
     doc_by_hash: dict[str, str] = field(default_factory=dict)
     lsh: LSHIndex = field(init=False)
+    # (first key, the doc_ids of the records added one by one, or a run's resolution)
+    _blocks: list[tuple[int, list[str] | Resolution]] = field(default_factory=list)
+    _next: int = 0
 
     def __post_init__(self) -> None:
         self.lsh = LSHIndex(self.bands)
 
     def add(self, doc_id: str, content_hash: str, sig: npt.NDArray[np.uint32]) -> None:
         self.doc_by_hash[content_hash] = doc_id
-        self.lsh.add(doc_id, sig)
+        if not self._blocks or not isinstance(self._blocks[-1][1], list):
+            self._blocks.append((self._next, []))
+        named = self._blocks[-1][1]
+        assert isinstance(named, list)
+        named.append(doc_id)
+        self.lsh.add(self._next, sig)
+        self._next += 1
+
+    def claim(self, run: Resolution) -> int:
+        """Keys for a run's records: the record at row r is `start + r` (start returned);
+        the index names them through the run's resolution."""
+        start = self._next
+        self._blocks.append((start, run))
+        self._next += len(run)
+        return start
+
+    def doc_id(self, key: int) -> str:
+        """The doc_id of the record indexed under key."""
+        start, named = self._blocks[bisect_right(self._blocks, key, key=itemgetter(0)) - 1]
+        if isinstance(named, list):
+            return named[key - start]
+        return named.own_doc_id(key - start)
 
 
 def load_dedup_index(dataset: Dataset, bands: int) -> DedupIndex:

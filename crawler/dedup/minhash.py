@@ -266,6 +266,20 @@ def shared_count(a: U64, b: U64) -> int:
     return int(np.count_nonzero(large[at] == small))
 
 
+def shared_counts(a: U64, sets: Sequence[U64]) -> I64:
+    """`shared_count(a, s)` for each s of sets, as an array: with the C build, one call
+    (dedup counts a row's shingles against each of its candidates': dozens of pairs on a site
+    whose pages share their wording)."""
+    out = np.empty(len(sets), dtype=np.int64)
+    if _SORTED is not None and a.size and _SORTED.shared_counts(a, sets, out) == 0:
+        for j in np.flatnonzero(out < 0).tolist():  # a set that is not strictly ascending
+            out[j] = shared_count(a, sets[j])
+        return out
+    for j, other in enumerate(sets):
+        out[j] = shared_count(a, other)
+    return out
+
+
 def containment(a: U64, b: U64) -> float:
     """|A ∩ B| / min(|A|, |B|): 1.0 when the smaller text is wholly inside the larger."""
     if a.size == 0 or b.size == 0:
@@ -302,7 +316,7 @@ _MERGE_CHUNK = 1 << 16  # entries moved at a time when runs merge
 
 
 class _Run:
-    """One sorted run of (band hash, doc number) entries, with a directory on the top bits of
+    """One sorted run of (band hash, key) entries, with a directory on the top bits of
     the hashes, so a lookup reads one slot and a few entries instead of a binary search."""
 
     __slots__ = ("hashes", "numbers", "shift", "slots")
@@ -336,11 +350,11 @@ class _Run:
         return int(self.hashes.nbytes + self.numbers.nbytes + self.slots.nbytes)
 
     def lookup(self, query: U64) -> U32:
-        """Doc numbers of the entries whose hash is in query."""
+        """Keys of the entries whose hash is in query."""
         return self.lookup_each(query)[0]
 
     def lookup_each(self, query: U64) -> tuple[U32, npt.NDArray[np.intp]]:
-        """Doc numbers of the entries whose hash is in query, and for each, the position in
+        """Keys of the entries whose hash is in query, and for each, the position in
         query of its hash (in query order)."""
         if _C is not None:  # one pass in C, not a dozen numpy calls over a few entries
             query = np.ascontiguousarray(query, dtype=np.uint64)
@@ -393,90 +407,93 @@ class _Run:
 class LSHIndex:
     """Band buckets of MinHash signatures -> candidate keys that may be near-duplicates.
 
-    Memory-lean: every (band hash, doc number) entry lives in sorted numpy runs (12 bytes per
-    entry, plus 1-2 for a directory). Recent additions wait in small dicts, flushed into a
-    new run every `buffer_docs` documents; runs are merged so that each is at least 4 times
-    the size of the next, so a lookup visits O(log n) runs.
+    Keys are the caller's numbers (0 <= key < 2**32: a row number, a committed record's
+    place), so the index holds numpy arrays, not a Python object per document. Memory-lean:
+    every (band hash, key) entry lives in sorted numpy runs (12 bytes per entry, plus 1-2 for
+    a directory). Recent additions wait in small dicts, flushed into a new run every
+    `buffer_docs` documents; runs are merged so that each is at least 4 times the size of the
+    next, so a lookup visits O(log n) runs.
     """
 
     def __init__(self, bands: int, buffer_docs: int = 2048) -> None:
         self.bands = bands
         self.buffer_docs = buffer_docs
-        self._keys: list[str] = []
+        self._added = 0
         self._runs: list[_Run] = []  # biggest (oldest) first
-        # not yet in a run: band hash -> first doc number, and -> later doc numbers (rare)
+        # not yet in a run: band hash -> first key, and -> later keys (rare)
         self._pending: dict[int, int] = {}
         self._overflow: dict[int, list[int]] = {}
         self._pending_docs = 0
         self._last: tuple[bytes, U64] = (b"", np.zeros(0, dtype=np.uint64))
 
     def __len__(self) -> int:
-        return len(self._keys)
+        """How many documents were added."""
+        return self._added
 
-    def add(self, key: str, signature: U32) -> None:
+    def add(self, key: int, signature: U32) -> None:
         """Index one signature under key."""
         self.add_hashes(key, self._hashes(signature))
 
-    def add_hashes(self, key: str, band_hashes: U64) -> None:
+    def add_hashes(self, key: int, band_hashes: U64) -> None:
         """Index key under these 64-bit hashes (a signature's band hashes, or any other keys
         two near-duplicates are likely to share, such as their paragraphs')."""
-        number = len(self._keys)
-        self._keys.append(key)
+        if not 0 <= key <= 0xFFFFFFFF:
+            raise ValueError(f"an LSH key is a number below 2**32, not {key!r}")
+        self._added += 1
         hashes, pending = band_hashes.tolist(), self._pending
         if pending.keys().isdisjoint(hashes):  # the usual case: no band shared yet
-            pending.update(zip(hashes, repeat(number)))
+            pending.update(zip(hashes, repeat(key)))
         else:
             for h in hashes:
                 if h in pending:
-                    self._overflow.setdefault(h, []).append(number)
+                    self._overflow.setdefault(h, []).append(key)
                 else:
-                    pending[h] = number
+                    pending[h] = key
         self._pending_docs += 1
         if self._pending_docs >= self.buffer_docs:
             self._flush()
 
-    def candidates(self, signature: U32) -> list[str]:
-        """Keys sharing at least one band with the signature, in insertion order, unique."""
+    def candidates(self, signature: U32) -> list[int]:
+        """Keys sharing at least one band with the signature, ascending, unique."""
         return self.candidates_of_hashes(self._hashes(signature))
 
-    def candidates_of_hashes(self, query: U64, most: int | None = None) -> list[str]:
-        """Keys indexed under at least one of these hashes, in insertion order, unique; with
-        `most`, a hash found under more than `most` keys is ignored (it is common to many
+    def candidates_of_hashes(self, query: U64, most: int | None = None) -> list[int]:
+        """Keys indexed under at least one of these hashes, ascending, unique; with `most`, a
+        hash found under more than `most` documents is ignored (it is common to many
         documents, so it is no evidence that two of them are near-duplicates)."""
         if most is not None:
             return self._rare_candidates(query, most)
-        numbers = [n for run in self._runs for n in run.lookup(query).tolist()]
+        keys = [n for run in self._runs for n in run.lookup(query).tolist()]
         # the hashes pending (a set intersection, in C: most are in none)
         bands, pending, overflow = query.tolist(), self._pending, self._overflow
-        numbers += [pending[h] for h in pending.keys() & bands]
+        keys += [pending[h] for h in pending.keys() & bands]
         if overflow:
-            numbers += [n for h in overflow.keys() & bands for n in overflow[h]]
-        return list(dict.fromkeys(self._keys[n] for n in sorted(set(numbers))))
+            keys += [n for h in overflow.keys() & bands for n in overflow[h]]
+        return sorted(set(keys))
 
-    def _rare_candidates(self, query: U64, most: int) -> list[str]:
+    def _rare_candidates(self, query: U64, most: int) -> list[int]:
         query = np.unique(query)
-        numbers: list[int] = []
-        at: list[int] = []  # the position in query of each number's hash
+        keys: list[int] = []
+        at: list[int] = []  # the position in query of each key's hash
         for run in self._runs:
             found, where = run.lookup_each(query)
-            numbers += found.tolist()
+            keys += found.tolist()
             at += where.tolist()
         hashes, pending, overflow = query.tolist(), self._pending, self._overflow
         for h in pending.keys() & hashes:  # a set intersection, in C: most are in none
-            numbers.append(pending[h])
+            keys.append(pending[h])
             at.append(hashes.index(h))
         for h in overflow.keys() & hashes if overflow else ():
-            numbers += overflow[h]
+            keys += overflow[h]
             at += [hashes.index(h)] * len(overflow[h])
-        if not numbers:
+        if not keys:
             return []
         where = np.array(at, dtype=np.intp)
         rare = (np.bincount(where, minlength=query.size) <= most)[where]
-        unique = sorted(set(np.array(numbers, dtype=np.int64)[rare].tolist()))
-        return list(dict.fromkeys(self._keys[n] for n in unique))
+        return sorted(set(np.array(keys, dtype=np.int64)[rare].tolist()))
 
     def nbytes(self) -> int:
-        """Bytes held by the sorted runs (the pending dict and the keys are not counted)."""
+        """Bytes held by the sorted runs (the pending dicts are not counted)."""
         return sum(run.nbytes for run in self._runs)
 
     def _hashes(self, signature: U32) -> U64:

@@ -39,8 +39,15 @@ import numpy as np
 import numpy.typing as npt
 
 from crawler.dedup.index import DedupIndex
-from crawler.dedup.lines import BoolArray, Lines
-from crawler.dedup.minhash import U64, LSHIndex, containment, shared_count, shingle_set
+from crawler.dedup.lines import BoolArray, IntArray, Lines
+from crawler.dedup.minhash import (
+    U64,
+    LSHIndex,
+    containment,
+    shared_count,
+    shared_counts,
+    shingle_set,
+)
 from crawler.dedup.resolution import EXACT, NEAR, Resolution, RunRows
 from crawler.dedup.votes import PARAGRAPH_WORDS, Counts, count_run
 from crawler.record import make_doc_id
@@ -133,8 +140,10 @@ def resolve(
     or more."""
     rows = given if isinstance(given, RunRows) else RunRows.of(given)
     result = Resolution(rows.sources)
-    # every record of this run -> its row, joined ones too (the LSH indexes' keys are doc_ids)
-    run_rows: dict[str, int] = {}
+    # a candidate is named as `Resolution.target` names what a row merges into: a record's
+    # row, or -1 - k for the record under the key k in `index.lsh` (committed, or of an
+    # earlier run); there, the run's record at row r is the key `base + r`
+    base = index.claim(result)
     codes = rows.hash_codes()
     record_of_hash = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int32)
     copies = np.full((len(rows), COPIES), -1, dtype=np.int32)  # a record row's first near copies
@@ -163,10 +172,11 @@ def resolve(
     def page_shingles(i: int) -> U64:
         return page(i).lines.shingles(shingle_size)
 
-    def direct(own: U64, theirs: U64, lead: U64) -> float:
-        """Containment of the smaller text in the larger, when it covers the larger enough."""
-        score = containment(own, theirs)
-        return score if score >= threshold and _covers(own, theirs, lead) else 0.0
+    def direct(own: U64, theirs: U64, lead: U64, common: int) -> float:
+        """Containment of the smaller text in the larger (`common`: the shingles they share),
+        when it covers the larger enough."""
+        score = _contained(common, own, theirs)
+        return score if score >= threshold and _covers(own, theirs, lead, common) else 0.0
 
     @lru_cache(maxsize=PAGE_CACHE)
     def run_prose(i: int) -> U64:
@@ -180,10 +190,10 @@ def resolve(
         return view.kept.shingles(shingle_size, prose if keep is None else prose & keep)
 
     def prose_match(
-        own: U64, theirs: U64, lead: U64, i: int, their_prose: Callable[[], U64]
+        own: U64, theirs: U64, lead: U64, i: int, their_prose: Callable[[], U64], common: int
     ) -> float:
         """Containment of the two texts' prose lines (`PROSE_GATE`), 0 when it is no evidence."""
-        if containment(own, theirs) < PROSE_GATE:
+        if _contained(common, own, theirs) < PROSE_GATE:
             return 0.0
         mine, other = run_prose(i), their_prose()
         if min(mine.size, other.size) < PAGE_MATCH_MIN_SHINGLES:
@@ -210,13 +220,16 @@ def resolve(
                 return False
         return True
 
-    def article_in_page(i: int, theirs: U64, record: int | None) -> float:
-        """Share of a record's shingles found in row i's page, when row i's own kept text is
-        mostly prose other pages have too, or reads less like article prose than the record's
-        (`record`: its row, for a record of this run); 0 otherwise (no evidence)."""
+    def article_in_page(i: int, theirs: U64, record: int | None, in_page: int | None) -> float:
+        """Share of a record's shingles found in row i's page (`in_page`: how many, when
+        counted beforehand), when row i's own kept text is mostly prose other pages have too,
+        or reads less like article prose than the record's (`record`: its row, for a record of
+        this run); 0 otherwise (no evidence)."""
         if votes is None or theirs.size < PAGE_MATCH_MIN_SHINGLES:
             return 0.0
-        score = shared_count(theirs, page_shingles(i)) / theirs.size
+        if in_page is None:
+            in_page = shared_count(theirs, page_shingles(i))
+        score = in_page / theirs.size
         if score < threshold:
             return 0.0
         if shares(i)[0] <= OWN_PROSE_MAX:
@@ -243,12 +256,23 @@ def resolve(
         return votes.kept_share(page(i))
 
     def text_match(
-        i: int, own: U64, theirs: U64, lead: U64, record: int | None, prose: Callable[[], U64]
+        i: int,
+        own: U64,
+        theirs: U64,
+        lead: U64,
+        record: int | None,
+        prose: Callable[[], U64],
+        common: int | None = None,
+        in_page: int | None = None,
     ) -> float:
         """Row i against one text (`record`: its row, for a text of this run): its containment,
-        the text inside row i's page, or their prose lines' containment; 0 for no evidence."""
-        score = direct(own, theirs, lead) or article_in_page(i, theirs, record)
-        return score or prose_match(own, theirs, lead, i, prose)
+        the text inside row i's page, or their prose lines' containment; 0 for no evidence.
+        `common` (the shingles own and theirs share) and `in_page` (theirs found in row i's
+        page), when counted beforehand (`_Counted`)."""
+        if common is None:
+            common = shared_count(own, theirs)
+        score = direct(own, theirs, lead, common) or article_in_page(i, theirs, record, in_page)
+        return score or prose_match(own, theirs, lead, i, prose, common)
 
     def mostly_chrome(k: int) -> bool:
         """Whether the run's vote calls most of record k's own kept text chrome."""
@@ -264,31 +288,53 @@ def resolve(
         score = shared_count(own, page_shingles(k)) / own.size
         return score if score >= threshold else 0.0
 
-    def candidate_shingles(doc_ids: list[str]) -> dict[str, tuple[U64, U64, Callable[[], U64]]]:
-        """Each candidate's shingles, its lead's, and a function giving its prose shingles."""
-        found: dict[str, tuple[U64, U64, Callable[[], U64]]] = {
-            d: (*run_shingles(k), partial(run_prose, k))
-            for d in doc_ids
-            if (k := run_rows.get(d)) is not None
-        }
-        older = [d for d in doc_ids if d not in found]
+    chrome = np.full(len(rows), -1, dtype=np.int8)  # `mostly_chrome` of rows asked (1, 0)
+
+    def worth_checking(own: U64, targets: npt.NDArray[np.int64], counted: _Counted) -> IntArray:
+        """Which candidates the checks below could match: the hopeful ones (`_Counted`),
+        and the run's records whose page could hold row i's text (`own_in_page`) or that have
+        near copies to compare with; the others fail every check, by the same figures."""
+        worth = counted.hopeful.copy()
+        records = targets[~worth & (targets >= 0)]
+        if records.size:
+            if own.size >= PAGE_MATCH_MIN_SHINGLES and votes is not None:
+                for k in records[chrome[records] < 0].tolist():
+                    chrome[k] = mostly_chrome(k)
+                page_too = chrome[records] == 1
+            else:
+                page_too = np.zeros(records.size, dtype=bool)
+            roots = [result.root(k) for k in records.tolist()] if result.joined else records
+            worth[~worth & (targets >= 0)] = page_too | (copies[roots, 0] >= 0)
+        return np.flatnonzero(worth)
+
+    def candidate_shingles(
+        targets: list[int],
+    ) -> tuple[dict[int, tuple[U64, U64]], dict[int, Callable[[], U64]]]:
+        """Each candidate's shingles and its lead's (a committed record whose text is not
+        found has none; one doc_id indexed twice, one); for the committed ones, a function
+        giving their prose shingles (a run's record k: `run_prose(k)`)."""
+        found = {k: run_shingles(k) for k in targets if k >= 0}
+        prose: dict[int, Callable[[], U64]] = {}
+        older = {index.doc_id(-1 - t): t for t in reversed(targets) if t < 0}
         if older:
-            for doc_id, text in existing_texts(older).items():
+            for doc_id, text in existing_texts(list(older)).items():
                 view = _Page(text, "")
-                found[doc_id] = (*shingles(view), partial(prose_shingles, view))
-        return found
+                found[older[doc_id]] = shingles(view)
+                prose[older[doc_id]] = partial(prose_shingles, view)
+        return found, prose
 
-    def root_doc(doc_id: str) -> str:
+    def doc_id_of(target: int) -> str:
+        return result.own_doc_id(target) if target >= 0 else index.doc_id(-1 - target)
+
+    def root(target: int) -> int:
         """The record a record (of the run, or committed) now is: the one it joined, if any."""
-        row = run_rows.get(doc_id)
-        return doc_id if row is None else result.own_doc_id(result.root(row))
+        return result.root(target) if target >= 0 else target
 
-    def merge(i: int, doc_id: str, kind: int, similarity: float) -> None:
-        row = run_rows.get(doc_id)
-        if row is None:
-            result.merge(i, kind, similarity, doc_id=doc_id)
+    def merge(i: int, target: int, kind: int, similarity: float) -> None:
+        if target < 0:
+            result.merge(i, kind, similarity, doc_id=index.doc_id(-1 - target))
         else:
-            result.merge(i, kind, similarity, row)
+            result.merge(i, kind, similarity, target)
 
     for visited, i in enumerate(rows.visit_order().tolist()):
         if release is not None and visited % RELEASE_ROWS == RELEASE_ROWS - 1:
@@ -302,18 +348,32 @@ def resolve(
             result.merge(i, EXACT, 1.0, doc_id=committed)
             continue
         signature = np.frombuffer(rows.signature(i), dtype="<u4")
-        best: tuple[float, str] | None = None
         own_paragraphs = keys_of(i) if keys_of is not None else np.unique(page(i).paragraphs[1])
         candidates = sorted(
-            set(index.lsh.candidates(signature))
-            | set(paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST))
+            {k - base if k >= base else -1 - k for k in index.lsh.candidates(signature)}.union(
+                paragraphs.candidates_of_hashes(own_paragraphs, PARAGRAPH_MOST)
+            )
         )
-        matched: list[tuple[float, str]] = []
+        matched: list[tuple[float, int]] = []
         if candidates:
             own = run_shingles(i)[0]
-            for doc_id, (theirs, lead, their_prose) in candidate_shingles(candidates).items():
-                record = run_rows.get(doc_id)
-                score = text_match(i, own, theirs, lead, record, their_prose)
+            found, committed_prose = candidate_shingles(candidates)
+            counted = _Counted(
+                own,
+                [theirs for theirs, _ in found.values()],
+                threshold,
+                partial(page_shingles, i) if votes is not None else None,
+            )
+            targets = list(found)
+            for j in worth_checking(own, np.array(targets, dtype=np.int64), counted).tolist():
+                target = targets[j]
+                theirs, lead = found[target]
+                record = target if target >= 0 else None
+                score = 0.0
+                if counted.hopeful[j]:  # else every check below but the record's fails
+                    prose = committed_prose.get(target) or partial(run_prose, target)
+                    common, in_page = counted.of(j)
+                    score = text_match(i, own, theirs, lead, record, prose, common, in_page)
                 if not score and record is not None:
                     score = own_in_page(own, record)
                     for k in copies[result.root(record)].tolist():
@@ -324,64 +384,104 @@ def resolve(
                     continue
                 if record is not None and apart(i, record):
                     continue
-                matched.append((score, doc_id))
-                if best is None or (score, doc_id) > best:
-                    best = (score, doc_id)
-        if best is not None:
-            target = _join(result, matched, best[1], apart, run_rows, root_doc)
+                matched.append((score, target))
+        if matched:
+            # the highest score; of equal ones, the greatest doc_id
+            best = max(matched, key=lambda m: (m[0], doc_id_of(m[1])))
+            target = _join(result, matched, best[1], apart, root)
             merge(i, target, NEAR, round(best[0], 4))
-            if (row := run_rows.get(target)) is not None:
-                free = np.flatnonzero(copies[row] < 0)
+            if target >= 0:
+                free = np.flatnonzero(copies[target] < 0)
                 if free.size:
-                    copies[row, free[0]] = i
+                    copies[target, free[0]] = i
             continue
         content = rows.content_hash(i)
         doc_id = make_doc_id(content)
-        if doc_id in run_rows:  # the same text as a record it was kept apart from
+        if record_row >= 0:  # the same text as a record it was kept apart from
             doc_id = make_doc_id(f"{content}:{rows.source(i)}")
-        index.lsh.add(doc_id, signature)
+        index.lsh.add(base + i, signature)
         record_of_hash[codes[i]] = i
-        paragraphs.add_hashes(doc_id, own_paragraphs)
-        run_rows[doc_id] = i
+        paragraphs.add_hashes(i, own_paragraphs)
         result.add_record(i, doc_id)
     return result
 
 
 def _join(
     result: Resolution,
-    matched: list[tuple[float, str]],
-    best: str,
+    matched: list[tuple[float, int]],
+    best: int,
     apart: Callable[[int, int], bool],
-    run_rows: Mapping[str, int],
-    root: Callable[[str], str],
-) -> str:
-    """The record a document that matched several goes to: the run's records it matched hold
-    one article (each with other chrome around it), so they become one, kept by the first
-    visited (the fullest text); committed records stay as they are. `result.joined` maps a
-    joined record's row to the one kept (rows merged into it follow: `Resolution.root`)."""
-    score: dict[str, float] = {}
-    for value, doc_id in matched:
-        top = root(doc_id)
+    root: Callable[[int], int],
+) -> int:
+    """The record a document that matched several goes to (records named as
+    `Resolution.target` names them: a row, or -1 - k for a committed one): the run's records
+    it matched hold one article (each with other chrome around it), so they become one, kept
+    by the first visited (the fullest text); committed records stay as they are.
+    `result.joined` maps a joined record's row to the one kept (rows merged into it follow:
+    `Resolution.root`)."""
+    score: dict[int, float] = {}
+    for value, target in matched:
+        top = root(target)
         score[top] = max(score.get(top, 0.0), value)
-    # the roots are records still standing: a run's record among them is in run_rows
-    run_roots = sorted((d for d in score if d in run_rows), key=lambda d: run_rows[d])
+    # the roots are records still standing (the run's, taken by row number)
+    run_roots = sorted(t for t in score if t >= 0)
     if len(run_roots) < 2:
         return root(best)
     keep, *others = run_roots
     for other in others:
-        if apart(run_rows[keep], run_rows[other]):
+        if apart(keep, other):
             continue
-        result.join(run_rows[other], run_rows[keep], round(score[other], 4))
+        result.join(other, keep, round(score[other], 4))
     return keep
 
 
-def _covers(own: U64, theirs: U64, lead: U64) -> bool:
+def _contained(common: int, a: U64, b: U64) -> float:
+    """`containment(a, b)` of two sets that share `common` values."""
+    if a.size == 0 or b.size == 0:
+        return 0.0
+    return common / min(a.size, b.size)
+
+
+class _Counted:
+    """A row's shingles counted against each of its candidates' at once (one C call each):
+    the shingles they share, and (for a run with a vote) the candidate's found in the row's
+    page; and which candidates any of `text_match`'s checks could find a match with
+    (`hopeful`: the others fail them all, by the same figures)."""
+
+    def __init__(
+        self, own: U64, sets: list[U64], threshold: float, page: Callable[[], U64] | None
+    ) -> None:
+        self.common = shared_counts(own, sets)
+        sizes = np.fromiter((s.size for s in sets), dtype=np.int64, count=len(sets))
+        smaller = np.minimum(sizes, own.size)
+        share = np.zeros(len(sets))
+        np.divide(self.common, smaller, out=share, where=smaller > 0)  # `_contained`
+        # `direct` needs threshold, `prose_match` PROSE_GATE
+        self.hopeful = share >= min(threshold, PROSE_GATE)
+        self.in_page: npt.NDArray[np.int64] | None = None
+        # `article_in_page`: a candidate large enough, most of it in the row's page (counted
+        # when one such candidate is not hopeful already: the page's shingles cost most)
+        large = sizes >= PAGE_MATCH_MIN_SHINGLES
+        if page is not None and (large & ~self.hopeful).any():
+            self.in_page = shared_counts(page(), sets)
+            found = np.zeros(len(sets))
+            np.divide(self.in_page, sizes, out=found, where=large)
+            self.hopeful |= large & (found >= threshold)
+
+    def of(self, j: int) -> tuple[int, int | None]:
+        """Candidate j's counts: shared with the row, found in its page (None: not counted)."""
+        return int(self.common[j]), None if self.in_page is None else int(self.in_page[j])
+
+
+def _covers(own: U64, theirs: U64, lead: U64, common: int | None = None) -> bool:
     """Whether a text mostly inside another is a repost of it rather than a block of it (a
     short article quoted in a related-stories list): it covers a good share of the other, or
-    the other's lead (a partial repost keeps the start)."""
+    the other's lead (a partial repost keeps the start). `common`: the shingles they share,
+    when counted."""
     if own.size >= theirs.size:
         return True
-    common = shared_count(own, theirs)
+    if common is None:
+        common = shared_count(own, theirs)
     return common >= MIN_COVER * theirs.size or (
         lead.size > 0 and shared_count(own, lead) >= LEAD_SHARE * lead.size
     )

@@ -1,3 +1,4 @@
+import gc
 import hashlib
 import json
 import os
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,26 +115,26 @@ def test_batched_signatures_equal_one_by_one() -> None:
 def test_lsh_finds_near_copies_only() -> None:
     hasher, index = MinHasher(128), LSHIndex(32)
     words = TEXT.split()
-    index.add("orig", hasher.signature(shingle_set(TEXT, 5)))
+    index.add(7, hasher.signature(shingle_set(TEXT, 5)))
     near = hasher.signature(shingle_set(" ".join(words[10:]), 5))
     other = hasher.signature(shingle_set(" ".join(f"other{i}" for i in range(400)), 5))
-    assert index.candidates(near) == ["orig"]
+    assert index.candidates(near) == [7]
     assert index.candidates(other) == []
 
 
 def _reference_candidates(
-    added: list[tuple[str, np.ndarray]], query: np.ndarray, bands: int
-) -> list[str]:
-    """Keys sharing a band's rows with the query, in first-insertion order."""
+    added: list[tuple[int, np.ndarray]], query: np.ndarray, bands: int
+) -> list[int]:
+    """Keys sharing a band's rows with the query, ascending, unique."""
     rows = query.size // bands
-    out: dict[str, None] = {}
+    out: set[int] = set()
     for key, sig in added:
         if any(
             np.array_equal(sig[b * rows : (b + 1) * rows], query[b * rows : (b + 1) * rows])
             for b in range(bands)
         ):
-            out.setdefault(key, None)
-    return list(out)
+            out.add(key)
+    return sorted(out)
 
 
 def test_lsh_candidates_match_the_definition_across_flushes_and_merges() -> None:
@@ -140,9 +142,9 @@ def test_lsh_candidates_match_the_definition_across_flushes_and_merges() -> None
     bands, rows = 8, 2
     # few distinct values per row, so many signatures share some band
     sigs = rng.integers(0, 3, size=(300, bands * rows), dtype=np.uint32)
-    keys = [f"k{i % 250}" for i in range(300)]  # some keys added twice
+    keys = [(i * 7919) % 250 for i in range(300)]  # not in order, some keys added twice
     index = LSHIndex(bands, buffer_docs=7)
-    added: list[tuple[str, np.ndarray]] = []
+    added: list[tuple[int, np.ndarray]] = []
     for i, (key, sig) in enumerate(zip(keys, sigs, strict=True)):
         index.add(key, sig)
         added.append((key, sig))
@@ -153,6 +155,30 @@ def test_lsh_candidates_match_the_definition_across_flushes_and_merges() -> None
     for query in sigs[::10]:
         expected = _reference_candidates(added, query, bands)
         assert index.candidates(query) == expected
+
+
+def test_lsh_keys_are_numbers_held_in_its_arrays() -> None:
+    """Flushed, 2,000 documents reach as many Python objects as 200 (a few runs more): the
+    keys live in the runs' uint32 arrays, not in a list of one key object each; a key that is
+    no uint32 is refused."""
+    rng = np.random.default_rng(1)
+    held = []
+    for n in (200, 2000):
+        index = LSHIndex(4, buffer_docs=100)
+        for key in range(n):
+            index.add(1000 + key, rng.integers(0, 2**32, 16, dtype=np.uint32))
+        assert len(index) == n
+        seen: set[int] = set()
+        stack: list[object] = [index]
+        while stack:
+            obj = stack.pop()
+            if id(obj) not in seen and not isinstance(obj, type):
+                seen.add(id(obj))
+                stack.extend(gc.get_referents(obj))
+        held.append(len(seen))
+    assert held[1] - held[0] < 20
+    with pytest.raises(ValueError, match="below 2"):
+        index.add_hashes(-1, np.zeros(1, dtype=np.uint64))
 
 
 def test_band_hashes_separate_bands_and_rows() -> None:
@@ -177,10 +203,10 @@ def test_paragraph_hashes_ignore_short_lines_case_and_punctuation() -> None:
 def test_hash_index_skips_hashes_common_to_many_keys() -> None:
     index = LSHIndex(1, buffer_docs=3)  # some entries flushed into runs, some pending
     for n in range(6):
-        index.add_hashes(f"doc{n}", np.array([7, 100 + n], dtype=np.uint64))
+        index.add_hashes(10 * n, np.array([7, 100 + n], dtype=np.uint64))
     query = np.array([7, 102], dtype=np.uint64)
-    assert index.candidates_of_hashes(query) == [f"doc{n}" for n in range(6)]
-    assert index.candidates_of_hashes(query, most=5) == ["doc2"]
+    assert index.candidates_of_hashes(query) == [10 * n for n in range(6)]
+    assert index.candidates_of_hashes(query, most=5) == [20]
 
 
 _VALUES = st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=60)

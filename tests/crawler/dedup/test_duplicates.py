@@ -1,4 +1,5 @@
 import itertools
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -137,3 +138,37 @@ def test_copies_with_different_chrome_kept_match_on_their_prose_lines() -> None:
     assert _sources(rows) == {frozenset({f"first{k}", f"second{k}"}) for k in range(4)} | {
         frozenset({f"framed{k}{s}"}) for k in range(2) for s in "ab"
     }
+
+
+def test_a_rows_candidates_are_counted_at_once(monkeypatch: Any) -> None:
+    """Pages written from the same few phrases are each other's LSH candidates (the crawl
+    bench's site): a row's shingles are counted against all its candidates' in one call
+    (`shared_counts`), never pair by pair; copies still merge."""
+    import crawler.dedup.resolve as resolve_module
+    from crawler.dedup import minhash
+
+    words = itertools.product(("mayor", "council", "board", "judge"), ("approved", "rejected",
+                              "delayed"), ("plan", "bridge", "budget"), ("May", "June"))  # fmt: skip
+    phrases = [f"the {s} {v} the {o} in {p}." for s, v, o, p in words]
+    rng = random.Random(3)
+    texts = ["\n".join(" ".join(rng.sample(phrases, 5)) for _ in range(5)) for _ in range(24)]
+    texts += [texts[0], "\n".join(texts[1].splitlines()[1:])]  # a copy and a near copy
+    rows = [row(f"file:///p/{n}.txt", t.splitlines(), 64) for n, t in enumerate(texts)]
+    pairs: list[int] = []
+    batched: list[int] = []
+
+    def per_pair(a: Any, b: Any) -> int:
+        pairs.append(1)
+        return minhash.shared_count(a, b)
+
+    def at_once(a: Any, sets: Any) -> Any:
+        batched.append(len(sets))
+        return minhash.shared_counts(a, sets)
+
+    monkeypatch.setattr(resolve_module, "shared_count", per_pair)
+    monkeypatch.setattr(resolve_module, "shared_counts", at_once)
+    result = resolve(rows, text_of(rows), DedupIndex(32), no_texts, 5, 0.8)
+    assert sum(batched) > 3 * len(rows)  # rows have many candidates each
+    assert len(pairs) < sum(batched) // 4  # near copies and leads only
+    assert result.doc_of_source["file:///p/24.txt"] == result.doc_of_source["file:///p/0.txt"]
+    assert result.doc_of_source["file:///p/25.txt"] == result.doc_of_source["file:///p/1.txt"]

@@ -119,3 +119,19 @@ def test_the_loop_lets_the_allocators_give_back_every_so_many_rows(monkeypatch: 
     released = run(lambda: calls.append(1))
     assert len(calls) == 3
     assert released.doc_of_source == run(None).doc_of_source
+
+
+def test_the_index_holds_no_python_object_per_record() -> None:
+    """After a run of 60 rows and of 600, the dedup index (its LSH bands, extended with the
+    run's records) holds as many Python objects: its keys are row numbers in its arrays (they
+    were the records' doc_id strings, one per record)."""
+    held = {}
+    for n in (60, 600):
+        rows = run_of(n)
+        index = DedupIndex(32)
+        index.lsh.buffer_docs = 50  # the run's records flushed into the arrays, n // 3 of them
+        resolve(rows, lambda i, rows=rows: str(rows[i]["text"]), index, lambda ids: {}, 5, 0.8)
+        assert len(index.lsh) == n // 3
+        held[n] = objects_held(index)
+    assert held[600].get(str, 0) == held[60].get(str, 0)
+    assert sum(held[600].values()) - sum(held[60].values()) < 10  # a run or two more
