@@ -15,6 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 GOLDEN = ROOT / "tests" / "golden"
 EVAL = ROOT / "eval"
+# Dragnet's training pages, from ../shared when a checkout has it (AGPL: never copied into the
+# repository); tests that read them run only where they are found
+DRAGNET_HTML: Path | None = next(
+    (
+        up / "shared" / "eval" / "dragnet-train" / "html"
+        for up in ROOT.parents
+        if (up / "shared" / "eval" / "dragnet-train" / "html").is_dir()
+    ),
+    None,
+)
 # four paragraphs of plain news prose, for pages built in tests
 ARTICLE_PARAGRAPHS = [
     "The city council voted on Tuesday to approve a new pedestrian bridge across the river, "

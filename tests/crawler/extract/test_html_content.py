@@ -12,7 +12,7 @@ from copy import copy
 from pathlib import Path
 
 import pytest
-from helpers import EVAL
+from helpers import DRAGNET_HTML, EVAL
 from lxml.etree import XPath, tostring
 from lxml.html import HtmlElement, document_fromstring
 from trafilatura import main_extractor
@@ -30,14 +30,7 @@ from crawler.extract.html import _parse, _prepare
 from crawler.extract.html_trafilatura import _page_options
 
 DEV_PAGES = sorted((EVAL / "dev" / "html").glob("*.html"))
-DRAGNET = next(
-    (
-        up / "shared" / "eval" / "dragnet-train" / "html"
-        for up in Path(__file__).resolve().parents
-        if (up / "shared" / "eval" / "dragnet-train" / "html").is_dir()
-    ),
-    None,
-)
+DRAGNET = DRAGNET_HTML
 DRAGNET_PAGES = sorted(DRAGNET.glob("*.html"))[:150] if DRAGNET is not None else []
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import EVAL
+from helpers import DRAGNET_HTML, EVAL
 from lxml.etree import tostring
 from lxml.html import HtmlElement, document_fromstring
 from trafilatura.baseline import html2txt
@@ -28,14 +28,7 @@ DEV_PAGES = sorted((EVAL / "dev" / "html").glob("*.html"))
 # Dragnet's training pages (../shared, not in the repository) where trafilatura's later stages
 # run: its baseline rescue (short first result), its recall escalation taken (64 -> 976
 # characters), the escalation measured but not taken; none of the dev pages takes the recall
-DRAGNET = next(
-    (
-        up / "shared" / "eval" / "dragnet-train" / "html"
-        for up in Path(__file__).resolve().parents
-        if (up / "shared" / "eval" / "dragnet-train" / "html").is_dir()
-    ),
-    None,
-)
+DRAGNET = DRAGNET_HTML
 DRAGNET_PAGES = (
     "10013dcca0f46b961c56f0d3daad592d6616235401ff787b213c3de966fe8f75",
     "1625dbb7d7e3c61caab828d0505af209d9eadf90c05ffce7c0cd5af563f67dbe",
